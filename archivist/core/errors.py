@@ -1,0 +1,159 @@
+"""The one exception hierarchy of Archivist.
+
+Every class carries a stable wire ``code`` and an HTTP ``status`` so that the
+server can send it and the HTTP backend can raise the same class again. Each
+class also subclasses the builtin exception W&B raises in that situation, so
+``except ValueError`` in a W&B script keeps working.
+
+    ArchivistError
+    ├── InvalidInputError (ValueError)            invalid_input      400
+    │   └── ReservedTypeError                     reserved_type      400
+    ├── ConflictError (ValueError)                conflict           409
+    │   ├── TypeConflictError                     type_conflict      409
+    │   └── AliasInUseError                       alias_in_use       409
+    ├── NotFoundError (LookupError, ValueError)   not_found          404
+    │   ├── ArtifactNotFoundError                 artifact_not_found 404
+    │   ├── RunNotFoundError                      run_not_found      404
+    │   └── BlobNotFoundError                     blob_not_found     404
+    ├── EntryNotFoundError (KeyError)             entry_not_found    404
+    ├── PathNotFoundError (FileNotFoundError)     path_not_found     404
+    ├── ArtifactStatusError (AttributeError)      artifact_status    409
+    │   ├── ArtifactNotLoggedError                artifact_not_logged 409
+    │   └── ArtifactFinalizedError                artifact_finalized 409
+    ├── IntegrityError (ValueError)               integrity          422
+    │   └── FileChangedError                      file_changed       422
+    ├── WaitTimeoutError (TimeoutError)           wait_timeout       408
+    ├── CommError                                 comm               502
+    │   ├── AuthenticationError                   unauthenticated    401
+    │   └── PermissionDeniedError                 permission_denied  403
+    └── StorageError (OSError)                    storage            500
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ArchivistError(Exception):
+    """Root of every error Archivist raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return self.message
+
+
+class InvalidInputError(ArchivistError, ValueError):
+    code = "invalid_input"
+    status = 400
+
+
+class ReservedTypeError(InvalidInputError):
+    code = "reserved_type"
+
+
+class ConflictError(ArchivistError, ValueError):
+    code = "conflict"
+    status = 409
+
+
+class TypeConflictError(ConflictError):
+    code = "type_conflict"
+
+
+class AliasInUseError(ConflictError):
+    code = "alias_in_use"
+
+
+class NotFoundError(ArchivistError, LookupError, ValueError):
+    code = "not_found"
+    status = 404
+
+
+class ArtifactNotFoundError(NotFoundError):
+    code = "artifact_not_found"
+
+
+class RunNotFoundError(NotFoundError):
+    code = "run_not_found"
+
+
+class BlobNotFoundError(NotFoundError):
+    code = "blob_not_found"
+
+
+class EntryNotFoundError(ArchivistError, KeyError):
+    code = "entry_not_found"
+    status = 404
+
+
+class PathNotFoundError(ArchivistError, FileNotFoundError):
+    code = "path_not_found"
+    status = 404
+
+
+class ArtifactStatusError(ArchivistError, AttributeError):
+    code = "artifact_status"
+    status = 409
+
+
+class ArtifactNotLoggedError(ArtifactStatusError):
+    code = "artifact_not_logged"
+
+
+class ArtifactFinalizedError(ArtifactStatusError):
+    code = "artifact_finalized"
+
+
+class IntegrityError(ArchivistError, ValueError):
+    code = "integrity"
+    status = 422
+
+
+class FileChangedError(IntegrityError):
+    code = "file_changed"
+
+
+class WaitTimeoutError(ArchivistError, TimeoutError):
+    code = "wait_timeout"
+    status = 408
+
+
+class CommError(ArchivistError):
+    code = "comm"
+    status = 502
+
+
+class AuthenticationError(CommError):
+    code = "unauthenticated"
+    status = 401
+
+
+class PermissionDeniedError(CommError):
+    code = "permission_denied"
+    status = 403
+
+
+class StorageError(ArchivistError, OSError):
+    code = "storage"
+    status = 500
+
+
+def _all_subclasses(cls: type[ArchivistError]) -> list[type[ArchivistError]]:
+    found: list[type[ArchivistError]] = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def error_class_for_code(code: str) -> type[ArchivistError]:
+    """The class that owns a wire code; unknown codes map to the root class."""
+    for cls in _all_subclasses(ArchivistError):
+        if cls.code == code:
+            return cls
+    return ArchivistError

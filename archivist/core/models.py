@@ -1,0 +1,266 @@
+"""Domain records that cross the Backend protocol.
+
+They are frozen dataclasses of plain values (str, int, float, dict, tuple) so
+that the HTTP backend can serialise them with ``dataclasses.asdict`` and rebuild
+them with ``from_dict``. Timestamps are ISO-8601 strings in UTC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class RunState(str, enum.Enum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CRASHED = "crashed"
+
+
+class VersionState(str, enum.Enum):
+    PENDING = "PENDING"
+    COMMITTED = "COMMITTED"
+    DELETED = "DELETED"
+
+
+class Direction(str, enum.Enum):
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+    BOTH = "both"
+
+
+class _Unset:
+    """Marks a field of an update request that the caller does not change."""
+
+    _instance: _Unset | None = None
+
+    def __new__(cls) -> _Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class RunRef:
+    entity: str
+    project: str
+    run_id: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.run_id}"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What ``init`` sends to create (or resume) a run."""
+
+    ref: RunRef
+    name: str | None = None
+    job_type: str | None = None
+    group: str | None = None
+    notes: str | None = None
+    tags: tuple[str, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
+    host: str | None = None
+    pid: int | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    ref: RunRef
+    name: str
+    job_type: str | None
+    group: str | None
+    notes: str | None
+    tags: tuple[str, ...]
+    state: RunState
+    config: Mapping[str, Any]
+    summary: Mapping[str, Any]
+    created_at: str
+    updated_at: str
+    host: str | None = None
+    pid: int | None = None
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """Fields of a run to change; UNSET leaves a field as it is."""
+
+    state: Any = UNSET  # RunState
+    config: Any = UNSET  # full replacement mapping
+    summary: Any = UNSET  # full replacement mapping
+    notes: Any = UNSET
+    tags: Any = UNSET
+    name: Any = UNSET
+
+
+@dataclass(frozen=True)
+class RunFile:
+    path: str
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CollectionRecord:
+    id: str
+    entity: str
+    project: str
+    name: str
+    type: str
+    description: str | None
+    tags: tuple[str, ...]
+    aliases: tuple[str, ...]
+    version_count: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class CollectionUpdate:
+    name: Any = UNSET
+    type: Any = UNSET
+    description: Any = UNSET
+    tags: Any = UNSET
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One committed (or deleted) version as the store knows it."""
+
+    id: str
+    entity: str
+    project: str
+    collection: str
+    type: str
+    version_index: int
+    digest: str
+    manifest_digest: str
+    size: int
+    file_count: int
+    description: str | None
+    metadata: Mapping[str, Any]
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    ttl_seconds: int | None
+    state: VersionState
+    created_at: str
+    updated_at: str
+    producer: RunRef | None = None
+    history_step: int | None = None
+
+    @property
+    def version(self) -> str:
+        return f"v{self.version_index}"
+
+    @property
+    def qualified_collection(self) -> str:
+        return f"{self.entity}/{self.project}/{self.collection}"
+
+
+@dataclass(frozen=True)
+class CommitRequest:
+    """Everything needed to commit a version whose blobs and manifest are stored."""
+
+    entity: str
+    project: str
+    name: str
+    type: str
+    digest: str
+    manifest_digest: str
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    ttl_seconds: int | None = None
+    run: RunRef | None = None
+    history_step: int | None = None
+    base_version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    version: VersionRecord
+    created: bool  # False: identical content existed; that version was returned
+
+
+@dataclass(frozen=True)
+class VersionUpdate:
+    """Changes to a logged version; ``aliases`` and ``tags`` are full replacements."""
+
+    description: Any = UNSET
+    metadata: Any = UNSET
+    aliases: Any = UNSET
+    tags: Any = UNSET
+    ttl_seconds: Any = UNSET
+
+
+@dataclass(frozen=True)
+class VersionQuery:
+    """Which versions of a collection to list."""
+
+    entity: str
+    project: str
+    collection: str
+    tags: tuple[str, ...] = ()
+    order: str = "-version"  # '+'/'-' then one of version, created_at, size
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """A node of the lineage graph: kind is 'run' or 'version'; id is the run path or version id."""
+
+    kind: str
+    id: str
+    label: str
+    run: RunRecord | None = None
+    version: VersionRecord | None = None
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """source -> target; a run->version edge means 'logged', version->run means 'used'."""
+
+    source: str
+    target: str
+    kind: str  # 'logged' | 'used'
+
+
+@dataclass(frozen=True)
+class LineageGraph:
+    root: str
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+
+
+def to_dict(record: Any) -> Any:
+    """Plain-JSON form of a record (enums become their values)."""
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return {f.name: to_dict(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    if isinstance(record, enum.Enum):
+        return record.value
+    if isinstance(record, (list, tuple)):
+        return [to_dict(v) for v in record]
+    if isinstance(record, Mapping):
+        return {k: to_dict(v) for k, v in record.items()}
+    if record is UNSET:
+        raise TypeError("UNSET fields must be dropped before serialising")
+    return record

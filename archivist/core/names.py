@@ -1,0 +1,207 @@
+"""Validation of every name a user can type: entities, projects, artifact names,
+types, aliases, tags, run ids and metadata. Each check raises
+``InvalidInputError`` naming the value and the rule."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from archivist.core.errors import InvalidInputError, ReservedTypeError
+
+MAX_NAME_LENGTH = 128
+MAX_METADATA_KEYS = 100
+
+_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
+_ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
+_PROJECT_FORBIDDEN = re.compile(r"[/\\#?%:\r\n\x00]")
+_TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
+_VERSION_ALIAS = re.compile(r"^v\d+$")
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+INTERNAL_TYPES = ("run_table", "code", "job")
+
+
+def _check_length(kind: str, value: str) -> None:
+    if not value:
+        raise InvalidInputError(f"{kind} must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidInputError(
+            f"{kind} {value[:40]!r}... is {len(value)} characters long; "
+            f"at most {MAX_NAME_LENGTH} are allowed"
+        )
+
+
+def _check_str(kind: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{kind} must be a string, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def validate_artifact_name(name: object) -> str:
+    name = _check_str("artifact name", name)
+    _check_length("artifact name", name)
+    if not _ARTIFACT_NAME.match(name):
+        raise InvalidInputError(
+            f"invalid artifact name {name!r}: only letters, digits, '-', '_' and '.' are allowed"
+        )
+    return name
+
+
+def validate_entity(entity: object) -> str:
+    entity = _check_str("entity", entity)
+    _check_length("entity", entity)
+    if not _ENTITY_NAME.match(entity):
+        raise InvalidInputError(
+            f"invalid entity {entity!r}: only letters, digits, '-', '_' and '.' are allowed"
+        )
+    return entity
+
+
+def validate_project(project: object) -> str:
+    project = _check_str("project", project)
+    _check_length("project", project)
+    bad = _PROJECT_FORBIDDEN.search(project)
+    if bad or project.strip() != project:
+        raise InvalidInputError(
+            f"invalid project {project!r}: it must not contain / \\ # ? % : or line breaks, "
+            "nor start or end with a space"
+        )
+    return project
+
+
+def validate_type(type_name: object, artifact_name: str | None = None, *, internal: bool = False) -> str:
+    """Check an artifact type; reserved types are refused unless ``internal``."""
+    type_name = _check_str("artifact type", type_name)
+    _check_length("artifact type", type_name)
+    if "/" in type_name or ":" in type_name or _CONTROL.search(type_name):
+        raise InvalidInputError(
+            f"invalid artifact type {type_name!r}: it must not contain '/', ':' or control characters"
+        )
+    if internal:
+        return type_name
+    name = artifact_name or ""
+    reserved = (
+        type_name == "job"
+        or type_name.startswith("wandb-")
+        or (type_name == "run_table" and name.startswith("run-"))
+        or (type_name == "code" and name.startswith("source-"))
+    )
+    if reserved:
+        raise ReservedTypeError(f"Artifact type {type_name!r} is reserved for internal use")
+    return type_name
+
+
+def validate_alias(alias: object) -> str:
+    alias = _check_str("alias", alias)
+    _check_length("alias", alias)
+    if "/" in alias or ":" in alias or _CONTROL.search(alias) or alias.strip() != alias:
+        raise InvalidInputError(
+            f"invalid alias {alias!r}: it must not contain '/', ':', control characters "
+            "or leading/trailing spaces"
+        )
+    if _VERSION_ALIAS.match(alias):
+        raise InvalidInputError(
+            f"invalid alias {alias!r}: version aliases like 'v3' are assigned automatically"
+        )
+    return alias
+
+
+def validate_aliases(aliases: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Validate a list of aliases; duplicates are dropped keeping the first."""
+    if aliases is None:
+        return ()
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    return _dedupe(validate_alias(a) for a in aliases)
+
+
+def validate_tag(tag: object) -> str:
+    tag = _check_str("tag", tag)
+    _check_length("tag", tag)
+    if not _TAG.match(tag):
+        raise InvalidInputError(
+            f"invalid tag {tag!r}: use letters, digits, '_' and '-', in words separated by single spaces"
+        )
+    return tag
+
+
+def validate_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
+    if tags is None:
+        return ()
+    if isinstance(tags, str):
+        tags = [tags]
+    return _dedupe(validate_tag(t) for t in tags)
+
+
+def validate_run_id(run_id: object) -> str:
+    run_id = _check_str("run id", run_id)
+    _check_length("run id", run_id)
+    if not _RUN_ID.match(run_id):
+        raise InvalidInputError(
+            f"invalid run id {run_id!r}: only letters, digits, '-' and '_' are allowed"
+        )
+    return run_id
+
+
+def is_version_alias(alias: str) -> bool:
+    return bool(_VERSION_ALIAS.match(alias))
+
+
+def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(value, None)
+    return tuple(seen)
+
+
+def json_friendly(value: Any, where: str = "metadata") -> Any:
+    """Convert a value to plain JSON types: numpy scalars and arrays become Python
+    numbers and lists, NaN becomes None, datetimes ISO strings; ±Infinity and
+    unknown types are refused naming the key."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            raise InvalidInputError(f"{where}: Infinity is not allowed (JSON has no infinity)")
+        return float(value)
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(f"{where}: keys must be strings, got {key!r}")
+            out[key] = json_friendly(item, f"{where}.{key}")
+        return out
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [json_friendly(item, f"{where}[{i}]") for i, item in enumerate(items)]
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy arrays and scalars, without importing numpy
+        return json_friendly(value.tolist(), where)
+    if hasattr(value, "item"):
+        return json_friendly(value.item(), where)
+    raise InvalidInputError(
+        f"{where}: value of type {type(value).__name__} is not JSON-serialisable; "
+        "use numbers, strings, booleans, None, lists and dicts"
+    )
+
+
+def validate_metadata(metadata: object) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidInputError(f"metadata must be a dict, got {type(metadata).__name__}")
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise InvalidInputError(
+            f"metadata has {len(metadata)} top-level keys; at most {MAX_METADATA_KEYS} are allowed"
+        )
+    return json_friendly(metadata, "metadata")

@@ -1,0 +1,129 @@
+"""The two path grammars: artifact paths (``[entity/][project/]name[:alias|vN]``)
+and logical paths inside an artifact (relative POSIX paths that can never
+escape the artifact's root)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.names import (
+    validate_alias,
+    validate_artifact_name,
+    validate_entity,
+    validate_project,
+)
+
+MAX_LOGICAL_PATH_LENGTH = 4096
+_VERSION = re.compile(r"^v(\d+)$")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class ArtifactPath:
+    """A parsed artifact path; ``None`` parts are filled from defaults later."""
+
+    name: str
+    entity: str | None = None
+    project: str | None = None
+    alias: str | None = None
+    version: int | None = None
+
+    @property
+    def selector(self) -> str:
+        """``vN`` or the alias, ``latest`` when neither was given."""
+        if self.version is not None:
+            return f"v{self.version}"
+        return self.alias or LATEST
+
+    def with_defaults(self, entity: str, project: str) -> ArtifactPath:
+        return ArtifactPath(
+            name=self.name,
+            entity=self.entity or entity,
+            project=self.project or project,
+            alias=self.alias,
+            version=self.version,
+        )
+
+    def __str__(self) -> str:
+        prefix = "/".join(p for p in (self.entity, self.project) if p)
+        base = f"{prefix}/{self.name}" if prefix else self.name
+        return f"{base}:{self.selector}"
+
+
+def parse_artifact_path(path: object) -> ArtifactPath:
+    """Parse ``[entity/][project/]name[:alias|vN]``; the alias is split at the first ':'."""
+    if not isinstance(path, str) or not path:
+        raise InvalidInputError(
+            f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]'"
+        )
+    base, sep, selector = path.partition(":")
+    parts = base.split("/")
+    if len(parts) > 3 or any(p == "" for p in parts):
+        raise InvalidInputError(
+            f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' "
+            "with at most two '/'"
+        )
+    name = validate_artifact_name(parts[-1])
+    project = validate_project(parts[-2]) if len(parts) >= 2 else None
+    entity = validate_entity(parts[-3]) if len(parts) == 3 else None
+    alias: str | None = None
+    version: int | None = None
+    if sep:
+        if not selector:
+            raise InvalidInputError(f"invalid artifact path {path!r}: nothing after ':'")
+        match = _VERSION.match(selector)
+        if match:
+            version = int(match.group(1))
+        else:
+            alias = validate_alias(selector)
+    return ArtifactPath(name=name, entity=entity, project=project, alias=alias, version=version)
+
+
+def parse_project_path(path: object) -> tuple[str | None, str]:
+    """Parse ``[entity/]project`` into (entity or None, project)."""
+    if not isinstance(path, str) or not path:
+        raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
+    parts = path.split("/")
+    if len(parts) > 2 or any(p == "" for p in parts):
+        raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
+    if len(parts) == 2:
+        return validate_entity(parts[0]), validate_project(parts[1])
+    return None, validate_project(parts[0])
+
+
+def validate_logical_path(path: object) -> str:
+    """Check a path inside an artifact: relative, POSIX, no '..', '.' or empty segments.
+
+    Windows separators are not converted here (a backslash is a legal file name
+    character on POSIX); the SDK converts them on Windows before calling this.
+    """
+    if not isinstance(path, str):
+        raise InvalidInputError(f"artifact path must be a string, got {type(path).__name__}")
+    if not path:
+        raise InvalidInputError("artifact path must not be empty")
+    if len(path) > MAX_LOGICAL_PATH_LENGTH:
+        raise InvalidInputError(
+            f"artifact path {path[:60]!r}... is too long: at most {MAX_LOGICAL_PATH_LENGTH} characters"
+        )
+    if "\x00" in path:
+        raise InvalidInputError(f"artifact path {path!r} contains a NUL character")
+    if path.startswith("/") or _DRIVE.match(path):
+        raise InvalidInputError(
+            f"artifact path {path!r} is absolute; paths inside an artifact must be relative"
+        )
+    for segment in path.split("/"):
+        if segment in ("", ".", ".."):
+            raise InvalidInputError(
+                f"artifact path {path!r} has an empty, '.' or '..' segment; "
+                "paths must stay inside the artifact"
+            )
+    return path
+
+
+def join_logical(prefix: str | None, relative: str) -> str:
+    """Join an optional prefix (``name=`` of add_dir) and a relative POSIX path."""
+    prefix = (prefix or "").strip("/")
+    return f"{prefix}/{relative}" if prefix else relative

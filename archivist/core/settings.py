@@ -1,0 +1,54 @@
+"""One frozen Settings object, built from the environment at the edge (``init``,
+the CLI, the server) and passed down. Nothing reads ``os.environ`` elsewhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from archivist.core.sizes import parse_size
+
+DEFAULT_ENTITY = "local"
+DEFAULT_PROJECT = "uncategorized"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: str
+    """Embedded store: ``meta.sqlite`` and ``blobs/`` (ARCHIVIST_DIR, default ~/.archivist)."""
+    cache_dir: str
+    """Client cache and stat cache (ARCHIVIST_CACHE_DIR, default ~/.cache/archivist)."""
+    artifact_dir: str = "./artifacts"
+    """Default download root (ARCHIVIST_ARTIFACT_DIR)."""
+    cache_limit: int | None = None
+    """Client cache size limit in bytes (ARCHIVIST_CACHE_LIMIT); None = min(10% of disk, 20 GB)."""
+    entity: str | None = None
+    project: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    silent: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = os.path.expanduser("~")
+        limit = env.get("ARCHIVIST_CACHE_LIMIT")
+        return cls(
+            home=os.path.abspath(os.path.expanduser(env.get("ARCHIVIST_DIR") or os.path.join(home, ".archivist"))),
+            cache_dir=os.path.abspath(
+                os.path.expanduser(
+                    env.get("ARCHIVIST_CACHE_DIR") or os.path.join(home, ".cache", "archivist")
+                )
+            ),
+            artifact_dir=env.get("ARCHIVIST_ARTIFACT_DIR") or "./artifacts",
+            cache_limit=parse_size(limit) if limit else None,
+            entity=env.get("ARCHIVIST_ENTITY") or None,
+            project=env.get("ARCHIVIST_PROJECT") or None,
+            base_url=env.get("ARCHIVIST_BASE_URL") or None,
+            api_key=env.get("ARCHIVIST_API_KEY") or None,
+            silent=env.get("ARCHIVIST_SILENT", "").lower() in ("1", "true", "yes"),
+        )
+
+    def evolve(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]

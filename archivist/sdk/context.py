@@ -1,0 +1,83 @@
+"""The SDK's context: settings, the backend and the local caches, shared by
+runs, artifacts and the query API of one process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from archivist.core.settings import DEFAULT_PROJECT, Settings
+
+if TYPE_CHECKING:
+    from archivist.client.backend import Backend
+    from archivist.sdk.cache import ClientCache
+    from archivist.sdk.stat_cache import StatCache
+
+
+@dataclass
+class Context:
+    settings: Settings
+    backend: Backend
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stat_cache: StatCache | None = field(default=None, repr=False)
+    _client_cache: ClientCache | None = field(default=None, repr=False)
+    _entity: str | None = field(default=None, repr=False)
+
+    @property
+    def entity(self) -> str:
+        """The default entity: ARCHIVIST_ENTITY, else the backend's default."""
+        if self._entity is None:
+            self._entity = self.settings.entity or self.backend.default_entity()
+        return self._entity
+
+    @property
+    def project(self) -> str:
+        return self.settings.project or DEFAULT_PROJECT
+
+    @property
+    def stat_cache(self) -> StatCache:
+        with self._lock:
+            if self._stat_cache is None:
+                from archivist.sdk.stat_cache import StatCache
+
+                os.makedirs(self.settings.cache_dir, exist_ok=True)
+                self._stat_cache = StatCache(os.path.join(self.settings.cache_dir, "statcache.sqlite"))
+            return self._stat_cache
+
+    @property
+    def client_cache(self) -> ClientCache:
+        with self._lock:
+            if self._client_cache is None:
+                from archivist.sdk.cache import ClientCache
+
+                self._client_cache = ClientCache(self.settings.cache_dir, self.settings.cache_limit)
+            return self._client_cache
+
+
+_contexts: dict[Settings, Context] = {}
+_contexts_lock = threading.Lock()
+
+
+def get_context(settings: Settings | None = None) -> Context:
+    """The process-wide context for these settings (built from the environment by default)."""
+    settings = settings or Settings.from_env()
+    with _contexts_lock:
+        ctx = _contexts.get(settings)
+        if ctx is None:
+            from archivist.client.factory import open_backend
+
+            ctx = Context(settings=settings, backend=open_backend(settings))
+            _contexts[settings] = ctx
+        return ctx
+
+
+def reset_contexts() -> None:
+    """Close every backend and forget the contexts (tests, and ``archivist.teardown``)."""
+    with _contexts_lock:
+        for ctx in _contexts.values():
+            ctx.backend.close()
+            if ctx._stat_cache is not None:
+                ctx._stat_cache.close()
+        _contexts.clear()
