@@ -23,10 +23,12 @@ class also subclasses the builtin exception W&B raises in that situation, so
     ├── IntegrityError (ValueError)               integrity          422
     │   └── FileChangedError                      file_changed       422
     ├── WaitTimeoutError (TimeoutError)           wait_timeout       408
+    ├── UsageError (RuntimeError)                 usage              400
     ├── CommError                                 comm               502
     │   ├── AuthenticationError                   unauthenticated    401
     │   └── PermissionDeniedError                 permission_denied  403
-    └── StorageError (OSError)                    storage            500
+    ├── StorageError (OSError)                    storage            500
+    └── NotSupportedError (NotImplementedError)   not_supported      501
 """
 
 from __future__ import annotations
@@ -124,6 +126,14 @@ class WaitTimeoutError(ArchivistError, TimeoutError):
     status = 408
 
 
+class UsageError(ArchivistError, RuntimeError):
+    """The API was called in the wrong order, e.g. ``log()`` before ``init()``
+    or on a finished run (W&B's ``wandb.Error``/``UsageError``)."""
+
+    code = "usage"
+    status = 400
+
+
 class CommError(ArchivistError):
     code = "comm"
     status = 502
@@ -142,6 +152,13 @@ class PermissionDeniedError(CommError):
 class StorageError(ArchivistError, OSError):
     code = "storage"
     status = 500
+
+
+class NotSupportedError(ArchivistError, NotImplementedError):
+    """A W&B feature this version of Archivist does not offer yet."""
+
+    code = "not_supported"
+    status = 501
 
 
 def _all_subclasses(cls: type[ArchivistError]) -> list[type[ArchivistError]]:

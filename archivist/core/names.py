@@ -125,7 +125,7 @@ def validate_tag(tag: object) -> str:
     _check_length("tag", tag)
     if not _TAG.match(tag):
         raise InvalidInputError(
-            f"invalid tag {tag!r}: use letters, digits, '_' and '-', in words separated by single spaces"
+            f"invalid tag {tag!r}: use letters, digits, '_' and '-', in words separated by spaces"
         )
     return tag
 

@@ -1,0 +1,67 @@
+"""Archivist: versioned datasets and models with lineage, W&B-Artifacts compatible.
+
+    import archivist as wandb
+
+    with wandb.init(project="mnist", job_type="train") as run:
+        data = run.use_artifact("mnist-raw:latest").download()
+        model = wandb.Artifact("mnist-model", type="model")
+        model.add_file("model.pt")
+        run.log_artifact(model, aliases=["candidate"])
+
+Names are loaded on first use, so ``import archivist`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Api": ("archivist.sdk.api", "Api"),
+    "ArtifactCollection": ("archivist.sdk.api", "ArtifactCollection"),
+    "ArtifactType": ("archivist.sdk.api", "ArtifactType"),
+    "Artifact": ("archivist.sdk.artifact", "Artifact"),
+    "ArtifactTTL": ("archivist.sdk.artifact", "ArtifactTTL"),
+    "ArtifactManifest": ("archivist.sdk.entry", "ArtifactManifest"),
+    "ArtifactManifestEntry": ("archivist.sdk.entry", "ArtifactManifestEntry"),
+    "Run": ("archivist.sdk.run", "Run"),
+    "Settings": ("archivist.core.settings", "Settings"),
+    "init": ("archivist.sdk.session", "init"),
+    "finish": ("archivist.sdk.session", "finish"),
+    "log": ("archivist.sdk.session", "log"),
+    "save": ("archivist.sdk.session", "save"),
+    "log_artifact": ("archivist.sdk.session", "log_artifact"),
+    "use_artifact": ("archivist.sdk.session", "use_artifact"),
+    "ArchivistError": ("archivist.core.errors", "ArchivistError"),
+    "Error": ("archivist.core.errors", "ArchivistError"),
+    "ArtifactFinalizedError": ("archivist.core.errors", "ArtifactFinalizedError"),
+    "ArtifactNotLoggedError": ("archivist.core.errors", "ArtifactNotLoggedError"),
+    "CommError": ("archivist.core.errors", "CommError"),
+    "UsageError": ("archivist.core.errors", "UsageError"),
+    "WaitTimeoutError": ("archivist.core.errors", "WaitTimeoutError"),
+}
+
+# The current run's objects: they change with every init()/finish().
+_DYNAMIC = {"run": "current_run", "config": "current_config", "summary": "current_summary"}
+
+__all__ = sorted([*_EXPORTS, *_DYNAMIC, "errors", "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DYNAMIC:
+        session = importlib.import_module("archivist.sdk.session")
+        return getattr(session, _DYNAMIC[name])()
+    if name == "errors":
+        return importlib.import_module("archivist.errors")
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'archivist' has no attribute {name!r}")
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

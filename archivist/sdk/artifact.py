@@ -1,0 +1,597 @@
+"""``Artifact``: a draft being built, then the logged version it becomes.
+
+A draft collects entries (files hashed where they are, references); logging
+hands it to the background saver; once committed the same object reads the
+version's fields from the store. Editable fields of a logged version
+(description, metadata, aliases, tags, ttl) are saved with ``save()``; files
+never change (``new_draft()`` starts the next version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import IO, TYPE_CHECKING, Any
+
+from archivist.core.errors import (
+    ArtifactFinalizedError,
+    ArtifactNotLoggedError,
+    EntryNotFoundError,
+    InvalidInputError,
+    WaitTimeoutError,
+)
+from archivist.core.manifest import Manifest
+from archivist.core.models import CommitResult, VersionRecord, VersionState, VersionUpdate
+from archivist.core.names import (
+    validate_aliases,
+    validate_artifact_name,
+    validate_metadata,
+    validate_tags,
+    validate_type,
+)
+from archivist.sdk.context import Context, get_context
+from archivist.sdk.draft import DraftContents, to_logical
+from archivist.sdk.entry import ArtifactManifest, ArtifactManifestEntry
+from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
+from archivist.sdk.termlog import termlog, termlog_throttled
+
+if TYPE_CHECKING:
+    from archivist.sdk.api import ArtifactCollection
+    from archivist.sdk.public_runs import PublicRun
+
+_POLICIES = ("mutable", "immutable")
+
+
+class ArtifactTTL(enum.Enum):
+    INHERIT = 0
+
+
+class Artifact:
+    """A versioned set of files and references (W&B's ``wandb.Artifact``)."""
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        incremental: bool = False,
+        use_as: str | None = None,
+        storage_region: str | None = None,
+    ) -> None:
+        self._collection_name = validate_artifact_name(name)
+        self._type = validate_type(type, name)
+        self._description = _check_description(description)
+        self._metadata = validate_metadata(metadata)
+        self._aliases: list[str] = []
+        self._tags: list[str] = []
+        self._ttl: dt.timedelta | ArtifactTTL | None = ArtifactTTL.INHERIT
+        self._ctx: Context | None = None
+        self._contents = DraftContents(self._stat_cache)
+        self._final = False
+        self._future: Future[CommitResult] | None = None
+        self._record: VersionRecord | None = None
+        self._manifest: Manifest | None = None
+        self._base_version_id: str | None = None
+        self._tmp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.storage_region = storage_region
+        self.incremental = incremental
+
+    # --- construction from the store -------------------------------------------------------
+    @classmethod
+    def _from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
+        art = cls.__new__(cls)
+        art._collection_name = record.collection
+        art._type = record.type
+        art._ctx = ctx
+        art._final = True
+        art._future = None
+        art._manifest = None
+        art._base_version_id = None
+        art._tmp_dir = None
+        art._contents = DraftContents(art._stat_cache)
+        art.storage_region = None
+        art.incremental = False
+        art._set_record(record)
+        return art
+
+    def _set_record(self, record: VersionRecord) -> None:
+        self._record = record
+        self._collection_name = record.collection
+        self._type = record.type
+        self._description = record.description
+        self._metadata = dict(record.metadata)
+        self._aliases = [a for a in record.aliases]
+        self._tags = list(record.tags)
+        self._ttl = None if record.ttl_seconds is None else dt.timedelta(seconds=record.ttl_seconds)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _context(self) -> Context:
+        if self._ctx is None:
+            self._ctx = get_context()
+        return self._ctx
+
+    def _stat_cache(self) -> Any:
+        return self._context().stat_cache
+
+    def _logged(self) -> VersionRecord:
+        if self._record is None and self._future is not None:
+            raise ArtifactNotLoggedError(
+                f"artifact {self._collection_name!r} is still being logged; call artifact.wait() first"
+            )
+        if self._record is None:
+            raise ArtifactNotLoggedError(
+                f"artifact {self._collection_name!r} is a draft that was never logged; "
+                "log it with run.log_artifact() (and call wait()) first"
+            )
+        return self._record
+
+    def _ensure_draft(self) -> None:
+        if self._final:
+            raise ArtifactFinalizedError(
+                f"artifact {self.name!r} is finalized: its files cannot change after logging; "
+                "use artifact.new_draft() to make the next version"
+            )
+
+    def _default_root(self) -> str:
+        record = self._logged()
+        folder = f"{record.collection}-v{record.version_index}"
+        return os.path.join(self._context().settings.artifact_dir, folder)
+
+    def _current_manifest(self) -> Manifest:
+        if self._record is None:
+            return self._contents.manifest
+        if self._manifest is None:
+            data = self._context().backend.read_bytes(self._record.manifest_digest)
+            self._manifest = Manifest.from_bytes(data)
+        return self._manifest
+
+    @property
+    def _local_paths(self) -> dict[str, str]:
+        return self._contents.local_paths
+
+    # --- identity -------------------------------------------------------------------------------
+    @property
+    def id(self) -> str | None:
+        return None if self._record is None else self._record.id
+
+    @property
+    def name(self) -> str:
+        if self._record is None:
+            return self._collection_name
+        return f"{self._record.collection}:v{self._record.version_index}"
+
+    @property
+    def qualified_name(self) -> str:
+        record = self._logged()
+        return f"{record.entity}/{record.project}/{record.collection}"
+
+    @property
+    def version(self) -> str:
+        return f"v{self._logged().version_index}"
+
+    @property
+    def entity(self) -> str:
+        return self._logged().entity
+
+    @property
+    def project(self) -> str:
+        return self._logged().project
+
+    source_entity = entity
+    source_project = project
+    source_version = version
+    source_qualified_name = qualified_name
+
+    @property
+    def source_name(self) -> str:
+        return self.name
+
+    @property
+    def collection(self) -> ArtifactCollection:
+        from archivist.sdk.api import ArtifactCollection
+
+        record = self._logged()
+        ctx = self._context()
+        return ArtifactCollection(ctx, ctx.backend.get_collection(record.entity, record.project, record.collection))
+
+    source_collection = collection
+
+    @property
+    def is_link(self) -> bool:
+        return False
+
+    @property
+    def source_artifact(self) -> Artifact:
+        return self
+
+    @property
+    def linked_artifacts(self) -> list[Artifact]:
+        return []
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def state(self) -> str:
+        if self._record is None:
+            return VersionState.PENDING.value
+        return self._record.state.value
+
+    def is_draft(self) -> bool:
+        return self._record is None and self._future is None and not self._final
+
+    def finalize(self) -> None:
+        self._final = True
+
+    @property
+    def digest(self) -> str:
+        if self._record is not None:
+            return self._record.digest
+        return self._contents.manifest.digest()
+
+    commit_hash = digest
+
+    @property
+    def size(self) -> int:
+        if self._record is not None:
+            return self._record.size
+        return self._contents.manifest.size
+
+    @property
+    def file_count(self) -> int:
+        if self._record is not None:
+            return self._record.file_count
+        return len(self._contents.manifest)
+
+    @property
+    def created_at(self) -> str:
+        return self._logged().created_at
+
+    @property
+    def updated_at(self) -> str:
+        record = self._logged()
+        return record.updated_at
+
+    @property
+    def history_step(self) -> int | None:
+        return self._logged().history_step
+
+    @property
+    def url(self) -> str | None:
+        return None
+
+    @property
+    def manifest(self) -> ArtifactManifest:
+        return ArtifactManifest(self._current_manifest(), self)
+
+    # --- editable fields --------------------------------------------------------------------------
+    @property
+    def description(self) -> str | None:
+        return self._description
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._description = _check_description(value)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: dict[str, Any]) -> None:
+        self._metadata = validate_metadata(value)
+
+    @property
+    def aliases(self) -> list[str]:
+        return self._aliases
+
+    @aliases.setter
+    def aliases(self, value: list[str]) -> None:
+        self._aliases = list(validate_aliases(value))
+
+    @property
+    def tags(self) -> list[str]:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: list[str]) -> None:
+        self._tags = list(validate_tags(value))
+
+    @property
+    def ttl(self) -> dt.timedelta | None:
+        if self._ttl is ArtifactTTL.INHERIT:
+            if self._record is None:
+                raise ArtifactNotLoggedError(
+                    "this draft inherits its TTL from the project default, known once it is logged"
+                )
+            return None
+        return self._ttl  # type: ignore[return-value]
+
+    @ttl.setter
+    def ttl(self, value: dt.timedelta | ArtifactTTL | None) -> None:
+        if value is None or value is ArtifactTTL.INHERIT:
+            self._ttl = value
+            return
+        if not isinstance(value, dt.timedelta) or value.total_seconds() < 1:
+            raise InvalidInputError(
+                f"invalid ttl {value!r}: use a positive datetime.timedelta, None or ArtifactTTL.INHERIT"
+            )
+        self._ttl = value
+
+    def _ttl_seconds(self) -> int | None:
+        if isinstance(self._ttl, dt.timedelta):
+            return int(self._ttl.total_seconds())
+        return None
+
+    # --- draft contents -----------------------------------------------------------------------------
+    def add_file(
+        self,
+        local_path: str,
+        name: str | None = None,
+        is_tmp: bool = False,
+        skip_cache: bool = False,
+        policy: str = "mutable",
+        overwrite: bool = False,
+    ) -> ArtifactManifestEntry:
+        """Add one file. No copy is made (whatever the policy): a file that changes
+        before the upload is detected and the log fails naming it."""
+        self._ensure_draft()
+        _check_policy(policy)
+        entry = self._contents.add_file(local_path, name, is_tmp, overwrite)
+        return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(entry.path))
+
+    def add_dir(
+        self,
+        local_path: str,
+        name: str | None = None,
+        skip_cache: bool = False,
+        policy: str = "mutable",
+        merge: bool = False,
+    ) -> None:
+        self._ensure_draft()
+        _check_policy(policy)
+        import time
+
+        started = time.monotonic()
+        count = self._contents.add_dir(local_path, name, merge)
+        elapsed = time.monotonic() - started
+        if elapsed > 2:
+            termlog(f"Added directory {local_path} ({count} files) in {elapsed:.1f}s")
+
+    @contextlib.contextmanager
+    def new_file(
+        self, name: str, mode: str = "x", encoding: str | None = None, policy: str = "mutable"
+    ) -> Iterator[IO[Any]]:
+        """Write a new file into the artifact; it is added at ``name`` when the block ends."""
+        self._ensure_draft()
+        _check_policy(policy)
+        logical = to_logical(name)
+        overwrite = "x" not in mode
+        if not overwrite and logical in self._contents.manifest:
+            raise InvalidInputError(f"File with name {logical!r} already exists in the artifact")
+        if self._tmp_dir is None:
+            self._tmp_dir = tempfile.TemporaryDirectory(prefix="archivist-new-file-")
+        path = os.path.join(self._tmp_dir.name, *logical.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        file_mode = mode.replace("x", "w") if "x" in mode else mode
+        if "b" not in file_mode and encoding is None:
+            encoding = "utf-8"
+        with open(path, file_mode, encoding=encoding) as handle:
+            yield handle
+        self._contents.add_file(path, logical, is_tmp=False, overwrite=True)
+
+    def add_reference(
+        self,
+        uri: str | ArtifactManifestEntry,
+        name: str | None = None,
+        checksum: bool = True,
+        max_objects: int | None = None,
+    ) -> list[ArtifactManifestEntry]:
+        self._ensure_draft()
+        if isinstance(uri, ArtifactManifestEntry):
+            from archivist.core.errors import NotSupportedError
+
+            raise NotSupportedError(
+                "references to entries of other artifacts are not supported yet; "
+                "add the file itself or a file:// reference"
+            )
+        if not isinstance(uri, str):
+            raise InvalidInputError(f"reference must be a URI string, got {type(uri).__name__}")
+        limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
+        if limit < 1:
+            raise InvalidInputError(f"max_objects must be at least 1, got {max_objects}")
+        prefix = to_logical(name) if name else None
+        entries = handler_for(uri).store(uri, prefix, checksum, limit)
+        self._contents.add_entries(entries)
+        return [ArtifactManifestEntry(e, self) for e in entries]
+
+    def remove(self, item: str | ArtifactManifestEntry) -> None:
+        self._ensure_draft()
+        path = item.path if isinstance(item, ArtifactManifestEntry) else item
+        self._contents.remove(path)
+
+    def get_added_local_path_name(self, local_path: str) -> str | None:
+        return self._contents.added_path_name(local_path)
+
+    # --- reading ----------------------------------------------------------------------------------------
+    def get_entry(self, name: str) -> ArtifactManifestEntry:
+        manifest = self._current_manifest()
+        entry = manifest.get(name)
+        if entry is None:
+            raise EntryNotFoundError(f"path {name!r} is not in artifact {self.name!r}")
+        return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(name))
+
+    get_path = get_entry
+
+    def download(
+        self,
+        root: str | None = None,
+        allow_missing_references: bool = False,
+        skip_cache: bool | None = None,
+        path_prefix: str | None = None,
+        multipart: bool | None = None,
+        _only: list[str] | None = None,
+    ) -> str:
+        """Materialise the files under ``root`` (default ``./artifacts/<name>-vN``); returns root."""
+        from archivist.sdk.materialize import download_entries
+
+        self._logged()
+        root = root or self._default_root()
+        manifest = self._current_manifest()
+        entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
+        if path_prefix:
+            entries = [e for e in entries if e.path.startswith(path_prefix)]
+        download_entries(self._context(), entries, root, bool(skip_cache), allow_missing_references)
+        return root
+
+    def checkout(self, root: str | None = None) -> str:
+        """Make ``root`` hold exactly this version: download, then delete files not in it."""
+        from archivist.sdk.materialize import remove_extra_files
+
+        root = root or os.path.join(self._context().settings.artifact_dir, self._logged().collection)
+        self.download(root=root)
+        remove_extra_files(root, set(self._current_manifest().entries))
+        return root
+
+    def verify(self, root: str | None = None) -> None:
+        """``ValueError`` unless ``root`` holds exactly this version's files with the right content."""
+        from archivist.sdk.materialize import verify_root
+
+        verify_root(self._context(), self._current_manifest(), root or self._default_root())
+
+    def file(self, root: str | None = None) -> str:
+        manifest = self._current_manifest()
+        if len(manifest) != 1:
+            raise InvalidInputError(
+                f"artifact {self.name!r} has {len(manifest)} files; file() needs exactly one "
+                "(use download() instead)"
+            )
+        (entry,) = list(manifest)
+        return ArtifactManifestEntry(entry, self).download(root)
+
+    def files(self, names: list[str] | None = None, per_page: int = 50) -> list[ArtifactManifestEntry]:
+        entries = self.manifest.entries
+        if names is not None:
+            return [entries[n] for n in names if n in entries]
+        return list(entries.values())
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> Artifact:
+        """Block until the background log commits; re-raises its error if it failed."""
+        if self._record is not None:
+            return self
+        if self._future is None:
+            raise ArtifactNotLoggedError(
+                f"artifact {self._collection_name!r} was never logged; log it before calling wait()"
+            )
+        try:
+            result = self._future.result(timeout=timeout)
+        except FutureTimeout:
+            raise WaitTimeoutError(
+                f"artifact {self._collection_name!r} was not committed within {timeout} seconds"
+            ) from None
+        self._on_committed(result)
+        return self
+
+    def _on_committed(self, result: CommitResult) -> None:
+        if self._record is not None:
+            return
+        manifest = self._contents.manifest
+        self._set_record(result.version)
+        self._manifest = manifest
+        self._future = None
+        if not result.created:
+            termlog_throttled(
+                f"dedup:{result.version.qualified_collection}",
+                f"artifact {result.version.collection!r} is identical to {result.version.version}; "
+                "no new version was created",
+            )
+
+    def _begin_logging(self, future: Future[CommitResult]) -> None:
+        self._final = True
+        self._future = future
+
+    def save(self, project: str | None = None, settings: Any = None) -> None:
+        """A draft is logged (in a new run of type 'auto' when none is active); a logged
+        version gets its edited description, metadata, aliases, tags and ttl saved."""
+        if self._record is None:
+            from archivist.sdk.run_artifacts import save_draft
+
+            save_draft(self, project)
+            return
+        record = self._record
+        update = VersionUpdate(
+            description=self._description,
+            metadata=self._metadata,
+            aliases=tuple(validate_aliases(self._aliases)),
+            tags=tuple(validate_tags(self._tags)),
+            ttl_seconds=self._ttl_seconds(),
+        )
+        self._set_record(self._context().backend.update_version(record.id, update))
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        record = self._logged()
+        self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
+        self._record = _with_state(record, VersionState.DELETED)
+
+    def new_draft(self) -> Artifact:
+        """A draft of the next version holding this version's entries; only what you
+        add or change is hashed and stored."""
+        record = self._logged()
+        draft = Artifact(record.collection, record.type, record.description, dict(record.metadata))
+        draft._ctx = self._context()
+        draft._contents.add_entries(list(self._current_manifest()))
+        draft._base_version_id = record.id
+        return draft
+
+    # --- lineage -------------------------------------------------------------------------------------------------
+    def logged_by(self) -> PublicRun | None:
+        from archivist.sdk.public_runs import PublicRun
+
+        ctx = self._context()
+        record = ctx.backend.version_producer(self._logged().id)
+        return None if record is None else PublicRun(ctx, record)
+
+    def used_by(self) -> list[PublicRun]:
+        from archivist.sdk.public_runs import PublicRun
+
+        ctx = self._context()
+        return [PublicRun(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
+
+    def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
+        from archivist.core.errors import NotSupportedError
+
+        raise NotSupportedError("registries and links are not supported yet")
+
+    def json_encode(self) -> dict[str, Any]:
+        record = self._logged()
+        return {"_type": "artifactVersion", "id": record.id, "version": self.version,
+                "sequenceName": record.collection, "usedAs": record.collection}
+
+    def __repr__(self) -> str:
+        return f"<Artifact {self.name} type={self._type}>"
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in _POLICIES:
+        raise InvalidInputError(f"invalid policy {policy!r}: use 'mutable' or 'immutable'")
+
+
+def _check_description(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(f"description must be a string, got {type(value).__name__}")
+    return value
+
+
+def _with_state(record: VersionRecord, state: VersionState) -> VersionRecord:
+    import dataclasses
+
+    return dataclasses.replace(record, state=state)

@@ -1,0 +1,144 @@
+"""The contents of an artifact draft: entries being added, where each file's
+bytes are on local disk, and the rules for adding the same path twice.
+
+Files are hashed where they are (no staging copies); the stat cache makes
+re-adding an unchanged file cost a stat, not a read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from archivist.core.errors import InvalidInputError, PathNotFoundError
+from archivist.core.manifest import Entry, Manifest
+from archivist.core.paths import join_logical, validate_logical_path
+from archivist.sdk.hashing import hash_file
+from archivist.sdk.stat_cache import StatCache
+from archivist.sdk.walk import walk_files_with_stat
+
+_PARALLEL_HASH_BYTES = 1 << 20  # files above this are hashed in a thread pool
+
+
+def to_logical(name: str) -> str:
+    """Convert a user-given name to a logical path (Windows separators on Windows)."""
+    if os.sep == "\\":
+        name = name.replace("\\", "/")
+    return validate_logical_path(name)
+
+
+def digest_files(
+    stat_cache: StatCache | None, files: Sequence[tuple[str, os.stat_result]]
+) -> dict[str, tuple[str, int]]:
+    """Digest and size of each file, reading only files the stat cache does not know."""
+    known = stat_cache.lookup_many(files) if stat_cache is not None else {}
+    results: dict[str, tuple[str, int]] = {}
+    small: list[tuple[str, os.stat_result]] = []
+    large: list[tuple[str, os.stat_result]] = []
+    for path, st in files:
+        digest = known.get(path)
+        if digest is not None:
+            results[path] = (digest, st.st_size)
+        elif st.st_size > _PARALLEL_HASH_BYTES:
+            large.append((path, st))
+        else:
+            small.append((path, st))
+    hashed: list[tuple[str, os.stat_result, str]] = []
+    for path, st in small:
+        digest, size = hash_file(path)
+        results[path] = (digest, size)
+        hashed.append((path, st, digest))
+    if large:
+        with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
+            for (path, st), (digest, size) in zip(large, pool.map(lambda f: hash_file(f[0]), large)):
+                results[path] = (digest, size)
+                hashed.append((path, st, digest))
+    if stat_cache is not None and hashed:
+        stat_cache.record_many(hashed)
+    return results
+
+
+class DraftContents:
+    """Entries of a draft plus the local file behind each stored entry."""
+
+    def __init__(self, stat_cache_factory: Callable[[], StatCache | None]) -> None:
+        self.manifest = Manifest()
+        self.local_paths: dict[str, str] = {}
+        self._added_from: dict[str, str] = {}
+        self._stat_cache_factory = stat_cache_factory
+
+    def _put(self, entry: Entry, local_path: str | None, overwrite: bool) -> Entry:
+        existing = self.manifest.get(entry.path)
+        if existing is not None and not overwrite:
+            if existing.digest == entry.digest and existing.ref == entry.ref:
+                return existing  # re-adding identical content is a no-op
+            raise InvalidInputError(
+                f"Cannot add the same path twice: {entry.path!r} is already in the artifact with "
+                "different content; pass overwrite=True (add_file) or merge=True (add_dir) to replace it"
+            )
+        self.manifest.put(entry)
+        if local_path is None:
+            self.local_paths.pop(entry.path, None)
+        else:
+            self.local_paths[entry.path] = local_path
+            self._added_from[local_path] = entry.path
+        return entry
+
+    def add_file(self, local_path: str, name: str | None, is_tmp: bool, overwrite: bool) -> Entry:
+        local_path = os.path.abspath(local_path)
+        try:
+            st = os.stat(local_path)
+        except FileNotFoundError:
+            raise PathNotFoundError(f"cannot add {local_path}: no such file") from None
+        if not os.path.isfile(local_path):
+            raise InvalidInputError(f"Path is not a file: {local_path} (use add_dir for directories)")
+        logical = to_logical(name if name is not None else os.path.basename(local_path))
+        digest, size = digest_files(self._stat_cache_factory(), [(local_path, st)])[local_path]
+        if is_tmp:
+            directory, base = os.path.split(logical)
+            _stem, ext = os.path.splitext(base)
+            logical = to_logical(os.path.join(directory, digest[:20] + ext).replace(os.sep, "/"))
+        return self._put(Entry(path=logical, digest=digest, size=size), local_path, overwrite)
+
+    def add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
+        local_path = os.path.abspath(local_path)
+        if not os.path.exists(local_path):
+            raise PathNotFoundError(f"cannot add {local_path}: no such directory")
+        if not os.path.isdir(local_path):
+            raise InvalidInputError(f"Path is not a directory: {local_path} (use add_file for files)")
+        prefix = to_logical(name) if name else None
+        found = [(abs_path, rel, st) for abs_path, rel, st in walk_files_with_stat(local_path)]
+        digests = digest_files(self._stat_cache_factory(), [(p, st) for p, _rel, st in found])
+        entries = []
+        for abs_path, relative, _st in found:
+            digest, size = digests[abs_path]
+            logical = validate_logical_path(join_logical(prefix, relative))
+            entries.append((Entry(path=logical, digest=digest, size=size), abs_path))
+        if not merge:  # check every path first so a refused add_dir adds nothing
+            for entry, _abs in entries:
+                existing = self.manifest.get(entry.path)
+                if existing is not None and existing.digest != entry.digest:
+                    self._put(entry, None, overwrite=False)  # raises naming the path
+        for entry, abs_path in entries:
+            self._put(entry, abs_path, overwrite=merge)
+        return len(entries)
+
+    def add_entries(self, entries: Sequence[Entry], overwrite: bool = False) -> None:
+        for entry in entries:
+            self._put(entry, None, overwrite)
+
+    def remove(self, path: str) -> int:
+        """Remove a path, or every entry under ``path/``; returns how many were removed."""
+        targets = [path] if path in self.manifest else []
+        prefix = path.rstrip("/") + "/"
+        targets += [p for p in self.manifest.entries if p.startswith(prefix)]
+        if not targets:
+            raise PathNotFoundError(f"Cannot remove {path!r}: no entry or directory with that path")
+        for target in targets:
+            self.manifest.pop(target)
+            self.local_paths.pop(target, None)
+        return len(targets)
+
+    def added_path_name(self, local_path: str) -> str | None:
+        return self._added_from.get(os.path.abspath(local_path))

@@ -1,0 +1,235 @@
+"""What a run does with artifacts: log outputs (in the background), use inputs
+(recording the lineage edge), wait for pending logs, and list both sides."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from archivist.core.errors import (
+    ArchivistError,
+    InvalidInputError,
+    NotSupportedError,
+    TypeConflictError,
+)
+from archivist.core.errors import NotFoundError as _NotFound
+from archivist.core.models import CommitRequest, CommitResult, RunRef
+from archivist.core.names import validate_aliases, validate_tags
+from archivist.core.paths import LATEST, parse_artifact_path
+from archivist.sdk.artifact import Artifact
+from archivist.sdk.context import Context
+from archivist.sdk.saver import get_saver
+
+if TYPE_CHECKING:
+    from archivist.sdk.run import Run
+
+_pending: dict[RunRef | None, list[Artifact]] = {}
+_pending_lock = threading.Lock()
+
+
+def _artifact_from_path(run: Run | None, path: str, name: str | None, type_: str | None) -> Artifact:
+    run_id = run.id if run is not None else "user"
+    art_name = name or f"run-{run_id}-{os.path.basename(os.path.normpath(path))}"
+    art = Artifact(art_name, type_ or "unspecified")
+    if "://" in path:
+        art.add_reference(path)
+    elif os.path.isfile(path):
+        art.add_file(path)
+    elif os.path.isdir(path):
+        art.add_dir(path)
+    else:
+        raise InvalidInputError(
+            f"path {path!r} is neither a file, a directory nor a URI; nothing to log"
+        )
+    return art
+
+
+def _check_collection_type(ctx: Context, entity: str, project: str, art: Artifact) -> None:
+    try:
+        existing = ctx.backend.get_collection(entity, project, art._collection_name)
+    except _NotFound:
+        return
+    if existing.type != art.type:
+        raise TypeConflictError(
+            f"artifact {art._collection_name!r} already exists in project {project!r} with type "
+            f"{existing.type!r}; cannot log it as type {art.type!r}"
+        )
+
+
+def submit_log(
+    ctx: Context,
+    art: Artifact,
+    entity: str,
+    project: str,
+    run_ref: RunRef | None,
+    aliases: Any = None,
+    tags: Any = None,
+    history_step: int | None = None,
+) -> Artifact:
+    """Finalize ``art`` and hand it to the background saver; returns immediately."""
+    wanted_aliases = validate_aliases(aliases if aliases is not None else art.aliases)
+    wanted_tags = validate_tags(tags if tags is not None else art.tags)
+    if not art.is_draft():
+        if art._record is None:
+            raise InvalidInputError(f"artifact {art.name!r} is already being logged")
+        art = _redeclare(art)
+    art._ctx = ctx
+    _check_collection_type(ctx, entity, project, art)
+    request = CommitRequest(
+        entity=entity,
+        project=project,
+        name=art._collection_name,
+        type=art.type,
+        digest=art._contents.manifest.digest(),
+        manifest_digest="",
+        description=art.description,
+        metadata=art.metadata,
+        aliases=(LATEST, *[a for a in wanted_aliases if a != LATEST]),
+        tags=wanted_tags,
+        ttl_seconds=art._ttl_seconds(),
+        run=run_ref,
+        history_step=history_step,
+        base_version_id=art._base_version_id,
+    )
+    future = get_saver().submit(
+        ctx.backend, art._contents.manifest, dict(art._contents.local_paths), request
+    )
+    art._begin_logging(future)
+    with _pending_lock:
+        _pending.setdefault(run_ref, []).append(art)
+    return art
+
+
+def _redeclare(art: Artifact) -> Artifact:
+    """Logging an already logged version again: commit its manifest again, which dedups."""
+    again = art.new_draft()
+    again._base_version_id = None
+    return again
+
+
+def log_artifact(
+    run: Run,
+    artifact_or_path: Artifact | str,
+    name: str | None = None,
+    type: str | None = None,
+    aliases: list[str] | None = None,
+    tags: list[str] | None = None,
+) -> Artifact:
+    if isinstance(artifact_or_path, (str, os.PathLike)):
+        art = _artifact_from_path(run, os.fspath(artifact_or_path), name, type)
+    elif isinstance(artifact_or_path, Artifact):
+        art = artifact_or_path
+    else:
+        raise InvalidInputError(
+            f"log_artifact takes an Artifact or a path, got {artifact_or_path.__class__.__name__}"
+        )
+    step = getattr(run, "_current_step", None)
+    return submit_log(
+        run._ctx, art, run.entity, run.project, run._ref, aliases, tags,
+        history_step=step() if callable(step) else None,
+    )
+
+
+def use_artifact(
+    run: Run,
+    artifact_or_name: Artifact | str,
+    type: str | None = None,
+    aliases: list[str] | None = None,
+    use_as: str | None = None,
+) -> Artifact:
+    ctx = run._ctx
+    if isinstance(artifact_or_name, str):
+        path = parse_artifact_path(artifact_or_name)
+        record = ctx.backend.resolve_version(
+            path.entity or run.entity, path.project or run.project, path.name, path.selector
+        )
+        art = Artifact._from_record(ctx, record)
+    elif isinstance(artifact_or_name, Artifact):
+        art = artifact_or_name
+        if art.is_draft():  # construct-and-use: log without a producing run, then use
+            submit_log(ctx, art, run.entity, run.project, None, aliases)
+        art.wait()
+    else:
+        raise InvalidInputError(
+            f"use_artifact takes an Artifact or a path, got {artifact_or_name.__class__.__name__}"
+        )
+    if type is not None and art.type != type:
+        raise InvalidInputError(
+            f"artifact {art.qualified_name}:{art.version} has type {art.type!r}, not {type!r}"
+        )
+    ctx.backend.record_use(run._ref, art.id or "")
+    return art
+
+
+def save_draft(art: Artifact, project: str | None) -> None:
+    """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
+    from archivist.sdk import session
+
+    run = session.current_run()
+    if run is not None:
+        log_artifact(run, art)
+        return
+    with session.init(project=project, job_type="auto") as auto_run:
+        log_artifact(auto_run, art)
+        art.wait()
+
+
+def wait_pending(run: Run | None) -> None:
+    """Wait for every background log of the run; raise the first failure after all ended."""
+    key = run._ref if run is not None else None
+    with _pending_lock:
+        arts = _pending.pop(key, [])
+    first_error: BaseException | None = None
+    for art in arts:
+        try:
+            art.wait()
+        except BaseException as exc:  # keep waiting for the others
+            if first_error is None:
+                first_error = exc
+    if first_error is not None:
+        raise first_error
+
+
+def pending_futures() -> list[Future[CommitResult]]:
+    with _pending_lock:
+        return [a._future for arts in _pending.values() for a in arts if a._future is not None]
+
+
+def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
+    return [Artifact._from_record(ctx, r) for r in ctx.backend.run_outputs(ref)]
+
+
+def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
+    return [Artifact._from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
+
+
+def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
+    raise NotSupportedError("registries and links are not supported yet")
+
+
+def log_model(run: Run, path: str, name: str | None = None, aliases: Any = None) -> None:
+    log_artifact(run, path, name=name, type="model", aliases=aliases)
+
+
+def use_model(run: Run, name: str) -> str:
+    art = use_artifact(run, name)
+    if "model" not in art.type.lower():
+        raise AssertionError(f"artifact {art.name!r} has type {art.type!r}, which is not a model type")
+    root = art.download()
+    files = [f for f in os.listdir(root)]
+    if len(files) == 1 and os.path.isfile(os.path.join(root, files[0])):
+        return os.path.join(root, files[0])
+    return root
+
+
+__all__ = [
+    "ArchivistError",
+    "log_artifact",
+    "logged_artifacts",
+    "save_draft",
+    "use_artifact",
+    "used_artifacts",
+    "wait_pending",
+]

@@ -1,0 +1,130 @@
+"""Logging a draft in the background: send the blobs the store lacks, store the
+manifest, then commit. Saves of the same collection in one process run one
+after another so version numbers follow call order; different collections
+save in parallel."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from archivist.client.backend import Backend
+from archivist.core.errors import BlobNotFoundError
+from archivist.core.manifest import Manifest, hash_bytes
+from archivist.core.models import CommitRequest, CommitResult
+from archivist.core.sizes import format_size
+from archivist.sdk.termlog import transfer_progress
+
+_MAX_PARALLEL_SAVES = 4
+
+
+class ArtifactSaver:
+    """A process-wide pool of background saves, serial per collection name."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=_MAX_PARALLEL_SAVES, thread_name_prefix="archivist-save"
+        )
+        self._queues: dict[tuple[str, str, str], deque[Callable[[], None]]] = {}
+        self._guard = threading.Lock()
+        self._outstanding: set[Future[CommitResult]] = set()
+
+    def submit(
+        self,
+        backend: Backend,
+        manifest: Manifest,
+        local_paths: Mapping[str, str],
+        request: CommitRequest,
+    ) -> Future[CommitResult]:
+        key = (request.entity, request.project, request.name)
+        future: Future[CommitResult] = Future()
+
+        def job() -> None:
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(save_manifest(backend, manifest, local_paths, request))
+                    except BaseException as exc:
+                        future.set_exception(exc)
+            finally:
+                self._start_next(key)
+
+        with self._guard:
+            self._outstanding.add(future)
+            queue = self._queues.setdefault(key, deque())
+            queue.append(job)
+            first = len(queue) == 1
+        future.add_done_callback(self._forget)
+        if first:
+            self._pool.submit(job)
+        return future
+
+    def _forget(self, future: Future[CommitResult]) -> None:
+        with self._guard:
+            self._outstanding.discard(future)
+
+    def _start_next(self, key: tuple[str, str, str]) -> None:
+        with self._guard:
+            queue = self._queues[key]
+            queue.popleft()
+            following = queue[0] if queue else None
+            if following is None:
+                del self._queues[key]
+        if following is not None:
+            self._pool.submit(following)
+
+    def shutdown(self) -> None:
+        """Finish every queued save (at interpreter exit), then stop the workers."""
+        with self._guard:
+            pending = list(self._outstanding)
+        wait(pending)
+        self._pool.shutdown(wait=True)
+
+
+def save_manifest(
+    backend: Backend,
+    manifest: Manifest,
+    local_paths: Mapping[str, str],
+    request: CommitRequest,
+) -> CommitResult:
+    """Upload what is missing, store the manifest, commit. Runs in a worker thread."""
+    sources: dict[str, str] = {}
+    for path, local in local_paths.items():
+        entry = manifest.get(path)
+        if entry is not None and entry.ref is None:
+            sources.setdefault(entry.digest, local)
+    missing = backend.missing_blobs(sorted(manifest.blob_digests()))
+    unavailable = [d for d in missing if d not in sources]
+    if unavailable:
+        paths = [e.path for e in manifest if e.digest in set(unavailable)][:3]
+        raise BlobNotFoundError(
+            f"cannot log {request.name!r}: the store lacks the content of {', '.join(paths)} "
+            "and no local file provides it"
+        )
+    uploads = [(digest, sources[digest]) for digest in missing]
+    sizes = {e.digest: e.size for e in manifest if e.ref is None}
+    total = sum(sizes[d] for d in missing)
+    with transfer_progress(f"Uploading {request.name} ({format_size(total)})", total) as advance:
+        backend.upload_files(uploads, advance)
+    data = manifest.to_bytes()
+    manifest_digest = hash_bytes(data)
+    backend.upload_bytes(manifest_digest, data)
+    return backend.commit_version(
+        CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest})
+    )
+
+
+_saver: ArtifactSaver | None = None
+_saver_guard = threading.Lock()
+
+
+def get_saver() -> ArtifactSaver:
+    global _saver
+    with _saver_guard:
+        if _saver is None:
+            _saver = ArtifactSaver()
+            atexit.register(_saver.shutdown)
+        return _saver

@@ -1,0 +1,77 @@
+"""One-line notices to the user on stderr, and rich progress bars that stay
+quiet when stderr is not a terminal."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+_PREFIX = "archivist: "
+_silent = False
+_once_lock = threading.Lock()
+_last_said: dict[str, float] = {}
+
+
+def set_silent(silent: bool) -> None:
+    global _silent
+    _silent = silent
+
+
+def termlog(message: str) -> None:
+    if not _silent:
+        print(_PREFIX + message, file=sys.stderr, flush=True)
+
+
+def termwarn(message: str) -> None:
+    if not _silent:
+        print(_PREFIX + "warning: " + message, file=sys.stderr, flush=True)
+
+
+def termlog_throttled(key: str, message: str, every_seconds: float = 60.0) -> None:
+    """Say ``message`` at most once per ``every_seconds`` for the same key."""
+    now = time.monotonic()
+    with _once_lock:
+        last = _last_said.get(key)
+        if last is not None and now - last < every_seconds:
+            return
+        _last_said[key] = now
+    termlog(message)
+
+
+def _interactive() -> bool:
+    return not _silent and sys.stderr.isatty()
+
+
+@contextmanager
+def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[int], None]]:
+    """Yield a callback advancing a bytes progress bar; a no-op off a terminal."""
+    if not _interactive() or total_bytes <= 0:
+        yield lambda _n: None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    lock = threading.Lock()
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task(description, total=total_bytes)
+
+        def advance(n: int) -> None:
+            with lock:
+                progress.update(task, advance=n)
+
+        yield advance

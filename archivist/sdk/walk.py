@@ -1,0 +1,52 @@
+"""Walk a directory tree fast: every regular file with its POSIX path relative
+to the root. Symlinks are followed (as W&B does) with protection against loops."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+
+def walk_files(root: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(absolute_path, relative_posix_path)`` for every file under ``root``."""
+    for abs_path, relative, _stat in walk_files_with_stat(root):
+        yield abs_path, relative
+
+
+def walk_files_with_stat(root: str) -> Iterator[tuple[str, str, os.stat_result]]:
+    """Like ``walk_files`` but also yields each file's ``os.stat`` (following links)."""
+    root = os.path.abspath(root)
+    root_stat = os.stat(root)
+    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
+    stack: list[tuple[str, str]] = [(root, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except PermissionError as exc:
+            raise PermissionError(f"cannot read directory {directory}: permission denied") from exc
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            relative = f"{prefix}{entry.name}"
+            try:
+                st = entry.stat()  # follows symlinks
+            except FileNotFoundError:
+                continue  # a dangling symlink or a file removed while walking
+            if _is_dir(st):
+                key = (st.st_dev, st.st_ino)
+                if key in seen_dirs:
+                    continue  # a symlink loop
+                seen_dirs.add(key)
+                subdirs.append((entry.path, relative + "/"))
+            elif _is_file(st):
+                yield entry.path, relative, st
+        stack.extend(reversed(subdirs))
+
+
+def _is_dir(st: os.stat_result) -> bool:
+    return (st.st_mode & 0o170000) == 0o040000
+
+
+def _is_file(st: os.stat_result) -> bool:
+    return (st.st_mode & 0o170000) == 0o100000

@@ -1,0 +1,92 @@
+import math
+
+import pytest
+
+from archivist.core.errors import InvalidInputError, ReservedTypeError
+from archivist.core.names import (
+    validate_alias,
+    validate_aliases,
+    validate_artifact_name,
+    validate_metadata,
+    validate_project,
+    validate_tag,
+    validate_tags,
+    validate_type,
+)
+
+
+def test_artifact_names() -> None:
+    assert validate_artifact_name("mnist-raw_v1.0") == "mnist-raw_v1.0"
+    for bad in ["", "a/b", "a:b", "spa ce", "x" * 129, "ünï"]:
+        with pytest.raises(InvalidInputError) as info:
+            validate_artifact_name(bad)
+        assert "artifact name" in str(info.value)
+
+
+def test_name_errors_name_the_value_and_rule() -> None:
+    with pytest.raises(InvalidInputError, match=r"'a/b'.*letters, digits"):
+        validate_artifact_name("a/b")
+
+
+@pytest.mark.parametrize(
+    ("type_name", "name"),
+    [("job", "x"), ("wandb-history", "x"), ("run_table", "run-abc"), ("code", "source-x")],
+)
+def test_reserved_types(type_name: str, name: str) -> None:
+    with pytest.raises(ReservedTypeError, match="reserved for internal use"):
+        validate_type(type_name, name)
+
+
+def test_types() -> None:
+    assert validate_type("dataset") == "dataset"
+    assert validate_type("run_table", "mytable") == "run_table"
+    for bad in ["a/b", "a:b", "", "t" * 129]:
+        with pytest.raises(InvalidInputError):
+            validate_type(bad)
+
+
+def test_aliases() -> None:
+    assert validate_alias("best") == "best"
+    assert validate_aliases(["a", "b", "a"]) == ("a", "b")
+    assert validate_aliases("one") == ("one",)
+    for bad in ["v3", "a/b", "a:b", "", " x"]:
+        with pytest.raises(InvalidInputError):
+            validate_alias(bad)
+
+
+def test_tags() -> None:
+    assert validate_tag("v2-pipeline") == "v2-pipeline"
+    assert validate_tag("two words") == "two words"
+    assert validate_tags(["x", "x", "y"]) == ("x", "y")
+    for bad in ["trailing ", " lead", "semi;colon", ""]:
+        with pytest.raises(InvalidInputError):
+            validate_tag(bad)
+
+
+def test_projects() -> None:
+    assert validate_project("wandb-registry-Golden Datasets") == "wandb-registry-Golden Datasets"
+    for bad in ["a/b", "a#b", "a?b", "a%b", "a:b", "", "x\n"]:
+        with pytest.raises(InvalidInputError):
+            validate_project(bad)
+
+
+def test_metadata_is_made_json_friendly() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    md = validate_metadata(
+        {"a": np.float32(1.5), "b": np.arange(3), "c": math.nan, "d": (1, 2), "e": dt.date(2024, 1, 2)}
+    )
+    assert md == {"a": 1.5, "b": [0, 1, 2], "c": None, "d": [1, 2], "e": "2024-01-02"}
+
+
+def test_metadata_limits() -> None:
+    with pytest.raises(InvalidInputError, match="101 top-level keys"):
+        validate_metadata({str(i): i for i in range(101)})
+    with pytest.raises(InvalidInputError, match="Infinity"):
+        validate_metadata({"x": {"y": math.inf}})
+    with pytest.raises(InvalidInputError, match="metadata.x"):
+        validate_metadata({"x": object()})
+    with pytest.raises(InvalidInputError, match="must be a dict"):
+        validate_metadata([1, 2])
