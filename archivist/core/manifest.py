@@ -8,6 +8,7 @@ write outside its root, whatever produced the manifest.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ DIGEST_ALGORITHM = "blake3"
 STORAGE_POLICY = "archivist-storage-v1"
 ARTIFACT_DIGEST_HEADER = "wandb-artifact-manifest-v1\n"
 _HEX_DIGEST_LENGTH = 64
+_BLOB_DIGEST = re.compile(f"[0-9a-f]{{{_HEX_DIGEST_LENGTH}}}")
 
 
 def hash_bytes(data: bytes) -> str:
@@ -30,7 +32,8 @@ def hash_bytes(data: bytes) -> str:
 
 
 def is_blob_digest(value: str) -> bool:
-    return len(value) == _HEX_DIGEST_LENGTH and all(c in "0123456789abcdef" for c in value)
+    # A compiled regex: checked once per stored file, so its speed shows on 20,000-file adds.
+    return _BLOB_DIGEST.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

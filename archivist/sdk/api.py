@@ -255,8 +255,9 @@ class Api:
             node_id = self.artifact(node).id or ""
         elif isinstance(node, Artifact):
             node_id = node.id or ""
-        else:
-            node_id = "/".join(node.path)
+        else:  # a live Run (path 'e/p/id') or a PublicRun (path ['e', 'p', 'id'])
+            path = node.path
+            node_id = path if isinstance(path, str) else "/".join(path)
         return self._ctx.backend.lineage(node_id, walk, depth)
 
 

@@ -76,6 +76,7 @@ class Artifact:
         self._contents = DraftContents(self._stat_cache)
         self._final = False
         self._future: Future[CommitResult] | None = None
+        self._failure_reported = False
         self._record: VersionRecord | None = None
         self._manifest: Manifest | None = None
         self._base_version_id: str | None = None
@@ -92,6 +93,7 @@ class Artifact:
         art._ctx = ctx
         art._final = True
         art._future = None
+        art._failure_reported = False
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
@@ -498,6 +500,9 @@ class Artifact:
             raise WaitTimeoutError(
                 f"artifact {self._collection_name!r} was not committed within {timeout} seconds"
             ) from None
+        except BaseException:
+            self._failure_reported = True  # the run's end need not raise it again
+            raise
         self._on_committed(result)
         return self
 

@@ -183,10 +183,11 @@ def wait_pending(run: Run | None) -> None:
         arts = _pending.pop(key, [])
     first_error: BaseException | None = None
     for art in arts:
+        already_reported = art._failure_reported
         try:
             art.wait()
         except BaseException as exc:  # keep waiting for the others
-            if first_error is None:
+            if first_error is None and not already_reported:
                 first_error = exc
     if first_error is not None:
         raise first_error

@@ -17,16 +17,19 @@ def walk_files_with_stat(root: str) -> Iterator[tuple[str, str, os.stat_result]]
     """Like ``walk_files`` but also yields each file's ``os.stat`` (following links)."""
     root = os.path.abspath(root)
     root_stat = os.stat(root)
-    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    stack: list[tuple[str, str]] = [(root, "")]
+    # Each directory carries the identities of its ancestors: a link back to one of them is
+    # a loop, while two links to the same sibling folder are both walked (as os.walk does).
+    stack: list[tuple[str, str, frozenset[tuple[int, int]]]] = [
+        (root, "", frozenset({(root_stat.st_dev, root_stat.st_ino)}))
+    ]
     while stack:
-        directory, prefix = stack.pop()
+        directory, prefix, ancestors = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except PermissionError as exc:
             raise PermissionError(f"cannot read directory {directory}: permission denied") from exc
-        subdirs: list[tuple[str, str]] = []
+        subdirs: list[tuple[str, str, frozenset[tuple[int, int]]]] = []
         for entry in entries:
             relative = f"{prefix}{entry.name}"
             try:
@@ -35,10 +38,9 @@ def walk_files_with_stat(root: str) -> Iterator[tuple[str, str, os.stat_result]]
                 continue  # a dangling symlink or a file removed while walking
             if _is_dir(st):
                 key = (st.st_dev, st.st_ino)
-                if key in seen_dirs:
+                if key in ancestors:
                     continue  # a symlink loop
-                seen_dirs.add(key)
-                subdirs.append((entry.path, relative + "/"))
+                subdirs.append((entry.path, relative + "/", ancestors | {key}))
             elif _is_file(st):
                 yield entry.path, relative, st
         stack.extend(reversed(subdirs))

@@ -1,0 +1,79 @@
+"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup`` and ``demo``.
+
+Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
+failure is one ``archivist: error: ...`` line on stderr, also under click's test
+runner.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any, NoReturn
+
+import click
+
+from archivist.cli.artifact_commands import artifact_group
+from archivist.cli.demo import demo_command
+from archivist.cli.errors import Interrupted, run_guarded
+
+PROG_NAME = "archivist"
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("archivist")
+    except metadata.PackageNotFoundError:  # running from a checkout that was not installed
+        from archivist import __version__
+
+        return __version__
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("ARCHIVIST_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+class ArchivistGroup(click.Group):
+    """A click group whose failures are reported by ``run_guarded`` instead of click."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, EOFError) as interrupt:  # before click prints a blank line
+            raise Interrupted() from interrupt
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        def invoke() -> object:
+            return super(ArchivistGroup, self).main(
+                args, prog_name or PROG_NAME, complete_var, standalone_mode=False, **extra
+            )
+
+        sys.exit(run_guarded(invoke, debug=debug_enabled()))
+
+
+@click.group(PROG_NAME, cls=ArchivistGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_version(), prog_name=PROG_NAME)
+def cli() -> None:
+    """Archivist: versioned datasets and models with lineage, W&B Artifacts compatible.
+
+    Data lives in ARCHIVIST_DIR (default ~/.archivist); set ARCHIVIST_DEBUG=1 to see
+    tracebacks of unexpected errors.
+    """
+
+
+cli.add_command(artifact_group)
+cli.add_command(demo_command)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point (``archivist`` and ``python -m archivist``)."""
+    cli.main(args=argv, prog_name=PROG_NAME)

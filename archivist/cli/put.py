@@ -1,0 +1,121 @@
+"""``archivist artifact put``: log a file, a directory or a reference URI as a new version.
+
+Like ``wandb artifact put`` it starts a run (job type ``cli_put``, config
+``{"path": PATH}``), logs the artifact, waits for the commit and returns the
+logged version. Everything that can be checked without the store (the path, the
+name, the metadata) is checked before the run starts, so a typo leaves no run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from archivist.core.errors import InvalidInputError, PathNotFoundError
+from archivist.core.paths import ArtifactPath, parse_artifact_path
+
+if TYPE_CHECKING:
+    from archivist.sdk.artifact import Artifact
+
+JOB_TYPE = "cli_put"
+
+
+@dataclass(frozen=True)
+class PutRequest:
+    path: str
+    name: str | None = None
+    type: str = "dataset"
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    skip_cache: bool = False
+    policy: str = "mutable"
+
+
+def is_reference(path: str) -> bool:
+    return "://" in path
+
+
+def parse_metadata(text: str | None) -> dict[str, Any]:
+    """The ``--metadata`` option: a JSON object, or nothing."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            f"--metadata {text!r} is not valid JSON ({error.msg} at column {error.colno}); "
+            "pass a JSON object such as '{\"rows\": 100}'"
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInputError(
+            f"--metadata must be a JSON object such as '{{\"rows\": 100}}', "
+            f"got {type(value).__name__}: {text}"
+        )
+    return value
+
+
+def default_name(path: str) -> str:
+    """The artifact name when ``--name`` is not given: the last segment of the path or URI."""
+    if is_reference(path):
+        return path.split("://", 1)[1].rstrip("/").rsplit("/", 1)[-1]
+    return os.path.basename(os.path.normpath(os.path.abspath(path)))
+
+
+def target_of(path: str, name: str | None) -> ArtifactPath:
+    """Where the version goes: ``[entity/][project/]name`` from ``--name`` or the path."""
+    if name is None:
+        guessed = default_name(path)
+        try:
+            return parse_artifact_path(guessed)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"{error.message}; choose a name with --name") from None
+    if ":" in name:
+        raise InvalidInputError(
+            f"--name {name!r} must not contain ':'; versions and aliases are assigned when logging "
+            "(use --alias to add one)"
+        )
+    return parse_artifact_path(name)
+
+
+def check_path(path: str) -> None:
+    if not is_reference(path) and not os.path.exists(path):
+        raise PathNotFoundError(
+            f"path {path!r} does not exist: give a file, a directory or a URI such as file:///data"
+        )
+
+
+def build_artifact(request: PutRequest, target: ArtifactPath) -> Artifact:
+    """A draft holding the path's content (hashed now, uploaded when logged)."""
+    import archivist
+
+    artifact = archivist.Artifact(
+        target.name, type=request.type, description=request.description, metadata=request.metadata
+    )
+    if is_reference(request.path):
+        artifact.add_reference(request.path)
+    elif os.path.isdir(request.path):
+        artifact.add_dir(request.path, skip_cache=request.skip_cache, policy=request.policy)
+    else:
+        artifact.add_file(request.path, skip_cache=request.skip_cache, policy=request.policy)
+    return artifact
+
+
+def put(request: PutRequest) -> Artifact:
+    """Log the path as a version in a ``cli_put`` run and return it once committed."""
+    import archivist
+
+    check_path(request.path)
+    target = target_of(request.path, request.name)
+    draft = build_artifact(request, target)
+    with archivist.init(
+        entity=target.entity,
+        project=target.project,
+        job_type=JOB_TYPE,
+        config={"path": request.path},
+    ) as run:
+        logged = run.log_artifact(draft, aliases=list(request.aliases))
+        logged.wait()
+    return logged

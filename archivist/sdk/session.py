@@ -1,0 +1,370 @@
+"""Process state: ``init``, the current run and the module-level shortcuts
+(``archivist.log``, ``archivist.save``, ...) that act on it.
+
+``init`` while a run is active finishes that run first and starts a new one
+(``reinit='finish_previous'``, W&B's behaviour for notebooks and our default
+everywhere, so that a script calling ``init`` in a loop gets one run per call).
+``reinit='return_previous'`` (or ``False``) returns the active run instead, and
+``reinit='create_new'`` starts another run without making it current.
+
+At interpreter exit every run still active is finished: ``finished``, or
+``failed`` when the interpreter exits because of an uncaught exception. A
+process that is killed cannot do this; its run reads as ``crashed`` because the
+backend sees that the host/pid recorded at ``init`` no longer runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from types import TracebackType
+from typing import Any
+
+from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundError, UsageError
+from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
+from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
+from archivist.core.settings import Settings
+from archivist.sdk.config import config_mapping, filter_keys
+from archivist.sdk.context import Context, get_context
+from archivist.sdk.run import DisabledRun, Run
+from archivist.sdk.run_names import generate_run_name
+from archivist.sdk.termlog import termwarn
+
+MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+REINIT_POLICIES = ("default", "finish_previous", "return_previous", "create_new")
+RESUME_POLICIES = ("allow", "auto", "must", "never")
+_RUN_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+_lock = threading.RLock()
+_current: Run | None = None
+_active: list[Run] = []
+_exit_hook_installed = False
+_uncaught_exception = False
+
+
+def current_run() -> Run | None:
+    """The run module-level functions act on, or None before ``init``/after ``finish``."""
+    with _lock:
+        run = _current
+    return None if run is None or run._finished else run
+
+
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    job_type: str | None = None,
+    name: str | None = None,
+    config: Mapping[str, Any] | Any = None,
+    notes: str | None = None,
+    tags: Sequence[str] | None = None,
+    dir: str | os.PathLike[str] | None = None,
+    id: str | None = None,
+    group: str | None = None,
+    resume: bool | str | None = None,
+    reinit: bool | str | None = None,
+    mode: str | None = None,
+    settings: Settings | Mapping[str, Any] | None = None,
+    config_exclude_keys: Sequence[str] | None = None,
+    config_include_keys: Sequence[str] | None = None,
+    allow_val_change: bool | None = None,
+    save_code: bool | None = None,
+    **_ignored: Any,
+) -> Run:
+    """Start a run (W&B's ``wandb.init``); see the module docstring for ``reinit``.
+
+    ``resume``: None/'allow'/'auto'/True continue a run with this ``id`` if it exists,
+    else create it; 'must' requires it to exist; 'never' requires it not to.
+    ``mode='disabled'`` stores nothing; every other mode writes to the configured
+    store (the embedded store needs no network, so 'offline' behaves like 'online').
+    W&B arguments without meaning here (``save_code``, ``sync_tensorboard``, ...) are ignored.
+    """
+    mode = _check_choice("mode", mode, MODES) if mode is not None else "online"
+    policy = _reinit_policy(reinit)
+    previous = current_run()
+    if previous is not None and policy == "return_previous":
+        return previous
+    if policy == "finish_previous":
+        _finish_active()
+    run_id = validate_run_id(id) if id is not None else new_run_id()
+    values = filter_keys(config_mapping(config), config_include_keys, config_exclude_keys)
+    tag_names = validate_tags(tags)
+    if mode == "disabled":
+        run: Run = DisabledRun(
+            RunRef("disabled", project or "disabled", run_id), name or run_id, values, tempfile.gettempdir()
+        )
+    else:
+        ctx = get_context(_settings(settings))
+        ref = RunRef(
+            validate_entity(entity) if entity else ctx.entity,
+            validate_project(project) if project else ctx.project,
+            run_id,
+        )
+        existing = _existing_run(ctx, ref, resume, explicit_id=id is not None)
+        spec = RunSpec(
+            ref=ref,
+            name=str(name) if name else generate_run_name(),
+            job_type=_text(job_type),
+            group=_text(group),
+            notes=_text(notes),
+            tags=tag_names,
+            config=values,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        record = ctx.backend.upsert_run(spec)
+        if existing is not None:
+            record = _apply_to_resumed(ctx, record, name=name, notes=notes, tags=tags)
+        run = Run(ctx, record, dir=_run_dir(dir, ctx, run_id))
+        if existing is not None and values:
+            run.config.update(values, allow_val_change=allow_val_change is not False)
+    with _lock:
+        _active.append(run)
+        if policy != "create_new" or current_run() is None:
+            _set_current(run)
+    _install_exit_hook()
+    return run
+
+
+def new_run_id() -> str:
+    """Eight random characters from [a-z0-9], like W&B's run ids."""
+    return "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(8))
+
+
+def teardown(exit_code: int | None = None) -> None:
+    """Finish every active run of this process (tests, notebooks, ``archivist.teardown``)."""
+    _finish_active(exit_code)
+    with _lock:
+        _set_current(None)
+
+
+# --- module-level shortcuts -----------------------------------------------------------------
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    _require_run("log").log(data, step=step, commit=commit)
+
+
+def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+    return _require_run("save").save(glob_str, base_path=base_path, policy=policy)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run; without one this does nothing (as in W&B)."""
+    run = current_run()
+    if run is not None:
+        run.finish(exit_code=exit_code, quiet=quiet)
+
+
+def log_artifact(
+    artifact_or_path: Any,
+    name: str | None = None,
+    type: str | None = None,
+    aliases: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+) -> Any:
+    return _require_run("log_artifact").log_artifact(
+        artifact_or_path, name=name, type=type, aliases=aliases, tags=tags
+    )
+
+
+def use_artifact(
+    artifact_or_name: Any,
+    type: str | None = None,
+    aliases: Sequence[str] | None = None,
+    use_as: str | None = None,
+) -> Any:
+    return _require_run("use_artifact").use_artifact(
+        artifact_or_name, type=type, aliases=aliases, use_as=use_as
+    )
+
+
+def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
+    return _require_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
+
+
+def current_config() -> Any:
+    """``archivist.config``: the current run's config, or a placeholder that explains
+    that ``init()`` comes first."""
+    run = current_run()
+    return run.config if run is not None else NoRunYet("config")
+
+
+def current_summary() -> Any:
+    run = current_run()
+    return run.summary if run is not None else NoRunYet("summary")
+
+
+class NoRunYet:
+    """``archivist.config`` / ``archivist.summary`` before ``init()``: any use raises UsageError."""
+
+    def __init__(self, attribute: str) -> None:
+        object.__setattr__(self, "_attribute", attribute)
+
+    def _refuse(self, use: str) -> UsageError:
+        return UsageError(f"You must call archivist.init() before archivist.{self._attribute}{use}")
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        raise self._refuse(f".{key}")
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise self._refuse(f".{key}")
+
+    def __getitem__(self, key: str) -> Any:
+        raise self._refuse(f"[{key!r}]")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise self._refuse(f"[{key!r}]")
+
+    def __repr__(self) -> str:
+        return f"<archivist.{self._attribute}: no run; call archivist.init() first>"
+
+
+# --- internals --------------------------------------------------------------------------------
+def _require_run(function: str) -> Run:
+    run = current_run()
+    if run is None:
+        raise UsageError(f"You must call archivist.init() before archivist.{function}()")
+    return run
+
+
+def _set_current(run: Run | None) -> None:
+    global _current
+    _current = run
+
+
+def _active_runs() -> list[Run]:
+    with _lock:
+        _active[:] = [run for run in _active if not run._finished]
+        return list(_active)
+
+
+def _finish_active(exit_code: int | None = None) -> None:
+    """Finish every active run; the first error is raised once all were tried."""
+    first_error: Exception | None = None
+    for run in _active_runs():
+        try:
+            run.finish(exit_code=exit_code)
+        except Exception as exc:
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
+
+
+def _check_choice(what: str, value: object, allowed: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInputError(f"invalid {what} {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def _reinit_policy(reinit: bool | str | None) -> str:
+    if reinit is None or reinit is True:
+        return "finish_previous"
+    if reinit is False:
+        return "return_previous"
+    policy = _check_choice("reinit", reinit, REINIT_POLICIES)
+    return "finish_previous" if policy == "default" else policy
+
+
+def _existing_run(
+    ctx: Context, ref: RunRef, resume: bool | str | None, explicit_id: bool
+) -> RunRecord | None:
+    """The run to resume, if any, enforcing ``resume='must'|'never'``."""
+    policy = "allow" if resume is None or resume is True else resume
+    if policy is False:
+        policy = "allow"
+    policy = _check_choice("resume", policy, RESUME_POLICIES)
+    if not explicit_id:
+        if policy == "must":
+            raise InvalidInputError(
+                "resume='must' needs the id of the run to resume: init(id=..., resume='must')"
+            )
+        return None
+    try:
+        existing = ctx.backend.get_run(ref)
+    except RunNotFoundError:
+        if policy == "must":
+            raise RunNotFoundError(f"resume='must' but run {ref.path!r} does not exist") from None
+        return None
+    if policy == "never":
+        raise ConflictError(f"resume='never' but run {ref.path!r} already exists; pick another id")
+    return existing
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _apply_to_resumed(
+    ctx: Context, record: RunRecord, name: object, notes: object, tags: Sequence[str] | None
+) -> RunRecord:
+    """A resumed run keeps what it had, except the name, notes and tags passed to ``init``
+    (its job type and group stay as they were)."""
+    changes: dict[str, Any] = {}
+    if name:
+        changes["name"] = str(name)
+    if notes is not None:
+        changes["notes"] = str(notes)
+    if tags is not None:
+        changes["tags"] = validate_tags(tags)
+    return ctx.backend.update_run(record.ref, RunUpdate(**changes)) if changes else record
+
+
+def _settings(settings: Settings | Mapping[str, Any] | None) -> Settings:
+    if settings is None or isinstance(settings, Settings):
+        return settings or Settings.from_env()
+    if isinstance(settings, Mapping):
+        known = {f.name for f in fields(Settings)}
+        return Settings.from_env().evolve(**{k: v for k, v in settings.items() if k in known})
+    raise InvalidInputError(
+        f"settings must be an archivist Settings or a dict, got {type(settings).__name__}: {settings!r}"
+    )
+
+
+def _run_dir(dir: str | os.PathLike[str] | None, ctx: Context, run_id: str) -> str:
+    """``<dir or ARCHIVIST_DIR/runs>/run-<time>-<id>/files`` (W&B's layout), created."""
+    base = os.path.abspath(os.fspath(dir)) if dir is not None else os.path.join(ctx.settings.home, "runs")
+    stamp = time.strftime("%Y%m%d_%H%M%S")
+    path = os.path.join(base, f"run-{stamp}-{run_id}", "files")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+# --- interpreter exit ---------------------------------------------------------------------------
+def _install_exit_hook() -> None:
+    """Finish active runs at exit. Re-registered on each ``init`` so that it runs
+    before exit hooks registered earlier (atexit runs last-registered first)."""
+    global _exit_hook_installed
+    # finish() imports these lazily; nothing can be imported while the interpreter shuts down
+    from archivist.sdk import run_artifacts  # noqa: F401
+
+    atexit.unregister(_finish_at_exit)
+    atexit.register(_finish_at_exit)
+    if not _exit_hook_installed:
+        _exit_hook_installed = True
+        previous = sys.excepthook
+
+        def note_uncaught(
+            exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+        ) -> None:
+            global _uncaught_exception
+            _uncaught_exception = True
+            previous(exc_type, exc, tb)
+
+        sys.excepthook = note_uncaught
+
+
+def _finish_at_exit() -> None:
+    exit_code = 1 if _uncaught_exception else None
+    for run in _active_runs():
+        try:
+            run.finish(exit_code=exit_code)
+        except Exception as exc:
+            termwarn(f"run {run.path} could not finish at exit: {exc}")

@@ -1,0 +1,93 @@
+"""The real command in real processes: ``python -m archivist ...`` (what the console script runs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from archivist.core.sizes import parse_size
+from tests.conftest import read_tree
+
+
+def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
+    run_script, sample_tree, tmp_path, filled_cache
+):
+    put = run_script("artifact", "put", str(sample_tree.path), "--name", "proj/sample", "--alias", "gold")
+    assert put.returncode == 0, put.stderr
+    assert 'run.use_artifact("local/proj/sample:v0")' in put.stdout
+
+    root = tmp_path / "downloaded"
+    get = run_script("artifact", "get", "proj/sample:gold", "--root", str(root))
+    assert get.returncode == 0, get.stderr
+    assert get.stdout.strip() == str(root)
+    assert read_tree(root) == sample_tree.files
+
+    ls = run_script("artifact", "ls", "proj")
+    assert ls.returncode == 0, ls.stderr
+    rows = ls.stdout.splitlines()
+    assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME"]
+    assert rows[1].split()[0] == "dataset" and rows[1].split()[-1] == "sample:v0"
+
+    lineage = run_script("artifact", "lineage", "proj/sample:gold")
+    assert lineage.returncode == 0, lineage.stderr
+    first_line = lineage.stdout.splitlines()[0]
+    assert first_line.startswith("dataset sample:v0 [") and "gold" in first_line and "latest" in first_line
+    assert "logged by run" in lineage.stdout and "(cli_put, finished)" in lineage.stdout
+
+    cleanup = run_script("artifact", "cache", "cleanup", "0B")
+    assert cleanup.returncode == 0, cleanup.stderr
+    reclaimed = cleanup.stdout.strip().removeprefix("Reclaimed ").removesuffix(" of space")
+    assert parse_size(reclaimed) == filled_cache
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["artifact", "put", "missing-path"], "missing-path"),
+        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], "a/b/c/d"),
+        (["artifact", "put", "{sample}", "--metadata", "{not json"], "--metadata"),
+        (["artifact", "get", "proj/sample:no-such-alias"], "no-such-alias"),
+        (["artifact", "cache", "cleanup", "10XB"], "10XB"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, fragment):
+    result = run_script(*(arg.replace("{sample}", str(sample_tree.path)) for arg in args))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("archivist: error: ") and fragment in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_usage_error_exits_2_and_help_and_version_work(run_script):
+    usage = run_script("artifact", "ls")
+    assert usage.returncode == 2
+    assert usage.stderr.splitlines() == [
+        "archivist: error: Missing argument '[ENTITY/]PROJECT'. (see 'archivist artifact ls --help')"
+    ]
+
+    assert "Usage: archivist artifact put" in run_script("artifact", "put", "--help").stdout
+    version = run_script("--version")
+    assert version.returncode == 0 and version.stdout.startswith("archivist, version ")
+
+
+def test_ctrl_c_is_one_line_and_cleans_up(script_env):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archivist", "demo"],
+        env=script_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().startswith("Archivist demo:")
+    workdir = process.stdout.readline().strip().removeprefix("Working files in ")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, (out, err)
+    assert err.splitlines() == ["archivist: error: interrupted"]
+    assert "archivist-demo-" in workdir and not os.path.exists(workdir)

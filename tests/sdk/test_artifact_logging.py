@@ -1,0 +1,226 @@
+"""Logging versions: numbering, latest and aliases, dedup, type conflicts, wait,
+failures at run end, edits after logging, new_draft and delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import archivist
+from archivist.core.errors import (
+    ArtifactFinalizedError,
+    ConflictError,
+    FileChangedError,
+    TypeConflictError,
+)
+
+pytestmark = pytest.mark.usefixtures("archivist_env")
+
+
+def _log(run, name: str, files: dict[str, str], tmp: Path, **kwargs) -> archivist.Artifact:
+    art = archivist.Artifact(name, type=kwargs.pop("type", "dataset"))
+    for rel, text in files.items():
+        with art.new_file(rel, mode="w") as f:
+            f.write(text)
+    return run.log_artifact(art, **kwargs).wait()
+
+
+def test_versions_are_dense_and_latest_moves(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        v0 = _log(run, "d", {"a": "0"}, tmp_path)
+        v1 = _log(run, "d", {"a": "1"}, tmp_path, aliases=["best"])
+        v2 = _log(run, "d", {"a": "2"}, tmp_path)
+    assert [v0.version, v1.version, v2.version] == ["v0", "v1", "v2"]
+    api = archivist.Api()
+    assert api.artifact("p/d:latest").version == "v2"
+    assert api.artifact("p/d").version == "v2"
+    assert api.artifact("p/d:best").version == "v1"
+    assert sorted(api.artifact("p/d:v1").aliases) == ["best"]
+    assert v2.name == "d:v2" and v2.qualified_name == "local/p/d"
+    assert v2.entity == "local" and v2.project == "p" and v2.type == "dataset"
+    assert v2.state == "COMMITTED" and v2.file_count == 1 and v2.size == 1
+    assert v2.created_at and v2.updated_at and v2.id
+
+
+def test_custom_alias_is_unique_per_collection(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        _log(run, "d", {"a": "0"}, tmp_path, aliases=["prod"])
+        _log(run, "d", {"a": "1"}, tmp_path, aliases=["prod"])
+    api = archivist.Api()
+    assert api.artifact("p/d:prod").version == "v1"
+    assert "prod" not in api.artifact("p/d:v0").aliases
+
+
+def test_identical_content_is_not_a_new_version(tmp_path: Path, capsys) -> None:
+    with archivist.init(project="p") as run:
+        first = _log(run, "d", {"a": "same"}, tmp_path)
+        _log(run, "d", {"a": "other"}, tmp_path)
+        again = _log(run, "d", {"a": "same"}, tmp_path, aliases=["back"])
+    assert again.version == first.version == "v0"
+    assert "identical to v0" in capsys.readouterr().err
+    api = archivist.Api()
+    assert api.artifact("p/d:latest").version == "v0"  # latest moves to the matched version
+    assert api.artifact("p/d:back").version == "v0"
+    assert len(api.artifacts("dataset", "p/d")) == 2
+
+
+def test_type_conflict(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        _log(run, "cats", {"a": "0"}, tmp_path, type="dataset")
+        with pytest.raises(TypeConflictError, match="already exists .* with type 'dataset'"):
+            _log(run, "cats", {"a": "1"}, tmp_path, type="model")
+
+
+def test_finalized_after_logging(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        art = _log(run, "d", {"a": "0"}, tmp_path)
+        with pytest.raises(ArtifactFinalizedError):
+            art.add_file(__file__)
+        with pytest.raises(ArtifactFinalizedError), art.new_file("x") as f:
+            f.write("x")
+
+
+def test_log_path_string(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    with archivist.init(project="p", id="run1") as run:
+        art = run.log_artifact(str(tmp_path / "model.bin")).wait()
+    assert art.name == "run-run1-model.bin:v0" and art.type == "unspecified"
+    with archivist.init(project="p") as run, pytest.raises(ValueError, match="neither a file"):
+        run.log_artifact(str(tmp_path / "nope"))
+
+
+def test_file_changed_before_upload_fails_loudly(tmp_path: Path) -> None:
+    src = tmp_path / "weights.bin"
+    src.write_bytes(b"A" * 1000)
+    run = archivist.init(project="p")
+    art = archivist.Artifact("m", type="model")
+    art.add_file(str(src))
+    src.write_bytes(b"B" * 1000)  # changed after hashing, before the upload
+    run.log_artifact(art)
+    with pytest.raises(FileChangedError, match="weights.bin"):
+        art.wait()
+    assert not archivist.Api().artifact_exists("p/m")
+    run.finish()
+
+
+def test_pending_failure_raises_when_the_run_ends(tmp_path: Path) -> None:
+    src = tmp_path / "w.bin"
+    src.write_bytes(b"A" * 100)
+    with pytest.raises(FileChangedError), archivist.init(project="p") as run:
+        art = archivist.Artifact("m", type="model")
+        art.add_file(str(src))
+        src.write_bytes(b"C" * 100)
+        run.log_artifact(art)
+    assert not archivist.Api().artifact_exists("p/m")
+    assert archivist.Api().run(f"p/{run.id}").state == "failed"
+
+
+def test_edit_logged_version(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        art = _log(run, "d", {"a": "0"}, tmp_path, tags=["raw"])
+    art.description = "A **card**"
+    art.metadata = {"rows": 3}
+    art.aliases.append("best")
+    art.tags = ["raw", "checked"]
+    art.ttl = dt.timedelta(days=30)
+    art.save()
+    again = archivist.Api().artifact("p/d:best")
+    assert again.description == "A **card**" and again.metadata == {"rows": 3}
+    assert sorted(again.aliases) == ["best", "latest"]
+    assert again.tags == ["raw", "checked"] and again.ttl == dt.timedelta(days=30)
+    again.aliases.remove("best")
+    again.ttl = None
+    again.save()
+    assert not archivist.Api().artifact_exists("p/d:best")
+    assert archivist.Api().artifact("p/d").ttl is None
+
+
+def test_tags_filter(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        _log(run, "d", {"a": "0"}, tmp_path, tags=["x"])
+        _log(run, "d", {"a": "1"}, tmp_path, tags=["x", "y"])
+    api = archivist.Api()
+    assert [a.version for a in api.artifacts("dataset", "p/d", tags=["x", "y"])] == ["v1"]
+    assert [a.version for a in api.artifacts("dataset", "p/d", tags=["x"])] == ["v1", "v0"]
+    assert [a.version for a in api.artifacts("dataset", "p/d", order="+version")] == ["v0", "v1"]
+
+
+def test_new_draft_reuses_stored_files(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        base = _log(run, "d", {"keep.txt": "keep", "drop.txt": "drop"}, tmp_path)
+        draft = base.new_draft()
+        assert draft.is_draft() and draft.name == "d"
+        draft.remove("drop.txt")
+        with draft.new_file("added.txt", mode="w") as f:
+            f.write("added")
+        nxt = run.log_artifact(draft).wait()
+    assert nxt.version == "v1"
+    root = nxt.download(str(tmp_path / "out"))
+    assert sorted(p.name for p in Path(root).iterdir()) == ["added.txt", "keep.txt"]
+    assert (Path(root) / "keep.txt").read_text() == "keep"
+
+
+def test_delete_version(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        _log(run, "d", {"a": "0"}, tmp_path)
+        v1 = _log(run, "d", {"a": "1"}, tmp_path)
+    with pytest.raises(ConflictError, match="delete_aliases=True"):
+        v1.delete()
+    v1.delete(delete_aliases=True)
+    api = archivist.Api()
+    assert api.artifact("p/d:latest").version == "v0"
+    assert not api.artifact_exists("p/d:v1")
+    with archivist.init(project="p") as run:
+        assert _log(run, "d", {"a": "2"}, tmp_path).version == "v2"  # numbers are never reused
+
+
+def test_use_artifact_records_lineage_and_checks_type(tmp_path: Path) -> None:
+    with archivist.init(project="p", job_type="make") as maker:
+        _log(maker, "d", {"a": "0"}, tmp_path)
+    with archivist.init(project="p", job_type="consume") as user:
+        art = user.use_artifact("d:latest")
+        with pytest.raises(ValueError, match="type 'dataset', not 'model'"):
+            user.use_artifact("d:latest", type="model")
+    assert art.logged_by().id == maker.id
+    assert [r.id for r in art.used_by()] == [user.id]
+    api = archivist.Api()
+    assert [a.name for a in api.run(f"p/{maker.id}").logged_artifacts()] == ["d:v0"]
+    assert [a.name for a in api.run(f"p/{user.id}").used_artifacts()] == ["d:v0"]
+
+
+def test_use_draft_logs_it_without_a_producer(tmp_path: Path) -> None:
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("made", type="dataset")
+        with art.new_file("x", mode="w") as f:
+            f.write("x")
+        used = run.use_artifact(art)
+        assert used.version == "v0"
+        again = archivist.Artifact("made", type="dataset")
+        with again.new_file("x", mode="w") as f:
+            f.write("x")
+        assert run.use_artifact(again).version == "v0"  # idempotent through dedup
+    assert used.logged_by() is None
+    assert [r.id for r in used.used_by()] == [run.id]
+
+
+def test_module_level_shortcuts(tmp_path: Path) -> None:
+    run = archivist.init(project="p")
+    assert archivist.run is run
+    art = archivist.Artifact("d", type="dataset")
+    with art.new_file("a", mode="w") as f:
+        f.write("a")
+    archivist.log_artifact(art)
+    archivist.finish()
+    assert art.version == "v0"  # finish waited for the pending log
+    assert archivist.run is None
+
+
+def test_save_draft_without_run_creates_auto_run(tmp_path: Path) -> None:
+    art = archivist.Artifact("solo", type="dataset")
+    with art.new_file("a", mode="w") as f:
+        f.write("a")
+    art.save(project="p")
+    assert art.version == "v0"
+    assert art.logged_by().job_type == "auto"
