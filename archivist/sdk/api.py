@@ -80,7 +80,9 @@ class ArtifactCollection:
 
     def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
         query = VersionQuery(self.entity, self.project, self._record.name, order=_order(order))
-        return Artifacts([Artifact._from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)])
+        return Artifacts(
+            [Artifact._from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)]
+        )
 
     def save(self) -> None:
         update = CollectionUpdate(
@@ -155,16 +157,14 @@ class Api:
         entity, name = parse_project_path(project)
         return entity or self._ctx.entity, name
 
-    # --- artifacts -------------------------------------------------------------------------------
+    # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         path = self._path(name)
         record = self._ctx.backend.resolve_version(
             path.entity or "", path.project or "", path.name, path.selector
         )
         if type is not None and record.type != type:
-            raise InvalidInputError(
-                f"artifact {name!r} has type {record.type!r}, not the requested {type!r}"
-            )
+            raise InvalidInputError(f"artifact {name!r} has type {record.type!r}, not the requested {type!r}")
         return Artifact._from_record(self._ctx, record)
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
@@ -227,7 +227,7 @@ class Api:
     def projects(self, entity: str | None = None) -> list[str]:
         return self._ctx.backend.list_projects(entity or self._ctx.entity)
 
-    # --- runs ------------------------------------------------------------------------------------------
+    # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:
         from archivist.sdk.public_runs import get_public_run
 
@@ -238,7 +238,7 @@ class Api:
 
         return list_public_runs(self._ctx, path or self._ctx.project)
 
-    # --- lineage -------------------------------------------------------------------------------------------
+    # --- lineage ---------------------------------------------------------------------
     def lineage(
         self, node: str | Artifact | PublicRun, depth: int = 3, direction: str = "both"
     ) -> LineageGraph:

@@ -84,7 +84,7 @@ class Artifact:
         self.storage_region = storage_region
         self.incremental = incremental
 
-    # --- construction from the store -------------------------------------------------------
+    # --- construction from the store ---------------------------------------------------------------------
     @classmethod
     def _from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
         art = cls.__new__(cls)
@@ -113,7 +113,7 @@ class Artifact:
         self._tags = list(record.tags)
         self._ttl = None if record.ttl_seconds is None else dt.timedelta(seconds=record.ttl_seconds)
 
-    # --- helpers -------------------------------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------
     def _context(self) -> Context:
         if self._ctx is None:
             self._ctx = get_context()
@@ -158,7 +158,7 @@ class Artifact:
     def _local_paths(self) -> dict[str, str]:
         return self._contents.local_paths
 
-    # --- identity -------------------------------------------------------------------------------
+    # --- identity ---------------------------------------------------------------------
     @property
     def id(self) -> str | None:
         return None if self._record is None else self._record.id
@@ -201,7 +201,9 @@ class Artifact:
 
         record = self._logged()
         ctx = self._context()
-        return ArtifactCollection(ctx, ctx.backend.get_collection(record.entity, record.project, record.collection))
+        return ArtifactCollection(
+            ctx, ctx.backend.get_collection(record.entity, record.project, record.collection)
+        )
 
     source_collection = collection
 
@@ -274,7 +276,7 @@ class Artifact:
     def manifest(self) -> ArtifactManifest:
         return ArtifactManifest(self._current_manifest(), self)
 
-    # --- editable fields --------------------------------------------------------------------------
+    # --- editable fields ---------------------------------------------------------------------
     @property
     def description(self) -> str | None:
         return self._description
@@ -333,7 +335,7 @@ class Artifact:
             return int(self._ttl.total_seconds())
         return None
 
-    # --- draft contents -----------------------------------------------------------------------------
+    # --- draft contents ---------------------------------------------------------------------
     def add_file(
         self,
         local_path: str,
@@ -423,7 +425,7 @@ class Artifact:
     def get_added_local_path_name(self, local_path: str) -> str | None:
         return self._contents.added_path_name(local_path)
 
-    # --- reading ----------------------------------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------------
     def get_entry(self, name: str) -> ArtifactManifestEntry:
         manifest = self._current_manifest()
         entry = manifest.get(name)
@@ -485,7 +487,7 @@ class Artifact:
             return [entries[n] for n in names if n in entries]
         return list(entries.values())
 
-    # --- lifecycle -------------------------------------------------------------------------------------------
+    # --- lifecycle ---------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Artifact:
         """Block until the background log commits; re-raises its error if it failed."""
         if self._record is not None:
@@ -557,7 +559,7 @@ class Artifact:
         draft._base_version_id = record.id
         return draft
 
-    # --- lineage -------------------------------------------------------------------------------------------------
+    # --- lineage ---------------------------------------------------------------------
     def logged_by(self) -> PublicRun | None:
         from archivist.sdk.public_runs import PublicRun
 
@@ -578,8 +580,13 @@ class Artifact:
 
     def json_encode(self) -> dict[str, Any]:
         record = self._logged()
-        return {"_type": "artifactVersion", "id": record.id, "version": self.version,
-                "sequenceName": record.collection, "usedAs": record.collection}
+        return {
+            "_type": "artifactVersion",
+            "id": record.id,
+            "version": self.version,
+            "sequenceName": record.collection,
+            "usedAs": record.collection,
+        }
 
     def __repr__(self) -> str:
         return f"<Artifact {self.name} type={self._type}>"

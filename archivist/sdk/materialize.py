@@ -111,7 +111,10 @@ def _fetch_cached(ctx: Context, entry: Entry, tmp: str) -> bool:
     cached = ctx.client_cache.get(entry.digest)
     if cached is None:
         return False
-    shutil.copyfile(cached, tmp)
+    try:
+        shutil.copyfile(cached, tmp)
+    except FileNotFoundError:  # evicted by another process meanwhile: a miss
+        return False
     return True
 
 

@@ -1,0 +1,244 @@
+"""The client cache: a content-addressed folder of blobs with a size limit.
+
+Layout: ``<root>/obj/blake3/<2 hex>/<62 hex>``, in-progress writes in ``<root>/tmp/``.
+Every blob is verified against its digest while it is written and renamed into
+place, so several processes can share the cache. Each use sets the blob's
+mtime to now; eviction removes the least recently used (oldest mtime) first.
+
+Adding a blob that would take the cache over its limit first evicts LRU blobs.
+To avoid re-listing the cache on every add, a process keeps its own LRU index
+and re-lists the folder every ``RESCAN_SECONDS`` (or on ``size``/``evict``), so
+blobs added by other processes in between are counted at the next re-list.
+
+A blob larger than the whole limit is never cached: ``add_file`` returns None
+(the caller still has the file) and ``writer`` raises ``StorageError`` (pass
+``size=`` so this happens before any byte is transferred).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from archivist.core.errors import InvalidInputError, PathNotFoundError, StorageError
+from archivist.core.sizes import format_size
+from archivist.storage.local import BlobWriter, LocalBlobStore
+
+DEFAULT_LIMIT_FRACTION = 0.10
+DEFAULT_LIMIT_CAP_BYTES = 20 * 1000**3
+RESCAN_SECONDS = 60.0
+
+
+def default_limit(root: str) -> int:
+    """min(10% of the disk holding ``root``, 20 GB)."""
+    existing = os.path.abspath(root)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    total = shutil.disk_usage(existing).total
+    return min(int(total * DEFAULT_LIMIT_FRACTION), DEFAULT_LIMIT_CAP_BYTES)
+
+
+class ClientCache:
+    """Blobs kept on this machine so that downloads need not fetch them again."""
+
+    def __init__(self, root: str, limit_bytes: int | None) -> None:
+        if limit_bytes is not None and limit_bytes < 0:
+            raise InvalidInputError(f"cache limit {limit_bytes} is negative: use 0 or more bytes")
+        self.root = os.path.abspath(root)
+        self.limit = default_limit(self.root) if limit_bytes is None else limit_bytes
+        self._blobs = LocalBlobStore(
+            os.path.join(self.root, "obj", "blake3"), temp_dir=os.path.join(self.root, "tmp")
+        )
+        self._lock = threading.Lock()
+        # blob path -> (size, mtime_ns as last seen), least recently used first
+        self._lru: OrderedDict[str, tuple[int, int]] | None = None
+        self._total = 0  # bytes in the index plus bytes reserved by adds in flight
+        self._listed_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"ClientCache({self.root!r}, limit={format_size(self.limit)})"
+
+    def get(self, digest: str, size: int | None = None) -> str | None:
+        """The path of cached blob ``digest``, or None; marks it as just used.
+
+        A hit is decided by existence (and by ``size`` when given), not by
+        re-hashing. Another process may evict the blob later: open it promptly
+        and treat ``FileNotFoundError`` as a miss.
+        """
+        path = self._blobs.blob_path(digest)
+        try:
+            found_size = os.stat(path).st_size
+        except FileNotFoundError:
+            return None
+        if size is not None and found_size != size:
+            self._forget(path, remove=True)  # damaged; let the next add replace it
+            return None
+        self._touch(path, found_size)
+        return path
+
+    def add_file(self, digest: str, src_path: str) -> str | None:
+        """Copy ``src_path`` in as blob ``digest`` and return the cached path.
+
+        The copy is verified while it is made (``IntegrityError`` if the bytes
+        do not hash to ``digest``). Returns None, caching nothing, when the file
+        is larger than the cache limit.
+        """
+        cached = self.get(digest)
+        if cached is not None:
+            return cached
+        try:
+            size = os.stat(src_path).st_size
+        except FileNotFoundError:
+            raise PathNotFoundError(f"cannot cache {src_path}: no such file") from None
+        if size > self.limit:
+            return None
+        self._reserve(size)
+        try:
+            self._blobs.put_file(digest, src_path)
+        except BaseException:
+            self._release(size)
+            raise
+        path = self._blobs.blob_path(digest)
+        self._admit(path, size)
+        return path
+
+    @contextlib.contextmanager
+    def writer(self, digest: str, size: int | None = None) -> Iterator[BlobWriter]:
+        """Stream blob ``digest`` into the cache: ``with cache.writer(d, size) as w: w.write(...)``.
+
+        The bytes go to a temp file; on leaving the block they are verified
+        (``IntegrityError`` on mismatch) and renamed into place at
+        ``w.final_path``. An exception inside the block discards them.
+        ``StorageError`` if the blob is larger than the cache limit.
+        """
+        if size is not None:
+            self._refuse_if_too_large(digest, size)
+        blob = self._blobs.open_writer(digest)
+        try:
+            yield blob
+            self._refuse_if_too_large(digest, blob.size)
+            self._reserve(blob.size)
+            try:
+                blob.commit()
+            except BaseException:
+                self._release(blob.size)
+                raise
+        except BaseException:
+            blob.abort()
+            raise
+        self._admit(blob.final_path, blob.size)
+
+    def size(self) -> int:
+        """Bytes held in cached blobs now (lists the folder)."""
+        with self._lock:
+            self._relist()
+            return self._total
+
+    def evict(self, target_bytes: int) -> int:
+        """Remove least recently used blobs until the cache holds at most ``target_bytes``.
+
+        Returns the bytes reclaimed. Blobs that vanish meanwhile (another
+        process evicted them) are skipped, not an error.
+        """
+        if target_bytes < 0:
+            raise InvalidInputError(f"eviction target {target_bytes} is negative: use 0 or more bytes")
+        with self._lock:
+            self._relist()
+            return self._evict_until(target_bytes)
+
+    def cleanup(self, target_size: int, remove_temp: bool = False) -> int:
+        """``evict(target_size)``, and with ``remove_temp`` also delete every file in ``tmp/``
+        (including writes in progress, which then fail). Returns the bytes reclaimed."""
+        reclaimed = self.evict(target_size)
+        if remove_temp:
+            reclaimed += self._blobs.cleanup_temp(older_than_seconds=0)
+        return reclaimed
+
+    def _refuse_if_too_large(self, digest: str, size: int) -> None:
+        if size > self.limit:
+            raise StorageError(
+                f"blob {digest[:12]}... is {format_size(size)}, larger than the cache limit "
+                f"{format_size(self.limit)}; it is not cached (use skip_cache=True or raise "
+                "ARCHIVIST_CACHE_LIMIT)"
+            )
+
+    def _touch(self, path: str, size: int) -> None:
+        now_ns = time.time_ns()
+        with contextlib.suppress(OSError):  # vanished, or another user's blob
+            os.utime(path, ns=(now_ns, now_ns))
+        with self._lock:
+            if self._lru is not None and path in self._lru:
+                self._lru[path] = (size, now_ns)
+                self._lru.move_to_end(path)
+
+    def _reserve(self, incoming: int) -> None:
+        """Make room for ``incoming`` bytes (evicting LRU blobs) and count them."""
+        with self._lock:
+            if self._lru is None or time.monotonic() - self._listed_at > RESCAN_SECONDS:
+                self._relist()
+            self._evict_until(self.limit - incoming)
+            self._total += incoming
+
+    def _release(self, reserved: int) -> None:
+        with self._lock:
+            self._total -= reserved
+
+    def _admit(self, path: str, size: int) -> None:
+        """Index a blob whose bytes ``_reserve`` already counted."""
+        with self._lock:
+            if self._lru is None:
+                return
+            if path in self._lru:
+                self._total -= size  # a concurrent add of the same blob counted it already
+            self._lru[path] = (size, time.time_ns())
+            self._lru.move_to_end(path)
+
+    def _forget(self, path: str, remove: bool) -> None:
+        if remove:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        with self._lock:
+            if self._lru is not None and path in self._lru:
+                self._total -= self._lru.pop(path)[0]
+
+    def _relist(self) -> None:
+        """Rebuild the LRU index from the folder (lock held)."""
+        found: list[tuple[int, str, int]] = []
+        for _digest, entry in self._blobs.iter_blob_entries():
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found.append((st.st_mtime_ns, entry.path, st.st_size))
+        found.sort()
+        self._lru = OrderedDict((path, (size, mtime_ns)) for mtime_ns, path, size in found)
+        self._total = sum(size for _mtime, _path, size in found)
+        self._listed_at = time.monotonic()
+
+    def _evict_until(self, target: int) -> int:
+        """Remove LRU blobs while the total exceeds ``target`` (lock held); bytes reclaimed."""
+        assert self._lru is not None
+        reclaimed = 0
+        while self._total > target and self._lru:
+            path, (size, seen_mtime_ns) = next(iter(self._lru.items()))
+            try:
+                mtime_ns = os.stat(path).st_mtime_ns
+            except FileNotFoundError:
+                mtime_ns = None  # evicted by another process
+            if mtime_ns is not None and mtime_ns > seen_mtime_ns:
+                self._lru[path] = (size, mtime_ns)  # another process used it since we looked
+                self._lru.move_to_end(path)
+                continue
+            del self._lru[path]
+            self._total -= size
+            if mtime_ns is None:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                reclaimed += size
+        return reclaimed

@@ -1,0 +1,154 @@
+"""The stat cache: absolute path -> (inode, size, mtime_ns, digest) in a small SQLite file.
+
+A file whose inode, size and mtime all match its row is not read again. Files
+modified within ``RACY_SECONDS`` of being recorded are not recorded (nor
+trusted): a second change within the filesystem's timestamp granularity could
+keep the same mtime and size (git's "racy clean" problem).
+
+The cache is only an optimisation: when it cannot be opened, read or written
+(locked, read-only or full disk) it behaves as empty and never fails the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+
+RACY_SECONDS = 2
+BUSY_TIMEOUT_SECONDS = 1.0
+_RACY_NS = RACY_SECONDS * 1_000_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stat_cache (
+    path TEXT PRIMARY KEY,
+    inode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL
+) WITHOUT ROWID
+"""
+_SELECT_ONE = "SELECT path, inode, size, mtime_ns, digest FROM stat_cache WHERE path = ?"
+# Rows come back keyed by their position in the JSON array of paths: an integer
+# is cheaper to return to Python than the path string again.
+_SELECT_MANY = (
+    "SELECT j.key, s.inode, s.size, s.mtime_ns, s.digest "
+    "FROM json_each(?) AS j JOIN stat_cache AS s ON s.path = j.value"
+)
+_UPSERT = "INSERT OR REPLACE INTO stat_cache (path, inode, size, mtime_ns, digest) VALUES (?, ?, ?, ?, ?)"
+
+logger = logging.getLogger(__name__)
+_Row = tuple[object, int, int, int, str]  # (path or position, inode, size, mtime_ns, digest)
+
+
+class StatCache:
+    """Digests of files that did not change since they were hashed.
+
+    Keys are absolute paths (relative ones are made absolute). One instance may
+    be shared by the threads of a process; several processes may share the file.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = _connect(db_path)
+        except sqlite3.Error as exc:
+            logger.warning("stat cache %s is unusable, files will be hashed again: %s", db_path, exc)
+
+    def lookup(self, path: str, st: os.stat_result) -> str | None:
+        """The recorded digest of ``path`` if ``st`` matches its row exactly, else None."""
+        key = _key(path)
+        rows = self._query(_SELECT_ONE, (key,)) if key is not None else []
+        return _trusted_digest(rows[0], st, time.time_ns()) if rows else None
+
+    def lookup_many(self, items: Iterable[tuple[str, os.stat_result]]) -> dict[str, str]:
+        """``{path: digest}`` for every item whose stat matches; one query for the whole batch."""
+        wanted = list(items)
+        if not wanted:
+            return {}
+        rows = self._query(_SELECT_MANY, (json.dumps([_key(path) for path, _st in wanted]),))
+        now_ns = time.time_ns()
+        found: dict[str, str] = {}
+        for row in rows:
+            path, st = wanted[row[0]]
+            digest = _trusted_digest(row, st, now_ns)
+            if digest is not None:
+                found[path] = digest
+        return found
+
+    def record_many(self, items: Iterable[tuple[str, os.stat_result, str]]) -> None:
+        """Remember each file's digest (in one transaction), skipping too recently modified files."""
+        now_ns = time.time_ns()
+        rows = [
+            (key, st.st_ino, st.st_size, st.st_mtime_ns, digest)
+            for path, st, digest in items
+            if _is_settled(st.st_mtime_ns, now_ns) and (key := _key(path)) is not None
+        ]
+        if not rows or self._conn is None:
+            return
+        with self._lock:
+            try:
+                with self._conn:  # one transaction, rolled back on error
+                    self._conn.executemany(_UPSERT, rows)
+            except sqlite3.Error as exc:
+                logger.debug("stat cache %s not updated: %s", self.db_path, exc)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _query(self, sql: str, params: tuple[str]) -> list[_Row]:
+        if self._conn is None:
+            return []
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                logger.debug("stat cache %s not read: %s", self.db_path, exc)
+                return []
+
+
+def _connect(db_path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    try:
+        conn.execute(_SCHEMA)
+        conn.commit()
+        if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] != "wal":
+            logger.debug("stat cache %s is not in WAL mode", db_path)
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def _trusted_digest(row: _Row, st: os.stat_result, now_ns: int) -> str | None:
+    _path, inode, size, mtime_ns, digest = row
+    if inode == st.st_ino and size == st.st_size and mtime_ns == st.st_mtime_ns:
+        return digest if _is_settled(mtime_ns, now_ns) else None
+    return None
+
+
+def _is_settled(mtime_ns: int, now_ns: int) -> bool:
+    """Whether the file was last modified long enough ago (and not in the future)."""
+    return now_ns - mtime_ns >= _RACY_NS
+
+
+def _key(path: str) -> str | None:
+    """The absolute path, or None for a name SQLite cannot hold (not valid UTF-8 on disk)."""
+    key = path if os.path.isabs(path) else os.path.abspath(path)
+    if key.isascii():
+        return key
+    try:
+        key.encode()
+    except UnicodeEncodeError:
+        return None  # such files are simply hashed every time
+    return key

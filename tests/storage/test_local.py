@@ -1,0 +1,202 @@
+"""LocalBlobStore: the shared BlobStore contract plus what only a folder store promises
+(layout, read-only blobs, temp files, crash safety across real processes)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from archivist.core.manifest import hash_bytes
+from archivist.storage.local import LocalBlobStore
+from tests.storage.blobstore_contract import BlobStoreContract
+
+_fork = multiprocessing.get_context("fork")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalBlobStore:
+    return LocalBlobStore(str(tmp_path / "blobs"))
+
+
+class TestLocalBlobStoreContract(BlobStoreContract):
+    pass
+
+
+def _temp_files(store: LocalBlobStore) -> list[Path]:
+    return sorted(Path(store.temp_dir).iterdir())
+
+
+def _random_file(tmp_path: Path, name: str, size: int, seed: int) -> tuple[Path, bytes, str]:
+    """A file of ``size`` reproducible random bytes: (path, bytes, digest)."""
+    data = random.Random(seed).randbytes(size)
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path, data, hash_bytes(data)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_blob_layout_is_two_hex_then_the_rest_and_read_only(store: LocalBlobStore) -> None:
+    data = b"layout"
+    digest = hash_bytes(data)
+    store.put_bytes(digest, data)
+    path = Path(store.root) / digest[:2] / digest[2:]
+    assert store.local_path(digest) == str(path)
+    assert path.read_bytes() == data
+    assert path.stat().st_mode & 0o777 == 0o444 & ~_current_umask()
+    assert _temp_files(store) == []
+
+
+def test_temp_files_live_under_root_tmp(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    assert store.temp_dir == str(tmp_path / "blobs" / "tmp")
+    assert (tmp_path / "blobs" / "tmp").is_dir()
+
+
+def test_put_file_of_a_stored_blob_does_not_open_the_source(store: LocalBlobStore, tmp_path: Path) -> None:
+    data = b"stored once"
+    digest = hash_bytes(data)
+    store.put_bytes(digest, data)
+    assert store.put_file(digest, str(tmp_path / "does-not-exist")) == len(data)
+
+
+def test_failed_puts_leave_no_temp_files(store: LocalBlobStore, tmp_path: Path) -> None:
+    source = tmp_path / "f.bin"
+    source.write_bytes(b"content")
+    with pytest.raises(ValueError):
+        store.put_file(hash_bytes(b"other"), str(source))
+    with pytest.raises(ValueError):
+        store.put_bytes(hash_bytes(b"other"), b"content")
+    assert _temp_files(store) == []
+
+
+def test_iter_digests_ignores_tmp_and_stray_files(store: LocalBlobStore) -> None:
+    digest = hash_bytes(b"real")
+    store.put_bytes(digest, b"real")
+    root = Path(store.root)
+    (root / "tmp" / (hash_bytes(b"half")[:16] + ".1.1.tmp")).write_bytes(b"half")
+    (root / "README").write_text("not a blob")
+    (root / "zz").mkdir()
+    (root / "zz" / ("0" * 62)).write_text("not hex")
+    (root / digest[:2] / "short").write_text("wrong length")
+    assert list(store.iter_digests()) == [digest]
+
+
+def test_writes_recreate_fan_out_and_temp_folders_removed_behind_its_back(
+    store: LocalBlobStore,
+) -> None:
+    first = hash_bytes(b"first")
+    store.put_bytes(first, b"first")
+    store.delete(first)
+    os.rmdir(Path(store.root) / first[:2])
+    os.rmdir(store.temp_dir)
+    store.put_bytes(first, b"first")
+    assert store.local_path(first) is not None
+
+
+def test_cleanup_temp_removes_only_old_temp_files(store: LocalBlobStore) -> None:
+    old = Path(store.temp_dir) / "old.1.1.tmp"
+    old.write_bytes(b"x" * 100)
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    fresh = Path(store.temp_dir) / "fresh.1.2.tmp"
+    fresh.write_bytes(b"y" * 7)
+    assert store.cleanup_temp(older_than_seconds=600) == 100
+    assert _temp_files(store) == [fresh]
+    assert store.cleanup_temp(older_than_seconds=0) == 7
+    assert _temp_files(store) == []
+
+
+def _put_file_in_child(root: str, digest: str, path: str, start: object = None) -> None:
+    if start is not None:
+        start.wait()  # type: ignore[attr-defined]
+    LocalBlobStore(root).put_file(digest, path)
+
+
+def _wait_for_temp_bytes(store: LocalBlobStore, at_least: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.stat().st_size >= at_least for p in _temp_files(store)):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the child never wrote {at_least} bytes to a temp file")
+
+
+@pytest.mark.slow
+def test_kill_9_mid_write_leaves_no_blob_and_the_store_keeps_working(
+    store: LocalBlobStore, tmp_path: Path
+) -> None:
+    data = random.Random(7).randbytes(6 << 20)
+    digest = hash_bytes(data)
+    fifo = tmp_path / "slow-source"
+    os.mkfifo(fifo)
+    child = _fork.Process(target=_put_file_in_child, args=(store.root, digest, str(fifo)))
+    child.start()
+    pipe = os.open(fifo, os.O_WRONLY)
+    try:
+        half = memoryview(data)[: 3 << 20]
+        while half:
+            half = half[os.write(pipe, half) :]
+        _wait_for_temp_bytes(store, at_least=2 << 20)  # the child is mid-write
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+    finally:
+        os.close(pipe)
+    assert child.exitcode == -signal.SIGKILL
+    assert store.local_path(digest) is None
+    assert store.missing([digest]) == {digest}
+    assert len(_temp_files(store)) == 1  # the stale temp file, harmless
+
+    (tmp_path / "whole.bin").write_bytes(data)
+    assert store.put_file(digest, str(tmp_path / "whole.bin")) == len(data)
+    assert Path(store.local_path(digest) or "").read_bytes() == data
+    assert store.cleanup_temp(older_than_seconds=0) >= 2 << 20
+    assert _temp_files(store) == []
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_never_leaves_a_partial_blob(store: LocalBlobStore, tmp_path: Path) -> None:
+    source, data, digest = _random_file(tmp_path, "big.bin", 24 << 20, seed=11)
+    final = Path(store.root) / digest[:2] / digest[2:]
+    rng = random.Random(3)
+    for _attempt in range(6):
+        child = _fork.Process(target=_put_file_in_child, args=(store.root, digest, str(source)))
+        child.start()
+        time.sleep(rng.uniform(0.0, 0.08))
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+        if final.exists():
+            assert final.stat().st_size == len(data)
+            assert hash_bytes(final.read_bytes()) == digest
+            store.delete(digest)
+    store.cleanup_temp(older_than_seconds=0)
+    assert store.put_file(digest, str(source)) == len(data)
+    assert hash_bytes(final.read_bytes()) == digest
+
+
+@pytest.mark.slow
+def test_concurrent_processes_writing_the_same_blob(store: LocalBlobStore, tmp_path: Path) -> None:
+    source, _data, digest = _random_file(tmp_path, "shared.bin", 5 << 20, seed=5)
+    start = _fork.Barrier(4)
+    children = [
+        _fork.Process(target=_put_file_in_child, args=(store.root, digest, str(source), start))
+        for _ in range(4)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(30)
+    assert [child.exitcode for child in children] == [0, 0, 0, 0]
+    assert hash_bytes(Path(store.local_path(digest) or "").read_bytes()) == digest
+    assert list(store.iter_digests()) == [digest]
+    assert _temp_files(store) == []
