@@ -11,6 +11,21 @@ import pytest
 from archivist.sdk.context import reset_contexts
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _never_touch_the_users_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Any test that forgets ``archivist_env`` still writes to a throwaway store, not ~/.archivist."""
+    fallback = tmp_path_factory.mktemp("fallback-store")
+    saved = {k: os.environ.get(k) for k in ("ARCHIVIST_DIR", "ARCHIVIST_CACHE_DIR")}
+    os.environ["ARCHIVIST_DIR"] = str(fallback / "home")
+    os.environ["ARCHIVIST_CACHE_DIR"] = str(fallback / "cache")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture
 def archivist_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point ARCHIVIST_DIR, the cache and downloads at tmp_path; forget open backends around the test."""

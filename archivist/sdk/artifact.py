@@ -9,20 +9,15 @@ never change (``new_draft()`` starts the next version).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
-import os
 import tempfile
-from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
-    ArtifactFinalizedError,
     ArtifactNotLoggedError,
-    EntryNotFoundError,
     InvalidInputError,
     WaitTimeoutError,
 )
@@ -35,24 +30,23 @@ from archivist.core.names import (
     validate_tags,
     validate_type,
 )
+from archivist.sdk.artifact_draft import DraftEditingMixin
+from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.context import Context, get_context
-from archivist.sdk.draft import DraftContents, to_logical
-from archivist.sdk.entry import ArtifactManifest, ArtifactManifestEntry
-from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
-from archivist.sdk.termlog import termlog, termlog_throttled
+from archivist.sdk.draft import DraftContents
+from archivist.sdk.entry import ArtifactManifest
+from archivist.sdk.termlog import termlog_throttled
 
 if TYPE_CHECKING:
     from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
-
-_POLICIES = ("mutable", "immutable")
 
 
 class ArtifactTTL(enum.Enum):
     INHERIT = 0
 
 
-class Artifact:
+class Artifact(DraftEditingMixin, ReadingMixin):
     """A versioned set of files and references (W&B's ``wandb.Artifact``)."""
 
     def __init__(
@@ -133,18 +127,6 @@ class Artifact:
                 "log it with run.log_artifact() (and call wait()) first"
             )
         return self._record
-
-    def _ensure_draft(self) -> None:
-        if self._final:
-            raise ArtifactFinalizedError(
-                f"artifact {self.name!r} is finalized: its files cannot change after logging; "
-                "use artifact.new_draft() to make the next version"
-            )
-
-    def _default_root(self) -> str:
-        record = self._logged()
-        folder = f"{record.collection}-v{record.version_index}"
-        return os.path.join(self._context().settings.artifact_dir, folder)
 
     def _current_manifest(self) -> Manifest:
         if self._record is None:
@@ -335,158 +317,6 @@ class Artifact:
             return int(self._ttl.total_seconds())
         return None
 
-    # --- draft contents ---------------------------------------------------------------------
-    def add_file(
-        self,
-        local_path: str,
-        name: str | None = None,
-        is_tmp: bool = False,
-        skip_cache: bool = False,
-        policy: str = "mutable",
-        overwrite: bool = False,
-    ) -> ArtifactManifestEntry:
-        """Add one file. No copy is made (whatever the policy): a file that changes
-        before the upload is detected and the log fails naming it."""
-        self._ensure_draft()
-        _check_policy(policy)
-        entry = self._contents.add_file(local_path, name, is_tmp, overwrite)
-        return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(entry.path))
-
-    def add_dir(
-        self,
-        local_path: str,
-        name: str | None = None,
-        skip_cache: bool = False,
-        policy: str = "mutable",
-        merge: bool = False,
-    ) -> None:
-        self._ensure_draft()
-        _check_policy(policy)
-        import time
-
-        started = time.monotonic()
-        count = self._contents.add_dir(local_path, name, merge)
-        elapsed = time.monotonic() - started
-        if elapsed > 2:
-            termlog(f"Added directory {local_path} ({count} files) in {elapsed:.1f}s")
-
-    @contextlib.contextmanager
-    def new_file(
-        self, name: str, mode: str = "x", encoding: str | None = None, policy: str = "mutable"
-    ) -> Iterator[IO[Any]]:
-        """Write a new file into the artifact; it is added at ``name`` when the block ends."""
-        self._ensure_draft()
-        _check_policy(policy)
-        logical = to_logical(name)
-        overwrite = "x" not in mode
-        if not overwrite and logical in self._contents.manifest:
-            raise InvalidInputError(f"File with name {logical!r} already exists in the artifact")
-        if self._tmp_dir is None:
-            self._tmp_dir = tempfile.TemporaryDirectory(prefix="archivist-new-file-")
-        path = os.path.join(self._tmp_dir.name, *logical.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        file_mode = mode.replace("x", "w") if "x" in mode else mode
-        if "b" not in file_mode and encoding is None:
-            encoding = "utf-8"
-        with open(path, file_mode, encoding=encoding) as handle:
-            yield handle
-        self._contents.add_file(path, logical, is_tmp=False, overwrite=True)
-
-    def add_reference(
-        self,
-        uri: str | ArtifactManifestEntry,
-        name: str | None = None,
-        checksum: bool = True,
-        max_objects: int | None = None,
-    ) -> list[ArtifactManifestEntry]:
-        self._ensure_draft()
-        if isinstance(uri, ArtifactManifestEntry):
-            from archivist.core.errors import NotSupportedError
-
-            raise NotSupportedError(
-                "references to entries of other artifacts are not supported yet; "
-                "add the file itself or a file:// reference"
-            )
-        if not isinstance(uri, str):
-            raise InvalidInputError(f"reference must be a URI string, got {type(uri).__name__}")
-        limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
-        if limit < 1:
-            raise InvalidInputError(f"max_objects must be at least 1, got {max_objects}")
-        prefix = to_logical(name) if name else None
-        entries = handler_for(uri).store(uri, prefix, checksum, limit)
-        self._contents.add_entries(entries)
-        return [ArtifactManifestEntry(e, self) for e in entries]
-
-    def remove(self, item: str | ArtifactManifestEntry) -> None:
-        self._ensure_draft()
-        path = item.path if isinstance(item, ArtifactManifestEntry) else item
-        self._contents.remove(path)
-
-    def get_added_local_path_name(self, local_path: str) -> str | None:
-        return self._contents.added_path_name(local_path)
-
-    # --- reading ---------------------------------------------------------------------
-    def get_entry(self, name: str) -> ArtifactManifestEntry:
-        manifest = self._current_manifest()
-        entry = manifest.get(name)
-        if entry is None:
-            raise EntryNotFoundError(f"path {name!r} is not in artifact {self.name!r}")
-        return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(name))
-
-    get_path = get_entry
-
-    def download(
-        self,
-        root: str | None = None,
-        allow_missing_references: bool = False,
-        skip_cache: bool | None = None,
-        path_prefix: str | None = None,
-        multipart: bool | None = None,
-        _only: list[str] | None = None,
-    ) -> str:
-        """Materialise the files under ``root`` (default ``./artifacts/<name>-vN``); returns root."""
-        from archivist.sdk.materialize import download_entries
-
-        self._logged()
-        root = root or self._default_root()
-        manifest = self._current_manifest()
-        entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
-        if path_prefix:
-            entries = [e for e in entries if e.path.startswith(path_prefix)]
-        download_entries(self._context(), entries, root, bool(skip_cache), allow_missing_references)
-        return root
-
-    def checkout(self, root: str | None = None) -> str:
-        """Make ``root`` hold exactly this version: download, then delete files not in it."""
-        from archivist.sdk.materialize import remove_extra_files
-
-        root = root or os.path.join(self._context().settings.artifact_dir, self._logged().collection)
-        self.download(root=root)
-        remove_extra_files(root, set(self._current_manifest().entries))
-        return root
-
-    def verify(self, root: str | None = None) -> None:
-        """``ValueError`` unless ``root`` holds exactly this version's files with the right content."""
-        from archivist.sdk.materialize import verify_root
-
-        verify_root(self._context(), self._current_manifest(), root or self._default_root())
-
-    def file(self, root: str | None = None) -> str:
-        manifest = self._current_manifest()
-        if len(manifest) != 1:
-            raise InvalidInputError(
-                f"artifact {self.name!r} has {len(manifest)} files; file() needs exactly one "
-                "(use download() instead)"
-            )
-        (entry,) = list(manifest)
-        return ArtifactManifestEntry(entry, self).download(root)
-
-    def files(self, names: list[str] | None = None, per_page: int = 50) -> list[ArtifactManifestEntry]:
-        entries = self.manifest.entries
-        if names is not None:
-            return [entries[n] for n in names if n in entries]
-        return list(entries.values())
-
     # --- lifecycle ---------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Artifact:
         """Block until the background log commits; re-raises its error if it failed."""
@@ -590,11 +420,6 @@ class Artifact:
 
     def __repr__(self) -> str:
         return f"<Artifact {self.name} type={self._type}>"
-
-
-def _check_policy(policy: str) -> None:
-    if policy not in _POLICIES:
-        raise InvalidInputError(f"invalid policy {policy!r}: use 'mutable' or 'immutable'")
 
 
 def _check_description(value: object) -> str | None:

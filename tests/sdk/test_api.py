@@ -18,7 +18,7 @@ def _log(run, name: str, type_: str, text: str, **kwargs) -> archivist.Artifact:
 
 
 @pytest.fixture
-def project() -> None:
+def project(archivist_env) -> None:
     with archivist.init(project="p") as run:
         _log(run, "raw", "dataset", "1")
         _log(run, "raw", "dataset", "2")

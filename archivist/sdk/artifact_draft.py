@@ -1,0 +1,128 @@
+"""Editing an artifact draft: adding files, folders, new files and references,
+and removing entries. Mixed into ``Artifact``; every method refuses once the
+artifact is logged."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from archivist.core.errors import ArtifactFinalizedError, InvalidInputError, NotSupportedError
+from archivist.sdk.draft import DraftContents, to_logical
+from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
+from archivist.sdk.termlog import termlog
+
+_POLICIES = ("mutable", "immutable")
+
+
+class DraftEditingMixin:
+    _contents: DraftContents
+    _final: bool
+    _tmp_dir: tempfile.TemporaryDirectory[str] | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def name(self) -> str: ...
+
+    def _ensure_draft(self) -> None:
+        if self._final:
+            raise ArtifactFinalizedError(
+                f"artifact {self.name!r} is finalized: its files cannot change after logging; "
+                "use artifact.new_draft() to make the next version"
+            )
+
+    def add_file(
+        self,
+        local_path: str,
+        name: str | None = None,
+        is_tmp: bool = False,
+        skip_cache: bool = False,
+        policy: str = "mutable",
+        overwrite: bool = False,
+    ) -> ArtifactManifestEntry:
+        """Add one file. No copy is made (whatever the policy): a file that changes
+        before the upload is detected and the log fails naming it."""
+        self._ensure_draft()
+        _check_policy(policy)
+        entry = self._contents.add_file(local_path, name, is_tmp, overwrite)
+        return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(entry.path))
+
+    def add_dir(
+        self,
+        local_path: str,
+        name: str | None = None,
+        skip_cache: bool = False,
+        policy: str = "mutable",
+        merge: bool = False,
+    ) -> None:
+        self._ensure_draft()
+        _check_policy(policy)
+        started = time.monotonic()
+        count = self._contents.add_dir(local_path, name, merge)
+        elapsed = time.monotonic() - started
+        if elapsed > 2:
+            termlog(f"Added directory {local_path} ({count} files) in {elapsed:.1f}s")
+
+    @contextlib.contextmanager
+    def new_file(
+        self, name: str, mode: str = "x", encoding: str | None = None, policy: str = "mutable"
+    ) -> Iterator[IO[Any]]:
+        """Write a new file into the artifact; it is added at ``name`` when the block ends."""
+        self._ensure_draft()
+        _check_policy(policy)
+        logical = to_logical(name)
+        overwrite = "x" not in mode
+        if not overwrite and logical in self._contents.manifest:
+            raise InvalidInputError(f"File with name {logical!r} already exists in the artifact")
+        if self._tmp_dir is None:
+            self._tmp_dir = tempfile.TemporaryDirectory(prefix="archivist-new-file-")
+        path = os.path.join(self._tmp_dir.name, *logical.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        file_mode = mode.replace("x", "w") if "x" in mode else mode
+        if "b" not in file_mode and encoding is None:
+            encoding = "utf-8"
+        with open(path, file_mode, encoding=encoding) as handle:
+            yield handle
+        self._contents.add_file(path, logical, is_tmp=False, overwrite=True)
+
+    def add_reference(
+        self,
+        uri: str | ArtifactManifestEntry,
+        name: str | None = None,
+        checksum: bool = True,
+        max_objects: int | None = None,
+    ) -> list[ArtifactManifestEntry]:
+        self._ensure_draft()
+        if isinstance(uri, ArtifactManifestEntry):
+            raise NotSupportedError(
+                "references to entries of other artifacts are not supported yet; "
+                "add the file itself or a file:// reference"
+            )
+        if not isinstance(uri, str):
+            raise InvalidInputError(f"reference must be a URI string, got {type(uri).__name__}")
+        limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
+        if limit < 1:
+            raise InvalidInputError(f"max_objects must be at least 1, got {max_objects}")
+        prefix = to_logical(name) if name else None
+        entries = handler_for(uri).store(uri, prefix, checksum, limit)
+        self._contents.add_entries(entries)
+        return [ArtifactManifestEntry(e, self) for e in entries]
+
+    def remove(self, item: str | ArtifactManifestEntry) -> None:
+        self._ensure_draft()
+        path = item.path if isinstance(item, ArtifactManifestEntry) else item
+        self._contents.remove(path)
+
+    def get_added_local_path_name(self, local_path: str) -> str | None:
+        return self._contents.added_path_name(local_path)
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in _POLICIES:
+        raise InvalidInputError(f"invalid policy {policy!r}: use 'mutable' or 'immutable'")
