@@ -1,0 +1,255 @@
+"""The metadata schema (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+entities -> projects -> collections -> versions, with aliases and tags of
+versions, runs with their history rows and files, the two lineage edge tables
+(run -> version logged, version -> run used), the blobs each version's manifest
+names (for garbage collection) and the garbage collector's marks.
+
+The Alembic migrations under ``migrations/versions`` build exactly this schema;
+a test compares the two, so change both together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAME_LENGTH = 128
+DIGEST_LENGTH = 64
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no timezone support, so values are normalised to UTC before
+    they are stored and tagged as UTC when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value!r} has no timezone; store aware UTC datetimes")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def _name() -> String:
+    return String(NAME_LENGTH)
+
+
+def _digest() -> String:
+    return String(DIGEST_LENGTH)
+
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", _name(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name"),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("name", _name(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("entity_id", "name"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", _name(), nullable=False),
+    Column("type", _name(), nullable=False),
+    Column("description", Text),
+    Column("tags", JSON, nullable=False),
+    Column("next_version_index", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),
+    Index(None, "project_id", "type"),
+)
+
+LIVE_COLLECTION = collections.c.deleted_at.is_(None)
+"""Deleted collections keep their rows; names are unique among the live ones only."""
+
+Index(
+    "uq_collections_live_name",
+    collections.c.project_id,
+    collections.c.name,
+    unique=True,
+    sqlite_where=LIVE_COLLECTION,
+    postgresql_where=LIVE_COLLECTION,
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("run_id", _name(), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("job_type", Text),
+    Column("group_name", Text),
+    Column("notes", Text),
+    Column("tags", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("host", Text),
+    Column("pid", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "run_id"),
+    Index(None, "project_id", "created_at"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("version_index", Integer, nullable=False),
+    Column("digest", _digest(), nullable=False),
+    Column("manifest_digest", _digest(), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("description", Text),
+    Column("metadata_json", JSON, nullable=False),
+    Column("ttl_seconds", BigInteger),
+    Column("expires_at", UtcDateTime),
+    Column("state", String(16), nullable=False),
+    Column("producer_run_id", Integer, ForeignKey("runs.id")),
+    Column("history_step", BigInteger),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("collection_id", "version_index"),
+    Index(None, "collection_id", "digest"),
+    Index(None, "manifest_digest"),
+    Index(None, "expires_at"),
+)
+
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("alias", _name(), nullable=False),
+    UniqueConstraint("collection_id", "alias"),
+    Index(None, "version_id"),
+)
+
+version_tags = Table(
+    "version_tags",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("tag", _name(), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("version_id", "tag"),
+    Index(None, "tag"),
+)
+
+version_blobs = Table(
+    "version_blobs",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("digest", _digest(), nullable=False),
+    PrimaryKeyConstraint("version_id", "digest"),
+    Index(None, "digest"),
+)
+
+run_history = Table(
+    "run_history",
+    metadata,
+    Column("run_pk", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("row", JSON, nullable=False),
+    PrimaryKeyConstraint("run_pk", "step"),
+)
+
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_pk", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("digest", _digest(), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_pk", "path"),
+    Index(None, "digest"),
+)
+
+_EDGE_ENDS = {"run_pk": "runs.id", "version_id": "versions.id"}
+
+
+def _edge_table(name: str, source: str, target: str) -> Table:
+    """A lineage edge table: each (source, target) pair once, in the order recorded
+    (``id``), searchable from either end (the unique key from the source, an index
+    from the target)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column(source, Integer, ForeignKey(_EDGE_ENDS[source]), nullable=False),
+        Column(target, Integer, ForeignKey(_EDGE_ENDS[target]), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        UniqueConstraint(source, target),
+        Index(None, target),
+    )
+
+
+logged_edges = _edge_table("logged_edges", "run_pk", "version_id")
+"""run -> version: the run logged the version."""
+
+used_edges = _edge_table("used_edges", "version_id", "run_pk")
+"""version -> run: the run used the version."""
+
+gc_marks = Table(
+    "gc_marks",
+    metadata,
+    Column("digest", _digest(), primary_key=True),
+    Column("first_seen", UtcDateTime, nullable=False),
+)

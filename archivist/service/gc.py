@@ -1,0 +1,103 @@
+"""Garbage collection of blobs nothing references any more.
+
+A blob is kept while the manifest of a version that is not deleted names it,
+while it is such a manifest itself, or while a run file points at it. An
+unreferenced blob is deleted only once it is older than the grace period, so
+the blobs of a log still uploading (not committed yet) survive. A blob's age is
+its file's modification time on a local store; elsewhere it is when the
+collector first found it unreferenced (remembered in ``gc_marks``).
+
+The store is walked in batches, so memory stays bounded by the batch size. Each
+batch is decided and deleted while commits are locked out (see ``locks``): a
+commit either sees its blobs gone and fails cleanly, or references them first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine, delete, insert, select, union
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.models import VersionState
+from archivist.metadata.engine import write_transaction
+from archivist.metadata.schema import gc_marks, run_files, version_blobs, versions
+from archivist.service.locks import exclude_blob_referencing
+from archivist.service.timestamps import utc_now
+from archivist.storage.base import BlobStore
+
+DEFAULT_GRACE_SECONDS = 3600.0
+BATCH_SIZE = 500
+
+
+def collect_garbage(
+    engine: Engine,
+    store: BlobStore,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Delete unreferenced blobs older than ``grace_seconds``; returns how many were deleted."""
+    if isinstance(grace_seconds, bool) or not isinstance(grace_seconds, (int, float)) or grace_seconds < 0:
+        raise InvalidInputError(f"invalid grace period {grace_seconds!r}: use a number of seconds >= 0")
+    deleted = 0
+    batch: list[str] = []
+    for digest in store.iter_digests():
+        batch.append(digest)
+        if len(batch) >= batch_size:
+            deleted += _sweep(engine, store, batch, grace_seconds)
+            batch = []
+    if batch:
+        deleted += _sweep(engine, store, batch, grace_seconds)
+    return deleted
+
+
+def _sweep(engine: Engine, store: BlobStore, batch: Sequence[str], grace_seconds: float) -> int:
+    now = utc_now()
+    cutoff = now - dt.timedelta(seconds=grace_seconds)
+    with write_transaction(engine) as connection:
+        exclude_blob_referencing(connection)
+        referenced = _referenced(connection, batch)
+        unreferenced = [digest for digest in batch if digest not in referenced]
+        if referenced:
+            connection.execute(delete(gc_marks).where(gc_marks.c.digest.in_(referenced)))
+        first_seen = dict(
+            connection.execute(
+                select(gc_marks.c.digest, gc_marks.c.first_seen).where(gc_marks.c.digest.in_(unreferenced))
+            ).all()
+        )
+        new = {digest: _blob_time(store, digest, now) for digest in unreferenced if digest not in first_seen}
+        if new:
+            connection.execute(insert(gc_marks), [{"digest": d, "first_seen": t} for d, t in new.items()])
+        first_seen.update(new)
+        due = [digest for digest in unreferenced if first_seen[digest] <= cutoff]
+        for digest in due:
+            store.delete(digest)
+        if due:
+            connection.execute(delete(gc_marks).where(gc_marks.c.digest.in_(due)))
+    return len(due)
+
+
+def _referenced(connection: Connection, batch: Sequence[str]) -> set[str]:
+    live = versions.c.state != VersionState.DELETED.value
+    statement = union(
+        select(version_blobs.c.digest)
+        .join(versions, versions.c.id == version_blobs.c.version_id)
+        .where(version_blobs.c.digest.in_(batch), live),
+        select(versions.c.manifest_digest).where(versions.c.manifest_digest.in_(batch), live),
+        select(run_files.c.digest).where(run_files.c.digest.in_(batch)),
+    )
+    return set(connection.execute(statement).scalars())
+
+
+def _blob_time(store: BlobStore, digest: str, now: dt.datetime) -> dt.datetime:
+    """When the blob was written, as far as the store can tell; ``now`` when it cannot."""
+    path = store.local_path(digest)
+    if path is None:
+        return now
+    try:
+        written = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
+    except OSError:
+        return now
+    return min(written, now)

@@ -1,0 +1,206 @@
+"""The Service: every operation of the Backend protocol over one metadata
+database and one BlobStore, each call in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine
+
+from archivist.core.models import (
+    CollectionRecord,
+    CollectionUpdate,
+    CommitRequest,
+    CommitResult,
+    Direction,
+    LineageGraph,
+    RunFile,
+    RunRecord,
+    RunRef,
+    RunSpec,
+    RunUpdate,
+    VersionQuery,
+    VersionRecord,
+    VersionUpdate,
+)
+from archivist.core.settings import DEFAULT_ENTITY
+from archivist.metadata.engine import read_transaction, write_transaction
+from archivist.metadata.schema import logged_edges, used_edges
+from archivist.service import (
+    blobs,
+    collections,
+    commits,
+    gc,
+    lineage,
+    namespaces,
+    records,
+    run_data,
+    runs,
+    versions,
+)
+from archivist.service.blobs import ProgressCallback
+from archivist.service.validation import validate_digest
+from archivist.storage.base import BlobStore
+
+
+class Service:
+    """Implements ``archivist.client.backend.Backend`` in-process."""
+
+    def __init__(self, engine: Engine, store: BlobStore, default_entity: str = DEFAULT_ENTITY) -> None:
+        self.engine = engine
+        self.store = store
+        self._default_entity = default_entity
+
+    # --- identity -------------------------------------------------------------------------
+    def default_entity(self) -> str:
+        return self._default_entity
+
+    # --- runs -----------------------------------------------------------------------------
+    def upsert_run(self, spec: RunSpec) -> RunRecord:
+        with write_transaction(self.engine) as connection:
+            return runs.upsert_run(connection, spec)
+
+    def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
+        with write_transaction(self.engine) as connection:
+            return runs.update_run(connection, ref, update)
+
+    def get_run(self, ref: RunRef) -> RunRecord:
+        return runs.get_run(self.engine, ref)
+
+    def list_runs(self, entity: str, project: str) -> list[RunRecord]:
+        return runs.list_runs(self.engine, entity, project)
+
+    def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
+        with write_transaction(self.engine) as connection:
+            run_data.append_history(connection, runs.run_pk(connection, ref), rows)
+
+    def read_history(
+        self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        with read_transaction(self.engine) as connection:
+            return run_data.read_history(connection, runs.run_pk(connection, ref), min_step, max_step, limit)
+
+    def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
+        with write_transaction(self.engine) as connection:
+            run_data.add_run_files(connection, self.store, runs.run_pk(connection, ref), files)
+
+    def list_run_files(self, ref: RunRef) -> list[RunFile]:
+        with read_transaction(self.engine) as connection:
+            return run_data.list_run_files(connection, runs.run_pk(connection, ref))
+
+    # --- blobs ----------------------------------------------------------------------------
+    def missing_blobs(self, digests: Sequence[str]) -> list[str]:
+        return blobs.missing_blobs(self.store, digests)
+
+    def upload_files(
+        self, files: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+    ) -> None:
+        blobs.upload_files(self.store, files, progress)
+
+    def upload_bytes(self, digest: str, data: bytes) -> None:
+        self.store.put_bytes(validate_digest(digest), data)
+
+    def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
+        blobs.download_blob(self.store, digest, dest_path, progress)
+
+    def read_bytes(self, digest: str) -> bytes:
+        return blobs.read_bytes(self.store, digest)
+
+    def local_blob_path(self, digest: str) -> str | None:
+        return self.store.local_path(validate_digest(digest))
+
+    # --- versions -------------------------------------------------------------------------
+    def commit_version(self, request: CommitRequest) -> CommitResult:
+        return commits.commit_version(self.engine, self.store, request)
+
+    def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
+        with read_transaction(self.engine) as connection:
+            return versions.resolve_version(connection, entity, project, collection, selector)
+
+    def get_version(self, version_id: str) -> VersionRecord:
+        with read_transaction(self.engine) as connection:
+            return versions.get_version(connection, version_id)
+
+    def list_versions(self, query: VersionQuery) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            return versions.list_versions(connection, query)
+
+    def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
+        with write_transaction(self.engine) as connection:
+            return versions.update_version(connection, version_id, update)
+
+    def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
+        with write_transaction(self.engine) as connection:
+            versions.delete_version(connection, version_id, delete_aliases)
+
+    # --- collections and types ------------------------------------------------------------
+    def list_projects(self, entity: str) -> list[str]:
+        with read_transaction(self.engine) as connection:
+            return namespaces.list_projects(connection, entity)
+
+    def list_types(self, entity: str, project: str) -> list[str]:
+        with read_transaction(self.engine) as connection:
+            return collections.list_types(connection, entity, project)
+
+    def list_collections(
+        self, entity: str, project: str, type_name: str | None = None
+    ) -> list[CollectionRecord]:
+        with read_transaction(self.engine) as connection:
+            return collections.list_collections(connection, entity, project, type_name)
+
+    def get_collection(self, entity: str, project: str, name: str) -> CollectionRecord:
+        with read_transaction(self.engine) as connection:
+            return collections.get_collection(connection, entity, project, name)
+
+    def update_collection(
+        self, entity: str, project: str, name: str, update: CollectionUpdate
+    ) -> CollectionRecord:
+        with write_transaction(self.engine) as connection:
+            return collections.update_collection(connection, entity, project, name, update)
+
+    def delete_collection(self, entity: str, project: str, name: str) -> None:
+        with write_transaction(self.engine) as connection:
+            collections.delete_collection(connection, entity, project, name)
+
+    # --- lineage --------------------------------------------------------------------------
+    def record_use(self, ref: RunRef, version_id: str) -> None:
+        with write_transaction(self.engine) as connection:
+            version = versions.require_version_row(connection, version_id)
+            lineage.record_use(connection, runs.run_pk(connection, ref), version.id)
+
+    def version_producer(self, version_id: str) -> RunRecord | None:
+        with read_transaction(self.engine) as connection:
+            version = versions.require_version_row(connection, version_id)
+            if version.producer_run_id is None:
+                return None
+            return records.runs_by_pk(connection, [version.producer_run_id])[0]
+
+    def version_consumers(self, version_id: str) -> list[RunRecord]:
+        with read_transaction(self.engine) as connection:
+            version = versions.require_version_row(connection, version_id)
+            return records.runs_by_pk(connection, lineage.consumer_pks(connection, version.id))
+
+    def run_outputs(self, ref: RunRef) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            run = runs.run_pk(connection, ref)
+            ids = lineage.committed_versions_of_run(connection, logged_edges, run)
+            return records.versions_by_id(connection, ids)
+
+    def run_inputs(self, ref: RunRef) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            run = runs.run_pk(connection, ref)
+            ids = lineage.committed_versions_of_run(connection, used_edges, run)
+            return records.versions_by_id(connection, ids)
+
+    def lineage(self, node_id: str, direction: Direction, depth: int) -> LineageGraph:
+        with read_transaction(self.engine) as connection:
+            return lineage.lineage_graph(connection, node_id, direction, depth)
+
+    # --- maintenance (not part of the Backend protocol) -----------------------------------
+    def collect_garbage(self, grace_seconds: float = gc.DEFAULT_GRACE_SECONDS) -> int:
+        """Delete blobs nothing references that are older than ``grace_seconds``; returns the count."""
+        return gc.collect_garbage(self.engine, self.store, grace_seconds)
+
+    def close(self) -> None:
+        self.engine.dispose()

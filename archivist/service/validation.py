@@ -1,0 +1,96 @@
+"""Checks of request fields that only the service sees (names are checked by
+``archivist.core.names``). Each raises ``InvalidInputError`` naming the value
+and what is allowed."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.manifest import is_blob_digest
+from archivist.core.names import MAX_NAME_LENGTH, json_friendly
+
+VERSION_ORDER_KEYS = ("version", "created_at", "size")
+E = TypeVar("E", bound=enum.Enum)
+
+
+def validate_digest(value: object, what: str = "digest") -> str:
+    if not isinstance(value, str) or not is_blob_digest(value):
+        raise InvalidInputError(f"invalid {what} {value!r}: expected 64 lowercase hex characters (BLAKE3)")
+    return value
+
+
+def validate_digests(values: Iterable[object]) -> list[str]:
+    if isinstance(values, str):
+        raise InvalidInputError(f"expected a list of digests, got the string {values!r}")
+    return [validate_digest(value) for value in values]
+
+
+def validate_ttl(value: object) -> int | None:
+    """None (no TTL) or a positive whole number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(
+            f"invalid ttl_seconds {value!r}: use None or a positive whole number of seconds"
+        )
+    return value
+
+
+def validate_optional_text(value: object, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be a string or None, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def validate_count(value: object, what: str, *, optional: bool = False) -> int | None:
+    """A non-negative integer (steps, offsets, limits); None only when ``optional``."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        allowed = "a non-negative integer" + (" or None" if optional else "")
+        raise InvalidInputError(f"invalid {what} {value!r}: use {allowed}")
+    return value
+
+
+def validate_json_object(value: object, what: str) -> dict[str, Any]:
+    """A mapping converted to plain JSON values (run config, summary, history rows)."""
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"{what} must be a dict, got {type(value).__name__}: {value!r}")
+    return json_friendly(value, what)
+
+
+def validate_run_tags(tags: object) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str) or not isinstance(tags, Iterable):
+        raise InvalidInputError(f"run tags must be a list of strings, got {tags!r}")
+    checked: dict[str, None] = {}
+    for tag in tags:
+        if not isinstance(tag, str) or not tag or len(tag) > MAX_NAME_LENGTH:
+            raise InvalidInputError(
+                f"invalid run tag {tag!r}: use a non-empty string of at most {MAX_NAME_LENGTH} characters"
+            )
+        checked.setdefault(tag, None)
+    return list(checked)
+
+
+def parse_enum(enum_type: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``enum_type`` (members and their values are accepted)."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in enum_type)
+        raise InvalidInputError(f"invalid {what} {value!r}: use one of {allowed}") from None
+
+
+def parse_version_order(order: object) -> tuple[str, bool]:
+    """``'-version'`` -> ('version', descending=True); no sign means ascending."""
+    if isinstance(order, str):
+        key, descending = order.lstrip("+-"), order.startswith("-")
+        if key in VERSION_ORDER_KEYS and len(order) - len(key) <= 1:
+            return key, descending
+    choices = ", ".join(f"'{sign}{key}'" for key in VERSION_ORDER_KEYS for sign in "+-")
+    raise InvalidInputError(f"invalid version order {order!r}: use one of {choices}")

@@ -1,0 +1,24 @@
+"""The Backend contract: one test suite every Backend passes (the fsspec pattern).
+
+Subclass ``BackendContract`` and provide a ``backend`` fixture yielding a fresh,
+empty backend; the tests use nothing but the Backend protocol, so the embedded
+store, the service over PostgreSQL and the HTTP backend run the same suite.
+"""
+
+from __future__ import annotations
+
+from archivist.client.backend import Backend
+from tests.client.contract_blobs import BlobContract
+from tests.client.contract_collections import CollectionContract
+from tests.client.contract_commits import CommitContract
+from tests.client.contract_lineage import LineageContract
+from tests.client.contract_runs import RunContract
+from tests.client.contract_versions import VersionContract
+
+
+class BackendContract(
+    CommitContract, VersionContract, CollectionContract, RunContract, LineageContract, BlobContract
+):
+    def test_is_a_backend(self, backend: Backend) -> None:
+        assert isinstance(backend, Backend)
+        assert isinstance(backend.default_entity(), str) and backend.default_entity()

@@ -1,0 +1,77 @@
+"""The embedded store passes the Backend contract; plus what only it promises."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archivist.client.factory import open_backend
+from archivist.client.local import DATABASE_FILE, LocalBackend
+from archivist.core.errors import InvalidInputError
+from archivist.core.settings import Settings
+from tests.client.artifact_logging import ENTITY, PROJECT, log_text
+from tests.client.backend_contract import BackendContract
+
+
+def _settings(tmp_path: Path, **changes: object) -> Settings:
+    return Settings(home=str(tmp_path / "home"), cache_dir=str(tmp_path / "cache")).evolve(**changes)
+
+
+@pytest.fixture(scope="module")
+def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home whose database is migrated once; tests copy it to skip the migration."""
+    settings = _settings(tmp_path_factory.mktemp("template"))
+    LocalBackend(settings).close()
+    return Path(settings.home)
+
+
+@pytest.fixture
+def backend(tmp_path: Path, migrated_home: Path) -> Iterator[LocalBackend]:
+    settings = _settings(tmp_path)
+    os.makedirs(settings.home)
+    shutil.copy(migrated_home / DATABASE_FILE, Path(settings.home) / DATABASE_FILE)
+    local = LocalBackend(settings)
+    yield local
+    local.close()
+
+
+class TestLocalBackend(BackendContract):
+    pass
+
+
+def test_files_live_under_home(tmp_path: Path) -> None:
+    backend = LocalBackend(_settings(tmp_path))
+    version = log_text(backend, "cats", "one").version
+    assert (tmp_path / "home" / "meta.sqlite").is_file()
+    path = backend.local_blob_path(version.manifest_digest)
+    assert path is not None and Path(path).is_relative_to(tmp_path / "home" / "blobs")
+    backend.close()
+
+
+def test_a_second_backend_on_the_same_home_sees_the_data(tmp_path: Path) -> None:
+    first = LocalBackend(_settings(tmp_path))
+    version = log_text(first, "cats", "one").version
+    first.close()
+    second = LocalBackend(_settings(tmp_path))
+    assert second.resolve_version(ENTITY, PROJECT, "cats", "latest") == version
+    second.close()
+
+
+def test_default_entity(tmp_path: Path) -> None:
+    assert LocalBackend(_settings(tmp_path)).default_entity() == "local"
+    assert LocalBackend(_settings(tmp_path, entity="team")).default_entity() == "team"
+
+
+def test_open_backend_gives_the_embedded_store(tmp_path: Path) -> None:
+    backend = open_backend(_settings(tmp_path))
+    assert isinstance(backend, LocalBackend)
+    backend.close()
+
+
+def test_open_backend_refuses_a_server_url_for_now(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="http://server:8080"):
+        open_backend(_settings(tmp_path, base_url="http://server:8080"))

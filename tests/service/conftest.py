@@ -1,0 +1,44 @@
+"""Services over both metadata databases: SQLite in tmp_path and a throw-away
+PostgreSQL database per test module (emptied between tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from archivist.metadata.engine import open_engine
+from archivist.service.service import Service
+from archivist.storage.local import LocalBlobStore
+from tests.metadata.postgres import temporary_database, truncate_all
+
+
+@pytest.fixture(scope="module")
+def postgres_engine() -> Iterator[Engine]:
+    with temporary_database() as url:
+        engine = open_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_service(postgres_engine: Engine, tmp_path: Path) -> Service:
+    truncate_all(postgres_engine)
+    return Service(postgres_engine, LocalBlobStore(str(tmp_path / "blobs")))
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    service = Service(
+        open_engine(f"sqlite:///{tmp_path}/meta.sqlite"), LocalBlobStore(str(tmp_path / "blobs"))
+    )
+    yield service
+    service.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def service(request: pytest.FixtureRequest) -> Service:
+    """The same service over each metadata database in turn."""
+    return request.getfixturevalue(f"{request.param}_service")
