@@ -1,6 +1,6 @@
 """A script written for W&B, running on Archivist after changing one import line.
 
-    python examples/wandb_style_pipeline.py
+python examples/wandb_style_pipeline.py
 """
 
 import json

@@ -6,11 +6,33 @@ import sys
 import archivist
 
 EXPECTED = {
-    "Api", "ArchivistError", "Artifact", "ArtifactCollection", "ArtifactFinalizedError",
-    "ArtifactManifest", "ArtifactManifestEntry", "ArtifactNotLoggedError", "ArtifactTTL",
-    "ArtifactType", "CommError", "Error", "Run", "Settings", "UsageError", "WaitTimeoutError",
-    "__version__", "config", "errors", "finish", "init", "log", "log_artifact", "run", "save",
-    "summary", "use_artifact",
+    "Api",
+    "ArchivistError",
+    "Artifact",
+    "ArtifactCollection",
+    "ArtifactFinalizedError",
+    "ArtifactManifest",
+    "ArtifactManifestEntry",
+    "ArtifactNotLoggedError",
+    "ArtifactTTL",
+    "ArtifactType",
+    "CommError",
+    "Error",
+    "Run",
+    "Settings",
+    "UsageError",
+    "WaitTimeoutError",
+    "__version__",
+    "config",
+    "errors",
+    "finish",
+    "init",
+    "log",
+    "log_artifact",
+    "run",
+    "save",
+    "summary",
+    "use_artifact",
 }
 
 

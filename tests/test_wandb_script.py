@@ -17,7 +17,11 @@ def test_wandb_style_example_runs(tmp_path: Path) -> None:
     }
     out = subprocess.run(
         [sys.executable, str(REPO / "examples" / "wandb_style_pipeline.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()

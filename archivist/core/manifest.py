@@ -144,9 +144,7 @@ class Manifest:
             "version": MANIFEST_VERSION,
             "storagePolicy": STORAGE_POLICY,
             "digestAlgorithm": DIGEST_ALGORITHM,
-            "contents": {
-                path: self._entries[path].to_json() for path in sorted(self._entries)
-            },
+            "contents": {path: self._entries[path].to_json() for path in sorted(self._entries)},
         }
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 

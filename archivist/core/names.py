@@ -31,8 +31,7 @@ def _check_length(kind: str, value: str) -> None:
         raise InvalidInputError(f"{kind} must not be empty")
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidInputError(
-            f"{kind} {value[:40]!r}... is {len(value)} characters long; "
-            f"at most {MAX_NAME_LENGTH} are allowed"
+            f"{kind} {value[:40]!r}... is {len(value)} characters long; at most {MAX_NAME_LENGTH} are allowed"
         )
 
 
@@ -142,9 +141,7 @@ def validate_run_id(run_id: object) -> str:
     run_id = _check_str("run id", run_id)
     _check_length("run id", run_id)
     if not _RUN_ID.match(run_id):
-        raise InvalidInputError(
-            f"invalid run id {run_id!r}: only letters, digits, '-' and '_' are allowed"
-        )
+        raise InvalidInputError(f"invalid run id {run_id!r}: only letters, digits, '-' and '_' are allowed")
     return run_id
 
 

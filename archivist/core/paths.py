@@ -56,15 +56,12 @@ class ArtifactPath:
 def parse_artifact_path(path: object) -> ArtifactPath:
     """Parse ``[entity/][project/]name[:alias|vN]``; the alias is split at the first ':'."""
     if not isinstance(path, str) or not path:
-        raise InvalidInputError(
-            f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]'"
-        )
+        raise InvalidInputError(f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]'")
     base, sep, selector = path.partition(":")
     parts = base.split("/")
     if len(parts) > 3 or any(p == "" for p in parts):
         raise InvalidInputError(
-            f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' "
-            "with at most two '/'"
+            f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
     name = validate_artifact_name(parts[-1])
     project = validate_project(parts[-2]) if len(parts) >= 2 else None

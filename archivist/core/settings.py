@@ -35,7 +35,9 @@ class Settings:
         home = os.path.expanduser("~")
         limit = env.get("ARCHIVIST_CACHE_LIMIT")
         return cls(
-            home=os.path.abspath(os.path.expanduser(env.get("ARCHIVIST_DIR") or os.path.join(home, ".archivist"))),
+            home=os.path.abspath(
+                os.path.expanduser(env.get("ARCHIVIST_DIR") or os.path.join(home, ".archivist"))
+            ),
             cache_dir=os.path.abspath(
                 os.path.expanduser(
                     env.get("ARCHIVIST_CACHE_DIR") or os.path.join(home, ".cache", "archivist")

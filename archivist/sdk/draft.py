@@ -51,7 +51,9 @@ def digest_files(
         hashed.append((path, st, digest))
     if large:
         with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
-            for (path, st), (digest, size) in zip(large, pool.map(lambda f: hash_file(f[0]), large)):
+            for (path, st), (digest, size) in zip(
+                large, pool.map(lambda f: hash_file(f[0]), large), strict=True
+            ):
                 results[path] = (digest, size)
                 hashed.append((path, st, digest))
     if stat_cache is not None and hashed:

@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 class ArtifactManifestEntry:
     """One file or reference of an artifact."""
 
-    def __init__(
-        self, entry: Entry, artifact: Artifact | None = None, local_path: str | None = None
-    ) -> None:
+    def __init__(self, entry: Entry, artifact: Artifact | None = None, local_path: str | None = None) -> None:
         self._entry = entry
         self._artifact = artifact
         self.local_path = local_path
@@ -81,7 +79,9 @@ class ArtifactManifestEntry:
 
     def __repr__(self) -> str:
         ref = f", ref={self.ref!r}" if self.ref else ""
-        return f"ArtifactManifestEntry(path={self.path!r}, digest={self.digest[:12]!r}, size={self.size}{ref})"
+        return (
+            f"ArtifactManifestEntry(path={self.path!r}, digest={self.digest[:12]!r}, size={self.size}{ref})"
+        )
 
 
 class ArtifactManifest:

@@ -82,8 +82,7 @@ class FileReferenceHandler:
         for abs_path, relative in walk_files(path):
             if len(entries) >= max_objects:
                 raise InvalidInputError(
-                    f"Exceeded {max_objects} objects tracked under {uri!r}, "
-                    "pass max_objects to add_reference"
+                    f"Exceeded {max_objects} objects tracked under {uri!r}, pass max_objects to add_reference"
                 )
             digest, size = hash_file(abs_path)
             logical = validate_logical_path(join_logical(name, relative))
@@ -146,8 +145,7 @@ def handler_for(uri: str) -> ReferenceHandler:
         return handler
     if scheme in PLANNED_SCHEMES:
         raise InvalidInputError(
-            f"references with scheme {scheme}:// are not supported yet; "
-            "this version reads file:// references"
+            f"references with scheme {scheme}:// are not supported yet; this version reads file:// references"
         )
     return _UNTRACKED
 

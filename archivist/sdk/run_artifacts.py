@@ -40,9 +40,7 @@ def _artifact_from_path(run: Run | None, path: str, name: str | None, type_: str
     elif os.path.isdir(path):
         art.add_dir(path)
     else:
-        raise InvalidInputError(
-            f"path {path!r} is neither a file, a directory nor a URI; nothing to log"
-        )
+        raise InvalidInputError(f"path {path!r} is neither a file, a directory nor a URI; nothing to log")
     return art
 
 
@@ -93,9 +91,7 @@ def submit_log(
         history_step=history_step,
         base_version_id=art._base_version_id,
     )
-    future = get_saver().submit(
-        ctx.backend, art._contents.manifest, dict(art._contents.local_paths), request
-    )
+    future = get_saver().submit(ctx.backend, art._contents.manifest, dict(art._contents.local_paths), request)
     art._begin_logging(future)
     with _pending_lock:
         _pending.setdefault(run_ref, []).append(art)
@@ -127,7 +123,13 @@ def log_artifact(
         )
     step = getattr(run, "_current_step", None)
     return submit_log(
-        run._ctx, art, run.entity, run.project, run._ref, aliases, tags,
+        run._ctx,
+        art,
+        run.entity,
+        run.project,
+        run._ref,
+        aliases,
+        tags,
         history_step=step() if callable(step) else None,
     )
 

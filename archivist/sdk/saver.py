@@ -25,9 +25,7 @@ class ArtifactSaver:
     """A process-wide pool of background saves, serial per collection name."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=_MAX_PARALLEL_SAVES, thread_name_prefix="archivist-save"
-        )
+        self._pool = ThreadPoolExecutor(max_workers=_MAX_PARALLEL_SAVES, thread_name_prefix="archivist-save")
         self._queues: dict[tuple[str, str, str], deque[Callable[[], None]]] = {}
         self._guard = threading.Lock()
         self._outstanding: set[Future[CommitResult]] = set()
@@ -112,9 +110,7 @@ def save_manifest(
     data = manifest.to_bytes()
     manifest_digest = hash_bytes(data)
     backend.upload_bytes(manifest_digest, data)
-    return backend.commit_version(
-        CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest})
-    )
+    return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 
 
 _saver: ArtifactSaver | None = None

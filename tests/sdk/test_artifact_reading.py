@@ -107,8 +107,12 @@ def test_manifest_with_escaping_path_is_refused(archivist_env) -> None:
     evil = good.to_bytes().replace(b"ok.txt", b"../evil")
     backend.upload_bytes(hash_bytes(evil), evil)
     request = CommitRequest(
-        entity="local", project="p", name="evil", type="dataset",
-        digest=good.digest(), manifest_digest=hash_bytes(evil),
+        entity="local",
+        project="p",
+        name="evil",
+        type="dataset",
+        digest=good.digest(),
+        manifest_digest=hash_bytes(evil),
     )
     with pytest.raises(ValueError, match="evil"):
         backend.commit_version(request)
