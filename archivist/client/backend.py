@@ -86,9 +86,7 @@ class Backend(Protocol):
 
     def upload_bytes(self, digest: str, data: bytes) -> None: ...
 
-    def download_blob(
-        self, digest: str, dest_path: str, progress: ProgressCallback | None = None
-    ) -> None:
+    def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
         """Write the blob's bytes to ``dest_path`` (the caller makes it atomic)."""
         ...
 
@@ -107,9 +105,7 @@ class Backend(Protocol):
         output edge. Identical content to a committed version returns that version."""
         ...
 
-    def resolve_version(
-        self, entity: str, project: str, collection: str, selector: str
-    ) -> VersionRecord:
+    def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         """``selector`` is an alias or ``vN``; ``ArtifactNotFoundError`` if nothing matches."""
         ...
 
