@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from archivist.core.errors import InvalidInputError, ReservedTypeError
@@ -110,13 +110,19 @@ def validate_alias(alias: object) -> str:
     return alias
 
 
-def validate_aliases(aliases: Iterable[str] | str | None) -> tuple[str, ...]:
-    """Validate a list of aliases; duplicates are dropped keeping the first."""
-    if aliases is None:
+def _validate_many(
+    values: Iterable[str] | str | None, validate_one: Callable[[object], str]
+) -> tuple[str, ...]:
+    """Validate each of a list of values (or a single string); duplicates are dropped keeping the first."""
+    if values is None:
         return ()
-    if isinstance(aliases, str):
-        aliases = [aliases]
-    return _dedupe(validate_alias(a) for a in aliases)
+    if isinstance(values, str):
+        values = [values]
+    return _dedupe(validate_one(v) for v in values)
+
+
+def validate_aliases(aliases: Iterable[str] | str | None) -> tuple[str, ...]:
+    return _validate_many(aliases, validate_alias)
 
 
 def validate_tag(tag: object) -> str:
@@ -130,11 +136,7 @@ def validate_tag(tag: object) -> str:
 
 
 def validate_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
-    if tags is None:
-        return ()
-    if isinstance(tags, str):
-        tags = [tags]
-    return _dedupe(validate_tag(t) for t in tags)
+    return _validate_many(tags, validate_tag)
 
 
 def validate_run_id(run_id: object) -> str:

@@ -16,6 +16,7 @@ from archivist.core.names import (
     validate_tags,
 )
 from archivist.core.paths import parse_project_path
+from archivist.sdk.run_identity import RunIdentity
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
@@ -36,7 +37,7 @@ class PublicSummary(dict):  # type: ignore[type-arg]
         self._save(json_friendly(dict(self), "summary"))
 
 
-class PublicRun:
+class PublicRun(RunIdentity):
     def __init__(self, ctx: Context, record: RunRecord) -> None:
         self._ctx = ctx
         self._ref: RunRef = record.ref
@@ -51,18 +52,6 @@ class PublicRun:
         self.summary = PublicSummary(record.summary, self._save_summary)
 
     # --- identity and state ---------------------------------------------------------------
-    @property
-    def id(self) -> str:
-        return self._ref.run_id
-
-    @property
-    def entity(self) -> str:
-        return self._ref.entity
-
-    @property
-    def project(self) -> str:
-        return self._ref.project
-
     @property
     def path(self) -> list[str]:
         """``[entity, project, run_id]``, as in W&B."""

@@ -20,6 +20,7 @@ from archivist.sdk.config import Config, Summary
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
 from archivist.sdk.run_files import RunFiles
+from archivist.sdk.run_identity import RunIdentity
 from archivist.sdk.termlog import termwarn
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ RECORD_WRITE_SECONDS = 1.0
 """Config and summary changes reach the store at most this often (and at finish)."""
 
 
-class Run:
+class Run(RunIdentity):
     """A live run. ``with archivist.init(...) as run:`` finishes it on exit; an
     exception inside the block marks it failed and is re-raised."""
 
@@ -55,18 +56,6 @@ class Run:
         self._files = RunFiles(ctx.backend, record.ref)
 
     # --- identity -------------------------------------------------------------------------
-    @property
-    def id(self) -> str:
-        return self._ref.run_id
-
-    @property
-    def entity(self) -> str:
-        return self._ref.entity
-
-    @property
-    def project(self) -> str:
-        return self._ref.project
-
     @property
     def path(self) -> str:
         """``entity/project/run_id``."""
