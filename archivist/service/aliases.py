@@ -40,8 +40,12 @@ def take_aliases(connection: Connection, collection_id: int, version_id: int, na
 def replace_aliases(
     connection: Connection, collection_id: int, version_id: int, names: Sequence[str]
 ) -> None:
-    """Make ``names`` the version's whole alias set."""
-    dropped = [name for name in aliases_of(connection, version_id) if name not in names]
+    """Make ``names`` the version's whole set of user aliases.
+
+    ``latest`` is managed by the store (it follows commits, dedup hits and deletions), so an
+    edit neither adds nor removes it."""
+    names = [name for name in names if name != LATEST]
+    dropped = [name for name in aliases_of(connection, version_id) if name not in names and name != LATEST]
     if dropped:
         connection.execute(
             delete(aliases).where(aliases.c.version_id == version_id, aliases.c.alias.in_(dropped))

@@ -93,12 +93,18 @@ class VersionContract:
     def test_update_aliases_replaces_the_set_and_moves_aliases(self, backend: Backend) -> None:
         first = log_text(backend, "cats", "a", aliases=("best",)).version
         second = log_text(backend, "cats", "b", aliases=("prod",)).version
-        updated = backend.update_version(first.id, VersionUpdate(aliases=["prod", "latest"]))
-        assert set(updated.aliases) == {"prod", "latest"}
-        assert backend.get_version(second.id).aliases == ()
-        assert backend.resolve_version(ENTITY, PROJECT, "cats", "latest").id == first.id
+        updated = backend.update_version(first.id, VersionUpdate(aliases=["prod"]))
+        assert set(updated.aliases) == {"prod"}
+        assert backend.get_version(second.id).aliases == ("latest",)
         with pytest.raises(ArtifactNotFoundError):
             backend.resolve_version(ENTITY, PROJECT, "cats", "best")
+
+    def test_latest_is_managed_by_the_store_not_by_edits(self, backend: Backend) -> None:
+        first = log_text(backend, "cats", "a").version
+        second = log_text(backend, "cats", "b").version
+        assert backend.update_version(second.id, VersionUpdate(aliases=[])).aliases == ("latest",)
+        assert backend.update_version(first.id, VersionUpdate(aliases=["latest", "x"])).aliases == ("x",)
+        assert backend.resolve_version(ENTITY, PROJECT, "cats", "latest").id == second.id
 
     def test_update_refuses_version_aliases(self, backend: Backend) -> None:
         version = log_text(backend, "cats", "a").version
