@@ -1,0 +1,54 @@
+"""Runs: the runs of a project, and one run's page (config, summary, metric
+history as line charts, and the versions it used and logged)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archivist.core.models import RunRef
+from archivist.server.ui.metric_history import chart_series, read_rows
+from archivist.server.ui.paging import Paging
+from archivist.server.ui.routes_lineage import RUN_PATH
+from archivist.server.ui.state import PageNumber, UiState, route_class
+
+RUNS_PER_PAGE = 100
+
+
+def runs_routes(ui: UiState) -> APIRouter:
+    router = APIRouter(route_class=route_class(ui))
+
+    @router.get("/runs/{entity}/{project}")
+    def runs(request: Request, entity: str, project: str, page_number: PageNumber = 1) -> Response:
+        page = ui.page(request)
+        records = sorted(page.backend.list_runs(entity, project), key=lambda r: r.created_at, reverse=True)
+        paging = Paging(page_number, RUNS_PER_PAGE, len(records))
+        return ui.render(
+            request,
+            "runs.html",
+            entity=entity,
+            project=project,
+            runs=records[paging.offset : paging.offset + paging.size],
+            paging=paging,
+        )
+
+    @router.get(RUN_PATH)
+    def run(request: Request, entity: str, project: str, run_id: str) -> Response:
+        page = ui.page(request)
+        ref = RunRef(entity, project, run_id)
+        record = page.backend.get_run(ref)
+        rows, more = read_rows(page.backend, ref)
+        return ui.render(
+            request,
+            "run.html",
+            run=record,
+            tab="overview",
+            inputs=page.backend.run_inputs(ref),
+            outputs=page.backend.run_outputs(ref),
+            history=chart_series(rows),
+            history_rows=len(rows),
+            history_truncated=more,
+        )
+
+    return router

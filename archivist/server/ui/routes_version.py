@@ -1,0 +1,105 @@
+"""The version page (overview) and its edits: aliases, tags and description.
+
+Edits are POST forms carrying the CSRF token; they are refused with 403 for
+users who may not write to the version's entity, and answered with a redirect
+back to the page (so reloading does not post again)."""
+
+from __future__ import annotations
+
+import enum
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from archivist.core.errors import InvalidInputError, RunNotFoundError
+from archivist.core.models import RunRecord, VersionRecord, VersionUpdate
+from archivist.core.paths import LATEST
+from archivist.server.ui import urls
+from archivist.server.ui.state import FormFields, Page, UiState, route_class
+
+MAX_CONSUMERS_SHOWN = 50
+VERSION_PATH = "/artifacts/{entity}/{project}/{name}/{selector}"
+
+
+class EditableField(str, enum.Enum):
+    ALIASES = "aliases"
+    TAGS = "tags"
+    DESCRIPTION = "description"
+
+
+def usage_snippet(version: VersionRecord) -> str:
+    return f'run.use_artifact("{version.qualified_collection}:{version.version}")'
+
+
+def find_version(page: Page, entity: str, project: str, name: str, selector: str) -> VersionRecord:
+    return page.backend.resolve_version(entity, project, name, selector)
+
+
+def producer_of(page: Page, version: VersionRecord) -> RunRecord | None:
+    if version.producer is None:
+        return None
+    try:
+        return page.backend.get_run(version.producer)
+    except RunNotFoundError:
+        return None
+
+
+def edited_list(current: tuple[str, ...], action: str, value: str) -> list[str]:
+    """``current`` with ``value`` added or removed (``action`` is 'add' or 'remove')."""
+    value = value.strip()
+    if not value:
+        raise InvalidInputError("nothing to add or remove: the value is empty")
+    if action == "add":
+        return [*current, value]
+    if action == "remove":
+        return [item for item in current if item != value]
+    raise InvalidInputError(f"unknown action {action!r}: use 'add' or 'remove'")
+
+
+def version_routes(ui: UiState) -> APIRouter:
+    router = APIRouter(route_class=route_class(ui))
+
+    @router.get(VERSION_PATH)
+    def overview(request: Request, entity: str, project: str, name: str, selector: str) -> Response:
+        page = ui.page(request)
+        version = find_version(page, entity, project, name, selector)
+        consumers = page.backend.version_consumers(version.id)
+        return ui.render(
+            request,
+            "version.html",
+            version=version,
+            tab="overview",
+            producer=producer_of(page, version),
+            consumers=consumers[:MAX_CONSUMERS_SHOWN],
+            consumer_count=len(consumers),
+            snippet=usage_snippet(version),
+            latest=LATEST,
+            can_write=ui.can_write(page, version.entity),
+        )
+
+    @router.post(VERSION_PATH + "/{field}")
+    def edit(
+        request: Request,
+        entity: str,
+        project: str,
+        name: str,
+        selector: str,
+        field: EditableField,
+        fields: FormFields,
+    ) -> Response:
+        page = ui.page(request)
+        ui.require_write(page, entity)
+        version = find_version(page, entity, project, name, selector)
+        action, value = fields.get("action", ""), fields.get("value", "")
+        if field is EditableField.ALIASES:
+            change = VersionUpdate(aliases=edited_list(version.aliases, action, value))
+        elif field is EditableField.TAGS:
+            change = VersionUpdate(tags=edited_list(version.tags, action, value))
+        else:
+            description = fields.get("description", "").replace("\r\n", "\n")
+            change = VersionUpdate(description=description or None)
+        updated = page.backend.update_version(version.id, change)
+        return RedirectResponse(urls.version_url(updated), status_code=303)
+
+    return router

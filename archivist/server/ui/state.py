@@ -1,0 +1,165 @@
+"""What every UI route shares: the templates, the auth, the Backend of the request,
+the manifest cache; and the route class that turns errors into HTML pages and
+adds the security headers (CSP with ``script-src 'self'``, no framing, no sniffing)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from archivist.client.backend import Backend
+from archivist.core.errors import ArchivistError, InvalidInputError, PermissionDeniedError
+from archivist.server.ui import csrf, urls
+from archivist.server.ui.auth import UiAuth, UiUser
+from archivist.server.ui.manifests import ManifestCache
+from archivist.server.ui.rendering import build_environment
+
+BackendForRequest = Callable[[Request, UiUser], Backend]
+"""Gives the Backend that serves one request for one user. The UI never closes it."""
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+MAX_FORM_BYTES = 256 * 1024
+
+
+class LoginRequired(Exception):
+    """Nobody is logged in; the browser is sent to the login page."""
+
+
+class CsrfRejected(PermissionDeniedError):
+    """A form arrived without the browser's CSRF token (another site may have sent it)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One request's user and Backend."""
+
+    request: Request
+    user: UiUser
+    backend: Backend
+
+
+@dataclass
+class UiState:
+    backend_for_request: BackendForRequest
+    auth: UiAuth
+    templates: Environment = field(default_factory=build_environment)
+    manifests: ManifestCache = field(default_factory=ManifestCache)
+
+    def page(self, request: Request) -> Page:
+        user = self.auth.current_user(request)
+        if user is None:
+            raise LoginRequired()
+        request.state.ui_user = user
+        return Page(request, user, self.backend_for_request(request, user))
+
+    def can_write(self, page: Page, entity: str) -> bool:
+        return self.auth.can_write(page.user, entity)
+
+    def require_write(self, page: Page, entity: str) -> None:
+        if not self.can_write(page, entity):
+            raise PermissionDeniedError(
+                f"user {page.user.name!r} may not change entity {entity!r}: viewers can only read"
+            )
+
+    def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        user = getattr(request.state, "ui_user", None)
+        html = self.templates.get_template(template).render(
+            user=user,
+            uses_login=self.auth.uses_login,
+            csrf_token=csrf.csrf_token(request),
+            csrf_field=csrf.CSRF_FIELD,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error_page(self, request: Request, error: ArchivistError) -> HTMLResponse:
+        return self.render(request, "error.html", status=error.status, error=error)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form, after checking its CSRF token (``CsrfRejected`` if wrong)."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise InvalidInputError(f"the form is {len(body)} bytes long; at most {MAX_FORM_BYTES} are accepted")
+    fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    if not csrf.is_valid(request, fields.get(csrf.CSRF_FIELD)):
+        raise CsrfRejected(
+            "the form was refused: its CSRF token is missing or does not match this browser's; "
+            "reload the page and try again"
+        )
+    return fields
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+"""A route parameter holding a POSTed form whose CSRF token was checked."""
+PageNumber = Annotated[int, Query(alias="page")]
+"""The ``?page=`` of a paged list (1-based)."""
+
+
+def route_class(ui: UiState) -> type[APIRoute]:
+    """An APIRoute whose responses are HTML pages, also for errors, with security headers."""
+
+    class UiRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+            handler = super().get_route_handler()
+
+            async def handle(request: Request) -> Response:
+                try:
+                    response = await handler(request)
+                except LoginRequired:
+                    target = urls.with_query(urls.login_url(), next=_path_with_query(request))
+                    response = RedirectResponse(target, status_code=303)
+                except ArchivistError as error:
+                    response = ui.error_page(request, error)
+                except RequestValidationError as error:
+                    response = ui.error_page(request, InvalidInputError(_validation_message(error)))
+                csrf.remember_new_token(request, response)
+                _add_headers(response.headers, SECURITY_HEADERS)
+                return response
+
+            return handle
+
+    return UiRoute
+
+
+def _add_headers(headers: Any, extra: Mapping[str, str]) -> None:
+    for name, value in extra.items():
+        if name not in headers:
+            headers[name] = value
+
+
+def _path_with_query(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()]
+    return "invalid request: " + "; ".join(problems)
