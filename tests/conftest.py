@@ -1,23 +1,34 @@
-"""Shared fixtures: every test gets its own embedded store and cache in tmp_path."""
+"""Shared fixtures: every test gets its own store and cache in tmp_path.
+
+``archivist_env`` runs each test twice: on the embedded store, and against a
+real ``archivist server`` process (one per session, SQLite + folder) with a
+unique entity per test. A test that only makes sense on the embedded store
+says so with ``@pytest.mark.embedded_only("reason")``.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from archivist.sdk.context import reset_contexts
+from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+
+BACKENDS = ("embedded", "server")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _never_touch_the_users_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Any test that forgets ``archivist_env`` still writes to a throwaway store, not ~/.archivist."""
     fallback = tmp_path_factory.mktemp("fallback-store")
-    saved = {k: os.environ.get(k) for k in ("ARCHIVIST_DIR", "ARCHIVIST_CACHE_DIR")}
+    saved = {k: os.environ.get(k) for k in ("ARCHIVIST_DIR", "ARCHIVIST_CACHE_DIR", "XDG_CONFIG_HOME")}
     os.environ["ARCHIVIST_DIR"] = str(fallback / "home")
     os.environ["ARCHIVIST_CACHE_DIR"] = str(fallback / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(fallback / "config")  # no saved ``archivist login`` applies
     yield
     for key, value in saved.items():
         if value is None:
@@ -26,20 +37,65 @@ def _never_touch_the_users_store(tmp_path_factory: pytest.TempPathFactory) -> It
             os.environ[key] = value
 
 
-@pytest.fixture
-def archivist_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point ARCHIVIST_DIR, the cache and downloads at tmp_path; forget open backends around the test."""
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "embedded_only(reason): the test checks the embedded store itself; not run against a server",
+    )
+
+
+@pytest.fixture(scope="session")
+def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One ``archivist server`` (SQLite + folder) for every SDK test of the session."""
+    root = tmp_path_factory.mktemp("sdk-server")
+    with archivist_server(f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log") as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def archivist_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Point ARCHIVIST_DIR, the cache and downloads at tmp_path; forget open backends around the test.
+
+    In the ``server`` variant the SDK talks to the session's server as its admin,
+    in an entity of its own (ARCHIVIST_ENTITY), so tests never see each other's data.
+    """
     home = tmp_path / "archivist-home"
     monkeypatch.setenv("ARCHIVIST_DIR", str(home))
     monkeypatch.setenv("ARCHIVIST_CACHE_DIR", str(tmp_path / "archivist-cache"))
     monkeypatch.setenv("ARCHIVIST_ARTIFACT_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     for name in ("ARCHIVIST_ENTITY", "ARCHIVIST_PROJECT", "ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    if request.param == "server":
+        marker = request.node.get_closest_marker("embedded_only")
+        if marker is not None:
+            pytest.skip(f"embedded store only: {marker.args[0] if marker.args else ''}")
+        server: ServerProcess = request.getfixturevalue("sdk_server")
+        monkeypatch.setenv("ARCHIVIST_BASE_URL", server.url)
+        monkeypatch.setenv("ARCHIVIST_API_KEY", ADMIN_KEY)
+        monkeypatch.setenv("ARCHIVIST_ENTITY", f"t-{uuid.uuid4().hex[:12]}")
     monkeypatch.chdir(tmp_path)
     reset_contexts()
     yield home
     _finish_active_run()
     reset_contexts()
+
+
+@pytest.fixture
+def blob_folder(archivist_env: Path, request: pytest.FixtureRequest) -> Path:
+    """The folder this test's blobs are stored in: the embedded store's, or the server's."""
+    if "ARCHIVIST_BASE_URL" in os.environ:
+        server: ServerProcess = request.getfixturevalue("sdk_server")
+        return server.store
+    return archivist_env / "blobs"
+
+
+@pytest.fixture
+def default_entity(archivist_env: Path) -> str:
+    """The entity paths default to in this test: ``local``, or the test's own on a server."""
+    return os.environ.get("ARCHIVIST_ENTITY", "local")
 
 
 def _finish_active_run() -> None:

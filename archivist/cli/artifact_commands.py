@@ -1,4 +1,4 @@
-"""``archivist artifact put|get|ls|lineage|cache``: the W&B-style artifact commands.
+"""``archivist artifact put|get|ls|lineage|verify|cache``: the W&B-style artifact commands.
 
 The commands parse options and print; the work lives in ``put``, ``listing``,
 ``lineage_view`` and ``cache_commands``. The SDK is imported inside the
@@ -15,6 +15,7 @@ from archivist.cli.formatting import content_summary
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.listing import empty_message, listing_rows, render_rows
 from archivist.cli.put import PutRequest, parse_metadata, put
+from archivist.cli.verify import verify_command
 from archivist.core.paths import parse_artifact_path, parse_project_path
 
 
@@ -24,6 +25,7 @@ def artifact_group() -> None:
 
 
 artifact_group.add_command(cache_group)
+artifact_group.add_command(verify_command)
 
 
 @artifact_group.command("put")

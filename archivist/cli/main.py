@@ -1,4 +1,4 @@
-"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup`` and ``demo``.
+"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup``, ``demo`` and ``ui``.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
 failure is one ``archivist: error: ...`` line on stderr, also under click's test
@@ -15,9 +15,12 @@ from typing import Any, NoReturn
 
 import click
 
+from archivist.cli.account_commands import key_group, login_command, team_group, user_group
 from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
+from archivist.cli.server_commands import db_group, server_command
+from archivist.cli.ui_command import ui_command
 
 PROG_NAME = "archivist"
 
@@ -72,6 +75,9 @@ def cli() -> None:
 
 cli.add_command(artifact_group)
 cli.add_command(demo_command)
+for server_side_command in (server_command, db_group, login_command, user_group, key_group, team_group):
+    cli.add_command(server_side_command)
+cli.add_command(ui_command)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -90,6 +90,13 @@ class Backend(Protocol):
         """Write the blob's bytes to ``dest_path`` (the caller makes it atomic)."""
         ...
 
+    def download_blobs(
+        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+    ) -> None:
+        """Write each ``(digest, dest_path)`` blob like ``download_blob``, many at once
+        (a server sends small blobs in batches instead of one request each)."""
+        ...
+
     def read_bytes(self, digest: str) -> bytes:
         """A small blob (a manifest) in memory."""
         ...

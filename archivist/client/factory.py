@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from archivist.client.backend import Backend
-from archivist.core.errors import InvalidInputError
 from archivist.core.settings import Settings
 
 
 def open_backend(settings: Settings) -> Backend:
-    """The embedded store under ``settings.home``, or (soon) a server at ``settings.base_url``."""
-    if settings.base_url is None:
+    """A server when ARCHIVIST_BASE_URL (or a saved ``archivist login``) names one,
+    else the embedded store under ``settings.home``.
+
+    The key is ARCHIVIST_API_KEY, else the one saved for that server by ``archivist login``.
+    """
+    base_url, api_key = server_settings(settings)
+    if base_url is None:
         from archivist.client.local import LocalBackend
 
         return LocalBackend(settings)
-    raise InvalidInputError(
-        f"ARCHIVIST_BASE_URL is set to {settings.base_url!r}, but the HTTP backend is not available "
-        f"yet; unset it to use the embedded store at {settings.home}"
-    )
+    from archivist.client.http import HttpBackend
+
+    return HttpBackend(base_url, api_key)
+
+
+def server_settings(settings: Settings) -> tuple[str | None, str | None]:
+    """(base URL, API key) of the server to use; (None, None) for the embedded store."""
+    base_url, api_key = settings.base_url, settings.api_key
+    if settings.config_dir is None or (base_url is not None and api_key is not None):
+        return base_url, api_key
+    from archivist.client.credentials import credentials_path, load_credentials
+
+    saved = load_credentials(credentials_path(settings.config_dir))
+    base_url = base_url or saved.base_url
+    if base_url is None:
+        return None, None
+    return base_url, api_key or saved.key_for(base_url)

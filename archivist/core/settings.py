@@ -28,6 +28,9 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = None
     silent: bool = False
+    config_dir: str | None = None
+    """Where ``archivist login`` keeps the server and key ($XDG_CONFIG_HOME/archivist,
+    default ~/.config/archivist); None: no login file is consulted."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +53,9 @@ class Settings:
             base_url=env.get("ARCHIVIST_BASE_URL") or None,
             api_key=env.get("ARCHIVIST_API_KEY") or None,
             silent=env.get("ARCHIVIST_SILENT", "").lower() in ("1", "true", "yes"),
+            config_dir=os.path.join(
+                os.path.expanduser(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")), "archivist"
+            ),
         )
 
     def evolve(self, **changes: object) -> Settings:

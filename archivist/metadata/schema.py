@@ -3,7 +3,8 @@
 entities -> projects -> collections -> versions, with aliases and tags of
 versions, runs with their history rows and files, the two lineage edge tables
 (run -> version logged, version -> run used), the blobs each version's manifest
-names (for garbage collection) and the garbage collector's marks.
+names (for garbage collection) and the garbage collector's marks. The server
+adds users, their API keys (stored hashed) and each user's role per entity.
 
 The Alembic migrations under ``migrations/versions`` build exactly this schema;
 a test compares the two, so change both together.
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -253,3 +255,43 @@ gc_marks = Table(
     Column("digest", _digest(), primary_key=True),
     Column("first_seen", UtcDateTime, nullable=False),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", _name(), nullable=False),
+    Column("is_admin", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name"),
+)
+"""Server accounts; each user also has a personal entity of the same name."""
+
+KEY_PREFIX_LENGTH = 16
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("prefix", String(KEY_PREFIX_LENGTH), nullable=False),
+    Column("key_hash", _digest(), nullable=False),
+    Column("description", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    UniqueConstraint("key_hash"),
+    Index(None, "user_id"),
+)
+"""API keys: only the SHA-256 of a key is stored, plus a short prefix to recognise it in listings."""
+
+entity_members = Table(
+    "entity_members",
+    metadata,
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("entity_id", "user_id"),
+    Index(None, "user_id"),
+)
+"""A user's role (admin, member, viewer) in an entity: their own, or a team's."""

@@ -11,10 +11,11 @@ import time
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from archivist.core.errors import ArtifactFinalizedError, InvalidInputError, NotSupportedError
+from archivist.core.errors import ArtifactFinalizedError, InvalidInputError
 from archivist.sdk.draft import DraftContents, to_logical
 from archivist.sdk.entry import ArtifactManifestEntry
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
+from archivist.sdk.references.artifact import reference_to_entry
 from archivist.sdk.termlog import termlog
 
 _POLICIES = ("mutable", "immutable")
@@ -98,19 +99,24 @@ class DraftEditingMixin:
         checksum: bool = True,
         max_objects: int | None = None,
     ) -> list[ArtifactManifestEntry]:
+        """Track data that stays where it is: ``file://``, ``s3://``, ``gs://``, Azure blob
+        and ``http(s)://`` URIs (a prefix or folder adds every object under it), or an
+        entry of another logged artifact. Nothing is uploaded."""
         self._ensure_draft()
+        ctx = None
         if isinstance(uri, ArtifactManifestEntry):
-            raise NotSupportedError(
-                "references to entries of other artifacts are not supported yet; "
-                "add the file itself or a file:// reference"
-            )
+            target = uri.parent_artifact()
+            uri = reference_to_entry(target.id, uri.path, target.name)
+            ctx = target._context()
         if not isinstance(uri, str):
-            raise InvalidInputError(f"reference must be a URI string, got {type(uri).__name__}")
+            raise InvalidInputError(
+                f"reference must be a URI string or an ArtifactManifestEntry, got {type(uri).__name__}"
+            )
         limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
         if limit < 1:
             raise InvalidInputError(f"max_objects must be at least 1, got {max_objects}")
         prefix = to_logical(name) if name else None
-        entries = handler_for(uri).store(uri, prefix, checksum, limit)
+        entries = handler_for(uri, ctx).store(uri, prefix, checksum, limit)
         self._contents.add_entries(entries)
         return [ArtifactManifestEntry(e, self) for e in entries]
 

@@ -76,7 +76,9 @@ class ReadingMixin:
         return root
 
     def verify(self, root: str | None = None) -> None:
-        """``ValueError`` unless ``root`` holds exactly this version's files with the right content."""
+        """``ValueError`` unless ``root`` holds exactly this version's files with the right content
+        and every reference still matches its source (checked with HEAD requests, nothing is
+        downloaded); the message names each difference and each reference that drifted."""
         from archivist.sdk.materialize import verify_root
 
         verify_root(self._context(), self._current_manifest(), root or self._default_root())

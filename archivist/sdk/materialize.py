@@ -1,6 +1,7 @@
 """Putting a version's files on disk (download, checkout) and checking a folder
 against a manifest (verify). Files already present with the right content are
-left alone; every write goes to a temporary name first."""
+left alone; every write goes to a temporary name first. Reference entries are
+fetched from their source (``references.download``) and checked against it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import shutil
 from collections.abc import Sequence
 
 from archivist.core.errors import IntegrityError, PathNotFoundError
-from archivist.core.manifest import Entry, Manifest
+from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
 from archivist.sdk.draft import digest_files
 from archivist.sdk.hashing import hash_file
-from archivist.sdk.references import handler_for
+from archivist.sdk.prefetch import prefetch_blobs
+from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
+from archivist.sdk.references.checking import check_references
+from archivist.sdk.references.download import fetch_reference
 from archivist.sdk.termlog import termwarn, transfer_progress
 from archivist.sdk.walk import walk_files_with_stat
 
@@ -32,20 +36,27 @@ def _already_present(ctx: Context, entries: Sequence[Entry], root: str) -> set[s
     candidates: list[tuple[str, os.stat_result]] = []
     by_dest: dict[str, Entry] = {}
     for entry in entries:
-        if entry.ref is not None:
-            continue
+        if not is_blob_digest(entry.digest):
+            continue  # a reference recorded by ETag or URI: its bytes cannot be compared
         dest = destination(root, entry.path)
         try:
             st = os.stat(dest)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        if st.st_size == entry.size:
+        if _size_matches(entry, st.st_size):
             candidates.append((dest, st))
             by_dest[dest] = entry
     if not candidates:
         return set()
     digests = digest_files(ctx.stat_cache, candidates)
     return {by_dest[d].path for d, (digest, _s) in digests.items() if digest == by_dest[d].digest}
+
+
+def _size_matches(entry: Entry, size: int) -> bool:
+    """References to other artifacts record size 0; their target's size is not known here."""
+    if entry.ref is not None and entry.ref.startswith(f"{ARTIFACT_SCHEME}://"):
+        return True
+    return size == entry.size
 
 
 def download_entries(
@@ -62,7 +73,10 @@ def download_entries(
     total = sum(e.size for e in todo)
     made_dirs: set[str] = {root}
     with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
+        batched = prefetch_blobs(ctx, todo, lambda e: destination(root, e.path), skip_cache, advance)
         for entry in todo:
+            if entry.path in batched:
+                continue
             dest = destination(root, entry.path)
             parent = os.path.dirname(dest)
             if parent not in made_dirs:
@@ -80,14 +94,19 @@ def download_entries(
 def _fetch(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
     tmp = f"{dest}.archivist-tmp-{os.getpid()}"
     try:
-        if entry.ref is not None:
-            handler_for(entry.ref).load(entry, tmp)
-        else:
-            _fetch_blob(ctx, entry, tmp, skip_cache)
+        fetch_entry(ctx, entry, tmp, skip_cache)
         os.replace(tmp, dest)
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def fetch_entry(ctx: Context, entry: Entry, path: str, skip_cache: bool) -> None:
+    """Write the entry's bytes to ``path``: a stored blob, or a reference's source."""
+    if entry.ref is None:
+        _fetch_blob(ctx, entry, path, skip_cache)
+    else:
+        fetch_reference(ctx, entry, path, skip_cache)
 
 
 def _fetch_blob(ctx: Context, entry: Entry, tmp: str, skip_cache: bool) -> None:
@@ -152,7 +171,13 @@ def verify_root(ctx: Context, manifest: Manifest, root: str) -> None:
         elif digests[on_disk[entry.path][0]][0] != entry.digest:
             problems.append(f"content of {entry.path!r} differs from the logged version")
     if refs:
-        termwarn(f"skipped verification of {len(refs)} refs")
+        report = check_references(ctx, refs)
+        problems += [f"reference {e.path!r} ({e.ref}): {reason}" for e, reason in report.problems]
+        if report.unverifiable:
+            termwarn(
+                f"skipped verification of {len(report.unverifiable)} refs that record no checksum "
+                "(checksum=False or an unreadable scheme)"
+            )
     if problems:
         shown = "; ".join(problems[:10])
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""

@@ -75,3 +75,32 @@ def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[
                 progress.update(task, advance=n)
 
         yield advance
+
+
+@contextmanager
+def count_progress(description: str, unit: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """Yield a callback advancing a count of ``unit`` (objects listed, references checked);
+    a no-op off a terminal. Without ``total`` it shows the running count and the time elapsed."""
+    if not _interactive():
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
+
+    if total is None:
+        columns: tuple[object, ...] = (
+            SpinnerColumn(),
+            "[progress.description]{task.description}",
+            "{task.completed:,} " + unit,
+            TimeElapsedColumn(),
+        )
+    else:
+        columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
+    lock = threading.Lock()
+    with Progress(*columns, transient=True) as progress:  # type: ignore[arg-type]
+        task = progress.add_task(description, total=total)
+
+        def advance(n: int) -> None:
+            with lock:
+                progress.update(task, advance=n)
+
+        yield advance

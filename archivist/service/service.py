@@ -104,6 +104,12 @@ class Service:
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
         blobs.download_blob(self.store, digest, dest_path, progress)
 
+    def download_blobs(
+        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+    ) -> None:
+        for digest, dest_path in items:
+            blobs.download_blob(self.store, digest, dest_path, progress)
+
     def read_bytes(self, digest: str) -> bytes:
         return blobs.read_bytes(self.store, digest)
 

@@ -27,16 +27,16 @@ def test_ls_prints_one_aligned_row_per_collection_with_its_latest_version(invoke
     assert len({row.index(row.split()[-1]) for row in rows}) == 1  # names start in one column
 
 
-def test_ls_filters_by_type_and_says_when_nothing_is_there(invoke, sample_tree):
+def test_ls_filters_by_type_and_says_when_nothing_is_there(invoke, sample_tree, default_entity):
     invoke("artifact", "put", str(sample_tree.path), "-n", "proj/sample")
 
-    only_docs = invoke("artifact", "ls", "local/proj", "--type", "docs")
+    only_docs = invoke("artifact", "ls", f"{default_entity}/proj", "--type", "docs")
     assert only_docs.exit_code == 0
-    assert only_docs.stdout.strip() == "No artifacts of type 'docs' in project local/proj."
+    assert only_docs.stdout.strip() == f"No artifacts of type 'docs' in project {default_entity}/proj."
 
     empty = invoke("artifact", "ls", "nothing-here")
     assert empty.exit_code == 0
-    assert empty.stdout.strip() == "No artifacts in project local/nothing-here."
+    assert empty.stdout.strip() == f"No artifacts in project {default_entity}/nothing-here."
 
 
 def test_lineage_shows_the_producing_run_and_its_consumers(invoke, sample_tree):

@@ -9,10 +9,10 @@ import archivist
 from tests.conftest import read_tree
 
 
-def test_put_directory_then_get_gives_the_same_bytes(invoke, sample_tree, tmp_path):
+def test_put_directory_then_get_gives_the_same_bytes(invoke, sample_tree, tmp_path, default_entity):
     put = invoke("artifact", "put", str(sample_tree.path), "--name", "proj/sample")
     assert put.exit_code == 0, put.stderr
-    assert "local/proj/sample:v0" in put.stdout
+    assert f"{default_entity}/proj/sample:v0" in put.stdout
 
     root = tmp_path / "out"
     got = invoke("artifact", "get", "proj/sample:v0", "--root", str(root))
@@ -21,11 +21,11 @@ def test_put_directory_then_get_gives_the_same_bytes(invoke, sample_tree, tmp_pa
     assert read_tree(root) == sample_tree.files
 
 
-def test_put_prints_the_version_and_a_use_artifact_snippet(invoke, sample_tree):
+def test_put_prints_the_version_and_a_use_artifact_snippet(invoke, sample_tree, default_entity):
     result = invoke("artifact", "put", str(sample_tree.path / "README.md"), "-n", "proj/readme")
     assert result.exit_code == 0, result.stderr
-    assert "Logged dataset local/proj/readme:v0" in result.stdout
-    assert 'run.use_artifact("local/proj/readme:v0")' in result.stdout
+    assert f"Logged dataset {default_entity}/proj/readme:v0" in result.stdout
+    assert f'run.use_artifact("{default_entity}/proj/readme:v0")' in result.stdout
 
 
 def test_put_records_type_aliases_description_metadata_and_a_cli_put_run(invoke, sample_tree):
@@ -47,11 +47,11 @@ def test_put_records_type_aliases_description_metadata_and_a_cli_put_run(invoke,
     assert producer.config["path"] == str(sample_tree.path)
 
 
-def test_name_defaults_to_the_basename_of_the_path(invoke, sample_tree, monkeypatch):
+def test_name_defaults_to_the_basename_of_the_path(invoke, sample_tree, monkeypatch, default_entity):
     monkeypatch.setenv("ARCHIVIST_PROJECT", "defaults")
     result = invoke("artifact", "put", str(sample_tree.path / "train") + "/")
     assert result.exit_code == 0, result.stderr
-    assert "local/defaults/train:v0" in result.stdout
+    assert f"{default_entity}/defaults/train:v0" in result.stdout
 
 
 def test_identical_content_returns_the_existing_version(invoke, sample_tree):

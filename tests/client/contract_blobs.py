@@ -54,6 +54,21 @@ class BlobContract:
         backend.download_blob(hash_bytes(data), str(tmp_path / "again"))
         assert (tmp_path / "again").read_bytes() == data
 
+    def test_download_blobs_writes_each_destination(self, backend: Backend, tmp_path: Path) -> None:
+        blobs = [bytes([i]) * (i * 300) for i in range(12)]
+        for data in blobs:
+            backend.upload_bytes(hash_bytes(data), data)
+        items = [(hash_bytes(data), str(tmp_path / f"out-{i}")) for i, data in enumerate(blobs)]
+        items.append((hash_bytes(blobs[5]), str(tmp_path / "same-blob-again")))
+        seen: list[int] = []
+        backend.download_blobs(items, seen.append)
+        assert [(tmp_path / f"out-{i}").read_bytes() for i in range(12)] == blobs
+        assert (tmp_path / "same-blob-again").read_bytes() == blobs[5]
+        assert sum(seen) >= sum(map(len, blobs))
+        backend.download_blobs([])
+        with pytest.raises(BlobNotFoundError):
+            backend.download_blobs([(hash_bytes(b"absent"), str(tmp_path / "absent"))])
+
     def test_missing_blob_reads(self, backend: Backend, tmp_path: Path) -> None:
         absent = hash_bytes(b"absent")
         with pytest.raises(BlobNotFoundError):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from archivist.client.factory import open_backend
+from archivist.client.http import HttpBackend
 from archivist.client.local import DATABASE_FILE, LocalBackend
 from archivist.core.errors import InvalidInputError
 from archivist.core.settings import Settings
@@ -72,6 +73,9 @@ def test_open_backend_gives_the_embedded_store(tmp_path: Path) -> None:
     backend.close()
 
 
-def test_open_backend_refuses_a_server_url_for_now(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="http://server:8080"):
-        open_backend(_settings(tmp_path, base_url="http://server:8080"))
+def test_open_backend_gives_a_server_when_a_url_is_set(tmp_path: Path) -> None:
+    backend = open_backend(_settings(tmp_path, base_url="http://server:8080", api_key="k"))
+    assert isinstance(backend, HttpBackend) and backend.base_url == "http://server:8080"
+    backend.close()
+    with pytest.raises(InvalidInputError, match="ftp://server"):
+        open_backend(_settings(tmp_path, base_url="ftp://server"))

@@ -27,7 +27,7 @@ def _log(run, name: str, files: dict[str, str], tmp: Path, **kwargs) -> archivis
     return run.log_artifact(art, **kwargs).wait()
 
 
-def test_versions_are_dense_and_latest_moves(tmp_path: Path) -> None:
+def test_versions_are_dense_and_latest_moves(tmp_path: Path, default_entity: str) -> None:
     with archivist.init(project="p") as run:
         v0 = _log(run, "d", {"a": "0"}, tmp_path)
         v1 = _log(run, "d", {"a": "1"}, tmp_path, aliases=["best"])
@@ -38,8 +38,8 @@ def test_versions_are_dense_and_latest_moves(tmp_path: Path) -> None:
     assert api.artifact("p/d").version == "v2"
     assert api.artifact("p/d:best").version == "v1"
     assert sorted(api.artifact("p/d:v1").aliases) == ["best"]
-    assert v2.name == "d:v2" and v2.qualified_name == "local/p/d"
-    assert v2.entity == "local" and v2.project == "p" and v2.type == "dataset"
+    assert v2.name == "d:v2" and v2.qualified_name == f"{default_entity}/p/d"
+    assert v2.entity == default_entity and v2.project == "p" and v2.type == "dataset"
     assert v2.state == "COMMITTED" and v2.file_count == 1 and v2.size == 1
     assert v2.created_at and v2.updated_at and v2.id
 

@@ -83,7 +83,7 @@ KILLED = textwrap.dedent(
 )
 
 
-def test_killed_while_logging_leaves_no_half_version(tmp_path: Path, archivist_env: Path) -> None:
+def test_killed_while_logging_leaves_no_half_version(tmp_path: Path, blob_folder: Path) -> None:
     proc = _spawn(KILLED)
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("committed")  # at least one version exists
@@ -96,8 +96,8 @@ def test_killed_while_logging_leaves_no_half_version(tmp_path: Path, archivist_e
         assert art.file_count == 8
         root = art.download(str(tmp_path / art.version))
         art.verify(root)
-    blobs = archivist_env / "blobs"
-    for directory, _dirs, files in os.walk(blobs):
+    assert blob_folder.is_dir()
+    for directory, _dirs, files in os.walk(blob_folder):
         if os.path.basename(directory) == "tmp":
             continue
         for name in files:

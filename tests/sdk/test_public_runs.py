@@ -35,12 +35,12 @@ def finished_run(archivist_env: Path) -> session.Run:
     return run
 
 
-def test_path_forms(finished_run: session.Run) -> None:
+def test_path_forms(finished_run: session.Run, default_entity: str) -> None:
     ctx = get_context()
-    full = get_public_run(ctx, f"local/pub/{finished_run.id}")
+    full = get_public_run(ctx, f"{default_entity}/pub/{finished_run.id}")
     assert get_public_run(ctx, f"pub/{finished_run.id}") == full
-    assert get_public_run(ctx, f"local/pub/runs/{finished_run.id}") == full
-    assert full.path == ["local", "pub", finished_run.id]
+    assert get_public_run(ctx, f"{default_entity}/pub/runs/{finished_run.id}") == full
+    assert full.path == [default_entity, "pub", finished_run.id]
 
 
 @pytest.mark.parametrize("path", ["", "just-one", "a/b/c/d", "a//c", "a/b/c:d", 5])
@@ -51,19 +51,19 @@ def test_bad_run_paths(archivist_env: Path, path: object) -> None:
 
 def test_missing_run(archivist_env: Path) -> None:
     with pytest.raises(RunNotFoundError):
-        get_public_run(get_context(), "local/pub/nosuchrun")
+        get_public_run(get_context(), "pub/nosuchrun")
 
 
-def test_attributes(finished_run: session.Run) -> None:
+def test_attributes(finished_run: session.Run, default_entity: str) -> None:
     run = get_public_run(get_context(), finished_run.path)
-    assert (run.id, run.entity, run.project, run.name) == (finished_run.id, "local", "pub", "my-run")
+    assert (run.id, run.entity, run.project, run.name) == (finished_run.id, default_entity, "pub", "my-run")
     assert (run.job_type, run.group, run.notes) == ("train", "g1", "first try")
     assert run.tags == ["baseline", "small data"]
     assert run.state == "finished"
     assert run.config == {"lr": 0.1}
     assert run.summary["best"] == 7 and run.summary["loss"] == 1
     assert run.created_at and run.updated_at
-    assert repr(run) == f"<Run local/pub/{finished_run.id} (finished)>"
+    assert repr(run) == f"<Run {default_entity}/pub/{finished_run.id} (finished)>"
 
 
 def test_scan_history_pages_filters_and_projects(finished_run: session.Run) -> None:
@@ -123,7 +123,7 @@ def test_summary_update_and_run_update_persist(finished_run: session.Run) -> Non
     assert run.load().name == "renamed"
 
 
-def test_list_runs(archivist_env: Path) -> None:
+def test_list_runs(default_entity: str) -> None:
     ids = []
     for _ in range(3):
         with session.init(project="listed") as run:
@@ -134,7 +134,7 @@ def test_list_runs(archivist_env: Path) -> None:
     runs = list_public_runs(ctx, "listed")
     assert sorted(r.id for r in runs) == sorted(ids)
     assert all(isinstance(r, PublicRun) and r.state == "finished" for r in runs)
-    assert sorted(r.id for r in list_public_runs(ctx, "local/listed")) == sorted(ids)
+    assert sorted(r.id for r in list_public_runs(ctx, f"{default_entity}/listed")) == sorted(ids)
     assert list_public_runs(ctx, "empty-project") == []
     with pytest.raises(InvalidInputError):
         list_public_runs(ctx, "a/b/c")

@@ -36,12 +36,12 @@ def stored(run: session.Run):
 
 
 # --- init ---------------------------------------------------------------------------------------
-def test_init_defaults(archivist_env: Path) -> None:
+def test_init_defaults(archivist_env: Path, default_entity: str) -> None:
     run = session.init()
-    assert run.project == "uncategorized" and run.entity == "local"
+    assert run.project == "uncategorized" and run.entity == default_entity
     assert re.fullmatch(r"[a-z0-9]{8}", run.id)
     assert re.fullmatch(r"[a-z]+-[a-z]+-\d+", run.name)
-    assert run.path == f"local/uncategorized/{run.id}"
+    assert run.path == f"{default_entity}/uncategorized/{run.id}"
     assert os.path.isdir(run.dir) and run.dir.startswith(str(archivist_env))
     assert run.state == RunState.RUNNING == "running"
     assert session.current_run() is run
@@ -81,6 +81,10 @@ def test_project_and_entity_defaults_come_from_settings(
     monkeypatch.setenv("ARCHIVIST_ENTITY", "me")
     with session.init() as run:
         assert (run.entity, run.project) == ("me", "from-env")
+
+
+@pytest.mark.embedded_only("checks the folder the embedded store is created in")
+def test_settings_choose_the_embedded_store_folder(archivist_env: Path) -> None:
     other_home = archivist_env.parent / "other-home"
     settings = Settings.from_env().evolve(home=str(other_home), project="explicit")
     with session.init(settings=settings) as run2:
@@ -336,7 +340,7 @@ def run_child(code: str, run_id: str, wait: bool = True) -> subprocess.Popen[str
 
 
 def child_state(run_id: str) -> str:
-    return get_public_run(get_context(), f"local/child/{run_id}").state
+    return get_public_run(get_context(), f"child/{run_id}").state
 
 
 @pytest.mark.slow
@@ -351,7 +355,7 @@ def test_normal_exit_without_finish_reads_finished(archivist_env: Path) -> None:
     )
     assert child.returncode == 0, child.stderr.read()
     assert child_state("normal") == "finished"
-    stored_run = get_public_run(get_context(), "local/child/normal")
+    stored_run = get_public_run(get_context(), "child/normal")
     assert stored_run.config == {"a": 1, "b": 2}
     assert [r["loss"] for r in stored_run.scan_history()] == [0.5]
 
@@ -369,7 +373,7 @@ def test_uncaught_exception_reads_failed(archivist_env: Path) -> None:
     assert child.returncode == 1
     assert "RuntimeError: boom in child" in child.stderr.read()  # the original hook still prints
     assert child_state("failing") == "failed"
-    assert [r["loss"] for r in get_public_run(get_context(), "local/child/failing").scan_history()] == [0.5]
+    assert [r["loss"] for r in get_public_run(get_context(), "child/failing").scan_history()] == [0.5]
 
 
 @pytest.mark.slow

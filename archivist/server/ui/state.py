@@ -55,6 +55,8 @@ class LoginRequired(Exception):
 class CsrfRejected(PermissionDeniedError):
     """A form arrived without the browser's CSRF token (another site may have sent it)."""
 
+    code = "csrf_rejected"
+
 
 @dataclass(frozen=True)
 class Page:

@@ -1,0 +1,57 @@
+"""``archivist server`` and ``archivist db upgrade``: running a team server."""
+
+from __future__ import annotations
+
+import click
+
+from archivist.core.errors import UsageError
+
+
+@click.command("server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option(
+    "--db",
+    "db_url",
+    required=True,
+    help="Metadata database: sqlite:///path/meta.sqlite or postgresql://user@host:5432/db.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    required=True,
+    help="Blob store: a folder path (object-store URLs such as s3://bucket/prefix where supported).",
+)
+@click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
+def server_command(host: str, port: int, db_url: str, store_url: str, no_request_log: bool) -> None:
+    """Serve a shared store to a team over HTTP.
+
+    Migrates the database first. Every request needs an API key: on the first
+    start the administrator 'admin' gets the key in ARCHIVIST_ADMIN_KEY, or a new
+    key that is printed once. Stops cleanly on SIGTERM or Ctrl-C.
+    """
+    from archivist.server.config import ServerConfig
+
+    try:
+        from archivist.server.run import serve
+    except ModuleNotFoundError as missing:
+        raise UsageError(
+            f"'archivist server' needs {missing.name}: pip install 'archivist[server]'"
+        ) from None
+    serve(ServerConfig.from_env(db_url, store_url), host, port, log_requests=not no_request_log)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Maintain a server's metadata database."""
+
+
+@db_group.command("upgrade")
+@click.option("--db", "db_url", required=True, help="sqlite:///path/meta.sqlite or postgresql://...")
+def db_upgrade_command(db_url: str) -> None:
+    """Apply the schema migrations the database lacks (the server also does this when it starts)."""
+    from archivist.metadata.migrate import upgrade_database
+    from archivist.server.config import shown_db_url
+
+    revision = upgrade_database(db_url)
+    click.echo(f"Database {shown_db_url(db_url)} is at schema revision {revision}.")

@@ -1,0 +1,74 @@
+"""Records of the server's accounts: users, API keys and entity roles.
+
+Roles are per entity (a user's own entity or a team): ``viewer`` reads and
+downloads, ``member`` also writes, ``admin`` also manages the entity's members.
+A user flagged ``is_admin`` is a server administrator: every entity, and the
+users, keys and teams of the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archivist.core.errors import InvalidInputError
+
+ADMIN, MEMBER, VIEWER = "admin", "member", "viewer"
+ROLES = (ADMIN, MEMBER, VIEWER)
+WRITE_ROLES = frozenset({ADMIN, MEMBER})
+
+
+def validate_role(role: object) -> str:
+    if role not in ROLES:
+        raise InvalidInputError(f"invalid role {role!r}: use one of {', '.join(ROLES)}")
+    return str(role)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    name: str
+    is_admin: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A key as listed: never the key itself, only its first characters."""
+
+    id: str
+    user: str
+    prefix: str
+    description: str | None
+    created_at: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A key just created: ``key`` is shown this once and stored only hashed."""
+
+    record: ApiKeyRecord
+    key: str
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user just created with their first key (shown this once)."""
+
+    user: UserRecord
+    key: NewApiKey
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    entity: str
+    user: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a key belongs to, as ``GET /api/v1/identity`` answers."""
+
+    user: str
+    default_entity: str
+    is_admin: bool

@@ -1,0 +1,105 @@
+"""The framed byte stream that carries many blobs in one HTTP request or response.
+
+A stream is a sequence of frames, each a fixed 72-byte header -- the blob's
+digest as 64 ASCII hex characters and its size as an unsigned 64-bit big-endian
+integer -- followed by exactly ``size`` bytes. Batching small blobs this way
+costs one request per few megabytes instead of one per file, and large blobs
+stream through in chunks without ever being held in memory.
+
+``FrameParser`` reads such a stream incrementally: feed it the bytes as they
+arrive, in chunks of any size; it calls ``begin(digest, size)`` at each frame
+to get a sink, hands the sink the frame's bytes, and closes it at the frame's end.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Protocol
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.manifest import is_blob_digest
+
+HEADER = struct.Struct(">64sQ")
+MAX_BLOB_SIZE = 5 * 1024**4
+"""5 TiB, the largest object S3 stores; a header claiming more is refused."""
+
+
+class FrameSink(Protocol):
+    def write(self, data: memoryview) -> None: ...
+
+    def close(self) -> None:
+        """All ``size`` bytes of the frame were written."""
+        ...
+
+
+def encode_header(digest: str, size: int) -> bytes:
+    return HEADER.pack(digest.encode("ascii"), size)
+
+
+def decode_header(header: bytes | memoryview) -> tuple[str, int]:
+    raw_digest, size = HEADER.unpack(header)
+    try:
+        digest = raw_digest.decode("ascii")
+    except UnicodeDecodeError:
+        digest = ""
+    if not is_blob_digest(digest):
+        raise InvalidInputError(
+            f"malformed blob frame: digest {bytes(raw_digest)[:64]!r} is not 64 lowercase hex characters"
+        )
+    if size > MAX_BLOB_SIZE:
+        raise InvalidInputError(f"malformed blob frame: size {size} of {digest} exceeds {MAX_BLOB_SIZE}")
+    return digest, size
+
+
+class FrameParser:
+    """Incremental reader of a framed stream (see the module docstring)."""
+
+    def __init__(self, begin: Callable[[str, int], FrameSink]) -> None:
+        self._begin = begin
+        self._header = bytearray()
+        self._sink: FrameSink | None = None
+        self._digest = ""
+        self._remaining = 0
+        self.frames = 0
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            if self._sink is None:
+                view = self._read_header(view)
+                continue
+            take = min(len(view), self._remaining)
+            if take:
+                self._sink.write(view[:take])
+                self._remaining -= take
+                view = view[take:]
+            if self._remaining == 0:
+                self._end_frame()
+
+    def finish(self) -> None:
+        """The stream ended; ``InvalidInputError`` if it stopped inside a frame."""
+        if self._sink is not None:
+            raise InvalidInputError(
+                f"blob stream ended {self._remaining} bytes before the end of blob {self._digest}"
+            )
+        if self._header:
+            raise InvalidInputError(f"blob stream ended inside a frame header ({len(self._header)} bytes)")
+
+    def _read_header(self, view: memoryview) -> memoryview:
+        need = HEADER.size - len(self._header)
+        self._header += view[:need]
+        view = view[need:]
+        if len(self._header) == HEADER.size:
+            self._digest, self._remaining = decode_header(self._header)
+            self._header.clear()
+            self._sink = self._begin(self._digest, self._remaining)
+            if self._remaining == 0:
+                self._end_frame()
+        return view
+
+    def _end_frame(self) -> None:
+        sink, self._sink = self._sink, None
+        self.frames += 1
+        assert sink is not None
+        sink.close()

@@ -1,0 +1,63 @@
+"""The API server: the Backend protocol as JSON HTTP routes under /api/v1.
+
+``create_app`` migrates the database, opens the blob store, makes sure an
+administrator exists (see ``archivist.service.accounts.ensure_admin``) and
+returns the FastAPI app. The app keeps no data of its own between requests, so
+any number of processes may serve the same database and store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from archivist import __version__
+from archivist.metadata.engine import open_engine
+from archivist.server import routes_admin, routes_blobs, routes_collections, routes_runs, routes_versions
+from archivist.server.config import ServerConfig
+from archivist.server.errors import install_error_handlers
+from archivist.server.request_log import RequestLogMiddleware
+from archivist.server.state import ServerState
+from archivist.server.ui_mount import mount_server_ui
+from archivist.service.accounts import ensure_admin
+from archivist.service.service import Service
+from archivist.storage import open_store
+
+DESCRIPTION = """\
+Archivist versions ML datasets and models and records their lineage. These routes
+are the Backend protocol of `archivist.client.backend`, one POST route per call
+(blob bytes use framed binary streams). Every route but `/health` needs
+`Authorization: Bearer <API key>`. Errors answer `{"error": {"code", "message"}}`.
+"""
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    engine = open_engine(config.db_url)
+    store = open_store(config.store_url)
+    generated_key = ensure_admin(engine, config.admin_key)
+    state = ServerState(config=config, engine=engine, store=store, service=Service(engine, store))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Archivist", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.archivist = state
+    app.state.generated_admin_key = generated_key
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+
+    @app.get("/health", tags=["health"], response_model=dict[str, str])
+    def health() -> JSONResponse:
+        """Answers without a key when the process is up."""
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    for module in (routes_admin, routes_runs, routes_versions, routes_collections, routes_blobs):
+        app.include_router(module.router)
+    app.include_router(routes_collections.lineage_router)
+    mount_server_ui(app, state)
+    return app

@@ -1,0 +1,67 @@
+"""Structured request logs: one JSON line per request on the ``archivist.server.requests``
+logger, with method, path, status, duration_ms and user (null before authentication)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_LOGGER = "archivist.server.requests"
+CLIENT_CLOSED_STATUS = 499
+"""Logged when the client went away before an answer was sent."""
+
+
+class RequestLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.logger = logging.getLogger(REQUEST_LOGGER)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = CLIENT_CLOSED_STATUS
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        except BaseException:
+            status = 500 if status == CLIENT_CLOSED_STATUS else status
+            raise
+        finally:
+            self._log(scope, status, started)
+
+    def _log(self, scope: Scope, status: int, started: float) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        state: dict[str, Any] = scope.get("state") or {}
+        line = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "user": state.get("user"),
+        }
+        self.logger.info(json.dumps(line, separators=(",", ":")))
+
+
+def configure_request_logging(level: int = logging.INFO) -> None:
+    """Send the request log (and the server's own messages) to stderr as bare lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in (REQUEST_LOGGER, "archivist.server"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

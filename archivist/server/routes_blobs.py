@@ -1,0 +1,153 @@
+"""Blob bytes: which are missing, how to upload them, batched and single uploads
+and downloads. Any authenticated user may move blobs: they are named by their
+content, and every upload is verified against its digest before it is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Protocol
+
+from fastapi import Path, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from archivist.core.blob_frames import MAX_BLOB_SIZE
+from archivist.core.errors import InvalidInputError
+from archivist.server import bytes as blob_bytes
+from archivist.server.auth import Who
+from archivist.server.errors import error_response
+from archivist.server.replies import api_router, reply
+from archivist.server.schemas import DigestsBody, UploadPlanBody
+from archivist.service.validation import validate_digest, validate_digests
+
+router = api_router("blobs")
+FEED_BYTES = 1 << 20
+OCTET_STREAM = "application/octet-stream"
+MAX_BATCH_DIGESTS = 100_000
+DigestParam = Annotated[str, Path(json_schema_extra={"pattern": "^[0-9a-f]{64}$"})]
+
+_FRAMED_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "Frames: 64 ASCII hex digest, 8-byte big-endian size, then that many bytes.",
+    }
+}
+_UPLOAD_REPORT = {
+    "type": "object",
+    "properties": {
+        "stored": {"type": "array", "items": {"type": "string"}},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {k: {"type": "string"} for k in ("digest", "code", "message")},
+            },
+        },
+    },
+}
+_BINARY_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}}}
+}
+
+
+class _Receiver(Protocol):
+    def feed(self, data: bytes | bytearray | memoryview) -> None: ...
+
+    def finish(self) -> dict[str, object]: ...
+
+    def abort(self) -> None: ...
+
+
+async def _receive(request: Request, receiver: _Receiver) -> JSONResponse:
+    """Pump the request body into ``receiver`` about a megabyte at a time, off the event loop."""
+    buffer = bytearray()
+    try:
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) >= FEED_BYTES:
+                await run_in_threadpool(receiver.feed, buffer)
+                buffer = bytearray()
+        if buffer:
+            await run_in_threadpool(receiver.feed, buffer)
+        report = await run_in_threadpool(receiver.finish)
+    except ClientDisconnect:
+        receiver.abort()
+        return error_response(400, InvalidInputError.code, "the client went away before the upload ended")
+    except BaseException:
+        receiver.abort()
+        raise
+    return JSONResponse(report)
+
+
+@router.post("/blobs/missing", response_model=dict[str, list[str]])
+def missing_blobs(body: DigestsBody, who: Who) -> JSONResponse:
+    """The digests the store lacks, in the order asked, each once: ``{"missing": [...]}``."""
+    return reply({"missing": who.service.missing_blobs(body.digests)})
+
+
+@router.post("/blobs/upload-plan", response_model=dict[str, list[dict[str, str]]])
+def upload_plan(body: UploadPlanBody, who: Who) -> JSONResponse:
+    """How to send each blob: ``{"targets": [{"digest": ..., "method": "via_server"}, ...]}``.
+    ``via_server`` means: in a framed ``POST /blobs/upload``."""
+    digests = [blob.digest for blob in body.blobs]
+    return reply({"targets": blob_bytes.plan_uploads(who.state.store, digests)})
+
+
+@router.post(
+    "/blobs/upload",
+    openapi_extra=_FRAMED_BODY,
+    responses={200: {"content": {"application/json": {"schema": _UPLOAD_REPORT}}}},
+)
+async def upload_blobs(request: Request, who: Who) -> JSONResponse:
+    """Store many blobs from one framed stream. Each is verified as it arrives; the
+    answer lists the digests stored and those rejected because their bytes did not match."""
+    state = await run_in_threadpool(lambda: who.state)  # checks the key off the event loop
+    return await _receive(request, blob_bytes.UploadBatch(state.store))
+
+
+@router.put(
+    "/blobs/{digest}",
+    openapi_extra={"requestBody": {"required": True, "content": {OCTET_STREAM: {"schema": {}}}}},
+    response_model=None,
+)
+async def upload_blob(digest: DigestParam, request: Request, who: Who) -> JSONResponse:
+    """Store one blob from the raw body; 422 ``integrity`` when the bytes do not match."""
+    state = await run_in_threadpool(lambda: who.state)  # checks the key off the event loop
+    validate_digest(digest)
+    size = _content_length(request)
+    receiver = await run_in_threadpool(blob_bytes.SingleUpload, state.store, digest, size)
+    answer = await _receive(request, receiver)
+    return reply(None) if answer.status_code == 200 else answer
+
+
+@router.get("/blobs/{digest}", responses=_BINARY_ANSWER, response_class=StreamingResponse)
+def download_blob(digest: DigestParam, who: Who) -> StreamingResponse:
+    """The blob's bytes, streamed."""
+    store = who.state.store
+    size = blob_bytes.blob_size(store, validate_digest(digest))
+    return StreamingResponse(
+        blob_bytes.file_chunks(store, digest),
+        media_type=OCTET_STREAM,
+        headers={"Content-Length": str(size)},
+    )
+
+
+@router.post("/blobs/download", responses=_BINARY_ANSWER, response_class=StreamingResponse)
+def download_blobs(body: DigestsBody, who: Who) -> StreamingResponse:
+    """Many blobs in one framed stream, in the order asked (404 if any is absent)."""
+    digests = validate_digests(body.digests)
+    if len(digests) > MAX_BATCH_DIGESTS:
+        raise InvalidInputError(f"{len(digests)} digests asked at once; ask for at most {MAX_BATCH_DIGESTS}")
+    blob_bytes.check_present(who.state.store, digests)
+    return StreamingResponse(blob_bytes.frame_stream(who.state.store, digests), media_type=OCTET_STREAM)
+
+
+def _content_length(request: Request) -> int:
+    raw = request.headers.get("content-length")
+    if raw is None or not raw.isdigit():
+        raise InvalidInputError("PUT /blobs/{digest} needs a Content-Length header with the blob's size")
+    size = int(raw)
+    if size > MAX_BLOB_SIZE:
+        raise InvalidInputError(f"blob of {size} bytes is larger than the {MAX_BLOB_SIZE} bytes allowed")
+    return size

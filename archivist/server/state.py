@@ -1,0 +1,21 @@
+"""What every request of one server process shares: the database, the blob store
+and the service over them. Nothing here caches data, so several processes over
+the same database and store always agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from archivist.server.config import ServerConfig
+from archivist.service.service import Service
+from archivist.storage.base import BlobStore
+
+
+@dataclass(frozen=True)
+class ServerState:
+    config: ServerConfig
+    engine: Engine
+    store: BlobStore
+    service: Service

@@ -1,0 +1,316 @@
+"""Server accounts in the metadata database: users, API keys, entity roles.
+
+A key is ``ak_`` plus 43 URL-safe random characters (32 bytes). Only its
+SHA-256 is stored, so a stolen database yields no usable key; the first
+characters are kept to recognise a key in listings. Every user gets a personal
+entity of the same name, of which they are the admin.
+
+``ensure_admin`` runs when a server starts; it holds the database's write lock
+(SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock), so server processes
+starting at the same moment create the first admin once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy.exc
+from sqlalchemy import Connection, CursorResult, Engine, Row, insert, select, text, update
+
+from archivist.core.accounts import (
+    ADMIN,
+    ApiKeyRecord,
+    MemberRecord,
+    NewApiKey,
+    NewUser,
+    UserRecord,
+    validate_role,
+)
+from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
+from archivist.core.names import validate_entity
+from archivist.metadata.engine import is_postgresql, read_transaction, write_transaction
+from archivist.metadata.schema import KEY_PREFIX_LENGTH, api_keys, entities, entity_members, users
+from archivist.service.timestamps import to_iso, utc_now
+
+ADMIN_USER = "admin"
+KEY_MARK = "ak_"
+SHOWN_KEY_CHARS = 12
+_ACCOUNTS_LOCK_KEY = 0x41524355
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user a request's key belongs to."""
+
+    user_id: int
+    name: str
+    is_admin: bool
+
+
+def generate_key() -> str:
+    return KEY_MARK + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _accounts_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction in which a unique-key race reads as a conflict."""
+    try:
+        with write_transaction(engine) as connection:
+            if is_postgresql(connection):
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ACCOUNTS_LOCK_KEY})
+            yield connection
+    except sqlalchemy.exc.IntegrityError as error:
+        raise ConflictError(f"the account change conflicts with existing data: {error.orig}") from None
+
+
+# --- authentication ----------------------------------------------------------------------
+
+
+def authenticate(engine: Engine, key: str) -> Principal | None:
+    """The user owning ``key`` when it is a live key, else None."""
+    statement = (
+        select(users.c.id, users.c.name, users.c.is_admin)
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+    )
+    with read_transaction(engine) as connection:
+        row = connection.execute(statement).first()
+    return None if row is None else Principal(row.id, row.name, bool(row.is_admin))
+
+
+def principal_named(engine: Engine, name: str) -> Principal | None:
+    """The user called ``name``, if there is one."""
+    statement = select(users.c.id, users.c.name, users.c.is_admin).where(users.c.name == name)
+    with read_transaction(engine) as connection:
+        row = connection.execute(statement).first()
+    return None if row is None else Principal(row.id, row.name, bool(row.is_admin))
+
+
+def role_in(engine: Engine, principal: Principal, entity: str) -> str | None:
+    """The principal's role in ``entity``: server admins are admins everywhere."""
+    if principal.is_admin:
+        return ADMIN
+    statement = (
+        select(entity_members.c.role)
+        .join(entities, entities.c.id == entity_members.c.entity_id)
+        .where(entities.c.name == entity, entity_members.c.user_id == principal.user_id)
+    )
+    with read_transaction(engine) as connection:
+        return connection.execute(statement).scalar()
+
+
+# --- bootstrap ---------------------------------------------------------------------------
+
+
+def ensure_admin(engine: Engine, admin_key: str | None) -> str | None:
+    """Make sure the server has an administrator; returns a key only when it made one.
+
+    With ``admin_key`` the user ``admin`` exists, is an administrator and owns that
+    key (added once, however often this runs). Without it, an administrator is
+    created with a fresh key -- returned so that it can be shown once -- unless
+    one exists already.
+    """
+    if admin_key is not None and not admin_key.strip():
+        raise InvalidInputError("ARCHIVIST_ADMIN_KEY is empty: set it to a long random secret or unset it")
+    with _accounts_transaction(engine) as connection:
+        if admin_key is None:
+            if connection.execute(select(users.c.id).where(users.c.is_admin)).first() is not None:
+                return None
+            user_id = _user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
+            connection.execute(update(users).where(users.c.id == user_id).values(is_admin=True))
+            generated = generate_key()
+            _insert_key(connection, user_id, generated, "created at first start")
+            return generated
+        user_id = _user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
+        connection.execute(update(users).where(users.c.id == user_id).values(is_admin=True))
+        owner = connection.execute(
+            select(api_keys.c.user_id).where(api_keys.c.key_hash == hash_key(admin_key))
+        ).scalar()
+        if owner is None:
+            _insert_key(connection, user_id, admin_key, "ARCHIVIST_ADMIN_KEY")
+        elif owner != user_id:
+            raise ConflictError("ARCHIVIST_ADMIN_KEY is already the key of another user; choose another key")
+        return None
+
+
+# --- users and keys ----------------------------------------------------------------------
+
+
+def create_user(engine: Engine, name: str, is_admin: bool = False) -> NewUser:
+    """A new user, their personal entity (they are its admin) and their first key."""
+    validate_entity(name)
+    with _accounts_transaction(engine) as connection:
+        if _user_id_or_none(connection, name) is not None:
+            raise ConflictError(f"user {name!r} already exists")
+        if _entity_id_or_none(connection, name) is not None:
+            raise ConflictError(f"an entity named {name!r} already exists; choose another user name")
+        user_id = _insert_user(connection, name, is_admin)
+        key = generate_key()
+        key_id = _insert_key(connection, user_id, key, "first key")
+        return NewUser(_user_record(connection, user_id), NewApiKey(_key_record(connection, key_id), key))
+
+
+def list_users(engine: Engine) -> list[UserRecord]:
+    with read_transaction(engine) as connection:
+        ids = connection.execute(select(users.c.id).order_by(users.c.name)).scalars().all()
+        return [_user_record(connection, user_id) for user_id in ids]
+
+
+def create_key(engine: Engine, user: str, description: str | None = None) -> NewApiKey:
+    if description is not None and not isinstance(description, str):
+        raise InvalidInputError(f"key description must be a string, got {description!r}")
+    with _accounts_transaction(engine) as connection:
+        key = generate_key()
+        key_id = _insert_key(connection, _require_user(connection, user), key, description)
+        return NewApiKey(_key_record(connection, key_id), key)
+
+
+def list_keys(engine: Engine, user: str) -> list[ApiKeyRecord]:
+    with read_transaction(engine) as connection:
+        user_id = _require_user(connection, user)
+        ids = connection.execute(
+            select(api_keys.c.id).where(api_keys.c.user_id == user_id).order_by(api_keys.c.id)
+        ).scalars()
+        return [_key_record(connection, key_id) for key_id in ids]
+
+
+def revoke_key(engine: Engine, key_id: str) -> ApiKeyRecord:
+    """Revoke the key with id ``key_id``; requests with it are refused from now on."""
+    with _accounts_transaction(engine) as connection:
+        row = connection.execute(select(api_keys).where(api_keys.c.id == _parse_key_id(key_id))).first()
+        if row is None:
+            raise NotFoundError(f"no API key with id {key_id!r}; 'archivist key list --user NAME' shows them")
+        if row.revoked_at is None:
+            connection.execute(update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=utc_now()))
+        return _key_record(connection, row.id)
+
+
+# --- teams and roles ---------------------------------------------------------------------
+
+
+def create_team(engine: Engine, name: str) -> str:
+    """Create the team entity ``name`` (an entity that already exists and is nobody's
+    personal entity becomes the team); returns its name."""
+    validate_entity(name)
+    with _accounts_transaction(engine) as connection:
+        if _user_id_or_none(connection, name) is not None:
+            raise ConflictError(f"{name!r} is a user's personal entity; choose another team name")
+        if _entity_id_or_none(connection, name) is None:
+            connection.execute(insert(entities).values(name=name, created_at=utc_now()))
+        return name
+
+
+def set_member(engine: Engine, entity: str, user: str, role: str) -> MemberRecord:
+    """Give ``user`` the ``role`` in ``entity`` (replacing a role they had)."""
+    validate_role(role)
+    with _accounts_transaction(engine) as connection:
+        entity_id = _entity_id_or_none(connection, entity)
+        if entity_id is None:
+            raise NotFoundError(
+                f"no entity named {entity!r}; create it with 'archivist team create {entity}'"
+            )
+        user_id = _require_user(connection, user)
+        key = {"entity_id": entity_id, "user_id": user_id}
+        changed = connection.execute(update(entity_members).filter_by(**key).values(role=role)).rowcount
+        if not changed:
+            connection.execute(insert(entity_members).values(**key, role=role, created_at=utc_now()))
+        return MemberRecord(entity=entity, user=user, role=role)
+
+
+def list_members(engine: Engine, entity: str) -> list[MemberRecord]:
+    statement = (
+        select(users.c.name, entity_members.c.role)
+        .join(entity_members, entity_members.c.user_id == users.c.id)
+        .join(entities, entities.c.id == entity_members.c.entity_id)
+        .where(entities.c.name == entity)
+        .order_by(users.c.name)
+    )
+    with read_transaction(engine) as connection:
+        if _entity_id_or_none(connection, entity) is None:
+            raise NotFoundError(f"no entity named {entity!r}")
+        return [MemberRecord(entity, row.name, row.role) for row in connection.execute(statement)]
+
+
+# --- rows --------------------------------------------------------------------------------
+
+
+def _user_id_or_none(connection: Connection, name: str) -> int | None:
+    return connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
+
+
+def _entity_id_or_none(connection: Connection, name: str) -> int | None:
+    return connection.execute(select(entities.c.id).where(entities.c.name == name)).scalar()
+
+
+def _require_user(connection: Connection, name: object) -> int:
+    user_id = _user_id_or_none(connection, name) if isinstance(name, str) else None
+    if user_id is None:
+        raise NotFoundError(f"no user named {name!r}; 'archivist user list' shows the users")
+    return user_id
+
+
+def _insert_user(connection: Connection, name: str, is_admin: bool) -> int:
+    now = utc_now()
+    user_id = _inserted_id(
+        connection.execute(insert(users).values(name=name, is_admin=is_admin, created_at=now))
+    )
+    entity_id = _entity_id_or_none(connection, name)
+    if entity_id is None:
+        entity_id = _inserted_id(connection.execute(insert(entities).values(name=name, created_at=now)))
+    connection.execute(
+        insert(entity_members).values(entity_id=entity_id, user_id=user_id, role=ADMIN, created_at=now)
+    )
+    return user_id
+
+
+def _insert_key(connection: Connection, user_id: int, key: str, description: str | None) -> int:
+    values = {
+        "user_id": user_id,
+        "prefix": key[:SHOWN_KEY_CHARS][:KEY_PREFIX_LENGTH],
+        "key_hash": hash_key(key),
+        "description": description,
+        "created_at": utc_now(),
+    }
+    return _inserted_id(connection.execute(insert(api_keys).values(**values)))
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    primary_key = result.inserted_primary_key
+    assert primary_key is not None
+    return int(primary_key[0])
+
+
+def _parse_key_id(key_id: object) -> int:
+    if isinstance(key_id, str) and key_id.isascii() and key_id.isdigit() and len(key_id) < 19:
+        return int(key_id)
+    raise NotFoundError(f"no API key with id {key_id!r}; key ids are decimal numbers")
+
+
+def _user_record(connection: Connection, user_id: int) -> UserRecord:
+    row: Row[Any] = connection.execute(select(users).where(users.c.id == user_id)).one()
+    return UserRecord(name=row.name, is_admin=bool(row.is_admin), created_at=to_iso(row.created_at))
+
+
+def _key_record(connection: Connection, key_id: int) -> ApiKeyRecord:
+    row = connection.execute(
+        select(api_keys, users.c.name.label("user_name"))
+        .join(users, users.c.id == api_keys.c.user_id)
+        .where(api_keys.c.id == key_id)
+    ).one()
+    return ApiKeyRecord(
+        id=str(row.id),
+        user=row.user_name,
+        prefix=row.prefix,
+        description=row.description,
+        created_at=to_iso(row.created_at),
+        revoked=row.revoked_at is not None,
+    )

@@ -1,0 +1,244 @@
+"""Upload and download throughput through `archivist server` on loopback, against the
+embedded store, in the same run.
+
+    python benchmarks/server_throughput.py [--data DIR] [--quick]
+
+Workloads (generated once, deterministically, under --data, default
+/tmp/archivist-server-bench; never inside the repository): one 1 GiB file, and
+20,000 files of 1-8 KiB in 100 folders. Each operation -- log (hash + upload +
+commit) and download (into an empty folder, with an empty client cache) -- runs
+in a fresh child process through the public API; the time excludes interpreter
+start-up and imports. The server runs over SQLite and a folder store on a free
+loopback port; the number of HTTP requests it served for each operation is
+counted from its request log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+MIB = 1 << 20
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CHILD = r"""
+import os, sys, time
+import archivist
+operation, source, name, root = sys.argv[1:5]
+if operation == "warm-up":  # create (and migrate) the store, or reach the server, untimed
+    from archivist.sdk.context import get_context
+    print(get_context().entity)
+    sys.exit(0)
+started = time.perf_counter()
+if operation == "log":
+    with archivist.init(project="bench", job_type="bench") as run:
+        artifact = archivist.Artifact(name, type="dataset")
+        (artifact.add_dir if os.path.isdir(source) else artifact.add_file)(source)
+        run.log_artifact(artifact).wait()
+else:
+    archivist.Api().artifact(f"bench/{name}:latest").download(root)
+print(time.perf_counter() - started)
+"""
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    path: str
+    files: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_rss: int
+    requests: int | None
+
+
+def make_workloads(data: str, big_bytes: int, small_count: int) -> list[Workload]:
+    os.makedirs(data, exist_ok=True)
+    marker = os.path.join(data, "generated.json")
+    wanted = {"big": big_bytes, "small": small_count}
+    big, small = os.path.join(data, "big.bin"), os.path.join(data, "small")
+    if not (os.path.exists(marker) and json.load(open(marker)) == wanted):  # noqa: SIM115
+        print(f"generating data in {data} ...", flush=True)
+        shutil.rmtree(small, ignore_errors=True)
+        rng = random.Random(20_000)
+        with open(big, "wb") as out:
+            for start in range(0, big_bytes, 16 * MIB):
+                out.write(rng.randbytes(min(16 * MIB, big_bytes - start)))
+        for index in range(small_count):
+            folder = os.path.join(small, f"d{index % 100:03d}")
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"f{index:05d}.bin"), "wb") as out:
+                out.write(rng.randbytes(rng.randint(1024, 8192)))
+        with open(marker, "w") as out:
+            json.dump(wanted, out)
+    small_size = sum(
+        entry.stat().st_size for folder in os.scandir(small) for entry in os.scandir(folder.path)
+    )
+    return [
+        Workload("one 1 GiB file" if big_bytes == 1024 * MIB else f"one {big_bytes // MIB} MiB file", big, 1,
+                 os.path.getsize(big)),
+        Workload(f"{small_count:,} files of 1-8 KiB", small, small_count, small_size),
+    ]  # fmt: skip
+
+
+def run_child(env: dict[str, str], *args: str) -> tuple[float, int]:
+    """Seconds the operation took (as the child timed it) and the child's peak RSS in bytes."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"operation {args[0]} failed:\n{err}")
+    return float(out.strip().splitlines()[-1]), usage.ru_maxrss * 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss(pid: int) -> int:
+    """The peak resident memory of a running process (Linux ``VmHWM``), in bytes."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+@contextmanager
+def server(state: str) -> Iterator[tuple[str, str, str, int]]:
+    """``archivist server`` over SQLite and a folder; yields (url, admin key, log path, pid)."""
+    port, key, log_path = _free_port(), secrets.token_urlsafe(32), os.path.join(state, "server.log")
+    command = [sys.executable, "-m", "archivist", "server", "--port", str(port),
+               "--db", f"sqlite:///{state}/meta.sqlite", "--store", os.path.join(state, "blobs")]  # fmt: skip
+    env = {**os.environ, "ARCHIVIST_ADMIN_KEY": key, "PYTHONPATH": REPO_ROOT}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/health", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(open(log_path).read()) from None  # noqa: SIM115
+                time.sleep(0.1)
+        yield url, key, log_path, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def request_count(log_path: str) -> int:
+    with open(log_path) as log:
+        return sum(1 for line in log if line.startswith("{") and '"duration_ms"' in line)
+
+
+def measure(workloads: list[Workload], scratch: str, server_target: tuple[str, str, str, int] | None) -> dict:
+    results: dict[tuple[str, str], Measured] = {}
+    warmed = False
+    for number, workload in enumerate(workloads):
+        name = f"w{number}"
+        for operation in ("log", "download"):
+            env = {
+                **os.environ,
+                "PYTHONPATH": REPO_ROOT,
+                "ARCHIVIST_SILENT": "1",
+                "ARCHIVIST_DIR": os.path.join(scratch, "home"),
+                "ARCHIVIST_CACHE_DIR": tempfile.mkdtemp(dir=scratch, prefix="cache-"),
+            }
+            for variable in ("ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY", "ARCHIVIST_ENTITY"):
+                env.pop(variable, None)
+            if server_target is not None:
+                env["ARCHIVIST_BASE_URL"], env["ARCHIVIST_API_KEY"] = server_target[0], server_target[1]
+            if not warmed:
+                subprocess.run([sys.executable, "-c", CHILD, "warm-up", "", "", ""], env=env, check=True)
+                warmed = True
+            before = request_count(server_target[2]) if server_target else None
+            root = tempfile.mkdtemp(dir=scratch, prefix="download-")
+            seconds, rss = run_child(env, operation, workload.path, name, root)
+            after = request_count(server_target[2]) if server_target else None
+            requests = None if before is None or after is None else after - before
+            results[(workload.name, operation)] = Measured(seconds, rss, requests)
+    return results
+
+
+def report(workloads: list[Workload], embedded: dict, served: dict) -> None:
+    columns = ("operation", "embedded", "server (loopback)", "server/embedded", "requests")
+    header = f"{columns[0]:<36} {columns[1]:>22} {columns[2]:>22} {columns[3]:>16} {columns[4]:>9}"
+    print("\n" + header + "\n" + "-" * len(header))
+    for workload in workloads:
+        for operation in ("log", "download"):
+            here, there = embedded[(workload.name, operation)], served[(workload.name, operation)]
+            cells = [_rate(workload, m) for m in (here, there)]
+            print(
+                f"{operation + ' ' + workload.name:<36} {cells[0]:>22} {cells[1]:>22} "
+                f"{there.seconds / here.seconds:>15.2f}x {there.requests:>9}"
+            )
+    print("\npeak RSS of the client process in MiB (hashing memory-maps large files; their pages count):")
+    for workload in workloads:
+        for operation in ("log", "download"):
+            rss = [results[(workload.name, operation)].peak_rss // MIB for results in (embedded, served)]
+            print(f"  {operation} {workload.name}: embedded {rss[0]}, server {rss[1]}")
+
+
+def _rate(workload: Workload, measured: Measured) -> str:
+    mb_per_s = workload.size / MIB / measured.seconds
+    if workload.files > 1:
+        return f"{measured.seconds:6.2f}s {workload.files / measured.seconds:7.0f} f/s"
+    return f"{measured.seconds:6.2f}s {mb_per_s:7.0f} MiB/s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data", default="/tmp/archivist-server-bench", help="where the workloads are generated"
+    )
+    parser.add_argument("--quick", action="store_true", help="64 MiB and 2,000 files: a smoke test")
+    args = parser.parse_args()
+    big, small = (64 * MIB, 2000) if args.quick else (1024 * MIB, 20_000)
+    data = os.path.join(args.data, "quick" if args.quick else "full")
+    workloads = make_workloads(data, big, small)
+    scratch = tempfile.mkdtemp(prefix="archivist-server-bench-")
+    try:
+        for target in ("embedded", "server"):
+            os.makedirs(os.path.join(scratch, target))
+        print("embedded store ...", flush=True)
+        embedded = measure(workloads, os.path.join(scratch, "embedded"), None)
+        with server(os.path.join(scratch, "server")) as target:
+            print(f"server at {target[0]} ...", flush=True)
+            served = measure(workloads, os.path.join(scratch, "server"), target)
+            server_rss = peak_rss(target[3])
+        report(workloads, embedded, served)
+        print(f"peak RSS of the server process over all operations: {server_rss // MIB} MiB")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

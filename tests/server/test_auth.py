@@ -1,0 +1,138 @@
+"""Keys and roles: 401 without a live key, 403 without the right, through the real server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from archivist.client.admin import AdminClient
+from archivist.client.http import HttpBackend
+from archivist.core.errors import AuthenticationError, ConflictError, InvalidInputError, PermissionDeniedError
+from archivist.core.manifest import hash_bytes
+from archivist.core.models import Direction, RunRef, RunSpec, VersionUpdate
+from tests.client.artifact_logging import log_text
+from tests.fixtures.archivist_server import ServerProcess
+from tests.server.conftest import Team, _name
+
+
+def test_health_needs_no_key(server: ServerProcess) -> None:
+    answer = httpx.get(f"{server.url}/health")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/identity"),
+        ("POST", "/api/v1/projects/list"),
+        ("POST", "/api/v1/versions/commit"),
+        ("POST", "/api/v1/blobs/upload"),
+        ("GET", f"/api/v1/blobs/{'0' * 64}"),
+        ("POST", "/api/v1/admin/users/create"),
+    ],
+)
+def test_every_api_route_needs_a_key(server: ServerProcess, method: str, path: str) -> None:
+    for headers in ({}, {"Authorization": "Basic dXNlcjpwdw=="}):
+        answer = httpx.request(method, server.url + path, headers=headers, json={"entity": "x"})
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "unauthenticated"
+        assert "API key" in answer.json()["error"]["message"]
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_an_unknown_or_revoked_key_is_refused(server: ServerProcess, admin: AdminClient) -> None:
+    with pytest.raises(AuthenticationError, match="not valid"):
+        HttpBackend(server.url, "ak_made-up").list_projects("anything")
+    created = admin.create_user(_name("leaver"))
+    second = admin.create_key(created.user.name, "laptop")
+    backend = HttpBackend(server.url, second.key)
+    assert backend.default_entity() == created.user.name
+    admin.revoke_key(second.record.id)
+    assert [key.revoked for key in admin.list_keys(created.user.name)] == [False, True]
+    with pytest.raises(AuthenticationError):
+        backend.list_projects(created.user.name)
+    assert HttpBackend(server.url, created.key.key).list_projects(created.user.name) == []
+
+
+def test_keys_are_stored_hashed(server: ServerProcess, admin: AdminClient) -> None:
+    created = admin.create_user(_name("hashed"))
+    listed = admin.list_keys(created.user.name)
+    assert created.key.key.startswith(listed[0].prefix) and len(listed[0].prefix) < 16
+    database = server.db_url.removeprefix("sqlite:///")
+    with open(database, "rb") as handle:
+        assert created.key.key.encode() not in handle.read()
+
+
+def test_a_user_works_in_their_own_entity(server: ServerProcess, admin: AdminClient) -> None:
+    created = admin.create_user(_name("solo"))
+    backend = HttpBackend(server.url, created.key.key)
+    assert backend.default_entity() == created.user.name
+    version = log_text(backend, "notes", "mine", entity=created.user.name).version
+    assert backend.get_version(version.id).entity == created.user.name
+    with pytest.raises(PermissionDeniedError, match=r"no role in entity 'someone-else'"):
+        log_text(backend, "notes", "theirs", entity="someone-else")
+
+
+def test_roles_in_a_team(team: Team) -> None:
+    name = team.name
+    member, viewer, outsider = (team.backends[role] for role in ("member", "viewer", "outsider"))
+    version = log_text(member, "faces", "v0 data", entity=name).version  # members write
+    assert viewer.resolve_version(name, "proj", "faces", "latest").id == version.id  # viewers read
+    assert viewer.read_bytes(version.manifest_digest)
+    assert viewer.get_version(version.id).id == version.id
+    with pytest.raises(PermissionDeniedError, match=r"is a viewer of entity .*writing needs member or admin"):
+        log_text(viewer, "faces", "viewer data", entity=name)
+    with pytest.raises(PermissionDeniedError):
+        viewer.update_version(version.id, VersionUpdate(aliases=["best"]))
+    with pytest.raises(PermissionDeniedError):
+        viewer.delete_version(version.id)
+    with pytest.raises(PermissionDeniedError):
+        viewer.upsert_run(RunSpec(ref=RunRef(name, "proj", "r1")))
+    for read in (
+        lambda: outsider.get_version(version.id),
+        lambda: outsider.list_projects(name),
+        lambda: outsider.lineage(version.id, Direction.BOTH, 2),
+        lambda: outsider.lineage(f"{name}/proj/r1", Direction.BOTH, 2),
+    ):
+        with pytest.raises(PermissionDeniedError, match=r"no role in entity"):
+            read()
+    member.update_version(version.id, VersionUpdate(aliases=["best"]))
+    assert set(viewer.get_version(version.id).aliases) == {"best", "latest"}
+
+
+def test_only_admins_manage_accounts(team: Team, server: ServerProcess, admin: AdminClient) -> None:
+    name = team.name
+    member = AdminClient(server.url, team.keys["member"])
+    team_admin = AdminClient(server.url, team.keys["admin"])
+    newcomer = admin.create_user(_name("newcomer")).user.name
+    for attempt in (
+        lambda: member.create_key(newcomer),
+        lambda: member.create_user(_name("sneaky")),
+        lambda: member.list_users(),
+        lambda: member.set_member(name, newcomer, "member"),
+        lambda: team_admin.create_user(_name("sneaky")),
+        lambda: team_admin.create_team(_name("other")),
+    ):
+        with pytest.raises(PermissionDeniedError):
+            attempt()
+    assert team_admin.set_member(name, newcomer, "viewer").role == "viewer"  # team admins manage members
+    roles = {m.user: m.role for m in member.list_members(name)}
+    assert roles[newcomer] == "viewer" and len(roles) == 4
+    with pytest.raises(InvalidInputError, match="owner"):
+        admin.set_member(name, newcomer, "owner")
+
+
+def test_names_are_checked(admin: AdminClient) -> None:
+    taken = admin.create_user(_name("taken")).user.name
+    with pytest.raises(ConflictError, match="already exists"):
+        admin.create_user(taken)
+    with pytest.raises(ConflictError, match="personal entity"):
+        admin.create_team(taken)
+    with pytest.raises(InvalidInputError, match="entity"):
+        admin.create_user("bad name")
+
+
+def test_blobs_need_only_a_key(team: Team) -> None:
+    data = b"content addressed"
+    team.backends["outsider"].upload_bytes(hash_bytes(data), data)
+    assert team.backends["viewer"].read_bytes(hash_bytes(data)) == data

@@ -1,0 +1,110 @@
+"""The account commands against a real server: login, user, key, team, db upgrade;
+each failure is one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archivist.cli.main import cli
+from archivist.metadata.migrate import HEAD_REVISION
+from archivist.sdk import session
+from archivist.sdk.context import reset_contexts
+from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``archivist ARGS`` in-process, with a config folder and store of the test's own."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("ARCHIVIST_DIR", str(tmp_path / "home"))
+    monkeypatch.setenv("ARCHIVIST_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY", "ARCHIVIST_ENTITY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args))
+
+    reset_contexts()
+    yield invoke
+    session.teardown()
+    reset_contexts()
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _one_error_line(result: Result) -> str:
+    assert result.exit_code == 1, result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("archivist: error: "), result.stderr
+    return lines[0]
+
+
+def test_login_saves_the_key_privately_and_commands_use_it(
+    run, server: ServerProcess, tmp_path: Path
+) -> None:
+    login = run("login", server.url + "/", "--key", ADMIN_KEY)
+    assert login.exit_code == 0, login.stderr
+    assert "as 'admin'" in login.stdout
+    saved = tmp_path / "config" / "archivist" / "credentials.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert json.loads(saved.read_text()) == {"base_url": server.url, "keys": {server.url: ADMIN_KEY}}
+
+    user = _name("ada")
+    created = run("user", "create", user)
+    assert created.exit_code == 0, created.stderr
+    key = created.stdout.splitlines()[-1]
+    assert key.startswith("ak_") and "shown only this once" in created.stdout
+    assert user in run("user", "list").stdout
+
+    another = run("key", "create", "--user", user, "-d", "ci runner")
+    assert another.exit_code == 0, another.stderr
+    listed = run("key", "list", "--user", user).stdout.splitlines()
+    assert len(listed) == 2 and listed[1].endswith("ci runner") and "\tactive\t" in listed[1]
+    key_id = listed[1].split("\t")[0]
+    assert "Revoked" in run("key", "revoke", key_id).stdout
+    assert "\trevoked\t" in run("key", "list", "--user", user).stdout.splitlines()[1]
+
+    team = _name("lab")
+    assert run("team", "create", team).exit_code == 0
+    added = run("team", "add", team, user, "--role", "viewer")
+    assert added.exit_code == 0 and "viewer" in added.stdout
+    assert run("team", "members", team).stdout.strip() == f"{user}\tviewer"
+
+    # the new user logs in (replacing the saved default) and is refused admin work in one line
+    assert run("login", server.url, "--key", key).exit_code == 0
+    error = _one_error_line(run("user", "create", _name("nope")))
+    assert "needs a server administrator" in error
+    put = run("artifact", "put", str(saved), "--name", f"{team}/proj/creds")
+    assert f"is a viewer of entity '{team}'" in _one_error_line(put)
+    mine = run("artifact", "put", str(saved), "--name", "proj/creds")
+    assert mine.exit_code == 0 and f"{user}/proj/creds:v0" in mine.stdout  # the default entity is the user's
+
+
+def test_environment_overrides_the_saved_login(
+    run, server: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("login", server.url, "--key", ADMIN_KEY).exit_code == 0
+    monkeypatch.setenv("ARCHIVIST_API_KEY", "ak_wrong")
+    assert "not valid" in _one_error_line(run("user", "list"))
+
+
+def test_clear_errors_without_a_server(run, server: ServerProcess) -> None:
+    assert "no server chosen" in _one_error_line(run("user", "list"))
+    assert "not valid" in _one_error_line(run("login", server.url, "--key", "ak_bad"))
+    assert "invalid server URL" in _one_error_line(run("login", "ftp://x", "--key", "k"))
+
+
+def test_db_upgrade(run, tmp_path: Path) -> None:
+    result = run("db", "upgrade", "--db", f"sqlite:///{tmp_path}/new.sqlite")
+    assert result.exit_code == 0, result.stderr
+    assert f"schema revision {HEAD_REVISION}" in result.stdout
+    assert "unsupported database URL" in _one_error_line(run("db", "upgrade", "--db", "mysql://x/y"))

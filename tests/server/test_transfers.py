@@ -1,0 +1,191 @@
+"""Bytes through a server: batching many small files, a client killed mid-upload,
+and a server stopped with SIGTERM while a request is in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import archivist
+from archivist.client.http import HttpBackend
+from archivist.core.blob_frames import encode_header
+from archivist.core.errors import NotFoundError
+from archivist.core.manifest import hash_bytes
+from archivist.sdk import session
+from archivist.sdk.context import reset_contexts
+from archivist.sdk.hashing import hash_file
+from tests.conftest import read_tree, write_tree
+from tests.fixtures.archivist_server import (
+    ADMIN_KEY,
+    ServerProcess,
+    launch_server,
+    stop_server,
+    wait_until_healthy,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sdk_on(server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The SDK of this process pointed at the module's server, in an entity of its own."""
+    entity = f"x-{uuid.uuid4().hex[:10]}"
+    for name, value in {
+        "ARCHIVIST_BASE_URL": server.url,
+        "ARCHIVIST_API_KEY": ADMIN_KEY,
+        "ARCHIVIST_ENTITY": entity,
+        "ARCHIVIST_DIR": str(tmp_path / "home"),
+        "ARCHIVIST_CACHE_DIR": str(tmp_path / "cache"),
+        "ARCHIVIST_SILENT": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_contexts()
+    yield entity
+    session.teardown()
+    reset_contexts()
+
+
+def _requests_during(server: ServerProcess, action: object) -> list[dict]:
+    before = len(server.request_log())
+    action()  # type: ignore[operator]
+    return server.request_log()[before:]
+
+
+def test_many_small_files_take_few_requests(server: ServerProcess, sdk_on: str, tmp_path: Path) -> None:
+    files = {f"d{i % 20}/f{i}.txt": os.urandom(1 + i % 2000) for i in range(2000)}
+    source = write_tree(tmp_path / "small", files)
+
+    def log() -> None:
+        with archivist.init(project="batching") as run:
+            artifact = archivist.Artifact("small-files", type="dataset")
+            artifact.add_dir(str(source))
+            run.log_artifact(artifact).wait()
+
+    uploads = _requests_during(server, log)
+    assert len(uploads) < 20, [line["path"] for line in uploads]
+    assert sum(line["path"] == "/api/v1/blobs/upload" for line in uploads) >= 1
+
+    downloaded: list[str] = []
+    downloads = _requests_during(
+        server,
+        lambda: downloaded.append(
+            archivist.Api().artifact("batching/small-files:v0").download(str(tmp_path / "out"))
+        ),
+    )
+    assert len(downloads) < 20, [line["path"] for line in downloads]
+    assert read_tree(downloaded[0]) == files
+
+
+KILLABLE = textwrap.dedent(
+    """
+    import sys
+    import archivist
+    with archivist.init(project="crash") as run:
+        artifact = archivist.Artifact("big", type="dataset")
+        artifact.add_file(sys.argv[1])
+        run.log_artifact(artifact).wait()
+    print("done", flush=True)
+    """
+)
+
+
+def _client(path: Path, sdk_env: dict[str, str]) -> subprocess.Popen[str]:
+    env = {**os.environ, **sdk_env, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_client_killed_mid_upload_commits_nothing(
+    server: ServerProcess, sdk_on: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(256 << 20))
+    digest = hash_file(str(big))[0]
+    sdk_env = {name: value for name, value in os.environ.items() if name.startswith("ARCHIVIST_")}
+    temp_dir = server.store / "tmp"
+    child = _client(big, sdk_env)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(temp_dir.iterdir()):  # the server is writing the blob: the upload is under way
+            assert child.poll() is None, f"the client ended before it was killed: {child.communicate()}"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+
+    deadline = time.monotonic() + 30
+    while any(temp_dir.iterdir()) and time.monotonic() < deadline:  # the server drops the partial blob
+        time.sleep(0.05)
+    assert list(temp_dir.iterdir()) == []
+    backend = HttpBackend(server.url, ADMIN_KEY)
+    assert backend.missing_blobs([digest]) == [digest]
+    with pytest.raises(NotFoundError):
+        backend.get_collection(sdk_on, "crash", "big")
+
+    retry = _client(big, sdk_env)  # the same upload again succeeds
+    out, err = retry.communicate(timeout=300)
+    assert retry.returncode == 0 and out.strip() == "done", err
+    version = backend.resolve_version(sdk_on, "crash", "big", "latest")
+    assert version.version_index == 0 and backend.missing_blobs([digest]) == []
+    backend.download_blob(digest, str(tmp_path / "again.bin"))
+    assert hash_file(str(tmp_path / "again.bin"))[0] == digest
+    backend.close()
+
+
+@pytest.mark.slow
+def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
+    server = wait_until_healthy(
+        launch_server(f"sqlite:///{tmp_path}/meta.sqlite", tmp_path / "blobs", tmp_path / "log")
+    )
+    data = os.urandom(3 << 20)
+    digest = hash_bytes(data)
+    half_sent = threading.Event()
+    answers: list[httpx.Response] = []
+
+    def slow_body() -> Iterator[bytes]:
+        yield encode_header(digest, len(data)) + data[: len(data) // 2]
+        half_sent.set()
+        time.sleep(1.5)  # SIGTERM arrives now
+        yield data[len(data) // 2 :]
+
+    def upload() -> None:
+        answers.append(
+            httpx.post(
+                f"{server.url}/api/v1/blobs/upload",
+                content=slow_body(),
+                headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                timeout=60,
+            )
+        )
+
+    sender = threading.Thread(target=upload)
+    sender.start()
+    assert half_sent.wait(timeout=30)
+    time.sleep(0.2)
+    server.process.send_signal(signal.SIGTERM)
+    sender.join(timeout=60)
+    assert answers and answers[0].status_code == 200
+    assert answers[0].json() == {"stored": [digest], "rejected": []}
+    assert server.process.wait(timeout=30) == 0
+    assert (tmp_path / "blobs" / digest[:2] / digest[2:]).read_bytes() == data
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.url}/health", timeout=2)
+    assert stop_server(server) == 0

@@ -1,0 +1,53 @@
+"""`archivist server` serves the web UI: an API key logs in, and the user's role in
+an entity decides what they see and may edit (same rules as the API)."""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+import httpx
+
+from archivist.client.admin import AdminClient
+from archivist.client.backend import Backend
+from tests.client.artifact_logging import log_text
+from tests.fixtures.archivist_server import ServerProcess
+from tests.server.conftest import Team
+from tests.ui.pages import csrf_token
+
+
+def _browser(server: ServerProcess, key: str) -> httpx.Client:
+    http = httpx.Client(base_url=server.url, timeout=30)
+    page = http.get("/ui/login")
+    assert page.status_code == 200
+    answer = http.post(
+        "/ui/login", data={"api_key": key, "next": "/ui/", "csrf_token": csrf_token(page.text)}
+    )
+    assert answer.status_code == 303, answer.text
+    return http
+
+
+def _logged(backend: Backend, entity: str) -> str:
+    version = log_text(backend, "faces", "ui data", entity=entity).version
+    return f"/ui/artifacts/{entity}/proj/faces/v{version.version_index}"
+
+
+def test_the_ui_needs_a_login(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        response = http.get("/ui/projects/anyone")
+        assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
+
+
+def test_roles_decide_what_the_ui_shows(server: ServerProcess, admin: AdminClient, team: Team) -> None:
+    page = _logged(team.backends["member"], team.name)
+    with closing(_browser(server, team.keys["member"])) as member:
+        shown = member.get(page)
+        assert shown.status_code == 200 and "faces" in shown.text
+        assert 'id="add-alias"' in shown.text
+    with closing(_browser(server, team.keys["viewer"])) as viewer:
+        shown = viewer.get(page)
+        assert shown.status_code == 200 and 'id="add-alias"' not in shown.text
+        refused = viewer.post(f"{page}/aliases", data={"alias": "x", "csrf_token": csrf_token(shown.text)})
+        assert refused.status_code == 403
+    with closing(_browser(server, team.keys["outsider"])) as outsider:
+        refused = outsider.get(page)
+        assert refused.status_code == 403 and "no role in entity" in refused.text
