@@ -1,8 +1,11 @@
 """File digests: hex BLAKE3 of a file's bytes, as fast as the disk allows.
 
-Small files are read in one system call; large ones are memory-mapped and
-hashed by BLAKE3 itself, on several threads above ``MULTITHREAD_MIN_BYTES``
-(BLAKE3 releases the GIL, so callers may also hash files in parallel).
+Small files are read in one system call; large ones are read in 16 MiB chunks
+into one reused buffer (so memory stays bounded for a file of any size; a memory
+map would count the whole file in the process's RSS, and a file truncated while
+mapped kills the process with SIGBUS) and hashed on several
+threads above ``MULTITHREAD_MIN_BYTES`` (BLAKE3 releases the GIL, so callers may
+also hash files in parallel).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from archivist.storage.local import open_for_reading
 
 MMAP_MIN_BYTES = 1 << 20
 MULTITHREAD_MIN_BYTES = 8 << 20
+CHUNK_BYTES = 16 << 20
 
 
 def hash_file(path: str) -> tuple[str, int]:
@@ -29,8 +33,14 @@ def hash_file(path: str) -> tuple[str, int]:
         os.close(fd)
     threads = blake3.blake3.AUTO if size >= MULTITHREAD_MIN_BYTES else 1
     hasher = blake3.blake3(max_threads=threads)
-    hasher.update_mmap(path)
-    return hasher.hexdigest(), size
+    buffer = bytearray(CHUNK_BYTES)
+    view = memoryview(buffer)
+    total = 0
+    with open(path, "rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            hasher.update(view[:count])
+            total += count
+    return hasher.hexdigest(), total
 
 
 def _read_to_end(fd: int, expected_size: int) -> bytes:
