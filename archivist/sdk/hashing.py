@@ -16,7 +16,7 @@ import blake3
 
 from archivist.storage.local import open_for_reading
 
-MMAP_MIN_BYTES = 1 << 20
+CHUNKED_MIN_BYTES = 1 << 20
 MULTITHREAD_MIN_BYTES = 8 << 20
 CHUNK_BYTES = 16 << 20
 
@@ -26,7 +26,7 @@ def hash_file(path: str) -> tuple[str, int]:
     fd = open_for_reading(path)
     try:
         size = os.fstat(fd).st_size
-        if size < MMAP_MIN_BYTES:
+        if size < CHUNKED_MIN_BYTES:
             data = _read_to_end(fd, size)
             return blake3.blake3(data).hexdigest(), len(data)
     finally:
@@ -49,6 +49,6 @@ def _read_to_end(fd: int, expected_size: int) -> bytes:
     if len(data) <= expected_size:
         return data  # a short read of a regular file is its end
     chunks = [data]
-    while chunk := os.read(fd, MMAP_MIN_BYTES):
+    while chunk := os.read(fd, CHUNKED_MIN_BYTES):
         chunks.append(chunk)
     return b"".join(chunks)

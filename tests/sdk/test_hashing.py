@@ -12,14 +12,14 @@ import blake3
 import pytest
 
 from archivist.core.errors import PathNotFoundError
-from archivist.sdk.hashing import MMAP_MIN_BYTES, MULTITHREAD_MIN_BYTES, hash_file
+from archivist.sdk.hashing import CHUNKED_MIN_BYTES, MULTITHREAD_MIN_BYTES, hash_file
 
 SIZES = [
     0,
     1,
-    MMAP_MIN_BYTES - 1,
-    MMAP_MIN_BYTES,
-    MMAP_MIN_BYTES + 1,
+    CHUNKED_MIN_BYTES - 1,
+    CHUNKED_MIN_BYTES,
+    CHUNKED_MIN_BYTES + 1,
     MULTITHREAD_MIN_BYTES - 1,
     MULTITHREAD_MIN_BYTES + 12345,
 ]
@@ -56,7 +56,7 @@ def test_a_missing_file_is_a_file_not_found_error_naming_it(tmp_path: Path) -> N
 
 def test_a_file_that_grows_after_it_was_opened_is_hashed_whole(tmp_path: Path) -> None:
     """A FIFO reports size 0 when opened, then delivers bytes: every byte must count."""
-    data = random.Random(1).randbytes(3 * MMAP_MIN_BYTES + 5)
+    data = random.Random(1).randbytes(3 * CHUNKED_MIN_BYTES + 5)
     fifo = tmp_path / "stream"
     os.mkfifo(fifo)
 
