@@ -1,7 +1,7 @@
 """Upload and download throughput through `archivist server` on loopback, against the
 embedded store, in the same run.
 
-    python benchmarks/server_throughput.py [--data DIR] [--quick]
+    python benchmarks/server_throughput.py [--data DIR] [--quick] [--db URL --store URL]
 
 Workloads (generated once, deterministically, under --data, default
 /tmp/archivist-server-bench; never inside the repository): one 1 GiB file, and
@@ -9,8 +9,10 @@ Workloads (generated once, deterministically, under --data, default
 commit) and download (into an empty folder, with an empty client cache) -- runs
 in a fresh child process through the public API; the time excludes interpreter
 start-up and imports. The server runs over SQLite and a folder store on a free
-loopback port; the number of HTTP requests it served for each operation is
-counted from its request log.
+loopback port (or over ``--db`` and ``--store``, e.g. PostgreSQL and ``s3://``
+with the ``AWS_*`` variables set, where clients move bytes straight to the store);
+the number of HTTP requests it served for each operation is counted from its
+request log.
 """
 
 from __future__ import annotations
@@ -130,11 +132,16 @@ def peak_rss(pid: int) -> int:
 
 
 @contextmanager
-def server(state: str) -> Iterator[tuple[str, str, str, int]]:
-    """``archivist server`` over SQLite and a folder; yields (url, admin key, log path, pid)."""
+def server(
+    state: str, db_url: str | None = None, store_url: str | None = None
+) -> Iterator[tuple[str, str, str, int]]:
+    """``archivist server`` over SQLite and a folder in ``state`` (or the database and store
+    given); yields (url, admin key, log path, pid)."""
     port, key, log_path = _free_port(), secrets.token_urlsafe(32), os.path.join(state, "server.log")
+    db_url = db_url or f"sqlite:///{state}/meta.sqlite"
+    store_url = store_url or os.path.join(state, "blobs")
     command = [sys.executable, "-m", "archivist", "server", "--port", str(port),
-               "--db", f"sqlite:///{state}/meta.sqlite", "--store", os.path.join(state, "blobs")]  # fmt: skip
+               "--db", db_url, "--store", store_url]  # fmt: skip
     env = {**os.environ, "ARCHIVIST_ADMIN_KEY": key, "PYTHONPATH": REPO_ROOT}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -220,6 +227,10 @@ def main() -> None:
         "--data", default="/tmp/archivist-server-bench", help="where the workloads are generated"
     )
     parser.add_argument("--quick", action="store_true", help="64 MiB and 2,000 files: a smoke test")
+    parser.add_argument("--db", help="the server's database URL (default: SQLite in a temp folder)")
+    parser.add_argument(
+        "--store", help="the server's blob store, e.g. s3://bucket/prefix (default: a folder)"
+    )
     args = parser.parse_args()
     big, small = (64 * MIB, 2000) if args.quick else (1024 * MIB, 20_000)
     data = os.path.join(args.data, "quick" if args.quick else "full")
@@ -230,7 +241,7 @@ def main() -> None:
             os.makedirs(os.path.join(scratch, target))
         print("embedded store ...", flush=True)
         embedded = measure(workloads, os.path.join(scratch, "embedded"), None)
-        with server(os.path.join(scratch, "server")) as target:
+        with server(os.path.join(scratch, "server"), args.db, args.store) as target:
             print(f"server at {target[0]} ...", flush=True)
             served = measure(workloads, os.path.join(scratch, "server"), target)
             server_rss = peak_rss(target[3])

@@ -1,9 +1,11 @@
 """Shared fixtures: every test gets its own store and cache in tmp_path.
 
-``archivist_env`` runs each test twice: on the embedded store, and against a
-real ``archivist server`` process (one per session, SQLite + folder) with a
-unique entity per test. A test that only makes sense on the embedded store
-says so with ``@pytest.mark.embedded_only("reason")``.
+``archivist_env`` runs each test three times: on the embedded store, and
+against two real ``archivist server`` processes (one per session each) with a
+unique entity per test: "server" on SQLite + a blob folder, and "server-pg-s3"
+on a throw-away PostgreSQL database + moto's S3 server on loopback, where the
+client moves blob bytes straight to and from S3 through presigned URLs. A test
+that only makes sense on the embedded store says so with ``@pytest.mark.embedded_only("reason")``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ import pytest
 
 from archivist.sdk.context import reset_contexts
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.fixtures.s3 import BUCKET
+from tests.fixtures.servers import S3_TEST_ENV, moto_s3
+from tests.metadata.postgres import temporary_database
 
-BACKENDS = ("embedded", "server")
+BACKENDS = ("embedded", "server", "server-pg-s3")
+SERVER_FIXTURES = {"server": "sdk_server", "server-pg-s3": "sdk_server_pg_s3"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,13 +58,44 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
         yield server
 
 
+@pytest.fixture(scope="session")
+def sdk_s3_env() -> Iterator[dict[str, str]]:
+    """moto's S3 server on loopback with the test bucket; yields the ``AWS_*`` variables to reach it."""
+    import boto3
+
+    with moto_s3() as endpoint:
+        env = {**S3_TEST_ENV, "AWS_ENDPOINT_URL": endpoint, "AWS_ALLOW_HTTP": "true"}
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_REGION"],
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield env
+
+
+@pytest.fixture(scope="session")
+def sdk_server_pg_s3(
+    tmp_path_factory: pytest.TempPathFactory, sdk_s3_env: dict[str, str]
+) -> Iterator[ServerProcess]:
+    """One ``archivist server`` on PostgreSQL (a database of its own) and S3 (moto)."""
+    root = tmp_path_factory.mktemp("sdk-server-pg-s3")
+    with (
+        temporary_database() as db_url,
+        archivist_server(db_url, f"s3://{BUCKET}/sdk", root / "server.log", env=sdk_s3_env) as server,
+    ):
+        yield server
+
+
 @pytest.fixture(params=BACKENDS)
 def archivist_env(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """Point ARCHIVIST_DIR, the cache and downloads at tmp_path; forget open backends around the test.
 
-    In the ``server`` variant the SDK talks to the session's server as its admin,
+    In the server variants the SDK talks to the session's server as its admin,
     in an entity of its own (ARCHIVIST_ENTITY), so tests never see each other's data.
     """
     home = tmp_path / "archivist-home"
@@ -68,11 +105,14 @@ def archivist_env(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     for name in ("ARCHIVIST_ENTITY", "ARCHIVIST_PROJECT", "ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    if request.param == "server":
+    if request.param in SERVER_FIXTURES:
         marker = request.node.get_closest_marker("embedded_only")
         if marker is not None:
             pytest.skip(f"embedded store only: {marker.args[0] if marker.args else ''}")
-        server: ServerProcess = request.getfixturevalue("sdk_server")
+        server: ServerProcess = request.getfixturevalue(SERVER_FIXTURES[request.param])
+        if request.param == "server-pg-s3":
+            for name, value in request.getfixturevalue("sdk_s3_env").items():
+                monkeypatch.setenv(name, value)
         monkeypatch.setenv("ARCHIVIST_BASE_URL", server.url)
         monkeypatch.setenv("ARCHIVIST_API_KEY", ADMIN_KEY)
         monkeypatch.setenv("ARCHIVIST_ENTITY", f"t-{uuid.uuid4().hex[:12]}")
@@ -85,7 +125,10 @@ def archivist_env(
 
 @pytest.fixture
 def blob_folder(archivist_env: Path, request: pytest.FixtureRequest) -> Path:
-    """The folder this test's blobs are stored in: the embedded store's, or the server's."""
+    """The folder this test's blobs are stored in: the embedded store's, or the server's
+    (skipped on the S3 server, which has no folder)."""
+    if request.node.callspec.params.get("archivist_env") == "server-pg-s3":
+        pytest.skip("the blobs of the S3-backed server are in no local folder")
     if "ARCHIVIST_BASE_URL" in os.environ:
         server: ServerProcess = request.getfixturevalue("sdk_server")
         return server.store

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from archivist.client.backend import Backend
 from archivist.core.settings import Settings
 
@@ -19,7 +21,7 @@ def open_backend(settings: Settings) -> Backend:
         return LocalBackend(settings)
     from archivist.client.http import HttpBackend
 
-    return HttpBackend(base_url, api_key)
+    return HttpBackend(base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"))
 
 
 def server_settings(settings: Settings) -> tuple[str | None, str | None]:

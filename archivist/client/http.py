@@ -2,8 +2,10 @@
 
 Each call is one JSON request to the route of the same name under /api/v1;
 records travel in their ``to_dict`` form and are rebuilt with
-``archivist.core.wire.from_dict``. Blob bytes go through
-``archivist.client.http_transfers`` (batched, streamed, several at once).
+``archivist.core.wire.from_dict``. Blob transfers are planned by the server
+(``archivist.client.http_direct``): bytes go straight to and from its object
+store through presigned URLs, or -- with a folder store -- through the server
+(``archivist.client.http_transfers``: batched, streamed, several at once).
 Blobs are never on this machine, so ``local_blob_path`` is None and the SDK
 serves downloads through its client cache.
 """
@@ -15,10 +17,11 @@ from typing import Any
 
 from archivist.client import http_transfers
 from archivist.client.backend import ProgressCallback
+from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
 from archivist.core.accounts import Identity
-from archivist.core.errors import InvalidInputError, NotSupportedError
+from archivist.core.errors import InvalidInputError
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -39,15 +42,16 @@ from archivist.core.models import (
 from archivist.core.wire import from_dict, update_to_dict
 from archivist.service.validation import validate_digest, validate_digests
 
-PLAN_CHUNK = 10_000
-VIA_SERVER = "via_server"
-
 
 class HttpBackend:
     """The Backend protocol over HTTP (see the module docstring)."""
 
-    def __init__(self, base_url: str, api_key: str | None, **session_options: Any) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, journal_dir: str | None = None, **session_options: Any
+    ) -> None:
+        """``journal_dir``: where open multipart uploads are remembered, to resume them."""
         self.session = ApiSession(base_url, api_key, **session_options)
+        self.transfers = DirectTransfers(self.session, journal_dir)
         self._identity: Identity | None = None
 
     def __repr__(self) -> str:
@@ -113,20 +117,14 @@ class HttpBackend:
         self, files: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
     ) -> None:
         uploads = [_upload(item) for item in files]
-        for start in range(0, len(uploads), PLAN_CHUNK):
-            chunk = uploads[start : start + PLAN_CHUNK]
-            blobs = [{"digest": upload.digest, "size": upload.size} for upload in chunk]
-            targets = self._call("/blobs/upload-plan", {"blobs": blobs})["targets"]
-            methods = {target["method"] for target in targets}
-            if methods - {VIA_SERVER}:
-                raise NotSupportedError(
-                    f"the server asks for upload methods {sorted(methods - {VIA_SERVER})} "
-                    "that this client does not speak; upgrade archivist"
-                )
-            http_transfers.upload_batches(self.session, chunk, progress)
+        via_server = self.transfers.upload(uploads, progress)
+        if via_server:
+            http_transfers.upload_batches(self.session, via_server, progress)
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         validate_digest(digest)
+        if self.transfers.upload_bytes(digest, data):
+            return
 
         def attempt() -> None:
             response = self.session.client.put(
@@ -137,7 +135,9 @@ class HttpBackend:
         self.session.with_retries(attempt, idempotent=True)
 
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
-        http_transfers.download_one(self.session, validate_digest(digest), dest_path, progress)
+        validate_digest(digest)
+        if not self.transfers.download({digest: [dest_path]}, progress):
+            http_transfers.download_one(self.session, digest, dest_path, progress)
 
     def download_blobs(
         self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
@@ -145,10 +145,14 @@ class HttpBackend:
         destinations: dict[str, list[str]] = {}
         for digest, path in items:
             destinations.setdefault(validate_digest(digest), []).append(path)
-        http_transfers.download_many(self.session, destinations, progress)
+        if not self.transfers.download(destinations, progress):
+            http_transfers.download_many(self.session, destinations, progress)
 
     def read_bytes(self, digest: str) -> bytes:
         validate_digest(digest)
+        direct = self.transfers.read_bytes(digest)
+        if direct is not None:
+            return direct
 
         def attempt() -> bytes:
             response = self.session.client.get(f"/blobs/{digest}")
@@ -242,6 +246,7 @@ class HttpBackend:
         return from_dict(LineageGraph, self._call("/lineage/graph", payload))
 
     def close(self) -> None:
+        self.transfers.close()
         self.session.close()
 
 

@@ -53,6 +53,17 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def store_client(timeout: float = 300.0, max_connections: int = 32) -> httpx.Client:
+    """A pooled client for presigned object-store URLs. It carries no API key: the key
+    is for the Archivist server only and must never be sent to the store."""
+    return httpx.Client(
+        headers={"User-Agent": f"archivist/{__version__}"},
+        verify=_tls_context(),
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
 def encode_json(payload: object) -> bytes:
     return json.dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
 

@@ -8,6 +8,7 @@ any number of processes may serve the same database and store.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,8 +16,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from archivist import __version__
+from archivist.core.errors import ArchivistError
 from archivist.metadata.engine import open_engine
-from archivist.server import routes_admin, routes_blobs, routes_collections, routes_runs, routes_versions
+from archivist.server import (
+    routes_admin,
+    routes_blobs,
+    routes_collections,
+    routes_runs,
+    routes_transfers,
+    routes_versions,
+)
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.request_log import RequestLogMiddleware
@@ -24,8 +33,13 @@ from archivist.server.state import ServerState
 from archivist.server.ui_mount import mount_server_ui
 from archivist.service.accounts import ensure_admin
 from archivist.service.service import Service
+from archivist.service.transfers import cleanup_stale_uploads
 from archivist.storage import open_store
+from archivist.storage.base import BlobStore
 
+_log = logging.getLogger("archivist.server")
+STALE_UPLOAD_SECONDS = 24 * 3600
+"""Direct uploads begun longer ago than this and never completed are dropped at start-up."""
 DESCRIPTION = """\
 Archivist versions ML datasets and models and records their lineage. These routes
 are the Backend protocol of `archivist.client.backend`, one POST route per call
@@ -38,6 +52,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     engine = open_engine(config.db_url)
     store = open_store(config.store_url)
     generated_key = ensure_admin(engine, config.admin_key)
+    _clean_up_abandoned_uploads(store)
     state = ServerState(config=config, engine=engine, store=store, service=Service(engine, store))
 
     @asynccontextmanager
@@ -56,8 +71,25 @@ def create_app(config: ServerConfig) -> FastAPI:
         """Answers without a key when the process is up."""
         return JSONResponse({"status": "ok", "version": __version__})
 
-    for module in (routes_admin, routes_runs, routes_versions, routes_collections, routes_blobs):
+    routes = (routes_admin, routes_runs, routes_versions, routes_collections, routes_blobs, routes_transfers)
+    for module in routes:
         app.include_router(module.router)
     app.include_router(routes_collections.lineage_router)
     mount_server_ui(app, state)
     return app
+
+
+def _clean_up_abandoned_uploads(store: BlobStore) -> None:
+    """Drop direct uploads a client began a day ago and never completed (and stale temp
+    files of a folder store). A failure here is logged and does not stop the server."""
+    try:
+        report = cleanup_stale_uploads(store, older_than_seconds=STALE_UPLOAD_SECONDS)
+    except ArchivistError as error:
+        _log.warning("could not clean up abandoned uploads in %s: %s", store, error.message)
+        return
+    if report.aborted_uploads or report.deleted_staged:
+        _log.info(
+            "dropped %d abandoned multipart uploads and %d unverified uploads",
+            report.aborted_uploads,
+            report.deleted_staged,
+        )

@@ -11,8 +11,8 @@ Downloads: ``file_chunks`` streams one blob, ``frame_stream`` many, in chunks of
 about ``CHUNK_BYTES`` so that each step of the response costs one thread hop,
 not one per small file.
 
-``plan_uploads`` is the seam for object stores: for a folder store every blob
-is sent to the server; an object store will answer presigned URLs instead.
+Object stores that presign URLs take uploads straight from the client instead
+(``archivist.server.routes_transfers``).
 """
 
 from __future__ import annotations
@@ -25,19 +25,12 @@ from typing import BinaryIO
 
 from archivist.core.blob_frames import FrameParser, encode_header
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
-from archivist.service.validation import validate_digests
 from archivist.storage.base import BlobStore
 from archivist.storage.local import BlobWriter, LocalBlobStore
 
 CHUNK_BYTES = 1 << 20
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""
-VIA_SERVER = "via_server"
-
-
-def plan_uploads(store: BlobStore, digests: Sequence[str]) -> list[dict[str, str]]:
-    """How the client should send each blob. A folder store takes them through the server."""
-    return [{"digest": digest, "method": VIA_SERVER} for digest in validate_digests(digests)]
 
 
 class _MemorySink:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.sizes import parse_size
+from archivist.core.transfers import TransferPolicy
 
 
 @dataclass(frozen=True)
@@ -15,11 +19,38 @@ class ServerConfig:
     """Where blobs live: a local folder (or ``s3://``, ``gs://``, ``az://`` once object stores exist)."""
     admin_key: str | None = None
     """ARCHIVIST_ADMIN_KEY: the administrator's key; None creates an admin with a fresh key."""
+    transfer_policy: TransferPolicy = field(default_factory=TransferPolicy)
+    """How direct uploads to an object store are split (ARCHIVIST_MULTIPART_THRESHOLD,
+    ARCHIVIST_MULTIPART_PART_SIZE: sizes such as ``64MiB``)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
         env = os.environ if environ is None else environ
-        return cls(db_url=db_url, store_url=store_url, admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None)
+        return cls(
+            db_url=db_url,
+            store_url=store_url,
+            admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None,
+            transfer_policy=transfer_policy_from_env(env),
+        )
+
+
+def transfer_policy_from_env(env: Mapping[str, str]) -> TransferPolicy:
+    """The default policy, with the sizes the environment sets."""
+    default = TransferPolicy()
+    part_size = _size_variable(env, "ARCHIVIST_MULTIPART_PART_SIZE", default.min_part_size)
+    default_threshold = max(default.multipart_threshold, part_size)
+    threshold = _size_variable(env, "ARCHIVIST_MULTIPART_THRESHOLD", default_threshold)
+    return TransferPolicy(multipart_threshold=threshold, min_part_size=part_size)
+
+
+def _size_variable(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return parse_size(raw)
+    except (InvalidInputError, ValueError):
+        raise InvalidInputError(f"invalid {name} {raw!r}: use a size such as 64MiB or 67108864") from None
 
 
 def shown_db_url(db_url: str) -> str:

@@ -1,5 +1,6 @@
 """Structured request logs: one JSON line per request on the ``archivist.server.requests``
-logger, with method, path, status, duration_ms and user (null before authentication)."""
+logger, with method, path, status, duration_ms, user (null before authentication) and
+bytes_in (the request body bytes the server received)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ class RequestLogMiddleware:
             return
         started = time.perf_counter()
         status = CLIENT_CLOSED_STATUS
+        received = 0
+
+        async def receive_and_count() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+            return message
 
         async def send_and_note_status(message: Message) -> None:
             nonlocal status
@@ -35,14 +44,14 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive_and_count, send_and_note_status)
         except BaseException:
             status = 500 if status == CLIENT_CLOSED_STATUS else status
             raise
         finally:
-            self._log(scope, status, started)
+            self._log(scope, status, started, received)
 
-    def _log(self, scope: Scope, status: int, started: float) -> None:
+    def _log(self, scope: Scope, status: int, started: float, received: int) -> None:
         if not self.logger.isEnabledFor(logging.INFO):
             return
         state: dict[str, Any] = scope.get("state") or {}
@@ -52,6 +61,7 @@ class RequestLogMiddleware:
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             "user": state.get("user"),
+            "bytes_in": received,
         }
         self.logger.info(json.dumps(line, separators=(",", ":")))
 

@@ -1,6 +1,7 @@
-"""Blob bytes: which are missing, how to upload them, batched and single uploads
-and downloads. Any authenticated user may move blobs: they are named by their
-content, and every upload is verified against its digest before it is stored."""
+"""Blob bytes through the server: which are missing, batched and single uploads
+and downloads (planning direct transfers is in ``routes_transfers``). Any
+authenticated user may move blobs: they are named by their content, and every
+upload is verified against its digest before it is stored."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from archivist.server import bytes as blob_bytes
 from archivist.server.auth import Who
 from archivist.server.errors import error_response
 from archivist.server.replies import api_router, reply
-from archivist.server.schemas import DigestsBody, UploadPlanBody
+from archivist.server.schemas import DigestsBody
 from archivist.service.validation import validate_digest, validate_digests
 
 router = api_router("blobs")
@@ -84,14 +85,6 @@ async def _receive(request: Request, receiver: _Receiver) -> JSONResponse:
 def missing_blobs(body: DigestsBody, who: Who) -> JSONResponse:
     """The digests the store lacks, in the order asked, each once: ``{"missing": [...]}``."""
     return reply({"missing": who.service.missing_blobs(body.digests)})
-
-
-@router.post("/blobs/upload-plan", response_model=dict[str, list[dict[str, str]]])
-def upload_plan(body: UploadPlanBody, who: Who) -> JSONResponse:
-    """How to send each blob: ``{"targets": [{"digest": ..., "method": "via_server"}, ...]}``.
-    ``via_server`` means: in a framed ``POST /blobs/upload``."""
-    digests = [blob.digest for blob in body.blobs]
-    return reply({"targets": blob_bytes.plan_uploads(who.state.store, digests)})
 
 
 @router.post(

@@ -245,13 +245,36 @@ class DigestsBody(WireModel):
     digests: list[Digest]
 
 
+class ResumeBody(WireModel):
+    upload_id: str
+    multipart_id: str
+
+
 class PlannedBlob(WireModel):
     digest: Digest
     size: Int64
+    resume: ResumeBody | None = None
+    """The token of an interrupted multipart upload of this blob, to resume it."""
 
 
 class UploadPlanBody(WireModel):
     blobs: list[PlannedBlob]
+
+
+class UploadedPartBody(WireModel):
+    part_number: Int64
+    etag: str
+
+
+class UploadCompletionBody(WireModel):
+    digest: Digest
+    upload_id: str
+    multipart_id: str | None = None
+    parts: list[UploadedPartBody] = []
+
+
+class UploadCompleteBody(WireModel):
+    completions: list[UploadCompletionBody]
 
 
 # --- administration ---------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Planning blob transfers: the client asks how to send or fetch many blobs in one
+round trip. With a folder store every blob goes through the server
+(``via_server``: the framed routes of ``routes_blobs``); with an object store that
+can presign URLs the client moves the bytes straight to or from the store, and the
+server verifies each upload's BLAKE3 at ``upload-complete`` before the blob can be
+reused (``archivist.service.transfers``). Any authenticated user may move blobs:
+they are named by their content and verified before they are stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.transfer_json import (
+    download_target_to_json,
+    upload_completion_from_json,
+    upload_request_from_json,
+    upload_target_to_json,
+)
+from archivist.server.auth import Who
+from archivist.server.replies import api_router, reply
+from archivist.server.schemas import DigestsBody, UploadCompleteBody, UploadPlanBody
+from archivist.service import transfers
+
+router = api_router("blobs")
+MAX_PLANNED = 100_000
+TargetList = dict[str, list[dict[str, Any]]]
+
+
+def _check_count(count: int, what: str) -> None:
+    if count > MAX_PLANNED:
+        raise InvalidInputError(f"{count} {what} asked at once; ask for at most {MAX_PLANNED}")
+
+
+@router.post("/blobs/upload-plan", response_model=TargetList)
+def upload_plan(body: UploadPlanBody, who: Who) -> JSONResponse:
+    """How to send each blob, one target per distinct digest: ``{"targets": [...]}`` with
+    ``mode`` ``stored`` (nothing to send), ``via_server`` (framed ``POST /blobs/upload``),
+    ``put`` (one presigned PUT to ``url``) or ``multipart`` (a presigned PUT per part)."""
+    _check_count(len(body.blobs), "blobs")
+    requests = [upload_request_from_json(blob.model_dump()) for blob in body.blobs]
+    state = who.state
+    targets = transfers.plan_uploads(state.store, requests, state.config.transfer_policy)
+    return reply({"targets": [upload_target_to_json(target) for target in targets]})
+
+
+@router.post("/blobs/upload-complete", response_model=dict[str, list[str]])
+def upload_complete(body: UploadCompleteBody, who: Who) -> JSONResponse:
+    """Verify the BLAKE3 of each directly uploaded blob and store it: ``{"stored": [...]}``.
+    Blobs whose bytes do not match are deleted and answered as 422 ``integrity`` naming
+    them (the matching ones of the same call are stored)."""
+    _check_count(len(body.completions), "completions")
+    completions = [upload_completion_from_json(item.model_dump()) for item in body.completions]
+    return reply({"stored": transfers.complete_uploads(who.state.store, completions)})
+
+
+@router.post("/blobs/download-plan", response_model=TargetList)
+def download_plan(body: DigestsBody, who: Who) -> JSONResponse:
+    """How to fetch each blob: ``{"targets": [...]}`` with ``mode`` ``get`` (a presigned
+    GET in ``url``) or ``via_server`` (``GET /blobs/{digest}`` or ``POST /blobs/download``)."""
+    _check_count(len(body.digests), "digests")
+    state = who.state
+    targets = transfers.plan_downloads(state.store, body.digests, state.config.transfer_policy)
+    return reply({"targets": [download_target_to_json(target) for target in targets]})
