@@ -14,8 +14,7 @@ from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
 from archivist.sdk.draft import digest_files
-from archivist.sdk.hashing import hash_file
-from archivist.sdk.prefetch import prefetch_blobs
+from archivist.sdk.prefetch import check_download, prefetch_blobs
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference
@@ -31,14 +30,14 @@ def destination(root: str, logical_path: str) -> str:
     return dest
 
 
-def _already_present(ctx: Context, entries: Sequence[Entry], root: str) -> set[str]:
-    """Logical paths whose file under root already holds the entry's content."""
+def _already_present(ctx: Context, entries: Sequence[Entry], dests: dict[str, str]) -> set[str]:
+    """Logical paths whose destination file already holds the entry's content."""
     candidates: list[tuple[str, os.stat_result]] = []
     by_dest: dict[str, Entry] = {}
     for entry in entries:
         if not is_blob_digest(entry.digest):
             continue  # a reference recorded by ETag or URI: its bytes cannot be compared
-        dest = destination(root, entry.path)
+        dest = dests[entry.path]
         try:
             st = os.stat(dest)
         except (FileNotFoundError, NotADirectoryError):
@@ -68,16 +67,17 @@ def download_entries(
 ) -> None:
     root = os.path.abspath(root)
     os.makedirs(root, exist_ok=True)
-    present = _already_present(ctx, entries, root)
+    dests = {entry.path: destination(root, entry.path) for entry in entries}
+    present = _already_present(ctx, entries, dests)
     todo = [e for e in entries if e.path not in present]
     total = sum(e.size for e in todo)
     made_dirs: set[str] = {root}
     with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
-        batched = prefetch_blobs(ctx, todo, lambda e: destination(root, e.path), skip_cache, advance)
+        batched = prefetch_blobs(ctx, todo, lambda e: dests[e.path], skip_cache, advance)
         for entry in todo:
             if entry.path in batched:
                 continue
-            dest = destination(root, entry.path)
+            dest = dests[entry.path]
             parent = os.path.dirname(dest)
             if parent not in made_dirs:
                 os.makedirs(parent, exist_ok=True)
@@ -118,11 +118,7 @@ def _fetch_blob(ctx: Context, entry: Entry, tmp: str, skip_cache: bool) -> None:
     if not skip_cache and _fetch_cached(ctx, entry, tmp):
         return
     backend.download_blob(entry.digest, tmp)
-    digest, _size = hash_file(tmp)
-    if digest != entry.digest:
-        raise IntegrityError(f"downloaded bytes of {entry.path!r} do not match its digest")
-    if not skip_cache:
-        ctx.client_cache.add_file(entry.digest, tmp)
+    check_download(ctx, entry, tmp, skip_cache)
 
 
 def _fetch_cached(ctx: Context, entry: Entry, tmp: str) -> bool:

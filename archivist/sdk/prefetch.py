@@ -55,9 +55,14 @@ def prefetch_blobs(
 
 
 def _keep(ctx: Context, entry: Entry, temp: str, dest: str, skip_cache: bool) -> None:
-    digest, _size = hash_file(temp)
+    check_download(ctx, entry, temp, skip_cache)
+    os.replace(temp, dest)
+
+
+def check_download(ctx: Context, entry: Entry, path: str, skip_cache: bool) -> None:
+    """Verify bytes fetched from a remote store against the entry, then keep them in the cache."""
+    digest, _size = hash_file(path)
     if digest != entry.digest:
         raise IntegrityError(f"downloaded bytes of {entry.path!r} do not match its digest")
     if not skip_cache:
-        ctx.client_cache.add_file(entry.digest, temp)
-    os.replace(temp, dest)
+        ctx.client_cache.add_file(entry.digest, path)
