@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
-    ArchivistError,
     InvalidInputError,
     NotSupportedError,
     TypeConflictError,
 )
 from archivist.core.errors import NotFoundError as _NotFound
-from archivist.core.models import CommitRequest, CommitResult, RunRef
+from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
 from archivist.core.paths import LATEST, parse_artifact_path
 from archivist.sdk.artifact import Artifact
@@ -195,11 +193,6 @@ def wait_pending(run: Run | None) -> None:
         raise first_error
 
 
-def pending_futures() -> list[Future[CommitResult]]:
-    with _pending_lock:
-        return [a._future for arts in _pending.values() for a in arts if a._future is not None]
-
-
 def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
     return [Artifact._from_record(ctx, r) for r in ctx.backend.run_outputs(ref)]
 
@@ -225,14 +218,3 @@ def use_model(run: Run, name: str) -> str:
     if len(files) == 1 and os.path.isfile(os.path.join(root, files[0])):
         return os.path.join(root, files[0])
     return root
-
-
-__all__ = [
-    "ArchivistError",
-    "log_artifact",
-    "logged_artifacts",
-    "save_draft",
-    "use_artifact",
-    "used_artifacts",
-    "wait_pending",
-]
