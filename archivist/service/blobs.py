@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from archivist.core.errors import InvalidInputError
 from archivist.service.validation import validate_digest, validate_digests
@@ -21,16 +21,39 @@ def missing_blobs(store: BlobStore, digests: Sequence[str]) -> list[str]:
     return [digest for digest in wanted if digest in missing]
 
 
-def upload_files(
-    store: BlobStore, files: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
-) -> None:
-    for item in files:
+def checked_pairs(items: Sequence[tuple[str, str]], second: str) -> list[tuple[str, str]]:
+    checked = []
+    for item in items:
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise InvalidInputError(f"expected (digest, local_path) pairs, got {item!r}")
-        digest, path = item
-        size = store.put_file(validate_digest(digest), path)
-        if progress is not None:
-            progress(size)
+            raise InvalidInputError(f"expected (digest, {second}) pairs, got {item!r}")
+        checked.append((validate_digest(item[0]), item[1]))
+    return checked
+
+
+def upload_files(
+    store: BlobStore,
+    files: Sequence[tuple[str, str]],
+    progress: ProgressCallback | None = None,
+    held: Mapping[str, bytes] | None = None,
+) -> None:
+    """Store the files in one batch (a folder store packs the small ones together).
+
+    ``held``: bytes of some files already read by this process, by digest; they are
+    verified against their digest like the files' bytes, and the files are not read again.
+    """
+    store.put_files(checked_pairs(files, "local_path"), progress, held)
+
+
+def download_blobs(
+    store: BlobStore,
+    items: Sequence[tuple[str, str]],
+    progress: ProgressCallback | None = None,
+    link: bool = False,
+) -> None:
+    """Write each blob to its destination, a new file (``FileExistsError`` if it exists)
+    in an existing folder, written whole or not at all; ``link``: hard links to the
+    store's read-only blobs where it can (see ``BlobStore.copy_to``)."""
+    store.copy_to(checked_pairs(items, "dest_path"), link=link, progress=progress)
 
 
 def download_blob(

@@ -4,18 +4,22 @@ A blob is kept while the manifest of a version that is not deleted names it,
 while it is such a manifest itself, or while a run file points at it. An
 unreferenced blob is deleted only once it is older than the grace period, so
 the blobs of a log still uploading (not committed yet) survive. A blob's age is
-its file's modification time on a local store; elsewhere it is when the
-collector first found it unreferenced (remembered in ``gc_marks``).
+when it was written on a folder store (its file's mtime, or its pack's time);
+elsewhere it is when the collector first found it unreferenced (remembered in
+``gc_marks``).
 
 The store is walked in batches, so memory stays bounded by the batch size. Each
 batch is decided and deleted while commits are locked out (see ``locks``): a
 commit either sees its blobs gone and fails cleanly, or references them first.
+
+On a folder store the collection ends with upkeep: packs whose live bytes fell under
+half are compacted, and files left by killed writers (temp files, unindexed packs)
+older than the grace period (at least ``LEFTOVER_MIN_AGE_SECONDS``) are removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, delete, insert, select, union
@@ -27,9 +31,12 @@ from archivist.metadata.schema import gc_marks, run_files, version_blobs, versio
 from archivist.service.locks import exclude_blob_referencing
 from archivist.service.timestamps import utc_now
 from archivist.storage.base import BlobStore
+from archivist.storage.local import LocalBlobStore
 
 DEFAULT_GRACE_SECONDS = 3600.0
 BATCH_SIZE = 500
+LEFTOVER_MIN_AGE_SECONDS = 3600.0
+"""A temp file or an unindexed pack this recent may belong to a write in progress."""
 
 
 def collect_garbage(
@@ -50,6 +57,9 @@ def collect_garbage(
             batch = []
     if batch:
         deleted += _sweep(engine, store, batch, grace_seconds)
+    if isinstance(store, LocalBlobStore):
+        store.compact_packs()
+        store.cleanup_temp(max(grace_seconds, LEFTOVER_MIN_AGE_SECONDS))
     return deleted
 
 
@@ -67,13 +77,16 @@ def _sweep(engine: Engine, store: BlobStore, batch: Sequence[str], grace_seconds
                 select(gc_marks.c.digest, gc_marks.c.first_seen).where(gc_marks.c.digest.in_(unreferenced))
             ).all()
         )
-        new = {digest: _blob_time(store, digest, now) for digest in unreferenced if digest not in first_seen}
+        new = _blob_times(store, [digest for digest in unreferenced if digest not in first_seen], now)
         if new:
             connection.execute(insert(gc_marks), [{"digest": d, "first_seen": t} for d, t in new.items()])
         first_seen.update(new)
         due = [digest for digest in unreferenced if first_seen[digest] <= cutoff]
-        for digest in due:
-            store.delete(digest)
+        if isinstance(store, LocalBlobStore):
+            store.delete_many(due)  # packed blobs: one index transaction for the batch
+        else:
+            for digest in due:
+                store.delete(digest)
         if due:
             connection.execute(delete(gc_marks).where(gc_marks.c.digest.in_(due)))
     return len(due)
@@ -91,13 +104,14 @@ def _referenced(connection: Connection, batch: Sequence[str]) -> set[str]:
     return set(connection.execute(statement).scalars())
 
 
-def _blob_time(store: BlobStore, digest: str, now: dt.datetime) -> dt.datetime:
-    """When the blob was written, as far as the store can tell; ``now`` when it cannot."""
-    path = store.local_path(digest)
-    if path is None:
-        return now
-    try:
-        written = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
-    except OSError:
-        return now
-    return min(written, now)
+def _blob_times(store: BlobStore, digests: Sequence[str], now: dt.datetime) -> dict[str, dt.datetime]:
+    """When each blob was written, as far as the store can tell; ``now`` when it cannot."""
+    if not digests:
+        return {}
+    written = store.blob_times(digests) if isinstance(store, LocalBlobStore) else {}
+    times = {}
+    for digest in digests:
+        seconds = written.get(digest)
+        at = now if seconds is None else dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        times[digest] = min(at, now)
+    return times

@@ -47,6 +47,8 @@ from archivist.storage.base import BlobStore
 class Service:
     """Implements ``archivist.client.backend.Backend`` in-process."""
 
+    blobs_are_local = False  # LocalBackend, the embedded store on this machine, says True
+
     def __init__(self, engine: Engine, store: BlobStore, default_entity: str = DEFAULT_ENTITY) -> None:
         self.engine = engine
         self.store = store
@@ -94,9 +96,12 @@ class Service:
         return blobs.missing_blobs(self.store, digests)
 
     def upload_files(
-        self, files: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+        self,
+        files: Sequence[tuple[str, str]],
+        progress: ProgressCallback | None = None,
+        held: Mapping[str, bytes] | None = None,
     ) -> None:
-        blobs.upload_files(self.store, files, progress)
+        blobs.upload_files(self.store, files, progress, held)
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self.store.put_bytes(validate_digest(digest), data)
@@ -105,10 +110,9 @@ class Service:
         blobs.download_blob(self.store, digest, dest_path, progress)
 
     def download_blobs(
-        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None, link: bool = False
     ) -> None:
-        for digest, dest_path in items:
-            blobs.download_blob(self.store, digest, dest_path, progress)
+        blobs.download_blobs(self.store, items, progress, link)
 
     def read_bytes(self, digest: str) -> bytes:
         return blobs.read_bytes(self.store, digest)

@@ -6,7 +6,7 @@ blob whose name does not match its content.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO, Protocol, runtime_checkable
 
 
@@ -26,6 +26,41 @@ class BlobStore(Protocol):
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         """Store ``data`` as blob ``digest``; ``IntegrityError`` if it does not match."""
+        ...
+
+    def put_files(
+        self,
+        items: Sequence[tuple[str, str]],
+        progress: Callable[[int], None] | None = None,
+        held: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """Store many ``(digest, path)`` pairs, skipping blobs already held.
+
+        ``held`` maps some digests to their files' bytes, already in memory (verified
+        like file bytes, and the file is not read). ``progress`` gets each blob's size.
+        A blob that fails (``FileChangedError``, ``PathNotFoundError``, ``IntegrityError``)
+        is not stored; every other blob of the batch is, then the first failure is raised.
+        """
+        ...
+
+    def put_bytes_many(
+        self, items: Sequence[tuple[str, bytes]], progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Store many ``(digest, bytes)`` pairs, with the batch semantics of ``put_files``."""
+        ...
+
+    def copy_to(
+        self,
+        items: Sequence[tuple[str, str]],
+        link: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Write each ``(digest, dest_path)`` blob to ``dest_path``, a new file (``FileExistsError``
+        if it exists) in an existing folder, written whole or not at all.
+
+        ``link=True`` asks for hard links to read-only blobs where the store can (a folder
+        store); otherwise, and where linking fails, the bytes are copied.
+        """
         ...
 
     def open(self, digest: str) -> BinaryIO:

@@ -1,148 +1,142 @@
-"""LocalBlobStore: blobs in a folder, ``<root>/<first 2 hex>/<remaining 62 hex>``.
+"""LocalBlobStore: blobs in a folder, loose or packed.
 
-Every write goes to a temp file under ``<root>/tmp/`` (same filesystem) and is
-renamed into place only once its digest matches: a file that fits in one read is
-hashed before anything is written, a larger one is hashed while it streams.
-A process killed at any moment therefore never leaves a partial file at a blob
-path; it leaves at most a stale temp file, which ``cleanup_temp`` removes.
-Blobs are created read-only (0o444, minus the umask).
+    <root>/<first 2 hex>/<remaining 62 hex>   a loose blob: one read-only file (``loose``)
+    <root>/packs/<random hex>.pack            many small blobs appended to one file (``packs``)
+    <root>/packs/index.sqlite                 digest -> (pack, offset, size) (``pack_index``)
+    <root>/tmp/                               temp files of loose writes in progress
+
+Batches (``put_files``, ``put_bytes_many``) pack blobs up to ``PACK_MAX_BLOB_BYTES``:
+one pack and one index transaction for thousands of files instead of a temp file,
+a rename and an inode each. Larger blobs, and single ``put_file``/``put_bytes``/
+``open_writer`` writes (a server's uploads, the client cache), stay loose. Every
+method answers for both kinds; ``local_path`` only for loose blobs (a packed blob has
+no file of its own: it is None for those).
 
 Speed matters here (storing 20,000 small files should cost about what ``cp -r``
-does), so the write path uses os-level calls and no extra stats: fan-out folders
-are created only when a rename finds them missing.
+does), so the hot paths use os-level calls, one index query per 500 digests, and
+no extra stats.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
+import io
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 import blake3
 
 from archivist.core.errors import (
+    ArchivistError,
     BlobNotFoundError,
-    FileChangedError,
-    IntegrityError,
-    InvalidInputError,
-    PathNotFoundError,
-    StorageError,
 )
 from archivist.core.manifest import is_blob_digest
+from archivist.storage import copying, packs
+from archivist.storage.batches import (
+    BATCH_ERRORS,
+    Progress,
+    check_bytes,
+    ignore_progress,
+    pairs,
+    raise_first,
+    unique_pairs,
+)
+from archivist.storage.loose import (
+    LARGE_CHUNK_BYTES,
+    READ_CHUNK_BYTES,
+    BlobWriter,
+    check_read_digest,
+    open_for_reading,
+    require_blob_digest,
+    scandir_or_empty,
+    store_whole,
+)
+from archivist.storage.pack_index import INDEX_FILE, PackIndex
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
 
-READ_CHUNK_BYTES = 1 << 20
-BLOB_MODE = 0o444
-_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-_temp_counter = itertools.count()
+__all__ = [
+    "PACK_MAX_BLOB_BYTES",
+    "BlobWriter",
+    "LocalBlobStore",
+    "check_read_digest",
+    "open_for_reading",
+    "require_blob_digest",
+]
 
-
-def require_blob_digest(digest: str) -> str:
-    """``digest`` if it is 64 lowercase hex characters, else ``InvalidInputError``.
-
-    Checked before any path is built from a digest, so none can escape the root.
-    """
-    if not isinstance(digest, str) or not is_blob_digest(digest):
-        raise InvalidInputError(
-            f"invalid blob digest {digest!r}: expected 64 lowercase hex characters (a BLAKE3 digest)"
-        )
-    return digest
-
-
-class BlobWriter:
-    """A blob being written: bytes go to a temp file and into a BLAKE3 hasher.
-
-    ``commit()`` checks the digest and renames the temp file into place;
-    ``abort()`` removes it. Exactly one of the two must be called.
-    """
-
-    def __init__(self, digest: str, final_path: str, temp_dir: str) -> None:
-        self.digest = digest
-        self.final_path = final_path
-        self.size = 0
-        self._hasher = blake3.blake3()
-        self._temp_path, self._fd = _create_temp(temp_dir, digest)
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:
-        self._hasher.update(data)
-        _write_fully(self._fd, data)
-        self.size += len(data)
-        return len(data)
-
-    def hexdigest(self) -> str:
-        """The BLAKE3 of the bytes written so far."""
-        return self._hasher.hexdigest()
-
-    def commit(self) -> int:
-        """Verify the digest, then move the blob into place; returns its size."""
-        actual = self._hasher.hexdigest()
-        if actual != self.digest:
-            self.abort()
-            raise IntegrityError(
-                f"blob bytes hash to blake3 {actual[:12]}..., expected {self.digest[:12]}...; "
-                "nothing was stored"
-            )
-        os.close(self._fd)
-        self._fd = -1
-        try:
-            _rename_into_place(self._temp_path, self.final_path)
-        except BaseException:
-            self.abort()
-            raise
-        return self.size
-
-    def abort(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._temp_path)
+PACKS_DIR = "packs"
 
 
 class LocalBlobStore:
     """The BlobStore protocol over a local folder.
 
     ``temp_dir`` defaults to ``<root>/tmp``; it must be on the same filesystem as
-    ``root`` so that renames are atomic.
+    ``root`` so that renames are atomic. A pack is sealed at ``pack_max_bytes``.
     """
 
-    def __init__(self, root: str, *, temp_dir: str | None = None) -> None:
+    def __init__(
+        self, root: str, *, temp_dir: str | None = None, pack_max_bytes: int = packs.PACK_MAX_BYTES
+    ) -> None:
         self.root = os.path.abspath(root)
+        self.pack_max_bytes = pack_max_bytes
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
+        self.packs_dir = os.path.join(self.root, PACKS_DIR)
+        self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
         os.makedirs(self.temp_dir, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"LocalBlobStore({self.root!r})"
 
     def blob_path(self, digest: str) -> str:
-        """Where blob ``digest`` lives (whether or not it exists)."""
+        """Where blob ``digest`` lives when loose (whether or not it exists)."""
         require_blob_digest(digest)
         return f"{self.root}/{digest[:2]}/{digest[2:]}"
 
+    # --- presence ----------------------------------------------------------------------------
     def missing(self, digests: Iterable[str]) -> set[str]:
-        return {digest for digest in digests if not os.path.exists(self.blob_path(digest))}
+        wanted = _unique_digests(digests)
+        return set(wanted).difference(self._sizes(wanted))
 
+    def _sizes(self, wanted: Sequence[str]) -> dict[str, int]:
+        """The size of each held blob among ``wanted`` (validated digests): the index answers
+        for packed ones in one query per chunk; only the others cost a ``stat``."""
+        sizes = self.index.sizes(wanted)
+        for digest in wanted:
+            if digest not in sizes:
+                try:  # noqa: SIM105 (a hot loop: suppress() costs more than the stat)
+                    sizes[digest] = os.stat(f"{self.root}/{digest[:2]}/{digest[2:]}").st_size
+                except FileNotFoundError:
+                    pass
+        return sizes
+
+    # --- writes ------------------------------------------------------------------------------
     def put_file(self, digest: str, path: str) -> int:
         final_path = self.blob_path(digest)
-        with contextlib.suppress(FileNotFoundError):
+        try:
             return os.stat(final_path).st_size
+        except FileNotFoundError:
+            pass
+        packed = self.index.locate([digest])
+        if packed:
+            return packed[digest].size
         source = open_for_reading(path)
         try:
             first = os.read(source, READ_CHUNK_BYTES)
             more = os.read(source, READ_CHUNK_BYTES) if first else b""
             if not more:  # the whole file came in one read: check it before writing anything
-                _check_read_digest(path, digest, blake3.blake3(first).hexdigest())
-                _store_whole(first, final_path, self.temp_dir, digest)
+                check_read_digest(path, digest, blake3.blake3(first).hexdigest())
+                store_whole(first, final_path, self.temp_dir, digest)
                 return len(first)
-            writer = BlobWriter(digest, final_path, self.temp_dir)
+            writer = BlobWriter(digest, final_path, self.temp_dir, large=True)
             try:
                 writer.write(first)
                 writer.write(more)
-                while chunk := os.read(source, READ_CHUNK_BYTES):
-                    writer.write(chunk)
-                _check_read_digest(path, digest, writer.hexdigest())
+                buffer = bytearray(LARGE_CHUNK_BYTES)
+                view = memoryview(buffer)
+                while count := os.readv(source, [buffer]):
+                    writer.write(view[:count])
+                check_read_digest(path, digest, writer.hexdigest())
             except BaseException:
                 writer.abort()
                 raise
@@ -152,57 +146,199 @@ class LocalBlobStore:
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)
-        actual = blake3.blake3(data).hexdigest()
-        if actual != digest:
-            raise IntegrityError(
-                f"bytes hash to blake3 {actual[:12]}..., not {digest[:12]}...; nothing was stored"
-            )
-        if not os.path.exists(final_path):
-            _store_whole(data, final_path, self.temp_dir, digest)
+        check_bytes(digest, data)
+        if not os.path.exists(final_path) and not self.index.locate([digest]):
+            store_whole(data, final_path, self.temp_dir, digest)
+
+    def put_files(
+        self,
+        items: Sequence[tuple[str, str]],
+        progress: Progress | None = None,
+        held: Mapping[str, bytes] | None = None,
+        *,
+        trust_held: bool = False,
+    ) -> None:
+        """Store many ``(digest, path)`` pairs; blobs already held are skipped.
+
+        Small files are appended to one pack (a few when they exceed ``PACK_MAX_BYTES``),
+        indexed in one transaction after their bytes are written; larger ones go
+        through ``put_file``. Each file is verified against its digest as read.
+        ``held``: bytes of some of the files already in memory (by digest); they are
+        verified too (unless ``trust_held``: the caller hashed these very bytes in this
+        process, as the embedded backend's SDK does), and their files are not read.
+
+        A file that fails (``FileChangedError``: it no longer hashes to its digest;
+        ``PathNotFoundError``) is not stored, the rest of the batch is, and then the
+        first failure is raised, counting the others. ``progress`` gets each blob's
+        size as it is stored or found held.
+        """
+        sources: dict[str, str] = unique_pairs(items, "local_path")
+        memory = held or {}
+
+        def load(digest: str) -> tuple[bytes | None, str]:
+            path = sources[digest]
+            data = memory.get(digest)
+            if data is not None:
+                if not trust_held:
+                    check_bytes(digest, data, path)
+                return data, path
+            data = _read_small(path, PACK_MAX_BLOB_BYTES)
+            if data is not None:
+                check_read_digest(path, digest, blake3.blake3(data).hexdigest())
+            return data, path
+
+        self._store_batch(list(sources), load, progress or ignore_progress)
+
+    def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
+        """Store many ``(digest, bytes)`` pairs like ``put_files`` (``IntegrityError`` for
+        bytes that do not match their digest; the rest of the batch is stored)."""
+        blobs: dict[str, bytes] = unique_pairs(items, "bytes")
+
+        def load(digest: str) -> tuple[bytes | None, str]:
+            check_bytes(digest, blobs[digest])
+            return blobs[digest], ""
+
+        self._store_batch(list(blobs), load, progress or ignore_progress)
+
+    def _store_batch(
+        self, digests: Sequence[str], load: Callable[[str], tuple[bytes | None, str]], report: Progress
+    ) -> None:
+        """Pack the verified bytes ``load(digest) -> (bytes, path)`` gives for each digest not
+        held yet; bytes None means a file too large to pack, stored loose from ``path``."""
+        held = self._sizes(digests)
+        for size in held.values():
+            report(size)
+        errors: list[ArchivistError] = []
+        writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes)
+        try:
+            for digest in digests:
+                if digest in held:
+                    continue
+                try:
+                    data, path = load(digest)
+                    if data is None:
+                        report(self.put_file(digest, path))
+                        continue
+                except BATCH_ERRORS as error:
+                    errors.append(error)
+                    continue
+                if len(data) > PACK_MAX_BLOB_BYTES:
+                    self.put_bytes(digest, data)
+                else:
+                    writer.add(digest, data)
+                report(len(data))
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        raise_first(errors)
 
     def open_writer(self, digest: str) -> BlobWriter:
-        """A writer for blob ``digest`` (used to stream a download into the store)."""
+        """A writer for loose blob ``digest`` (used to stream a download into the store)."""
         return BlobWriter(digest, self.blob_path(digest), self.temp_dir)
 
+    # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:
+        require_blob_digest(digest)
+        located = self.index.locate([digest])
+        if located:
+            for _digest, data in copying.packed_bytes(self, located):
+                if data is not None:
+                    return io.BytesIO(data)
         try:
             return open(self.blob_path(digest), "rb")
         except FileNotFoundError:
             raise BlobNotFoundError(f"blob {digest} is not in the store at {self.root}") from None
 
     def local_path(self, digest: str) -> str | None:
+        """The loose file holding the blob; None when it is absent or held only in a pack."""
         path = self.blob_path(digest)
         return path if os.path.exists(path) else None
 
+    def copy_to(
+        self, items: Sequence[tuple[str, str]], link: bool = False, progress: Progress | None = None
+    ) -> None:
+        """Write each ``(digest, dest_path)`` blob to ``dest_path``, which must not exist
+        (``FileExistsError``) and whose folder must. Each destination is written whole or
+        removed again. Packed blobs are read in (pack, offset) order with one open per pack.
+
+        ``link=True`` hard-links destinations to the read-only loose blobs, so they share
+        the store's inode and are read-only. A packed blob is written (verified, read-only)
+        to its first destination, which is then linked into the store as its loose file, so
+        that later downloads link it too. Where the filesystem refuses links, blobs are copied.
+        ``BlobNotFoundError`` names a blob the store lacks (earlier destinations stay).
+        """
+        destinations: dict[str, list[str]] = {}
+        for digest, path in pairs(items, "dest_path"):
+            destinations.setdefault(digest, []).append(os.fspath(path))
+        if not destinations:
+            return
+        located = self.index.locate(list(destinations))
+        copy = copying.link_blobs if link else copying.copy_blobs
+        copy(self, destinations, located, progress or ignore_progress)
+
+    # --- listing, deletion, maintenance ------------------------------------------------------
     def delete(self, digest: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.blob_path(digest))
+        self.delete_many([digest])
+
+    def delete_many(self, digests: Iterable[str]) -> None:
+        """Remove blobs (absent ones are ignored): packed ones in one index transaction;
+        a pack left with no blob is unlinked, one left under half full awaits ``compact_packs``."""
+        wanted = _unique_digests(digests)
+        packs.unlink_packs(self.packs_dir, self.index.delete(wanted))
+        for digest in wanted:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.root}/{digest[:2]}/{digest[2:]}")
 
     def iter_digests(self) -> Iterator[str]:
-        for digest, _entry in self.iter_blob_entries():
-            yield digest
-
-    def iter_blob_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
-        """``(digest, directory entry)`` of every blob; the entry's ``stat()`` is cheap to ask."""
-        for fan_out in _scandir_or_empty(self.root):
+        """Every digest stored: packed ones first, then loose ones not also packed."""
+        yield from self.index.iter_digests()
+        for fan_out in scandir_or_empty(self.root):
             prefix = fan_out.name
             if len(prefix) != 2 or not fan_out.is_dir(follow_symlinks=False):
-                continue  # tmp/ and anything else that is not a fan-out folder
-            for blob in _scandir_or_empty(fan_out.path):
-                digest = prefix + blob.name
-                if is_blob_digest(digest):
-                    yield digest, blob
+                continue
+            loose = [digest for digest, _entry in self._blobs_in(fan_out)]
+            packed = self.index.locate(loose)
+            yield from (digest for digest in loose if digest not in packed)
+
+    def iter_blob_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """``(digest, directory entry)`` of every loose blob; the entry's ``stat()`` is cheap."""
+        for fan_out in scandir_or_empty(self.root):
+            if len(fan_out.name) == 2 and fan_out.is_dir(follow_symlinks=False):
+                yield from self._blobs_in(fan_out)
+
+    @staticmethod
+    def _blobs_in(fan_out: os.DirEntry[str]) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        for blob in scandir_or_empty(fan_out.path):
+            digest = fan_out.name + blob.name
+            if is_blob_digest(digest):
+                yield digest, blob
+
+    def blob_times(self, digests: Iterable[str]) -> dict[str, float]:
+        """When each held blob among ``digests`` was written (seconds since the epoch):
+        its pack's time for a packed blob, its file's mtime for a loose one."""
+        wanted = _unique_digests(digests)
+        times = self.index.written_at(wanted)
+        for digest in wanted:
+            if digest not in times:
+                with contextlib.suppress(FileNotFoundError):
+                    times[digest] = os.stat(f"{self.root}/{digest[:2]}/{digest[2:]}").st_mtime
+        return times
+
+    def compact_packs(self) -> int:
+        """Rewrite packs whose live bytes fell under half (after deletions); returns bytes reclaimed."""
+        return packs.compact(self.packs_dir, self.index, self.pack_max_bytes)
 
     def cleanup_temp(self, older_than_seconds: float) -> int:
-        """Remove temp files last written more than ``older_than_seconds`` ago.
+        """Remove temp files and unindexed packs last written more than ``older_than_seconds`` ago.
 
-        They are left by killed writers; a live writer keeps its temp file's
-        mtime fresh, so pick an age longer than any single write may stall.
-        Returns the bytes reclaimed.
+        They are left by killed writers; a live writer keeps its file's mtime fresh, so
+        pick an age longer than any single write may stall (a pack removed under a live
+        writer makes that writer fail cleanly, storing nothing). Returns the bytes reclaimed.
         """
         cutoff_ns = time.time_ns() - int(older_than_seconds * 1e9)
         reclaimed = 0
-        for entry in _scandir_or_empty(self.temp_dir):
+        for entry in scandir_or_empty(self.temp_dir):
             try:
                 st = entry.stat(follow_symlinks=False)
                 if st.st_mtime_ns <= cutoff_ns:
@@ -210,76 +346,23 @@ class LocalBlobStore:
                     reclaimed += st.st_size
             except FileNotFoundError:
                 continue  # removed by another cleaner or committed meanwhile
-        return reclaimed
+        return reclaimed + packs.remove_orphans(self.packs_dir, self.index, cutoff_ns)
 
 
-def open_for_reading(path: str) -> int:
-    """An os-level read descriptor for ``path``; ``PathNotFoundError`` if it is absent."""
+def _unique_digests(digests: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(require_blob_digest(digest) for digest in digests))
+
+
+def _read_small(path: str, limit: int) -> bytes | None:
+    """The whole file when it holds at most ``limit`` bytes, else None (read no further)."""
+    fd = open_for_reading(path)
     try:
-        return os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        raise PathNotFoundError(f"cannot read {path}: no such file") from None
-
-
-def _check_read_digest(path: str, expected: str, actual: str) -> None:
-    if actual != expected:
-        raise FileChangedError(
-            f"{path} changed while it was being stored: expected blake3 {expected[:12]}..., "
-            f"read {actual[:12]}...; nothing was stored"
-        )
-
-
-def _store_whole(data: bytes, final_path: str, temp_dir: str, digest: str) -> None:
-    """Write already verified bytes to a temp file and rename it to ``final_path``."""
-    temp_path, fd = _create_temp(temp_dir, digest)
-    try:
-        try:
-            _write_fully(fd, data)
-        finally:
-            os.close(fd)
-        _rename_into_place(temp_path, final_path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_path)
-        raise
-
-
-def _write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _create_temp(temp_dir: str, digest: str) -> tuple[str, int]:
-    """A new, exclusively created temp file (mode 0o444 minus umask) and its descriptor."""
-    for attempt in range(3):
-        path = f"{temp_dir}/{digest[:16]}.{os.getpid()}.{next(_temp_counter)}.tmp"
-        try:
-            return path, os.open(path, _TEMP_FLAGS, BLOB_MODE)
-        except FileExistsError:
-            continue  # a stale file of an earlier process with the same pid
-        except FileNotFoundError:
-            if attempt:
-                raise
-            os.makedirs(temp_dir, exist_ok=True)  # someone removed tmp/
-    raise StorageError(f"could not create a temp file in {temp_dir}: names kept colliding")
-
-
-def _rename_into_place(temp_path: str, final_path: str) -> None:
-    try:
-        os.replace(temp_path, final_path)
-    except FileNotFoundError:
-        if not os.path.exists(temp_path):
-            raise StorageError(
-                f"temp file {temp_path} vanished before it could be stored (was tmp/ cleaned?)"
-            ) from None
-        os.makedirs(os.path.dirname(final_path), exist_ok=True)
-        os.replace(temp_path, final_path)
-
-
-def _scandir_or_empty(path: str) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(path) as entries:
-            return list(entries)
-    except FileNotFoundError:
-        return []
+        data = os.read(fd, limit + 1)
+        while data and len(data) <= limit:
+            more = os.read(fd, limit + 1 - len(data))
+            if not more:
+                break
+            data += more
+        return data if len(data) <= limit else None
+    finally:
+        os.close(fd)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -40,8 +40,9 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import is_blob_digest
 from archivist.core.transfers import MAX_SINGLE_PUT_SIZE, MIN_PART_SIZE, validate_upload_id
-from archivist.storage import OBJECT_STORE_SCHEMES
-from archivist.storage.local import _check_read_digest, open_for_reading, require_blob_digest
+from archivist.storage import OBJECT_STORE_SCHEMES, batches
+from archivist.storage.batches import Progress
+from archivist.storage.loose import check_read_digest, open_for_reading, require_blob_digest
 from archivist.storage.object_reader import READ_CHUNK_BYTES, open_stream
 from archivist.storage.s3_multipart import COPY_PART_BYTES, S3Multipart
 
@@ -164,7 +165,7 @@ class ObjectBlobStore:
             first = source.read(MIN_PART_SIZE)
             more = source.read(READ_CHUNK_BYTES) if len(first) == MIN_PART_SIZE else b""
             if not more:  # the whole file is in memory: check it, then one atomic PUT
-                _check_read_digest(path, digest, blake3.blake3(first).hexdigest())
+                check_read_digest(path, digest, blake3.blake3(first).hexdigest())
                 self._put(key, first)
                 return len(first)
             return self._put_streaming(key, digest, path, source, first, more)
@@ -183,7 +184,7 @@ class ObjectBlobStore:
                 size += len(chunk)
                 yield chunk
             # Raised before the stream ends, so obstore aborts the upload: nothing is stored.
-            _check_read_digest(path, digest, hasher.hexdigest())
+            check_read_digest(path, digest, hasher.hexdigest())
 
         with _store_errors(f"storing {path} as {key} in {self.url}"):
             self._obstore.put(
@@ -205,6 +206,23 @@ class ObjectBlobStore:
         if len(data) > READ_CHUNK_BYTES and self._size_of(key) is not None:
             return
         self._put(key, data)
+
+    def put_files(
+        self,
+        items: Sequence[tuple[str, str]],
+        progress: Progress | None = None,
+        held: Mapping[str, bytes] | None = None,
+    ) -> None:
+        batches.put_files_one_by_one(self, items, progress, held)
+
+    def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
+        batches.put_bytes_one_by_one(self, items, progress)
+
+    def copy_to(
+        self, items: Sequence[tuple[str, str]], link: bool = False, progress: Progress | None = None
+    ) -> None:
+        """Stream each blob to its new destination file (``link`` has no meaning here)."""
+        batches.copy_one_by_one(self, items, progress)
 
     def _put(self, key: str, data: bytes) -> None:
         with _store_errors(f"storing {key} in {self.url}"):

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
-from archivist.core.manifest import Manifest, hash_bytes
+from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery
 from archivist.metadata.engine import read_transaction
 from archivist.metadata.schema import gc_marks
@@ -93,6 +95,9 @@ class _RemoteLikeStore(LocalBlobStore):
     def local_path(self, digest: str) -> str | None:
         return None
 
+    def blob_times(self, digests: Iterable[str]) -> dict[str, float]:
+        return {}
+
 
 def test_without_file_times_age_counts_from_the_first_sweep(service: Service, tmp_path: Path) -> None:
     remote = Service(service.engine, _RemoteLikeStore(str(tmp_path / "remote")))
@@ -154,3 +159,80 @@ def test_collection_racing_commits_never_leaves_a_version_without_blobs(service:
     for version in service.list_versions(VersionQuery(ENTITY, PROJECT, "cats")):
         manifest = Manifest.from_bytes(service.read_bytes(version.manifest_digest))
         assert service.missing_blobs(sorted(manifest.blob_digests())) == []
+
+
+# --- packed blobs (uploaded in batches) ------------------------------------------------------------
+
+
+def _upload_packed(service: Service, folder: Path, files: dict[str, bytes]) -> Manifest:
+    """Upload ``files`` as one batch (packed on a folder store) and return their manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries, items = [], []
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        items.append((hash_bytes(data), str(folder / name)))
+        entries.append(Entry(path=name, digest=hash_bytes(data), size=len(data)))
+    service.upload_files(items)
+    return Manifest(entries)
+
+
+def _packs(service: Service) -> list[Path]:
+    assert isinstance(service.store, LocalBlobStore)
+    return sorted(Path(service.store.packs_dir).glob("*.pack"))
+
+
+def _age_packs(service: Service, seconds: float) -> None:
+    """Make every packed blob look ``seconds`` old."""
+    assert isinstance(service.store, LocalBlobStore)
+    with sqlite3.connect(service.store.index.path) as connection:
+        connection.execute("UPDATE packs SET written_at = ?", (time.time() - seconds,))
+
+
+def test_packed_blobs_of_a_deleted_version_are_collected_with_their_pack(
+    service: Service, tmp_path: Path
+) -> None:
+    kept = _upload_packed(service, tmp_path / "kept", {f"k{i}": b"kept %d" % i for i in range(30)})
+    doomed = _upload_packed(service, tmp_path / "doomed", {f"d{i}": b"doomed %d" % i for i in range(30)})
+    assert len(_packs(service)) == 2
+    commit_manifest(service, "cats", kept)
+    version = commit_manifest(service, "dogs", doomed).version
+    service.delete_version(version.id, delete_aliases=True)
+    assert service.collect_garbage(grace_seconds=0) == 31  # 30 packed blobs and the manifest
+    assert len(_packs(service)) == 1
+    assert service.missing_blobs(sorted(doomed.blob_digests())) == sorted(doomed.blob_digests())
+    assert all(service.read_bytes(entry.digest) == b"kept %d" % i for i, entry in enumerate(kept))
+
+
+def test_collection_compacts_a_pack_whose_blobs_mostly_went(service: Service, tmp_path: Path) -> None:
+    files = {f"f{i:02d}": b"%02d" % i * 500 for i in range(40)}
+    manifest = _upload_packed(service, tmp_path / "src", files)
+    [old_pack] = _packs(service)
+    old_size = old_pack.stat().st_size
+    survivors = Manifest([entry for entry in manifest if entry.path < "f10"])
+    commit_manifest(service, "cats", survivors)
+    assert service.collect_garbage(grace_seconds=0) == 30
+    [new_pack] = _packs(service)
+    assert new_pack != old_pack and new_pack.stat().st_size == old_size // 4
+    assert all(service.read_bytes(entry.digest) == files[entry.path] for entry in survivors)
+
+
+def test_recent_packed_blobs_survive_the_grace_period(service: Service, tmp_path: Path) -> None:
+    old = _upload_packed(service, tmp_path / "old", {"a": b"old orphan", "b": b"another"})
+    _age_packs(service, 7200)
+    recent = _upload_packed(service, tmp_path / "new", {"a": b"uploading"})
+    assert service.collect_garbage() == 2
+    assert _stored(service) == recent.blob_digests()
+    assert service.missing_blobs(sorted(old.blob_digests())) == sorted(old.blob_digests())
+
+
+def test_collection_removes_old_packs_left_by_killed_writers(service: Service, tmp_path: Path) -> None:
+    _upload_packed(service, tmp_path / "src", {"a": b"a"})
+    assert isinstance(service.store, LocalBlobStore)
+    orphan = Path(service.store.packs_dir) / ("0" * 32 + ".pack")
+    orphan.write_bytes(b"half a batch")
+    service.collect_garbage(grace_seconds=0)
+    assert orphan.exists()  # recent: it may be a batch in progress
+    long_ago = time.time() - 2 * gc.LEFTOVER_MIN_AGE_SECONDS
+    os.utime(orphan, (long_ago, long_ago))
+    service.collect_garbage(grace_seconds=0)
+    assert not orphan.exists()

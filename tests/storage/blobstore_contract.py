@@ -192,3 +192,119 @@ class BlobStoreContract:
             list(pool.map(write, range(8)))  # re-raises the first error of any writer
         assert _read(store, digest) == data
         assert list(store.iter_digests()) == [digest]
+
+    # --- batches -------------------------------------------------------------------------------
+    def test_put_files_stores_a_batch_and_reports_every_size(self, store: BlobStore, tmp_path: Path) -> None:
+        blobs = _files(tmp_path, {f"f{i}": b"%d" % i * (i + 1) for i in range(30)})
+        blobs.append(_file(tmp_path, "large.bin", bytes(range(256)) * 1200))  # 300 KiB: not packed
+        already = _file(tmp_path, "already.bin", b"held before")
+        store.put_bytes(already[0], b"held before")
+        seen: list[int] = []
+        store.put_files([(digest, path) for digest, path, _data in [*blobs, already]], seen.append)
+        assert sorted(seen) == sorted(len(data) for _digest, _path, data in [*blobs, already])
+        assert store.missing(digest for digest, _path, _data in blobs) == set()
+        assert all(_read(store, digest) == data for digest, _path, data in blobs)
+        assert sorted(store.iter_digests()) == sorted({d for d, _p, _b in [*blobs, already]})
+
+    def test_a_changed_file_fails_alone_and_the_rest_of_the_batch_is_stored(
+        self, store: BlobStore, tmp_path: Path
+    ) -> None:
+        good = _files(tmp_path, {"a.txt": b"alpha", "c.txt": b"gamma"})
+        changed = tmp_path / "b.txt"
+        changed.write_bytes(b"beta, edited after hashing")
+        claimed = hash_bytes(b"beta")
+        items = [(good[0][0], good[0][1]), (claimed, str(changed)), (good[1][0], good[1][1])]
+        with pytest.raises(FileChangedError, match=r"b\.txt changed while it was being stored"):
+            store.put_files(items)
+        assert store.missing([claimed, good[0][0], good[1][0]]) == {claimed}
+        assert _read(store, good[1][0]) == b"gamma"
+
+    def test_put_files_counts_the_other_failures_of_a_batch(self, store: BlobStore, tmp_path: Path) -> None:
+        items = [(hash_bytes(b"x%d" % i), str(tmp_path / f"absent{i}")) for i in range(3)]
+        with pytest.raises(PathNotFoundError, match=r"absent0.*2 more blob\(s\) of this batch failed"):
+            store.put_files(items)
+
+    def test_put_files_takes_held_bytes_without_reading_the_file_but_verifies_them(
+        self, store: BlobStore, tmp_path: Path
+    ) -> None:
+        data = b"already read by the caller"
+        digest = hash_bytes(data)
+        store.put_files([(digest, str(tmp_path / "gone-since"))], held={digest: data})
+        assert _read(store, digest) == data
+        wrong = hash_bytes(b"what the file held")
+        with pytest.raises(IntegrityError, match="gone-since"):
+            store.put_files([(wrong, str(tmp_path / "gone-since"))], held={wrong: b"other bytes"})
+        assert store.missing([wrong]) == {wrong}
+
+    def test_put_bytes_many_stores_the_good_blobs_of_a_batch(self, store: BlobStore) -> None:
+        good = [(hash_bytes(b"one"), b"one"), (hash_bytes(b"two"), b"two")]
+        bad = (hash_bytes(b"claimed"), b"actual")
+        seen: list[int] = []
+        with pytest.raises(IntegrityError, match=bad[0][:12]):
+            store.put_bytes_many([good[0], bad, good[1], good[0]], seen.append)
+        assert sorted(seen) == [3, 3]
+        assert store.missing([good[0][0], good[1][0], bad[0]]) == {bad[0]}
+        assert _read(store, good[1][0]) == b"two"
+
+    def test_copy_to_writes_every_destination_whole(self, store: BlobStore, tmp_path: Path) -> None:
+        blobs = [bytes([i]) * (i * 700) for i in range(8)] + [bytes(range(256)) * 1200]
+        store.put_bytes_many([(hash_bytes(data), data) for data in blobs[:4]])
+        for data in blobs[4:]:
+            store.put_bytes(hash_bytes(data), data)
+        out = tmp_path / "out"
+        out.mkdir()
+        items = [(hash_bytes(data), str(out / f"f{i}")) for i, data in enumerate(blobs)]
+        items.append((hash_bytes(blobs[2]), str(out / "same-again")))
+        seen: list[int] = []
+        store.copy_to(items, progress=seen.append)
+        assert [(out / f"f{i}").read_bytes() for i in range(len(blobs))] == blobs
+        assert (out / "same-again").read_bytes() == blobs[2]
+        assert sum(seen) == sum(map(len, blobs)) + len(blobs[2])
+        store.copy_to([])
+
+    def test_copy_to_never_overwrites_a_destination(self, store: BlobStore, tmp_path: Path) -> None:
+        store.put_bytes_many([(hash_bytes(b"new"), b"new")])
+        existing = tmp_path / "existing"
+        existing.write_bytes(b"the user's file")
+        for link in (False, True):
+            with pytest.raises(FileExistsError, match="existing"):
+                store.copy_to([(hash_bytes(b"new"), str(existing))], link=link)
+        assert existing.read_bytes() == b"the user's file"
+
+    def test_copy_to_of_an_absent_blob_creates_no_file(self, store: BlobStore, tmp_path: Path) -> None:
+        absent = hash_bytes(b"never stored")
+        for link in (False, True):
+            with pytest.raises(BlobNotFoundError, match=absent):
+                store.copy_to([(absent, str(tmp_path / "absent"))], link=link)
+            assert not (tmp_path / "absent").exists()
+
+    def test_copy_to_with_link_gives_the_bytes(self, store: BlobStore, tmp_path: Path) -> None:
+        blobs = [b"linked %d" % i for i in range(5)]
+        store.put_bytes_many([(hash_bytes(data), data) for data in blobs])
+        store.copy_to(
+            [(hash_bytes(data), str(tmp_path / f"l{i}")) for i, data in enumerate(blobs)], link=True
+        )
+        assert [(tmp_path / f"l{i}").read_bytes() for i in range(5)] == blobs
+
+    @pytest.mark.parametrize("bad", BAD_DIGESTS[:4])
+    def test_malformed_digests_are_refused_by_the_batch_methods(
+        self, store: BlobStore, tmp_path: Path, bad: str
+    ) -> None:
+        for call in (
+            lambda: store.put_files([(bad, str(tmp_path / "f"))]),
+            lambda: store.put_bytes_many([(bad, b"x")]),
+            lambda: store.copy_to([(bad, str(tmp_path / "out"))]),
+        ):
+            with pytest.raises(InvalidInputError, match="64 lowercase hex"):
+                call()
+        assert list(store.iter_digests()) == []
+
+
+def _file(tmp_path: Path, name: str, data: bytes) -> tuple[str, str, bytes]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return hash_bytes(data), str(path), data
+
+
+def _files(tmp_path: Path, files: dict[str, bytes]) -> list[tuple[str, str, bytes]]:
+    return [_file(tmp_path, name, data) for name, data in files.items()]

@@ -1,0 +1,192 @@
+"""Loose blobs: one read-only file per blob, written through a temp file and a rename.
+
+Every write goes to a temp file under the store's ``tmp/`` (same filesystem) and is
+renamed into place only once its digest matches: a file that fits in one read is
+hashed before anything is written, a larger one is hashed while it streams. A
+process killed at any moment therefore never leaves a partial file at a blob path;
+it leaves at most a stale temp file, which ``LocalBlobStore.cleanup_temp`` removes.
+Blobs are created read-only (0o444, minus the umask).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+
+import blake3
+
+from archivist.core.errors import (
+    FileChangedError,
+    IntegrityError,
+    InvalidInputError,
+    PathNotFoundError,
+    StorageError,
+)
+from archivist.core.manifest import is_blob_digest
+
+READ_CHUNK_BYTES = 1 << 20
+LARGE_CHUNK_BYTES = 16 << 20
+"""Chunk size for files above READ_CHUNK_BYTES: large enough for multi-threaded hashing."""
+BLOB_MODE = 0o444
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_temp_counter = itertools.count()
+
+
+def require_blob_digest(digest: str) -> str:
+    """``digest`` if it is 64 lowercase hex characters, else ``InvalidInputError``.
+
+    Checked before any path is built from a digest, so none can escape the root.
+    """
+    if not isinstance(digest, str) or not is_blob_digest(digest):
+        raise InvalidInputError(
+            f"invalid blob digest {digest!r}: expected 64 lowercase hex characters (a BLAKE3 digest)"
+        )
+    return digest
+
+
+_in_forked_child = False
+
+
+def _note_fork() -> None:
+    global _in_forked_child
+    _in_forked_child = True
+
+
+os.register_at_fork(after_in_child=_note_fork)
+
+
+def new_hasher(threaded: bool) -> blake3.blake3:
+    """A BLAKE3 hasher, multi-threaded when asked and safe.
+
+    BLAKE3's thread pool does not survive ``fork()``: a forked child that hashes on
+    several threads can wait forever for threads that only existed in its parent,
+    so a forked child always hashes on one thread.
+    """
+    if threaded and not _in_forked_child:
+        return blake3.blake3(max_threads=blake3.blake3.AUTO)
+    return blake3.blake3()
+
+
+class BlobWriter:
+    """A blob being written: bytes go to a temp file and into a BLAKE3 hasher.
+
+    ``commit()`` checks the digest and renames the temp file into place;
+    ``abort()`` removes it. Exactly one of the two must be called.
+    """
+
+    def __init__(self, digest: str, final_path: str, temp_dir: str, *, large: bool = False) -> None:
+        self.digest = digest
+        self.final_path = final_path
+        self.size = 0
+        # ``large``: the caller writes big chunks (LARGE_CHUNK_BYTES), which BLAKE3 hashes on
+        # several threads (it releases the GIL), so verifying costs less than the write.
+        self._hasher = new_hasher(threaded=large)
+        self._temp_path, self._fd = _create_temp(temp_dir, digest)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._hasher.update(data)
+        write_fully(self._fd, data)
+        self.size += len(data)
+        return len(data)
+
+    def hexdigest(self) -> str:
+        """The BLAKE3 of the bytes written so far."""
+        return self._hasher.hexdigest()
+
+    def commit(self) -> int:
+        """Verify the digest, then move the blob into place; returns its size."""
+        actual = self._hasher.hexdigest()
+        if actual != self.digest:
+            self.abort()
+            raise IntegrityError(
+                f"blob bytes hash to blake3 {actual[:12]}..., expected {self.digest[:12]}...; "
+                "nothing was stored"
+            )
+        os.close(self._fd)
+        self._fd = -1
+        try:
+            _rename_into_place(self._temp_path, self.final_path)
+        except BaseException:
+            self.abort()
+            raise
+        return self.size
+
+    def abort(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._temp_path)
+
+
+def open_for_reading(path: str) -> int:
+    """An os-level read descriptor for ``path``; ``PathNotFoundError`` if it is absent."""
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise PathNotFoundError(f"cannot read {path}: no such file") from None
+
+
+def check_read_digest(path: str, expected: str, actual: str) -> None:
+    if actual != expected:
+        raise FileChangedError(
+            f"{path} changed while it was being stored: expected blake3 {expected[:12]}..., "
+            f"read {actual[:12]}...; nothing was stored"
+        )
+
+
+def store_whole(data: bytes, final_path: str, temp_dir: str, digest: str) -> None:
+    """Write already verified bytes to a temp file and rename it to ``final_path``."""
+    temp_path, fd = _create_temp(temp_dir, digest)
+    try:
+        try:
+            write_fully(fd, data)
+        finally:
+            os.close(fd)
+        _rename_into_place(temp_path, final_path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_path)
+        raise
+
+
+def write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _create_temp(temp_dir: str, digest: str) -> tuple[str, int]:
+    """A new, exclusively created temp file (mode 0o444 minus umask) and its descriptor."""
+    for attempt in range(3):
+        path = f"{temp_dir}/{digest[:16]}.{os.getpid()}.{next(_temp_counter)}.tmp"
+        try:
+            return path, os.open(path, _TEMP_FLAGS, BLOB_MODE)
+        except FileExistsError:
+            continue  # a stale file of an earlier process with the same pid
+        except FileNotFoundError:
+            if attempt:
+                raise
+            os.makedirs(temp_dir, exist_ok=True)  # someone removed tmp/
+    raise StorageError(f"could not create a temp file in {temp_dir}: names kept colliding")
+
+
+def _rename_into_place(temp_path: str, final_path: str) -> None:
+    try:
+        os.replace(temp_path, final_path)
+    except FileNotFoundError:
+        if not os.path.exists(temp_path):
+            raise StorageError(
+                f"temp file {temp_path} vanished before it could be stored (was tmp/ cleaned?)"
+            ) from None
+        os.makedirs(os.path.dirname(final_path), exist_ok=True)
+        os.replace(temp_path, final_path)
+
+
+def scandir_or_empty(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []

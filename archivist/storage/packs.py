@@ -1,0 +1,353 @@
+"""Pack files: many small blobs appended to one file, ``<root>/packs/<random hex>.pack``.
+
+Storing 20,000 small files as 20,000 blob files costs a temp file, a rename and an
+inode each; appending them to one pack costs a few large writes. Packs are
+append-only and written by one process each (unique random names), so writers
+never coordinate on bytes, only on the index (``pack_index``):
+
+- ``PackWriter`` buffers verified blobs into a new pack and *seals* it: writes the
+  rest and syncs it to disk, then in ONE index transaction checks that the file is
+  still there and inserts its rows. A writer killed before that leaves a pack with
+  no index row, which ``remove_orphans`` deletes once it is old; a reader never sees
+  its bytes. (Loose blobs are not synced; a pack holds thousands of blobs, and one
+  sync per pack costs little.)
+- ``read_packed`` reads blobs pack by pack in offset order, coalescing neighbours
+  into large ``pread`` calls.
+- ``compact`` rewrites the live blobs of packs whose live bytes fell under half
+  (after garbage collection) into a new pack, switches their index rows to it in one
+  transaction per new pack, and unlinks the old packs once no row points at them. A
+  reader that finds its pack gone looks the blob up again (see ``LocalBlobStore``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+from archivist.core.errors import StorageError
+from archivist.storage.pack_index import Location, PackIndex, known_packs, locate
+
+PACK_MAX_BLOB_BYTES = 256 << 10
+"""Blobs up to this size are packed; larger ones are stored as files of their own."""
+PACK_MAX_BYTES = 256 << 20
+"""A pack is sealed once it holds this many bytes; the next blob starts a new one."""
+FLUSH_BYTES = 8 << 20
+READ_WINDOW_BYTES = 16 << 20
+"""Neighbouring packed blobs are read together in ``pread`` calls of up to this size..."""
+READ_GAP_BYTES = 64 << 10
+"""...as long as the bytes skipped between two of them stay under this."""
+PACK_SUFFIX = ".pack"
+PACK_MODE = 0o444
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+Row = tuple[str, int, int]
+"""``(digest, offset, size)`` of a blob in the pack being sealed."""
+SealRows = Callable[[sqlite3.Connection, str, int, Sequence[Row]], tuple[int, list[str]]]
+"""Indexes a sealed pack inside the index transaction: ``(connection, pack name, pack
+bytes, rows) -> (rows now pointing at the pack, other packs left empty)``."""
+
+
+def pack_path(packs_dir: str, name: str) -> str:
+    return f"{packs_dir}/{name}{PACK_SUFFIX}"
+
+
+def insert_rows(written_at: float) -> SealRows:
+    """Seal by inserting the rows of blobs the index does not hold yet (others keep theirs)."""
+
+    def seal(
+        connection: sqlite3.Connection, name: str, size: int, rows: Sequence[Row]
+    ) -> tuple[int, list[str]]:
+        held = locate(connection, [digest for digest, _offset, _size in rows])
+        new = {digest: (offset, length) for digest, offset, length in rows if digest not in held}
+        if new:
+            connection.executemany(
+                "INSERT INTO blobs (digest, pack, offset, size) VALUES (?, ?, ?, ?)",
+                [(digest, name, offset, length) for digest, (offset, length) in new.items()],
+            )
+            live = sum(length for _offset, length in new.values())
+            connection.execute(
+                "INSERT INTO packs (name, bytes, live_bytes, live_count, written_at) VALUES (?, ?, ?, ?, ?)",
+                (name, size, live, len(new), written_at),
+            )
+        return len(new), []
+
+    return seal
+
+
+class PackWriter:
+    """Appends verified blobs to new packs; ``finish`` seals the last one, ``abort`` drops it.
+
+    A pack is sealed when it reaches ``max_bytes``: its rows are indexed in one
+    transaction after all its bytes are written, and it is never written again.
+    """
+
+    def __init__(
+        self,
+        packs_dir: str,
+        index: PackIndex,
+        seal_rows: SealRows | None = None,
+        max_bytes: int = PACK_MAX_BYTES,
+    ) -> None:
+        self.packs_dir = packs_dir
+        self.index = index
+        self.max_bytes = max_bytes
+        self._seal_rows = seal_rows
+        self._fd = -1
+        self._name = ""
+        self._size = 0
+        self._buffer = bytearray()
+        self._rows: list[Row] = []
+        self.indexed = 0
+        """Blobs this writer's sealed packs hold rows for."""
+        self.kept_bytes = 0
+        """Bytes of this writer's sealed packs that were kept (hold at least one row)."""
+        self.emptied: list[str] = []
+        """Other packs that sealing left without rows (compaction), now unlinked."""
+
+    def add(self, digest: str, data: bytes | memoryview) -> None:
+        """Append one blob whose bytes were already checked against ``digest``."""
+        if self._fd < 0:
+            self._open()
+        self._rows.append((digest, self._size, len(data)))
+        self._buffer += data
+        self._size += len(data)
+        if len(self._buffer) >= FLUSH_BYTES:
+            self._flush()
+        if self._size >= self.max_bytes:
+            self._seal()
+
+    def finish(self) -> None:
+        if self._fd >= 0:
+            self._seal()
+
+    def abort(self) -> None:
+        """Drop the pack being written (packs sealed earlier stay: they are indexed)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(pack_path(self.packs_dir, self._name))
+        self._buffer.clear()
+        self._rows = []
+
+    def _open(self) -> None:
+        self.index.connection(create=True)  # the index exists before any pack it may name
+        self._name = secrets.token_hex(16)
+        path = pack_path(self.packs_dir, self._name)
+        try:
+            self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
+        except FileNotFoundError:  # packs/ was removed behind our back
+            os.makedirs(self.packs_dir, exist_ok=True)
+            self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
+        self._size = 0
+
+    def _flush(self) -> None:
+        view = memoryview(self._buffer)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        view.release()
+        self._buffer.clear()
+
+    def _seal(self) -> None:
+        try:
+            self._flush()
+            os.fdatasync(self._fd)  # the bytes are on disk before any row names them
+            seal = self._seal_rows or insert_rows(time.time())
+            with self.index.transaction() as connection:
+                if os.fstat(self._fd).st_nlink == 0:
+                    raise StorageError(
+                        f"pack {pack_path(self.packs_dir, self._name)} was removed before it was indexed "
+                        "(by cleanup_temp?); none of its blobs were stored"
+                    )
+                kept, emptied = seal(connection, self._name, self._size, self._rows)
+        except BaseException:
+            self.abort()
+            raise
+        os.close(self._fd)
+        self._fd = -1
+        self.indexed += kept
+        self.kept_bytes += self._size if kept else 0
+        self.emptied.extend(emptied)
+        unlink_packs(self.packs_dir, emptied if kept else [*emptied, self._name])
+        self._rows = []
+
+
+def unlink_packs(packs_dir: str, names: Iterable[str]) -> None:
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(pack_path(packs_dir, name))
+
+
+def read_packed(
+    packs_dir: str, located: Iterable[tuple[str, Location]], gone: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """``(digest, bytes)`` of packed blobs, pack by pack in offset order (one open per pack).
+
+    Digests whose pack file is gone (compacted or emptied meanwhile) are appended to
+    ``gone`` instead, for the caller to look up again.
+    """
+    by_pack: dict[str, list[tuple[str, Location]]] = {}
+    for digest, location in located:
+        by_pack.setdefault(location.pack, []).append((digest, location))
+    for name, members in by_pack.items():
+        members.sort(key=lambda member: member[1].offset)
+        path = pack_path(packs_dir, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            gone.extend(digest for digest, _location in members)
+            continue
+        try:
+            for start, end, run in _runs(members):
+                data = _pread_fully(fd, end - start, start)
+                if len(data) < end - start:
+                    raise StorageError(
+                        f"pack {path} holds {start + len(data)} bytes but its index names bytes up to "
+                        f"{end}: the store is damaged"
+                    )
+                view = memoryview(data)
+                for digest, location in run:
+                    begin = location.offset - start
+                    yield digest, bytes(view[begin : begin + location.size])
+        finally:
+            os.close(fd)
+
+
+def _runs(members: Sequence[tuple[str, Location]]) -> Iterator[tuple[int, int, list[tuple[str, Location]]]]:
+    """Group blobs sorted by offset into ``(start, end, blobs)`` ranges worth one read each."""
+    run: list[tuple[str, Location]] = []
+    start = end = 0
+    for digest, location in members:
+        stop = location.offset + location.size
+        if run and (location.offset - end > READ_GAP_BYTES or stop - start > READ_WINDOW_BYTES):
+            yield start, end, run
+            run = []
+        if not run:
+            start = location.offset
+            end = stop
+        run.append((digest, location))
+        end = max(end, stop)
+    if run:
+        yield start, end, run
+
+
+def _pread_fully(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    done = len(data)
+    while done < size and (more := os.pread(fd, size - done, offset + done)):
+        parts.append(more)
+        done += len(more)
+    return b"".join(parts)
+
+
+# --- compaction and orphans --------------------------------------------------------------------
+
+
+def _switch_rows(old: Mapping[str, Location], written_at: float) -> SealRows:
+    """Seal a compacted pack: point the rows that still name their old place at the new one."""
+
+    def seal(
+        connection: sqlite3.Connection, name: str, size: int, rows: Sequence[Row]
+    ) -> tuple[int, list[str]]:
+        moved_from: dict[str, tuple[int, int]] = {}
+        live = moved = 0
+        for digest, offset, length in rows:
+            was = old[digest]
+            cursor = connection.execute(
+                "UPDATE blobs SET pack = ?, offset = ? WHERE digest = ? AND pack = ? AND offset = ?",
+                (name, offset, digest, was.pack, was.offset),
+            )
+            if cursor.rowcount:
+                moved += 1
+                live += length
+                count, total = moved_from.get(was.pack, (0, 0))
+                moved_from[was.pack] = (count + 1, total + length)
+        if moved:
+            connection.execute(
+                "INSERT INTO packs (name, bytes, live_bytes, live_count, written_at) VALUES (?, ?, ?, ?, ?)",
+                (name, size, live, moved, written_at),
+            )
+        connection.executemany(
+            "UPDATE packs SET live_count = live_count - ?, live_bytes = live_bytes - ? WHERE name = ?",
+            [(count, total, pack) for pack, (count, total) in moved_from.items()],
+        )
+        candidates = sorted({location.pack for location in old.values()})
+        emptied = [
+            pack
+            for (pack,) in connection.execute(
+                "SELECT name FROM packs WHERE live_count <= 0 "
+                f"AND name IN ({','.join('?' * len(candidates))})",
+                candidates,
+            )
+        ]
+        connection.executemany("DELETE FROM packs WHERE name = ?", [(pack,) for pack in emptied])
+        return moved, emptied
+
+    return seal
+
+
+def compact(packs_dir: str, index: PackIndex, max_bytes: int = PACK_MAX_BYTES) -> int:
+    """Rewrite the live blobs of packs under half full into new packs; returns bytes reclaimed."""
+    sparse = index.sparse_packs()
+    if not sparse:
+        return 0
+    names = [stats.name for stats in sparse]
+    rows = index.rows_in_packs(names)
+    writer = PackWriter(
+        packs_dir, index, _switch_rows(dict(rows), max(s.written_at for s in sparse)), max_bytes
+    )
+    gone: list[str] = []  # their pack was compacted by another process meanwhile: nothing to do
+    try:
+        for digest, data in read_packed(packs_dir, rows, gone):
+            writer.add(digest, data)
+        writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+    emptied = set(writer.emptied)
+    return sum(stats.bytes for stats in sparse if stats.name in emptied) - writer.kept_bytes
+
+
+def remove_orphans(packs_dir: str, index: PackIndex, cutoff_ns: int) -> int:
+    """Delete pack files last written before ``cutoff_ns`` that the index does not name.
+
+    Decided and unlinked inside an index write transaction, so a writer sealing one
+    of them either indexed it first (it is kept) or finds it gone (and stores nothing).
+    Returns the bytes reclaimed.
+    """
+    candidates: dict[str, tuple[str, int]] = {}
+    for entry in _scandir_or_empty(packs_dir):
+        if not entry.name.endswith(PACK_SUFFIX):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if st.st_mtime_ns <= cutoff_ns:
+            candidates[entry.name[: -len(PACK_SUFFIX)]] = (entry.path, st.st_size)
+    if not candidates:
+        return 0
+    reclaimed = 0
+    with index.transaction() as connection:
+        named = known_packs(connection, sorted(candidates))
+        for name, (path, size) in candidates.items():
+            if name not in named:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                    reclaimed += size
+    return reclaimed
+
+
+def _scandir_or_empty(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []
