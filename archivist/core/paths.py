@@ -111,12 +111,12 @@ def validate_logical_path(path: object) -> str:
         raise InvalidInputError(
             f"artifact path {path!r} is absolute; paths inside an artifact must be relative"
         )
-    for segment in path.split("/"):
-        if segment in ("", ".", ".."):
-            raise InvalidInputError(
-                f"artifact path {path!r} has an empty, '.' or '..' segment; "
-                "paths must stay inside the artifact"
-            )
+    framed = f"/{path}/"  # an empty, '.' or '..' segment shows as one of these between slashes
+    if "//" in framed or "/./" in framed or "/../" in framed:
+        raise InvalidInputError(
+            f"artifact path {path!r} has an empty, '.' or '..' segment; "
+            "paths must stay inside the artifact"
+        )
     return path
 
 

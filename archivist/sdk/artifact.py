@@ -32,9 +32,11 @@ from archivist.core.names import (
 )
 from archivist.sdk.artifact_draft import DraftEditingMixin
 from archivist.sdk.artifact_reading import ReadingMixin
+from archivist.sdk.artifact_streaming import StreamingMixin
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.draft import DraftContents
 from archivist.sdk.entry import ArtifactManifest
+from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ class ArtifactTTL(enum.Enum):
     INHERIT = 0
 
 
-class Artifact(DraftEditingMixin, ReadingMixin):
+class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
     """A versioned set of files and references (W&B's ``wandb.Artifact``)."""
 
     def __init__(
@@ -132,8 +134,7 @@ class Artifact(DraftEditingMixin, ReadingMixin):
         if self._record is None:
             return self._contents.manifest
         if self._manifest is None:
-            data = self._context().backend.read_bytes(self._record.manifest_digest)
-            self._manifest = Manifest.from_bytes(data)
+            self._manifest = load_manifest(self._context().backend, self._record)
         return self._manifest
 
     @property

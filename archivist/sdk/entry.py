@@ -113,6 +113,5 @@ class ArtifactManifest:
         return iter(self._manifest.entries)
 
     def to_manifest_json(self) -> dict[str, Any]:
-        import json
-
-        return json.loads(self._manifest.to_bytes())
+        """The manifest in W&B's v1 JSON layout (``{"version": 1, "contents": {...}}``)."""
+        return self._manifest.to_json_document()

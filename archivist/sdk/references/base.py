@@ -23,7 +23,9 @@ class ReferenceHandler(Protocol):
     cache_downloads: bool
     """Whether downloads go through the client cache, keyed by (URI, recorded ETag)."""
 
-    def store(self, uri: str, name: str | None, checksum: bool, max_objects: int) -> list[Entry]: ...
+    def store(self, uri: str, name: str | None, checksum: bool, max_objects: int) -> list[Entry]:
+        """The entries for ``uri``; ``name`` is already a validated logical path (or None)."""
+        ...
 
     def load(self, entry: Entry, dest_path: str) -> None:
         """Write the referenced bytes to ``dest_path``.
