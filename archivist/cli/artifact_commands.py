@@ -78,13 +78,19 @@ def put_command(
 @click.argument("path", metavar="PATH[:ALIAS]")
 @click.option("--root", type=click.Path(file_okay=False), help="Directory to download into.")
 @click.option("-t", "--type", "type_name", help="Fail unless the artifact has this type.")
-def get_command(path: str, root: str | None, type_name: str | None) -> None:
+@click.option(
+    "--link",
+    is_flag=True,
+    help="Hard-link the files to the store's read-only blobs instead of copying them "
+    "(fast, no extra space; the files are read-only and shared with the store).",
+)
+def get_command(path: str, root: str | None, type_name: str | None, link: bool) -> None:
     """Download [entity/][project/]name[:alias|vN] (default alias: latest) and print where it is."""
     import archivist
 
     resolved = str(parse_artifact_path(path))  # adds ':latest' when no alias was given
     artifact = archivist.Api().artifact(resolved, type=type_name)
-    click.echo(artifact.download(root=root))
+    click.echo(artifact.download(root=root, link=link))
 
 
 @artifact_group.command("ls")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from archivist.core.errors import EntryNotFoundError, InvalidInputError
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
+from archivist.sdk.artifact_files import ArtifactFiles
 from archivist.sdk.context import Context
 from archivist.sdk.draft import DraftContents
 from archivist.sdk.entry import ArtifactManifestEntry
@@ -52,9 +53,19 @@ class ReadingMixin:
         skip_cache: bool | None = None,
         path_prefix: str | None = None,
         multipart: bool | None = None,
+        link: bool = False,
         _only: list[str] | None = None,
     ) -> str:
-        """Materialise the files under ``root`` (default ``./artifacts/<name>-vN``); returns root."""
+        """Materialise the files under ``root`` (default ``./artifacts/<name>-vN``); returns root.
+
+        Files already there with the right content are left alone; others are replaced
+        (removed and written anew, never written through). ``link=True`` (an Archivist
+        extension) makes each stored file a hard link to a read-only blob -- the embedded
+        store's, or the client cache's for a server -- instead of a copy: much faster, no
+        extra disk space, but the files are read-only and shared with the store (changing
+        one in place would change the stored blob). Where linking is impossible (another
+        filesystem) files are copied.
+        """
         from archivist.sdk.materialize import download_entries
 
         self._logged()
@@ -63,15 +74,18 @@ class ReadingMixin:
         entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
         if path_prefix:
             entries = [e for e in entries if e.path.startswith(path_prefix)]
-        download_entries(self._context(), entries, root, bool(skip_cache), allow_missing_references)
+        download_entries(
+            self._context(), entries, root, bool(skip_cache), allow_missing_references, link=link
+        )
         return root
 
-    def checkout(self, root: str | None = None) -> str:
-        """Make ``root`` hold exactly this version: download, then delete files not in it."""
+    def checkout(self, root: str | None = None, link: bool = False) -> str:
+        """Make ``root`` hold exactly this version: download (``link`` as for ``download``),
+        then delete files not in it."""
         from archivist.sdk.materialize import remove_extra_files
 
         root = root or os.path.join(self._context().settings.artifact_dir, self._logged().collection)
-        self.download(root=root)
+        self.download(root=root, link=link)
         remove_extra_files(root, set(self._current_manifest().entries))
         return root
 
@@ -93,8 +107,11 @@ class ReadingMixin:
         (entry,) = list(manifest)
         return ArtifactManifestEntry(entry, self).download(root)
 
-    def files(self, names: list[str] | None = None, per_page: int = 50) -> list[ArtifactManifestEntry]:
-        entries = self.manifest.entries
-        if names is not None:
-            return [entries[n] for n in names if n in entries]
-        return list(entries.values())
+    def files(
+        self, names: list[str] | None = None, per_page: int = 50, path_prefix: str | None = None
+    ) -> ArtifactFiles:
+        """The artifact's entries, streamed from its manifest in path order (only ``names``,
+        in that order, when given). ``path_prefix`` (an Archivist extension) keeps paths
+        starting with that plain string, as for ``download``; a prefix of a huge version
+        is listed without reading the rest of its manifest."""
+        return ArtifactFiles(self, names, per_page, path_prefix)  # type: ignore[arg-type]

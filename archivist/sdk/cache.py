@@ -10,14 +10,19 @@ To avoid re-listing the cache on every add, a process keeps its own LRU index
 and re-lists the folder every ``RESCAN_SECONDS`` (or on ``size``/``evict``), so
 blobs added by other processes in between are counted at the next re-list.
 
-A blob larger than the whole limit is never cached: ``add_file`` returns None
-(the caller still has the file) and ``writer`` raises ``StorageError`` (pass
-``size=`` so this happens before any byte is transferred).
+A blob larger than the whole limit is never cached: ``add_file`` and ``adopt``
+return None (the caller still has the file) and ``writer`` raises ``StorageError``
+(pass ``size=`` so this happens before any byte is transferred).
+
+Cached blobs are read-only files, so downloads in link mode hard-link them into the
+user's folder. Evicting a blob only removes the cache's name for it: a linked file
+keeps its bytes (they then no longer count against the cache limit).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import threading
@@ -32,6 +37,8 @@ from archivist.storage.local import BlobWriter, LocalBlobStore
 DEFAULT_LIMIT_FRACTION = 0.10
 DEFAULT_LIMIT_CAP_BYTES = 20 * 1000**3
 RESCAN_SECONDS = 60.0
+CACHED_BLOB_MODE = 0o444  # read-only, like the blobs the cache's store writes itself
+_download_counter = itertools.count()
 
 
 def default_limit(root: str) -> int:
@@ -59,6 +66,7 @@ class ClientCache:
         self._lru: OrderedDict[str, tuple[int, int]] | None = None
         self._total = 0  # bytes in the index plus bytes reserved by adds in flight
         self._listed_at = 0.0
+        self._temp_dir_checked = False
 
     def __repr__(self) -> str:
         return f"ClientCache({self.root!r}, limit={format_size(self.limit)})"
@@ -132,6 +140,44 @@ class ClientCache:
             blob.abort()
             raise
         self._admit(blob.final_path, blob.size)
+
+    def download_path(self, digest: str) -> str:
+        """A new temporary path, on the cache's filesystem, to download blob ``digest`` into
+        before ``adopt``-ing it (``cleanup(remove_temp=True)`` removes what a killed process left)."""
+        temp_dir = self._blobs.temp_dir
+        if not self._temp_dir_checked:  # once per process: someone may have removed tmp/
+            os.makedirs(temp_dir, exist_ok=True)
+            self._temp_dir_checked = True
+        return f"{temp_dir}/{digest[:16]}.{os.getpid()}.{next(_download_counter)}.download"
+
+    def adopt(self, digest: str, path: str, size: int) -> str | None:
+        """Move the file at ``path`` (from ``download_path``), ``size`` bytes the caller has
+        just verified against ``digest``, into the cache as a read-only blob; returns the
+        cached path.
+
+        A file larger than the cache limit is removed and None returned. Hard links made to
+        ``path`` beforehand keep working: the cache keeps that very file (same inode).
+        """
+        if size > self.limit:
+            os.unlink(path)
+            return None
+        try:
+            os.chmod(path, CACHED_BLOB_MODE)
+        except FileNotFoundError:
+            raise PathNotFoundError(f"cannot cache {path}: no such file") from None
+        final_path = self._blobs.blob_path(digest)
+        self._reserve(size)
+        try:
+            try:
+                os.replace(path, final_path)
+            except FileNotFoundError:  # the fan-out folder does not exist yet
+                os.makedirs(os.path.dirname(final_path), exist_ok=True)
+                os.replace(path, final_path)
+        except BaseException:
+            self._release(size)
+            raise
+        self._admit(final_path, size)
+        return final_path
 
     def size(self) -> int:
         """Bytes held in cached blobs now (lists the folder)."""

@@ -1,20 +1,35 @@
 """Putting a version's files on disk (download, checkout) and checking a folder
-against a manifest (verify). Files already present with the right content are
-left alone; every write goes to a temporary name first. Reference entries are
-fetched from their source (``references.download``) and checked against it."""
+against a manifest (verify).
+
+A download into a new or empty folder writes every file straight to its place: one
+``Backend.download_blobs`` call for the embedded store (kernel copies, or hard links in
+link mode), the client cache or batched requests for a server (``prefetch``). Into a
+folder that holds files already, each destination is compared first (size, then BLAKE3
+through the stat cache): right files are left alone, others are removed -- never written
+through, since one may be a hard link to a read-only blob -- and written anew.
+
+Stored files are written in place, not through temporary names: a file whose writing fails
+is removed again, but a download killed mid-way can leave one shorter than its entry, and the
+next download into the folder repairs it by the comparison above. When another process
+downloads into the same folder at once, files it created meanwhile are replaced atomically
+(temporary name, then rename), so each file ends whole. References are fetched from their source
+(``references.download``) to a temporary name and renamed into place.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from archivist.core.errors import IntegrityError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
 from archivist.sdk.draft import digest_files
-from archivist.sdk.prefetch import check_download, prefetch_blobs
+from archivist.sdk.placing import temp_beside
+from archivist.sdk.prefetch import fetch_remote
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference
@@ -23,32 +38,118 @@ from archivist.sdk.walk import walk_files_with_stat
 
 
 def destination(root: str, logical_path: str) -> str:
-    """The file for a logical path under root; refuses anything that would leave root."""
-    dest = os.path.normpath(os.path.join(root, *logical_path.split("/")))
-    if os.path.commonpath([root, dest]) != root:
-        raise IntegrityError(f"manifest path {logical_path!r} would be written outside {root}")
+    """The file for a logical path under ``root`` (absolute and normalised); refuses
+    anything that would land outside root or on root itself."""
+    return _destination(root if root.endswith(os.sep) else root + os.sep, logical_path)
+
+
+def _destination(prefix: str, logical_path: str) -> str:
+    probe = f"/{logical_path}/"
+    if (
+        "/../" not in probe
+        and "/./" not in probe
+        and "//" not in probe
+        and (os.sep == "/" or _portable(logical_path))
+    ):
+        return prefix + (logical_path if os.sep == "/" else logical_path.replace("/", os.sep))
+    # Manifests are validated when parsed, so only hand-made entries get here.
+    dest = os.path.normpath(os.path.join(prefix, *logical_path.split("/")))
+    if not dest.startswith(prefix) or len(dest) <= len(prefix):
+        raise IntegrityError(f"manifest path {logical_path!r} would be written outside {prefix}")
     return dest
 
 
-def _already_present(ctx: Context, entries: Sequence[Entry], dests: dict[str, str]) -> set[str]:
-    """Logical paths whose destination file already holds the entry's content."""
+def _portable(logical_path: str) -> bool:
+    """No Windows separator or drive in the path (checked only where os.sep is not '/')."""
+    return "\\" not in logical_path and ":" not in logical_path
+
+
+def download_entries(
+    ctx: Context,
+    entries: Sequence[Entry],
+    root: str,
+    skip_cache: bool,
+    allow_missing_references: bool,
+    link: bool = False,
+) -> None:
+    """Make ``root`` hold every entry's file (files not in ``entries`` are left alone).
+
+    ``link``: stored files become hard links to read-only blobs (the embedded store's, or
+    the client cache's), copies where linking is impossible.
+    """
+    root = os.path.normpath(os.path.abspath(root))
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    dests = {entry.path: _destination(prefix, entry.path) for entry in entries}
+    fresh = _new_or_empty(root)
+    todo = list(entries)
+    if not fresh:
+        present, stale = _compare_existing(ctx, entries, dests)
+        todo = [e for e in entries if e.path not in present]
+        _remove_stale(stale)
+    stored = [e for e in todo if e.ref is None]
+    refs = [e for e in todo if e.ref is not None]
+    total = sum(e.size for e in todo)
+    with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
+        _make_parents(root, (dests[e.path] for e in todo))
+        if stored and ctx.backend.blobs_are_local:
+            _place_local(ctx, stored, dests, link, advance)
+        elif stored:
+            fetch_remote(ctx, stored, dests, skip_cache, link, advance)
+        for entry in refs:
+            try:
+                _fetch_replacing(ctx, entry, dests[entry.path], skip_cache)
+            except PathNotFoundError as exc:
+                if not allow_missing_references:
+                    raise
+                termwarn(f"skipped missing reference {entry.path!r}: {exc}")
+            advance(entry.size)
+
+
+def _new_or_empty(root: str) -> bool:
+    """Create ``root`` if needed; True when it did not exist or holds nothing."""
+    try:
+        os.mkdir(root)
+        return True
+    except FileNotFoundError:
+        os.makedirs(root, exist_ok=True)
+        return True
+    except FileExistsError:
+        pass
+    with os.scandir(root) as found:
+        return next(found, None) is None
+
+
+def _compare_existing(
+    ctx: Context, entries: Sequence[Entry], dests: Mapping[str, str]
+) -> tuple[set[str], list[str]]:
+    """Logical paths whose file already holds the entry's content, and the existing files of
+    stored entries that do not (to be removed before writing)."""
     candidates: list[tuple[str, os.stat_result]] = []
     by_dest: dict[str, Entry] = {}
+    stale: list[str] = []
     for entry in entries:
-        if not is_blob_digest(entry.digest):
-            continue  # a reference recorded by ETag or URI: its bytes cannot be compared
         dest = dests[entry.path]
         try:
             st = os.stat(dest)
         except (FileNotFoundError, NotADirectoryError):
+            if entry.ref is None and os.path.islink(dest):
+                stale.append(dest)  # a dangling symlink still takes the name
             continue
-        if _size_matches(entry, st.st_size):
+        # A reference recorded by ETag or URI cannot be compared: it is fetched again.
+        if is_blob_digest(entry.digest) and stat.S_ISREG(st.st_mode) and _size_matches(entry, st.st_size):
             candidates.append((dest, st))
             by_dest[dest] = entry
-    if not candidates:
-        return set()
-    digests = digest_files(ctx.stat_cache, candidates)
-    return {by_dest[d].path for d, (digest, _s) in digests.items() if digest == by_dest[d].digest}
+        elif entry.ref is None:
+            stale.append(dest)
+    present: set[str] = set()
+    if candidates:
+        for dest, (digest, _size) in digest_files(ctx.stat_cache, candidates).items():
+            entry = by_dest[dest]
+            if digest == entry.digest:
+                present.add(entry.path)
+            elif entry.ref is None:
+                stale.append(dest)
+    return present, stale
 
 
 def _size_matches(entry: Entry, size: int) -> bool:
@@ -58,79 +159,70 @@ def _size_matches(entry: Entry, size: int) -> bool:
     return size == entry.size
 
 
-def download_entries(
+def _remove_stale(paths: Iterable[str]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
+        except IsADirectoryError:
+            raise IsADirectoryError(
+                f"cannot download to {path}: a folder is in the way of that file; "
+                "move it away or download into another root"
+            ) from None
+
+
+def _make_parents(root: str, dests: Iterable[str]) -> None:
+    for parent in sorted({os.path.dirname(dest) for dest in dests} - {root}):
+        os.makedirs(parent, exist_ok=True)
+
+
+def _place_local(
     ctx: Context,
     entries: Sequence[Entry],
-    root: str,
-    skip_cache: bool,
-    allow_missing_references: bool,
+    dests: Mapping[str, str],
+    link: bool,
+    advance: Callable[[int], None],
 ) -> None:
-    root = os.path.abspath(root)
-    os.makedirs(root, exist_ok=True)
-    dests = {entry.path: destination(root, entry.path) for entry in entries}
-    present = _already_present(ctx, entries, dests)
-    todo = [e for e in entries if e.path not in present]
-    total = sum(e.size for e in todo)
-    made_dirs: set[str] = {root}
-    with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
-        batched = prefetch_blobs(ctx, todo, lambda e: dests[e.path], skip_cache, advance)
-        for entry in todo:
-            if entry.path in batched:
-                continue
-            dest = dests[entry.path]
-            parent = os.path.dirname(dest)
-            if parent not in made_dirs:
-                os.makedirs(parent, exist_ok=True)
-                made_dirs.add(parent)
-            try:
-                _fetch(ctx, entry, dest, skip_cache)
-            except PathNotFoundError as exc:
-                if not (allow_missing_references and entry.ref is not None):
-                    raise
-                termwarn(f"skipped missing reference {entry.path!r}: {exc}")
-            advance(entry.size)
-
-
-def _fetch(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
-    tmp = f"{dest}.archivist-tmp-{os.getpid()}"
+    """The embedded store: one call writes (or links) every file; its blobs are verified."""
     try:
-        fetch_entry(ctx, entry, tmp, skip_cache)
-        os.replace(tmp, dest)
+        ctx.backend.download_blobs([(e.digest, dests[e.path]) for e in entries], advance, link=link)
+    except FileExistsError:
+        # Another process is downloading into the same folder: finish file by file, each
+        # written under a temporary name and renamed over whatever is there by then.
+        for entry in entries:
+            temp = temp_beside(dests[entry.path])
+            try:
+                ctx.backend.download_blobs([(entry.digest, temp)], link=link)
+                os.replace(temp, dests[entry.path])
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp)
+
+
+def _fetch_replacing(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
+    temp = temp_beside(dest)
+    try:
+        fetch_entry(ctx, entry, temp, skip_cache)
+        os.replace(temp, dest)
     finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
 
 
 def fetch_entry(ctx: Context, entry: Entry, path: str, skip_cache: bool) -> None:
-    """Write the entry's bytes to ``path``: a stored blob, or a reference's source."""
-    if entry.ref is None:
-        _fetch_blob(ctx, entry, path, skip_cache)
-    else:
+    """Write the entry's bytes to ``path`` (which must not exist): a stored blob, or a
+    reference's source."""
+    if entry.ref is not None:
         fetch_reference(ctx, entry, path, skip_cache)
+    elif ctx.backend.blobs_are_local:
+        ctx.backend.download_blob(entry.digest, path)
+    else:
+        fetch_remote(ctx, [entry], {entry.path: path}, skip_cache, False, _ignore)
 
 
-def _fetch_blob(ctx: Context, entry: Entry, tmp: str, skip_cache: bool) -> None:
-    backend = ctx.backend
-    local = backend.local_blob_path(entry.digest)
-    if local is not None:  # the embedded store: its blobs are verified files already
-        shutil.copyfile(local, tmp)
-        return
-    if not skip_cache and _fetch_cached(ctx, entry, tmp):
-        return
-    backend.download_blob(entry.digest, tmp)
-    check_download(ctx, entry, tmp, skip_cache)
-
-
-def _fetch_cached(ctx: Context, entry: Entry, tmp: str) -> bool:
-    """Copy the blob from the client cache when it holds it."""
-    cached = ctx.client_cache.get(entry.digest)
-    if cached is None:
-        return False
-    try:
-        shutil.copyfile(cached, tmp)
-    except FileNotFoundError:  # evicted by another process meanwhile: a miss
-        return False
-    return True
+def _ignore(_n: int) -> None:
+    pass
 
 
 def remove_extra_files(root: str, keep: set[str]) -> int:

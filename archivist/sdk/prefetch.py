@@ -1,68 +1,255 @@
-"""Fetching the small files of a download in batches.
+"""Fetching stored blobs from a remote store (a server) to a download's destinations.
 
-From a server, one request per file costs far more than the file itself, so
-before ``download_entries`` walks the entries one by one, the small stored
-blobs that are neither in a local store nor in the client cache are fetched
-together (``Backend.download_blobs``: framed batches, several at once),
-verified against their digests, added to the client cache and moved to their
-destinations. Everything else -- large files, references, the embedded store,
-cache hits -- takes the usual one-by-one path.
+Each blob is fetched once, however many entries hold it: from the client cache when the
+cache has it, else from the backend. Every byte that arrives is checked against its digest,
+from the bytes themselves as they arrive -- never by reading a written file back:
+
+- Small blobs (up to ``PREFETCH_MAX_BYTES``) come in batches (``fetch_blobs``: framed
+  requests, several at once) and are handed over in memory, from the transfer threads: each
+  is hashed, then written to its destinations (new files) and, with the cache on, to a
+  read-only file in the cache's temp folder that the cache then adopts. Link mode links the
+  destinations to that cached file instead of writing them.
+- Larger blobs stream one by one (``download_to``) into the cache's temp file and, in copy
+  mode, the first destination at the same time, hashed on the way; a blob whose hash does
+  not match is removed from every place it was written and ``IntegrityError`` raised.
+
+A backend without ``fetch_blobs``/``download_to`` (``RemoteBlobs``) is used through the
+plain ``Backend`` calls (``_ThroughFiles``): temp files, hashed after they are written.
+
+Every destination is absent when this runs (``download_entries`` removed stale files); one
+that another process creates meanwhile is replaced atomically (``placing.place_at``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
+from archivist.client.backend import Backend, ProgressCallback
 from archivist.core.errors import IntegrityError
-from archivist.core.manifest import Entry
+from archivist.core.manifest import Entry, hash_bytes
+from archivist.sdk.cache import CACHED_BLOB_MODE, ClientCache
 from archivist.sdk.context import Context
 from archivist.sdk.hashing import hash_file
+from archivist.sdk.placing import copy_new, place_at, temp_beside, write_new
 
 PREFETCH_MAX_BYTES = 4 << 20
-"""Blobs up to this size are fetched in batches; larger ones stream one by one."""
+"""Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+Advance = Callable[[int], None]
 
 
-def prefetch_blobs(
+@runtime_checkable
+class RemoteBlobs(Protocol):
+    """What a remote backend offers so that downloads write each byte once (``HttpBackend``)."""
+
+    def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
+        """Hand each blob's bytes to ``receive(digest, data)``, in any order, maybe from
+        several threads at once (unverified: ``receive`` checks them)."""
+        ...
+
+    def download_to(self, digest: str, paths: Sequence[str], progress: ProgressCallback | None = None) -> str:
+        """Write the blob to each of ``paths`` (new files) and return the BLAKE3 of the bytes
+        written; on failure the files are removed."""
+        ...
+
+
+def fetch_remote(
     ctx: Context,
     entries: Sequence[Entry],
-    destination_of: Callable[[Entry], str],
+    dests: Mapping[str, str],
     skip_cache: bool,
-    advance: Callable[[int], None],
-) -> set[str]:
-    """Put the small stored blobs among ``entries`` at their destinations; returns their paths."""
-    small = [e for e in entries if e.ref is None and e.size <= PREFETCH_MAX_BYTES]
-    if len(small) < 2 or ctx.backend.local_blob_path(small[0].digest) is not None:
-        return set()  # nothing worth batching, or the store is on this machine
-    if not skip_cache:
-        small = [e for e in small if ctx.client_cache.get(e.digest, e.size) is None]
-    if not small:
-        return set()
-    temps = {e.path: f"{destination_of(e)}.archivist-tmp-{os.getpid()}" for e in small}
-    for parent in {os.path.dirname(path) for path in temps.values()}:
-        os.makedirs(parent, exist_ok=True)
+    link: bool,
+    advance: Advance,
+) -> None:
+    """Put each stored entry's blob at ``dests[entry.path]``; ``advance`` counts the bytes."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.digest, []).append(entry)
+    cache = None if skip_cache else ctx.client_cache
+    missing = list(groups) if cache is None else _from_cache(cache, groups, dests, link, advance)
+    remote = ctx.backend if isinstance(ctx.backend, RemoteBlobs) else _ThroughFiles(ctx.backend)
+    placer = _Placer(cache, groups, dests, link, advance)
+    small = [digest for digest in missing if groups[digest][0].size <= PREFETCH_MAX_BYTES]
+    if small:
+        remote.fetch_blobs(small, placer.receive)
+    for digest in missing:
+        if groups[digest][0].size > PREFETCH_MAX_BYTES:
+            placer.download(remote, digest)
+
+
+def _from_cache(
+    cache: ClientCache,
+    groups: Mapping[str, list[Entry]],
+    dests: Mapping[str, str],
+    link: bool,
+    advance: Advance,
+) -> list[str]:
+    """Place the blobs the cache holds; returns the digests it does not."""
+    missing: list[str] = []
+    for digest, group in groups.items():
+        cached = cache.get(digest, group[0].size)
+        if cached is None or not _place_cached(cached, group, dests, link, advance):
+            missing.append(digest)
+    return missing
+
+
+def _place_cached(
+    cached: str, group: Sequence[Entry], dests: Mapping[str, str], link: bool, advance: Advance
+) -> bool:
+    """Place a cached blob at its destinations; False if another process evicted it meanwhile."""
+    for entry in group:
+        try:
+            place_at(cached, dests[entry.path], link)
+        except FileNotFoundError:
+            return False
+        advance(entry.size)
+    return True
+
+
+class _Placer:
+    """Checks arriving blobs and puts them at their destinations and in the cache."""
+
+    def __init__(
+        self,
+        cache: ClientCache | None,
+        groups: Mapping[str, list[Entry]],
+        dests: Mapping[str, str],
+        link: bool,
+        advance: Advance,
+    ) -> None:
+        self.cache, self.groups, self.dests, self.advance = cache, groups, dests, advance
+        self.link = link and cache is not None  # links are made to the cached, read-only file
+
+    def receive(self, digest: str, data: bytes) -> None:
+        """One small blob's bytes, in memory (called from several threads at once)."""
+        group = self.groups[digest]
+        _check(group[0], hash_bytes(data))
+        if self.cache is None:
+            for entry in group:
+                _write_at(self.dests[entry.path], data)
+                self.advance(entry.size)
+            return
+        temp = self.cache.download_path(digest)
+        _write_read_only(temp, data)
+        try:
+            for entry in group:
+                place_at(temp, self.dests[entry.path], self.link, data)
+                self.advance(entry.size)
+            self.cache.adopt(digest, temp, len(data))
+        except BaseException:
+            _remove(temp)
+            raise
+
+    def download(self, remote: RemoteBlobs, digest: str) -> None:
+        """One large blob, streamed to files and hashed on the way: the cache's temp file and,
+        in copy mode, the first destination (without the cache, only that destination)."""
+        first, *others = self.groups[digest]
+        dest = self.dests[first.path]
+        cache = self.cache
+        temp = cache.download_path(digest) if cache is not None else None
+        paths = [temp] if self.link and temp else [path for path in (temp, dest) if path]
+        try:
+            actual = remote.download_to(digest, paths, self.advance)
+        except FileExistsError:  # another process created ``dest`` meanwhile: replaced below
+            paths = [temp or temp_beside(dest)]
+            actual = remote.download_to(digest, paths, self.advance)
+        _check(first, actual, paths)
+        holder = paths[0]  # a verified file holding the blob
+        try:
+            if self.link:
+                os.chmod(holder, CACHED_BLOB_MODE)  # the linked files are the cached blob: read-only
+            if dest not in paths and temp is not None:
+                place_at(holder, dest, self.link)
+            for entry in others:
+                place_at(holder, self.dests[entry.path], self.link)
+                self.advance(entry.size)
+            if cache is not None and temp is not None:
+                cache.adopt(digest, temp, first.size)
+            elif holder != dest:
+                os.replace(holder, dest)  # the temp beside ``dest`` becomes it
+        except BaseException:
+            if holder != dest:
+                _remove(holder)
+            raise
+
+
+def _check(entry: Entry, actual: str, written: Sequence[str] = ()) -> None:
+    """``IntegrityError`` (after removing the files ``written``) unless ``actual`` is the entry's digest."""
+    if actual != entry.digest:
+        for path in written:
+            _remove(path)
+        raise IntegrityError(
+            f"downloaded bytes of {entry.path!r} do not match its digest: blake3 {actual[:12]}..., "
+            f"expected {entry.digest[:12]}...; nothing was written there"
+        )
+
+
+def _write_at(dest: str, data: bytes) -> None:
+    """Create ``dest`` holding ``data``; if another process created it meanwhile, replace it."""
     try:
-        ctx.backend.download_blobs([(e.digest, temps[e.path]) for e in small])
-        for entry in small:
-            _keep(ctx, entry, temps[entry.path], destination_of(entry), skip_cache)
-            advance(entry.size)
-    finally:
-        for temp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-    return {e.path for e in small}
+        write_new(dest, data)
+        return
+    except FileExistsError:
+        pass
+    temp = temp_beside(dest)
+    try:
+        write_new(temp, data)
+        os.replace(temp, dest)
+    except BaseException:
+        _remove(temp)
+        raise
 
 
-def _keep(ctx: Context, entry: Entry, temp: str, dest: str, skip_cache: bool) -> None:
-    check_download(ctx, entry, temp, skip_cache)
-    os.replace(temp, dest)
+def _write_read_only(path: str, data: bytes) -> None:
+    """Create ``path`` read-only (as cached blobs are) holding ``data``."""
+    fd = os.open(path, _NEW_FILE, CACHED_BLOB_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        os.close(fd)
+        _remove(path)
+        raise
+    os.close(fd)
 
 
-def check_download(ctx: Context, entry: Entry, path: str, skip_cache: bool) -> None:
-    """Verify bytes fetched from a remote store against the entry, then keep them in the cache."""
-    digest, _size = hash_file(path)
-    if digest != entry.digest:
-        raise IntegrityError(f"downloaded bytes of {entry.path!r} do not match its digest")
-    if not skip_cache:
-        ctx.client_cache.add_file(entry.digest, path)
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+class _ThroughFiles:
+    """``RemoteBlobs`` over the plain ``Backend`` calls: each blob goes through a temp file,
+    read back (small ones) or hashed (large ones) after it is written."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
+        with tempfile.TemporaryDirectory(prefix="archivist-fetch-") as folder:
+            items = [(digest, os.path.join(folder, digest)) for digest in digests]
+            self.backend.download_blobs(items)
+            for digest, path in items:
+                with open(path, "rb") as source:
+                    data = source.read()
+                os.unlink(path)
+                receive(digest, data)
+
+    def download_to(self, digest: str, paths: Sequence[str], progress: ProgressCallback | None = None) -> str:
+        first, *others = paths
+        try:
+            self.backend.download_blob(digest, first, progress)
+            actual, _size = hash_file(first)
+            for path in others:
+                copy_new(first, path)
+        except BaseException:
+            for path in paths:
+                _remove(path)
+            raise
+        return actual

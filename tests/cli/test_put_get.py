@@ -28,6 +28,18 @@ def test_put_prints_the_version_and_a_use_artifact_snippet(invoke, sample_tree, 
     assert f'run.use_artifact("{default_entity}/proj/readme:v0")' in result.stdout
 
 
+def test_get_link_gives_read_only_hard_links(invoke, sample_tree, tmp_path):
+    invoke("artifact", "put", str(sample_tree.path), "--name", "proj/sample")
+    root = tmp_path / "linked"
+    got = invoke("artifact", "get", "proj/sample", "--root", str(root), "--link")
+    assert got.exit_code == 0, got.stderr
+    assert Path(got.stdout.strip()) == root
+    assert read_tree(root) == sample_tree.files
+    for rel in sample_tree.files:
+        st = (root / rel).stat()
+        assert st.st_nlink >= 2 and st.st_mode & 0o222 == 0, rel  # shared with a read-only blob
+
+
 def test_put_records_type_aliases_description_metadata_and_a_cli_put_run(invoke, sample_tree):
     result = invoke(
         "artifact", "put", str(sample_tree.path), "--name", "team/proj/sample", "--type", "raw-data",

@@ -80,3 +80,33 @@ class BlobContract:
         backend.upload_bytes(hash_bytes(b"abc"), b"abc")
         path = backend.local_blob_path(hash_bytes(b"abc"))
         assert path is None or Path(path).read_bytes() == b"abc"
+
+    def test_download_blobs_in_link_mode(self, backend: Backend, tmp_path: Path) -> None:
+        """Local blobs become read-only hard links; a remote backend writes the bytes."""
+        blobs = [b"small", bytes(range(256)) * 2048]
+        for data in blobs:
+            backend.upload_bytes(hash_bytes(data), data)
+        items = [(hash_bytes(data), str(tmp_path / f"out-{i}")) for i, data in enumerate(blobs)]
+        backend.download_blobs(items, link=True)
+        for (digest, dest), data in zip(items, blobs, strict=True):
+            assert Path(dest).read_bytes() == data
+            stored = backend.local_blob_path(digest)
+            assert stored is not None or not backend.blobs_are_local
+            if stored is not None:  # a store on this machine: a packed blob was extracted for the link
+                assert Path(stored).stat().st_ino == Path(dest).stat().st_ino
+                assert Path(dest).stat().st_mode & 0o222 == 0
+            else:
+                assert Path(dest).stat().st_nlink == 1
+
+    def test_download_blobs_never_writes_through_an_existing_file(
+        self, backend: Backend, tmp_path: Path
+    ) -> None:
+        if not backend.blobs_are_local:
+            pytest.skip("a remote backend writes to paths the SDK makes fresh for it")
+        data = b"stored"
+        backend.upload_bytes(hash_bytes(data), data)
+        (tmp_path / "victim").write_bytes(b"keep")
+        (tmp_path / "dest").hardlink_to(tmp_path / "victim")
+        with pytest.raises(FileExistsError, match="dest"):
+            backend.download_blobs([(hash_bytes(data), str(tmp_path / "dest"))])
+        assert (tmp_path / "victim").read_bytes() == b"keep"

@@ -77,6 +77,36 @@ def test_add_file_then_get_returns_the_cached_path(root: Path, tmp_path: Path) -
     assert temp_files(root) == []
 
 
+def test_adopt_moves_a_download_in_read_only_and_links_to_it_survive_eviction(
+    root: Path, tmp_path: Path
+) -> None:
+    cache = ClientCache(str(root), 1000)
+    digest, data = blob("a")
+    download = cache.download_path(digest)
+    assert Path(download).parent == root / "tmp"
+    Path(download).write_bytes(data)
+    os.link(download, tmp_path / "linked")  # what a link-mode download makes
+    path = cache.adopt(digest, download, len(data))
+    assert path == cache.get(digest, size=len(data))
+    assert os.stat(path).st_ino == (tmp_path / "linked").stat().st_ino
+    assert os.stat(path).st_mode & 0o222 == 0
+    assert temp_files(root) == []
+    assert cache.size() == len(data)
+    cache.evict(0)
+    assert cache.get(digest) is None
+    assert (tmp_path / "linked").read_bytes() == data
+
+
+def test_adopt_of_a_file_larger_than_the_limit_caches_nothing(root: Path) -> None:
+    cache = ClientCache(str(root), 100)
+    digest, data = blob("big", 300)
+    download = cache.download_path(digest)
+    Path(download).write_bytes(data)
+    assert cache.adopt(digest, download, len(data)) is None
+    assert cache.get(digest) is None
+    assert temp_files(root) == []
+
+
 def test_get_of_an_absent_blob_is_none(root: Path) -> None:
     assert ClientCache(str(root), 10_000).get(hash_bytes(b"absent")) is None
 
