@@ -145,7 +145,7 @@ def _open_checked(path: str, target: UploadTarget) -> int:
 
 def upload(
     target: UploadTarget,
-    path: str,
+    path: str | bytes,
     *,
     client: httpx.Client,
     progress: ProgressCallback | None = None,
@@ -153,7 +153,7 @@ def upload(
     attempts: int = DEFAULT_ATTEMPTS,
     journal: UploadJournal | None = None,
 ) -> UploadCompletion | None:
-    """Send the bytes of ``path`` as the plan's ``target`` says.
+    """Send the bytes of ``path`` (or the bytes themselves) as the plan's ``target`` says.
 
     Returns the ``UploadCompletion`` to hand to the server (None when the store
     already holds the blob). With a ``journal``, a multipart upload is remembered
@@ -165,6 +165,9 @@ def upload(
         raise UsageError(f"blob {target.digest} goes through the API server, not a presigned URL")
     if target.upload_id is None:
         raise CommError(f"the upload plan for blob {target.digest} has no upload id")
+    if isinstance(path, bytes):  # bytes the caller holds (small files): one PUT
+        _put_held(target, path, client, _Progress(progress), attempts)
+        return UploadCompletion(target.digest, target.upload_id)
     if target.mode is TransferMode.PUT:
         _put_whole(target, path, client, _Progress(progress), attempts)
         return UploadCompletion(target.digest, target.upload_id)
@@ -179,7 +182,7 @@ def upload(
 
 
 def upload_all(
-    items: Sequence[tuple[UploadTarget, str]],
+    items: Sequence[tuple[UploadTarget, str | bytes]],
     *,
     client: httpx.Client,
     progress: ProgressCallback | None = None,
@@ -191,7 +194,7 @@ def upload_all(
     """``upload`` many ``(target, path)`` pairs, ``workers`` files at a time (small files
     cost one request each to the store, so they go in parallel); the first error is raised."""
 
-    def one(item: tuple[UploadTarget, str]) -> UploadCompletion | None:
+    def one(item: tuple[UploadTarget, str | bytes]) -> UploadCompletion | None:
         target, path = item
         return upload(
             target,
@@ -217,6 +220,27 @@ def _run_all(work: Callable[[Item], Result], items: list[Item], workers: int) ->
         return [future.result() for future in futures]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _put_held(
+    target: UploadTarget, data: bytes, client: httpx.Client, progress: _Progress, attempts: int
+) -> None:
+    """PUT bytes already in memory (hashed by the caller from these very bytes)."""
+    url = target.url
+    if url is None or target.mode is not TransferMode.PUT:
+        raise CommError(f"the upload plan for blob {target.digest} has no single-PUT URL")
+    if len(data) != target.size:
+        raise CommError(f"blob {target.digest} has {len(data)} bytes, the plan expects {target.size}")
+
+    def send() -> httpx.Response:
+        progress.restart()
+        headers = {**target.headers, "Content-Length": str(len(data))}
+        response = client.put(url, content=data, headers=headers)
+        _check_status(response, f"uploading blob {target.digest[:12]}...", url)
+        progress.advance(len(data))
+        return response
+
+    _with_retries(f"uploading blob {target.digest[:12]}...", url, attempts, send)
 
 
 def _put_whole(

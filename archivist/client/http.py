@@ -5,17 +5,26 @@ records travel in their ``to_dict`` form and are rebuilt with
 ``archivist.core.wire.from_dict``. Blob transfers are planned by the server
 (``archivist.client.http_direct``): bytes go straight to and from its object
 store through presigned URLs, or -- with a folder store -- through the server
-(``archivist.client.http_transfers``: batched, streamed, several at once).
-Blobs are never on this machine, so ``local_blob_path`` is None and the SDK
-serves downloads through its client cache.
+(``archivist.client.http_transfers`` and ``http_downloads``: batched, streamed,
+several at once). Which of the two a server does is learnt from a download plan of
+one blob and remembered, so a folder store's blobs are never planned one by one.
+Blobs are never on this machine (``blobs_are_local`` is False, ``local_blob_path`` is
+None), so the SDK verifies downloaded bytes and serves downloads through its client cache;
+``download_blobs(link=True)`` links nothing here (the SDK links from that cache).
+Beyond the protocol, ``fetch_blobs`` and ``download_to`` let the SDK write each
+downloaded byte once and verify it without reading it back (``archivist.sdk.prefetch``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from archivist.client import http_transfers
+from archivist.client import http_downloads, http_transfers
 from archivist.client.backend import ProgressCallback
 from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
@@ -45,6 +54,8 @@ from archivist.service.validation import validate_digest, validate_digests
 
 class HttpBackend:
     """The Backend protocol over HTTP (see the module docstring)."""
+
+    blobs_are_local = False
 
     def __init__(
         self, base_url: str, api_key: str | None, journal_dir: str | None = None, **session_options: Any
@@ -114,10 +125,16 @@ class HttpBackend:
         return list(self._call("/blobs/missing", {"digests": asked})["missing"])
 
     def upload_files(
-        self, files: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+        self,
+        files: Sequence[tuple[str, str]],
+        progress: ProgressCallback | None = None,
+        held: Mapping[str, bytes] | None = None,
     ) -> None:
-        uploads = [_upload(item) for item in files]
-        via_server = self.transfers.upload(uploads, progress)
+        uploads = [_upload(item, held or {}) for item in files]
+        if self._server_carries([upload.digest for upload in uploads[:1]]):
+            via_server = uploads  # no plan: the server skips what it holds already
+        else:
+            via_server = self.transfers.upload(uploads, progress)
         if via_server:
             http_transfers.upload_batches(self.session, via_server, progress)
 
@@ -137,16 +154,71 @@ class HttpBackend:
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
         validate_digest(digest)
         if not self.transfers.download({digest: [dest_path]}, progress):
-            http_transfers.download_one(self.session, digest, dest_path, progress)
+            http_downloads.download_one(self.session, digest, dest_path, progress)
 
     def download_blobs(
-        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None
+        self,
+        items: Sequence[tuple[str, str]],
+        progress: ProgressCallback | None = None,
+        link: bool = False,
     ) -> None:
+        """``link`` is ignored: the bytes come over the network, there is no local blob to link to."""
         destinations: dict[str, list[str]] = {}
         for digest, path in items:
             destinations.setdefault(validate_digest(digest), []).append(path)
-        if not self.transfers.download(destinations, progress):
-            http_transfers.download_many(self.session, destinations, progress)
+        if self._server_carries(list(destinations)) or not self.transfers.download(destinations, progress):
+            http_downloads.download_many(self.session, destinations, progress)
+
+    def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
+        """Hand each blob's bytes to ``receive(digest, data)``, whole and in any order, from a
+        few threads at once. The bytes are not verified here: ``receive`` checks them. Meant
+        for small blobs (each is held in memory)."""
+        wanted = list(dict.fromkeys(validate_digests(digests)))
+        if not wanted:
+            return
+        if self._server_carries(wanted):
+            http_downloads.fetch_many(self.session, wanted, receive)
+            return
+        with tempfile.TemporaryDirectory(prefix="archivist-fetch-") as folder:
+            paths = {digest: [os.path.join(folder, digest)] for digest in wanted}
+            if not self.transfers.download(paths, None):  # presigned GETs, each verified
+                http_downloads.fetch_many(self.session, wanted, receive)
+                return
+            for digest, (path,) in paths.items():
+                with open(path, "rb") as source:
+                    data = source.read()
+                os.unlink(path)
+                receive(digest, data)
+
+    def download_to(self, digest: str, paths: Sequence[str], progress: ProgressCallback | None = None) -> str:
+        """Write the blob to each of ``paths``, new files (``FileExistsError`` if one exists;
+        its folder must exist), hashing it as it arrives; returns the BLAKE3 of the bytes
+        written for the caller to compare. On failure the files are removed again."""
+        validate_digest(digest)
+        if not paths:
+            raise InvalidInputError(f"download_to of blob {digest} needs at least one destination path")
+        if self._server_carries([digest]):
+            return http_downloads.download_to(self.session, digest, paths, progress)
+        first, *others = paths
+        try:
+            for path in paths:  # claim every name first, as the server path does
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            if self.transfers.download({digest: [first]}, progress):  # verified as it arrives
+                for path in others:
+                    shutil.copyfile(first, path)
+                return digest
+        except BaseException:
+            _remove(paths)
+            raise
+        _remove(paths)  # the server stopped presigning meanwhile: it carries the bytes
+        return http_downloads.download_to(self.session, digest, paths, progress)
+
+    def _server_carries(self, digests: Sequence[str]) -> bool:
+        """Whether the server carries blob bytes itself (a folder store), asked once per
+        backend with a download plan for one blob (which has no side effects)."""
+        if self.transfers.via_server is None and digests:
+            self.transfers.download_targets(digests[:1])
+        return bool(self.transfers.via_server)
 
     def read_bytes(self, digest: str) -> bytes:
         validate_digest(digest)
@@ -250,9 +322,18 @@ class HttpBackend:
         self.session.close()
 
 
-def _upload(item: object) -> Upload:
+def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
     if not isinstance(item, (tuple, list)) or len(item) != 2:
         raise InvalidInputError(f"expected (digest, local_path) pairs, got {item!r}")
     digest, path = item
-    validate_digests([digest])
-    return Upload(digest=digest, path=str(path), size=http_transfers.file_size(str(path)))
+    validate_digest(digest)
+    data = held.get(digest)
+    if data is not None:  # sent from memory; the server verifies it like any upload
+        return Upload(digest, str(path), len(data), data)
+    return Upload(digest, str(path), http_transfers.file_size(str(path)))
+
+
+def _remove(paths: Sequence[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

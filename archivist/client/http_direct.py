@@ -89,7 +89,7 @@ class DirectTransfers:
         by_digest = {upload.digest: upload for upload in reversed(uploads)}  # the first one wins
         for attempt in range(TRANSFER_ATTEMPTS):
             targets = self.plan_uploads(list(by_digest.values()))
-            direct = [(t, by_digest[t.digest].path) for t in targets if t.mode in DIRECT_MODES]
+            direct = [(t, _source(by_digest[t.digest], t)) for t in targets if t.mode in DIRECT_MODES]
             try:
                 completions = direct_transfer.upload_all(
                     direct, client=self.client, progress=progress, journal=self.journal
@@ -202,3 +202,10 @@ def _run_all(work: Callable[[Item], None], items: list[Item]) -> None:
     with ThreadPoolExecutor(min(DOWNLOAD_WORKERS, len(items)), thread_name_prefix="archivist-get") as pool:
         for _ in pool.map(work, items):
             pass
+
+
+def _source(upload: Upload, target: UploadTarget) -> str | bytes:
+    """What to send: bytes held in memory for a single PUT, else the file."""
+    if upload.data is not None and target.mode is TransferMode.PUT:
+        return upload.data
+    return upload.path

@@ -3,10 +3,10 @@
 Every request carries the API key. Connections are kept alive and shared by
 threads. A call is retried with exponential backoff when the request never
 reached the server (connection refused, connect timeout) and -- for idempotent
-calls only -- also when the connection broke or the server answered 429 or
-5xx. An error answer ``{"error": {"code", "message"}}`` is raised as the very
-``ArchivistError`` class that owns the code, so callers see what the embedded
-store raises.
+calls only -- also when the connection broke, an answer ended early
+(``IncompleteAnswer``) or the server answered 429 or 5xx. An error answer
+``{"error": {"code", "message"}}`` is raised as the very ``ArchivistError``
+class that owns the code, so callers see what the embedded store raises.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ class ApiSession:
                     raise CommError(
                         f"cannot reach the Archivist server at {self.base_url}: {error}"
                     ) from None
-            except httpx.TransportError as error:
+            except (httpx.TransportError, IncompleteAnswer) as error:
                 if last or not idempotent:
                     raise CommError(
                         f"connection to the Archivist server at {self.base_url} failed: {error}"
@@ -179,6 +179,11 @@ class ApiSession:
 
     def close(self) -> None:
         self.client.close()
+
+
+class IncompleteAnswer(Exception):
+    """A streamed answer that ended before it held everything asked for although the
+    connection did not fail; retried like a broken connection."""
 
 
 class _RetryableAnswer(Exception):

@@ -222,6 +222,7 @@ class VersionQuery:
     order: str = "-version"  # '+'/'-' then one of version, created_at, size
     offset: int = 0
     limit: int | None = None
+    digest: str | None = None  # only versions with this content digest (dedup lookups)
 
 
 @dataclass(frozen=True)

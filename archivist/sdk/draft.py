@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import join_logical, validate_logical_path
-from archivist.sdk.hashing import hash_file
+from archivist.sdk.hashing import hash_file, hash_file_keeping
+from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
 
@@ -29,10 +30,19 @@ def to_logical(name: str) -> str:
 
 
 def digest_files(
-    stat_cache: StatCache | None, files: Sequence[tuple[str, os.stat_result]]
+    stat_cache: StatCache | None,
+    files: Sequence[tuple[str, os.stat_result]],
+    held: HeldBytes | None = None,
+    under: str | None = None,
 ) -> dict[str, tuple[str, int]]:
-    """Digest and size of each file, reading only files the stat cache does not know."""
-    known = stat_cache.lookup_many(files) if stat_cache is not None else {}
+    """Digest and size of each file, reading only files the stat cache does not know.
+
+    ``held`` keeps the bytes of small files read here, for the save. ``under``: every
+    file lies inside this folder (the stat cache then answers with one range read).
+    """
+    known = {}
+    if stat_cache is not None:
+        known = stat_cache.lookup_under(under, files) if under else stat_cache.lookup_many(files)
     results: dict[str, tuple[str, int]] = {}
     small: list[tuple[str, os.stat_result]] = []
     large: list[tuple[str, os.stat_result]] = []
@@ -46,9 +56,11 @@ def digest_files(
             small.append((path, st))
     hashed: list[tuple[str, os.stat_result, str]] = []
     for path, st in small:
-        digest, size = hash_file(path)
+        digest, size, data = hash_file_keeping(path)
         results[path] = (digest, size)
         hashed.append((path, st, digest))
+        if held is not None:
+            held.offer(digest, data)
     if large:
         with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
             for (path, st), (digest, size) in zip(
@@ -69,6 +81,7 @@ class DraftContents:
         self.local_paths: dict[str, str] = {}
         self._added_from: dict[str, str] = {}
         self._stat_cache_factory = stat_cache_factory
+        self.held = HeldBytes()
 
     def _put(self, entry: Entry, local_path: str | None, overwrite: bool) -> Entry:
         existing = self.manifest.get(entry.path)
@@ -96,7 +109,7 @@ class DraftContents:
         if not os.path.isfile(local_path):
             raise InvalidInputError(f"Path is not a file: {local_path} (use add_dir for directories)")
         logical = to_logical(name if name is not None else os.path.basename(local_path))
-        digest, size = digest_files(self._stat_cache_factory(), [(local_path, st)])[local_path]
+        digest, size = digest_files(self._stat_cache_factory(), [(local_path, st)], self.held)[local_path]
         if is_tmp:
             directory, base = os.path.split(logical)
             _stem, ext = os.path.splitext(base)
@@ -111,12 +124,16 @@ class DraftContents:
             raise InvalidInputError(f"Path is not a directory: {local_path} (use add_file for files)")
         prefix = to_logical(name) if name else None
         found = [(abs_path, rel, st) for abs_path, rel, st in walk_files_with_stat(local_path)]
-        digests = digest_files(self._stat_cache_factory(), [(p, st) for p, _rel, st in found])
-        entries = []
-        for abs_path, relative, _st in found:
-            digest, size = digests[abs_path]
-            logical = validate_logical_path(join_logical(prefix, relative))
-            entries.append((Entry(path=logical, digest=digest, size=size), abs_path))
+        digests = digest_files(
+            self._stat_cache_factory(), [(p, st) for p, _rel, st in found], self.held, under=local_path
+        )
+        entries = [
+            (Entry(validate_logical_path(join_logical(prefix, relative)), *digests[abs_path]), abs_path)
+            for abs_path, relative, _st in found
+        ]
+        if not self.manifest:  # the usual case: nothing to compare with, add them all at once
+            self._put_new(entries)
+            return len(entries)
         if not merge:  # check every path first so a refused add_dir adds nothing
             for entry, _abs in entries:
                 existing = self.manifest.get(entry.path)
@@ -125,6 +142,14 @@ class DraftContents:
         for entry, abs_path in entries:
             self._put(entry, abs_path, overwrite=merge)
         return len(entries)
+
+    def _put_new(self, entries: Sequence[tuple[Entry, str]]) -> None:
+        """Add entries with distinct paths to an empty draft."""
+        put, local_paths, added_from = self.manifest.put, self.local_paths, self._added_from
+        for entry, local_path in entries:
+            put(entry)
+            local_paths[entry.path] = local_path
+            added_from[local_path] = entry.path
 
     def add_entries(self, entries: Sequence[Entry], overwrite: bool = False) -> None:
         for entry in entries:

@@ -15,6 +15,7 @@ import os
 import blake3
 
 from archivist.storage.local import open_for_reading
+from archivist.storage.loose import new_hasher
 
 CHUNKED_MIN_BYTES = 1 << 20
 MULTITHREAD_MIN_BYTES = 8 << 20
@@ -23,16 +24,26 @@ CHUNK_BYTES = 16 << 20
 
 def hash_file(path: str) -> tuple[str, int]:
     """``(hex BLAKE3, size in bytes)`` of the file at ``path``."""
+    digest, size, _data = hash_file_keeping(path)
+    return digest, size
+
+
+def hash_file_keeping(path: str) -> tuple[str, int, bytes | None]:
+    """Like ``hash_file``, plus the bytes that were hashed when the file is small
+    (read in one call, under ``CHUNKED_MIN_BYTES``), else None.
+
+    Callers that store the file next keep these bytes instead of reading and
+    hashing it a second time.
+    """
     fd = open_for_reading(path)
     try:
         size = os.fstat(fd).st_size
         if size < CHUNKED_MIN_BYTES:
             data = _read_to_end(fd, size)
-            return blake3.blake3(data).hexdigest(), len(data)
+            return blake3.blake3(data).hexdigest(), len(data), data
     finally:
         os.close(fd)
-    threads = blake3.blake3.AUTO if size >= MULTITHREAD_MIN_BYTES else 1
-    hasher = blake3.blake3(max_threads=threads)
+    hasher = new_hasher(threaded=size >= MULTITHREAD_MIN_BYTES)
     buffer = bytearray(CHUNK_BYTES)
     view = memoryview(buffer)
     total = 0
@@ -40,7 +51,7 @@ def hash_file(path: str) -> tuple[str, int]:
         while count := handle.readinto(buffer):
             hasher.update(view[:count])
             total += count
-    return hasher.hexdigest(), total
+    return hasher.hexdigest(), total, None
 
 
 def _read_to_end(fd: int, expected_size: int) -> bytes:

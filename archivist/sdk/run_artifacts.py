@@ -89,7 +89,10 @@ def submit_log(
         history_step=history_step,
         base_version_id=art._base_version_id,
     )
-    future = get_saver().submit(ctx.backend, art._contents.manifest, dict(art._contents.local_paths), request)
+    contents = art._contents
+    future = get_saver().submit(
+        ctx.backend, contents.manifest, dict(contents.local_paths), request, contents.held.take()
+    )
     art._begin_logging(future)
     with _pending_lock:
         _pending.setdefault(run_ref, []).append(art)

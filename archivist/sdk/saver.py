@@ -6,6 +6,7 @@ save in parallel."""
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -13,9 +14,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from archivist.client.backend import Backend
 from archivist.core.errors import BlobNotFoundError
-from archivist.core.manifest import Manifest, hash_bytes
-from archivist.core.models import CommitRequest, CommitResult
+from archivist.core.manifest import Manifest
+from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
 from archivist.core.sizes import format_size
+from archivist.sdk.manifest_io import store_manifest
 from archivist.sdk.termlog import transfer_progress
 
 _MAX_PARALLEL_SAVES = 4
@@ -36,6 +38,7 @@ class ArtifactSaver:
         manifest: Manifest,
         local_paths: Mapping[str, str],
         request: CommitRequest,
+        held: Mapping[str, bytes] | None = None,
     ) -> Future[CommitResult]:
         key = (request.entity, request.project, request.name)
         future: Future[CommitResult] = Future()
@@ -44,7 +47,7 @@ class ArtifactSaver:
             try:
                 if future.set_running_or_notify_cancel():
                     try:
-                        future.set_result(save_manifest(backend, manifest, local_paths, request))
+                        future.set_result(save_manifest(backend, manifest, local_paths, request, held))
                     except BaseException as exc:
                         future.set_exception(exc)
             finally:
@@ -87,8 +90,15 @@ def save_manifest(
     manifest: Manifest,
     local_paths: Mapping[str, str],
     request: CommitRequest,
+    held: Mapping[str, bytes] | None = None,
 ) -> CommitResult:
-    """Upload what is missing, store the manifest, commit. Runs in a worker thread."""
+    """Upload what is missing, store the manifest, commit. Runs in a worker thread.
+
+    ``held``: bytes of small files the draft already read and hashed (by digest).
+    """
+    identical = _identical_version(backend, request)
+    if identical is not None:  # unchanged content: nothing to upload, the commit dedups
+        return backend.commit_version(dataclasses.replace(request, manifest_digest=identical.manifest_digest))
     sources: dict[str, str] = {}
     for path, local in local_paths.items():
         entry = manifest.get(path)
@@ -106,11 +116,16 @@ def save_manifest(
     sizes = {e.digest: e.size for e in manifest if e.ref is None}
     total = sum(sizes[d] for d in missing)
     with transfer_progress(f"Uploading {request.name} ({format_size(total)})", total) as advance:
-        backend.upload_files(uploads, advance)
-    data = manifest.to_bytes()
-    manifest_digest = hash_bytes(data)
-    backend.upload_bytes(manifest_digest, data)
+        backend.upload_files(uploads, advance, held=held)
+    manifest_digest = store_manifest(backend, manifest)
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
+
+
+def _identical_version(backend: Backend, request: CommitRequest) -> VersionRecord | None:
+    """A committed version of the collection with the same content, if one exists."""
+    query = VersionQuery(request.entity, request.project, request.name, digest=request.digest, limit=1)
+    found = backend.list_versions(query)
+    return found[0] if found else None
 
 
 _saver: ArtifactSaver | None = None

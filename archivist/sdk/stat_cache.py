@@ -39,6 +39,8 @@ _SELECT_MANY = (
     "SELECT j.key, s.inode, s.size, s.mtime_ns, s.digest "
     "FROM json_each(?) AS j JOIN stat_cache AS s ON s.path = j.value"
 )
+# Every row under a folder: keys are absolute paths, and "0" is the character after "/".
+_SELECT_UNDER = "SELECT path, inode, size, mtime_ns, digest FROM stat_cache WHERE path >= ? AND path < ?"
 _UPSERT = "INSERT OR REPLACE INTO stat_cache (path, inode, size, mtime_ns, digest) VALUES (?, ?, ?, ?, ?)"
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,28 @@ class StatCache:
                 found[path] = digest
         return found
 
+    def lookup_under(self, folder: str, items: Iterable[tuple[str, os.stat_result]]) -> dict[str, str]:
+        """Like ``lookup_many`` for files that all lie under ``folder``: one range read of the
+        folder's rows instead of a join against every path (faster for whole trees)."""
+        wanted = list(items)
+        root = _key(folder)
+        if root is None:
+            return self.lookup_many(wanted)
+        root = root.rstrip("/")
+        rows = {row[0]: row for row in self._query(_SELECT_UNDER, (root + "/", root + "0"))}
+        if not rows:
+            return {}
+        now_ns = time.time_ns()
+        found: dict[str, str] = {}
+        for path, st in wanted:
+            row = rows.get(path)
+            if row is None:
+                continue
+            digest = _trusted_digest(row, st, now_ns)
+            if digest is not None:
+                found[path] = digest
+        return found
+
     def record_many(self, items: Iterable[tuple[str, os.stat_result, str]]) -> None:
         """Remember each file's digest (in one transaction), skipping too recently modified files."""
         now_ns = time.time_ns()
@@ -105,7 +129,7 @@ class StatCache:
                 self._conn.close()
                 self._conn = None
 
-    def _query(self, sql: str, params: tuple[str]) -> list[_Row]:
+    def _query(self, sql: str, params: tuple[str, ...]) -> list[_Row]:
         if self._conn is None:
             return []
         with self._lock:

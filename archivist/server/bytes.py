@@ -1,15 +1,16 @@
-"""Blob bytes through the server (the folder-store path).
+"""Blob bytes through the server: what the upload routes store (downloads are in
+``archivist.server.bytes_out``).
 
-Uploads: ``UploadBatch`` consumes a framed stream (``archivist.core.blob_frames``)
-and stores each blob as its bytes arrive, verifying the digest before the blob
-becomes visible: small blobs are hashed in memory and written once, large ones
-stream through a ``BlobWriter`` (a temp file renamed into place only when the
-digest matched). A blob whose bytes do not match is not stored and is reported;
-the others are stored. An aborted batch leaves no blob and no temp file behind.
-
-Downloads: ``file_chunks`` streams one blob, ``frame_stream`` many, in chunks of
-about ``CHUNK_BYTES`` so that each step of the response costs one thread hop,
-not one per small file.
+``UploadBatch`` consumes a framed stream (``archivist.core.blob_frames``). Small
+blobs (up to ``IN_MEMORY_BYTES``) are held in memory and stored together with one
+``BlobStore.put_bytes_many`` call at the end of the stream (or whenever
+``HOLD_BYTES`` are held): a folder store appends them to one pack file indexed in
+one transaction, instead of a temp file and a rename per blob. Larger blobs stream
+through a ``BlobWriter`` (a temp file renamed into place once its digest matched).
+Every blob is verified against its digest before it becomes visible; one whose
+bytes do not match is not stored and is reported as rejected, the others are
+stored. A stream that breaks off stores none of the small blobs it still held and
+leaves no temp file behind (the client sends the batch again).
 
 Object stores that presign URLs take uploads straight from the client instead
 (``archivist.server.routes_transfers``).
@@ -20,17 +21,19 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from typing import BinaryIO
 
-from archivist.core.blob_frames import FrameParser, encode_header
-from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
+import blake3
+
+from archivist.core.blob_frames import FrameParser
+from archivist.core.errors import IntegrityError, InvalidInputError
 from archivist.storage.base import BlobStore
+from archivist.storage.batches import BATCH_ERRORS
 from archivist.storage.local import BlobWriter, LocalBlobStore
 
-CHUNK_BYTES = 1 << 20
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""
+HOLD_BYTES = 32 << 20
+"""A batch stores the small blobs it holds once they add up to this many bytes."""
 
 
 class _MemorySink:
@@ -92,15 +95,19 @@ _Sink = _MemorySink | _WriterSink | _SpoolSink
 def open_sink(store: BlobStore, digest: str, size: int) -> _Sink:
     if size <= IN_MEMORY_BYTES:
         return _MemorySink(store, digest)
+    return _streaming_sink(store, digest)
+
+
+def _streaming_sink(store: BlobStore, digest: str) -> _WriterSink | _SpoolSink:
     if isinstance(store, LocalBlobStore):
         return _WriterSink(store.open_writer(digest))
     return _SpoolSink(store, digest)
 
 
 class _FrameSink:
-    """Adapts a blob sink to the frame parser and records the outcome in the batch."""
+    """Adapts a streaming sink to the frame parser and records the outcome in the batch."""
 
-    def __init__(self, batch: UploadBatch, digest: str, sink: _Sink) -> None:
+    def __init__(self, batch: UploadBatch, digest: str, sink: _WriterSink | _SpoolSink) -> None:
         self.batch, self.digest, self.sink = batch, digest, sink
 
     def write(self, data: memoryview) -> None:
@@ -111,9 +118,32 @@ class _FrameSink:
         try:
             self.sink.commit()
         except IntegrityError as error:
-            self.batch.rejected.append({"digest": self.digest, "code": error.code, "message": error.message})
+            self.batch.reject(self.digest, error.message)
             return
         self.batch.stored.append(self.digest)
+
+
+class _HeldFrame:
+    """Collects a small blob's bytes; at the frame's end the batch holds them."""
+
+    __slots__ = ("batch", "data", "digest", "parts", "size")
+
+    def __init__(self, batch: UploadBatch, digest: str, size: int) -> None:
+        self.batch, self.digest, self.size = batch, digest, size
+        self.data: bytes | None = None
+        self.parts: bytearray | None = None
+
+    def write(self, data: memoryview) -> None:
+        if self.parts is None and len(data) == self.size:
+            self.data = bytes(data)  # the whole frame arrived in one piece: one copy
+            return
+        if self.parts is None:
+            self.parts = bytearray()
+        self.parts += data
+
+    def close(self) -> None:
+        data = self.data if self.data is not None else bytes(self.parts or b"")
+        self.batch.hold(self.digest, data)
 
 
 class UploadBatch:
@@ -123,25 +153,71 @@ class UploadBatch:
         self.store = store
         self.stored: list[str] = []
         self.rejected: list[dict[str, str]] = []
-        self.open_sink: _Sink | None = None
+        self.open_sink: _WriterSink | _SpoolSink | None = None
+        self._held: dict[str, bytes] = {}
+        self._held_bytes = 0
         self._parser = FrameParser(self._begin)
 
-    def _begin(self, digest: str, size: int) -> _FrameSink:
-        self.open_sink = open_sink(self.store, digest, size)
+    def _begin(self, digest: str, size: int) -> _HeldFrame | _FrameSink:
+        if size <= IN_MEMORY_BYTES:
+            return _HeldFrame(self, digest, size)
+        self.open_sink = _streaming_sink(self.store, digest)
         return _FrameSink(self, digest, self.open_sink)
+
+    def hold(self, digest: str, data: bytes) -> None:
+        """Keep a small blob for the next ``put_bytes_many`` (a digest sent twice is kept once)."""
+        if digest in self._held:
+            return
+        self._held[digest] = data
+        self._held_bytes += len(data)
+        if self._held_bytes >= HOLD_BYTES:
+            self._store_held()
+
+    def reject(self, digest: str, message: str) -> None:
+        self.rejected.append({"digest": digest, "code": IntegrityError.code, "message": message})
+
+    def _store_held(self) -> None:
+        held, self._held, self._held_bytes = self._held, {}, 0
+        if not held:
+            return
+        try:
+            self.store.put_bytes_many(list(held.items()))
+        except BATCH_ERRORS:
+            # Some bytes did not match (the others were stored): find which, to report them.
+            mismatched = _mismatched(held)
+            if not mismatched:
+                raise
+            for digest, actual in mismatched:
+                del held[digest]
+                self.reject(
+                    digest,
+                    f"blob bytes hash to blake3 {actual[:12]}..., expected {digest[:12]}...; "
+                    "nothing was stored",
+                )
+        self.stored.extend(held)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         self._parser.feed(data)
 
     def finish(self) -> dict[str, object]:
         self._parser.finish()
+        self._store_held()
         return {"stored": self.stored, "rejected": self.rejected}
 
     def abort(self) -> None:
-        """The stream broke off: drop the blob in progress (the finished ones are stored)."""
+        """The stream broke off: drop the blob in progress and the small blobs still held
+        (blobs stored earlier stay)."""
+        self._held.clear()
+        self._held_bytes = 0
         if self.open_sink is not None:
             self.open_sink.abort()
             self.open_sink = None
+
+
+def _mismatched(held: dict[str, bytes]) -> list[tuple[str, str]]:
+    """``(digest, actual digest)`` of the held blobs whose bytes hash to something else."""
+    hashed = ((digest, blake3.blake3(data).hexdigest()) for digest, data in held.items())
+    return [(digest, actual) for digest, actual in hashed if actual != digest]
 
 
 class SingleUpload:
@@ -173,64 +249,3 @@ class SingleUpload:
         if self.sink is not None:
             self.sink.abort()
             self.sink = None
-
-
-def _open_blob(store: BlobStore, digest: str) -> tuple[BinaryIO, int]:
-    """A reader of the blob and its size (a non-folder store's blob is spooled to learn it)."""
-    local = store.local_path(digest)
-    if local is not None:
-        try:
-            handle = open(local, "rb")  # noqa: SIM115
-        except FileNotFoundError:
-            raise BlobNotFoundError(f"blob {digest} is not in the store") from None
-        return handle, os.fstat(handle.fileno()).st_size
-    spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # noqa: SIM115
-    with store.open(digest) as reader:
-        while chunk := reader.read(CHUNK_BYTES):
-            spool.write(chunk)
-    size = spool.tell()
-    spool.seek(0)
-    return spool, size  # type: ignore[return-value]
-
-
-def blob_size(store: BlobStore, digest: str) -> int:
-    """The size of a stored blob; ``BlobNotFoundError`` when absent."""
-    local = store.local_path(digest)
-    if local is not None:
-        with contextlib.suppress(FileNotFoundError):
-            return os.stat(local).st_size
-    if store.missing([digest]):
-        raise BlobNotFoundError(f"blob {digest} is not in the store")
-    handle, size = _open_blob(store, digest)
-    handle.close()
-    return size
-
-
-def file_chunks(store: BlobStore, digest: str) -> Iterator[bytes]:
-    handle, _size = _open_blob(store, digest)
-    with handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            yield chunk
-
-
-def frame_stream(store: BlobStore, digests: Sequence[str]) -> Iterator[bytes]:
-    """The framed stream of ``digests`` in order, coalesced into chunks of about ``CHUNK_BYTES``."""
-    pending = bytearray()
-    for digest in digests:
-        handle, size = _open_blob(store, digest)
-        with handle:
-            pending += encode_header(digest, size)
-            while chunk := handle.read(CHUNK_BYTES):
-                pending += chunk
-                if len(pending) >= CHUNK_BYTES:
-                    yield bytes(pending)
-                    pending.clear()
-    if pending:
-        yield bytes(pending)
-
-
-def check_present(store: BlobStore, digests: Sequence[str]) -> None:
-    missing = store.missing(digests)
-    if missing:
-        shown = ", ".join(sorted(missing)[:3])
-        raise BlobNotFoundError(f"{len(missing)} blob(s) are not in the store: {shown}")

@@ -5,6 +5,8 @@ upload is verified against its digest before it is stored."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Annotated, Any, Protocol
 
 from fastapi import Path, Request
@@ -15,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import InvalidInputError
 from archivist.server import bytes as blob_bytes
+from archivist.server import bytes_out
 from archivist.server.auth import Who
 from archivist.server.errors import error_response
 from archivist.server.replies import api_router, reply
@@ -61,24 +64,44 @@ class _Receiver(Protocol):
 
 
 async def _receive(request: Request, receiver: _Receiver) -> JSONResponse:
-    """Pump the request body into ``receiver`` about a megabyte at a time, off the event loop."""
+    """Pump the request body into ``receiver`` about a megabyte at a time, off the event loop.
+
+    One feed runs in a worker thread while the loop receives the next megabyte, so
+    storing (hashing, writing) overlaps with receiving; at most two are in memory.
+    """
     buffer = bytearray()
+    feeding: asyncio.Future[None] | None = None
     try:
         async for chunk in request.stream():
             buffer += chunk
             if len(buffer) >= FEED_BYTES:
-                await run_in_threadpool(receiver.feed, buffer)
+                if feeding is not None:
+                    await feeding
+                feeding = asyncio.ensure_future(run_in_threadpool(receiver.feed, buffer))
                 buffer = bytearray()
+        if feeding is not None:
+            await feeding
+            feeding = None
         if buffer:
             await run_in_threadpool(receiver.feed, buffer)
         report = await run_in_threadpool(receiver.finish)
     except ClientDisconnect:
+        await _settled(feeding)
         receiver.abort()
         return error_response(400, InvalidInputError.code, "the client went away before the upload ended")
     except BaseException:
+        await _settled(feeding)
         receiver.abort()
         raise
     return JSONResponse(report)
+
+
+async def _settled(feeding: asyncio.Future[None] | None) -> None:
+    """Wait for a feed still running in its thread (its outcome no longer matters), so that
+    ``abort`` never runs beside it."""
+    if feeding is not None and not feeding.done():
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(feeding)
 
 
 @router.post("/blobs/missing", response_model=dict[str, list[str]])
@@ -117,23 +140,21 @@ async def upload_blob(digest: DigestParam, request: Request, who: Who) -> JSONRe
 @router.get("/blobs/{digest}", responses=_BINARY_ANSWER, response_class=StreamingResponse)
 def download_blob(digest: DigestParam, who: Who) -> StreamingResponse:
     """The blob's bytes, streamed."""
-    store = who.state.store
-    size = blob_bytes.blob_size(store, validate_digest(digest))
+    handle, size = bytes_out.open_blob(who.state.store, validate_digest(digest))
     return StreamingResponse(
-        blob_bytes.file_chunks(store, digest),
-        media_type=OCTET_STREAM,
-        headers={"Content-Length": str(size)},
+        bytes_out.blob_chunks(handle), media_type=OCTET_STREAM, headers={"Content-Length": str(size)}
     )
 
 
 @router.post("/blobs/download", responses=_BINARY_ANSWER, response_class=StreamingResponse)
 def download_blobs(body: DigestsBody, who: Who) -> StreamingResponse:
-    """Many blobs in one framed stream, in the order asked (404 if any is absent)."""
+    """Many blobs in one framed stream, each asked digest once, in the order the store reads
+    them best (not the order asked); 404 before any byte is sent if any is absent."""
     digests = validate_digests(body.digests)
     if len(digests) > MAX_BATCH_DIGESTS:
         raise InvalidInputError(f"{len(digests)} digests asked at once; ask for at most {MAX_BATCH_DIGESTS}")
-    blob_bytes.check_present(who.state.store, digests)
-    return StreamingResponse(blob_bytes.frame_stream(who.state.store, digests), media_type=OCTET_STREAM)
+    frames = bytes_out.framed_blobs(who.state.store, digests)
+    return StreamingResponse(frames, media_type=OCTET_STREAM)
 
 
 def _content_length(request: Request) -> int:

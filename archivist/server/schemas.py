@@ -173,6 +173,7 @@ class VersionQueryBody(WireModel):
     order: str = "-version"
     offset: Int64 = 0
     limit: Int64 | None = None
+    digest: str | None = None
 
     def to_record(self) -> VersionQuery:
         return VersionQuery(**{**self.model_dump(), "tags": tuple(self.tags)})

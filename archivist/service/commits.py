@@ -10,12 +10,14 @@ inserted with the next version number, its aliases, tags and lineage edge.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
+import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
 from archivist.core.errors import BlobNotFoundError, IntegrityError
-from archivist.core.manifest import Manifest, hash_bytes
+from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
     validate_aliases,
@@ -28,7 +30,14 @@ from archivist.core.names import (
 )
 from archivist.core.paths import LATEST
 from archivist.metadata.engine import write_transaction
-from archivist.metadata.schema import version_blobs, versions
+from archivist.metadata.schema import (
+    LIVE_COLLECTION,
+    collections,
+    entities,
+    projects,
+    version_blobs,
+    versions,
+)
 from archivist.service.aliases import assign_aliases, take_aliases
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
 from archivist.service.lineage import record_logged
@@ -64,7 +73,9 @@ def _artifact_path(request: CommitRequest) -> str:
 
 def commit_version(engine: Engine, store: BlobStore, request: CommitRequest) -> CommitResult:
     checked = _check(request)
-    manifest = _load_manifest(store, checked)
+    # Re-logging unchanged content is common: when an identical version exists the manifest
+    # is not needed at all, so it is read only when it will be used (outside the lock).
+    manifest = None if _has_identical(engine, checked) else _load_manifest(store, checked)
     with write_transaction(engine) as connection:
         guard_blob_references(connection)
         producer = run_pk(connection, checked.run) if checked.run is not None else None
@@ -78,9 +89,32 @@ def commit_version(engine: Engine, store: BlobStore, request: CommitRequest) -> 
         if identical is not None:
             _reuse(connection, collection.id, identical, checked, producer)
             return CommitResult(version_record(connection, identical), created=False)
+        if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
+            manifest = _load_manifest(store, checked)
         _require_blobs(store, manifest, checked)
         version_id = _insert(connection, collection, manifest, checked, producer)
         return CommitResult(version_record(connection, version_id), created=True)
+
+
+def _has_identical(engine: Engine, checked: CommitRequest) -> bool:
+    """Whether the collection has a committed version with this content (read without locks)."""
+    statement = (
+        select(versions.c.id)
+        .join(collections, collections.c.id == versions.c.collection_id)
+        .join(projects, projects.c.id == collections.c.project_id)
+        .join(entities, entities.c.id == projects.c.entity_id)
+        .where(
+            entities.c.name == checked.entity,
+            projects.c.name == checked.project,
+            collections.c.name == checked.name,
+            LIVE_COLLECTION,
+            versions.c.digest == checked.digest,
+            versions.c.state == VersionState.COMMITTED.value,
+        )
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        return connection.execute(statement).first() is not None
 
 
 def _check(request: CommitRequest) -> CommitRequest:
@@ -104,37 +138,74 @@ def _check(request: CommitRequest) -> CommitRequest:
     )
 
 
-def _load_manifest(store: BlobStore, checked: CommitRequest) -> Manifest:
+_MANIFEST_BLOCK_BYTES = 1 << 22
+"""Manifests are read in blocks of this size (a million entries is ~180 MB)."""
+
+
+def _load_manifest(store: BlobStore, checked: CommitRequest) -> ManifestSummary:
+    """Stream the stored manifest once: its bytes must hash to its digest, every entry must
+    be well formed (paths that cannot escape a root), and its entries must give the artifact
+    digest. Only what the commit needs is kept: counts, size and the blob digests."""
+    digest = checked.manifest_digest
+    hasher = blake3.blake3()
     try:
-        with store.open(checked.manifest_digest) as reader:
-            data = reader.read()
+        reader = store.open(digest)
     except BlobNotFoundError:
         raise BlobNotFoundError(
-            f"the manifest {checked.manifest_digest} of artifact '{_artifact_path(checked)}' "
+            f"the manifest {digest} of artifact '{_artifact_path(checked)}' "
             "is not in the store; upload it before committing"
         ) from None
-    if hash_bytes(data) != checked.manifest_digest:
-        raise IntegrityError(f"the stored manifest {checked.manifest_digest} does not match its digest")
-    manifest = Manifest.from_bytes(data)
-    actual = manifest.digest()
-    if actual != checked.digest:
+    mismatch = IntegrityError(f"the stored manifest {digest} does not match its digest")
+    with reader:
+        blocks = _hashed_blocks(reader, hasher)
+        try:
+            summary = summarise_manifest(blocks)
+        except ValueError:
+            for _ in blocks:  # damaged bytes are reported as such, not as a malformed line
+                pass
+            if hasher.hexdigest() != digest:
+                raise mismatch from None
+            raise
+        for _ in blocks:
+            pass
+    if hasher.hexdigest() != digest:
+        raise mismatch
+    if summary.digest != checked.digest:
         raise IntegrityError(
             f"artifact digest {checked.digest} of '{_artifact_path(checked)}' does not match its manifest "
-            f"{checked.manifest_digest}, whose digest is {actual}"
+            f"{digest}, whose digest is {summary.digest}"
         )
-    return manifest
+    return summary
 
 
-def _require_blobs(store: BlobStore, manifest: Manifest, checked: CommitRequest) -> None:
+def _require_blobs(store: BlobStore, manifest: ManifestSummary, checked: CommitRequest) -> None:
     missing = store.missing(manifest.blob_digests() | {checked.manifest_digest})
     if missing:
         example = sorted(missing)[0]
-        paths = [entry.path for entry in manifest if entry.digest == example and entry.ref is None]
-        where = f" ({paths[0]!r})" if paths else " (the manifest)"
+        path = None if example == checked.manifest_digest else _path_of_blob(store, checked, example)
+        where = f" ({path!r})" if path else " (the manifest)"
         raise BlobNotFoundError(
             f"cannot commit artifact '{_artifact_path(checked)}': {len(missing)} blob(s) are missing "
             f"from the store, e.g. {example}{where}; upload them first"
         )
+
+
+def _hashed_blocks(reader: BinaryIO, hasher: blake3.blake3) -> Iterator[bytes]:
+    while block := reader.read(_MANIFEST_BLOCK_BYTES):
+        hasher.update(block)
+        yield block
+
+
+def _path_of_blob(store: BlobStore, checked: CommitRequest, blob: str) -> str | None:
+    """The first path of the manifest stored as ``blob`` (read again: only for an error message)."""
+    try:
+        with store.open(checked.manifest_digest) as reader:
+            for entry in iter_manifest_entries(_hashed_blocks(reader, blake3.blake3())):
+                if entry.ref is None and entry.digest == blob:
+                    return entry.path
+    except BlobNotFoundError:
+        pass
+    return None
 
 
 def _reuse(
@@ -150,7 +221,7 @@ def _reuse(
 def _insert(
     connection: Connection,
     collection: Row[Any],
-    manifest: Manifest,
+    manifest: ManifestSummary,
     checked: CommitRequest,
     producer: int | None,
 ) -> int:

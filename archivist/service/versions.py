@@ -27,6 +27,7 @@ from archivist.service.timestamps import utc_now
 from archivist.service.validation import (
     parse_version_order,
     validate_count,
+    validate_digest,
     validate_optional_text,
     validate_ttl,
 )
@@ -110,6 +111,8 @@ def list_versions(connection: Connection, query: VersionQuery) -> list[VersionRe
         LIVE_COLLECTION,
         versions.c.state == _COMMITTED,
     )
+    if query.digest is not None:
+        statement = statement.where(versions.c.digest == validate_digest(query.digest, "digest"))
     wanted_tags = validate_tags(query.tags)
     if wanted_tags:
         having_all = (

@@ -76,6 +76,20 @@ class CommitContract:
         listed = backend.list_versions(VersionQuery(ENTITY, PROJECT, "cats"))
         assert [v.version_index for v in listed] == [1, 0]
 
+    def test_identical_content_is_recognised_without_reading_the_manifest(self, backend: Backend) -> None:
+        """Re-logging unchanged content names the committed version's manifest digest; the
+        commit dedups on the artifact digest alone (a new-content commit still needs it)."""
+        first = log_text(backend, "cats", "one").version
+        absent_manifest = "e" * 64
+        request = CommitRequest(ENTITY, PROJECT, "cats", "dataset", first.digest, absent_manifest)
+        again = backend.commit_version(request)
+        assert again.created is False and again.version.id == first.id
+        fresh = Manifest([Entry("x.txt", "f" * 64, 1)])
+        with pytest.raises(BlobNotFoundError, match="manifest"):
+            backend.commit_version(
+                CommitRequest(ENTITY, PROJECT, "cats", "dataset", fresh.digest(), absent_manifest)
+            )
+
     def test_identical_content_in_another_collection_is_a_new_version(self, backend: Backend) -> None:
         first = log_text(backend, "cats", "one").version
         other = log_text(backend, "dogs", "one")

@@ -69,6 +69,16 @@ class VersionContract:
         backend.delete_version(first.id)
         assert [v.version_index for v in backend.list_versions(_query())] == [1]
 
+    def test_list_versions_filters_by_content_digest(self, backend: Backend) -> None:
+        first = log_text(backend, "cats", "a").version
+        log_text(backend, "cats", "b")
+        found = backend.list_versions(_query(digest=first.digest))
+        assert [v.id for v in found] == [first.id]
+        assert found[0].manifest_digest == first.manifest_digest
+        assert backend.list_versions(_query(digest="0" * 64)) == []
+        with pytest.raises(InvalidInputError, match="digest"):
+            backend.list_versions(_query(digest="not-a-digest"))
+
     def test_list_versions_of_an_unknown_collection_is_empty(self, backend: Backend) -> None:
         assert backend.list_versions(_query()) == []
 

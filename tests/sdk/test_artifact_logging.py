@@ -15,6 +15,7 @@ from archivist.core.errors import (
     FileChangedError,
     TypeConflictError,
 )
+from archivist.sdk.held_bytes import HELD_FILE_MAX_BYTES
 
 pytestmark = pytest.mark.usefixtures("archivist_env")
 
@@ -91,13 +92,17 @@ def test_log_path_string(tmp_path: Path) -> None:
         run.log_artifact(str(tmp_path / "nope"))
 
 
+# Files above this size are read again when stored (smaller ones are kept from hashing).
+_NOT_HELD = HELD_FILE_MAX_BYTES + 1
+
+
 def test_file_changed_before_upload_fails_loudly(tmp_path: Path) -> None:
     src = tmp_path / "weights.bin"
-    src.write_bytes(b"A" * 1000)
+    src.write_bytes(b"A" * _NOT_HELD)
     run = archivist.init(project="p")
     art = archivist.Artifact("m", type="model")
     art.add_file(str(src))
-    src.write_bytes(b"B" * 1000)  # changed after hashing, before the upload
+    src.write_bytes(b"B" * _NOT_HELD)  # changed after hashing, before the upload
     run.log_artifact(art)
     with pytest.raises(FileChangedError, match="weights.bin"):
         art.wait()
@@ -107,14 +112,45 @@ def test_file_changed_before_upload_fails_loudly(tmp_path: Path) -> None:
 
 def test_pending_failure_raises_when_the_run_ends(tmp_path: Path) -> None:
     src = tmp_path / "w.bin"
-    src.write_bytes(b"A" * 100)
+    src.write_bytes(b"A" * _NOT_HELD)
     with pytest.raises(FileChangedError), archivist.init(project="p") as run:
         art = archivist.Artifact("m", type="model")
         art.add_file(str(src))
-        src.write_bytes(b"C" * 100)
+        src.write_bytes(b"C" * _NOT_HELD)
         run.log_artifact(art)
     assert not archivist.Api().artifact_exists("p/m")
     assert archivist.Api().run(f"p/{run.id}").state == "failed"
+
+
+def test_small_file_changed_after_adding_logs_the_added_content(tmp_path: Path) -> None:
+    """Small files are kept in memory from hashing: the version holds what was added."""
+    src = tmp_path / "labels.txt"
+    src.write_bytes(b"added")
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("labels", type="dataset")
+        art.add_file(str(src))
+        src.write_bytes(b"changed later")
+        run.log_artifact(art).wait()
+    logged = archivist.Api().artifact("p/labels:v0")
+    assert logged.manifest.entries["labels.txt"].size == len(b"added")
+    out = logged.download(root=str(tmp_path / "out"))
+    assert (Path(out) / "labels.txt").read_bytes() == b"added"
+
+
+def test_relogging_unchanged_content_returns_the_same_version(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"{i}.txt").write_text(str(i))
+    with archivist.init(project="p") as run:
+        first = archivist.Artifact("d", type="dataset")
+        first.add_dir(str(folder))
+        run.log_artifact(first, aliases=["one"]).wait()
+        again = archivist.Artifact("d", type="dataset")
+        again.add_dir(str(folder))
+        run.log_artifact(again, aliases=["two"]).wait()
+    assert (first.version, again.version) == ("v0", "v0")
+    assert sorted(archivist.Api().artifact("p/d:v0").aliases) == ["latest", "one", "two"]
 
 
 def test_edit_logged_version(tmp_path: Path) -> None:

@@ -1,0 +1,47 @@
+"""Bytes of small files a draft already read to hash them, kept for the save.
+
+Logging many small files is dominated by per-file work, so a file read once to
+be hashed should not be opened, read and hashed a second time to be stored.
+The draft keeps those bytes (up to a memory budget) keyed by digest; the save
+hands them to the backend, which stores them without touching the file again.
+Bytes over the budget are simply not kept: those files are read again at save
+time and verified as they are stored, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+
+HELD_BYTES_LIMIT = 256 << 20
+"""At most this many bytes are kept per draft."""
+
+HELD_FILE_MAX_BYTES = 256 << 10
+"""Only files up to this size are kept (the ones whose per-file cost dominates)."""
+
+
+class HeldBytes:
+    """Digest -> the exact bytes that hashed to it, within a byte budget."""
+
+    def __init__(self, limit: int = HELD_BYTES_LIMIT) -> None:
+        self._blobs: dict[str, bytes] = {}
+        self._room = limit
+        self._lock = threading.Lock()
+
+    def offer(self, digest: str, data: bytes | None) -> None:
+        """Keep ``data`` (which hashed to ``digest``) if it is small and fits the budget."""
+        if data is None or len(data) > HELD_FILE_MAX_BYTES:
+            return
+        with self._lock:
+            if digest in self._blobs or len(data) > self._room:
+                return
+            self._blobs[digest] = data
+            self._room -= len(data)
+
+    def take(self) -> dict[str, bytes]:
+        """Everything kept, handed over once (the draft forgets it)."""
+        with self._lock:
+            blobs, self._blobs, self._room = self._blobs, {}, 0
+        return blobs
+
+    def __len__(self) -> int:
+        return len(self._blobs)
