@@ -96,6 +96,8 @@ OPERATIONS: list[Operation] = [
               requires=("log_w2",)),
     Operation("download_w2_link", "download W2, link mode", "w2", "cp_w2", Target(ratio=0.5),
               requires=("log_w2",), probe=_download_link_probe),
+    Operation("download_w2_link_again", "download W2, link mode, again", "w2", "cp_w2", Target(ratio=0.5),
+              requires=("download_w2_link",), probe=_download_link_probe),
     Operation("log_w4", "log W4 (1% changed, 1% added)", "w4", "cp_w2", Target(ratio=0.5),
               requires=("log_w2",)),
     Operation("log_w1", "log W1", "w1", "cp_w1", Target(ratio=1.5), Target(ratio=3.0)),
@@ -176,6 +178,8 @@ CHILD_ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "log_w4": lambda p: _log("w2", lambda a: a.add_dir(p["work"])),
     "download_w2": lambda p: _download("w2", p["dest"]),
     "download_w2_link": lambda p: _download("w2", p["dest"], link=True),
+    # The first link download of packed blobs writes each one as a file once; later ones only link.
+    "download_w2_link_again": lambda p: _download("w2", p["dest"], link=True),
     "log_w1": lambda p: _log("w1", lambda a: a.add_file(p["w1"])),
     "download_w1": lambda p: _download("w1", p["dest"]),
     "log_w5": lambda p: _log("w5", lambda a: a.add_file(p["w5"])),

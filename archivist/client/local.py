@@ -23,7 +23,9 @@ class LocalBackend(Service):
     def __init__(self, settings: Settings) -> None:
         os.makedirs(settings.home, exist_ok=True)
         engine = open_engine(f"sqlite:///{os.path.join(settings.home, DATABASE_FILE)}")
-        self.folder_store = LocalBlobStore(os.path.join(settings.home, BLOBS_DIR))
+        self.folder_store = LocalBlobStore(
+            os.path.join(settings.home, BLOBS_DIR), pack_small_blobs=settings.pack_small_blobs
+        )
         super().__init__(engine, self.folder_store, default_entity=settings.entity or DEFAULT_ENTITY)
         self.settings = settings
 

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from archivist.core.errors import InvalidInputError
 from archivist.core.sizes import parse_size
 
 DEFAULT_ENTITY = "local"
@@ -28,6 +29,8 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = None
     silent: bool = False
+    pack_small_blobs: bool = True
+    """Whether the embedded store packs small blobs (ARCHIVIST_PACK_SMALL_BLOBS, default on)."""
     config_dir: str | None = None
     """Where ``archivist login`` keeps the server and key ($XDG_CONFIG_HOME/archivist,
     default ~/.config/archivist); None: no login file is consulted."""
@@ -53,6 +56,7 @@ class Settings:
             base_url=env.get("ARCHIVIST_BASE_URL") or None,
             api_key=env.get("ARCHIVIST_API_KEY") or None,
             silent=env.get("ARCHIVIST_SILENT", "").lower() in ("1", "true", "yes"),
+            pack_small_blobs=parse_switch(env, "ARCHIVIST_PACK_SMALL_BLOBS", default=True),
             config_dir=os.path.join(
                 os.path.expanduser(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")), "archivist"
             ),
@@ -60,3 +64,27 @@ class Settings:
 
     def evolve(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_SWITCH_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+def parse_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off environment variable; ``InvalidInputError`` naming it for anything else."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _SWITCH_VALUES:
+        raise InvalidInputError(
+            f"{name}={env[name]!r} is not a switch: use 1/0, true/false, yes/no or on/off"
+        )
+    return _SWITCH_VALUES[raw]

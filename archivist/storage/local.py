@@ -44,7 +44,6 @@ from archivist.storage.batches import (
     unique_pairs,
 )
 from archivist.storage.loose import (
-    LARGE_CHUNK_BYTES,
     READ_CHUNK_BYTES,
     BlobWriter,
     check_read_digest,
@@ -73,13 +72,21 @@ class LocalBlobStore:
 
     ``temp_dir`` defaults to ``<root>/tmp``; it must be on the same filesystem as
     ``root`` so that renames are atomic. A pack is sealed at ``pack_max_bytes``.
+    ``pack_small_blobs=False`` stores every blob as its own file (slower to log many
+    small files, but every blob can be hard-linked at once by link-mode downloads).
     """
 
     def __init__(
-        self, root: str, *, temp_dir: str | None = None, pack_max_bytes: int = packs.PACK_MAX_BYTES
+        self,
+        root: str,
+        *,
+        temp_dir: str | None = None,
+        pack_max_bytes: int = packs.PACK_MAX_BYTES,
+        pack_small_blobs: bool = True,
     ) -> None:
         self.root = os.path.abspath(root)
         self.pack_max_bytes = pack_max_bytes
+        self.pack_blob_max_bytes = PACK_MAX_BLOB_BYTES if pack_small_blobs else -1
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
         self.packs_dir = os.path.join(self.root, PACKS_DIR)
         self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
@@ -132,10 +139,7 @@ class LocalBlobStore:
             try:
                 writer.write(first)
                 writer.write(more)
-                buffer = bytearray(LARGE_CHUNK_BYTES)
-                view = memoryview(buffer)
-                while count := os.readv(source, [buffer]):
-                    writer.write(view[:count])
+                writer.copy_from(source)
                 check_read_digest(path, digest, writer.hexdigest())
             except BaseException:
                 writer.abort()
@@ -222,8 +226,8 @@ class LocalBlobStore:
                 except BATCH_ERRORS as error:
                     errors.append(error)
                     continue
-                if len(data) > PACK_MAX_BLOB_BYTES:
-                    self.put_bytes(digest, data)
+                if len(data) > self.pack_blob_max_bytes:
+                    store_whole(data, self.blob_path(digest), self.temp_dir, digest)
                 else:
                     writer.add(digest, data)
                 report(len(data))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
@@ -29,7 +30,7 @@ READ_CHUNK_BYTES = 1 << 20
 LARGE_CHUNK_BYTES = 16 << 20
 """Chunk size for files above READ_CHUNK_BYTES: large enough for multi-threaded hashing."""
 BLOB_MODE = 0o444
-_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL  # read back to verify copies
 _temp_counter = itertools.count()
 
 
@@ -89,6 +90,46 @@ class BlobWriter:
         write_fully(self._fd, data)
         self.size += len(data)
         return len(data)
+
+    def copy_from(self, source: int) -> None:
+        """Append everything left in the descriptor ``source``.
+
+        The kernel copies (``copy_file_range``: no trip through this process, like
+        ``cp``) while a second thread hashes each chunk just written, read back from
+        the page cache; so what is verified is what was stored, and copying and
+        hashing overlap. Falls back to reading and writing where the kernel cannot.
+        """
+        try:
+            count = os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES)
+        except OSError:  # another filesystem, or no copy_file_range here
+            self._write_from(source)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archivist-hash") as hashing:
+            pending: Future[None] | None = None
+            while count:
+                start = self.size
+                self.size += count
+                if pending is not None:
+                    pending.result()
+                pending = hashing.submit(self._hash_written, start, count)
+                count = os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES)
+            if pending is not None:
+                pending.result()
+
+    def _hash_written(self, start: int, count: int) -> None:
+        while count:
+            data = os.pread(self._fd, min(count, LARGE_CHUNK_BYTES), start)
+            if not data:
+                raise StorageError(f"blob temp file {self._temp_path} is shorter than what was copied")
+            self._hasher.update(data)
+            start += len(data)
+            count -= len(data)
+
+    def _write_from(self, source: int) -> None:
+        buffer = bytearray(LARGE_CHUNK_BYTES)
+        view = memoryview(buffer)
+        while count := os.readv(source, [buffer]):
+            self.write(view[:count])
 
     def hexdigest(self) -> str:
         """The BLAKE3 of the bytes written so far."""

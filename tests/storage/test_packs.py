@@ -72,6 +72,17 @@ def test_two_thousand_small_blobs_end_in_one_pack_and_no_loose_files(
     assert (size, live, count) == (sum(len(d) for _p, d in files.values()),) * 2 + (2000,)
 
 
+def test_a_store_that_does_not_pack_keeps_every_blob_in_its_own_file(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"), pack_small_blobs=False)
+    files = small_files(tmp_path / "src", 50)
+    put_all(store, files)
+    assert pack_files(store) == []
+    for digest, (_path, data) in files.items():
+        local = store.local_path(digest)
+        assert local is not None and Path(local).read_bytes() == data
+    assert store.missing(files) == set()
+
+
 def test_a_batch_larger_than_a_pack_fills_several_packs(tmp_path: Path) -> None:
     store = LocalBlobStore(str(tmp_path / "blobs"), pack_max_bytes=64 << 10)
     files = small_files(tmp_path / "src", 100)
