@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import join_logical, validate_logical_path
-from archivist.sdk.hashing import hash_file, hash_file_keeping
+from archivist.sdk.hashing import hash_file, hash_small_files
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
@@ -55,12 +55,13 @@ def digest_files(
         else:
             small.append((path, st))
     hashed: list[tuple[str, os.stat_result, str]] = []
-    for path, st in small:
-        digest, size, data = hash_file_keeping(path)
+    kept: list[tuple[str, bytes | None]] = []
+    for (path, st), (digest, size, data) in zip(small, hash_small_files(small), strict=True):
         results[path] = (digest, size)
         hashed.append((path, st, digest))
-        if held is not None:
-            held.offer(digest, data)
+        kept.append((digest, data))
+    if held is not None:
+        held.offer_many(kept)
     if large:
         with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
             for (path, st), (digest, size) in zip(

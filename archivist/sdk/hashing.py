@@ -11,6 +11,7 @@ also hash files in parallel).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 
 import blake3
 
@@ -52,6 +53,30 @@ def hash_file_keeping(path: str) -> tuple[str, int, bytes | None]:
             hasher.update(view[:count])
             total += count
     return hasher.hexdigest(), total, None
+
+
+def hash_small_files(files: Sequence[tuple[str, os.stat_result]]) -> Iterator[tuple[str, int, bytes | None]]:
+    """``hash_file_keeping`` of many files known (from ``files``' stats) to be small.
+
+    One tight loop (open, one read, close, hash) without ``fstat``: the per-file
+    overhead is what logging 20,000 small files costs beyond reading them.
+    """
+    hasher, read, close = blake3.blake3, os.read, os.close
+    for path, st in files:
+        expected = st.st_size
+        if expected >= CHUNKED_MIN_BYTES:
+            yield hash_file_keeping(path)
+            continue
+        fd = open_for_reading(path)
+        try:
+            data = read(fd, expected + 1)
+            grew = len(data) > expected
+        finally:
+            close(fd)
+        if grew:  # written to since it was listed: hash it as it is now
+            yield hash_file_keeping(path)
+            continue
+        yield hasher(data).hexdigest(), len(data), data
 
 
 def _read_to_end(fd: int, expected_size: int) -> bytes:

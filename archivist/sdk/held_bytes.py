@@ -11,6 +11,7 @@ time and verified as they are stored, as before.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 HELD_BYTES_LIMIT = 256 << 20
 """At most this many bytes are kept per draft."""
@@ -36,6 +37,16 @@ class HeldBytes:
                 return
             self._blobs[digest] = data
             self._room -= len(data)
+
+    def offer_many(self, blobs: Iterable[tuple[str, bytes | None]]) -> None:
+        """``offer`` each ``(digest, data)``, taking the lock once."""
+        with self._lock:
+            for digest, data in blobs:
+                if data is None or len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room:
+                    continue
+                if digest not in self._blobs:
+                    self._blobs[digest] = data
+                    self._room -= len(data)
 
     def take(self) -> dict[str, bytes]:
         """Everything kept, handed over once (the draft forgets it)."""
