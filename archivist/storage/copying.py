@@ -52,9 +52,9 @@ def _create(path: str, digest: str, mode: int = 0o666) -> int:
         raise _exists_error(path, digest) from None
 
 
-def write_new(path: str, digest: str, data: bytes) -> None:
+def write_new(path: str, digest: str, data: bytes, mode: int = 0o666) -> None:
     """Create ``path`` holding ``data``; on failure it is removed again."""
-    fd = _create(path, digest)
+    fd = _create(path, digest, mode)
     try:
         write_fully(fd, data)
     except BaseException:
@@ -195,14 +195,7 @@ class _Linker:
             raise IntegrityError(
                 f"packed blob {digest} in {self.store.root} is damaged: its bytes hash to blake3 {actual}"
             )
-        fd = _create(path, digest, BLOB_MODE)
-        try:
-            write_fully(fd, data)
-        except BaseException:
-            os.close(fd)
-            _remove(path)
-            raise
-        os.close(fd)
+        write_new(path, digest, data, BLOB_MODE)
         try:
             _link_into_store(path, self.store.blob_path(digest))
         except FileExistsError:
