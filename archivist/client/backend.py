@@ -90,6 +90,12 @@ class Backend(Protocol):
 
     def upload_bytes(self, digest: str, data: bytes) -> None: ...
 
+    def ingest_file(self, path: str) -> tuple[str, int] | None:
+        """Store a local file whose digest is not known yet, hashing it as it is copied
+        (one pass), and return ``(digest, size)``; None when the store is not on this
+        machine (the caller then hashes the file and uploads it when it logs)."""
+        ...
+
     blobs_are_local: bool
     """True when the blobs are files on this machine, verified by the store when they were
     written (the embedded store): the SDK then materialises downloads straight from the store

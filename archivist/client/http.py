@@ -138,6 +138,9 @@ class HttpBackend:
         if via_server:
             http_transfers.upload_batches(self.session, via_server, progress)
 
+    def ingest_file(self, path: str) -> tuple[str, int] | None:
+        return None  # hashed first, then uploaded (only what the server lacks) when logged
+
     def upload_bytes(self, digest: str, data: bytes) -> None:
         validate_digest(digest)
         if self.transfers.upload_bytes(digest, data):

@@ -32,6 +32,9 @@ class LocalBackend(Service):
     def __repr__(self) -> str:
         return f"LocalBackend({self.settings.home!r})"
 
+    def ingest_file(self, path: str) -> tuple[str, int] | None:
+        return self.folder_store.ingest_file(path)
+
     def upload_files(
         self,
         files: Sequence[tuple[str, str]],

@@ -20,6 +20,10 @@ from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
 
 _PARALLEL_HASH_BYTES = 1 << 20  # files above this are hashed in a thread pool
+INGEST_MIN_BYTES = 64 << 20
+"""Files this large are stored when added, where the store allows it (see ``digest_files``)."""
+
+Ingest = Callable[[str], "tuple[str, int] | None"]
 
 
 def to_logical(name: str) -> str:
@@ -34,11 +38,14 @@ def digest_files(
     files: Sequence[tuple[str, os.stat_result]],
     held: HeldBytes | None = None,
     under: str | None = None,
+    ingest: Ingest | None = None,
 ) -> dict[str, tuple[str, int]]:
     """Digest and size of each file, reading only files the stat cache does not know.
 
     ``held`` keeps the bytes of small files read here, for the save. ``under``: every
     file lies inside this folder (the stat cache then answers with one range read).
+    ``ingest``: stores a large file while hashing it (the embedded store), so it is read
+    once instead of once to hash and once more when logged; None where it cannot.
     """
     known = {}
     if stat_cache is not None:
@@ -62,6 +69,8 @@ def digest_files(
         kept.append((digest, data))
     if held is not None:
         held.offer_many(kept)
+    if ingest is not None:
+        large = _ingest_large(ingest, large, results, hashed)
     if large:
         with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
             for (path, st), (digest, size) in zip(
@@ -74,14 +83,35 @@ def digest_files(
     return results
 
 
+def _ingest_large(
+    ingest: Ingest,
+    files: list[tuple[str, os.stat_result]],
+    results: dict[str, tuple[str, int]],
+    hashed: list[tuple[str, os.stat_result, str]],
+) -> list[tuple[str, os.stat_result]]:
+    """Store the files of at least INGEST_MIN_BYTES as they are hashed; returns the rest."""
+    rest = []
+    for path, st in files:
+        stored = ingest(path) if st.st_size >= INGEST_MIN_BYTES else None
+        if stored is None:
+            rest.append((path, st))
+            continue
+        results[path] = stored
+        hashed.append((path, st, stored[0]))
+    return rest
+
+
 class DraftContents:
     """Entries of a draft plus the local file behind each stored entry."""
 
-    def __init__(self, stat_cache_factory: Callable[[], StatCache | None]) -> None:
+    def __init__(
+        self, stat_cache_factory: Callable[[], StatCache | None], ingest: Ingest | None = None
+    ) -> None:
         self.manifest = Manifest()
         self.local_paths: dict[str, str] = {}
         self._added_from: dict[str, str] = {}
         self._stat_cache_factory = stat_cache_factory
+        self._ingest = ingest
         self.held = HeldBytes()
 
     def _put(self, entry: Entry, local_path: str | None, overwrite: bool) -> Entry:
@@ -110,7 +140,9 @@ class DraftContents:
         if not os.path.isfile(local_path):
             raise InvalidInputError(f"Path is not a file: {local_path} (use add_dir for directories)")
         logical = to_logical(name if name is not None else os.path.basename(local_path))
-        digest, size = digest_files(self._stat_cache_factory(), [(local_path, st)], self.held)[local_path]
+        digest, size = digest_files(
+            self._stat_cache_factory(), [(local_path, st)], self.held, ingest=self._ingest
+        )[local_path]
         if is_tmp:
             directory, base = os.path.split(logical)
             _stem, ext = os.path.splitext(base)
@@ -126,7 +158,11 @@ class DraftContents:
         prefix = to_logical(name) if name else None
         found = [(abs_path, rel, st) for abs_path, rel, st in walk_files_with_stat(local_path)]
         digests = digest_files(
-            self._stat_cache_factory(), [(p, st) for p, _rel, st in found], self.held, under=local_path
+            self._stat_cache_factory(),
+            [(p, st) for p, _rel, st in found],
+            self.held,
+            under=local_path,
+            ingest=self._ingest,
         )
         entries = [
             (Entry(validate_logical_path(join_logical(prefix, relative)), *digests[abs_path]), abs_path)

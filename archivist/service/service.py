@@ -103,6 +103,9 @@ class Service:
     ) -> None:
         blobs.upload_files(self.store, files, progress, held)
 
+    def ingest_file(self, path: str) -> tuple[str, int] | None:
+        return None  # the service's callers are remote: their files are not on this machine
+
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self.store.put_bytes(validate_digest(digest), data)
 

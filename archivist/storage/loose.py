@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
@@ -152,6 +153,13 @@ class BlobWriter:
             self.abort()
             raise
         return self.size
+
+    def settle_digest(self, final_path_of: Callable[[str], str]) -> str:
+        """For a writer opened without knowing its digest (``ingest``): take the digest of
+        what was written as the blob's name; ``commit()`` then moves it into place."""
+        self.digest = self._hasher.hexdigest()
+        self.final_path = final_path_of(self.digest)
+        return self.digest
 
     def abort(self) -> None:
         if self._fd >= 0:

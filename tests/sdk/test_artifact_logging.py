@@ -15,6 +15,7 @@ from archivist.core.errors import (
     FileChangedError,
     TypeConflictError,
 )
+from archivist.core.manifest import hash_bytes
 from archivist.sdk.held_bytes import HELD_FILE_MAX_BYTES
 
 pytestmark = pytest.mark.usefixtures("archivist_env")
@@ -135,6 +136,47 @@ def test_small_file_changed_after_adding_logs_the_added_content(tmp_path: Path) 
     assert logged.manifest.entries["labels.txt"].size == len(b"added")
     out = logged.download(root=str(tmp_path / "out"))
     assert (Path(out) / "labels.txt").read_bytes() == b"added"
+
+
+def test_a_large_file_is_logged_as_it_was_when_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large files are hashed as they are stored (the embedded store, at add time) or
+    hashed then uploaded (a server); either way a change after adding is never logged
+    under the old digest: the version holds the added bytes, or the log fails."""
+    import archivist.sdk.draft as draft
+
+    monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
+    src = tmp_path / "weights.bin"
+    added = b"A" * (3 << 20)
+    src.write_bytes(added)
+    run = archivist.init(project="p")
+    art = archivist.Artifact("w", type="model")
+    art.add_file(str(src))
+    src.write_bytes(b"B" * (3 << 20))
+    run.log_artifact(art)
+    try:
+        art.wait()
+    except FileChangedError:
+        assert not archivist.Api().artifact_exists("p/w")  # a server: hashed, then changed
+    else:
+        out = archivist.Api().artifact("p/w:v0").download(root=str(tmp_path / "out"))
+        assert (Path(out) / "weights.bin").read_bytes() == added
+    run.finish()
+
+
+@pytest.mark.embedded_only("checks that the embedded store holds the blob right after add_file")
+def test_the_embedded_store_takes_a_large_file_when_it_is_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
+) -> None:
+    import archivist.sdk.draft as draft
+    from archivist.storage.local import LocalBlobStore
+
+    monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
+    src = tmp_path / "weights.bin"
+    src.write_bytes(b"C" * (3 << 20))
+    art = archivist.Artifact("w", type="model")
+    entry = art.add_file(str(src))
+    assert entry.digest == hash_bytes(b"C" * (3 << 20))
+    assert LocalBlobStore(str(blob_folder)).missing([entry.digest]) == set()
 
 
 def test_relogging_unchanged_content_returns_the_same_version(tmp_path: Path) -> None:

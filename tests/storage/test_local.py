@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from archivist.core.errors import PathNotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.storage.local import LocalBlobStore
 from tests.storage.blobstore_contract import BlobStoreContract
@@ -200,3 +201,45 @@ def test_concurrent_processes_writing_the_same_blob(store: LocalBlobStore, tmp_p
     assert hash_bytes(Path(store.local_path(digest) or "").read_bytes()) == digest
     assert list(store.iter_digests()) == [digest]
     assert _temp_files(store) == []
+
+
+# --- ingest: storing a file whose digest is not known yet ---------------------------------------
+
+
+def test_ingest_stores_a_file_under_the_digest_of_its_bytes(store: LocalBlobStore, tmp_path: Path) -> None:
+    data = random.Random(3).randbytes(40 << 20)  # spans several copy chunks
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    digest, size = store.ingest_file(str(source))
+    assert (digest, size) == (hash_bytes(data), len(data))
+    with store.open(digest) as reader:
+        assert reader.read() == data
+    assert os.listdir(store.temp_dir) == []
+
+
+def test_ingesting_held_content_again_keeps_one_blob(store: LocalBlobStore, tmp_path: Path) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"x" * 5000)
+    first = store.ingest_file(str(source))
+    second = store.ingest_file(str(source))
+    assert first == second
+    assert list(store.iter_digests()) == [first[0]]
+    assert os.listdir(store.temp_dir) == []
+
+
+def test_ingest_from_another_filesystem_copies_in_user_space(store: LocalBlobStore) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm here")
+    source = shm / f"archivist-ingest-{os.getpid()}.bin"
+    data = random.Random(4).randbytes(3 << 20)
+    source.write_bytes(data)
+    try:
+        assert store.ingest_file(str(source)) == (hash_bytes(data), len(data))
+    finally:
+        source.unlink()
+
+
+def test_ingest_of_a_missing_file_names_it(store: LocalBlobStore, tmp_path: Path) -> None:
+    with pytest.raises(PathNotFoundError, match="nope.bin"):
+        store.ingest_file(str(tmp_path / "nope.bin"))
