@@ -32,7 +32,7 @@ from archivist.storage.local import BlobWriter, LocalBlobStore
 
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""
-HOLD_BYTES = 32 << 20
+HOLD_BYTES = 16 << 20
 """A batch stores the small blobs it holds once they add up to this many bytes."""
 
 

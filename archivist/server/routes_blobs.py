@@ -64,26 +64,33 @@ class _Receiver(Protocol):
 
 
 async def _receive(request: Request, receiver: _Receiver) -> JSONResponse:
-    """Pump the request body into ``receiver`` about a megabyte at a time, off the event loop.
+    """Pump the request body into ``receiver`` a megabyte at a time, off the event loop.
 
-    One feed runs in a worker thread while the loop receives the next megabyte, so
-    storing (hashing, writing) overlaps with receiving; at most two are in memory.
+    Two fixed buffers take turns: one is fed to the receiver in a worker thread while
+    the loop fills the other, so storing (hashing, writing) overlaps with receiving,
+    and no new memory is taken per megabyte (fresh pages are costly on some VMs).
     """
-    buffer = bytearray()
+    buffers = (memoryview(bytearray(FEED_BYTES)), memoryview(bytearray(FEED_BYTES)))
+    current, filled = 0, 0
     feeding: asyncio.Future[None] | None = None
     try:
         async for chunk in request.stream():
-            buffer += chunk
-            if len(buffer) >= FEED_BYTES:
-                if feeding is not None:
-                    await feeding
-                feeding = asyncio.ensure_future(run_in_threadpool(receiver.feed, buffer))
-                buffer = bytearray()
+            piece = memoryview(chunk)
+            while piece:
+                take = min(len(piece), FEED_BYTES - filled)
+                buffers[current][filled : filled + take] = piece[:take]
+                filled += take
+                piece = piece[take:]
+                if filled == FEED_BYTES:  # full: feed it, fill the other (once its feed is done)
+                    if feeding is not None:
+                        await feeding
+                    feeding = asyncio.ensure_future(run_in_threadpool(receiver.feed, buffers[current]))
+                    current, filled = 1 - current, 0
         if feeding is not None:
             await feeding
             feeding = None
-        if buffer:
-            await run_in_threadpool(receiver.feed, buffer)
+        if filled:
+            await run_in_threadpool(receiver.feed, buffers[current][:filled])
         report = await run_in_threadpool(receiver.finish)
     except ClientDisconnect:
         await _settled(feeding)
@@ -99,9 +106,13 @@ async def _receive(request: Request, receiver: _Receiver) -> JSONResponse:
 async def _settled(feeding: asyncio.Future[None] | None) -> None:
     """Wait for a feed still running in its thread (its outcome no longer matters), so that
     ``abort`` never runs beside it."""
-    if feeding is not None and not feeding.done():
+    if feeding is None:
+        return
+    if not feeding.done():
         with contextlib.suppress(BaseException):
             await asyncio.shield(feeding)
+    elif not feeding.cancelled():
+        feeding.exception()  # retrieved, so that asyncio does not log it as forgotten
 
 
 @router.post("/blobs/missing", response_model=dict[str, list[str]])

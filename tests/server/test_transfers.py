@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -20,10 +21,10 @@ import pytest
 import archivist
 from archivist.client.http import HttpBackend
 from archivist.core.blob_frames import encode_header
-from archivist.core.errors import NotFoundError
+from archivist.core.errors import IntegrityError, NotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.sdk import session
-from archivist.sdk.context import reset_contexts
+from archivist.sdk.context import get_context, reset_contexts
 from archivist.sdk.hashing import hash_file
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import (
@@ -75,6 +76,7 @@ def test_many_small_files_take_few_requests(server: ServerProcess, sdk_on: str, 
     uploads = _requests_during(server, log)
     assert len(uploads) < 20, [line["path"] for line in uploads]
     assert sum(line["path"] == "/api/v1/blobs/upload" for line in uploads) >= 1
+    assert not any(line["path"] == "/api/v1/blobs/upload-plan" for line in uploads)  # a folder store
 
     downloaded: list[str] = []
     downloads = _requests_during(
@@ -85,6 +87,58 @@ def test_many_small_files_take_few_requests(server: ServerProcess, sdk_on: str, 
     )
     assert len(downloads) < 20, [line["path"] for line in downloads]
     assert read_tree(downloaded[0]) == files
+
+
+def _log_files(tmp_path: Path, files: dict[str, bytes]) -> archivist.Artifact:
+    source = write_tree(tmp_path / "source", files)
+    with archivist.init(project="corrupt") as run:
+        artifact = archivist.Artifact("files", type="dataset")
+        artifact.add_dir(str(source))
+        run.log_artifact(artifact).wait()
+    return archivist.Api().artifact(f"corrupt/files:{artifact.version}")
+
+
+def _corrupt_packed(store: Path, digest: str) -> None:
+    """Flip the first byte of a packed blob in its pack file (found through the store's index)."""
+    with sqlite3.connect(store / "packs" / "index.sqlite") as connection:
+        pack, offset = connection.execute(
+            "SELECT pack, offset FROM blobs WHERE digest = ?", (digest,)
+        ).fetchone()
+    path = store / "packs" / f"{pack}.pack"
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        first = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([first[0] ^ 0xFF]))
+
+
+def _corrupt_loose(store: Path, digest: str) -> None:
+    blob = store / digest[:2] / digest[2:]
+    os.chmod(blob, 0o644)
+    data = blob.read_bytes()
+    blob.write_bytes(data[::-1])  # same size, other bytes
+
+
+@pytest.mark.parametrize(
+    ("size", "corrupt"),
+    [(2000, _corrupt_packed), (6 << 20, _corrupt_loose)],  # fetched in a batch / streamed alone
+    ids=["small-packed", "large-loose"],
+)
+def test_a_blob_corrupted_on_the_server_is_refused_and_written_nowhere(
+    server: ServerProcess, sdk_on: str, tmp_path: Path, size: int, corrupt: Callable[[Path, str], None]
+) -> None:
+    damaged = os.urandom(size)
+    logged = _log_files(tmp_path, {"damaged.bin": damaged, "fine.txt": os.urandom(100)})
+    corrupt(Path(server.store), hash_bytes(damaged))
+    for options in ({"skip_cache": True}, {}, {"link": True}):
+        out = tmp_path / f"out-{len(options)}-{sorted(options)}"
+        with pytest.raises(IntegrityError, match="damaged.bin"):
+            logged.download(str(out), **options)
+        assert not (out / "damaged.bin").exists()
+    cache = get_context().client_cache
+    assert cache.get(hash_bytes(damaged)) is None
+    assert [p.name for p in (Path(cache.root) / "tmp").glob("*")] == []
 
 
 KILLABLE = textwrap.dedent(
