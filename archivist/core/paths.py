@@ -114,8 +114,7 @@ def validate_logical_path(path: object) -> str:
     framed = f"/{path}/"  # an empty, '.' or '..' segment shows as one of these between slashes
     if "//" in framed or "/./" in framed or "/../" in framed:
         raise InvalidInputError(
-            f"artifact path {path!r} has an empty, '.' or '..' segment; "
-            "paths must stay inside the artifact"
+            f"artifact path {path!r} has an empty, '.' or '..' segment; paths must stay inside the artifact"
         )
     return path
 
