@@ -148,7 +148,7 @@ def copy_blobs(
 
 def _open_loose(store: LocalBlobStore, digest: str) -> int:
     try:
-        return os.open(store.blob_path(digest), _READ)
+        return os.open(store.checked_blob_path(digest), _READ)
     except FileNotFoundError:
         raise BlobNotFoundError(f"blob {digest} is not in the store at {store.root}") from None
 
@@ -168,7 +168,7 @@ class _Linker:
         """
         if not self.can_link:
             return False
-        source = self.store.blob_path(digest)
+        source = self.store.checked_blob_path(digest)
         try:
             os.link(source, path)
         except FileExistsError:
@@ -197,7 +197,7 @@ class _Linker:
             )
         write_new(path, digest, data, BLOB_MODE)
         try:
-            _link_into_store(path, self.store.blob_path(digest))
+            _link_into_store(path, self.store.checked_blob_path(digest))
         except FileExistsError:
             pass  # extracted by another process meanwhile: ``path`` is an identical read-only copy
         except OSError as error:
@@ -237,7 +237,7 @@ def link_blobs(
             if digest in located:
                 unextracted[digest] = located[digest]  # packed only: extract it below
                 continue
-            if not os.path.exists(store.blob_path(digest)):
+            if not os.path.exists(store.checked_blob_path(digest)):
                 raise BlobNotFoundError(f"blob {digest} is not in the store at {store.root}") from None
             raise
         if pending and digest in located:

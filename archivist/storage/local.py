@@ -100,7 +100,10 @@ class LocalBlobStore:
 
     def blob_path(self, digest: str) -> str:
         """Where blob ``digest`` lives when loose (whether or not it exists)."""
-        require_blob_digest(digest)
+        return self.checked_blob_path(require_blob_digest(digest))
+
+    def checked_blob_path(self, digest: str) -> str:
+        """``blob_path`` of a digest the caller has validated already (the batch loops)."""
         return f"{self.root}/{digest[:2]}/{digest[2:]}"
 
     # --- presence ----------------------------------------------------------------------------
@@ -115,7 +118,7 @@ class LocalBlobStore:
         for digest in wanted:
             if digest not in sizes:
                 try:  # noqa: SIM105 (a hot loop: suppress() costs more than the stat)
-                    sizes[digest] = os.stat(f"{self.root}/{digest[:2]}/{digest[2:]}").st_size
+                    sizes[digest] = os.stat(self.checked_blob_path(digest)).st_size
                 except FileNotFoundError:
                     pass
         return sizes
