@@ -28,18 +28,9 @@ class HeldBytes:
         self._room = limit
         self._lock = threading.Lock()
 
-    def offer(self, digest: str, data: bytes | None) -> None:
-        """Keep ``data`` (which hashed to ``digest``) if it is small and fits the budget."""
-        if data is None or len(data) > HELD_FILE_MAX_BYTES:
-            return
-        with self._lock:
-            if digest in self._blobs or len(data) > self._room:
-                return
-            self._blobs[digest] = data
-            self._room -= len(data)
-
     def offer_many(self, blobs: Iterable[tuple[str, bytes | None]]) -> None:
-        """``offer`` each ``(digest, data)``, taking the lock once."""
+        """Keep each ``data`` (which hashed to ``digest``) that is small and fits the
+        budget, taking the lock once for the whole batch."""
         with self._lock:
             for digest, data in blobs:
                 if data is None or len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room:
