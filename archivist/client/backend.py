@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -89,6 +90,12 @@ class Backend(Protocol):
         ...
 
     def upload_bytes(self, digest: str, data: bytes) -> None: ...
+
+    def note_manifest(self, manifest_digest: str, summary: ManifestSummary) -> None:
+        """Tell an in-process store what the manifest this process just stored holds, so that
+        committing it need not read and parse it back (a server ignores it: it reads the
+        manifest it received, as it must not trust a client's word)."""
+        ...
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         """Store a local file whose digest is not known yet, hashing it as it is copied

@@ -31,6 +31,7 @@ from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
 from archivist.core.accounts import Identity
 from archivist.core.errors import InvalidInputError
+from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -140,6 +141,9 @@ class HttpBackend:
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         return None  # hashed first, then uploaded (only what the server lacks) when logged
+
+    def note_manifest(self, manifest_digest: str, summary: ManifestSummary) -> None:
+        return None  # the server reads the manifest it received: a client's word is not proof
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         validate_digest(digest)

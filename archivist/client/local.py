@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from archivist.core.settings import DEFAULT_ENTITY, Settings
 from archivist.metadata.engine import open_engine
-from archivist.service.blobs import ProgressCallback, checked_pairs
+from archivist.service.blobs import ProgressCallback
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 
@@ -43,4 +43,4 @@ class LocalBackend(Service):
     ) -> None:
         """As ``Service.upload_files``, but ``held`` bytes are not hashed again: in the
         embedded store they come from this very process, hashed from those bytes."""
-        self.folder_store.put_files(checked_pairs(files, "local_path"), progress, held, trust_held=True)
+        self.folder_store.put_files(files, progress, held, trust_held=True)  # it validates each pair

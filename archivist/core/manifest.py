@@ -101,6 +101,12 @@ class ManifestSummary:
         """Digests of the stored (non-reference) files the manifest names."""
         return self.blobs
 
+    @classmethod
+    def of(cls, manifest: Manifest, digest: str) -> ManifestSummary:
+        """The summary of an in-memory ``manifest`` whose artifact digest ``digest`` the
+        caller computed from it already (computing it again costs a pass over the entries)."""
+        return cls(digest, manifest.size, len(manifest), manifest.blob_digests())
+
 
 def summarise_manifest(blocks: Iterable[bytes]) -> ManifestSummary:
     """Artifact digest, size, entry count and blob digests of a serialised manifest, in one

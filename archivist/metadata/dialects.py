@@ -25,3 +25,19 @@ def insert_ignoring_conflict(
         index_elements=list(conflict_columns), index_where=conflict_where
     )
     connection.execute(statement, rows)
+
+
+def insert_many_plain(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT many rows of plain values (no type processing) with the driver's own executemany.
+
+    For tens of thousands of rows SQLAlchemy's per-row parameter handling costs more than
+    the inserts themselves; this passes the tuples straight to the driver.
+    """
+    if not rows:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    marks = ", ".join([mark] * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from archivist.core.errors import InvalidInputError, PathNotFoundError
+from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import join_logical, validate_logical_path
 from archivist.sdk.hashing import hash_file, hash_small_files
@@ -150,6 +151,10 @@ class DraftContents:
         return self._put(Entry(path=logical, digest=digest, size=size), local_path, overwrite)
 
     def add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
+        with paused_gc():  # bulk allocation, no cycles (see gc_pause)
+            return self._add_dir(local_path, name, merge)
+
+    def _add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
         local_path = os.path.abspath(local_path)
         if not os.path.exists(local_path):
             raise PathNotFoundError(f"cannot add {local_path}: no such directory")

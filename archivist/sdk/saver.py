@@ -6,6 +6,7 @@ save in parallel."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import threading
 from collections import deque
@@ -14,7 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from archivist.client.backend import Backend
 from archivist.core.errors import BlobNotFoundError
-from archivist.core.manifest import Manifest
+from archivist.core.gc_pause import paused_gc
+from archivist.core.manifest import Manifest, ManifestSummary
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
 from archivist.core.sizes import format_size
 from archivist.sdk.manifest_io import store_manifest
@@ -47,7 +49,11 @@ class ArtifactSaver:
             try:
                 if future.set_running_or_notify_cancel():
                     try:
-                        future.set_result(save_manifest(backend, manifest, local_paths, request, held))
+                        # An embedded save is short, disk-bound bulk work: no collector passes over
+                        # its objects (a save to a server may take minutes: the collector stays on).
+                        with paused_gc() if backend.blobs_are_local else contextlib.nullcontext():
+                            result = save_manifest(backend, manifest, local_paths, request, held)
+                        future.set_result(result)
                     except BaseException as exc:
                         future.set_exception(exc)
             finally:
@@ -104,7 +110,12 @@ def save_manifest(
         entry = manifest.get(path)
         if entry is not None and entry.ref is None:
             sources.setdefault(entry.digest, local)
-    missing = backend.missing_blobs(sorted(manifest.blob_digests()))
+    wanted = manifest.blob_digests()
+    if backend.blobs_are_local:
+        # The store skips what it holds as it stores: ask only about blobs with no local file.
+        missing = [*backend.missing_blobs(sorted(wanted.difference(sources))), *sources]
+    else:
+        missing = backend.missing_blobs(sorted(wanted))
     unavailable = [d for d in missing if d not in sources]
     if unavailable:
         paths = [e.path for e in manifest if e.digest in set(unavailable)][:3]
@@ -118,6 +129,7 @@ def save_manifest(
     with transfer_progress(f"Uploading {request.name} ({format_size(total)})", total) as advance:
         backend.upload_files(uploads, advance, held=held)
     manifest_digest = store_manifest(backend, manifest)
+    backend.note_manifest(manifest_digest, ManifestSummary.of(manifest, request.digest))
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 
 

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 RACY_SECONDS = 2
 BUSY_TIMEOUT_SECONDS = 1.0
@@ -58,6 +59,9 @@ class StatCache:
         self.db_path = db_path
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+        self._writer_pid = 0
         try:
             self._conn = _connect(db_path)
         except sqlite3.Error as exc:
@@ -107,7 +111,12 @@ class StatCache:
         return found
 
     def record_many(self, items: Iterable[tuple[str, os.stat_result, str]]) -> None:
-        """Remember each file's digest (in one transaction), skipping too recently modified files."""
+        """Remember each file's digest (in one transaction), skipping too recently modified files.
+
+        The write happens on a background thread: its commit may checkpoint SQLite's
+        write-ahead log, which costs a sync the caller need not wait for (a lookup made
+        before it lands hashes those files again, which is correct, only slower).
+        """
         now_ns = time.time_ns()
         rows = [
             (key, st.st_ino, st.st_size, st.st_mtime_ns, digest)
@@ -117,6 +126,22 @@ class StatCache:
         if not rows or self._conn is None:
             return
         with self._lock:
+            if self._writer is None or self._writer_pid != os.getpid():
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archivist-statcache")
+                self._writer_pid = os.getpid()
+            self._pending = self._writer.submit(self._write, rows)
+
+    def flush(self) -> None:
+        """Wait for the recordings made so far to be written (in the process that made them:
+        a forked child has no writer thread, and nothing of its parent's to wait for)."""
+        pending = self._pending
+        if pending is not None and self._writer_pid == os.getpid():
+            pending.result()
+
+    def _write(self, rows: list[tuple[str, int, int, int, str]]) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
             try:
                 with self._conn:  # one transaction, rolled back on error
                     self._conn.executemany(_UPSERT, rows)
@@ -125,11 +150,16 @@ class StatCache:
 
     def close(self) -> None:
         with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None and self._writer_pid == os.getpid():
+            writer.shutdown(wait=True)
+        with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
 
     def _query(self, sql: str, params: tuple[str, ...]) -> list[_Row]:
+        self.flush()  # a lookup sees what this process recorded before it
         if self._conn is None:
             return []
         with self._lock:

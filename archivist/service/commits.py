@@ -29,6 +29,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
+from archivist.metadata.dialects import insert_many_plain
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -71,11 +72,19 @@ def _artifact_path(request: CommitRequest) -> str:
     return f"{request.entity}/{request.project}/{request.name}"
 
 
-def commit_version(engine: Engine, store: BlobStore, request: CommitRequest) -> CommitResult:
+def commit_version(
+    engine: Engine, store: BlobStore, request: CommitRequest, noted: ManifestSummary | None = None
+) -> CommitResult:
+    """``noted``: the summary of the manifest as the caller in this process built it (see
+    ``noted_manifests``); the manifest is then not read back, only its presence checked."""
     checked = _check(request)
+    if noted is not None and noted.digest != checked.digest:
+        raise _digest_mismatch(checked, noted)
     # Re-logging unchanged content is common: when an identical version exists the manifest
     # is not needed at all, so it is read only when it will be used (outside the lock).
-    manifest = None if _has_identical(engine, checked) else _load_manifest(store, checked)
+    manifest = noted
+    if manifest is None and not _has_identical(engine, checked):
+        manifest = _load_manifest(store, checked)
     with write_transaction(engine) as connection:
         guard_blob_references(connection)
         producer = run_pk(connection, checked.run) if checked.run is not None else None
@@ -171,11 +180,15 @@ def _load_manifest(store: BlobStore, checked: CommitRequest) -> ManifestSummary:
     if hasher.hexdigest() != digest:
         raise mismatch
     if summary.digest != checked.digest:
-        raise IntegrityError(
-            f"artifact digest {checked.digest} of '{_artifact_path(checked)}' does not match its manifest "
-            f"{digest}, whose digest is {summary.digest}"
-        )
+        raise _digest_mismatch(checked, summary)
     return summary
+
+
+def _digest_mismatch(checked: CommitRequest, summary: ManifestSummary) -> IntegrityError:
+    return IntegrityError(
+        f"artifact digest {checked.digest} of '{_artifact_path(checked)}' does not match its manifest "
+        f"{checked.manifest_digest}, whose digest is {summary.digest}"
+    )
 
 
 def _require_blobs(store: BlobStore, manifest: ManifestSummary, checked: CommitRequest) -> None:
@@ -248,8 +261,7 @@ def _insert(
     )
     version_id = result.inserted_primary_key[0]
     blobs = sorted(manifest.blob_digests())
-    if blobs:
-        connection.execute(insert(version_blobs), [{"version_id": version_id, "digest": d} for d in blobs])
+    insert_many_plain(connection, version_blobs, ("version_id", "digest"), [(version_id, d) for d in blobs])
     add_tags(connection, version_id, checked.tags)
     take_aliases(connection, collection.id, version_id, checked.aliases)
     if producer is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -40,6 +41,7 @@ from archivist.service import (
     versions,
 )
 from archivist.service.blobs import ProgressCallback
+from archivist.service.noted_manifests import NotedManifests
 from archivist.service.validation import validate_digest
 from archivist.storage.base import BlobStore
 
@@ -53,6 +55,7 @@ class Service:
         self.engine = engine
         self.store = store
         self._default_entity = default_entity
+        self._noted_manifests = NotedManifests()
 
     # --- identity -------------------------------------------------------------------------
     def default_entity(self) -> str:
@@ -109,6 +112,9 @@ class Service:
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self.store.put_bytes(validate_digest(digest), data)
 
+    def note_manifest(self, manifest_digest: str, summary: ManifestSummary) -> None:
+        self._noted_manifests.note(manifest_digest, summary)
+
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
         blobs.download_blob(self.store, digest, dest_path, progress)
 
@@ -125,7 +131,8 @@ class Service:
 
     # --- versions -------------------------------------------------------------------------
     def commit_version(self, request: CommitRequest) -> CommitResult:
-        return commits.commit_version(self.engine, self.store, request)
+        noted = self._noted_manifests.take(request.manifest_digest)
+        return commits.commit_version(self.engine, self.store, request, noted)
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:

@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 PACKS_DIR = "packs"
+LIST_FOLDERS_FROM = 2000
+"""Presence checks of this many unpacked digests list the blob folders instead of stat'ing each."""
 
 
 INGEST_TEMP_NAME = "ingest-" + "0" * 9  # temp files of ingests: the digest is not known yet
@@ -115,13 +117,29 @@ class LocalBlobStore:
         """The size of each held blob among ``wanted`` (validated digests): the index answers
         for packed ones in one query per chunk; only the others cost a ``stat``."""
         sizes = self.index.sizes(wanted)
-        for digest in wanted:
-            if digest not in sizes:
-                try:  # noqa: SIM105 (a hot loop: suppress() costs more than the stat)
-                    sizes[digest] = os.stat(self.checked_blob_path(digest)).st_size
-                except FileNotFoundError:
-                    pass
+        unpacked = [digest for digest in wanted if digest not in sizes]
+        if len(unpacked) >= LIST_FOLDERS_FROM:
+            unpacked = self._listed_loose(unpacked)
+        for digest in unpacked:
+            try:  # noqa: SIM105 (a hot loop: suppress() costs more than the stat)
+                sizes[digest] = os.stat(self.checked_blob_path(digest)).st_size
+            except FileNotFoundError:
+                pass
         return sizes
+
+    def _listed_loose(self, digests: Sequence[str]) -> list[str]:
+        """The digests among ``digests`` that have a loose file, found by listing their
+        folders: for thousands of digests (most of them absent, as when logging new files
+        to a store that packs them) far fewer calls than one failing ``stat`` each."""
+        by_folder: dict[str, list[str]] = {}
+        for digest in digests:
+            by_folder.setdefault(digest[:2], []).append(digest)
+        found = []
+        for folder, members in by_folder.items():
+            names = {entry.name for entry in scandir_or_empty(f"{self.root}/{folder}")}
+            if names:
+                found.extend(digest for digest in members if digest[2:] in names)
+        return found
 
     # --- writes ------------------------------------------------------------------------------
     def put_file(self, digest: str, path: str) -> int:
@@ -214,15 +232,14 @@ class LocalBlobStore:
             path = sources[digest]
             data = memory.get(digest)
             if data is not None:
-                if not trust_held:
-                    check_bytes(digest, data, path)
+                check_bytes(digest, data, path)
                 return data, path
             data = _read_small(path, PACK_MAX_BLOB_BYTES)
             if data is not None:
                 check_read_digest(path, digest, blake3.blake3(data).hexdigest())
             return data, path
 
-        self._store_batch(list(sources), load, progress or ignore_progress)
+        self._store_batch(list(sources), load, progress or ignore_progress, memory if trust_held else None)
 
     def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
         """Store many ``(digest, bytes)`` pairs like ``put_files`` (``IntegrityError`` for
@@ -236,19 +253,34 @@ class LocalBlobStore:
         self._store_batch(list(blobs), load, progress or ignore_progress)
 
     def _store_batch(
-        self, digests: Sequence[str], load: Callable[[str], tuple[bytes | None, str]], report: Progress
+        self,
+        digests: Sequence[str],
+        load: Callable[[str], tuple[bytes | None, str]],
+        report: Progress,
+        trusted: Mapping[str, bytes] | None = None,
     ) -> None:
         """Pack the verified bytes ``load(digest) -> (bytes, path)`` gives for each digest not
-        held yet; bytes None means a file too large to pack, stored loose from ``path``."""
+        held yet; bytes None means a file too large to pack, stored loose from ``path``.
+        ``trusted``: bytes known to hash to their digest, packed without a call per blob."""
         held = self._sizes(digests)
-        for size in held.values():
-            report(size)
+        if held:
+            report(sum(held.values()))
+        todo = [digest for digest in digests if digest not in held]
+        quick: list[tuple[str, bytes]] = []
+        if trusted:
+            limit, rest = self.pack_blob_max_bytes, []
+            for digest in todo:
+                data = trusted.get(digest)
+                if data is not None and len(data) <= limit:
+                    quick.append((digest, data))
+                else:
+                    rest.append(digest)
+            todo = rest
         errors: list[ArchivistError] = []
         writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes)
         try:
-            for digest in digests:
-                if digest in held:
-                    continue
+            writer.add_many(quick, report)
+            for digest in todo:
                 try:
                     data, path = load(digest)
                     if data is None:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from archivist.core.errors import StorageError
-from archivist.storage.pack_index import Location, PackIndex, known_packs, locate
+from archivist.storage.pack_index import Location, PackIndex, known_packs
 
 PACK_MAX_BLOB_BYTES = 256 << 10
 """Blobs up to this size are packed; larger ones are stored as files of their own."""
@@ -42,6 +42,7 @@ READ_GAP_BYTES = 64 << 10
 """...as long as the bytes skipped between two of them stay under this."""
 PACK_SUFFIX = ".pack"
 PACK_MODE = 0o444
+_IOV_MAX = 1024
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 Row = tuple[str, int, int]
@@ -61,19 +62,26 @@ def insert_rows(written_at: float) -> SealRows:
     def seal(
         connection: sqlite3.Connection, name: str, size: int, rows: Sequence[Row]
     ) -> tuple[int, list[str]]:
-        held = locate(connection, [digest for digest, _offset, _size in rows])
-        new = {digest: (offset, length) for digest, offset, length in rows if digest not in held}
-        if new:
-            connection.executemany(
-                "INSERT INTO blobs (digest, pack, offset, size) VALUES (?, ?, ?, ?)",
-                [(digest, name, offset, length) for digest, (offset, length) in new.items()],
-            )
-            live = sum(length for _offset, length in new.values())
+        # Blobs another writer indexed meanwhile keep their rows: OR IGNORE skips them (the
+        # usual case, none, costs no lookup first); what this pack then holds is counted.
+        before = connection.total_changes
+        connection.executemany(
+            "INSERT OR IGNORE INTO blobs (digest, pack, offset, size) VALUES (?, ?, ?, ?)",
+            [(digest, name, offset, length) for digest, offset, length in rows],
+        )
+        count = connection.total_changes - before
+        if count == len(rows):
+            live = sum(length for _digest, _offset, length in rows)
+        else:
+            count, live = connection.execute(
+                "SELECT count(*), coalesce(sum(size), 0) FROM blobs WHERE pack = ?", (name,)
+            ).fetchone()
+        if count:
             connection.execute(
                 "INSERT INTO packs (name, bytes, live_bytes, live_count, written_at) VALUES (?, ?, ?, ?, ?)",
-                (name, size, live, len(new), written_at),
+                (name, size, live, count, written_at),
             )
-        return len(new), []
+        return count, []
 
     return seal
 
@@ -99,7 +107,9 @@ class PackWriter:
         self._fd = -1
         self._name = ""
         self._size = 0
-        self._buffer = bytearray()
+        self._pieces: list[bytes] = []
+        """Blob bytes not written yet: written with ``writev``, never copied into one buffer."""
+        self._buffered = 0
         self._rows: list[Row] = []
         self.indexed = 0
         """Blobs this writer's sealed packs hold rows for."""
@@ -108,17 +118,36 @@ class PackWriter:
         self.emptied: list[str] = []
         """Other packs that sealing left without rows (compaction), now unlinked."""
 
-    def add(self, digest: str, data: bytes | memoryview) -> None:
-        """Append one blob whose bytes were already checked against ``digest``."""
-        if self._fd < 0:
-            self._open()
-        self._rows.append((digest, self._size, len(data)))
-        self._buffer += data
-        self._size += len(data)
-        if len(self._buffer) >= FLUSH_BYTES:
-            self._flush()
-        if self._size >= self.max_bytes:
-            self._seal()
+    def add(self, digest: str, data: bytes) -> None:
+        """Append one blob whose bytes were already checked against ``digest`` (and that
+        nobody changes until the writer is done: they are written later, not copied)."""
+        self.add_many([(digest, data)], _ignore)
+
+    def add_many(self, blobs: Sequence[tuple[str, bytes]], report: Callable[[int], None]) -> None:
+        """``add`` for many blobs in one loop; ``report`` gets the bytes added, a flush at a time."""
+        start = 0
+        while start < len(blobs):
+            if self._fd < 0:
+                self._open()
+            rows, pieces, size = self._rows, self._pieces, self._size
+            room = min(FLUSH_BYTES - self._buffered, self.max_bytes - size)
+            end = start
+            while end < len(blobs) and room > 0:
+                digest, data = blobs[end]
+                length = len(data)
+                rows.append((digest, size, length))
+                pieces.append(data)
+                size += length
+                room -= length
+                end += 1
+            report(size - self._size)
+            self._buffered += size - self._size
+            self._size = size
+            start = end
+            if self._buffered >= FLUSH_BYTES:
+                self._flush()
+            if size >= self.max_bytes:
+                self._seal()
 
     def finish(self) -> None:
         if self._fd >= 0:
@@ -131,7 +160,8 @@ class PackWriter:
             self._fd = -1
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(pack_path(self.packs_dir, self._name))
-        self._buffer.clear()
+        self._pieces = []
+        self._buffered = 0
         self._rows = []
 
     def _open(self) -> None:
@@ -146,11 +176,9 @@ class PackWriter:
         self._size = 0
 
     def _flush(self) -> None:
-        view = memoryview(self._buffer)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        view.release()
-        self._buffer.clear()
+        write_all(self._fd, self._pieces)
+        self._pieces = []
+        self._buffered = 0
 
     def _seal(self) -> None:
         try:
@@ -174,6 +202,25 @@ class PackWriter:
         self.emptied.extend(emptied)
         unlink_packs(self.packs_dir, emptied if kept else [*emptied, self._name])
         self._rows = []
+
+
+def write_all(fd: int, pieces: Sequence[bytes]) -> None:
+    """Write ``pieces`` in order with ``writev``, IOV_MAX of them per call, finishing short writes."""
+    start = 0
+    while start < len(pieces):
+        group = pieces[start : start + _IOV_MAX]
+        written = os.writev(fd, group)
+        start += len(group)
+        if written < sum(map(len, group)):  # rare on a regular file: finish the group piece by piece
+            for piece in group:
+                view = memoryview(piece)[written:] if written < len(piece) else None
+                written = max(written - len(piece), 0)
+                while view:
+                    view = view[os.write(fd, view) :]
+
+
+def _ignore(_size: int) -> None:
+    return None
 
 
 def unlink_packs(packs_dir: str, names: Iterable[str]) -> None:

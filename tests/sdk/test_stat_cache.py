@@ -116,6 +116,7 @@ def test_entries_persist_across_instances(tmp_path: Path) -> None:
     st = settled_file(tmp_path / "a.bin", b"alpha")
     first = StatCache(db)
     first.record_many([(str(tmp_path / "a.bin"), st, hash_bytes(b"alpha"))])
+    first.flush()  # recordings are written on a background thread
     second = StatCache(db)  # open while the first is still open, as another process would
     assert second.lookup(str(tmp_path / "a.bin"), st) == hash_bytes(b"alpha")
     first.close()
@@ -127,6 +128,7 @@ def test_lookups_for_20000_paths_take_one_query(cache: StatCache, tmp_path: Path
     changed = settled_file(tmp_path / "changed.bin", b"other", mtime=AN_HOUR_AGO + 7)
     paths = [str(tmp_path / "tree" / f"d{i % 100}" / f"file{i:05}.png") for i in range(20_000)]
     cache.record_many([(path, unchanged, hash_bytes(path.encode())) for path in paths])
+    cache.flush()
     # every tenth file changed since it was recorded
     batch = [(path, changed if i % 10 == 0 else unchanged) for i, path in enumerate(paths)]
     statements: list[str] = []
@@ -143,6 +145,7 @@ def test_record_many_writes_in_one_transaction(cache: StatCache, tmp_path: Path)
     statements: list[str] = []
     cache._conn.set_trace_callback(statements.append)  # type: ignore[union-attr]
     cache.record_many((f"/data/{i}", st, hash_bytes(b"%d" % i)) for i in range(500))
+    cache.flush()
     cache._conn.set_trace_callback(None)  # type: ignore[union-attr]
     assert sum(s.strip().upper().startswith("BEGIN") for s in statements) == 1
     assert sum(s.strip().upper() == "COMMIT" for s in statements) == 1
@@ -152,6 +155,7 @@ def test_record_many_writes_in_one_transaction(cache: StatCache, tmp_path: Path)
 def test_a_locked_database_does_not_fail_the_caller(cache: StatCache, tmp_path: Path) -> None:
     st = settled_file(tmp_path / "a.bin", b"alpha")
     cache.record_many([(str(tmp_path / "a.bin"), st, hash_bytes(b"alpha"))])
+    cache.flush()
     other = sqlite3.connect(cache.db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
@@ -161,6 +165,13 @@ def test_a_locked_database_does_not_fail_the_caller(cache: StatCache, tmp_path: 
         other.execute("ROLLBACK")
         other.close()
     assert cache.lookup(str(tmp_path / "b.bin"), st) is None
+
+
+def test_a_lookup_sees_what_the_same_cache_just_recorded(cache: StatCache, tmp_path: Path) -> None:
+    st = settled_file(tmp_path / "a.bin", b"alpha")
+    for i in range(20):  # recordings land on a background thread; lookups wait for them
+        cache.record_many([(f"/data/{i}", st, hash_bytes(b"%d" % i))])
+        assert cache.lookup(f"/data/{i}", st) == hash_bytes(b"%d" % i)
 
 
 @pytest.mark.parametrize("kind", ["directory", "garbage", "missing-parent"])

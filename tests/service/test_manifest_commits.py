@@ -11,9 +11,9 @@ from typing import BinaryIO
 import pytest
 
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
-from archivist.core.manifest import Entry, Manifest, hash_bytes
+from archivist.core.manifest import Entry, Manifest, ManifestSummary, hash_bytes
 from archivist.core.manifest_format import HEADER_LINE, encode_entry
-from archivist.core.models import CommitRequest
+from archivist.core.models import CommitRequest, VersionQuery
 from archivist.metadata.engine import open_engine
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
@@ -122,3 +122,44 @@ def test_a_missing_blob_is_named_by_its_path(recording: tuple[Service, Recording
     manifest = Manifest([*refs, absent])
     with pytest.raises(BlobNotFoundError, match=r"1 blob\(s\) are missing .* \('deep/absent.bin'\)"):
         _commit(service, "d", manifest.to_bytes(), manifest.digest())
+
+
+def _noted_commit(service: Service, manifest: Manifest, noted: ManifestSummary) -> object:
+    data = manifest.to_bytes()
+    service.upload_bytes(hash_bytes(data), data)
+    service.note_manifest(hash_bytes(data), noted)
+    return service.commit_version(
+        CommitRequest("local", "p", "noted", "dataset", manifest.digest(), hash_bytes(data))
+    )
+
+
+def test_a_manifest_noted_by_this_process_commits_without_being_read_back(
+    recording: tuple[Service, RecordingStore],
+) -> None:
+    service, store = recording
+    blob = b"stored"
+    service.upload_bytes(hash_bytes(blob), blob)
+    manifest = Manifest([Entry("a.txt", hash_bytes(blob), 6), Entry("r.csv", "etag", 3, ref="s3://b/r")])
+    result = _noted_commit(service, manifest, ManifestSummary.of(manifest, manifest.digest()))
+    assert (result.version.file_count, result.version.size) == (2, 9)  # type: ignore[attr-defined]
+    assert store.requests == []  # neither the manifest nor a blob was opened
+    again = _commit(service, "noted-again", manifest.to_bytes(), manifest.digest())  # not noted: read
+    assert again.created and store.requests  # type: ignore[attr-defined]
+
+
+def test_a_noted_summary_of_other_content_is_refused(recording: tuple[Service, RecordingStore]) -> None:
+    service, _store = recording
+    manifest = Manifest([Entry("r.csv", "etag", 3, ref="s3://b/r")])
+    other = Manifest([Entry("s.csv", "etag", 3, ref="s3://b/s")])
+    with pytest.raises(IntegrityError, match="does not match its manifest"):
+        _noted_commit(service, manifest, ManifestSummary.of(other, other.digest()))
+
+
+def test_a_noted_manifest_still_needs_every_blob_in_the_store(
+    recording: tuple[Service, RecordingStore],
+) -> None:
+    service, _store = recording
+    manifest = Manifest([Entry("absent.bin", hash_bytes(b"never uploaded"), 14)])
+    with pytest.raises(BlobNotFoundError, match="1 blob"):
+        _noted_commit(service, manifest, ManifestSummary.of(manifest, manifest.digest()))
+    assert service.list_versions(VersionQuery("local", "p", "noted")) == []

@@ -305,3 +305,57 @@ def test_a_pack_removed_before_it_was_indexed_stores_nothing(store: LocalBlobSto
     assert store.missing([hash_bytes(b"in flight")]) == {hash_bytes(b"in flight")}
     assert pack_files(store) == []
     assert index_rows(store, "blobs") == []
+
+
+def test_missing_of_thousands_of_digests_lists_folders_instead_of_stating_each(
+    store: LocalBlobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = small_files(tmp_path / "src", 50)
+    put_all(store, packed)
+    loose = [hash_bytes(b"loose %d" % i) for i in range(5)]
+    for i, digest in enumerate(loose):
+        store.put_bytes(digest, b"loose %d" % i)
+    absent = [hash_bytes(b"absent %d" % i) for i in range(3000)]
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        stats.append(str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    assert store.missing([*absent, *packed, *loose]) == set(absent)
+    assert len(stats) == len(loose)  # only the loose blobs the listing found are stat'ed
+
+
+def test_a_batch_of_trusted_held_bytes_is_packed_whole_and_readable(
+    store: LocalBlobStore, tmp_path: Path
+) -> None:
+    files = small_files(tmp_path / "src", 2500, size=600)  # more pieces than one writev takes
+    sizes: list[int] = []
+    held = {digest: data for digest, (_path, data) in files.items()}
+    store.put_files([(d, path) for d, (path, _data) in files.items()], sizes.append, held, trust_held=True)
+    assert sum(sizes) == sum(len(data) for data in held.values())
+    assert len(pack_files(store)) == 1
+    for digest, data in held.items():
+        assert read(store, digest) == data
+    (pack,) = index_rows(store, "packs")
+    assert pack[1] == pack[2] == sum(len(data) for data in held.values())  # bytes == live bytes
+    assert pack[3] == len(held)
+
+
+def test_sealing_a_pack_whose_blobs_another_writer_indexed_meanwhile_counts_only_its_own(
+    store: LocalBlobStore, tmp_path: Path
+) -> None:
+    files = small_files(tmp_path / "src", 6)
+    items = list(files.items())
+    writer = PackWriter(store.packs_dir, store.index)
+    for digest, (_path, data) in items:
+        writer.add(digest, data)
+    put_all(store, dict(items[:2]))  # another writer packs two of them first
+    writer.finish()
+    own = [row for row in index_rows(store, "packs") if row[3] == 4]
+    assert len(own) == 1
+    assert own[0][2] == sum(len(data) for _digest, (_path, data) in items[2:])
+    for digest, (_path, data) in items:
+        assert read(store, digest) == data
