@@ -33,6 +33,22 @@ ProgressCallback = Callable[[int], None]
 """Called with the number of bytes just transferred."""
 
 
+class BlobSink(Protocol):
+    """Stores blobs in the background (``archivist.storage.pack_sink.PackSink``)."""
+
+    def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
+        """Queue ``(digest, bytes)`` pairs whose bytes hash to their digest."""
+        ...
+
+    def close(self) -> None:
+        """No more blobs; finishing goes on in the background."""
+        ...
+
+    def wait(self) -> None:
+        """Block until every blob is stored durably; raises what made the sink fail."""
+        ...
+
+
 @runtime_checkable
 class Backend(Protocol):
     # --- identity -------------------------------------------------------------------------
@@ -101,6 +117,12 @@ class Backend(Protocol):
         """Store a local file whose digest is not known yet, hashing it as it is copied
         (one pass), and return ``(digest, size)``; None when the store is not on this
         machine (the caller then hashes the file and uploads it when it logs)."""
+        ...
+
+    def open_blob_sink(self) -> BlobSink | None:
+        """Somewhere to store small blobs the caller has just read and hashed, in the
+        background while it goes on (the embedded store packs them); None for a store that is
+        not on this machine (the caller keeps the bytes for its save instead)."""
         ...
 
     blobs_are_local: bool

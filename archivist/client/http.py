@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from archivist.client import http_downloads, http_transfers
-from archivist.client.backend import ProgressCallback
+from archivist.client.backend import BlobSink, ProgressCallback
 from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
@@ -141,6 +141,9 @@ class HttpBackend:
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         return None  # hashed first, then uploaded (only what the server lacks) when logged
+
+    def open_blob_sink(self) -> BlobSink | None:
+        return None  # the draft keeps small files' bytes for the upload instead
 
     def note_manifest(self, manifest_digest: str, summary: ManifestSummary) -> None:
         return None  # the server reads the manifest it received: a client's word is not proof

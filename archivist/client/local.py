@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from archivist.client.backend import BlobSink
 from archivist.core.settings import DEFAULT_ENTITY, Settings
 from archivist.metadata.engine import open_engine
 from archivist.service.blobs import ProgressCallback
@@ -34,6 +35,9 @@ class LocalBackend(Service):
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         return self.folder_store.ingest_file(path)
+
+    def open_blob_sink(self) -> BlobSink | None:
+        return self.folder_store.open_sink()
 
     def upload_files(
         self,

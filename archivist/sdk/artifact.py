@@ -69,7 +69,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._tags: list[str] = []
         self._ttl: dt.timedelta | ArtifactTTL | None = ArtifactTTL.INHERIT
         self._ctx: Context | None = None
-        self._contents = DraftContents(self._stat_cache, self._ingest)
+        self._contents = DraftContents(self._stat_cache, self._ingest, self._blob_sink)
         self._final = False
         self._future: Future[CommitResult] | None = None
         self._failure_reported = False
@@ -93,7 +93,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
-        art._contents = DraftContents(art._stat_cache, art._ingest)
+        art._contents = DraftContents(art._stat_cache, art._ingest, art._blob_sink)
         art.storage_region = None
         art.incremental = False
         art._set_record(record)
@@ -121,6 +121,10 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
     def _ingest(self, path: str) -> tuple[str, int] | None:
         """Large files of a draft go into the embedded store as they are hashed."""
         return self._context().backend.ingest_file(path)
+
+    def _blob_sink(self) -> Any:
+        """Small files of a large ``add_dir`` go into the embedded store as they are hashed."""
+        return self._context().backend.open_blob_sink()
 
     def _logged(self) -> VersionRecord:
         if self._record is None and self._future is not None:

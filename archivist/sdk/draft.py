@@ -11,18 +11,23 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from archivist.client.backend import BlobSink
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import join_logical, validate_logical_path
 from archivist.sdk.hashing import hash_file, hash_small_files
-from archivist.sdk.held_bytes import HeldBytes
+from archivist.sdk.held_bytes import HELD_FILE_MAX_BYTES, HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
 
 _PARALLEL_HASH_BYTES = 1 << 20  # files above this are hashed in a thread pool
 INGEST_MIN_BYTES = 64 << 20
 """Files this large are stored when added, where the store allows it (see ``digest_files``)."""
+SINK_MIN_FILES = 256
+"""``add_dir`` of at least this many files stores small ones as it hashes them, where it can."""
+SINK_CHUNK_BYTES = 4 << 20
+SINK_BLOB_MAX_BYTES = HELD_FILE_MAX_BYTES
 
 Ingest = Callable[[str], "tuple[str, int] | None"]
 
@@ -40,6 +45,7 @@ def digest_files(
     held: HeldBytes | None = None,
     under: str | None = None,
     ingest: Ingest | None = None,
+    sink: BlobSink | None = None,
 ) -> dict[str, tuple[str, int]]:
     """Digest and size of each file, reading only files the stat cache does not know.
 
@@ -47,6 +53,8 @@ def digest_files(
     file lies inside this folder (the stat cache then answers with one range read).
     ``ingest``: stores a large file while hashing it (the embedded store), so it is read
     once instead of once to hash and once more when logged; None where it cannot.
+    ``sink``: stores the small files' bytes in the background instead of holding them
+    (the embedded store packs them while the rest is hashed).
     """
     known = {}
     if stat_cache is not None:
@@ -64,10 +72,21 @@ def digest_files(
             small.append((path, st))
     hashed: list[tuple[str, os.stat_result, str]] = []
     kept: list[tuple[str, bytes | None]] = []
+    chunk: list[tuple[str, bytes]] = []
+    chunk_bytes = 0
     for (path, st), (digest, size, data) in zip(small, hash_small_files(small), strict=True):
         results[path] = (digest, size)
         hashed.append((path, st, digest))
-        kept.append((digest, data))
+        if sink is not None and data is not None and size <= SINK_BLOB_MAX_BYTES:
+            chunk.append((digest, data))
+            chunk_bytes += size
+            if chunk_bytes >= SINK_CHUNK_BYTES:
+                sink.add_many(chunk)
+                chunk, chunk_bytes = [], 0
+        else:
+            kept.append((digest, data))
+    if sink is not None:
+        sink.add_many(chunk)
     if held is not None:
         held.offer_many(kept)
     if ingest is not None:
@@ -106,14 +125,24 @@ class DraftContents:
     """Entries of a draft plus the local file behind each stored entry."""
 
     def __init__(
-        self, stat_cache_factory: Callable[[], StatCache | None], ingest: Ingest | None = None
+        self,
+        stat_cache_factory: Callable[[], StatCache | None],
+        ingest: Ingest | None = None,
+        sink_factory: Callable[[], BlobSink | None] | None = None,
     ) -> None:
         self.manifest = Manifest()
         self.local_paths: dict[str, str] = {}
         self._added_from: dict[str, str] = {}
         self._stat_cache_factory = stat_cache_factory
         self._ingest = ingest
+        self._sink_factory = sink_factory
         self.held = HeldBytes()
+        self._sinks: list[BlobSink] = []
+        """Sinks still storing bytes of files added; the save waits for them."""
+
+    def take_sinks(self) -> list[BlobSink]:
+        sinks, self._sinks = self._sinks, []
+        return sinks
 
     def _put(self, entry: Entry, local_path: str | None, overwrite: bool) -> Entry:
         existing = self.manifest.get(entry.path)
@@ -162,13 +191,20 @@ class DraftContents:
             raise InvalidInputError(f"Path is not a directory: {local_path} (use add_file for files)")
         prefix = to_logical(name) if name else None
         found = [(abs_path, rel, st) for abs_path, rel, st in walk_files_with_stat(local_path)]
-        digests = digest_files(
-            self._stat_cache_factory(),
-            [(p, st) for p, _rel, st in found],
-            self.held,
-            under=local_path,
-            ingest=self._ingest,
-        )
+        sink = self._sink_factory() if self._sink_factory and len(found) >= SINK_MIN_FILES else None
+        try:
+            digests = digest_files(
+                self._stat_cache_factory(),
+                [(p, st) for p, _rel, st in found],
+                self.held,
+                under=local_path,
+                ingest=self._ingest,
+                sink=sink,
+            )
+        finally:
+            if sink is not None:
+                sink.close()  # it finishes in the background; the save waits for it
+                self._sinks.append(sink)
         entries = [
             (Entry(validate_logical_path(join_logical(prefix, relative)), *digests[abs_path]), abs_path)
             for abs_path, relative, _st in found

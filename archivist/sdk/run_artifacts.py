@@ -91,7 +91,12 @@ def submit_log(
     )
     contents = art._contents
     future = get_saver().submit(
-        ctx.backend, contents.manifest, dict(contents.local_paths), request, contents.held.take()
+        ctx.backend,
+        contents.manifest,
+        dict(contents.local_paths),
+        request,
+        contents.held.take(),
+        contents.take_sinks(),
     )
     art._begin_logging(future)
     with _pending_lock:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-from archivist.client.backend import Backend
+from archivist.client.backend import Backend, BlobSink
 from archivist.core.errors import BlobNotFoundError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Manifest, ManifestSummary
@@ -23,6 +24,8 @@ from archivist.sdk.manifest_io import store_manifest
 from archivist.sdk.termlog import transfer_progress
 
 _MAX_PARALLEL_SAVES = 4
+
+logger = logging.getLogger(__name__)
 
 
 class ArtifactSaver:
@@ -41,6 +44,7 @@ class ArtifactSaver:
         local_paths: Mapping[str, str],
         request: CommitRequest,
         held: Mapping[str, bytes] | None = None,
+        sinks: Sequence[BlobSink] = (),
     ) -> Future[CommitResult]:
         key = (request.entity, request.project, request.name)
         future: Future[CommitResult] = Future()
@@ -52,7 +56,7 @@ class ArtifactSaver:
                         # An embedded save is short, disk-bound bulk work: no collector passes over
                         # its objects (a save to a server may take minutes: the collector stays on).
                         with paused_gc() if backend.blobs_are_local else contextlib.nullcontext():
-                            result = save_manifest(backend, manifest, local_paths, request, held)
+                            result = save_manifest(backend, manifest, local_paths, request, held, sinks)
                         future.set_result(result)
                     except BaseException as exc:
                         future.set_exception(exc)
@@ -97,14 +101,20 @@ def save_manifest(
     local_paths: Mapping[str, str],
     request: CommitRequest,
     held: Mapping[str, bytes] | None = None,
+    sinks: Sequence[BlobSink] = (),
 ) -> CommitResult:
     """Upload what is missing, store the manifest, commit. Runs in a worker thread.
 
     ``held``: bytes of small files the draft already read and hashed (by digest).
+    ``sinks``: still storing bytes of the draft's files; waited for before the upload (what
+    one failed to store is uploaded from the files, as if it had never been given to it).
     """
     identical = _identical_version(backend, request)
     if identical is not None:  # unchanged content: nothing to upload, the commit dedups
+        _wait_for(sinks)
         return backend.commit_version(dataclasses.replace(request, manifest_digest=identical.manifest_digest))
+    manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
+    _wait_for(sinks)
     sources: dict[str, str] = {}
     for path, local in local_paths.items():
         entry = manifest.get(path)
@@ -126,11 +136,19 @@ def save_manifest(
     uploads = [(digest, sources[digest]) for digest in missing]
     sizes = {e.digest: e.size for e in manifest if e.ref is None}
     total = sum(sizes[d] for d in missing)
-    with transfer_progress(f"Uploading {request.name} ({format_size(total)})", total) as advance:
+    verb = "Storing" if backend.blobs_are_local else "Uploading"
+    with transfer_progress(f"{verb} {request.name} ({format_size(total)})", total) as advance:
         backend.upload_files(uploads, advance, held=held)
-    manifest_digest = store_manifest(backend, manifest)
     backend.note_manifest(manifest_digest, ManifestSummary.of(manifest, request.digest))
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
+
+
+def _wait_for(sinks: Sequence[BlobSink]) -> None:
+    for sink in sinks:
+        try:
+            sink.wait()
+        except Exception as error:  # the upload stores what is missing
+            logger.debug("storing files while they were added failed (%s); uploading them instead", error)
 
 
 def _identical_version(backend: Backend, request: CommitRequest) -> VersionRecord | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from archivist.client.backend import BlobSink
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -108,6 +109,9 @@ class Service:
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         return None  # the service's callers are remote: their files are not on this machine
+
+    def open_blob_sink(self) -> BlobSink | None:
+        return None  # likewise: remote callers' bytes come with their uploads
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self.store.put_bytes(validate_digest(digest), data)

@@ -53,6 +53,7 @@ from archivist.storage.loose import (
     store_whole,
 )
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
+from archivist.storage.pack_sink import PackSink
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
 
 __all__ = [
@@ -196,6 +197,11 @@ class LocalBlobStore:
             writer.abort()  # held already (dedup)
             return digest, writer.size
         return digest, writer.commit()
+
+    def open_sink(self) -> PackSink | None:
+        """A ``PackSink`` packing checked small blobs in the background (None when this store
+        keeps every blob loose: then there is nothing to gain from storing them early)."""
+        return PackSink(self) if self.pack_blob_max_bytes > 0 else None
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)

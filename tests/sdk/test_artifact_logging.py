@@ -302,3 +302,54 @@ def test_save_draft_without_run_creates_auto_run(tmp_path: Path) -> None:
     art.save(project="p")
     assert art.version == "v0"
     assert art.logged_by().job_type == "auto"
+
+
+def _folder_of(tmp_path: Path, count: int, text: str) -> Path:
+    folder = tmp_path / "many"
+    folder.mkdir(exist_ok=True)
+    for i in range(count):
+        (folder / f"{i:03d}.txt").write_text(f"{text} {i}")
+    return folder
+
+
+def test_files_of_a_large_add_dir_changed_after_adding_log_the_added_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the embedded store add_dir packs small files while hashing them (a server keeps
+    their bytes for the upload): either way the version holds what was added."""
+    import archivist.sdk.draft as draft
+
+    monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
+    folder = _folder_of(tmp_path, 40, "added")
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("many", type="dataset")
+        art.add_dir(str(folder))
+        _folder_of(tmp_path, 40, "changed later")
+        run.log_artifact(art).wait()
+    out = Path(archivist.Api().artifact("p/many:v0").download(root=str(tmp_path / "out")))
+    assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"added {i}" for i in range(40))
+
+
+@pytest.mark.embedded_only("breaks the embedded store's background packing")
+def test_a_failed_background_pack_is_made_good_by_the_upload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
+) -> None:
+    import archivist.sdk.draft as draft
+    from archivist.storage.local import LocalBlobStore
+    from archivist.storage.pack_sink import PackSink
+
+    monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
+    broken = LocalBlobStore(str(tmp_path / "broken"))
+    Path(broken.packs_dir).mkdir(parents=True)
+    Path(broken.index.path).write_bytes(b"not a database")
+    monkeypatch.setattr(LocalBlobStore, "open_sink", lambda self: PackSink(broken))
+    folder = _folder_of(tmp_path, 40, "kept")
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("many", type="dataset")
+        art.add_dir(str(folder))
+        run.log_artifact(art).wait()
+    logged = archivist.Api().artifact("p/many:v0")
+    digests = [entry.digest for entry in logged.manifest.entries.values()]
+    assert LocalBlobStore(str(blob_folder)).missing(digests) == set()
+    out = Path(logged.download(root=str(tmp_path / "out")))
+    assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"kept {i}" for i in range(40))

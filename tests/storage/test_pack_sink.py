@@ -1,0 +1,68 @@
+"""PackSink: blobs handed over in chunks are packed on a thread, durable once ``wait`` returns."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archivist.core.manifest import hash_bytes
+from archivist.storage.local import LocalBlobStore
+from archivist.storage.pack_sink import QUEUED_CHUNKS, PackSink
+
+
+def _blobs(prefix: str, count: int) -> list[tuple[str, bytes]]:
+    return [(hash_bytes(data), data) for data in (f"{prefix}-{i}".encode() * 40 for i in range(count))]
+
+
+def _read(store: LocalBlobStore, digest: str) -> bytes:
+    with store.open(digest) as reader:
+        return reader.read()
+
+
+def test_chunks_end_in_one_indexed_pack(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    blobs = _blobs("a", 3000)
+    sink = store.open_sink()
+    assert isinstance(sink, PackSink)
+    for start in range(0, len(blobs), 100):
+        sink.add_many(blobs[start : start + 100])
+    sink.wait()
+    assert store.missing(d for d, _data in blobs) == set()
+    assert len(list(Path(store.packs_dir).glob("*.pack"))) == 1
+    for digest, data in blobs[::250]:
+        assert _read(store, digest) == data
+
+
+def test_blobs_the_store_holds_already_are_not_written_again(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    old, new = _blobs("old", 50), _blobs("new", 50)
+    store.put_bytes_many(old)
+    sink = store.open_sink()
+    assert sink is not None
+    sink.add_many([*old, *new])
+    sink.wait()
+    with sqlite3.connect(store.index.path) as connection:
+        counts = sorted(row[0] for row in connection.execute("SELECT live_count FROM packs"))
+    assert counts == [50, 50]
+    assert store.missing(d for d, _data in [*old, *new]) == set()
+
+
+def test_a_store_that_keeps_blobs_loose_has_no_sink(tmp_path: Path) -> None:
+    assert LocalBlobStore(str(tmp_path / "blobs"), pack_small_blobs=False).open_sink() is None
+
+
+def test_a_failing_sink_reports_at_wait_and_never_blocks_its_producer(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    os.makedirs(os.path.dirname(store.packs_dir), exist_ok=True)
+    Path(store.packs_dir).mkdir(exist_ok=True)
+    Path(store.index.path).write_bytes(b"not a database")  # every index use fails
+    sink = store.open_sink()
+    assert sink is not None
+    for start in range(0, 3 * QUEUED_CHUNKS):  # more chunks than the queue holds
+        sink.add_many(_blobs(f"c{start}", 5))
+    with pytest.raises(sqlite3.DatabaseError):
+        sink.wait()
+    assert list(Path(store.packs_dir).glob("*.pack")) == []  # the unsealed pack was removed
