@@ -150,8 +150,8 @@ class HttpBackend:
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         validate_digest(digest)
-        if self.transfers.upload_bytes(digest, data):
-            return
+        if not self._server_carries([digest]) and self.transfers.upload_bytes(digest, data):
+            return  # (asked first: a folder-store server is never sent an upload plan)
 
         def attempt() -> None:
             response = self.session.client.put(

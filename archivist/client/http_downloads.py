@@ -10,7 +10,9 @@ SDK verifies and writes them: no temp file, nothing read back); ``download_many`
 writes them to files.
 
 One large blob: ``download_to`` streams ``GET /blobs/{digest}`` into one or more new
-files at once and hashes it on the way, so it is never read back to be verified. ``download_one`` is
+files at once and hashes it on the way, so it is never read back to be verified; the
+answer is read in large pieces straight into one buffer (``http_stream``) unless a proxy
+stands between us and the server. ``download_one`` is
 the plain single download behind ``Backend.download_blob``.
 
 Nothing here checks digests against what was asked: the callers compare.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import blake3
 
+from archivist.client import http_stream
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
 from archivist.client.http_transfers import Progress, Stopped, run_parallel
 from archivist.core.blob_frames import FrameParser
@@ -235,8 +238,8 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
             copier = _Copier(paths[0], fds[1:]) if len(fds) > 1 else None
             written = 0
             try:
-                with session.stream("GET", f"/blobs/{digest}") as response:
-                    for piece in _coalesced(response.iter_bytes()):
+                with _blob_pieces(session, digest) as pieces:
+                    for piece in pieces:
                         _pwrite_fully(fds[0], piece, written)
                         hasher.update(piece)
                         written += len(piece)
@@ -257,6 +260,18 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
     for fd in fds:
         os.close(fd)
     return hexdigest
+
+
+@contextlib.contextmanager
+def _blob_pieces(session: ApiSession, digest: str) -> Iterator[Iterator[bytes | memoryview]]:
+    """The blob's bytes in large pieces: read straight into one buffer (``http_stream``)
+    where that reaches the server, else httpx's chunks joined (each valid until the next)."""
+    if http_stream.usable(session):
+        with http_stream.get_pieces(session, f"/blobs/{digest}") as pieces:
+            yield pieces
+        return
+    with session.stream("GET", f"/blobs/{digest}") as response:
+        yield _coalesced(response.iter_bytes())
 
 
 def _coalesced(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -372,7 +387,7 @@ def _copy_by_hand(source: int, dest: int, offset: int, end: int) -> int:
     return len(data)
 
 
-def _pwrite_fully(fd: int, data: bytes, offset: int) -> None:
+def _pwrite_fully(fd: int, data: bytes | memoryview, offset: int) -> None:
     written = os.pwrite(fd, data, offset)
     if written < len(data):
         rest = memoryview(data)[written:]

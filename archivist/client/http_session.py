@@ -48,7 +48,7 @@ def _json_default(value: Any) -> Any:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """httpx's default TLS settings, built once per process (building them takes ~30 ms)."""
     return httpx.create_ssl_context()
 
@@ -58,7 +58,7 @@ def store_client(timeout: float = 300.0, max_connections: int = 32) -> httpx.Cli
     is for the Archivist server only and must never be sent to the store."""
     return httpx.Client(
         headers={"User-Agent": f"archivist/{__version__}"},
-        verify=_tls_context(),
+        verify=tls_context(),
         timeout=httpx.Timeout(timeout, connect=10.0),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
     )
@@ -103,7 +103,7 @@ class ApiSession:
         self.client = httpx.Client(
             base_url=self.base_url + API_PREFIX,
             headers=headers,
-            verify=_tls_context(),
+            verify=tls_context(),
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=True,

@@ -1,9 +1,16 @@
 """The client cache: a content-addressed folder of blobs with a size limit.
 
-Layout: ``<root>/obj/blake3/<2 hex>/<62 hex>``, in-progress writes in ``<root>/tmp/``.
-Every blob is verified against its digest while it is written and renamed into
-place, so several processes can share the cache. Each use sets the blob's
-mtime to now; eviction removes the least recently used (oldest mtime) first.
+Layout: ``<root>/obj/blake3/<2 hex>/<62 hex>`` for blobs kept as files of their own,
+``<root>/obj/blake3/packs/`` for small blobs kept packed (``add_many``: one pack file and
+one index transaction per batch, as the folder store does, instead of a temp file, a rename
+and an inode per blob), in-progress writes in ``<root>/tmp/``. Every blob is verified
+against its digest before it becomes visible, so several processes can share the cache.
+
+Eviction works on files: a loose blob, or a whole pack (its blobs were downloaded together
+and tend to be used together). Each use sets the file's mtime to now; eviction removes the
+least recently used (oldest mtime) first. A pack is evicted by deleting its index rows in
+one transaction, then the file; a reader that located a blob in it just before finds the
+pack gone and treats the blob as not cached.
 
 Adding a blob that would take the cache over its limit first evicts LRU blobs.
 To avoid re-listing the cache on every add, a process keeps its own LRU index
@@ -28,11 +35,14 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from archivist.core.errors import InvalidInputError, PathNotFoundError, StorageError
 from archivist.core.sizes import format_size
+from archivist.storage import copying
 from archivist.storage.local import BlobWriter, LocalBlobStore
+from archivist.storage.loose import scandir_or_empty
+from archivist.storage.packs import PACK_SUFFIX, pack_path
 
 DEFAULT_LIMIT_FRACTION = 0.10
 DEFAULT_LIMIT_CAP_BYTES = 20 * 1000**3
@@ -88,6 +98,38 @@ class ClientCache:
             return None
         self._touch(path, found_size)
         return path
+
+    def packed(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
+        """``(digest, bytes)`` of the blobs among ``wanted`` (digest -> size) that the cache holds
+        packed with that size, pack by pack; marks their packs as just used."""
+        located = self._blobs.index.locate(list(wanted))
+        located = {digest: where for digest, where in located.items() if where.size == wanted[digest]}
+        for name in {where.pack for where in located.values()}:
+            self._touch(pack_path(self._blobs.packs_dir, name), None)
+        for digest, data in copying.packed_bytes(self._blobs, located):
+            if data is not None:  # None: its pack was evicted meanwhile
+                yield digest, data
+
+    def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
+        """Keep small blobs packed (one pack file, one index transaction for the lot).
+
+        The caller has just hashed these very bytes against their digests: they are not
+        hashed again. A batch larger than the whole limit is not kept.
+        """
+        total = sum(len(data) for _digest, data in blobs)
+        if not blobs or total > self.limit:
+            return
+        self._reserve(total)
+        try:
+            held = dict(blobs)
+            self._blobs.put_files([(digest, "") for digest in held], held=held, trust_held=True)
+        finally:
+            self._release(total)  # counted below as the pack files they went to
+        names = {where.pack for where in self._blobs.index.locate(list(held)).values()}
+        for name in names:
+            path = pack_path(self._blobs.packs_dir, name)
+            with contextlib.suppress(FileNotFoundError):  # evicted by another process already
+                self._admit(path, os.stat(path).st_size, reserved=False)
 
     def add_file(self, digest: str, src_path: str) -> str | None:
         """Copy ``src_path`` in as blob ``digest`` and return the cached path.
@@ -213,13 +255,14 @@ class ClientCache:
                 "ARCHIVIST_CACHE_LIMIT)"
             )
 
-    def _touch(self, path: str, size: int) -> None:
+    def _touch(self, path: str, size: int | None) -> None:
+        """Mark a blob file or pack as just used (``size`` None: as the index has it)."""
         now_ns = time.time_ns()
         with contextlib.suppress(OSError):  # vanished, or another user's blob
             os.utime(path, ns=(now_ns, now_ns))
         with self._lock:
             if self._lru is not None and path in self._lru:
-                self._lru[path] = (size, now_ns)
+                self._lru[path] = (self._lru[path][0] if size is None else size, now_ns)
                 self._lru.move_to_end(path)
 
     def _reserve(self, incoming: int) -> None:
@@ -234,13 +277,15 @@ class ClientCache:
         with self._lock:
             self._total -= reserved
 
-    def _admit(self, path: str, size: int) -> None:
-        """Index a blob whose bytes ``_reserve`` already counted."""
+    def _admit(self, path: str, size: int, reserved: bool = True) -> None:
+        """Index a blob file or pack (whose bytes ``_reserve`` counted already when ``reserved``)."""
         with self._lock:
             if self._lru is None:
                 return
             if path in self._lru:
-                self._total -= size  # a concurrent add of the same blob counted it already
+                self._total -= self._lru[path][0]  # a concurrent add of the same file counted it already
+            if not reserved:
+                self._total += size
             self._lru[path] = (size, time.time_ns())
             self._lru.move_to_end(path)
 
@@ -261,6 +306,11 @@ class ClientCache:
             except FileNotFoundError:
                 continue
             found.append((st.st_mtime_ns, entry.path, st.st_size))
+        for entry in scandir_or_empty(self._blobs.packs_dir):
+            if entry.name.endswith(PACK_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    st = entry.stat(follow_symlinks=False)
+                    found.append((st.st_mtime_ns, entry.path, st.st_size))
         found.sort()
         self._lru = OrderedDict((path, (size, mtime_ns)) for mtime_ns, path, size in found)
         self._total = sum(size for _mtime, _path, size in found)
@@ -284,7 +334,21 @@ class ClientCache:
             self._total -= size
             if mtime_ns is None:
                 continue
+            if path.endswith(PACK_SUFFIX):
+                reclaimed += self._evict_pack(path, size)
+                continue
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
                 reclaimed += size
         return reclaimed
+
+    def _evict_pack(self, path: str, size: int) -> int:
+        """Delete a pack's index rows (one transaction), which unlinks the emptied pack; a pack
+        without rows is being written by another process (or is an orphan ``cleanup`` removes)
+        and stays. Returns the bytes reclaimed."""
+        name = os.path.basename(path)[: -len(PACK_SUFFIX)]
+        rows = self._blobs.index.rows_in_packs([name])
+        if not rows:
+            return 0
+        self._blobs.delete_many([digest for digest, _where in rows])
+        return size

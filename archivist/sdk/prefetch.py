@@ -1,17 +1,21 @@
 """Fetching stored blobs from a remote store (a server) to a download's destinations.
 
 Each blob is fetched once, however many entries hold it: from the client cache when the
-cache has it, else from the backend. Every byte that arrives is checked against its digest,
-from the bytes themselves as they arrive -- never by reading a written file back:
+cache has it (packed or as a file), else from the backend. Every byte that arrives is
+checked against its digest, from the bytes themselves as they arrive -- never by reading a
+written file back:
 
 - Small blobs (up to ``PREFETCH_MAX_BYTES``) come in batches (``fetch_blobs``: framed
   requests, several at once) and are handed over in memory, from the transfer threads: each
-  is hashed, then written to its destinations (new files) and, with the cache on, to a
-  read-only file in the cache's temp folder that the cache then adopts. Link mode links the
-  destinations to that cached file instead of writing them.
+  is hashed, then written to its destinations (new files). With the cache on, in copy mode
+  those up to ``PACK_MAX_BLOB_BYTES`` are kept packed (``ClientCache.add_many``, a pack per
+  ``KEEP_BATCH_BYTES``: no file of their own); the others, and every blob in link mode, are
+  written to a read-only file in the cache's temp folder that the cache then adopts. Link
+  mode links the destinations to that cached file instead of writing them.
 - Larger blobs stream one by one (``download_to``) into the cache's temp file and, in copy
   mode, the first destination at the same time, hashed on the way; a blob whose hash does
-  not match is removed from every place it was written and ``IntegrityError`` raised.
+  not match is removed from every place it was written and ``IntegrityError`` raised. In
+  copy mode, blobs of ``UNCACHED_COPY_MIN_BYTES`` or more go to their destinations only.
 
 A backend without ``fetch_blobs``/``download_to`` (``RemoteBlobs``) is used through the
 plain ``Backend`` calls (``_ThroughFiles``): temp files, hashed after they are written.
@@ -25,7 +29,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 from archivist.client.backend import Backend, ProgressCallback
@@ -35,9 +41,16 @@ from archivist.sdk.cache import CACHED_BLOB_MODE, ClientCache
 from archivist.sdk.context import Context
 from archivist.sdk.hashing import hash_file
 from archivist.sdk.placing import copy_new, place_at, temp_beside, write_new
+from archivist.storage.local import PACK_MAX_BLOB_BYTES
 
 PREFETCH_MAX_BYTES = 4 << 20
 """Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""
+KEEP_BATCH_BYTES = 32 << 20
+"""Small blobs received in copy mode go into the cache in packs of about this size."""
+UNCACHED_COPY_MIN_BYTES = 64 << 20
+"""In copy mode, blobs this large are written to their destinations only, not kept in the
+client cache as well: the destination is the copy the user wanted, and a second one would
+double the bytes written (and the disk used). Link mode keeps them (the links are the cache's file)."""
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 Advance = Callable[[int], None]
@@ -71,12 +84,18 @@ def fetch_remote(
     for entry in entries:
         groups.setdefault(entry.digest, []).append(entry)
     cache = None if skip_cache else ctx.client_cache
-    missing = list(groups) if cache is None else _from_cache(cache, groups, dests, link, advance)
-    remote = ctx.backend if isinstance(ctx.backend, RemoteBlobs) else _ThroughFiles(ctx.backend)
     placer = _Placer(cache, groups, dests, link, advance)
+    missing = list(groups) if cache is None else _from_cache(cache, placer, groups, dests, link, advance)
+    remote = ctx.backend if isinstance(ctx.backend, RemoteBlobs) else _ThroughFiles(ctx.backend)
     small = [digest for digest in missing if groups[digest][0].size <= PREFETCH_MAX_BYTES]
-    if small:
-        remote.fetch_blobs(small, placer.receive)
+    try:
+        if small:
+            remote.fetch_blobs(small, placer.receive)
+        if placer.keeper is not None:
+            placer.keeper.finish()
+    finally:
+        if placer.keeper is not None:
+            placer.keeper.close()
     for digest in missing:
         if groups[digest][0].size > PREFETCH_MAX_BYTES:
             placer.download(remote, digest)
@@ -84,16 +103,21 @@ def fetch_remote(
 
 def _from_cache(
     cache: ClientCache,
+    placer: _Placer,
     groups: Mapping[str, list[Entry]],
     dests: Mapping[str, str],
     link: bool,
     advance: Advance,
 ) -> list[str]:
-    """Place the blobs the cache holds; returns the digests it does not."""
+    """Place the blobs the cache holds (packed ones first); returns the digests it does not."""
+    wanted = {digest: group[0].size for digest, group in groups.items()}
+    for digest, data in cache.packed(wanted):
+        placer.place(digest, data, cached=True)
+        del wanted[digest]
     missing: list[str] = []
-    for digest, group in groups.items():
-        cached = cache.get(digest, group[0].size)
-        if cached is None or not _place_cached(cached, group, dests, link, advance):
+    for digest in wanted:
+        cached = cache.get(digest, wanted[digest])
+        if cached is None or not _place_cached(cached, groups[digest], dests, link, advance):
             missing.append(digest)
     return missing
 
@@ -112,7 +136,9 @@ def _place_cached(
 
 
 class _Placer:
-    """Checks arriving blobs and puts them at their destinations and in the cache."""
+    """Checks arriving blobs and puts them at their destinations and in the cache: in copy
+    mode, small blobs are kept packed (``_Keeper``); in link mode, and for larger blobs,
+    each is a read-only file the cache adopts."""
 
     def __init__(
         self,
@@ -124,15 +150,23 @@ class _Placer:
     ) -> None:
         self.cache, self.groups, self.dests, self.advance = cache, groups, dests, advance
         self.link = link and cache is not None  # links are made to the cached, read-only file
+        self.keeper = _Keeper(cache) if cache is not None and not self.link else None
 
     def receive(self, digest: str, data: bytes) -> None:
         """One small blob's bytes, in memory (called from several threads at once)."""
+        _check(self.groups[digest][0], hash_bytes(data))
+        self.place(digest, data, cached=False)
+
+    def place(self, digest: str, data: bytes, cached: bool) -> None:
+        """Write a verified blob to its destinations; keep it in the cache unless it came
+        from there (``cached``) packed, or in link mode as the file the links share."""
         group = self.groups[digest]
-        _check(group[0], hash_bytes(data))
-        if self.cache is None:
+        if self.cache is None or (not self.link and (cached or len(data) <= PACK_MAX_BLOB_BYTES)):
             for entry in group:
                 _write_at(self.dests[entry.path], data)
                 self.advance(entry.size)
+            if self.keeper is not None and not cached:
+                self.keeper.keep(digest, data)
             return
         temp = self.cache.download_path(digest)
         _write_read_only(temp, data)
@@ -150,7 +184,7 @@ class _Placer:
         in copy mode, the first destination (without the cache, only that destination)."""
         first, *others = self.groups[digest]
         dest = self.dests[first.path]
-        cache = self.cache
+        cache = self.cache if self.link or first.size < UNCACHED_COPY_MIN_BYTES else None
         temp = cache.download_path(digest) if cache is not None else None
         paths = [temp] if self.link and temp else [path for path in (temp, dest) if path]
         try:
@@ -176,6 +210,52 @@ class _Placer:
             if holder != dest:
                 _remove(holder)
             raise
+
+
+class _Keeper:
+    """Packs received small blobs into the cache, ``KEEP_BATCH_BYTES`` at a time, on a thread
+    of its own: the transfer threads do not wait for a pack to be written and synced, unless
+    the batch before is still being written (so memory stays bounded: the batch being
+    written, at most one waiting per transfer thread, and the one filling)."""
+
+    def __init__(self, cache: ClientCache) -> None:
+        self.cache = cache
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, bytes]] = []
+        self._pending_bytes = 0
+        self._submitting = threading.Lock()
+        self._writing: Future[None] | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="archivist-cache")
+
+    def keep(self, digest: str, data: bytes) -> None:
+        """Keep a verified blob (called from several threads at once)."""
+        with self._lock:
+            self._pending.append((digest, data))
+            self._pending_bytes += len(data)
+            if self._pending_bytes < KEEP_BATCH_BYTES:
+                return
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
+        self._submit(batch)
+
+    def finish(self) -> None:
+        """Keep what is pending and wait until every batch is in the cache (raising its error)."""
+        with self._lock:
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
+        if batch:
+            self._submit(batch)
+        with self._submitting:
+            if self._writing is not None:
+                self._writing.result()
+
+    def close(self) -> None:
+        """Stop the thread (after the batch being written, if any; pending ones are dropped)."""
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, batch: list[tuple[str, bytes]]) -> None:
+        with self._submitting:
+            if self._writing is not None:
+                self._writing.result()
+            self._writing = self._thread.submit(self.cache.add_many, batch)
 
 
 def _check(entry: Entry, actual: str, written: Sequence[str] = ()) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client import http_downloads
+from archivist.client import http_downloads, http_stream
 from archivist.client.http import HttpBackend
-from archivist.core.errors import CommError, IntegrityError
+from archivist.core.errors import BlobNotFoundError, CommError, IntegrityError
 from archivist.core.manifest import hash_bytes
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 
@@ -212,3 +212,37 @@ def test_a_failing_receiver_stops_the_fetch_with_its_own_error(server: ServerPro
         backend.fetch_blobs(digests, receive)
     assert len(seen) < len(digests)  # it stopped early
     backend.close()
+
+
+def test_download_to_of_an_absent_blob_raises_not_found_and_leaves_nothing(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    backend = HttpBackend(server.url, ADMIN_KEY)
+    absent = hash_bytes(b"never stored")
+    with pytest.raises(BlobNotFoundError, match=absent):
+        backend.download_to(absent, [str(tmp_path / "a"), str(tmp_path / "b")])
+    assert list(tmp_path.iterdir()) == []
+    backend.close()
+
+
+def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
+    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct = HttpBackend(server.url, ADMIN_KEY)
+    assert http_stream.usable(direct.session)
+    data = os.urandom(5 << 20)
+    (digest,) = _store(direct, tmp_path, [data])
+    direct.close()
+    proxy = CuttingProxy(server.url, f"GET {server.url}/api/v1/blobs/{digest} ".encode(), cuts=0, keep=0)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)  # httpx sends the proxy absolute URLs
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = HttpBackend(server.url, ADMIN_KEY)
+    assert not http_stream.usable(proxied.session)
+    assert proxied.download_to(digest, [str(tmp_path / "a")]) == digest
+    assert (tmp_path / "a").read_bytes() == data
+    assert len(proxy.asked) == 1  # through the proxy, as every other request
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert http_stream.usable(proxied.session)
+    proxied.close()
+    proxy.close()

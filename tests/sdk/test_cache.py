@@ -349,3 +349,69 @@ def test_several_processes_share_one_cache(root: Path) -> None:
     assert temp_files(root) == []
     cache.evict(4000)
     assert cache.size() <= 4000
+
+
+# --- small blobs kept packed (``add_many``: what copy-mode downloads do) -------------------------
+
+
+def packed(cache: ClientCache, *blobs: tuple[str, bytes]) -> dict[str, bytes]:
+    return dict(cache.packed({digest: len(data) for digest, data in blobs}))
+
+
+def pack_files(root: Path) -> list[Path]:
+    return sorted((root / "obj" / "blake3" / "packs").glob("*.pack"))
+
+
+def test_add_many_keeps_small_blobs_in_one_pack(root: Path) -> None:
+    cache = ClientCache(str(root), 100_000)
+    blobs = [blob(f"b{i}", 100 + i) for i in range(50)]
+    cache.add_many(blobs)
+    assert len(pack_files(root)) == 1
+    assert cached(cache) == set()  # no file per blob
+    assert packed(cache, *blobs) == dict(blobs)
+    assert cache.size() == pack_files(root)[0].stat().st_size == sum(len(data) for _d, data in blobs)
+    wrong_size = {blobs[0][0]: len(blobs[0][1]) + 1}
+    assert dict(cache.packed(wrong_size)) == {}  # the size is part of a hit
+
+
+def test_a_pack_is_evicted_whole_and_by_its_last_use(root: Path) -> None:
+    cache = ClientCache(str(root), 100_000)
+    old = [blob(f"old{i}", 200) for i in range(5)]
+    cache.add_many(old)
+    (old_pack,) = pack_files(root)
+    when = time.time() - 300
+    os.utime(old_pack, (when, when))
+    loose = add(cache, "loose", 500)
+    age(cache, loose, 200)
+    new = [blob(f"new{i}", 200) for i in range(5)]
+    cache.add_many(new)
+    assert packed(ClientCache(str(root), 100_000), *old) == dict(old)  # another process uses it
+    assert cache.evict(2000) == 500  # the loose blob is now the least recently used
+    assert cached(cache) == set()
+    assert cache.evict(1000) == 1000  # then the pack used longest ago, whole: the new one
+    assert packed(cache, *old, *new) == dict(old)
+    assert pack_files(root) == [old_pack]
+    assert cache.evict(0) == 1000
+    assert pack_files(root) == [] and cache.size() == 0
+
+
+def test_add_many_keeps_the_cache_within_its_limit(root: Path) -> None:
+    cache = ClientCache(str(root), 2500)
+    batches = [[blob(f"{batch}-{i}", 100) for i in range(10)] for batch in range(5)]
+    for batch in batches:
+        cache.add_many(batch)
+        assert cache.size() <= 2500
+    assert packed(cache, *batches[-1]) == dict(batches[-1])
+    assert packed(cache, *batches[0]) == {}  # evicted first
+    cache.add_many([blob("too big", 3000)])  # larger than the whole limit: not kept
+    assert packed(cache, blob("too big", 3000)) == {}
+
+
+def test_a_pack_being_written_by_another_process_is_not_evicted(root: Path) -> None:
+    cache = ClientCache(str(root), 100_000)
+    cache.add_many([blob("kept", 300)])
+    unindexed = root / "obj" / "blake3" / "packs" / ("0" * 32 + ".pack")
+    unindexed.write_bytes(b"x" * 400)  # no index rows yet: a writer in another process
+    assert cache.size() == 700
+    assert cache.evict(0) == 300
+    assert unindexed.exists()

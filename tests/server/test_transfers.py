@@ -26,6 +26,7 @@ from archivist.core.manifest import hash_bytes
 from archivist.sdk import session
 from archivist.sdk.context import get_context, reset_contexts
 from archivist.sdk.hashing import hash_file
+from archivist.sdk.prefetch import UNCACHED_COPY_MIN_BYTES
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,
@@ -139,6 +140,32 @@ def test_a_blob_corrupted_on_the_server_is_refused_and_written_nowhere(
     cache = get_context().client_cache
     assert cache.get(hash_bytes(damaged)) is None
     assert [p.name for p in (Path(cache.root) / "tmp").glob("*")] == []
+
+
+def test_copy_mode_keeps_small_blobs_packed_in_the_cache_and_large_ones_out_of_it(
+    server: ServerProcess, sdk_on: str, tmp_path: Path
+) -> None:
+    small = {f"s/{i}.txt": os.urandom(100 + i) for i in range(40)}
+    big = os.urandom(UNCACHED_COPY_MIN_BYTES)
+    logged = _log_files(tmp_path, {**small, "big.bin": big})
+    files = {**small, "big.bin": big}
+    assert read_tree(logged.download(str(tmp_path / "first"))) == files
+    cache = get_context().client_cache
+    sizes = {hash_bytes(data): len(data) for data in small.values()}
+    assert dict(cache.packed(sizes)) == {hash_bytes(data): data for data in small.values()}
+    assert all(cache.get(digest) is None for digest in sizes)  # packed: no file per blob
+    assert cache.get(hash_bytes(big)) is None  # the download itself is the only copy
+
+    for data in small.values():  # from now on the server would send wrong bytes
+        _corrupt_packed(Path(server.store), hash_bytes(data))
+    assert read_tree(logged.download(str(tmp_path / "again"))) == files  # small ones from the cache
+
+    linked = Path(logged.download(str(tmp_path / "linked"), link=True))
+    assert read_tree(linked) == files
+    for rel in files:
+        assert (linked / rel).stat().st_nlink >= 2, rel  # linked to a read-only file in the cache
+    big_blob = cache.get(hash_bytes(big))
+    assert big_blob is not None and os.stat(big_blob).st_ino == (linked / "big.bin").stat().st_ino
 
 
 KILLABLE = textwrap.dedent(
