@@ -10,10 +10,12 @@ never escape a root).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from archivist.core.bulk_checks import all_blob_digests, all_plain_logical_paths
 from archivist.core.manifest_entry import Entry, entry_from_json
 from archivist.core.manifest_format import (
     cheap_path,
@@ -110,6 +112,34 @@ def entry_of(line: RawLine) -> Entry:
     return decode_entry_at(text + "\n", 0, number)[0]
 
 
+def plain_entries(values: list[Any]) -> list[Entry] | None:
+    """The entries of decoded lines when every one is a plain stored file (exactly a
+    valid path, blob digest and size), checked in bulk; None when any line needs the
+    per-entry checks (a reference, extra fields, or anything that may be malformed)."""
+    if not values or not all(type(value) is dict and len(value) == 3 for value in values):
+        return None
+    try:
+        paths = [value["path"] for value in values]
+        digests = [value["digest"] for value in values]
+        sizes = [value["size"] for value in values]
+    except KeyError:
+        return None
+    if (
+        set(map(type, sizes)) == {int}
+        and min(sizes) >= 0
+        and all_plain_logical_paths(paths)
+        and all_blob_digests(digests)
+    ):
+        return list(map(Entry, paths, digests, sizes))
+    return None
+
+
+def _strictly_after(previous: str, entries: list[Entry]) -> bool:
+    """Whether the entries' paths come after ``previous`` and each after the one before."""
+    paths = [entry.path for entry in entries]
+    return previous < paths[0] and all(a < b for a, b in itertools.pairwise(paths))
+
+
 class _EntryReader:
     """Decodes chunks of whole v2 lines; ``feed`` returns False once past the prefix range.
 
@@ -166,6 +196,12 @@ class _EntryReader:
 
     def _take_values(self, values: list[Any]) -> None:
         """Check decoded lines (every path, and their order) and keep their entries."""
+        plain = plain_entries(values)
+        if plain is not None and _strictly_after(self.previous, plain):
+            self.ready.extend(plain)
+            self.line += len(plain)
+            self.previous = plain[-1].path
+            return
         ready, line, previous = self.ready, self.line, self.previous
         try:
             for value in values:

@@ -17,6 +17,7 @@ from typing import BinaryIO
 import blake3
 
 from archivist.client.backend import Backend
+from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
 
@@ -88,7 +89,7 @@ def manifest_blocks(backend: Backend, record: VersionRecord) -> Iterator[Iterato
 
 def load_manifest(backend: Backend, record: VersionRecord) -> Manifest:
     """The whole manifest of ``record`` in memory (its serialised bytes are never held whole)."""
-    with manifest_blocks(backend, record) as blocks:
+    with paused_gc(), manifest_blocks(backend, record) as blocks:  # bulk allocation, no cycles
         return Manifest.from_blocks(blocks)
 
 

@@ -23,7 +23,9 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from archivist.core.bulk_checks import all_plain_logical_paths
 from archivist.core.errors import IntegrityError, PathNotFoundError
+from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
@@ -59,6 +61,15 @@ def _destination(prefix: str, logical_path: str) -> str:
     return dest
 
 
+def _destinations(prefix: str, entries: Sequence[Entry]) -> dict[str, str]:
+    """Each entry's file under ``prefix`` by logical path, the paths checked in bulk (one
+    by one, with their error, only when the bulk check cannot vouch for them all)."""
+    paths = [entry.path for entry in entries]
+    if os.sep == "/" and all_plain_logical_paths(paths):
+        return {path: prefix + path for path in paths}
+    return {path: _destination(prefix, path) for path in paths}
+
+
 def _portable(logical_path: str) -> bool:
     """No Windows separator or drive in the path (checked only where os.sep is not '/')."""
     return "\\" not in logical_path and ":" not in logical_path
@@ -78,8 +89,8 @@ def download_entries(
     the client cache's), copies where linking is impossible.
     """
     root = os.path.normpath(os.path.abspath(root))
-    prefix = root if root.endswith(os.sep) else root + os.sep
-    dests = {entry.path: _destination(prefix, entry.path) for entry in entries}
+    with paused_gc():  # bulk allocation, no cycles
+        dests = _destinations(root if root.endswith(os.sep) else root + os.sep, entries)
     fresh = _new_or_empty(root)
     todo = list(entries)
     if not fresh:
@@ -92,7 +103,8 @@ def download_entries(
     with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
         _make_parents(root, (dests[e.path] for e in todo))
         if stored and ctx.backend.blobs_are_local:
-            _place_local(ctx, stored, dests, link, advance)
+            with paused_gc():
+                _place_local(ctx, stored, dests, link, advance)
         elif stored:
             fetch_remote(ctx, stored, dests, skip_cache, link, advance)
         for entry in refs:
@@ -173,8 +185,12 @@ def _remove_stale(paths: Iterable[str]) -> None:
 
 
 def _make_parents(root: str, dests: Iterable[str]) -> None:
-    for parent in sorted({os.path.dirname(dest) for dest in dests} - {root}):
-        os.makedirs(parent, exist_ok=True)
+    """Create the folders of ``dests`` (absolute, normalised paths under ``root``)."""
+    for parent in sorted({dest.rpartition(os.sep)[0] for dest in dests} - {root}):
+        try:
+            os.mkdir(parent)  # its own parent came first (sorted): one call, no checks
+        except OSError:
+            os.makedirs(parent, exist_ok=True)  # exists already, or deeper: the full story
 
 
 def _place_local(
@@ -184,20 +200,30 @@ def _place_local(
     link: bool,
     advance: Callable[[int], None],
 ) -> None:
-    """The embedded store: one call writes (or links) every file; its blobs are verified."""
+    """The embedded store writes (or links) every file in one call. A link writes no bytes
+    and reports none (the store looks up no sizes for it): the bar is topped up after."""
+    items = [(entry.digest, dests[entry.path]) for entry in entries]
+    written = 0
+
+    def report(size: int) -> None:
+        nonlocal written
+        written += size
+        advance(size)
+
     try:
-        ctx.backend.download_blobs([(e.digest, dests[e.path]) for e in entries], advance, link=link)
+        ctx.backend.download_blobs(items, report, link=link)
     except FileExistsError:
         # Another process is downloading into the same folder: finish file by file, each
         # written under a temporary name and renamed over whatever is there by then.
-        for entry in entries:
-            temp = temp_beside(dests[entry.path])
+        for digest, dest in items:
+            temp = temp_beside(dest)
             try:
-                ctx.backend.download_blobs([(entry.digest, temp)], link=link)
-                os.replace(temp, dests[entry.path])
+                ctx.backend.download_blobs([(digest, temp)], link=link)
+                os.replace(temp, dest)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp)
+    advance(max(0, sum(entry.size for entry in entries) - written))
 
 
 def _fetch_replacing(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:

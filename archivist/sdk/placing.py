@@ -13,14 +13,14 @@ import errno
 import itertools
 import os
 
+from archivist.storage import copying
+
 LINK_FALLBACK_ERRNOS = frozenset(
     {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
 )
 """Why ``os.link`` may fail where a copy still works: another filesystem, a filesystem
 without hard links, too many links to one file, or the kernel's protected_hardlinks rule."""
 
-_COPY_BYTES = 1 << 30
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _temp_counter = itertools.count()
 
 
@@ -75,17 +75,9 @@ def temp_beside(dest: str) -> str:
 def copy_new(src: str, dest: str) -> None:
     """Copy ``src`` to a new file ``dest`` (``FileExistsError`` if it exists); a failed copy
     leaves no ``dest`` behind."""
-    source = os.open(src, os.O_RDONLY)
+    source = os.open(src, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        target = os.open(dest, _NEW_FILE, 0o666)
-        try:
-            _copy_descriptor(source, target)
-        except BaseException:
-            os.close(target)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(dest)
-            raise
-        os.close(target)
+        copying.copy_new(source, dest, "")
     finally:
         os.close(source)
 
@@ -93,41 +85,4 @@ def copy_new(src: str, dest: str) -> None:
 def write_new(dest: str, data: bytes) -> None:
     """Create the new file ``dest`` (``FileExistsError`` if it exists) holding ``data``; a
     failed write leaves no ``dest`` behind."""
-    target = os.open(dest, _NEW_FILE, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(target, view) :]
-    except BaseException:
-        os.close(target)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(dest)
-        raise
-    os.close(target)
-
-
-def _copy_descriptor(source: int, target: int) -> None:
-    copied = 0
-    if hasattr(os, "copy_file_range"):
-        try:
-            while n := os.copy_file_range(source, target, _COPY_BYTES):
-                copied += n
-            return
-        except OSError as exc:
-            # Not supported across these filesystems or by this kernel: copy otherwise,
-            # unless bytes were already written (then the error is real).
-            if copied or exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
-    try:
-        while os.sendfile(target, source, None, _COPY_BYTES):
-            pass
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK):  # ENOTSOCK: macOS
-            raise
-        os.lseek(source, 0, os.SEEK_SET)
-        os.lseek(target, 0, os.SEEK_SET)
-        os.ftruncate(target, 0)
-        while chunk := os.read(source, 1 << 20):
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(target, view) :]
+    copying.write_new(dest, "", data)

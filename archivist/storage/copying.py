@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import blake3
 
+from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.errors import BlobNotFoundError, IntegrityError
-from archivist.storage.batches import Progress, ignore_progress
+from archivist.storage.batches import Progress, pairs
 from archivist.storage.loose import BLOB_MODE, write_fully
 from archivist.storage.pack_index import Location
 from archivist.storage.packs import read_packed
@@ -36,11 +37,28 @@ _NO_LINKS_HERE = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EOPNOTSUPP, errn
 """``link`` errors meaning no destination of this batch can be linked: copy instead."""
 
 
+def by_digest(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The destinations of each digest; the digests checked in bulk (one by one, naming a
+    bad one, only when the bulk check fails)."""
+    destinations: dict[str, list[str]] = {}
+    try:
+        for digest, path in items:
+            destinations.setdefault(digest, []).append(os.fspath(path))
+        if all_blob_digests(list(destinations)):
+            return destinations
+    except (TypeError, ValueError):
+        pass
+    destinations.clear()
+    for digest, path in pairs(items, "dest_path"):
+        destinations.setdefault(digest, []).append(os.fspath(path))
+    return destinations
+
+
 def _exists_error(path: str, digest: str) -> FileExistsError:
     return FileExistsError(
         errno.EEXIST,
-        f"cannot write blob {digest[:12]}... to {path}: the file exists (destinations must be new; "
-        "remove it first)",
+        f"cannot write {f'blob {digest[:12]}...' if digest else 'a file'} to {path}: the file exists "
+        "(destinations must be new; remove it first)",
         path,
     )
 
@@ -53,10 +71,13 @@ def _create(path: str, digest: str, mode: int = 0o666) -> int:
 
 
 def write_new(path: str, digest: str, data: bytes, mode: int = 0o666) -> None:
-    """Create ``path`` holding ``data``; on failure it is removed again."""
+    """Create ``path`` holding ``data``; on failure it is removed again. ``digest`` (may be
+    empty) names the blob in the error when ``path`` exists."""
     fd = _create(path, digest, mode)
     try:
-        write_fully(fd, data)
+        written = os.write(fd, data)  # all of a small blob: no memoryview, no loop
+        if written < len(data):
+            write_fully(fd, memoryview(data)[written:])
     except BaseException:
         os.close(fd)
         _remove(path)
@@ -94,7 +115,7 @@ def _kernel_copy(source: int, dest: int) -> int:
             done += count
         return done
     except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.ENOSYS):
+        if error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK):  # ENOTSOCK: macOS
             raise
     while chunk := os.pread(source, 1 << 20, done):
         write_fully(dest, chunk)
@@ -123,12 +144,8 @@ def packed_bytes(
         yield digest, None
 
 
-def copy_blobs(
-    store: LocalBlobStore,
-    destinations: Mapping[str, Sequence[str]],
-    located: Mapping[str, Location],
-    report: Progress,
-) -> None:
+def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
+    located = store.index.locate(list(destinations))
     loose: list[str] = [digest for digest in destinations if digest not in located]
     for digest, data in packed_bytes(store, located):
         if data is None:
@@ -161,16 +178,15 @@ class _Linker:
         self.report = report
         self.can_link = True
 
-    def link(self, digest: str, path: str, size: int | None) -> bool:
+    def link(self, digest: str, path: str) -> bool:
         """Link ``path`` to the loose blob; False when it must be copied instead.
 
         Raises ``FileNotFoundError`` when the loose blob (or ``path``'s folder) is absent.
         """
         if not self.can_link:
             return False
-        source = self.store.checked_blob_path(digest)
         try:
-            os.link(source, path)
+            os.link(self.store.checked_blob_path(digest), path)
         except FileExistsError:
             raise _exists_error(path, digest) from None
         except OSError as error:
@@ -180,9 +196,6 @@ class _Linker:
                 self.can_link = False
                 return False
             raise
-        if size is None and self.report is not ignore_progress:
-            size = os.stat(source).st_size  # only when someone counts the bytes
-        self.report(size or 0)
         return True
 
     def adopt(self, digest: str, path: str, data: bytes) -> bool:
@@ -218,20 +231,76 @@ class _Linker:
             os.close(source)
 
 
-def link_blobs(
-    store: LocalBlobStore,
-    destinations: Mapping[str, Sequence[str]],
-    located: Mapping[str, Location],
-    report: Progress,
+def link_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
+    """``copy_to(link=True)``: ``report`` gets the bytes written (blobs extracted from
+    packs, copies where links are refused); a link writes none."""
+    left, absent = _link_loose(store, destinations)
+    if left:
+        _link_or_extract(store, left, absent, report)
+
+
+def _link_loose(
+    store: LocalBlobStore, destinations: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, Sequence[str]], set[str]]:
+    """Hard-link each destination to its loose blob, the lean way: one ``link`` per file
+    and no lookups. Returns the destinations left for the careful pass, and which of
+    their digests had no loose blob (``ENOENT``). Stops at the first error saying this
+    filesystem links nothing (another device, no hard links): the rest is left too."""
+    root, link = store.root, os.link
+    left: dict[str, Sequence[str]] = {}
+    absent: set[str] = set()
+    folders = _fan_out_folders(root)
+    pending = iter(destinations.items())
+    for digest, paths in pending:
+        if digest[:2] not in folders:  # no loose blob there (a store whose blobs are all packed)
+            left[digest] = paths
+            absent.add(digest)
+            continue
+        source = f"{root}/{digest[:2]}/{digest[2:]}"
+        done = 0
+        try:
+            for path in paths:
+                link(source, path)
+                done += 1
+        except FileExistsError:
+            raise _exists_error(paths[done], digest) from None
+        except FileNotFoundError:  # no loose blob, or no folder for ``paths[done]``
+            left[digest] = paths[done:]
+            if not done:
+                absent.add(digest)
+        except OSError as error:
+            left[digest] = paths[done:]  # the careful pass sees why
+            if error.errno in _NO_LINKS_HERE:
+                left.update(pending)
+                break
+    return left, absent
+
+
+def _fan_out_folders(root: str) -> set[str]:
+    """The names of the store's blob folders (``<root>/<first 2 hex>``), in one listing."""
+    try:
+        with os.scandir(root) as entries:
+            return {entry.name for entry in entries if len(entry.name) == 2}
+    except FileNotFoundError:
+        return set()
+
+
+def _link_or_extract(
+    store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], absent: set[str], report: Progress
 ) -> None:
+    """Link, extract from packs or copy, per blob, handling each reason a link may fail.
+    A blob in ``absent`` (no loose file a moment ago) that is packed is extracted at once."""
+    located = store.index.locate(list(destinations))
     linker = _Linker(store, report)
     unextracted: dict[str, Location] = {}
     left: dict[str, list[str]] = {}
     for digest, paths in destinations.items():
-        size = located[digest].size if digest in located else None
         pending = left[digest] = list(paths)
+        if digest in absent and digest in located:
+            unextracted[digest] = located[digest]
+            continue
         try:
-            while pending and linker.link(digest, pending[0], size):
+            while pending and linker.link(digest, pending[0]):
                 pending.pop(0)
         except FileNotFoundError:
             if digest in located:
@@ -251,7 +320,7 @@ def link_blobs(
             continue
         adopted = linker.can_link and linker.adopt(digest, paths[0], data)
         for path in paths[1:] if adopted else paths:
-            if not linker.link(digest, path, len(data)):
+            if not linker.link(digest, path):
                 write_new(path, digest, data)
                 report(len(data))
 

@@ -39,7 +39,6 @@ from archivist.storage.batches import (
     Progress,
     check_bytes,
     ignore_progress,
-    pairs,
     raise_first,
     unique_pairs,
 )
@@ -339,16 +338,13 @@ class LocalBlobStore:
         the store's inode and are read-only. A packed blob is written (verified, read-only)
         to its first destination, which is then linked into the store as its loose file, so
         that later downloads link it too. Where the filesystem refuses links, blobs are copied.
+        ``progress`` gets the bytes written: a link writes none.
         ``BlobNotFoundError`` names a blob the store lacks (earlier destinations stay).
         """
-        destinations: dict[str, list[str]] = {}
-        for digest, path in pairs(items, "dest_path"):
-            destinations.setdefault(digest, []).append(os.fspath(path))
-        if not destinations:
-            return
-        located = self.index.locate(list(destinations))
-        copy = copying.link_blobs if link else copying.copy_blobs
-        copy(self, destinations, located, progress or ignore_progress)
+        destinations = copying.by_digest(items)
+        if destinations:
+            copy = copying.link_blobs if link else copying.copy_blobs
+            copy(self, destinations, progress or ignore_progress)
 
     # --- listing, deletion, maintenance ------------------------------------------------------
     def delete(self, digest: str) -> None:
