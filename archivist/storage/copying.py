@@ -23,7 +23,7 @@ import blake3
 from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.errors import BlobNotFoundError, IntegrityError
 from archivist.storage.batches import Progress, pairs
-from archivist.storage.loose import BLOB_MODE, write_fully
+from archivist.storage.loose import BLOB_MODE, scandir_or_empty, write_fully
 from archivist.storage.pack_index import Location
 from archivist.storage.packs import read_packed
 
@@ -246,17 +246,17 @@ def _link_loose(
     and no lookups. Returns the destinations left for the careful pass, and which of
     their digests had no loose blob (``ENOENT``). Stops at the first error saying this
     filesystem links nothing (another device, no hard links): the rest is left too."""
-    root, link = store.root, os.link
+    blob_path, link = store.checked_blob_path, os.link
     left: dict[str, Sequence[str]] = {}
     absent: set[str] = set()
-    folders = _fan_out_folders(root)
+    folders = {entry.name for entry in scandir_or_empty(store.root) if len(entry.name) == 2}
     pending = iter(destinations.items())
     for digest, paths in pending:
         if digest[:2] not in folders:  # no loose blob there (a store whose blobs are all packed)
             left[digest] = paths
             absent.add(digest)
             continue
-        source = f"{root}/{digest[:2]}/{digest[2:]}"
+        source = blob_path(digest)
         done = 0
         try:
             for path in paths:
@@ -274,15 +274,6 @@ def _link_loose(
                 left.update(pending)
                 break
     return left, absent
-
-
-def _fan_out_folders(root: str) -> set[str]:
-    """The names of the store's blob folders (``<root>/<first 2 hex>``), in one listing."""
-    try:
-        with os.scandir(root) as entries:
-            return {entry.name for entry in entries if len(entry.name) == 2}
-    except FileNotFoundError:
-        return set()
 
 
 def _link_or_extract(

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from archivist.core.errors import StorageError
+from archivist.storage.loose import scandir_or_empty
 from archivist.storage.pack_index import Location, PackIndex, known_packs
 
 PACK_MAX_BLOB_BYTES = 256 << 10
@@ -370,7 +371,7 @@ def remove_orphans(packs_dir: str, index: PackIndex, cutoff_ns: int) -> int:
     Returns the bytes reclaimed.
     """
     candidates: dict[str, tuple[str, int]] = {}
-    for entry in _scandir_or_empty(packs_dir):
+    for entry in scandir_or_empty(packs_dir):
         if not entry.name.endswith(PACK_SUFFIX):
             continue
         try:
@@ -390,11 +391,3 @@ def remove_orphans(packs_dir: str, index: PackIndex, cutoff_ns: int) -> int:
                     os.unlink(path)
                     reclaimed += size
     return reclaimed
-
-
-def _scandir_or_empty(path: str) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(path) as entries:
-            return list(entries)
-    except FileNotFoundError:
-        return []
