@@ -39,12 +39,13 @@ def usable(session: ApiSession) -> bool:
 
 
 @contextlib.contextmanager
-def get_pieces(session: ApiSession, path: str) -> Iterator[Iterator[memoryview]]:
+def get_pieces(session: ApiSession, path: str, buffers: int = 1) -> Iterator[Iterator[memoryview]]:
     """``with get_pieces(session, "/blobs/<digest>") as pieces: for piece in pieces: ...``
 
-    Each piece is a view of the same buffer, valid until the next one is asked for. An
-    error answer raises before the block starts; one call, no retries (use it inside
-    ``session.with_retries``).
+    Each piece is a view of one of ``buffers`` buffers filled in turn, so it stays valid
+    until ``buffers`` more pieces have been asked for (a caller that writes pieces on
+    another thread asks for more than one). An error answer raises before the block
+    starts; one call, no retries (use it inside ``session.with_retries``).
     """
     parts = urllib.parse.urlsplit(session.base_url)
     timeout = session.client.timeout.read
@@ -68,16 +69,18 @@ def get_pieces(session: ApiSession, path: str) -> Iterator[Iterator[memoryview]]
             raise IncompleteAnswer(f"no answer to GET {path}: {error}") from None
         if response.status != 200:
             _raise_answer(session, response)
-        yield _pieces(response, path)
+        yield _pieces(response, path, buffers)
     finally:
         connection.close()
 
 
-def _pieces(response: http.client.HTTPResponse, path: str) -> Iterator[memoryview]:
-    view = memoryview(bytearray(BUFFER_BYTES))
+def _pieces(response: http.client.HTTPResponse, path: str, buffers: int) -> Iterator[memoryview]:
+    views = [memoryview(bytearray(BUFFER_BYTES)) for _ in range(buffers)]
+    turn = 0
     try:
-        while count := response.readinto(view):
-            yield view[:count]
+        while count := response.readinto(views[turn]):
+            yield views[turn][:count]
+            turn = (turn + 1) % buffers
     except (OSError, http.client.HTTPException) as error:
         raise IncompleteAnswer(f"the answer to GET {path} broke off: {error!r}") from None
     if response.length:  # http.client counts down what Content-Length promised

@@ -246,3 +246,35 @@ def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
     assert http_stream.usable(proxied.session)
     proxied.close()
     proxy.close()
+
+
+def test_a_failing_file_writer_raises_its_error_without_blocking_the_caller(tmp_path: Path) -> None:
+    path = tmp_path / "read-only"
+    path.write_bytes(b"")
+    fd = os.open(path, os.O_RDONLY)  # every pwrite fails with EBADF
+    writer = http_downloads._FileWriter(fd, None)
+    try:
+        for number in range(10):  # more pieces than the queue holds: none of these block
+            with contextlib.suppress(OSError):
+                writer.write(b"x" * 1000, number * 1000)
+        with pytest.raises(OSError):
+            writer.finish()
+    finally:
+        writer.close()
+        os.close(fd)
+
+
+def test_the_file_writer_reports_what_is_written_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    reported: list[int] = []
+    writer = http_downloads._FileWriter(fd, reported.append)
+    pieces = [os.urandom(1000 + number) for number in range(20)]
+    offset = 0
+    for piece in pieces:
+        writer.write(piece, offset)
+        offset += len(piece)
+    writer.finish()
+    os.close(fd)
+    assert path.read_bytes() == b"".join(pieces)
+    assert reported == sorted(reported) and reported[-1] == offset
