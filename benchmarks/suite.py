@@ -22,7 +22,7 @@ from typing import Any
 
 from baselines import BASELINES, run_baseline
 from measure import ChildRun, TreeSize, median, python_child, run_child, tree_size
-from ops import OPERATIONS, Operation
+from ops import OPERATIONS, Operation, OwnStore
 from peers import PEER_OPERATIONS, Peer, mlflow_server, peer_env
 from report import BaselineRow, OperationRow, PeerRow, Stat
 from server_mode import Target, embedded, server
@@ -111,19 +111,27 @@ class _Repetition:
             target = self._target(stack)
             self._open_store(target)
             self._baselines()
-            isolated: Target | None = None
+            own: dict[str, Target] = {}
             for position, op in enumerate(self.steps):
-                if op.isolated_store and not self.plan.server:
-                    if isolated is None:
-                        home = os.path.join(self.root, "store-isolated")
-                        isolated = embedded(home, target.env["ARCHIVIST_CACHE_DIR"])
-                        self._open_store(isolated)
-                    self._operation(op, isolated)
-                    if not any(later.isolated_store for later in self.steps[position + 1 :]):
-                        shutil.rmtree(isolated.store_dir)
+                if op.own_store is not None and not self.plan.server:
+                    self._operation(op, self._own_target(op.own_store, own))
+                    if op.own_store.removed_after_use and not any(
+                        later.own_store == op.own_store for later in self.steps[position + 1 :]
+                    ):
+                        shutil.rmtree(own.pop(op.own_store.name).store_dir)
                 else:
                     self._operation(op, target)
                 self._peers(op, stack)
+
+    def _own_target(self, store: OwnStore, opened: dict[str, Target]) -> Target:
+        """The target of an operation's own store, opened at its first use."""
+        if store.name not in opened:
+            home = os.path.join(self.root, store.name)
+            target = embedded(home, os.path.join(self.root, f"cache-{store.name}"))
+            target.env.update(store.env)
+            self._open_store(target)
+            opened[store.name] = target
+        return opened[store.name]
 
     def _target(self, stack: contextlib.ExitStack) -> Target:
         cache = os.path.join(self.root, "cache")
