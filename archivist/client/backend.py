@@ -34,7 +34,7 @@ ProgressCallback = Callable[[int], None]
 
 
 class BlobSink(Protocol):
-    """Stores blobs in the background (``archivist.storage.pack_sink.PackSink``)."""
+    """Stores blobs in the background (``archivist.storage.store_sink.StoreSink``)."""
 
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
         """Queue ``(digest, bytes)`` pairs whose bytes hash to their digest."""

@@ -17,7 +17,7 @@ from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import join_logical, validate_logical_path
 from archivist.sdk.hashing import hash_file, hash_small_files
-from archivist.sdk.held_bytes import HELD_FILE_MAX_BYTES, HeldBytes
+from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
 
@@ -27,7 +27,6 @@ INGEST_MIN_BYTES = 64 << 20
 SINK_MIN_FILES = 256
 """``add_dir`` of at least this many files stores small ones as it hashes them, where it can."""
 SINK_CHUNK_BYTES = 4 << 20
-SINK_BLOB_MAX_BYTES = HELD_FILE_MAX_BYTES
 
 Ingest = Callable[[str], "tuple[str, int] | None"]
 
@@ -77,7 +76,7 @@ def digest_files(
     for (path, st), (digest, size, data) in zip(small, hash_small_files(small), strict=True):
         results[path] = (digest, size)
         hashed.append((path, st, digest))
-        if sink is not None and data is not None and size <= SINK_BLOB_MAX_BYTES:
+        if sink is not None and data is not None:
             chunk.append((digest, data))
             chunk_bytes += size
             if chunk_bytes >= SINK_CHUNK_BYTES:

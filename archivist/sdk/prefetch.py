@@ -31,10 +31,10 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 from archivist.client.backend import Backend, ProgressCallback
+from archivist.core.background_batches import BatchWorker
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.sdk.cache import CACHED_BLOB_MODE, ClientCache
@@ -214,18 +214,17 @@ class _Placer:
 
 class _Keeper:
     """Packs received small blobs into the cache, ``KEEP_BATCH_BYTES`` at a time, on a thread
-    of its own: the transfer threads do not wait for a pack to be written and synced, unless
-    the batch before is still being written (so memory stays bounded: the batch being
-    written, at most one waiting per transfer thread, and the one filling)."""
+    of its own (``BatchWorker``): the transfer threads do not wait for a pack to be written
+    and synced, unless a batch is waiting already (so memory stays bounded: the batch being
+    written, one waiting, one filling, and one per transfer thread handing its batch over)."""
 
     def __init__(self, cache: ClientCache) -> None:
-        self.cache = cache
         self._lock = threading.Lock()
         self._pending: list[tuple[str, bytes]] = []
         self._pending_bytes = 0
-        self._submitting = threading.Lock()
-        self._writing: Future[None] | None = None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="archivist-cache")
+        self._worker: BatchWorker[list[tuple[str, bytes]]] = BatchWorker(
+            cache.add_many, queued=1, name="archivist-cache"
+        )
 
     def keep(self, digest: str, data: bytes) -> None:
         """Keep a verified blob (called from several threads at once)."""
@@ -235,27 +234,19 @@ class _Keeper:
             if self._pending_bytes < KEEP_BATCH_BYTES:
                 return
             batch, self._pending, self._pending_bytes = self._pending, [], 0
-        self._submit(batch)
+        self._worker.put(batch)
 
     def finish(self) -> None:
         """Keep what is pending and wait until every batch is in the cache (raising its error)."""
         with self._lock:
             batch, self._pending, self._pending_bytes = self._pending, [], 0
         if batch:
-            self._submit(batch)
-        with self._submitting:
-            if self._writing is not None:
-                self._writing.result()
+            self._worker.put(batch)
+        self._worker.finish()
 
     def close(self) -> None:
         """Stop the thread (after the batch being written, if any; pending ones are dropped)."""
-        self._thread.shutdown(wait=True, cancel_futures=True)
-
-    def _submit(self, batch: list[tuple[str, bytes]]) -> None:
-        with self._submitting:
-            if self._writing is not None:
-                self._writing.result()
-            self._writing = self._thread.submit(self.cache.add_many, batch)
+        self._worker.cancel()
 
 
 def _check(entry: Entry, actual: str, written: Sequence[str] = ()) -> None:

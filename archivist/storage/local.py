@@ -52,8 +52,8 @@ from archivist.storage.loose import (
     store_whole,
 )
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
-from archivist.storage.pack_sink import PackSink
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
+from archivist.storage.store_sink import StoreSink
 
 __all__ = [
     "PACK_MAX_BLOB_BYTES",
@@ -197,10 +197,9 @@ class LocalBlobStore:
             return digest, writer.size
         return digest, writer.commit()
 
-    def open_sink(self) -> PackSink | None:
-        """A ``PackSink`` packing checked small blobs in the background (None when this store
-        keeps every blob loose: then there is nothing to gain from storing them early)."""
-        return PackSink(self) if self.pack_blob_max_bytes > 0 else None
+    def open_sink(self) -> StoreSink:
+        """A ``StoreSink`` storing checked blobs in the background, by this store's rules."""
+        return StoreSink(self)
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)

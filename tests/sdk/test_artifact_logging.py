@@ -4,6 +4,7 @@ failures at run end, edits after logging, new_draft and delete."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -336,13 +337,13 @@ def test_a_failed_background_pack_is_made_good_by_the_upload(
 ) -> None:
     import archivist.sdk.draft as draft
     from archivist.storage.local import LocalBlobStore
-    from archivist.storage.pack_sink import PackSink
+    from archivist.storage.store_sink import StoreSink
 
     monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
     broken = LocalBlobStore(str(tmp_path / "broken"))
     Path(broken.packs_dir).mkdir(parents=True)
     Path(broken.index.path).write_bytes(b"not a database")
-    monkeypatch.setattr(LocalBlobStore, "open_sink", lambda self: PackSink(broken))
+    monkeypatch.setattr(LocalBlobStore, "open_sink", lambda self: StoreSink(broken))
     folder = _folder_of(tmp_path, 40, "kept")
     with archivist.init(project="p") as run:
         art = archivist.Artifact("many", type="dataset")
@@ -353,3 +354,28 @@ def test_a_failed_background_pack_is_made_good_by_the_upload(
     assert LocalBlobStore(str(blob_folder)).missing(digests) == set()
     out = Path(logged.download(root=str(tmp_path / "out")))
     assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"kept {i}" for i in range(40))
+
+
+@pytest.mark.embedded_only("the store setting of the embedded store")
+def test_a_store_keeping_blobs_loose_stores_a_large_add_dir_as_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
+) -> None:
+    """The opt-in for link-mode downloads: every blob a file of its own, stored while hashing."""
+    import archivist.sdk.draft as draft
+    from archivist.storage.local import LocalBlobStore
+
+    monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
+    monkeypatch.setenv("ARCHIVIST_PACK_SMALL_BLOBS", "0")
+    folder = _folder_of(tmp_path, 40, "loose")
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("many", type="dataset")
+        art.add_dir(str(folder))
+        run.log_artifact(art).wait()
+    logged = archivist.Api().artifact("p/many:v0")
+    store = LocalBlobStore(str(blob_folder))
+    digests = [entry.digest for entry in logged.manifest.entries.values()]
+    assert all(os.path.isfile(store.blob_path(digest)) for digest in digests)
+    assert store.index.sizes(digests) == {}  # none packed
+    out = Path(logged.download(root=str(tmp_path / "out"), link=True))
+    assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"loose {i}" for i in range(40))
+    assert all(os.stat(out / f"{i:03d}.txt").st_nlink > 1 for i in range(40))  # linked to the blobs

@@ -1,4 +1,5 @@
-"""PackSink: blobs handed over in chunks are packed on a thread, durable once ``wait`` returns."""
+"""StoreSink: blobs handed over in chunks are stored on a thread by the store's rules (packed,
+or loose), durable once ``wait`` returns."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from archivist.core.manifest import hash_bytes
 from archivist.storage.local import LocalBlobStore
-from archivist.storage.pack_sink import QUEUED_CHUNKS, PackSink
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES
+from archivist.storage.store_sink import QUEUED_CHUNKS, StoreSink
 
 
 def _blobs(prefix: str, count: int) -> list[tuple[str, bytes]]:
@@ -26,7 +28,7 @@ def test_chunks_end_in_one_indexed_pack(tmp_path: Path) -> None:
     store = LocalBlobStore(str(tmp_path / "blobs"))
     blobs = _blobs("a", 3000)
     sink = store.open_sink()
-    assert isinstance(sink, PackSink)
+    assert isinstance(sink, StoreSink)
     for start in range(0, len(blobs), 100):
         sink.add_many(blobs[start : start + 100])
     sink.wait()
@@ -50,8 +52,31 @@ def test_blobs_the_store_holds_already_are_not_written_again(tmp_path: Path) -> 
     assert store.missing(d for d, _data in [*old, *new]) == set()
 
 
-def test_a_store_that_keeps_blobs_loose_has_no_sink(tmp_path: Path) -> None:
-    assert LocalBlobStore(str(tmp_path / "blobs"), pack_small_blobs=False).open_sink() is None
+def test_a_store_that_keeps_blobs_loose_gets_a_file_per_blob(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"), pack_small_blobs=False)
+    old, new = _blobs("old", 20), _blobs("new", 30)
+    store.put_bytes_many(old)
+    before = {digest: os.stat(store.blob_path(digest)).st_ino for digest, _data in old}
+    sink = store.open_sink()
+    sink.add_many([*old, *new])
+    sink.wait()
+    assert not Path(store.packs_dir).exists() or list(Path(store.packs_dir).glob("*.pack")) == []
+    for digest, data in [*old, *new]:
+        assert Path(store.blob_path(digest)).read_bytes() == data
+    assert {digest: os.stat(store.blob_path(digest)).st_ino for digest, _data in old} == before
+
+
+def test_blobs_over_the_pack_limit_are_stored_loose_beside_the_pack(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    small = _blobs("s", 10)
+    large_data = os.urandom(PACK_MAX_BLOB_BYTES + 1)
+    large = (hash_bytes(large_data), large_data)
+    sink = store.open_sink()
+    sink.add_many([*small, large])
+    sink.wait()
+    assert Path(store.blob_path(large[0])).read_bytes() == large_data
+    assert set(store.index.sizes([d for d, _data in small])) == {d for d, _data in small}
+    assert store.index.sizes([large[0]]) == {}
 
 
 def test_a_failing_sink_reports_at_wait_and_never_blocks_its_producer(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""Storing blobs in the background while their files are still being hashed.
+
+On the embedded store, ``add_dir`` reads each small file once to hash it. Instead
+of keeping those bytes until the save stores them, it hands them, a chunk at a
+time, to a ``StoreSink``: a thread (``BatchWorker``) that stores them while the
+caller goes on hashing; the save then finds them stored. Writing, syncing and
+creating files are kernel work that runs beside the hashing.
+
+The sink keeps to the store's own rules: blobs up to its pack limit are appended
+to one new pack, synced and indexed at the end (``PackWriter``: bytes on disk
+before any index row names them); larger ones, and all of them in a store that
+keeps blobs loose (the opt-in for link-mode downloads), become files of their own
+(written to a temp file, renamed into place). Blobs the store holds are skipped.
+
+Blobs stored this way belong to no version until one is committed; like any
+unreferenced blob they are collected by garbage collection after its grace period
+(a draft that is never logged). A process killed before the sink finished leaves a
+pack without index rows, or temp files, which ``cleanup_temp`` removes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archivist.core.background_batches import BatchWorker
+from archivist.storage.batches import ignore_progress
+from archivist.storage.loose import store_whole
+from archivist.storage.packs import PackWriter
+
+if TYPE_CHECKING:
+    from archivist.storage.local import LocalBlobStore
+
+QUEUED_CHUNKS = 8
+"""Chunks waiting to be stored at most (the caller makes chunks of a few MB)."""
+
+Chunk = list[tuple[str, bytes]]
+
+
+class StoreSink:
+    """Stores ``(digest, bytes)`` chunks on a thread of its own; ``close`` then ``wait``."""
+
+    def __init__(self, store: LocalBlobStore) -> None:
+        self._store = store
+        self._pack = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes)
+        self._worker: BatchWorker[Chunk] = BatchWorker(
+            self._store_chunk,
+            queued=QUEUED_CHUNKS,
+            name="archivist-store-sink",
+            done=self._pack.finish,
+            failed=lambda _error: self._pack.abort(),
+        )
+
+    def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
+        """Queue bytes already checked against their digests."""
+        if blobs:
+            self._worker.put(list(blobs))
+
+    def close(self) -> None:
+        """No more chunks: the thread stores what is queued, syncs and indexes the pack, then ends."""
+        self._worker.close()
+
+    def wait(self) -> None:
+        """Block until every chunk is stored durably; raises what made the sink fail."""
+        self._worker.finish()
+
+    def _store_chunk(self, chunk: Chunk) -> None:
+        store, limit = self._store, self._store.pack_blob_max_bytes
+        packed = store.index.sizes([digest for digest, _data in chunk]) if limit > 0 else {}
+        small: Chunk = []
+        for digest, data in chunk:
+            if digest in packed:
+                continue
+            if len(data) <= limit:
+                small.append((digest, data))
+                continue
+            final_path = store.checked_blob_path(digest)
+            if not os.path.exists(final_path):
+                store_whole(data, final_path, store.temp_dir, digest)
+        self._pack.add_many(small, ignore_progress)
