@@ -40,12 +40,17 @@ class BlobSink(Protocol):
         """Queue ``(digest, bytes)`` pairs whose bytes hash to their digest."""
         ...
 
+    def expect(self, digests: Sequence[str]) -> None:
+        """Digests of files whose bytes are not given: checked in the background for presence."""
+        ...
+
     def close(self) -> None:
         """No more blobs; finishing goes on in the background."""
         ...
 
-    def wait(self) -> None:
-        """Block until every blob is stored durably; raises what made the sink fail."""
+    def wait(self) -> set[str]:
+        """Block until every blob is stored durably; raises what made the sink fail. Returns
+        the digests the store holds for sure (given and stored, or expected and found)."""
         ...
 
 

@@ -69,6 +69,8 @@ def digest_files(
             large.append((path, st))
         else:
             small.append((path, st))
+    if sink is not None:  # checked beside the hashing below
+        sink.expect(list(known.values()))
     hashed: list[tuple[str, os.stat_result, str]] = []
     kept: list[tuple[str, bytes | None]] = []
     chunk: list[tuple[str, bytes]] = []

@@ -114,7 +114,7 @@ def save_manifest(
         _wait_for(sinks)
         return backend.commit_version(dataclasses.replace(request, manifest_digest=identical.manifest_digest))
     manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
-    _wait_for(sinks)
+    stored = _wait_for(sinks)
     sources: dict[str, str] = {}
     for path, local in local_paths.items():
         entry = manifest.get(path)
@@ -122,8 +122,10 @@ def save_manifest(
             sources.setdefault(entry.digest, local)
     wanted = manifest.blob_digests()
     if backend.blobs_are_local:
-        # The store skips what it holds as it stores: ask only about blobs with no local file.
-        missing = [*backend.missing_blobs(sorted(wanted.difference(sources))), *sources]
+        # The store skips what it holds as it stores: ask only about blobs with no local file,
+        # and store from files only what the sinks did not make sure of.
+        unsure = [digest for digest in sources if digest not in stored]
+        missing = [*backend.missing_blobs(sorted(wanted.difference(sources))), *unsure]
     else:
         missing = backend.missing_blobs(sorted(wanted))
     unavailable = [d for d in missing if d not in sources]
@@ -143,12 +145,15 @@ def save_manifest(
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 
 
-def _wait_for(sinks: Sequence[BlobSink]) -> None:
+def _wait_for(sinks: Sequence[BlobSink]) -> set[str]:
+    """Wait for the sinks; the digests they made sure the store holds."""
+    stored: set[str] = set()
     for sink in sinks:
         try:
-            sink.wait()
+            stored |= sink.wait()
         except Exception as error:  # the upload stores what is missing
             logger.debug("storing files while they were added failed (%s); uploading them instead", error)
+    return stored
 
 
 def _identical_version(backend: Backend, request: CommitRequest) -> VersionRecord | None:

@@ -113,6 +113,10 @@ class LocalBlobStore:
         wanted = _unique_digests(digests)
         return set(wanted).difference(self._sizes(wanted))
 
+    def held_sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        """The size of each blob among ``digests`` that the store holds."""
+        return self._sizes(_unique_digests(digests))
+
     def _sizes(self, wanted: Sequence[str]) -> dict[str, int]:
         """The size of each held blob among ``wanted`` (validated digests): the index answers
         for packed ones in one query per chunk; only the others cost a ``stat``."""

@@ -36,6 +36,8 @@ QUEUED_CHUNKS = 8
 """Chunks waiting to be stored at most (the caller makes chunks of a few MB)."""
 
 Chunk = list[tuple[str, bytes]]
+Batch = tuple[Chunk, list[str]]
+"""Blobs to store, and digests whose bytes the caller does not give (to check for)."""
 
 
 class StoreSink:
@@ -44,8 +46,9 @@ class StoreSink:
     def __init__(self, store: LocalBlobStore) -> None:
         self._store = store
         self._pack = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes)
-        self._worker: BatchWorker[Chunk] = BatchWorker(
-            self._store_chunk,
+        self._covered: set[str] = set()  # stored, or found held: written by the worker thread only
+        self._worker: BatchWorker[Batch] = BatchWorker(
+            self._handle,
             queued=QUEUED_CHUNKS,
             name="archivist-store-sink",
             done=self._pack.finish,
@@ -55,15 +58,31 @@ class StoreSink:
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
         """Queue bytes already checked against their digests."""
         if blobs:
-            self._worker.put(list(blobs))
+            self._worker.put((list(blobs), []))
+
+    def expect(self, digests: Sequence[str]) -> None:
+        """Digests of files whose bytes are not given (their digests were known without
+        reading them): the thread checks, beside the caller, which ones the store holds."""
+        if digests:
+            self._worker.put(([], list(digests)))
 
     def close(self) -> None:
         """No more chunks: the thread stores what is queued, syncs and indexes the pack, then ends."""
         self._worker.close()
 
-    def wait(self) -> None:
-        """Block until every chunk is stored durably; raises what made the sink fail."""
+    def wait(self) -> set[str]:
+        """Block until every chunk is stored durably; raises what made the sink fail. Returns
+        the digests the store holds for sure: those stored, and those expected that it held."""
         self._worker.finish()
+        return self._covered
+
+    def _handle(self, batch: Batch) -> None:
+        chunk, expected = batch
+        if chunk:
+            self._store_chunk(chunk)
+            self._covered.update(digest for digest, _data in chunk)
+        if expected:
+            self._covered.update(self._store.held_sizes(expected))
 
     def _store_chunk(self, chunk: Chunk) -> None:
         store, limit = self._store, self._store.pack_blob_max_bytes

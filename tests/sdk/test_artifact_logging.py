@@ -379,3 +379,25 @@ def test_a_store_keeping_blobs_loose_stores_a_large_add_dir_as_files(
     out = Path(logged.download(root=str(tmp_path / "out"), link=True))
     assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"loose {i}" for i in range(40))
     assert all(os.stat(out / f"{i:03d}.txt").st_nlink > 1 for i in range(40))  # linked to the blobs
+
+
+@pytest.mark.embedded_only("two embedded stores sharing one stat cache")
+def test_files_the_stat_cache_knows_are_stored_when_the_store_lacks_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stat cache knows a file's digest, not whether this store holds its bytes: the
+    background check finds them absent and the save stores them from the files."""
+    import archivist.sdk.draft as draft
+
+    monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
+    folder = _folder_of(tmp_path, 40, "known")
+    for file in folder.iterdir():  # settled long ago: the stat cache trusts what it recorded
+        os.utime(file, (1_600_000_000, 1_600_000_000))
+    for store in ("first", "second"):
+        monkeypatch.setenv("ARCHIVIST_DIR", str(tmp_path / store))
+        with archivist.init(project="p") as run:
+            art = archivist.Artifact("many", type="dataset")
+            art.add_dir(str(folder))
+            run.log_artifact(art).wait()
+    out = Path(archivist.Api().artifact("p/many:v0").download(root=str(tmp_path / "out")))
+    assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"known {i}" for i in range(40))

@@ -91,3 +91,15 @@ def test_a_failing_sink_reports_at_wait_and_never_blocks_its_producer(tmp_path: 
     with pytest.raises(sqlite3.DatabaseError):
         sink.wait()
     assert list(Path(store.packs_dir).glob("*.pack")) == []  # the unsealed pack was removed
+
+
+def test_wait_returns_what_was_stored_and_what_was_expected_and_found(tmp_path: Path) -> None:
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    held, absent, given = _blobs("held", 5), _blobs("absent", 5), _blobs("given", 5)
+    store.put_bytes_many(held)
+    sink = store.open_sink()
+    sink.expect([digest for digest, _data in [*held, *absent]])
+    sink.add_many(given)
+    covered = sink.wait()
+    assert covered == {digest for digest, _data in [*held, *given]}
+    assert store.missing(d for d, _data in absent) == {d for d, _data in absent}
