@@ -163,7 +163,7 @@ class LocalBlobStore:
                 check_read_digest(path, digest, blake3.blake3(first).hexdigest())
                 store_whole(first, final_path, self.temp_dir, digest)
                 return len(first)
-            writer = BlobWriter(digest, final_path, self.temp_dir, large=True)
+            writer = BlobWriter(digest, final_path, self.temp_dir)
             try:
                 writer.write(first)
                 writer.write(more)
@@ -187,7 +187,7 @@ class LocalBlobStore:
         """
         source = open_for_reading(path)
         try:
-            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir, large=True)
+            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir)
             try:
                 writer.copy_from(source)
             except BaseException:
