@@ -100,7 +100,7 @@ def commit_version(
             return CommitResult(version_record(connection, identical), created=False)
         if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
             manifest = _load_manifest(store, checked)
-        _require_blobs(store, manifest, checked)
+        _require_blobs(store, manifest, checked, _blobs_of_newest_version(connection, collection.id))
         version_id = _insert(connection, collection, manifest, checked, producer)
         return CommitResult(version_record(connection, version_id), created=True)
 
@@ -191,8 +191,26 @@ def _digest_mismatch(checked: CommitRequest, summary: ManifestSummary) -> Integr
     )
 
 
-def _require_blobs(store: BlobStore, manifest: ManifestSummary, checked: CommitRequest) -> None:
-    missing = store.missing(manifest.blob_digests() | {checked.manifest_digest})
+def _blobs_of_newest_version(connection: Connection, collection_id: int) -> set[str]:
+    """The blobs the collection's newest committed version references: the store holds them
+    (the collector deletes only blobs no live version references, and
+    ``guard_blob_references`` keeps it out while this transaction checks)."""
+    newest = (
+        select(versions.c.id)
+        .where(versions.c.collection_id == collection_id, versions.c.state == VersionState.COMMITTED.value)
+        .order_by(versions.c.version_index.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = connection.execute(select(version_blobs.c.digest).where(version_blobs.c.version_id == newest))
+    return set(rows.scalars())
+
+
+def _require_blobs(
+    store: BlobStore, manifest: ManifestSummary, checked: CommitRequest, referenced: set[str]
+) -> None:
+    """Every blob of the manifest must be in the store; those of ``referenced`` are known to be."""
+    missing = store.missing((manifest.blob_digests() - referenced) | {checked.manifest_digest})
     if missing:
         example = sorted(missing)[0]
         path = None if example == checked.manifest_digest else _path_of_blob(store, checked, example)

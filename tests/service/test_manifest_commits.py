@@ -163,3 +163,35 @@ def test_a_noted_manifest_still_needs_every_blob_in_the_store(
     with pytest.raises(BlobNotFoundError, match="1 blob"):
         _noted_commit(service, manifest, ManifestSummary.of(manifest, manifest.digest()))
     assert service.list_versions(VersionQuery("local", "p", "noted")) == []
+
+
+class CountingStore(LocalBlobStore):
+    """A real folder store that records which digests ``missing`` was asked about."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.asked: list[set[str]] = []
+
+    def missing(self, digests: object) -> set[str]:
+        wanted = set(digests)  # type: ignore[call-overload]
+        self.asked.append(wanted)
+        return super().missing(wanted)
+
+
+def test_a_new_version_asks_the_store_only_about_blobs_the_newest_version_lacks(tmp_path: Path) -> None:
+    store = CountingStore(str(tmp_path / "blobs"))
+    service = Service(open_engine(f"sqlite:///{tmp_path}/meta.sqlite"), store)
+    kept, added = [f"kept {i}".encode() for i in range(5)], b"added"
+    for blob in [*kept, added]:
+        service.upload_bytes(hash_bytes(blob), blob)
+    first = Manifest([Entry(f"k{i}", hash_bytes(blob), len(blob)) for i, blob in enumerate(kept)])
+    _commit(service, "grow", first.to_bytes(), first.digest())
+    second = Manifest([*first, Entry("added", hash_bytes(added), len(added))])
+    store.asked.clear()
+    assert _commit(service, "grow", second.to_bytes(), second.digest()).created  # type: ignore[attr-defined]
+    assert store.asked == [{hash_bytes(added), hash_bytes(second.to_bytes())}]
+    absent = Entry("absent", hash_bytes(b"never uploaded"), 14)
+    third = Manifest([*second, absent])
+    with pytest.raises(BlobNotFoundError, match=r"1 blob\(s\) are missing .* \('absent'\)"):
+        _commit(service, "grow", third.to_bytes(), third.digest())
+    service.close()
