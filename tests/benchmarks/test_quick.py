@@ -16,6 +16,8 @@ OPERATION_TITLES = {
     "download_w2": "download W2 (latest)",
     "download_w2_link": "download W2, link mode",
     "download_w2_link_again": "download W2, link mode, again",
+    "log_w2_linkable": "log W2, linkable store",
+    "download_w2_link_linkable": "download W2, link, linkable store",
     "log_w4": "log W4 (1% changed, 1% added)",
     "log_w1": "log W1",
     "download_w1": "download W1",
