@@ -60,6 +60,10 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+SQLITE_CACHE_KIB = 32 << 10
+"""Each SQLite connection's page cache, at most."""
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see _begin_sqlite_transaction
     cursor = dbapi_connection.cursor()
@@ -68,6 +72,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # A version of 20,000 files adds 20,000 random keys to the blob-digest index; with
+        # SQLite's default 2 MB page cache that costs ~25% more than with this (pages are
+        # taken as needed, up to the limit).
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     finally:
         cursor.close()
 

@@ -30,9 +30,15 @@ def test_sqlite_connections_are_tuned_for_concurrent_processes(sqlite_file: Path
     with read_transaction(engine) as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+            for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys", "cache_size")
         }
-    assert pragma == {"journal_mode": "wal", "busy_timeout": 30000, "synchronous": 1, "foreign_keys": 1}
+    assert pragma == {
+        "journal_mode": "wal",
+        "busy_timeout": 30000,
+        "synchronous": 1,
+        "foreign_keys": 1,
+        "cache_size": -32768,
+    }
     engine.dispose()
 
 
