@@ -15,7 +15,7 @@ from archivist.client.backend import BlobSink
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
-from archivist.core.paths import join_logical, validate_logical_path
+from archivist.core.paths import validate_logical_path, walked_logical_paths
 from archivist.sdk.hashing import hash_file, hash_small_files
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
@@ -206,9 +206,10 @@ class DraftContents:
             if sink is not None:
                 sink.close()  # it finishes in the background; the save waits for it
                 self._sinks.append(sink)
+        logical = walked_logical_paths(prefix, [relative for _abs, relative, _st in found])
         entries = [
-            (Entry(validate_logical_path(join_logical(prefix, relative)), *digests[abs_path]), abs_path)
-            for abs_path, relative, _st in found
+            (Entry(path, *digests[abs_path]), abs_path)
+            for path, (abs_path, _relative, _st) in zip(logical, found, strict=True)
         ]
         if not self.manifest:  # the usual case: nothing to compare with, add them all at once
             self._put_new(entries)

@@ -2,11 +2,13 @@ import pytest
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.paths import (
+    MAX_LOGICAL_PATH_LENGTH,
     ArtifactPath,
     join_logical,
     parse_artifact_path,
     parse_project_path,
     validate_logical_path,
+    walked_logical_paths,
 )
 
 
@@ -64,3 +66,15 @@ def test_logical_paths_that_escape_are_refused(bad: str) -> None:
 def test_join_logical() -> None:
     assert join_logical(None, "a/b") == "a/b"
     assert join_logical("pre/", "a") == "pre/a"
+
+
+def test_walked_paths_get_the_prefix_and_keep_their_order() -> None:
+    assert walked_logical_paths(None, ["b/x.txt", "a.txt"]) == ["b/x.txt", "a.txt"]
+    assert walked_logical_paths("data/raw", ["b/x.txt", "a.txt"]) == ["data/raw/b/x.txt", "data/raw/a.txt"]
+    assert walked_logical_paths("p", []) == []
+
+
+def test_a_walked_path_too_long_is_refused_by_name() -> None:
+    long_name = "d/" + "x" * MAX_LOGICAL_PATH_LENGTH
+    with pytest.raises(InvalidInputError, match="is too long"):
+        walked_logical_paths("p", ["ok.txt", long_name])
