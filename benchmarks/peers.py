@@ -126,13 +126,18 @@ def _dvc_repo(root: str) -> Any:
     return Repo(root)
 
 
-def _dvc_workspace(params: dict[str, Any]) -> None:
-    """DVC takes over the files it adds (moves them into its cache), so it gets its own copy."""
+def _dvc_configure(params: dict[str, Any]) -> None:
+    """The peer's repository: a hardlink cache and a local remote (for the downloads)."""
     repo = _dvc_repo(_state(params, "repo"))
     with repo.config.edit() as conf:
         conf["cache"]["type"] = "hardlink"
         conf["remote"]["bench"] = {"url": _state(params, "remote")}
         conf["core"]["remote"] = "bench"
+
+
+def _dvc_workspace(params: dict[str, Any]) -> None:
+    """DVC takes over the files it adds (moves them into its cache), so it gets its own copy."""
+    _dvc_configure(params)
     if not os.path.exists(_state(params, "repo", "w2")):
         shutil.copytree(params["work"], _state(params, "repo", "w2"))
 
@@ -153,7 +158,7 @@ def _dvc_prepare_w4(params: dict[str, Any]) -> None:
 
 
 def _dvc_prepare_w1(params: dict[str, Any]) -> None:
-    _dvc_workspace(params)
+    _dvc_configure(params)
     shutil.copy2(params["w1"], _state(params, "repo", "w1.bin"))
 
 
