@@ -10,10 +10,11 @@ have been measured, to bound the disk used. Dirty pages are flushed (``sync``)
 before each timed step so one step's writeback does not slow the next.
 
 Before each step on W1 (the baseline ``cp`` too), a file of 1.25x W1's size is written
-and deleted. On this VM, page cache beyond the memory the guest has touched recently
-costs the hypervisor's page faults: the same ``cp`` of 1 GiB took 0.3 s into freshly
-freed memory and 1.9-2.5 s into memory not touched for a while, depending only on what
-ran before it. Every W1 step, ours, the peers' and the baseline's, thus starts alike.
+and deleted. On the VMs we measured on, the same ``cp`` of 1 GiB took 0.3 s right after
+a file of that size was deleted and 1.9-2.5 s after a few GiB had been written without
+deleting anything (the guest's memory reclaim -- a DAMON ``pageout`` scheme -- and dirty
+page throttling), so single W1 figures depended on what ran before them. Every W1 step,
+ours, the peers' and the baseline's, thus starts alike; W1 figures still move between runs.
 """
 
 from __future__ import annotations
