@@ -305,6 +305,15 @@ def test_save_draft_without_run_creates_auto_run(tmp_path: Path) -> None:
     assert art.logged_by().job_type == "auto"
 
 
+def _log_many(folder: Path) -> archivist.Artifact:
+    """Log ``folder`` as artifact 'many' of project 'p'; the version logged."""
+    with archivist.init(project="p") as run:
+        art = archivist.Artifact("many", type="dataset")
+        art.add_dir(str(folder))
+        run.log_artifact(art).wait()
+    return archivist.Api().artifact("p/many:v0")
+
+
 def _folder_of(tmp_path: Path, count: int, text: str) -> Path:
     folder = tmp_path / "many"
     folder.mkdir(exist_ok=True)
@@ -345,11 +354,7 @@ def test_a_failed_background_pack_is_made_good_by_the_upload(
     Path(broken.index.path).write_bytes(b"not a database")
     monkeypatch.setattr(LocalBlobStore, "open_sink", lambda self: StoreSink(broken))
     folder = _folder_of(tmp_path, 40, "kept")
-    with archivist.init(project="p") as run:
-        art = archivist.Artifact("many", type="dataset")
-        art.add_dir(str(folder))
-        run.log_artifact(art).wait()
-    logged = archivist.Api().artifact("p/many:v0")
+    logged = _log_many(folder)
     digests = [entry.digest for entry in logged.manifest.entries.values()]
     assert LocalBlobStore(str(blob_folder)).missing(digests) == set()
     out = Path(logged.download(root=str(tmp_path / "out")))
@@ -367,11 +372,7 @@ def test_a_store_keeping_blobs_loose_stores_a_large_add_dir_as_files(
     monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
     monkeypatch.setenv("ARCHIVIST_PACK_SMALL_BLOBS", "0")
     folder = _folder_of(tmp_path, 40, "loose")
-    with archivist.init(project="p") as run:
-        art = archivist.Artifact("many", type="dataset")
-        art.add_dir(str(folder))
-        run.log_artifact(art).wait()
-    logged = archivist.Api().artifact("p/many:v0")
+    logged = _log_many(folder)
     store = LocalBlobStore(str(blob_folder))
     digests = [entry.digest for entry in logged.manifest.entries.values()]
     assert all(os.path.isfile(store.blob_path(digest)) for digest in digests)
@@ -395,9 +396,6 @@ def test_files_the_stat_cache_knows_are_stored_when_the_store_lacks_them(
         os.utime(file, (1_600_000_000, 1_600_000_000))
     for store in ("first", "second"):
         monkeypatch.setenv("ARCHIVIST_DIR", str(tmp_path / store))
-        with archivist.init(project="p") as run:
-            art = archivist.Artifact("many", type="dataset")
-            art.add_dir(str(folder))
-            run.log_artifact(art).wait()
-    out = Path(archivist.Api().artifact("p/many:v0").download(root=str(tmp_path / "out")))
+        logged = _log_many(folder)
+    out = Path(logged.download(root=str(tmp_path / "out")))
     assert sorted(p.read_text() for p in out.iterdir()) == sorted(f"known {i}" for i in range(40))
