@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from archivist.core import sqlite_rows
+
 RACY_SECONDS = 2
 BUSY_TIMEOUT_SECONDS = 1.0
 _RACY_NS = RACY_SECONDS * 1_000_000_000
@@ -42,7 +44,7 @@ _SELECT_MANY = (
 )
 # Every row under a folder: keys are absolute paths, and "0" is the character after "/".
 _SELECT_UNDER = "SELECT path, inode, size, mtime_ns, digest FROM stat_cache WHERE path >= ? AND path < ?"
-_UPSERT = "INSERT OR REPLACE INTO stat_cache (path, inode, size, mtime_ns, digest) VALUES (?, ?, ?, ?, ?)"
+_UPSERT_HEAD = "INSERT OR REPLACE INTO stat_cache (path, inode, size, mtime_ns, digest)"
 
 logger = logging.getLogger(__name__)
 _Row = tuple[object, int, int, int, str]  # (path or position, inode, size, mtime_ns, digest)
@@ -144,7 +146,8 @@ class StatCache:
                 return
             try:
                 with self._conn:  # one transaction, rolled back on error
-                    self._conn.executemany(_UPSERT, rows)
+                    # one statement: this thread runs beside the caller's Python work
+                    sqlite_rows.insert_rows(self._conn, _UPSERT_HEAD, rows, 5)
             except sqlite3.Error as exc:
                 logger.debug("stat cache %s not updated: %s", self.db_path, exc)
 

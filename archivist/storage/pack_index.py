@@ -269,6 +269,10 @@ def known_packs(connection: sqlite3.Connection, names: Sequence[str]) -> set[str
     return found
 
 
+CACHE_KIB = 32 << 10
+"""The index connection's page cache, at most (SQLite's default is 2 MB)."""
+
+
 def _connect(path: str) -> sqlite3.Connection:
     """A connection in WAL mode with the schema in place (created if missing)."""
     try:
@@ -277,6 +281,7 @@ def _connect(path: str) -> sqlite3.Connection:
         raise StorageError(f"cannot open the pack index {path}: {error}") from None
     _retry_while_locked(lambda: connection.execute("PRAGMA journal_mode=WAL"))
     connection.execute("PRAGMA synchronous=FULL")  # a commit is durable before its packs' unlinks
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # a pack's rows touch many pages
     has_schema = connection.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('blobs', 'packs')"
     ).fetchone()[0]

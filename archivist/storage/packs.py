@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from archivist.core.errors import StorageError
 from archivist.storage.loose import scandir_or_empty
 from archivist.storage.pack_index import Location, PackIndex, known_packs
+from archivist.storage.staged_rows import Row, StagedRows
 
 PACK_MAX_BLOB_BYTES = 256 << 10
 """Blobs up to this size are packed; larger ones are stored as files of their own."""
@@ -46,8 +47,6 @@ PACK_MODE = 0o444
 _IOV_MAX = 1024
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-Row = tuple[str, int, int]
-"""``(digest, offset, size)`` of a blob in the pack being sealed."""
 SealRows = Callable[[sqlite3.Connection, str, int, Sequence[Row]], tuple[int, list[str]]]
 """Indexes a sealed pack inside the index transaction: ``(connection, pack name, pack
 bytes, rows) -> (rows now pointing at the pack, other packs left empty)``."""
@@ -55,36 +54,6 @@ bytes, rows) -> (rows now pointing at the pack, other packs left empty)``."""
 
 def pack_path(packs_dir: str, name: str) -> str:
     return f"{packs_dir}/{name}{PACK_SUFFIX}"
-
-
-def insert_rows(written_at: float) -> SealRows:
-    """Seal by inserting the rows of blobs the index does not hold yet (others keep theirs)."""
-
-    def seal(
-        connection: sqlite3.Connection, name: str, size: int, rows: Sequence[Row]
-    ) -> tuple[int, list[str]]:
-        # Blobs another writer indexed meanwhile keep their rows: OR IGNORE skips them (the
-        # usual case, none, costs no lookup first); what this pack then holds is counted.
-        before = connection.total_changes
-        connection.executemany(
-            "INSERT OR IGNORE INTO blobs (digest, pack, offset, size) VALUES (?, ?, ?, ?)",
-            [(digest, name, offset, length) for digest, offset, length in rows],
-        )
-        count = connection.total_changes - before
-        if count == len(rows):
-            live = sum(length for _digest, _offset, length in rows)
-        else:
-            count, live = connection.execute(
-                "SELECT count(*), coalesce(sum(size), 0) FROM blobs WHERE pack = ?", (name,)
-            ).fetchone()
-        if count:
-            connection.execute(
-                "INSERT INTO packs (name, bytes, live_bytes, live_count, written_at) VALUES (?, ?, ?, ?, ?)",
-                (name, size, live, count, written_at),
-            )
-        return count, []
-
-    return seal
 
 
 class PackWriter:
@@ -112,6 +81,9 @@ class PackWriter:
         """Blob bytes not written yet: written with ``writev``, never copied into one buffer."""
         self._buffered = 0
         self._rows: list[Row] = []
+        self._staged: StagedRows | None = None
+        """The rows of the pack being written, staged as it is flushed (no ``seal_rows`` given)."""
+        self._staged_count = 0
         self.indexed = 0
         """Blobs this writer's sealed packs hold rows for."""
         self.kept_bytes = 0
@@ -164,6 +136,13 @@ class PackWriter:
         self._pieces = []
         self._buffered = 0
         self._rows = []
+        self._drop_staged()
+
+    def _drop_staged(self) -> None:
+        if self._staged is not None:
+            self._staged.drop()
+            self._staged = None
+        self._staged_count = 0
 
     def _open(self) -> None:
         self.index.connection(create=True)  # the index exists before any pack it may name
@@ -175,17 +154,22 @@ class PackWriter:
             os.makedirs(self.packs_dir, exist_ok=True)
             self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
         self._size = 0
+        if self._seal_rows is None:
+            self._staged = StagedRows(self.index, self._name)
 
     def _flush(self) -> None:
         write_all(self._fd, self._pieces)
         self._pieces = []
         self._buffered = 0
+        if self._staged is not None:  # the seal then only moves them
+            self._staged.add(self._rows[self._staged_count :])
+            self._staged_count = len(self._rows)
 
     def _seal(self) -> None:
         try:
             self._flush()
             os.fdatasync(self._fd)  # the bytes are on disk before any row names them
-            seal = self._seal_rows or insert_rows(time.time())
+            seal = self._seal_rows or self._seal_staged(time.time())
             with self.index.transaction() as connection:
                 if os.fstat(self._fd).st_nlink == 0:
                     raise StorageError(
@@ -203,6 +187,19 @@ class PackWriter:
         self.emptied.extend(emptied)
         unlink_packs(self.packs_dir, emptied if kept else [*emptied, self._name])
         self._rows = []
+        self._drop_staged()
+
+    def _seal_staged(self, written_at: float) -> SealRows:
+        """Seal by inserting the staged rows the index does not hold yet (others keep theirs)."""
+        staged = self._staged
+        assert staged is not None
+
+        def seal(
+            connection: sqlite3.Connection, name: str, size: int, rows: Sequence[Row]
+        ) -> tuple[int, list[str]]:
+            return staged.seal(connection, name, size, rows, written_at)
+
+        return seal
 
 
 def write_all(fd: int, pieces: Sequence[bytes]) -> None:

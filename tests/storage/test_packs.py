@@ -346,3 +346,59 @@ def test_sealing_a_pack_whose_blobs_another_writer_indexed_meanwhile_counts_only
     assert own[0][2] == sum(len(data) for _digest, (_path, data) in items[2:])
     for digest, (_path, data) in items:
         assert read(store, digest) == data
+
+
+def _temp_tables(store: LocalBlobStore) -> list[str]:
+    connection = store.index.connection()
+    assert connection is not None
+    return [row[0] for row in connection.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")]
+
+
+def test_rows_staged_over_many_flushes_are_all_indexed_and_the_stage_is_dropped(
+    store: LocalBlobStore,
+) -> None:
+    blobs = [(hash_bytes(data), data) for data in (os.urandom(200_000) for _ in range(90))]  # 18 MB
+    writer = PackWriter(store.packs_dir, store.index)
+    writer.add_many(blobs[:60], lambda _n: None)  # past FLUSH_BYTES: staged already
+    assert len(_temp_tables(store)) == 1
+    assert index_rows(store, "blobs") == []  # nothing visible before the seal
+    writer.add_many([*blobs[60:], blobs[0]], lambda _n: None)  # a digest twice: its first row stays
+    writer.finish()
+    assert _temp_tables(store) == []
+    assert len(index_rows(store, "blobs")) == 90
+    (pack,) = index_rows(store, "packs")
+    assert pack[3] == 90 and pack[2] == sum(len(data) for _digest, data in blobs)
+    for digest, data in blobs[::10]:
+        assert read(store, digest) == data
+
+
+def test_an_aborted_pack_leaves_no_stage_and_no_rows(store: LocalBlobStore) -> None:
+    blobs = [(hash_bytes(data), data) for data in (os.urandom(300_000) for _ in range(40))]
+    writer = PackWriter(store.packs_dir, store.index)
+    writer.add_many(blobs, lambda _n: None)
+    writer.abort()
+    assert _temp_tables(store) == []
+    assert pack_files(store) == []
+    assert index_rows(store, "blobs") == []
+
+
+def test_a_pack_sealed_on_another_thread_than_it_was_staged_on_stores_nothing(store: LocalBlobStore) -> None:
+    """A pack's rows are staged on its writer thread's connection: sealing elsewhere fails
+    whole (the pack is dropped) rather than indexing part of it."""
+    blobs = [(hash_bytes(data), data) for data in (f"blob {i}".encode() * 50 for i in range(20))]
+    writer = PackWriter(store.packs_dir, store.index)
+    writer.add_many(blobs, lambda _n: None)
+    failures: list[BaseException] = []
+
+    def seal() -> None:
+        try:
+            writer.finish()
+        except (StorageError, sqlite3.Error) as error:
+            failures.append(error)
+
+    sealing = threading.Thread(target=seal)
+    sealing.start()
+    sealing.join()
+    assert len(failures) == 1
+    assert pack_files(store) == []
+    assert store.missing(digest for digest, _data in blobs) == {digest for digest, _data in blobs}

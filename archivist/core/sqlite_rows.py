@@ -1,0 +1,31 @@
+"""Many rows into SQLite in one statement step, for threads that run beside Python work.
+
+``executemany`` runs one ``sqlite3_step`` per row and gives up the GIL around each.
+When another thread is busy in Python at the same time (``add_dir`` hashing while the
+store sink indexes a pack, the stat cache writing in the background), every row then
+waits for the GIL to come back: 20,000 rows took 36-54 s beside a busy thread here,
+against 0.05 s alone. ``insert_rows`` hands the rows over as one JSON text that SQLite
+expands itself (``json_each``): one step, the GIL given up once per chunk (0.1 s beside
+a busy thread, 0.06 s alone).
+
+Values must be JSON scalars: ``str``, ``int``, ``float`` or ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+CHUNK_ROWS = 50_000
+"""Rows per statement (bounds the JSON text held at once)."""
+
+
+def insert_rows(
+    connection: sqlite3.Connection, head: str, rows: Sequence[Sequence[object]], width: int
+) -> None:
+    """Run ``head`` (e.g. ``INSERT OR IGNORE INTO t (a, b)``) for every row of ``width`` values."""
+    columns = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(width))
+    statement = f"{head} SELECT {columns} FROM json_each(?)"
+    for start in range(0, len(rows), CHUNK_ROWS):
+        connection.execute(statement, (json.dumps(rows[start : start + CHUNK_ROWS]),))
