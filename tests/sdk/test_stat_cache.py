@@ -219,7 +219,7 @@ def test_names_that_are_not_utf8_are_hashed_every_time_without_errors(
 
 
 def test_names_beyond_ascii_and_nanosecond_mtimes_round_trip(cache: StatCache, tmp_path: Path) -> None:
-    path = tmp_path / "dätä ✓ \"quoted\" \\ back.bin"
+    path = tmp_path / 'dätä ✓ "quoted" \\ back.bin'
     st = settled_file(path, b"unicode")
     os.utime(path, ns=(st.st_atime_ns, 1_600_000_000_123_456_789))
     st = os.stat(path)
