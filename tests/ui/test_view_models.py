@@ -181,3 +181,67 @@ def test_formatting() -> None:
 )
 def test_safe_next(target: str, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+def test_diff_counts_every_change_and_keeps_the_first_rows() -> None:
+    old = Manifest([entry(f"f{i:02d}", 1) for i in range(10)])
+    new = Manifest([entry(f"f{i:02d}", 1, digest="1" * 64) for i in range(6)] + [entry("g", 2)])
+    diff = diff_manifests(old, new, keep=2)
+    assert (diff.added_count, diff.removed_count, diff.changed_count, diff.unchanged_count) == (1, 4, 6, 0)
+    assert [c.path for c in diff.changed] == ["f00", "f01"] and [e.path for e in diff.removed] == [
+        "f06",
+        "f07",
+    ]
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_large_versions_are_listed_looked_up_and_compared_as_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    """Above STREAM_FROM_ENTRIES a version's manifest is never loaded whole; the answers
+    are the same either way."""
+    import archivist
+    from archivist.server.ui import manifests
+
+    monkeypatch.setenv("ARCHIVIST_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("ARCHIVIST_CACHE_DIR", str(tmp_path / "cache"))
+    if streamed:
+        monkeypatch.setattr(manifests, "STREAM_FROM_ENTRIES", 3)
+    folder = tmp_path / "data"
+    for relative, text in {"r.txt": "r", "d/a.txt": "a", "d/e/b.txt": "bb", "z/c": "ccc"}.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    with archivist.init(project="p") as run:
+        first = archivist.Artifact("big", "dataset")
+        first.add_dir(str(folder))
+        run.log_artifact(first).wait()
+    (folder / "d" / "a.txt").write_text("changed")
+    (folder / "new.txt").write_text("new")
+    (folder / "z" / "c").unlink()
+    with archivist.init(project="p") as run:
+        second = archivist.Artifact("big", "dataset")
+        second.add_dir(str(folder))
+        run.log_artifact(second).wait()
+    backend = LocalBackend(
+        Settings.from_env(
+            {"ARCHIVIST_DIR": str(tmp_path / "store"), "ARCHIVIST_CACHE_DIR": str(tmp_path / "c")}
+        )
+    )
+    try:
+        old = backend.resolve_version("local", "p", "big", "v0")
+        new = backend.resolve_version("local", "p", "big", "v1")
+        cache = ManifestCache()
+        root = manifests.folder_listing(cache, backend, old, "")
+        assert [(f.name, f.file_count, f.size) for f in root.folders] == [("d", 2, 3), ("z", 1, 3)]
+        assert [e.path for e in root.files] == ["r.txt"]
+        inner = manifests.folder_listing(cache, backend, old, "d")
+        assert [f.path for f in inner.folders] == ["d/e"] and [e.path for e in inner.files] == ["d/a.txt"]
+        found = manifests.find_entry(cache, backend, old, "d/e/b.txt")
+        assert found is not None and found.size == 2
+        assert manifests.find_entry(cache, backend, old, "d/e") is None
+        diff = manifests.compare_files(cache, backend, old, new, keep=10)
+        assert [e.path for e in diff.added] == ["new.txt"] and [e.path for e in diff.removed] == ["z/c"]
+        assert [c.path for c in diff.changed] == ["d/a.txt"] and diff.unchanged_count == 2
+        assert (len(cache._manifests) == 0) is streamed  # streamed: nothing was loaded whole
+    finally:
+        backend.close()

@@ -4,12 +4,13 @@ to dotted paths)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from archivist.core.manifest import Entry, Manifest
+from archivist.core.manifest_diff import ADDED, CHANGED, REMOVED, EntryChange, diff_sorted
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,16 @@ class ChangedFile:
 
 @dataclass(frozen=True)
 class FileDiff:
+    """How many paths were added, removed, changed and left alone, and the first rows of
+    each list (all of them unless a ``keep`` limit was given), in path order."""
+
     added: list[Entry]
     removed: list[Entry]
     changed: list[ChangedFile]
     unchanged_count: int
+    added_count: int
+    removed_count: int
+    changed_count: int
 
 
 @dataclass(frozen=True)
@@ -49,23 +56,34 @@ class MetadataDiff:
         return not (self.added or self.removed or self.changed)
 
 
-def diff_manifests(old: Manifest, new: Manifest) -> FileDiff:
-    added = [entry for entry in new if entry.path not in old]
-    removed = [entry for entry in old if entry.path not in new]
-    changed = []
-    unchanged = 0
-    for entry in new:
-        before = old.get(entry.path)
-        if before is None:
-            continue
-        if (before.digest, before.ref) != (entry.digest, entry.ref):
-            changed.append(ChangedFile(entry.path, before, entry))
-        else:
-            unchanged += 1
+def diff_manifests(old: Manifest, new: Manifest, keep: int | None = None) -> FileDiff:
     by_path = attrgetter("path")
-    return FileDiff(
-        sorted(added, key=by_path), sorted(removed, key=by_path), sorted(changed, key=by_path), unchanged
-    )
+    return diff_changes(diff_sorted(sorted(old, key=by_path), sorted(new, key=by_path)), keep)
+
+
+def diff_changes(changes: Iterable[EntryChange | None], keep: int | None = None) -> FileDiff:
+    """Collect a diff's changes (``None`` for an unchanged path, as ``manifest_diff`` yields
+    them): every one is counted, at most ``keep`` of each kind are kept."""
+    added: list[Entry] = []
+    removed: list[Entry] = []
+    changed: list[ChangedFile] = []
+    counts = {ADDED: 0, REMOVED: 0, CHANGED: 0}
+    unchanged = 0
+    for change in changes:
+        if change is None:
+            unchanged += 1
+            continue
+        status = change.status
+        counts[status] += 1
+        if keep is not None and counts[status] > keep:
+            continue
+        if status == ADDED:
+            added.append(change.new)  # type: ignore[arg-type]
+        elif status == REMOVED:
+            removed.append(change.old)  # type: ignore[arg-type]
+        else:
+            changed.append(ChangedFile(change.path, change.old, change.new))  # type: ignore[arg-type]
+    return FileDiff(added, removed, changed, unchanged, counts[ADDED], counts[REMOVED], counts[CHANGED])
 
 
 def flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -12,7 +12,8 @@ from starlette.responses import RedirectResponse, Response
 
 from archivist.core.errors import InvalidInputError
 from archivist.server.ui import urls
-from archivist.server.ui.diffing import diff_manifests, diff_metadata
+from archivist.server.ui.diffing import diff_metadata
+from archivist.server.ui.manifests import compare_files
 from archivist.server.ui.state import UiState, route_class
 
 MAX_ROWS_PER_SECTION = 1000
@@ -44,10 +45,7 @@ def compare_routes(ui: UiState) -> APIRouter:
         new = page.backend.resolve_version(entity, project, name, b.strip())
         if old.version_index > new.version_index:
             old, new = new, old
-        files = diff_manifests(
-            ui.manifests.manifest(page.backend, old.manifest_digest),
-            ui.manifests.manifest(page.backend, new.manifest_digest),
-        )
+        files = compare_files(ui.manifests, page.backend, old, new, keep=MAX_ROWS_PER_SECTION)
         return ui.render(
             request,
             "compare.html",

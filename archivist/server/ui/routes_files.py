@@ -17,7 +17,7 @@ from archivist.client.backend import Backend
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry
 from archivist.core.models import VersionRecord
-from archivist.server.ui.manifests import list_folder
+from archivist.server.ui.manifests import find_entry, folder_listing
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.previews import build_preview, image_type
 from archivist.server.ui.routes_version import VERSION_PATH, find_version
@@ -43,8 +43,7 @@ def files_routes(ui: UiState) -> APIRouter:
     ) -> tuple[Page, VersionRecord, Entry]:
         page = ui.page(request)
         version = find_version(page, entity, project, name, selector)
-        manifest = ui.manifests.manifest(page.backend, version.manifest_digest)
-        entry = manifest.get(path)
+        entry = find_entry(ui.manifests, page.backend, version, path)
         if entry is None:
             raise PathNotFoundError(f"no file {path!r} in '{version.qualified_collection}:{version.version}'")
         return page, version, entry
@@ -61,8 +60,7 @@ def files_routes(ui: UiState) -> APIRouter:
     ) -> Response:
         page = ui.page(request)
         version = find_version(page, entity, project, name, selector)
-        manifest = ui.manifests.manifest(page.backend, version.manifest_digest)
-        listing = list_folder(manifest, path)
+        listing = folder_listing(ui.manifests, page.backend, version, path)
         children = listing.children
         paging = Paging(page_number, FILES_PER_PAGE, len(children))
         if path.strip("/") and not children:
