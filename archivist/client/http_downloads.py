@@ -24,7 +24,6 @@ import contextlib
 import errno
 import functools
 import os
-import queue
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,6 +33,7 @@ import blake3
 from archivist.client import http_stream
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
 from archivist.client.http_transfers import Progress, Stopped, run_parallel
+from archivist.core.background_batches import BatchWorker
 from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import CommError, InvalidInputError
 
@@ -315,8 +315,9 @@ def _close_and_remove(fds: Sequence[int], paths: Sequence[str]) -> None:
 
 
 class _FileWriter:
-    """Writes pieces to a file on a thread of its own while the caller receives and hashes
-    the next ones (``pwrite`` releases the GIL), at most ``PIECES_HELD`` pieces behind.
+    """Writes pieces to a file on a thread of its own (``BatchWorker``) while the caller
+    receives and hashes the next ones (``pwrite`` releases the GIL), at most
+    ``PIECES_HELD`` pieces behind.
 
     A file created new is never truncated first: on ext4 a truncated file is flushed to
     disk when it is closed, which cost a large download a third of a second.
@@ -327,39 +328,28 @@ class _FileWriter:
 
     def __init__(self, fd: int, written: Callable[[int], None] | None) -> None:
         self.fd, self.written = fd, written
-        self.error: BaseException | None = None
         # one piece queued and one being written while the caller fills a third
-        self._queue: queue.Queue[tuple[bytes | memoryview, int] | None] = queue.Queue(maxsize=1)
-        self._thread = threading.Thread(target=self._run, name="archivist-write", daemon=True)
-        self._thread.start()
+        self._worker: BatchWorker[tuple[bytes | memoryview, int]] = BatchWorker(
+            self._write, queued=1, name="archivist-write"
+        )
 
     def write(self, piece: bytes | memoryview, offset: int) -> None:
-        if self.error is not None:
-            raise self.error
-        self._queue.put((piece, offset))
+        if (error := self._worker.failure) is not None:
+            raise error
+        self._worker.put((piece, offset))
 
     def finish(self) -> None:
         """Wait until every piece is written; raise what writing one raised."""
-        self.close()
-        if self.error is not None:
-            raise self.error
+        self._worker.finish()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        self._worker.cancel()
 
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain, so the caller never blocks on a full queue
-            piece, offset = item
-            try:
-                _pwrite_fully(self.fd, piece, offset)
-                if self.written is not None:
-                    self.written(offset + len(piece))
-            except BaseException as error:
-                self.error = error
+    def _write(self, item: tuple[bytes | memoryview, int]) -> None:
+        piece, offset = item
+        _pwrite_fully(self.fd, piece, offset)
+        if self.written is not None:
+            self.written(offset + len(piece))
 
 
 class _Copier:

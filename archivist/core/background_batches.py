@@ -46,6 +46,11 @@ class BatchWorker(Generic[Batch]):
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
+    @property
+    def failure(self) -> BaseException | None:
+        """What made the handler fail so far, if anything (``finish`` raises it)."""
+        return self._error
+
     def put(self, batch: Batch) -> None:
         """Queue a batch (waits while ``queued`` batches are waiting already); never after ``close``."""
         self._batches.put(batch)

@@ -70,6 +70,7 @@ def test_a_failure_is_raised_at_finish_undone_and_never_blocks_the_producer() ->
         worker.put(batch)
     with pytest.raises(OSError, match="disk full"):
         worker.finish()
+    assert isinstance(worker.failure, OSError)
     assert handled == [0, 1, 2]
     assert [str(error) for error in undone] == ["disk full"]
     assert done == []
