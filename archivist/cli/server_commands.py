@@ -22,15 +22,26 @@ from archivist.core.errors import UsageError
     required=True,
     help="Blob store: a folder path (object-store URLs such as s3://bucket/prefix where supported).",
 )
+@click.option(
+    "--blob-port",
+    default=None,
+    metavar="PORT|off",
+    help="Port of the blob listener that takes large uploads beside the API "
+    "[default: ARCHIVIST_BLOB_PORT, else 0: any free port; off: every blob goes through the API].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
-def server_command(host: str, port: int, db_url: str, store_url: str, no_request_log: bool) -> None:
+def server_command(
+    host: str, port: int, db_url: str, store_url: str, blob_port: str | None, no_request_log: bool
+) -> None:
     """Serve a shared store to a team over HTTP.
 
     Migrates the database first. Every request needs an API key: on the first
     start the administrator 'admin' gets the key in ARCHIVIST_ADMIN_KEY, or a new
     key that is printed once. Stops cleanly on SIGTERM or Ctrl-C.
     """
-    from archivist.server.config import ServerConfig
+    from dataclasses import replace
+
+    from archivist.server.config import ServerConfig, blob_port_from_text
 
     try:
         from archivist.server.run import serve
@@ -38,7 +49,10 @@ def server_command(host: str, port: int, db_url: str, store_url: str, no_request
         raise UsageError(
             f"'archivist server' needs {missing.name}: pip install 'archivist[server]'"
         ) from None
-    serve(ServerConfig.from_env(db_url, store_url), host, port, log_requests=not no_request_log)
+    config = replace(ServerConfig.from_env(db_url, store_url), blob_host=host)
+    if blob_port is not None:
+        config = replace(config, blob_port=blob_port_from_text(blob_port, "--blob-port"))
+    serve(config, host, port, log_requests=not no_request_log)
 
 
 @click.group("db")

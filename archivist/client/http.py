@@ -133,7 +133,7 @@ class HttpBackend:
     ) -> None:
         uploads = [_upload(item, held or {}) for item in files]
         if self._server_carries([upload.digest for upload in uploads[:1]]):
-            via_server = uploads  # no plan: the server skips what it holds already
+            via_server = self.transfers.stream(uploads, progress)  # large blobs to its listener
         else:
             via_server = self.transfers.upload(uploads, progress)
         if via_server:

@@ -9,6 +9,10 @@ before it is stored. An open multipart upload is written to the upload journal
 first, so a process killed midway resumes it on the next attempt. A transfer
 that fails (e.g. a URL that expired) is planned and sent once more.
 
+A server that carries the bytes itself answers ``stream`` targets for large blobs when
+asked (``archivist.client.blob_stream``: one plain PUT each to its blob listener); a
+blob the listener cannot take goes through the API instead.
+
 Downloads: ``POST /blobs/download-plan`` answers presigned GETs, each streamed
 and BLAKE3-checked. A server whose store cannot presign (a folder) answers
 ``via_server``; that is remembered, so later downloads skip the plan.
@@ -16,18 +20,20 @@ and BLAKE3-checked. A server whose store cannot presign (a folder) answers
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from archivist.client import direct_transfer
+from archivist.client import blob_stream, direct_transfer
 from archivist.client.http_session import ApiSession, store_client
-from archivist.client.http_transfers import Upload
+from archivist.client.http_transfers import TRANSFER_THREADS, Upload
 from archivist.client.upload_journal import UploadJournal
 from archivist.core.errors import CommError, FileChangedError, IntegrityError
 from archivist.core.transfer_json import (
@@ -37,6 +43,7 @@ from archivist.core.transfer_json import (
     upload_target_from_json,
 )
 from archivist.core.transfers import (
+    STREAM_MIN_BYTES,
     DownloadTarget,
     ResumeToken,
     TransferMode,
@@ -45,6 +52,7 @@ from archivist.core.transfers import (
     UploadTarget,
 )
 
+_log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 Item = TypeVar("Item")
 PLAN_CHUNK = 10_000
@@ -65,6 +73,9 @@ class DirectTransfers:
         self._client: httpx.Client | None = None
         self.via_server: bool | None = None
         """Whether the server carries blob bytes itself (a folder store); None until a plan said."""
+        self.streaming = urlsplit(session.base_url).scheme == "http"
+        """Whether to ask for ``stream`` targets: only where the API itself is plain HTTP (the
+        listener speaks no TLS), and until the listener proved unreachable."""
 
     @property
     def client(self) -> httpx.Client:
@@ -100,17 +111,56 @@ class DirectTransfers:
                 continue
             self.complete(completions, by_digest)
             break
+        streamed = [
+            (target, by_digest[target.digest]) for target in targets if target.mode is TransferMode.STREAM
+        ]
         via = {target.digest for target in targets if target.mode is TransferMode.VIA_SERVER}
+        via |= self._stream(streamed, progress)
         return [upload for upload in uploads if upload.digest in via]
+
+    def stream(self, uploads: Sequence[Upload], progress: Progress | None) -> list[Upload]:
+        """For a server that carries the bytes: send the large blobs to its blob listener;
+        return the uploads to send through the API."""
+        if not self.streaming or all(upload.size < STREAM_MIN_BYTES for upload in uploads):
+            return list(uploads)
+        large = [upload for upload in uploads if upload.size >= STREAM_MIN_BYTES]
+        rest = [upload for upload in uploads if upload.size < STREAM_MIN_BYTES]
+        return rest + self.upload(large, progress)
+
+    def _stream(self, streamed: Sequence[tuple[UploadTarget, Upload]], progress: Progress | None) -> set[str]:
+        """Send each to the blob listener, a few at once; the digests that must go through
+        the API instead (the listener was unreachable or refused them)."""
+        report = progress or _no_progress
+        fell_back: set[str] = set()
+
+        def send(item: tuple[UploadTarget, Upload]) -> None:
+            target, upload = item
+            if not self.streaming:
+                fell_back.add(upload.digest)
+                return
+            try:
+                blob_stream.send(target, upload, report)
+            except blob_stream.StreamFailed as failure:
+                _log.info("sending blob %s through the API instead: %s", upload.digest[:12], failure)
+                fell_back.add(upload.digest)
+                if failure.unreachable:
+                    self.streaming = False
+
+        _run_all(send, list(streamed), workers=TRANSFER_THREADS)
+        return fell_back
 
     def plan_uploads(self, uploads: Sequence[Upload]) -> list[UploadTarget]:
         requests = [UploadRequest(u.digest, u.size, self._resume_token(u.digest)) for u in uploads]
-        payload = {"blobs": [upload_request_to_json(request) for request in requests]}
+        payload = {
+            "blobs": [upload_request_to_json(request) for request in requests],
+            "stream": self.streaming,
+        }
         answer = self.session.call("/blobs/upload-plan", payload, idempotent=True)
         targets = [upload_target_from_json(item) for item in answer["targets"]]
         modes = {target.mode for target in targets}
-        if TransferMode.VIA_SERVER in modes or modes & set(DIRECT_MODES):
-            self.via_server = TransferMode.VIA_SERVER in modes
+        carried = modes & {TransferMode.VIA_SERVER, TransferMode.STREAM}
+        if carried or modes & set(DIRECT_MODES):
+            self.via_server = bool(carried)
         return targets
 
     def _resume_token(self, digest: str) -> ResumeToken | None:
@@ -194,12 +244,16 @@ class DirectTransfers:
                 return source.read()
 
 
-def _run_all(work: Callable[[Item], None], items: list[Item]) -> None:
+def _no_progress(_count: int) -> None:
+    pass
+
+
+def _run_all(work: Callable[[Item], None], items: list[Item], workers: int = DOWNLOAD_WORKERS) -> None:
     if len(items) <= 1:
         for item in items:
             work(item)
         return
-    with ThreadPoolExecutor(min(DOWNLOAD_WORKERS, len(items)), thread_name_prefix="archivist-get") as pool:
+    with ThreadPoolExecutor(min(workers, len(items)), thread_name_prefix="archivist-transfer") as pool:
         for _ in pool.map(work, items):
             pass
 

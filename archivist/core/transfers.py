@@ -38,6 +38,9 @@ MAX_SINGLE_PUT_SIZE = 5 * 1024 * MIB
 """S3's limit on one PUT; larger blobs must go multipart."""
 DEFAULT_MULTIPART_THRESHOLD = 64 * MIB
 DEFAULT_URL_EXPIRY_SECONDS = 3600
+STREAM_MIN_BYTES = 8 * MIB
+"""Blobs from this size go to the server's blob listener (``stream``); smaller ones are
+sent many to a request through the API."""
 
 UPLOAD_ID_PATTERN = re.compile(r"[0-9a-f]{8,12}-[0-9a-f]{32}")
 """``<creation time, hex unix seconds>-<128 random bits>``: unguessable, and its age is readable."""
@@ -48,6 +51,10 @@ class TransferMode(str, enum.Enum):
     """The store already holds the blob; nothing to send."""
     VIA_SERVER = "via_server"
     """The store cannot presign (a folder): send the bytes to the API server."""
+    STREAM = "stream"
+    """A large blob for a server that carries bytes itself: one plain PUT of the whole
+    blob to ``url``, the server's blob listener, which verifies and stores it (no
+    completion to report). Offered only to clients that ask for it."""
     PUT = "put"
     """One presigned PUT of the whole blob to ``url``."""
     MULTIPART = "multipart"

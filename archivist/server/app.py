@@ -26,6 +26,8 @@ from archivist.server import (
     routes_transfers,
     routes_versions,
 )
+from archivist.server.blob_listener import BlobListener
+from archivist.server.blob_tickets import BlobTickets
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.request_log import RequestLogMiddleware
@@ -53,12 +55,21 @@ def create_app(config: ServerConfig) -> FastAPI:
     store = open_store(config.store_url)
     generated_key = ensure_admin(engine, config.admin_key)
     _clean_up_abandoned_uploads(store)
-    state = ServerState(config=config, engine=engine, store=store, service=Service(engine, store))
+    listener = None if config.blob_port is None else BlobListener(store, BlobTickets())
+    state = ServerState(
+        config=config, engine=engine, store=store, service=Service(engine, store), blob_listener=listener
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        if listener is not None and config.blob_port is not None:
+            _start_listener(listener, config.blob_host, config.blob_port)
+        try:
+            yield
+        finally:
+            if listener is not None:
+                listener.close()
+            engine.dispose()
 
     app = FastAPI(title="Archivist", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.archivist = state
@@ -77,6 +88,19 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.include_router(routes_collections.lineage_router)
     mount_server_ui(app, state)
     return app
+
+
+def _start_listener(listener: BlobListener, host: str, port: int) -> None:
+    """Start the blob listener; when its port is taken, say so and carry every blob
+    through the API instead (the server still serves)."""
+    try:
+        taken = listener.start(host, port)
+    except OSError as error:
+        _log.warning(
+            "blob listener: cannot listen on %s:%d (%s); large uploads go through the API", host, port, error
+        )
+        return
+    _log.info("blob listener on %s:%d takes large uploads", host, taken)
 
 
 def _clean_up_abandoned_uploads(store: BlobStore) -> None:

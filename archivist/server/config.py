@@ -22,6 +22,11 @@ class ServerConfig:
     transfer_policy: TransferPolicy = field(default_factory=TransferPolicy)
     """How direct uploads to an object store are split (ARCHIVIST_MULTIPART_THRESHOLD,
     ARCHIVIST_MULTIPART_PART_SIZE: sizes such as ``64MiB``)."""
+    blob_host: str = "127.0.0.1"
+    """Where the blob listener listens: the API's own interface."""
+    blob_port: int | None = 0
+    """The blob listener's port (ARCHIVIST_BLOB_PORT): 0 picks a free one, None runs no
+    listener (every blob then goes through the API)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -31,7 +36,18 @@ class ServerConfig:
             store_url=store_url,
             admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None,
             transfer_policy=transfer_policy_from_env(env),
+            blob_port=blob_port_from_text(env.get("ARCHIVIST_BLOB_PORT") or "0", "ARCHIVIST_BLOB_PORT"),
         )
+
+
+def blob_port_from_text(raw: str, name: str) -> int | None:
+    """A port number, 0 (any free port) or ``off`` (no blob listener)."""
+    text = raw.strip().lower()
+    if text == "off":
+        return None
+    if text.isdigit() and int(text) <= 65535:
+        return int(text)
+    raise InvalidInputError(f"invalid {name} {raw!r}: use a port number (0: any free port) or 'off'")
 
 
 def transfer_policy_from_env(env: Mapping[str, str]) -> TransferPolicy:

@@ -8,8 +8,10 @@ they are named by their content and verified before they are stored."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from archivist.core.errors import InvalidInputError
@@ -19,7 +21,9 @@ from archivist.core.transfer_json import (
     upload_request_from_json,
     upload_target_to_json,
 )
+from archivist.core.transfers import STREAM_MIN_BYTES, TransferMode, UploadTarget
 from archivist.server.auth import Who
+from archivist.server.blob_tickets import BlobTickets
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody, UploadCompleteBody, UploadPlanBody
 from archivist.service import transfers
@@ -35,15 +39,40 @@ def _check_count(count: int, what: str) -> None:
 
 
 @router.post("/blobs/upload-plan", response_model=TargetList)
-def upload_plan(body: UploadPlanBody, who: Who) -> JSONResponse:
+def upload_plan(body: UploadPlanBody, request: Request, who: Who) -> JSONResponse:
     """How to send each blob, one target per distinct digest: ``{"targets": [...]}`` with
     ``mode`` ``stored`` (nothing to send), ``via_server`` (framed ``POST /blobs/upload``),
-    ``put`` (one presigned PUT to ``url``) or ``multipart`` (a presigned PUT per part)."""
+    ``put`` (one presigned PUT to ``url``), ``multipart`` (a presigned PUT per part) or,
+    when the body says ``"stream": true``, ``stream`` for a large blob (one PUT to ``url``
+    on the server's blob listener)."""
     _check_count(len(body.blobs), "blobs")
     requests = [upload_request_from_json(blob.model_dump()) for blob in body.blobs]
     state = who.state
-    targets = transfers.plan_uploads(state.store, requests, state.config.transfer_policy)
+    policy = state.config.transfer_policy
+    targets = transfers.plan_uploads(state.store, requests, policy)
+    listener = state.blob_listener
+    port = listener.port if listener is not None and body.stream else None
+    if listener is not None and port is not None:
+        address = f"http://{_host_for_url(request)}:{port}"
+        targets = [
+            _streamed(target, address, listener.tickets, policy.url_expiry_seconds) for target in targets
+        ]
     return reply({"targets": [upload_target_to_json(target) for target in targets]})
+
+
+def _streamed(target: UploadTarget, address: str, tickets: BlobTickets, lifetime: int) -> UploadTarget:
+    """A large ``via_server`` target as a ``stream`` one to the blob listener at ``address``."""
+    if target.mode is not TransferMode.VIA_SERVER or target.size < STREAM_MIN_BYTES:
+        return target
+    query = tickets.issue(target.digest, target.size, lifetime)
+    url = f"{address}/blobs/{target.digest}?{query}"
+    return replace(target, mode=TransferMode.STREAM, url=url, expires_in=lifetime)
+
+
+def _host_for_url(request: Request) -> str:
+    """The host name the client reached the API by (the listener listens beside it)."""
+    host = request.url.hostname or "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 @router.post("/blobs/upload-complete", response_model=dict[str, list[str]])

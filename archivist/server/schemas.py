@@ -260,6 +260,8 @@ class PlannedBlob(WireModel):
 
 class UploadPlanBody(WireModel):
     blobs: list[PlannedBlob]
+    stream: bool = False
+    """The client can send large blobs to the server's blob listener (mode ``stream``)."""
 
 
 class UploadedPartBody(WireModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from archivist.server.blob_listener import BlobListener
 from archivist.server.config import ServerConfig
 from archivist.service.service import Service
 from archivist.storage.base import BlobStore
@@ -19,3 +20,5 @@ class ServerState:
     engine: Engine
     store: BlobStore
     service: Service
+    blob_listener: BlobListener | None = None
+    """Takes large uploads on a port of its own while it runs (``config.blob_port``)."""

@@ -103,10 +103,18 @@ class BlobWriter:
         kernel cannot.
         """
         try:
-            count = os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES)
+            first = os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES)
         except OSError:  # another filesystem, or no copy_file_range here
             self._write_from(source)
             return
+        self.append_moved(lambda: os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES), first)
+
+    def append_moved(self, move: Callable[[], int], first: int | None = None) -> None:
+        """Append what ``move()`` has the kernel write to this writer's file descriptor
+        (``fd``), each call up to ``LARGE_CHUNK_BYTES``, until it returns 0; a second
+        thread hashes each step from the page cache meanwhile. ``first``: the count of a
+        step already taken."""
+        count = move() if first is None else first
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archivist-hash") as hashing:
             pending: Future[None] | None = None
             while count:
@@ -115,24 +123,29 @@ class BlobWriter:
                 if pending is not None:
                     pending.result()
                 pending = hashing.submit(self._hash_written, start, count)
-                count = os.copy_file_range(source, self._fd, LARGE_CHUNK_BYTES)
+                count = move()
             if pending is not None:
                 pending.result()
 
+    @property
+    def fd(self) -> int:
+        return self._fd
+
     def _hash_written(self, start: int, count: int) -> None:
-        """Hash ``count`` bytes of the temp file from ``start`` (a multiple of the page size),
-        mapped rather than read: no copy into this process."""
+        """Hash ``count`` bytes of the temp file from ``start``, mapped rather than read:
+        no copy into this process."""
         if count == 0:
             return
         if os.fstat(self._fd).st_size < start + count:  # mapped bytes past the end would crash
             raise StorageError(f"blob temp file {self._temp_path} is shorter than what was copied")
+        skip = start % mmap.ALLOCATIONGRANULARITY  # maps begin on a granule
         try:
-            mapped = mmap.mmap(self._fd, count, access=mmap.ACCESS_READ, offset=start)
+            mapped = mmap.mmap(self._fd, skip + count, access=mmap.ACCESS_READ, offset=start - skip)
         except (OSError, ValueError):  # a filesystem that cannot map: read it
             self._read_and_hash(start, count)
             return
-        with mapped:
-            self._hasher.update(mapped)
+        with mapped, memoryview(mapped) as view:
+            self._hasher.update(view[skip:])
 
     def _read_and_hash(self, start: int, count: int) -> None:
         while count:

@@ -41,6 +41,8 @@ def assert_one_error_line(result, exit_code: int, *fragments: str) -> None:
         (["artifact", "lineage", "x", "--direction", "sideways"], USAGE, "sideways"),
         (["artifact", "lineage", "x", "--depth", "0"], USAGE, "--depth"),
         (["artifact", "nonsense"], USAGE, "nonsense"),
+        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "99999"], FAILURE, "'off'"),
+        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "near"], FAILURE, "port number"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(invoke, sample_tree, args, exit_code, fragment):

@@ -153,5 +153,5 @@ def test_malformed_completions_are_refused_naming_the_field(value: object, messa
 
 
 def test_an_unknown_mode_lists_the_allowed_ones() -> None:
-    with pytest.raises(InvalidInputError, match="use one of stored, via_server, put, multipart, get"):
+    with pytest.raises(InvalidInputError, match="use one of stored, via_server, stream, put, multipart, get"):
         download_target_from_json({"digest": DIGEST, "mode": "teleport"})
