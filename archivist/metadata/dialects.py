@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,17 +28,26 @@ def insert_ignoring_conflict(
     connection.execute(statement, rows)
 
 
-def insert_many_plain(
-    connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """INSERT many rows of plain values (no type processing) with the driver's own executemany.
+VALUES_PER_STATEMENT = 50_000
+"""Values per statement of ``insert_values`` (bounds the parameter held at once)."""
 
-    For tens of thousands of rows SQLAlchemy's per-row parameter handling costs more than
-    the inserts themselves; this passes the tuples straight to the driver.
+
+def insert_values(
+    connection: Connection, table: Table, key: tuple[str, int], column: str, values: Sequence[str]
+) -> None:
+    """INSERT one row ``(key value, value)`` into ``table`` for each of ``values``: the values
+    go as one parameter that the database expands itself (SQLite ``json_each``, PostgreSQL
+    ``unnest``), one statement per ``VALUES_PER_STATEMENT`` rows.
+
+    For tens of thousands of rows this is ~2x faster than the driver's ``executemany``, whose
+    cost is one statement step (and SQLAlchemy's, one parameter set) per row.
     """
-    if not rows:
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(columns)
-    marks = ", ".join([mark] * len(columns))
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+    key_column, key_value = key
+    if connection.dialect.name == "postgresql":
+        expand, pack = "SELECT %s, unnest(%s::text[])", list
+    else:
+        expand, pack = "SELECT ?, value FROM json_each(?)", json.dumps
+    statement = f"INSERT INTO {table.name} ({key_column}, {column}) {expand}"
+    for start in range(0, len(values), VALUES_PER_STATEMENT):
+        chunk = pack(list(values[start : start + VALUES_PER_STATEMENT]))
+        connection.exec_driver_sql(statement, (key_value, chunk))

@@ -202,6 +202,7 @@ version_blobs = Table(
     Column("digest", _digest(), nullable=False),
     PrimaryKeyConstraint("version_id", "digest"),
     Index(None, "digest"),
+    sqlite_with_rowid=False,  # the primary key is the table (see migration 0003)
 )
 
 run_history = Table(

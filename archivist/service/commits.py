@@ -29,7 +29,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.metadata.dialects import insert_many_plain
+from archivist.metadata.dialects import insert_values
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -279,7 +279,7 @@ def _insert(
     )
     version_id = result.inserted_primary_key[0]
     blobs = sorted(manifest.blob_digests())
-    insert_many_plain(connection, version_blobs, ("version_id", "digest"), [(version_id, d) for d in blobs])
+    insert_values(connection, version_blobs, ("version_id", version_id), "digest", blobs)
     add_tags(connection, version_id, checked.tags)
     take_aliases(connection, collection.id, version_id, checked.aliases)
     if producer is not None:

@@ -48,6 +48,7 @@ from archivist.storage.loose import (
     check_read_digest,
     open_for_reading,
     require_blob_digest,
+    require_blob_digests,
     scandir_or_empty,
     store_whole,
 )
@@ -110,18 +111,21 @@ class LocalBlobStore:
 
     # --- presence ----------------------------------------------------------------------------
     def missing(self, digests: Iterable[str]) -> set[str]:
-        wanted = _unique_digests(digests)
-        return set(wanted).difference(self._sizes(wanted))
-
-    def held_sizes(self, digests: Iterable[str]) -> dict[str, int]:
-        """The size of each blob among ``digests`` that the store holds."""
-        return self._sizes(_unique_digests(digests))
+        """The digests the store does not hold: the index names the unpacked ones (most
+        blobs of a store are packed), and only those cost a look for a loose file."""
+        unpacked = self.index.unindexed(require_blob_digests(digests))
+        return set(unpacked).difference(self._loose_sizes(unpacked))
 
     def _sizes(self, wanted: Sequence[str]) -> dict[str, int]:
         """The size of each held blob among ``wanted`` (validated digests): the index answers
         for packed ones in one query per chunk; only the others cost a ``stat``."""
         sizes = self.index.sizes(wanted)
-        unpacked = [digest for digest in wanted if digest not in sizes]
+        sizes.update(self._loose_sizes([digest for digest in wanted if digest not in sizes]))
+        return sizes
+
+    def _loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
+        """The size of each loose blob among ``unpacked`` (validated digests)."""
+        sizes: dict[str, int] = {}
         if len(unpacked) >= LIST_FOLDERS_FROM:
             unpacked = self._listed_loose(unpacked)
         for digest in unpacked:
@@ -357,7 +361,7 @@ class LocalBlobStore:
     def delete_many(self, digests: Iterable[str]) -> None:
         """Remove blobs (absent ones are ignored): packed ones in one index transaction;
         a pack left with no blob is unlinked, one left under half full awaits ``compact_packs``."""
-        wanted = _unique_digests(digests)
+        wanted = require_blob_digests(digests)
         packs.unlink_packs(self.packs_dir, self.index.delete(wanted))
         for digest in wanted:
             with contextlib.suppress(FileNotFoundError):
@@ -390,7 +394,7 @@ class LocalBlobStore:
     def blob_times(self, digests: Iterable[str]) -> dict[str, float]:
         """When each held blob among ``digests`` was written (seconds since the epoch):
         its pack's time for a packed blob, its file's mtime for a loose one."""
-        wanted = _unique_digests(digests)
+        wanted = require_blob_digests(digests)
         times = self.index.written_at(wanted)
         for digest in wanted:
             if digest not in times:
@@ -420,10 +424,6 @@ class LocalBlobStore:
             except FileNotFoundError:
                 continue  # removed by another cleaner or committed meanwhile
         return reclaimed + packs.remove_orphans(self.packs_dir, self.index, cutoff_ns)
-
-
-def _unique_digests(digests: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(require_blob_digest(digest) for digest in digests))
 
 
 def _read_small(path: str, limit: int) -> bytes | None:

@@ -42,7 +42,12 @@ from archivist.core.manifest import is_blob_digest
 from archivist.core.transfers import MAX_SINGLE_PUT_SIZE, MIN_PART_SIZE, validate_upload_id
 from archivist.storage import OBJECT_STORE_SCHEMES, batches
 from archivist.storage.batches import Progress
-from archivist.storage.loose import check_read_digest, open_for_reading, require_blob_digest
+from archivist.storage.loose import (
+    check_read_digest,
+    open_for_reading,
+    require_blob_digest,
+    require_blob_digests,
+)
 from archivist.storage.object_reader import READ_CHUNK_BYTES, open_stream
 from archivist.storage.s3_multipart import COPY_PART_BYTES, S3Multipart
 
@@ -135,7 +140,7 @@ class ObjectBlobStore:
 
     # --- the BlobStore protocol --------------------------------------------------------------
     def missing(self, digests: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(require_blob_digest(digest) for digest in digests))
+        wanted = require_blob_digests(digests)
         if not wanted:
             return set()
         if len(wanted) >= LISTING_MIN_DIGESTS:

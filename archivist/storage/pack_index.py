@@ -22,6 +22,7 @@ autocommit statements. Each thread has its own connection, reopened after ``fork
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -38,6 +39,12 @@ QUERY_CHUNK = 500
 """Digests per ``IN (...)`` query (SQLite allows 32,766 parameters; smaller keeps plans cheap)."""
 PAGE_SIZE = 1000
 SCAN_FRACTION = 8
+JSON_CHUNK = 50_000
+"""Digests per statement of ``unindexed`` (bounds the JSON text held at once)."""
+_UNINDEXED = (
+    "SELECT j.value FROM json_each(?) AS j "
+    "WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.digest = j.value)"
+)
 """A lookup of at least 1/8 of the index's rows reads the whole index instead."""
 
 _INHERITED: list[sqlite3.Connection] = []
@@ -142,6 +149,22 @@ class PackIndex:
         if connection is None or not digests:
             return {}
         return dict(_select(connection, "digest, size", digests))
+
+    def unindexed(self, digests: Sequence[str]) -> list[str]:
+        """The digests among ``digests`` (distinct) that have no row.
+
+        One statement per chunk that returns only the absent ones: checking thousands of
+        held blobs builds no rows in Python and gives up the GIL once, not once per row
+        (which, beside a busy thread, costs a wait for the GIL each; see ``core.sqlite_rows``).
+        """
+        connection = self.connection()
+        if connection is None:
+            return list(digests)
+        absent: list[str] = []
+        for start in range(0, len(digests), JSON_CHUNK):
+            chunk = json.dumps(list(digests[start : start + JSON_CHUNK]))
+            absent.extend(row[0] for row in connection.execute(_UNINDEXED, (chunk,)))
+        return absent
 
     def iter_digests(self) -> Iterator[str]:
         """Every packed digest, in pages (safe while the caller deletes some of them)."""

@@ -82,7 +82,7 @@ class StoreSink:
             self._store_chunk(chunk)
             self._covered.update(digest for digest, _data in chunk)
         if expected:
-            self._covered.update(self._store.held_sizes(expected))
+            self._covered.update(set(expected).difference(self._store.missing(expected)))
 
     def _store_chunk(self, chunk: Chunk) -> None:
         store, limit = self._store, self._store.pack_blob_max_bytes

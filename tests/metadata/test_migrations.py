@@ -3,6 +3,7 @@ opening a migrated store skips Alembic, and concurrent first opens migrate once.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -103,4 +104,48 @@ def test_processes_opening_a_fresh_store_together_migrate_it_once(database_url: 
     engine = create_metadata_engine(database_url)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+    engine.dispose()
+
+
+def _version_blobs_layout(path: Path) -> tuple[bool, list[tuple[int, str]], set[str]]:
+    """(whether SQLite keeps a rowid, the rows, the indexes) of ``version_blobs``."""
+    with sqlite3.connect(path) as connection:
+        sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'version_blobs'").fetchone()[0]
+        rows = connection.execute("SELECT version_id, digest FROM version_blobs ORDER BY 1, 2").fetchall()
+        indexes = {row[1] for row in connection.execute("PRAGMA index_list(version_blobs)")}
+    return "WITHOUT ROWID" not in sql, rows, indexes
+
+
+def test_version_blobs_rows_survive_losing_and_regaining_the_sqlite_rowid(tmp_path: Path) -> None:
+    path = tmp_path / "meta.sqlite"
+    engine = create_metadata_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+    rows = [(1, "a" * 64), (1, "b" * 64), (2, "a" * 64)]
+    now, digest = "2026-01-01 00:00:00", "c" * 64
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO entities (id, name, created_at) VALUES (1, 'e', ?)", (now,))
+        raw.execute("INSERT INTO projects (id, entity_id, name, created_at) VALUES (1, 1, 'p', ?)", (now,))
+        raw.execute(
+            "INSERT INTO collections (id, project_id, name, type, tags, next_version_index, created_at, "
+            "updated_at) VALUES (1, 1, 'c', 'dataset', '[]', 2, ?, ?)",
+            (now, now),
+        )
+        for version in (1, 2):
+            raw.execute(
+                "INSERT INTO versions (id, collection_id, version_index, digest, manifest_digest, size, "
+                "file_count, metadata_json, state, created_at, updated_at) "
+                "VALUES (?, 1, ?, ?, ?, 0, 0, '{}', 'COMMITTED', ?, ?)",
+                (version, version - 1, digest, digest, now, now),
+            )
+        raw.executemany("INSERT INTO version_blobs (version_id, digest) VALUES (?, ?)", rows)
+    assert _version_blobs_layout(path)[:2] == (True, rows)
+    upgrade_to_head(engine)
+    with_rowid, kept, indexes = _version_blobs_layout(path)
+    assert (with_rowid, kept) == (False, rows)
+    assert "ix_version_blobs_digest" in indexes
+    assert _schema_differences(engine) == []
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    assert _version_blobs_layout(path)[:2] == (True, rows)
     engine.dispose()

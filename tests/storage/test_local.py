@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from archivist.core.errors import PathNotFoundError
+from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.storage.local import LocalBlobStore
+from archivist.storage.loose import require_blob_digests
 from tests.storage.blobstore_contract import BlobStoreContract
 
 _fork = multiprocessing.get_context("fork")
@@ -243,3 +244,36 @@ def test_ingest_from_another_filesystem_copies_in_user_space(store: LocalBlobSto
 def test_ingest_of_a_missing_file_names_it(store: LocalBlobStore, tmp_path: Path) -> None:
     with pytest.raises(PathNotFoundError, match="nope.bin"):
         store.ingest_file(str(tmp_path / "nope.bin"))
+
+
+GOOD = [hash_bytes(b"%d" % i) for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GOOD[0] + "\n" + GOOD[1],  # two well-formed lines in one string
+        GOOD[0][:32] + "\n" + GOOD[0][33:],  # the right length, a newline inside
+        GOOD[0].upper(),
+        GOOD[0][:-1],
+        None,
+    ],
+)
+def test_bulk_digest_check_refuses_what_the_single_check_refuses(bad: object) -> None:
+    with pytest.raises(InvalidInputError, match="64 lowercase hex") as info:
+        require_blob_digests([*GOOD, bad])  # type: ignore[list-item]
+    assert repr(bad) in str(info.value)
+
+
+def test_bulk_digest_check_keeps_each_digest_once_in_order() -> None:
+    assert require_blob_digests([GOOD[1], GOOD[0], GOOD[1], GOOD[2]]) == [GOOD[1], GOOD[0], GOOD[2]]
+    assert require_blob_digests([]) == []
+
+
+def test_unindexed_names_only_the_digests_the_pack_index_lacks(store: LocalBlobStore) -> None:
+    packed = [(hash_bytes(b"p%d" % i), b"p%d" % i) for i in range(5)]
+    absent = [hash_bytes(b"a%d" % i) for i in range(3)]
+    assert store.index.unindexed([absent[0]]) == [absent[0]]  # no index yet
+    store.put_bytes_many(packed)
+    wanted = [absent[0], packed[0][0], absent[1], *(d for d, _ in packed[1:]), absent[2]]
+    assert sorted(store.index.unindexed(wanted)) == sorted(absent)
