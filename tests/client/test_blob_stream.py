@@ -4,6 +4,7 @@ cannot be reached (the API behind a proxy) or is turned off, they go through the
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,8 +36,16 @@ def _files(tmp_path: Path, sizes: list[int]) -> list[tuple[str, str, bytes]]:
     return made
 
 
-def _uploaded_bytes(server: ServerProcess, listener: bool) -> int:
-    """Request body bytes the server took on its blob listener, or on its upload routes."""
+def _uploaded_bytes(server: ServerProcess, listener: bool, at_least: int = 0) -> int:
+    """Request body bytes the server took on its blob listener, or on its upload routes
+    (waiting up to a few seconds for ``at_least``: a request is logged after its answer)."""
+    deadline = time.monotonic() + 5
+    while (taken := _logged_bytes(server, listener)) < at_least and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return taken
+
+
+def _logged_bytes(server: ServerProcess, listener: bool) -> int:
     lines = server.request_log()
     if listener:
         return sum(
@@ -60,8 +69,8 @@ def test_large_blobs_go_to_the_listener_and_small_ones_through_the_api(
     before_listener, before_api = _uploaded_bytes(server, True), _uploaded_bytes(server, False)
     reported: list[int] = []
     backend.upload_files([(digest, path) for digest, path, _data in files], progress=reported.append)
-    assert _uploaded_bytes(server, True) - before_listener == 2 * LARGE + 1
-    api_bytes = _uploaded_bytes(server, False) - before_api
+    assert _uploaded_bytes(server, True, before_listener + 2 * LARGE + 1) - before_listener == 2 * LARGE + 1
+    api_bytes = _uploaded_bytes(server, False, before_api + 3000) - before_api
     assert 3000 <= api_bytes < 4000  # the two small files, framed
     assert sum(reported) == 2 * LARGE + 1 + 3000
     assert backend.transfers.streaming
@@ -82,7 +91,7 @@ def test_behind_a_proxy_the_listener_is_unreachable_and_the_api_takes_the_blob(t
         assert not backend.transfers.streaming  # the listener on 127.0.0.2 was not reached
         backend.upload_files([(digest, path) for digest, path, _data in files[1:]])
         assert _uploaded_bytes(server, True) == 0
-        assert _uploaded_bytes(server, False) >= 2 * LARGE + 7
+        assert _uploaded_bytes(server, False, 2 * LARGE + 7) >= 2 * LARGE + 7
         _check_stored(backend, files, tmp_path)
         backend.close()
         proxy.close()
@@ -99,7 +108,7 @@ def test_a_server_without_a_listener_takes_every_blob_through_the_api(tmp_path: 
         files = _files(tmp_path, [LARGE])
         backend.upload_files([(digest, path) for digest, path, _data in files])
         assert _uploaded_bytes(server, True) == 0
-        assert _uploaded_bytes(server, False) >= LARGE
+        assert _uploaded_bytes(server, False, LARGE) >= LARGE
         _check_stored(backend, files, tmp_path)
         backend.close()
 
