@@ -1,6 +1,10 @@
-"""The stat cache: absolute path -> (inode, size, mtime_ns, digest) in a small SQLite file.
+"""The stat cache: absolute path -> (inode, size, mtime_ns, ctime_ns, digest) in a small
+SQLite file.
 
-A file whose inode, size and mtime all match its row is not read again. Files
+A file whose inode, size, mtime and ctime all match its row is not read again. The ctime
+catches what the others miss: a file rewritten in place (same inode and size) whose
+mtime was then set back, as ``rsync --inplace -t`` or ``tar`` do; no program can set a
+ctime. Files
 modified within ``RACY_SECONDS`` of being recorded are not recorded (nor
 trusted): a second change within the filesystem's timestamp granularity could
 keep the same mtime and size (git's "racy clean" problem).
@@ -27,27 +31,32 @@ BUSY_TIMEOUT_SECONDS = 1.0
 _RACY_NS = RACY_SECONDS * 1_000_000_000
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS stat_cache (
+CREATE TABLE IF NOT EXISTS file_stats (
     path TEXT PRIMARY KEY,
     inode INTEGER NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL
 ) WITHOUT ROWID
 """
-_SELECT_ONE = "SELECT path, inode, size, mtime_ns, digest FROM stat_cache WHERE path = ?"
+_DROP_OLD = "DROP TABLE IF EXISTS stat_cache"
+"""The table of caches written before ctimes were kept: their rows cannot be trusted."""
+_SELECT_ONE = "SELECT path, inode, size, mtime_ns, ctime_ns, digest FROM file_stats WHERE path = ?"
 # Rows come back keyed by their position in the JSON array of paths: an integer
 # is cheaper to return to Python than the path string again.
 _SELECT_MANY = (
-    "SELECT j.key, s.inode, s.size, s.mtime_ns, s.digest "
-    "FROM json_each(?) AS j JOIN stat_cache AS s ON s.path = j.value"
+    "SELECT j.key, s.inode, s.size, s.mtime_ns, s.ctime_ns, s.digest "
+    "FROM json_each(?) AS j JOIN file_stats AS s ON s.path = j.value"
 )
 # Every row under a folder: keys are absolute paths, and "0" is the character after "/".
-_SELECT_UNDER = "SELECT path, inode, size, mtime_ns, digest FROM stat_cache WHERE path >= ? AND path < ?"
-_UPSERT_HEAD = "INSERT OR REPLACE INTO stat_cache (path, inode, size, mtime_ns, digest)"
+_SELECT_UNDER = (
+    "SELECT path, inode, size, mtime_ns, ctime_ns, digest FROM file_stats WHERE path >= ? AND path < ?"
+)
+_UPSERT_HEAD = "INSERT OR REPLACE INTO file_stats (path, inode, size, mtime_ns, ctime_ns, digest)"
 
 logger = logging.getLogger(__name__)
-_Row = tuple[object, int, int, int, str]  # (path or position, inode, size, mtime_ns, digest)
+_Row = tuple[object, int, int, int, int, str]  # (path or position, inode, size, mtime_ns, ctime_ns, digest)
 
 
 class StatCache:
@@ -121,7 +130,7 @@ class StatCache:
         """
         now_ns = time.time_ns()
         rows = [
-            (key, st.st_ino, st.st_size, st.st_mtime_ns, digest)
+            (key, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest)
             for path, st, digest in items
             if _is_settled(st.st_mtime_ns, now_ns) and (key := _key(path)) is not None
         ]
@@ -140,14 +149,14 @@ class StatCache:
         if pending is not None and self._writer_pid == os.getpid():
             pending.result()
 
-    def _write(self, rows: list[tuple[str, int, int, int, str]]) -> None:
+    def _write(self, rows: list[tuple[str, int, int, int, int, str]]) -> None:
         with self._lock:
             if self._conn is None:
                 return
             try:
                 with self._conn:  # one transaction, rolled back on error
                     # one statement: this thread runs beside the caller's Python work
-                    sqlite_rows.insert_rows(self._conn, _UPSERT_HEAD, rows, 5)
+                    sqlite_rows.insert_rows(self._conn, _UPSERT_HEAD, rows, 6)
             except sqlite3.Error as exc:
                 logger.debug("stat cache %s not updated: %s", self.db_path, exc)
 
@@ -177,6 +186,7 @@ def _connect(db_path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
     try:
         conn.execute(_SCHEMA)
+        conn.execute(_DROP_OLD)
         conn.commit()
         if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] != "wal":
             logger.debug("stat cache %s is not in WAL mode", db_path)
@@ -188,8 +198,13 @@ def _connect(db_path: str) -> sqlite3.Connection:
 
 
 def _trusted_digest(row: _Row, st: os.stat_result, now_ns: int) -> str | None:
-    _path, inode, size, mtime_ns, digest = row
-    if inode == st.st_ino and size == st.st_size and mtime_ns == st.st_mtime_ns:
+    _path, inode, size, mtime_ns, ctime_ns, digest = row
+    if (
+        inode == st.st_ino
+        and size == st.st_size
+        and mtime_ns == st.st_mtime_ns
+        and ctime_ns == st.st_ctime_ns
+    ):
         return digest if _is_settled(mtime_ns, now_ns) else None
     return None
 

@@ -74,6 +74,49 @@ def test_a_different_inode_is_not_trusted(cache: StatCache, tmp_path: Path) -> N
     assert cache.lookup(str(path), now) is None
 
 
+def test_a_file_rewritten_in_place_with_its_mtime_set_back_is_not_trusted(
+    cache: StatCache, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.bin"
+    original = settled_file(path, b"alpha")
+    cache.record_many([(str(path), original, hash_bytes(b"alpha"))])
+    time.sleep(0.01)  # a later ctime tick
+    with open(path, "r+b") as rewritten:  # in place, as rsync --inplace does: same inode
+        rewritten.write(b"alphb")
+    os.utime(path, ns=(original.st_atime_ns, original.st_mtime_ns))  # as rsync -t / tar do
+    now = os.stat(path)
+    assert (now.st_ino, now.st_size, now.st_mtime_ns) == (
+        original.st_ino,
+        original.st_size,
+        original.st_mtime_ns,
+    )
+    assert cache.lookup(str(path), now) is None
+    assert cache.lookup_many([(str(path), now)]) == {}
+    assert cache.lookup_under(str(tmp_path), [(str(path), now)]) == {}
+    assert cache.lookup(str(path), original) == hash_bytes(b"alpha")  # the row itself is intact
+
+
+def test_a_cache_of_the_old_layout_starts_empty_and_works(tmp_path: Path) -> None:
+    db = tmp_path / "statcache.sqlite"
+    with sqlite3.connect(db) as old:
+        old.execute(
+            "CREATE TABLE stat_cache (path TEXT PRIMARY KEY, inode INTEGER NOT NULL, size INTEGER NOT NULL,"
+            " mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL) WITHOUT ROWID"
+        )
+        old.execute("INSERT INTO stat_cache VALUES ('/x', 1, 2, 3, 'ab')")
+    old.close()
+    cache = StatCache(str(db))
+    path = tmp_path / "a.bin"
+    st = settled_file(path, b"alpha")
+    cache.record_many([(str(path), st, hash_bytes(b"alpha"))])
+    assert cache.lookup(str(path), st) == hash_bytes(b"alpha")
+    cache.close()
+    with sqlite3.connect(db) as check:
+        tables = {name for (name,) in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    check.close()
+    assert tables == {"file_stats"}
+
+
 def test_recording_again_replaces_the_row(cache: StatCache, tmp_path: Path) -> None:
     path = tmp_path / "a.bin"
     cache.record_many([(str(path), settled_file(path, b"one"), hash_bytes(b"one"))])
