@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy import ColumnElement, Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -51,3 +51,17 @@ def insert_values(
     for start in range(0, len(values), VALUES_PER_STATEMENT):
         chunk = pack(list(values[start : start + VALUES_PER_STATEMENT]))
         connection.exec_driver_sql(statement, (key_value, chunk))
+
+
+def first_column(connection: Connection, statement: Select[Any]) -> list[Any]:
+    """The first column of every row of ``statement`` (plain values: no type conversion).
+
+    On SQLite the rows are read straight from the driver: SQLAlchemy's row handling costs
+    about half a microsecond a row (20,000 digests: 19 ms, against 10 ms from the driver).
+    """
+    if connection.dialect.name != "sqlite":
+        return list(connection.execute(statement).scalars())
+    compiled = statement.compile(dialect=connection.dialect)
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
+    return [row[0] for row in cursor]

@@ -136,7 +136,7 @@ def save_manifest(
             "and no local file provides it"
         )
     uploads = [(digest, sources[digest]) for digest in missing]
-    sizes = {e.digest: e.size for e in manifest if e.ref is None}
+    sizes = {e.digest: e.size for e in manifest if e.ref is None} if missing else {}
     total = sum(sizes[d] for d in missing)
     verb = "Storing" if backend.blobs_are_local else "Uploading"
     with transfer_progress(f"{verb} {request.name} ({format_size(total)})", total) as advance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from stat import S_ISDIR, S_ISREG
 
 
 def walk_files(root: str) -> Iterator[tuple[str, str]]:
@@ -36,19 +37,11 @@ def walk_files_with_stat(root: str) -> Iterator[tuple[str, str, os.stat_result]]
                 st = entry.stat()  # follows symlinks
             except FileNotFoundError:
                 continue  # a dangling symlink or a file removed while walking
-            if _is_dir(st):
+            if S_ISREG(st.st_mode):
+                yield entry.path, relative, st
+            elif S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
                 if key in ancestors:
                     continue  # a symlink loop
                 subdirs.append((entry.path, relative + "/", ancestors | {key}))
-            elif _is_file(st):
-                yield entry.path, relative, st
         stack.extend(reversed(subdirs))
-
-
-def _is_dir(st: os.stat_result) -> bool:
-    return (st.st_mode & 0o170000) == 0o040000
-
-
-def _is_file(st: os.stat_result) -> bool:
-    return (st.st_mode & 0o170000) == 0o100000

@@ -29,7 +29,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.metadata.dialects import insert_values
+from archivist.metadata.dialects import first_column, insert_values
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -202,8 +202,9 @@ def _blobs_of_newest_version(connection: Connection, collection_id: int) -> set[
         .limit(1)
         .scalar_subquery()
     )
-    rows = connection.execute(select(version_blobs.c.digest).where(version_blobs.c.version_id == newest))
-    return set(rows.scalars())
+    return set(
+        first_column(connection, select(version_blobs.c.digest).where(version_blobs.c.version_id == newest))
+    )
 
 
 def _require_blobs(

@@ -42,3 +42,15 @@ def test_insert_values_adds_one_row_per_value_across_statements(
     with read_transaction(engine) as connection:
         rows = connection.execute(select(pairs.c.owner, pairs.c.value)).all()
     assert sorted(rows) == sorted((7, value) for value in values)
+
+
+def test_first_column_reads_what_the_statement_selects_inside_the_transaction(engine: Engine) -> None:
+    with write_transaction(engine) as connection:
+        dialects.insert_values(connection, pairs, ("owner", 1), "value", ["a", "b"])
+        dialects.insert_values(connection, pairs, ("owner", 2), "value", ["c", "d", "e"])
+        newest = select(pairs.c.owner).order_by(pairs.c.owner.desc()).limit(1).scalar_subquery()
+        statement = select(pairs.c.value).where(pairs.c.owner == newest, pairs.c.value != "d")
+        assert sorted(dialects.first_column(connection, statement)) == ["c", "e"]  # rows not yet committed
+        first_owner = select(pairs.c.value).where(pairs.c.owner == 1)
+        assert sorted(dialects.first_column(connection, first_owner)) == ["a", "b"]
+        assert dialects.first_column(connection, select(pairs.c.value).where(pairs.c.owner == 3)) == []
