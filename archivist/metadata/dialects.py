@@ -61,7 +61,7 @@ def first_column(connection: Connection, statement: Select[Any]) -> list[Any]:
     """
     if connection.dialect.name != "sqlite":
         return list(connection.execute(statement).scalars())
-    compiled = statement.compile(dialect=connection.dialect)
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = [compiled.params[name] for name in compiled.positiontup or ()]
     cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
     return [row[0] for row in cursor]

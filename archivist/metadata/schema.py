@@ -168,11 +168,15 @@ versions = Table(
     Column("history_step", BigInteger),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("base_version_id", Integer),
     UniqueConstraint("collection_id", "version_index"),
     Index(None, "collection_id", "digest"),
     Index(None, "manifest_digest"),
     Index(None, "expires_at"),
+    Index(None, "base_version_id"),
 )
+"""``base_version_id``: the version whose blob rows this one's extend (``version_blobs``
+holds only the blobs none of its base chain's rows name; see ``service.blob_rows``)."""
 
 aliases = Table(
     "aliases",

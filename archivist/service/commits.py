@@ -10,7 +10,7 @@ inserted with the next version number, its aliases, tags and lineage edge.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from typing import Any, BinaryIO
 
 import blake3
@@ -29,7 +29,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.metadata.dialects import first_column, insert_values
+from archivist.metadata.dialects import insert_values
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -40,6 +40,7 @@ from archivist.metadata.schema import (
     versions,
 )
 from archivist.service.aliases import assign_aliases, take_aliases
+from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
 from archivist.service.lineage import record_logged
 from archivist.service.locks import guard_blob_references
@@ -100,8 +101,9 @@ def commit_version(
             return CommitResult(version_record(connection, identical), created=False)
         if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
             manifest = _load_manifest(store, checked)
-        _require_blobs(store, manifest, checked, _blobs_of_newest_version(connection, collection.id))
-        version_id = _insert(connection, collection, manifest, checked, producer)
+        rows = plan_rows(connection, collection.id, manifest.blob_digests())
+        _require_blobs(store, manifest, checked, rows.known)
+        version_id = _insert(connection, collection, manifest, checked, producer, rows)
         return CommitResult(version_record(connection, version_id), created=True)
 
 
@@ -191,26 +193,11 @@ def _digest_mismatch(checked: CommitRequest, summary: ManifestSummary) -> Integr
     )
 
 
-def _blobs_of_newest_version(connection: Connection, collection_id: int) -> set[str]:
-    """The blobs the collection's newest committed version references: the store holds them
-    (the collector deletes only blobs no live version references, and
-    ``guard_blob_references`` keeps it out while this transaction checks)."""
-    newest = (
-        select(versions.c.id)
-        .where(versions.c.collection_id == collection_id, versions.c.state == VersionState.COMMITTED.value)
-        .order_by(versions.c.version_index.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return set(
-        first_column(connection, select(version_blobs.c.digest).where(version_blobs.c.version_id == newest))
-    )
-
-
 def _require_blobs(
-    store: BlobStore, manifest: ManifestSummary, checked: CommitRequest, referenced: set[str]
+    store: BlobStore, manifest: ManifestSummary, checked: CommitRequest, referenced: Set[str]
 ) -> None:
-    """Every blob of the manifest must be in the store; those of ``referenced`` are known to be."""
+    """Every blob of the manifest must be in the store; those of ``referenced`` are known to be
+    (a base chain's rows name them: the collector keeps them, and it is kept out meanwhile)."""
     missing = store.missing((manifest.blob_digests() - referenced) | {checked.manifest_digest})
     if missing:
         example = sorted(missing)[0]
@@ -256,6 +243,7 @@ def _insert(
     manifest: ManifestSummary,
     checked: CommitRequest,
     producer: int | None,
+    rows: BlobRows,
 ) -> int:
     now = utc_now()
     index = allocate_version_index(connection, collection, now)
@@ -276,11 +264,11 @@ def _insert(
             history_step=checked.history_step,
             created_at=now,
             updated_at=now,
+            base_version_id=rows.base,
         )
     )
     version_id = result.inserted_primary_key[0]
-    blobs = sorted(manifest.blob_digests())
-    insert_values(connection, version_blobs, ("version_id", version_id), "digest", blobs)
+    insert_values(connection, version_blobs, ("version_id", version_id), "digest", rows.rows)
     add_tags(connection, version_id, checked.tags)
     take_aliases(connection, collection.id, version_id, checked.aliases)
     if producer is not None:

@@ -1,7 +1,8 @@
 """Garbage collection of blobs nothing references any more.
 
-A blob is kept while the manifest of a version that is not deleted names it,
-while it is such a manifest itself, or while a run file points at it. An
+A blob is kept while the manifest of a version that is not deleted names it (read from
+the versions' blob rows, see ``blob_rows``), while it is such a manifest itself, or while
+a run file points at it. An
 unreferenced blob is deleted only once it is older than the grace period, so
 the blobs of a log still uploading (not committed yet) survive. A blob's age is
 when it was written on a folder store (its file's mtime, or its pack's time);
@@ -27,7 +28,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select, union
 from archivist.core.errors import InvalidInputError
 from archivist.core.models import VersionState
 from archivist.metadata.engine import write_transaction
-from archivist.metadata.schema import gc_marks, run_files, version_blobs, versions
+from archivist.metadata.schema import gc_marks, run_files, versions
+from archivist.service import blob_rows
 from archivist.service.locks import exclude_blob_referencing
 from archivist.service.timestamps import utc_now
 from archivist.storage.base import BlobStore
@@ -95,13 +97,10 @@ def _sweep(engine: Engine, store: BlobStore, batch: Sequence[str], grace_seconds
 def _referenced(connection: Connection, batch: Sequence[str]) -> set[str]:
     live = versions.c.state != VersionState.DELETED.value
     statement = union(
-        select(version_blobs.c.digest)
-        .join(versions, versions.c.id == version_blobs.c.version_id)
-        .where(version_blobs.c.digest.in_(batch), live),
         select(versions.c.manifest_digest).where(versions.c.manifest_digest.in_(batch), live),
         select(run_files.c.digest).where(run_files.c.digest.in_(batch)),
     )
-    return set(connection.execute(statement).scalars())
+    return set(connection.execute(statement).scalars()) | blob_rows.referenced(connection, batch)
 
 
 def _blob_times(store: BlobStore, digests: Sequence[str], now: dt.datetime) -> dict[str, dt.datetime]:

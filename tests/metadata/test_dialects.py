@@ -54,3 +54,5 @@ def test_first_column_reads_what_the_statement_selects_inside_the_transaction(en
         first_owner = select(pairs.c.value).where(pairs.c.owner == 1)
         assert sorted(dialects.first_column(connection, first_owner)) == ["a", "b"]
         assert dialects.first_column(connection, select(pairs.c.value).where(pairs.c.owner == 3)) == []
+        either = select(pairs.c.value).where(pairs.c.owner.in_([1, 2]), pairs.c.value.in_(["a", "e", "z"]))
+        assert sorted(dialects.first_column(connection, either)) == ["a", "e"]

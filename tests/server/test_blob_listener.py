@@ -107,13 +107,13 @@ def test_bytes_that_do_not_match_are_refused_and_nothing_is_kept(
 ) -> None:
     data = os.urandom(SIZE)
     digest = hash_bytes(data)
-    answer = httpx.put(_url(listener, digest, SIZE), content=data[:-1] + b"x")
+    answer = httpx.put(_url(listener, digest, SIZE), content=data[:-1] + bytes([data[-1] ^ 1]))
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "integrity"
     assert store.missing([digest]) == {digest}
     assert _temp_files(store) == []
     changed = tmp_path / "changed.bin"
-    changed.write_bytes(data[:-1] + b"y")  # the file changed after it was hashed
+    changed.write_bytes(data[:-1] + bytes([data[-1] ^ 2]))  # the file changed after it was hashed
     target = UploadTarget(digest, SIZE, TransferMode.STREAM, url=_url(listener, digest, SIZE))
     with pytest.raises(FileChangedError, match="changed while it was being uploaded"):
         blob_stream.send(target, Upload(digest, str(changed), SIZE), lambda _n: None)

@@ -18,8 +18,8 @@ from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery
 from archivist.metadata.engine import read_transaction
-from archivist.metadata.schema import gc_marks
-from archivist.service import gc
+from archivist.metadata.schema import gc_marks, version_blobs, versions
+from archivist.service import blob_rows, gc
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 from tests.client.artifact_logging import ENTITY, PROJECT, commit_manifest, log_files, store_files
@@ -236,3 +236,74 @@ def test_collection_removes_old_packs_left_by_killed_writers(service: Service, t
     os.utime(orphan, (long_ago, long_ago))
     service.collect_garbage(grace_seconds=0)
     assert not orphan.exists()
+
+
+# --- versions whose blob rows extend a base version (service.blob_rows) ---------------------
+
+
+def _rows(service: Service, version_id: str) -> tuple[int | None, set[str]]:
+    """The base and the blob rows of a version."""
+    with read_transaction(service.engine) as connection:
+        number = connection.execute(select(versions.c.id).where(versions.c.id == int(version_id))).scalar()
+        base = connection.execute(select(versions.c.base_version_id).where(versions.c.id == number)).scalar()
+        rows = connection.execute(select(version_blobs.c.digest).where(version_blobs.c.version_id == number))
+        return base, set(rows.scalars())
+
+
+def _readable(service: Service, files: dict[str, bytes]) -> bool:
+    return all(service.read_bytes(hash_bytes(data)) == data for data in files.values())
+
+
+def test_a_new_version_has_rows_only_for_blobs_its_base_lacks(service: Service) -> None:
+    files = {f"f{i}": f"file {i}".encode() for i in range(20)}
+    first = log_files(service, "cats", files).version
+    changed = {**files, "f3": b"rewritten", "new": b"added"}
+    del changed["f5"]
+    second = log_files(service, "cats", changed).version
+    assert _rows(service, first.id) == (None, {hash_bytes(d) for d in files.values()})
+    assert _rows(service, second.id) == (int(first.id), {hash_bytes(b"rewritten"), hash_bytes(b"added")})
+    other = log_files(service, "dogs", changed).version  # another collection: a chain of its own
+    assert _rows(service, other.id) == (None, {hash_bytes(d) for d in changed.values()})
+
+
+def test_a_chain_starts_again_after_max_chain_versions(service: Service) -> None:
+    bases = []
+    for number in range(blob_rows.MAX_CHAIN + 1):
+        version = log_files(service, "cats", {"same": b"s", "step": f"{number}".encode()}).version
+        bases.append(_rows(service, version.id)[0])
+    assert bases[0] is None and None not in bases[1 : blob_rows.MAX_CHAIN]
+    assert bases[blob_rows.MAX_CHAIN] is None  # the 17th version holds all its rows again
+
+
+def test_deleting_the_base_keeps_every_blob_of_the_versions_built_on_it(service: Service) -> None:
+    files = {f"f{i}": f"file {i}".encode() for i in range(10)}
+    first = log_files(service, "cats", files).version
+    second = log_files(service, "cats", {**files, "f0": b"changed"}).version
+    third = log_files(service, "cats", {**files, "f0": b"changed", "f1": b"changed too"}).version
+    service.delete_version(first.id, delete_aliases=True)
+    service.delete_version(second.id, delete_aliases=True)
+    service.collect_garbage(grace_seconds=0)
+    assert _readable(service, {**files, "f0": b"changed", "f1": b"changed too"} | {"x": b"file 2"})
+    assert service.read_bytes(third.manifest_digest)
+    stored = _stored(service)
+    assert first.manifest_digest not in stored and second.manifest_digest not in stored
+
+
+def test_blobs_a_chain_dropped_go_once_the_whole_chain_is_deleted(service: Service) -> None:
+    first = log_files(service, "cats", {"a": b"only in the first", "b": b"both"}).version
+    second = log_files(service, "cats", {"b": b"both"}).version
+    service.delete_version(first.id, delete_aliases=True)
+    service.collect_garbage(grace_seconds=0)
+    assert hash_bytes(b"only in the first") in _stored(service)  # its base chain is still needed
+    service.delete_version(second.id, delete_aliases=True)
+    service.collect_garbage(grace_seconds=0)
+    assert not {hash_bytes(b"only in the first"), hash_bytes(b"both")} & _stored(service)
+
+
+def test_a_version_built_on_a_chain_that_lost_a_blob_cannot_commit_without_it(service: Service) -> None:
+    first = log_files(service, "cats", {"a": b"first a"}).version
+    service.delete_version(first.id, delete_aliases=True)
+    service.collect_garbage(grace_seconds=0)
+    manifest = Manifest([Entry("a", hash_bytes(b"first a"), 7)])
+    with pytest.raises(BlobNotFoundError, match="missing from the store"):
+        commit_manifest(service, "cats", manifest)
