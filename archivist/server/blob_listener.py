@@ -31,7 +31,7 @@ from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import ArchivistError, InvalidInputError
 from archivist.core.plain_http import BadMessage, Head, read_head, response_bytes
 from archivist.core.splice import CAN_SPLICE, SocketSplicer
-from archivist.server.blob_tickets import BlobTickets, TicketRefused
+from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.bytes import SingleUpload
 from archivist.server.request_log import REQUEST_LOGGER
 from archivist.storage.base import BlobStore
@@ -128,17 +128,18 @@ class BlobListener:
 
     def _serve(self, connection: socket.socket) -> None:
         started = time.perf_counter()
-        status, path, received = 400, "-", 0
+        status, path, received, user = 400, "-", 0, None
         try:
             connection.settimeout(IDLE_SECONDS)
             head = read_head(connection)
             if head is None:
                 return
             path = head.start_line.split(" ")[1] if " " in head.start_line else "-"
-            digest, size = self._admit(head, connection)
-            received = self._store(connection, head, digest, size)
+            ticket = self._admit(head, connection)
+            user = ticket.user or None
+            received = self._store(connection, head, ticket.digest, ticket.size)
             status = 200
-            connection.sendall(response_bytes(200, json.dumps({"stored": digest}).encode()))
+            connection.sendall(response_bytes(200, json.dumps({"stored": ticket.digest}).encode()))
         except _Answer as answer:
             status = answer.status
             _answer_and_close(connection, answer.status, answer.code, answer.message)
@@ -155,10 +156,10 @@ class BlobListener:
         finally:
             connection.close()
             self._slots.release()
-            _log_request(path.split("?", 1)[0], status, started, received)
+            _log_request(path.split("?", 1)[0], status, started, received, user)
 
-    def _admit(self, head: Head, connection: socket.socket) -> tuple[str, int]:
-        """The digest and size this request may send, or the ``_Answer`` refusing it."""
+    def _admit(self, head: Head, connection: socket.socket) -> Ticket:
+        """The ticket of what this request may send, or the ``_Answer`` refusing it."""
         parts = head.start_line.split(" ")
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
             raise BadMessage(f"not an HTTP/1.x request line: {head.start_line[:80]!r}")
@@ -184,7 +185,7 @@ class BlobListener:
             )
         if head.headers.get("expect", "").lower() == "100-continue":
             connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        return digest, ticket.size
+        return ticket
 
     def _store(self, connection: socket.socket, head: Head, digest: str, size: int) -> int:
         """Receive the body into the store; the bytes received."""
@@ -264,14 +265,14 @@ def _answer_and_close(connection: socket.socket, status: int, code: str, message
         connection.close()
 
 
-def _log_request(path: str, status: int, started: float, received: int) -> None:
+def _log_request(path: str, status: int, started: float, received: int, user: str | None) -> None:
     if request_logger.isEnabledFor(logging.INFO):
         line = {
             "method": "PUT",
             "path": path,
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "user": None,
+            "user": user,
             "bytes_in": received,
             "listener": "blob",
         }

@@ -55,16 +55,19 @@ def upload_plan(body: UploadPlanBody, request: Request, who: Who) -> JSONRespons
     if listener is not None and port is not None:
         address = f"http://{_host_for_url(request)}:{port}"
         targets = [
-            _streamed(target, address, listener.tickets, policy.url_expiry_seconds) for target in targets
+            _streamed(target, address, listener.tickets, policy.url_expiry_seconds, who.principal.name)
+            for target in targets
         ]
     return reply({"targets": [upload_target_to_json(target) for target in targets]})
 
 
-def _streamed(target: UploadTarget, address: str, tickets: BlobTickets, lifetime: int) -> UploadTarget:
+def _streamed(
+    target: UploadTarget, address: str, tickets: BlobTickets, lifetime: int, user: str
+) -> UploadTarget:
     """A large ``via_server`` target as a ``stream`` one to the blob listener at ``address``."""
     if target.mode is not TransferMode.VIA_SERVER or target.size < STREAM_MIN_BYTES:
         return target
-    query = tickets.issue(target.digest, target.size, lifetime)
+    query = tickets.issue(target.digest, target.size, lifetime, user)
     url = f"{address}/blobs/{target.digest}?{query}"
     return replace(target, mode=TransferMode.STREAM, url=url, expires_in=lifetime)
 

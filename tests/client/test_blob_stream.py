@@ -74,6 +74,8 @@ def test_large_blobs_go_to_the_listener_and_small_ones_through_the_api(
     assert 3000 <= api_bytes < 4000  # the two small files, framed
     assert sum(reported) == 2 * LARGE + 1 + 3000
     assert backend.transfers.streaming
+    listener_lines = [line for line in server.request_log() if line.get("listener") == "blob"]
+    assert {line["user"] for line in listener_lines} == {"admin"}  # whom the plan gave the URLs
     _check_stored(backend, files, tmp_path)
     backend.close()
 

@@ -21,7 +21,7 @@ from archivist.core.plain_http import head_bytes, read_body, read_head
 from archivist.core.splice import CAN_SPLICE
 from archivist.core.transfers import TransferMode, UploadTarget
 from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets, TicketRefused
+from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.config import ServerConfig
 from archivist.storage.local import LocalBlobStore
 
@@ -33,14 +33,16 @@ RECEIVE_WAYS = [pytest.param(True, id="splice"), pytest.param(False, id="recv")]
 def test_a_ticket_names_one_blob_size_and_time() -> None:
     tickets = BlobTickets()
     digest = "ab" * 32
-    query = tickets.issue(digest, 10, lifetime_seconds=60, now=1000)
-    assert tickets.check(digest, query, now=1050).size == 10
+    query = tickets.issue(digest, 10, lifetime_seconds=60, user="ada", now=1000)
+    assert tickets.check(digest, query, now=1050) == Ticket(digest, 10, 1060, "ada")
     with pytest.raises(TicketRefused, match="expired"):
         tickets.check(digest, query, now=1061)
     with pytest.raises(TicketRefused, match="signature"):
         tickets.check("cd" * 32, query, now=1000)  # another blob
     with pytest.raises(TicketRefused, match="signature"):
         tickets.check(digest, query.replace("size=10", "size=11"), now=1000)
+    with pytest.raises(TicketRefused, match="signature"):
+        tickets.check(digest, query.replace("user=ada", "user=bob"), now=1000)
     with pytest.raises(TicketRefused, match="signature"):
         BlobTickets().check(digest, query, now=1000)  # another process's secret
     with pytest.raises(TicketRefused, match="size or expiry"):
