@@ -15,10 +15,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 CHUNK_ROWS = 50_000
 """Rows per statement (bounds the JSON text held at once)."""
+
+
+def json_chunks(values: Sequence[object]) -> Iterator[str]:
+    """``values`` as JSON arrays of at most ``CHUNK_ROWS`` each, one per statement of
+    ``json_each(?)``."""
+    for start in range(0, len(values), CHUNK_ROWS):
+        yield json.dumps(list(values[start : start + CHUNK_ROWS]))
 
 
 def insert_rows(
@@ -27,5 +34,5 @@ def insert_rows(
     """Run ``head`` (e.g. ``INSERT OR IGNORE INTO t (a, b)``) for every row of ``width`` values."""
     columns = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(width))
     statement = f"{head} SELECT {columns} FROM json_each(?)"
-    for start in range(0, len(rows), CHUNK_ROWS):
-        connection.execute(statement, (json.dumps(rows[start : start + CHUNK_ROWS]),))
+    for chunk in json_chunks(rows):
+        connection.execute(statement, (chunk,))

@@ -22,7 +22,6 @@ autocommit statements. Each thread has its own connection, reopened after ``fork
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -31,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
 
 INDEX_FILE = "index.sqlite"
@@ -39,8 +39,6 @@ QUERY_CHUNK = 500
 """Digests per ``IN (...)`` query (SQLite allows 32,766 parameters; smaller keeps plans cheap)."""
 PAGE_SIZE = 1000
 SCAN_FRACTION = 8
-JSON_CHUNK = 50_000
-"""Digests per statement of ``unindexed`` (bounds the JSON text held at once)."""
 _UNINDEXED = (
     "SELECT j.value FROM json_each(?) AS j "
     "WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.digest = j.value)"
@@ -161,8 +159,7 @@ class PackIndex:
         if connection is None:
             return list(digests)
         absent: list[str] = []
-        for start in range(0, len(digests), JSON_CHUNK):
-            chunk = json.dumps(list(digests[start : start + JSON_CHUNK]))
+        for chunk in sqlite_rows.json_chunks(digests):
             absent.extend(row[0] for row in connection.execute(_UNINDEXED, (chunk,)))
         return absent
 
