@@ -33,13 +33,12 @@ from archivist.core.plain_http import BadMessage, Head, read_head, response_byte
 from archivist.core.splice import CAN_SPLICE, SocketSplicer
 from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.bytes import SingleUpload
-from archivist.server.request_log import REQUEST_LOGGER
+from archivist.server.request_log import log_request
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.loose import LARGE_CHUNK_BYTES, BlobWriter
 
 logger = logging.getLogger("archivist.server")
-request_logger = logging.getLogger(REQUEST_LOGGER)
 PIECE_BYTES = 4 << 20
 PIECES_HELD = 3
 """One piece being received, one queued and one being stored."""
@@ -156,7 +155,7 @@ class BlobListener:
         finally:
             connection.close()
             self._slots.release()
-            _log_request(path.split("?", 1)[0], status, started, received, user)
+            log_request("PUT", path.split("?", 1)[0], status, started, user, received, listener="blob")
 
     def _admit(self, head: Head, connection: socket.socket) -> Ticket:
         """The ticket of what this request may send, or the ``_Answer`` refusing it."""
@@ -263,17 +262,3 @@ def _answer_and_close(connection: socket.socket, status: int, code: str, message
         pass
     finally:
         connection.close()
-
-
-def _log_request(path: str, status: int, started: float, received: int, user: str | None) -> None:
-    if request_logger.isEnabledFor(logging.INFO):
-        line = {
-            "method": "PUT",
-            "path": path,
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "user": user,
-            "bytes_in": received,
-            "listener": "blob",
-        }
-        request_logger.info(json.dumps(line, separators=(",", ":")))

@@ -20,7 +20,6 @@ CLIENT_CLOSED_STATUS = 499
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.logger = logging.getLogger(REQUEST_LOGGER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,18 +51,27 @@ class RequestLogMiddleware:
             self._log(scope, status, started, received)
 
     def _log(self, scope: Scope, status: int, started: float, received: int) -> None:
-        if not self.logger.isEnabledFor(logging.INFO):
-            return
         state: dict[str, Any] = scope.get("state") or {}
-        line = {
-            "method": scope["method"],
-            "path": scope["path"],
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "user": state.get("user"),
-            "bytes_in": received,
-        }
-        self.logger.info(json.dumps(line, separators=(",", ":")))
+        log_request(scope["method"], scope["path"], status, started, state.get("user"), received)
+
+
+def log_request(
+    method: str, path: str, status: int, started: float, user: str | None, received: int, **more: str
+) -> None:
+    """One request's line (``started``: its ``time.perf_counter()``); ``more`` adds fields."""
+    logger = logging.getLogger(REQUEST_LOGGER)
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    line = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "user": user,
+        "bytes_in": received,
+        **more,
+    }
+    logger.info(json.dumps(line, separators=(",", ":")))
 
 
 def configure_request_logging(level: int = logging.INFO) -> None:
