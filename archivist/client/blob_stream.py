@@ -18,7 +18,7 @@ import socket
 from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
-from archivist.client.http_transfers import Upload
+from archivist.client.http_transfers import Upload, changed_during_upload
 from archivist.core.errors import CommError, FileChangedError, PathNotFoundError
 from archivist.core.plain_http import BadMessage, Head, head_bytes, read_body, read_head
 from archivist.core.transfers import UploadTarget
@@ -129,10 +129,7 @@ def _check_answer(head: Head, body: bytes, upload: Upload) -> None:
     except (ValueError, KeyError, TypeError):
         code, message = "error", body[:200].decode("utf-8", "replace")
     if code == "integrity":
-        raise FileChangedError(
-            f"{upload.path} changed while it was being uploaded: its bytes no longer hash to "
-            f"blake3 {upload.digest[:12]}...; nothing was stored ({message})"
-        )
+        raise changed_during_upload(upload, message)
     raise StreamFailed(
         f"the blob listener answered HTTP {status} ({code}): {message}", unreachable=status == 403
     )

@@ -124,6 +124,11 @@ def _send_batch(session: ApiSession, batch: Sequence[Upload], progress: Progress
 def _rejection(upload: Upload, problem: str | None, server_message: str) -> ArchivistError:
     if problem == "vanished":
         return PathNotFoundError(f"cannot read {upload.path}: no such file (it vanished during the upload)")
+    return changed_during_upload(upload, server_message)
+
+
+def changed_during_upload(upload: Upload, server_message: str) -> FileChangedError:
+    """The server refused the bytes of ``upload``: its file changed since it was hashed."""
     return FileChangedError(
         f"{upload.path} changed while it was being uploaded: its bytes no longer hash to "
         f"blake3 {upload.digest[:12]}...; nothing was stored ({server_message})"
