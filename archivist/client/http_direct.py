@@ -121,9 +121,9 @@ class DirectTransfers:
     def stream(self, uploads: Sequence[Upload], progress: Progress | None) -> list[Upload]:
         """For a server that carries the bytes: send the large blobs to its blob listener;
         return the uploads to send through the API."""
-        if not self.streaming or all(upload.size < STREAM_MIN_BYTES for upload in uploads):
+        large = [upload for upload in uploads if upload.size >= STREAM_MIN_BYTES] if self.streaming else []
+        if not large:
             return list(uploads)
-        large = [upload for upload in uploads if upload.size >= STREAM_MIN_BYTES]
         rest = [upload for upload in uploads if upload.size < STREAM_MIN_BYTES]
         return rest + self.upload(large, progress)
 

@@ -136,8 +136,8 @@ class BlobListener:
             path = head.start_line.split(" ")[1] if " " in head.start_line else "-"
             ticket = self._admit(head, connection)
             user = ticket.user or None
-            received = self._store(connection, head, ticket.digest, ticket.size)
-            status = 200
+            self._store(connection, head, ticket.digest, ticket.size)
+            received, status = ticket.size, 200
             connection.sendall(response_bytes(200, json.dumps({"stored": ticket.digest}).encode()))
         except _Answer as answer:
             status = answer.status
@@ -169,25 +169,26 @@ class BlobListener:
             raise _Answer(404, "not_found", f"no such path {path[:80]!r}: uploads go to /blobs/<digest>")
         if method != "PUT":
             raise _Answer(405, InvalidInputError.code, f"{method} is not allowed here: send PUT")
-        if "transfer-encoding" in head.headers or head.content_length() is None:
+        length = head.content_length()
+        if "transfer-encoding" in head.headers or length is None:
             raise _Answer(411, InvalidInputError.code, "send the blob with a Content-Length header")
         digest = matched.group(1)
         try:
             ticket = self.tickets.check(digest, query)
         except TicketRefused as refused:
             raise _Answer(403, "permission_denied", str(refused)) from None
-        if head.content_length() != ticket.size or ticket.size > MAX_BLOB_SIZE:
+        if length != ticket.size or ticket.size > MAX_BLOB_SIZE:
             raise _Answer(
                 400,
                 InvalidInputError.code,
-                f"Content-Length {head.content_length()} differs from the {ticket.size} bytes planned",
+                f"Content-Length {length} differs from the {ticket.size} bytes planned",
             )
         if head.headers.get("expect", "").lower() == "100-continue":
             connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         return ticket
 
-    def _store(self, connection: socket.socket, head: Head, digest: str, size: int) -> int:
-        """Receive the body into the store; the bytes received."""
+    def _store(self, connection: socket.socket, head: Head, digest: str, size: int) -> None:
+        """Receive the body into the store."""
         try:
             if self.splice and isinstance(self.store, LocalBlobStore) and size > len(head.rest):
                 _splice_into(connection, head.rest, size, self.store.open_writer(digest))
@@ -201,7 +202,6 @@ class BlobListener:
                     raise
         except ArchivistError as error:
             raise _Answer(error.status, error.code, error.message) from None
-        return size
 
 
 def _splice_into(connection: socket.socket, first: bytes, size: int, writer: BlobWriter) -> None:
