@@ -29,6 +29,7 @@ from archivist.client.backend import BlobSink, ProgressCallback
 from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
+from archivist.client.progress_once import ProgressOnce
 from archivist.core.accounts import Identity
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import ManifestSummary
@@ -132,12 +133,13 @@ class HttpBackend:
         held: Mapping[str, bytes] | None = None,
     ) -> None:
         uploads = [_upload(item, held or {}) for item in files]
+        report = ProgressOnce(progress)
         if self._server_carries([upload.digest for upload in uploads[:1]]):
-            via_server = self.transfers.stream(uploads, progress)  # large blobs to its listener
+            via_server = self.transfers.stream(uploads, report)  # large blobs to its listener
         else:
-            via_server = self.transfers.upload(uploads, progress)
+            via_server = self.transfers.upload(uploads, report)
         if via_server:
-            http_transfers.upload_batches(self.session, via_server, progress)
+            http_transfers.upload_batches(self.session, via_server, report)
 
     def ingest_file(self, path: str) -> tuple[str, int] | None:
         return None  # hashed first, then uploaded (only what the server lacks) when logged

@@ -34,6 +34,7 @@ import httpx
 from archivist.client import blob_stream, direct_transfer
 from archivist.client.http_session import ApiSession, store_client
 from archivist.client.http_transfers import TRANSFER_THREADS, Upload
+from archivist.client.progress_once import ProgressOnce
 from archivist.client.upload_journal import UploadJournal
 from archivist.core.errors import CommError, FileChangedError, IntegrityError
 from archivist.core.transfer_json import (
@@ -118,9 +119,10 @@ class DirectTransfers:
         via |= self._stream(streamed, progress)
         return [upload for upload in uploads if upload.digest in via]
 
-    def stream(self, uploads: Sequence[Upload], progress: Progress | None) -> list[Upload]:
+    def stream(self, uploads: Sequence[Upload], progress: ProgressOnce) -> list[Upload]:
         """For a server that carries the bytes: send the large blobs to its blob listener;
-        return the uploads to send through the API."""
+        return the uploads to send through the API (report their bytes to ``progress``
+        too: what a broken-off stream reported already is not counted twice)."""
         large = [upload for upload in uploads if upload.size >= STREAM_MIN_BYTES] if self.streaming else []
         if not large:
             return list(uploads)
@@ -129,8 +131,10 @@ class DirectTransfers:
 
     def _stream(self, streamed: Sequence[tuple[UploadTarget, Upload]], progress: Progress | None) -> set[str]:
         """Send each to the blob listener, a few at once; the digests that must go through
-        the API instead (the listener was unreachable or refused them)."""
-        report = progress or _no_progress
+        the API instead (the listener was unreachable or refused them). The bytes a stream
+        reported before it broke off are told to ``progress`` as sent again when it is a
+        ``ProgressOnce``, as ``upload_files`` gives."""
+        account = progress if isinstance(progress, ProgressOnce) else ProgressOnce(progress)
         fell_back: set[str] = set()
 
         def send(item: tuple[UploadTarget, Upload]) -> None:
@@ -138,10 +142,18 @@ class DirectTransfers:
             if not self.streaming:
                 fell_back.add(upload.digest)
                 return
+            sent = 0
+
+            def report(count: int) -> None:
+                nonlocal sent
+                sent += count
+                account(count)
+
             try:
                 blob_stream.send(target, upload, report)
             except blob_stream.StreamFailed as failure:
                 _log.info("sending blob %s through the API instead: %s", upload.digest[:12], failure)
+                account.sending_again(sent)
                 fell_back.add(upload.digest)
                 if failure.unreachable:
                     self.streaming = False
@@ -242,10 +254,6 @@ class DirectTransfers:
                 return None
             with open(path, "rb") as source:
                 return source.read()
-
-
-def _no_progress(_count: int) -> None:
-    pass
 
 
 def _run_all(work: Callable[[Item], None], items: list[Item], workers: int = DOWNLOAD_WORKERS) -> None:

@@ -4,17 +4,21 @@ cannot be reached (the API behind a proxy) or is turned off, they go through the
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from archivist.client.blob_stream import SEND_STEP_BYTES
 from archivist.client.http import HttpBackend
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import STREAM_MIN_BYTES
 from tests.client.test_http_transfers import CuttingProxy
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.fixtures.servers import free_port
 
 LARGE = STREAM_MIN_BYTES + 4321
 
@@ -96,6 +100,57 @@ def test_behind_a_proxy_the_listener_is_unreachable_and_the_api_takes_the_blob(t
         assert _uploaded_bytes(server, False, 2 * LARGE + 7) >= 2 * LARGE + 7
         _check_stored(backend, files, tmp_path)
         backend.close()
+        proxy.close()
+
+
+class BreakingListener:
+    """Stands where the client looks for the blob listener: answers ``100 Continue``, takes
+    ``keep`` bytes of the body, then closes the connection."""
+
+    def __init__(self, port: int, keep: int) -> None:
+        self.keep = keep
+        self.taken = 0
+        self.socket = socket.create_server(("127.0.0.1", port))
+        threading.Thread(target=self._serve_one, daemon=True).start()
+
+    def _serve_one(self) -> None:
+        connection, _ = self.socket.accept()
+        with connection:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += connection.recv(4096)
+            self.taken = len(head.split(b"\r\n\r\n", 1)[1])
+            connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            while self.taken < self.keep and (data := connection.recv(1 << 20)):
+                self.taken += len(data)
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def test_a_stream_that_breaks_off_goes_through_the_api_and_counts_each_byte_once(tmp_path: Path) -> None:
+    root = tmp_path / "server"
+    root.mkdir()
+    blob_port = free_port("127.0.0.1")
+    env = {"ARCHIVIST_BLOB_PORT": str(blob_port)}
+    with archivist_server(
+        f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log", env=env, host="127.0.0.2"
+    ) as server:
+        # The API through a proxy on 127.0.0.1: the plan's listener URL names 127.0.0.1 too,
+        # where this test's listener breaks off after one progress step of the body.
+        proxy = CuttingProxy(server.url, b"-", cuts=0, keep=0)
+        breaking = BreakingListener(blob_port, keep=SEND_STEP_BYTES + 4096)
+        backend = HttpBackend(proxy.url, ADMIN_KEY)
+        files = _files(tmp_path, [2 * SEND_STEP_BYTES + 4321])
+        reported: list[int] = []
+        backend.upload_files([(digest, path) for digest, path, _data in files], progress=reported.append)
+        assert breaking.taken >= SEND_STEP_BYTES  # the stream got that far before it broke off
+        assert backend.transfers.streaming  # a listener that broke off was reachable: try it again
+        assert _uploaded_bytes(server, False, 2 * SEND_STEP_BYTES) >= 2 * SEND_STEP_BYTES + 4321
+        assert sum(reported) == 2 * SEND_STEP_BYTES + 4321
+        _check_stored(backend, files, tmp_path)
+        backend.close()
+        breaking.close()
         proxy.close()
 
 
