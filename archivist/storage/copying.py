@@ -4,7 +4,8 @@ Each destination is created with ``O_CREAT | O_EXCL`` (it must not exist; its fo
 must), written whole, and removed again if writing it fails, so a destination is
 either complete or absent. Loose blobs are copied by the kernel
 (``copy_file_range``, else ``sendfile``); packed blobs come from one sequential
-read per pack. Link mode hard-links each destination to the read-only loose blob; a
+read per pack. Many files are created, or linked, from a few threads at once
+(``parallel_files``: the kernel work of creating files runs without the GIL). Link mode hard-links each destination to the read-only loose blob; a
 packed blob is written (verified, read-only) to its first destination, which is then
 linked in as the store's loose blob, so that later downloads link it. Where the
 filesystem refuses links (another device, no hard links, too many links) it copies.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,7 @@ import blake3
 
 from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.errors import BlobNotFoundError, IntegrityError
+from archivist.storage import parallel_files
 from archivist.storage.batches import Progress, pairs
 from archivist.storage.loose import BLOB_MODE, scandir_or_empty, write_fully
 from archivist.storage.pack_index import Location
@@ -145,15 +148,23 @@ def packed_bytes(
 
 
 def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
+    """Write each blob to its new destinations: packed ones in batches from a few threads
+    (``parallel_files``) while this thread reads the packs, loose ones copied by the kernel."""
     located = store.index.locate(list(destinations))
     loose: list[str] = [digest for digest in destinations if digest not in located]
-    for digest, data in packed_bytes(store, located):
-        if data is None:
-            loose.append(digest)  # no longer packed: maybe a loose copy exists
-            continue
-        for path in destinations[digest]:
-            write_new(path, digest, data)
-            report(len(data))
+    workers = parallel_files.workers_for(len(located))
+    report_bytes = parallel_files.locked(report) if workers > 1 else report
+
+    def write(batch: Sequence[tuple[str, bytes]]) -> None:
+        written = 0
+        for digest, data in batch:
+            for path in destinations[digest]:
+                write_new(path, digest, data)
+                written += len(data)
+        report_bytes(written)
+
+    readable = _still_packed(store, located, loose)  # no longer packed: maybe a loose copy exists
+    parallel_files.map_batches(write, parallel_files.batches(readable, _data_size), workers)
     for digest in loose:
         source = _open_loose(store, digest)
         try:
@@ -161,6 +172,21 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
                 report(copy_new(source, path, digest))
         finally:
             os.close(source)
+
+
+def _still_packed(
+    store: LocalBlobStore, located: Mapping[str, Location], unpacked: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """``packed_bytes`` of the blobs still packed; the digests of the others go to ``unpacked``."""
+    for digest, data in packed_bytes(store, located):
+        if data is None:
+            unpacked.append(digest)
+        else:
+            yield digest, data
+
+
+def _data_size(item: tuple[str, bytes]) -> int:
+    return len(item[1])
 
 
 def _open_loose(store: LocalBlobStore, digest: str) -> int:
@@ -243,15 +269,41 @@ def _link_loose(
     store: LocalBlobStore, destinations: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, Sequence[str]], set[str]]:
     """Hard-link each destination to its loose blob, the lean way: one ``link`` per file
-    and no lookups. Returns the destinations left for the careful pass, and which of
-    their digests had no loose blob (``ENOENT``). Stops at the first error saying this
-    filesystem links nothing (another device, no hard links): the rest is left too."""
+    and no lookups, in batches from a few threads (``parallel_files``). Returns the
+    destinations left for the careful pass, and which of their digests had no loose blob
+    (``ENOENT``). Stops at the first error saying this filesystem links nothing (another
+    device, no hard links): the rest is left too."""
+    folders = {entry.name for entry in scandir_or_empty(store.root) if len(entry.name) == 2}
+    refused = threading.Event()
+
+    def link_batch(batch: Sequence[tuple[str, Sequence[str]]]) -> tuple[dict[str, Sequence[str]], set[str]]:
+        return _link_batch(store, folders, batch, refused)
+
+    left: dict[str, Sequence[str]] = {}
+    absent: set[str] = set()
+    workers = parallel_files.workers_for(sum(len(paths) for paths in destinations.values()))
+    for batch_left, batch_absent in parallel_files.map_batches(
+        link_batch, parallel_files.batches(destinations.items()), workers
+    ):
+        left.update(batch_left)
+        absent |= batch_absent
+    return left, absent
+
+
+def _link_batch(
+    store: LocalBlobStore,
+    folders: set[str],
+    batch: Sequence[tuple[str, Sequence[str]]],
+    refused: threading.Event,
+) -> tuple[dict[str, Sequence[str]], set[str]]:
+    """``_link_loose`` of one batch; sets ``refused`` when the filesystem links nothing."""
     blob_path, link = store.checked_blob_path, os.link
     left: dict[str, Sequence[str]] = {}
     absent: set[str] = set()
-    folders = {entry.name for entry in scandir_or_empty(store.root) if len(entry.name) == 2}
-    pending = iter(destinations.items())
-    for digest, paths in pending:
+    for position, (digest, paths) in enumerate(batch):
+        if refused.is_set():
+            left.update(batch[position:])
+            break
         if digest[:2] not in folders:  # no loose blob there (a store whose blobs are all packed)
             left[digest] = paths
             absent.add(digest)
@@ -271,8 +323,7 @@ def _link_loose(
         except OSError as error:
             left[digest] = paths[done:]  # the careful pass sees why
             if error.errno in _NO_LINKS_HERE:
-                left.update(pending)
-                break
+                refused.set()
     return left, absent
 
 
@@ -304,16 +355,24 @@ def _link_or_extract(
             unextracted[digest] = located[digest]  # copies from the pack read below
         elif pending:
             linker.copy_loose(digest, pending)
-    for digest, data in packed_bytes(store, unextracted):
-        paths = left[digest]
-        if data is None:
-            linker.copy_loose(digest, paths)
-            continue
-        adopted = linker.can_link and linker.adopt(digest, paths[0], data)
-        for path in paths[1:] if adopted else paths:
-            if not linker.link(digest, path):
-                write_new(path, digest, data)
-                report(len(data))
+
+    def extract(batch: Sequence[tuple[str, bytes]]) -> None:
+        for digest, data in batch:
+            paths = left[digest]
+            adopted = linker.can_link and linker.adopt(digest, paths[0], data)
+            for path in paths[1:] if adopted else paths:
+                if not linker.link(digest, path):
+                    write_new(path, digest, data)
+                    linker.report(len(data))
+
+    workers = parallel_files.workers_for(len(unextracted))
+    if workers > 1:
+        linker.report = parallel_files.locked(report)
+    unpacked: list[str] = []  # no longer packed: maybe a loose copy exists
+    readable = _still_packed(store, unextracted, unpacked)
+    parallel_files.map_batches(extract, parallel_files.batches(readable, _data_size), workers)
+    for digest in unpacked:
+        linker.copy_loose(digest, left[digest])
 
 
 def _link_into_store(path: str, loose: str) -> None:
