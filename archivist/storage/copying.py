@@ -5,10 +5,11 @@ must), written whole, and removed again if writing it fails, so a destination is
 either complete or absent. Loose blobs are copied by the kernel
 (``copy_file_range``, else ``sendfile``); packed blobs come from one sequential
 read per pack. Many files are created, or linked, from a few threads at once
-(``parallel_files``: the kernel work of creating files runs without the GIL). Link mode hard-links each destination to the read-only loose blob; a
-packed blob is written (verified, read-only) to its first destination, which is then
-linked in as the store's loose blob, so that later downloads link it. Where the
-filesystem refuses links (another device, no hard links, too many links) it copies.
+(``parallel_files``: the kernel work of creating files runs without the GIL). Link
+mode hard-links each destination to the read-only loose blob; a packed blob is written
+(verified, read-only) to its first destination, which is then linked in as the store's
+loose blob, so that later downloads link it. Where the filesystem refuses links
+(another device, no hard links, too many links) it copies.
 """
 
 from __future__ import annotations
