@@ -1,9 +1,10 @@
 """Files created from a few threads: ``parallel_files`` itself, and a folder store's copies
-and links through it (many blobs, so the threads are used)."""
+and links through it (many blobs, so the threads are used), also where links are refused."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -152,3 +153,39 @@ def test_links_that_meet_an_existing_file_say_so(threaded: None, tmp_path: Path)
         store.copy_to(items, link=True)
     assert taken.read_bytes() == b"mine"
     assert not os.path.exists(items[-1][1])  # it stopped before the end
+
+
+def _other_filesystem(tmp_path: Path) -> Path:
+    """A new folder on a filesystem other than ``tmp_path``'s (``/dev/shm``, a tmpfs)."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on a filesystem of its own, where links from tmp_path are refused")
+    folder = shm / f"archivist-test-{os.getpid()}-{tmp_path.name}"
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("threads", [False, True], ids=["one thread", "threads"])
+def test_link_mode_copies_where_the_filesystem_refuses_links(
+    threads: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if threads:
+        monkeypatch.setattr(parallel_files, "PARALLEL_MIN_FILES", 2)
+        monkeypatch.setattr(parallel_files, "WORKERS", 3)
+        monkeypatch.setattr(parallel_files, "BATCH_FILES", 16)
+    store = LocalBlobStore(str(tmp_path / "blobs"))
+    blobs = _packed(store, 600)
+    half = dict(list(blobs.items())[:300])
+    store.copy_to(_destinations(half, tmp_path / "extracted"), link=True)  # these are loose now
+    elsewhere = _other_filesystem(tmp_path)
+    try:
+        items = _destinations(blobs, elsewhere)
+        reported: list[int] = []
+        store.copy_to(items, link=True, progress=reported.append)
+        for digest, dest in items:
+            assert Path(dest).read_bytes() == blobs[digest]
+            assert os.stat(dest).st_nlink == 1  # a copy of its own
+        assert sum(reported) == sum(len(blobs[digest]) for digest, _dest in items)
+        assert all(store.local_path(digest) is None for digest in blobs if digest not in half)
+    finally:
+        shutil.rmtree(elsewhere)
