@@ -155,13 +155,31 @@ def _compare_existing(
             stale.append(dest)
     present: set[str] = set()
     if candidates:
-        for dest, (digest, _size) in digest_files(ctx.stat_cache, candidates).items():
+        for dest, (digest, _size) in _digests_of_found(ctx, candidates).items():
             entry = by_dest[dest]
             if digest == entry.digest:
                 present.add(entry.path)
             elif entry.ref is None:
                 stale.append(dest)
     return present, stale
+
+
+COMPARE_ATTEMPTS = 5
+
+
+def _digests_of_found(
+    ctx: Context, candidates: list[tuple[str, os.stat_result]]
+) -> dict[str, tuple[str, int]]:
+    """``digest_files`` of files found a moment ago. Another process downloading into the
+    same folder may remove one meanwhile (it saw the file as stale while it was being
+    written): such a file is left out, and written like a missing one. Should files keep
+    vanishing, none is compared: all are written (over whatever is there by then)."""
+    for _attempt in range(COMPARE_ATTEMPTS):
+        try:
+            return digest_files(ctx.stat_cache, candidates)
+        except PathNotFoundError:
+            candidates = [(dest, st) for dest, st in candidates if os.path.exists(dest)]
+    return {}
 
 
 def _size_matches(entry: Entry, size: int) -> bool:

@@ -14,12 +14,14 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import archivist
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
+from archivist.sdk import materialize
 from archivist.sdk.context import get_context
 from archivist.sdk.materialize import destination, download_entries
 from tests.conftest import read_tree
@@ -103,6 +105,28 @@ def test_wrong_files_are_replaced_and_right_ones_left_alone(
     assert read_tree(root) == {**FILES, "mine.txt": b"not in the artifact"}
     assert {rel: _identity(root / rel) for rel in right} == right  # not rewritten, not even touched
     assert not (root / "same.txt").is_symlink()
+    assert _leftovers(root) == []
+
+
+def test_a_file_removed_by_another_download_while_it_is_compared_is_written_again(
+    logged: archivist.Artifact, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process downloading into the same folder may remove a file as stale (it saw it
+    half written) after this one found it and before this one reads it."""
+    root = Path(logged.download(str(tmp_path / "out")))
+    real_digest_files = materialize.digest_files
+    removed: list[str] = []
+
+    def the_other_process_removes_one(stat_cache: Any, files: Any, *args: Any, **kwargs: Any) -> Any:
+        if not removed:
+            removed.append(files[0][0])
+            os.unlink(files[0][0])
+        return real_digest_files(stat_cache, files, *args, **kwargs)
+
+    monkeypatch.setattr(materialize, "digest_files", the_other_process_removes_one)
+    logged.download(str(root))
+    assert removed
+    assert read_tree(root) == FILES
     assert _leftovers(root) == []
 
 
