@@ -89,7 +89,7 @@ class DirectTransfers:
             self._client.close()
 
     # --- uploads ----------------------------------------------------------------------------
-    def upload(self, uploads: Sequence[Upload], progress: Progress | None) -> list[Upload]:
+    def upload(self, uploads: Sequence[Upload], progress: ProgressOnce) -> list[Upload]:
         """Send what the server lacks straight to its store; return the uploads the server
         wants through itself (``via_server``)."""
         via_server: list[Upload] = []
@@ -97,7 +97,7 @@ class DirectTransfers:
             via_server += self._upload_chunk(uploads[start : start + PLAN_CHUNK], progress)
         return via_server
 
-    def _upload_chunk(self, uploads: Sequence[Upload], progress: Progress | None) -> list[Upload]:
+    def _upload_chunk(self, uploads: Sequence[Upload], progress: ProgressOnce) -> list[Upload]:
         by_digest = {upload.digest: upload for upload in reversed(uploads)}  # the first one wins
         for attempt in range(TRANSFER_ATTEMPTS):
             targets = self.plan_uploads(list(by_digest.values()))
@@ -129,12 +129,10 @@ class DirectTransfers:
         rest = [upload for upload in uploads if upload.size < STREAM_MIN_BYTES]
         return rest + self.upload(large, progress)
 
-    def _stream(self, streamed: Sequence[tuple[UploadTarget, Upload]], progress: Progress | None) -> set[str]:
+    def _stream(self, streamed: Sequence[tuple[UploadTarget, Upload]], progress: ProgressOnce) -> set[str]:
         """Send each to the blob listener, a few at once; the digests that must go through
         the API instead (the listener was unreachable or refused them). The bytes a stream
-        reported before it broke off are told to ``progress`` as sent again when it is a
-        ``ProgressOnce``, as ``upload_files`` gives."""
-        account = progress if isinstance(progress, ProgressOnce) else ProgressOnce(progress)
+        reported before it broke off are told to ``progress`` as sent again."""
         fell_back: set[str] = set()
 
         def send(item: tuple[UploadTarget, Upload]) -> None:
@@ -147,13 +145,13 @@ class DirectTransfers:
             def report(count: int) -> None:
                 nonlocal sent
                 sent += count
-                account(count)
+                progress(count)
 
             try:
                 blob_stream.send(target, upload, report)
             except blob_stream.StreamFailed as failure:
                 _log.info("sending blob %s through the API instead: %s", upload.digest[:12], failure)
-                account.sending_again(sent)
+                progress.sending_again(sent)
                 fell_back.add(upload.digest)
                 if failure.unreachable:
                     self.streaming = False
