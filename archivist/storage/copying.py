@@ -153,8 +153,7 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
     (``parallel_files``) while this thread reads the packs, loose ones copied by the kernel."""
     located = store.index.locate(list(destinations))
     loose: list[str] = [digest for digest in destinations if digest not in located]
-    workers = parallel_files.workers_for(len(located))
-    report_bytes = parallel_files.locked(report) if workers > 1 else report
+    report_bytes = parallel_files.locked(report)  # called from the writing threads
 
     def write(batch: Sequence[tuple[str, bytes]]) -> None:
         written = 0
@@ -165,6 +164,7 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
         report_bytes(written)
 
     readable = _still_packed(store, located, loose)  # no longer packed: maybe a loose copy exists
+    workers = parallel_files.workers_for(len(located))
     parallel_files.map_batches(write, parallel_files.batches(readable, _data_size), workers)
     for digest in loose:
         source = _open_loose(store, digest)
@@ -334,7 +334,7 @@ def _link_or_extract(
     """Link, extract from packs or copy, per blob, handling each reason a link may fail.
     A blob in ``absent`` (no loose file a moment ago) that is packed is extracted at once."""
     located = store.index.locate(list(destinations))
-    linker = _Linker(store, report)
+    linker = _Linker(store, parallel_files.locked(report))  # extract() reports from threads
     unextracted: dict[str, Location] = {}
     left: dict[str, list[str]] = {}
     for digest, paths in destinations.items():
@@ -367,8 +367,6 @@ def _link_or_extract(
                     linker.report(len(data))
 
     workers = parallel_files.workers_for(len(unextracted))
-    if workers > 1:
-        linker.report = parallel_files.locked(report)
     unpacked: list[str] = []  # no longer packed: maybe a loose copy exists
     readable = _still_packed(store, unextracted, unpacked)
     parallel_files.map_batches(extract, parallel_files.batches(readable, _data_size), workers)
