@@ -58,8 +58,9 @@ def map_batches(
     when 1) while the caller's thread takes the next batches from ``batches``.
 
     At most two batches per thread wait at a time, so a fast producer does not pile up
-    bytes. When a batch raises, no further batch starts; the batches already running
-    end, and the error of the earliest failed batch is raised.
+    bytes. Results are collected in order, so a failed batch is seen when it is the oldest
+    one waiting: then no more batches are taken from ``batches``, those queued and not yet
+    started are cancelled, those running end, and that batch's error is raised.
     """
     if workers <= 1:
         return [work(batch) for batch in batches]
