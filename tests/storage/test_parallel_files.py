@@ -45,7 +45,7 @@ def test_results_come_in_the_order_of_the_batches(workers: int) -> None:
         assert threading.current_thread().name not in threads
 
 
-def test_after_a_batch_fails_no_later_batch_starts_and_its_error_is_raised() -> None:
+def test_after_a_batch_fails_the_producer_stops_within_a_window_and_its_error_is_raised() -> None:
     started: list[int] = []
     produced: list[int] = []
 
