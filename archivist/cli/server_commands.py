@@ -29,9 +29,22 @@ from archivist.core.errors import UsageError
     help="Port of the blob listener that takes large uploads beside the API "
     "[default: ARCHIVIST_BLOB_PORT, else 0: any free port; off: every blob goes through the API].",
 )
+@click.option(
+    "--upload-quota",
+    default=None,
+    metavar="SIZE|off",
+    help="Bytes each user may have uploaded that no commit references yet "
+    "[default: ARCHIVIST_UPLOAD_QUOTA, else 100GiB; off: no bound].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
 def server_command(
-    host: str, port: int, db_url: str, store_url: str, blob_port: str | None, no_request_log: bool
+    host: str,
+    port: int,
+    db_url: str,
+    store_url: str,
+    blob_port: str | None,
+    upload_quota: str | None,
+    no_request_log: bool,
 ) -> None:
     """Serve a shared store to a team over HTTP.
 
@@ -41,7 +54,7 @@ def server_command(
     """
     from dataclasses import replace
 
-    from archivist.server.config import ServerConfig, blob_port_from_text
+    from archivist.server.config import ServerConfig, blob_port_from_text, quota_from_text
 
     try:
         from archivist.server.run import serve
@@ -52,6 +65,8 @@ def server_command(
     config = replace(ServerConfig.from_env(db_url, store_url), blob_host=host)
     if blob_port is not None:
         config = replace(config, blob_port=blob_port_from_text(blob_port, "--blob-port"))
+    if upload_quota is not None:
+        config = replace(config, upload_quota=quota_from_text(upload_quota, "--upload-quota"))
     serve(config, host, port, log_requests=not no_request_log)
 
 

@@ -31,7 +31,8 @@ from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
 from archivist.client.progress_once import ProgressOnce
 from archivist.core.accounts import Identity
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import BlobNotFoundError, InvalidInputError
+from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -227,9 +228,12 @@ class HttpBackend:
 
     def _server_carries(self, digests: Sequence[str]) -> bool:
         """Whether the server carries blob bytes itself (a folder store), asked once per
-        backend with a download plan for one blob (which has no side effects)."""
+        backend with a download plan for one blob (which has no side effects). A plan for a
+        blob the user may not read yet (one about to be uploaded) is refused and tells
+        nothing: the upload plan then says."""
         if self.transfers.via_server is None and digests:
-            self.transfers.download_targets(digests[:1])
+            with contextlib.suppress(BlobNotFoundError):
+                self.transfers.download_targets(digests[:1])
         return bool(self.transfers.via_server)
 
     def read_bytes(self, digest: str) -> bytes:
@@ -259,17 +263,17 @@ class HttpBackend:
         return from_dict(VersionRecord, self._call("/versions/resolve", payload))
 
     def get_version(self, version_id: str) -> VersionRecord:
-        return from_dict(VersionRecord, self._call("/versions/get", {"version_id": version_id}))
+        return from_dict(VersionRecord, self._call("/versions/get", {"version_id": _checked(version_id)}))
 
     def list_versions(self, query: VersionQuery) -> list[VersionRecord]:
         return [from_dict(VersionRecord, item) for item in self._call("/versions/list", to_dict(query))]
 
     def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
-        payload = {"version_id": version_id, "update": update_to_dict(update)}
+        payload = {"version_id": _checked(version_id), "update": update_to_dict(update)}
         return from_dict(VersionRecord, self._call("/versions/update", payload))
 
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
-        payload = {"version_id": version_id, "delete_aliases": delete_aliases}
+        payload = {"version_id": _checked(version_id), "delete_aliases": delete_aliases}
         self._call("/versions/delete", payload, idempotent=False)
 
     # --- collections and types ------------------------------------------------------------
@@ -301,16 +305,16 @@ class HttpBackend:
 
     # --- lineage --------------------------------------------------------------------------
     def record_use(self, ref: RunRef, version_id: str) -> None:
-        self._call("/lineage/record-use", {"ref": to_dict(ref), "version_id": version_id})
+        self._call("/lineage/record-use", {"ref": to_dict(ref), "version_id": _checked(version_id)})
 
     def version_producer(self, version_id: str) -> RunRecord | None:
-        answer = self._call("/lineage/producer", {"version_id": version_id})
+        answer = self._call("/lineage/producer", {"version_id": _checked(version_id)})
         return None if answer is None else from_dict(RunRecord, answer)
 
     def version_consumers(self, version_id: str) -> list[RunRecord]:
         return [
             from_dict(RunRecord, item)
-            for item in self._call("/lineage/consumers", {"version_id": version_id})
+            for item in self._call("/lineage/consumers", {"version_id": _checked(version_id)})
         ]
 
     def run_outputs(self, ref: RunRef) -> list[VersionRecord]:
@@ -326,6 +330,8 @@ class HttpBackend:
         ]
 
     def lineage(self, node_id: str, direction: Direction, depth: int) -> LineageGraph:
+        if not isinstance(node_id, str) or split_run_path(node_id) is None:
+            node_id = _checked(node_id)  # a version id; a run path is checked by the server
         payload = {"node_id": node_id, "direction": to_dict(direction), "depth": depth}
         return from_dict(LineageGraph, self._call("/lineage/graph", payload))
 
@@ -343,6 +349,12 @@ def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
     if data is not None:  # sent from memory; the server verifies it like any upload
         return Upload(digest, str(path), len(data), data)
     return Upload(digest, str(path), http_transfers.file_size(str(path)))
+
+
+def _checked(version_id: object) -> str:
+    """A canonical version id (``ArtifactNotFoundError`` otherwise, as the embedded store says)."""
+    parse_version_id(version_id)
+    return str(version_id)
 
 
 def _remove(paths: Sequence[str]) -> None:

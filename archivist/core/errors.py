@@ -7,7 +7,9 @@ class also subclasses the builtin exception W&B raises in that situation, so
 
     ArchivistError
     ├── InvalidInputError (ValueError)            invalid_input      400
-    │   └── ReservedTypeError                     reserved_type      400
+    │   ├── ReservedTypeError                     reserved_type      400
+    │   └── TooLargeError                         too_large          413
+    │       └── UploadQuotaError                  upload_quota       413
     ├── ConflictError (ValueError)                conflict           409
     │   ├── TypeConflictError                     type_conflict      409
     │   └── AliasInUseError                       alias_in_use       409
@@ -57,6 +59,19 @@ class InvalidInputError(ArchivistError, ValueError):
 
 class ReservedTypeError(InvalidInputError):
     code = "reserved_type"
+
+
+class TooLargeError(InvalidInputError):
+    """A request body, or a field of one, is over its limit (the message names the limit)."""
+
+    code = "too_large"
+    status = 413
+
+
+class UploadQuotaError(TooLargeError):
+    """A user's uploads that no commit references yet would exceed their quota."""
+
+    code = "upload_quota"
 
 
 class ConflictError(ArchivistError, ValueError):

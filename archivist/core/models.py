@@ -227,13 +227,16 @@ class VersionQuery:
 
 @dataclass(frozen=True)
 class LineageNode:
-    """A node of the lineage graph: kind is 'run' or 'version'; id is the run path or version id."""
+    """A node of the lineage graph: kind is 'run' or 'version'; id is the run path or version id.
+    ``hidden``: the caller may not read the node's entity; it is a placeholder (kind and id
+    only, no record), so the graph keeps its shape without showing what the node holds."""
 
     kind: str
     id: str
     label: str
     run: RunRecord | None = None
     version: VersionRecord | None = None
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -300,3 +300,19 @@ entity_members = Table(
     Index(None, "user_id"),
 )
 """A user's role (admin, member, viewer) in an entity: their own, or a team's."""
+
+
+blob_grants = Table(
+    "blob_grants",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("digest", _digest(), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "digest"),
+    Index(None, "digest"),
+)
+"""Blobs a user uploaded that no commit of theirs references yet: the user may read them
+and they count against the user's upload quota (``service.blob_access``). ``verified``
+is false while an upload is only planned."""

@@ -28,12 +28,14 @@ from archivist.server import (
 )
 from archivist.server.blob_listener import BlobListener
 from archivist.server.blob_tickets import BlobTickets
+from archivist.server.bytes import UNACCOUNTED, UploadLedger
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.request_log import RequestLogMiddleware
 from archivist.server.state import ServerState
 from archivist.server.ui_mount import mount_server_ui
-from archivist.service.accounts import ensure_admin
+from archivist.service.accounts import ensure_admin, principal_named
+from archivist.service.authorization import Access
 from archivist.service.service import Service
 from archivist.service.transfers import cleanup_stale_uploads
 from archivist.storage import open_store
@@ -55,10 +57,14 @@ def create_app(config: ServerConfig) -> FastAPI:
     store = open_store(config.store_url)
     generated_key = ensure_admin(engine, config.admin_key)
     _clean_up_abandoned_uploads(store)
-    listener = None if config.blob_port is None else BlobListener(store, BlobTickets())
-    state = ServerState(
-        config=config, engine=engine, store=store, service=Service(engine, store), blob_listener=listener
-    )
+    service = Service(engine, store, upload_quota=config.upload_quota)
+
+    def ledger_for(user: str) -> UploadLedger:
+        principal = principal_named(engine, user)
+        return UNACCOUNTED if principal is None else service.for_user(Access(engine, principal))
+
+    listener = None if config.blob_port is None else BlobListener(store, BlobTickets(), ledger_for=ledger_for)
+    state = ServerState(config=config, engine=engine, store=store, service=service, blob_listener=listener)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

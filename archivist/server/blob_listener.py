@@ -24,6 +24,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from archivist.core.background_batches import BatchWorker
@@ -32,7 +33,7 @@ from archivist.core.errors import ArchivistError, InvalidInputError
 from archivist.core.plain_http import BadMessage, Head, read_head, response_bytes
 from archivist.core.splice import CAN_SPLICE, SocketSplicer
 from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
-from archivist.server.bytes import SingleUpload
+from archivist.server.bytes import UNACCOUNTED, SingleUpload, UploadLedger
 from archivist.server.request_log import log_request
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
@@ -67,9 +68,13 @@ class BlobListener:
         tickets: BlobTickets,
         max_connections: int = MAX_CONNECTIONS,
         splice: bool = CAN_SPLICE,
+        ledger_for: Callable[[str], UploadLedger] | None = None,
     ) -> None:
-        """``splice``: move bodies into a folder store inside the kernel (else ``recv``)."""
+        """``splice``: move bodies into a folder store inside the kernel (else ``recv``).
+        ``ledger_for(user)``: the account of the ticket's user, told of each blob stored
+        (by default nobody's: a listener without a server's accounts)."""
         self.store, self.tickets = store, tickets
+        self.ledger_for = ledger_for or (lambda _user: UNACCOUNTED)
         self.splice = splice and CAN_SPLICE
         self._slots = threading.BoundedSemaphore(max_connections)
         self._socket: socket.socket | None = None
@@ -136,7 +141,9 @@ class BlobListener:
             path = head.start_line.split(" ")[1] if " " in head.start_line else "-"
             ticket = self._admit(head, connection)
             user = ticket.user or None
-            self._store(connection, head, ticket.digest, ticket.size)
+            ledger = self.ledger_for(ticket.user)
+            self._store(connection, head, ticket.digest, ticket.size, ledger)
+            ledger.confirm_uploads({ticket.digest: ticket.size})
             received, status = ticket.size, 200
             connection.sendall(response_bytes(200, json.dumps({"stored": ticket.digest}).encode()))
         except _Answer as answer:
@@ -187,13 +194,15 @@ class BlobListener:
             connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         return ticket
 
-    def _store(self, connection: socket.socket, head: Head, digest: str, size: int) -> None:
+    def _store(
+        self, connection: socket.socket, head: Head, digest: str, size: int, ledger: UploadLedger
+    ) -> None:
         """Receive the body into the store."""
         try:
             if self.splice and isinstance(self.store, LocalBlobStore) and size > len(head.rest):
                 _splice_into(connection, head.rest, size, self.store.open_writer(digest))
             else:
-                upload = SingleUpload(self.store, digest, size)
+                upload = SingleUpload(self.store, digest, size, ledger)
                 try:
                     _receive_into(connection, head.rest, size, upload)
                     upload.finish()

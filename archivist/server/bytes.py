@@ -14,6 +14,11 @@ leaves no temp file behind (the client sends the batch again).
 
 Object stores that presign URLs take uploads straight from the client instead
 (``archivist.server.routes_transfers``).
+
+Each upload goes through the uploader's ``UploadLedger``: it is reserved against their
+upload quota before its bytes are taken, and confirmed once the server itself has hashed
+the bytes -- whether or not the store held the blob already, so sending a digest with
+other bytes never lets anyone read the real blob (``archivist.service.blob_access``).
 """
 
 from __future__ import annotations
@@ -21,14 +26,37 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Mapping
+from typing import Protocol
 
 import blake3
 
 from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import IntegrityError, InvalidInputError
 from archivist.storage.base import BlobStore
-from archivist.storage.batches import BATCH_ERRORS
 from archivist.storage.local import BlobWriter, LocalBlobStore
+
+
+class UploadLedger(Protocol):
+    """The uploader's account of their uploads (``Service.reserve_uploads`` and
+    ``confirm_uploads``)."""
+
+    def reserve_uploads(self, sizes: Mapping[str, int]) -> None: ...
+
+    def confirm_uploads(self, sizes: Mapping[str, int]) -> None: ...
+
+
+class _Unaccounted:
+    """The ledger of uploads nobody is accounted for (tools and tests of the byte paths)."""
+
+    def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
+        return None
+
+    def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
+        return None
+
+
+UNACCOUNTED: UploadLedger = _Unaccounted()
 
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""
@@ -67,18 +95,27 @@ class _WriterSink:
 
 
 class _SpoolSink:
-    """For other stores: spool to a temp file, then ``put_file`` (which verifies)."""
+    """For other stores: spool to a temp file, hashing as it arrives, then ``put_file``
+    (a store may skip reading a blob it holds already: the hash here is the check)."""
 
     def __init__(self, store: BlobStore, digest: str) -> None:
         self.store, self.digest = store, digest
+        self.hasher = blake3.blake3()
         self.file = tempfile.NamedTemporaryFile(prefix="archivist-upload-", delete=False)  # noqa: SIM115
 
     def write(self, data: memoryview) -> None:
+        self.hasher.update(data)
         self.file.write(data)
 
     def commit(self) -> None:
         self.file.close()
         try:
+            actual = self.hasher.hexdigest()
+            if actual != self.digest:
+                raise IntegrityError(
+                    f"blob bytes hash to blake3 {actual[:12]}..., expected {self.digest[:12]}...; "
+                    "nothing was stored"
+                )
             self.store.put_file(self.digest, self.file.name)
         finally:
             self.abort()
@@ -107,8 +144,8 @@ def _streaming_sink(store: BlobStore, digest: str) -> _WriterSink | _SpoolSink:
 class _FrameSink:
     """Adapts a streaming sink to the frame parser and records the outcome in the batch."""
 
-    def __init__(self, batch: UploadBatch, digest: str, sink: _WriterSink | _SpoolSink) -> None:
-        self.batch, self.digest, self.sink = batch, digest, sink
+    def __init__(self, batch: UploadBatch, digest: str, size: int, sink: _WriterSink | _SpoolSink) -> None:
+        self.batch, self.digest, self.size, self.sink = batch, digest, size, sink
 
     def write(self, data: memoryview) -> None:
         self.sink.write(data)
@@ -120,6 +157,7 @@ class _FrameSink:
         except IntegrityError as error:
             self.batch.reject(self.digest, error.message)
             return
+        self.batch.ledger.confirm_uploads({self.digest: self.size})
         self.batch.stored.append(self.digest)
 
 
@@ -149,8 +187,9 @@ class _HeldFrame:
 class UploadBatch:
     """One framed upload stream being stored; feed it bytes, then ``finish`` or ``abort``."""
 
-    def __init__(self, store: BlobStore) -> None:
+    def __init__(self, store: BlobStore, ledger: UploadLedger) -> None:
         self.store = store
+        self.ledger = ledger
         self.stored: list[str] = []
         self.rejected: list[dict[str, str]] = []
         self.open_sink: _WriterSink | _SpoolSink | None = None
@@ -161,8 +200,9 @@ class UploadBatch:
     def _begin(self, digest: str, size: int) -> _HeldFrame | _FrameSink:
         if size <= IN_MEMORY_BYTES:
             return _HeldFrame(self, digest, size)
+        self.ledger.reserve_uploads({digest: size})
         self.open_sink = _streaming_sink(self.store, digest)
-        return _FrameSink(self, digest, self.open_sink)
+        return _FrameSink(self, digest, size, self.open_sink)
 
     def hold(self, digest: str, data: bytes) -> None:
         """Keep a small blob for the next ``put_bytes_many`` (a digest sent twice is kept once)."""
@@ -180,20 +220,17 @@ class UploadBatch:
         held, self._held, self._held_bytes = self._held, {}, 0
         if not held:
             return
-        try:
-            self.store.put_bytes_many(list(held.items()))
-        except BATCH_ERRORS:
-            # Some bytes did not match (the others were stored): find which, to report them.
-            mismatched = _mismatched(held)
-            if not mismatched:
-                raise
-            for digest, actual in mismatched:
-                del held[digest]
-                self.reject(
-                    digest,
-                    f"blob bytes hash to blake3 {actual[:12]}..., expected {digest[:12]}...; "
-                    "nothing was stored",
-                )
+        sizes = {digest: len(data) for digest, data in held.items()}
+        self.ledger.reserve_uploads(sizes)
+        # Checked here, not by the store: a store skips the bytes of a blob it holds already.
+        for digest, actual in _mismatched(held):
+            del held[digest], sizes[digest]
+            self.reject(
+                digest,
+                f"blob bytes hash to blake3 {actual[:12]}..., expected {digest[:12]}...; nothing was stored",
+            )
+        self.store.put_bytes_many(list(held.items()))
+        self.ledger.confirm_uploads(sizes)
         self.stored.extend(held)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
@@ -224,8 +261,10 @@ class SingleUpload:
     """The raw bytes of one blob of a known size (``PUT /blobs/{digest}``); same interface
     as ``UploadBatch``, but a digest mismatch fails the request with ``IntegrityError``."""
 
-    def __init__(self, store: BlobStore, digest: str, size: int) -> None:
+    def __init__(self, store: BlobStore, digest: str, size: int, ledger: UploadLedger) -> None:
         self.digest, self.size, self.received = digest, size, 0
+        self.ledger = ledger
+        ledger.reserve_uploads({digest: size})
         self.sink: _Sink | None = open_sink(store, digest, size)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
@@ -243,6 +282,7 @@ class SingleUpload:
         sink, self.sink = self.sink, None
         assert sink is not None
         sink.commit()
+        self.ledger.confirm_uploads({self.digest: self.size})
         return {"stored": [self.digest], "rejected": []}
 
     def abort(self) -> None:

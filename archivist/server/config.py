@@ -10,6 +10,13 @@ from archivist.core.errors import InvalidInputError
 from archivist.core.sizes import parse_size
 from archivist.core.transfers import TransferPolicy
 
+DEFAULT_UPLOAD_QUOTA = 100 << 30
+"""100 GiB of uploads per user not yet referenced by a commit (the largest version they may
+log at once)."""
+DEFAULT_MAX_REQUEST_BYTES = 64 << 20
+"""A JSON request body larger than this is refused with 413 (a commit names its files in
+a manifest blob, so even a commit of millions of files stays small)."""
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -27,6 +34,12 @@ class ServerConfig:
     blob_port: int | None = 0
     """The blob listener's port (ARCHIVIST_BLOB_PORT): 0 picks a free one, None runs no
     listener (every blob then goes through the API)."""
+    upload_quota: int | None = DEFAULT_UPLOAD_QUOTA
+    """ARCHIVIST_UPLOAD_QUOTA: the bytes a user may have uploaded that no commit of theirs
+    references yet (server administrators are not bounded); None: no bound."""
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    """ARCHIVIST_MAX_REQUEST_BYTES: the largest JSON request body (blob uploads are bounded
+    by their size and the upload quota instead)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -37,7 +50,18 @@ class ServerConfig:
             admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None,
             transfer_policy=transfer_policy_from_env(env),
             blob_port=blob_port_from_text(env.get("ARCHIVIST_BLOB_PORT") or "0", "ARCHIVIST_BLOB_PORT"),
+            upload_quota=quota_from_text(env.get("ARCHIVIST_UPLOAD_QUOTA"), "ARCHIVIST_UPLOAD_QUOTA"),
+            max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
         )
+
+
+def quota_from_text(raw: str | None, name: str) -> int | None:
+    """A size (``50GiB``), ``off`` (no quota), or the default when unset."""
+    if raw is None or not raw.strip():
+        return DEFAULT_UPLOAD_QUOTA
+    if raw.strip().lower() == "off":
+        return None
+    return _size_variable({name: raw}, name, DEFAULT_UPLOAD_QUOTA)
 
 
 def blob_port_from_text(raw: str, name: str) -> int | None:

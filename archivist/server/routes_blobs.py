@@ -1,7 +1,9 @@
 """Blob bytes through the server: which are missing, batched and single uploads
-and downloads (planning direct transfers is in ``routes_transfers``). Any
-authenticated user may move blobs: they are named by their content, and every
-upload is verified against its digest before it is stored."""
+and downloads (planning direct transfers is in ``routes_transfers``). A user reads
+only blobs a version they may read names, or bytes they uploaded themselves, and
+presence answers are scoped the same way (``archivist.service.blob_access``);
+uploads need write access to some entity, count against the uploader's quota, and
+are verified against their digest before they are stored."""
 
 from __future__ import annotations
 
@@ -117,8 +119,10 @@ async def _settled(feeding: asyncio.Future[None] | None) -> None:
 
 @router.post("/blobs/missing", response_model=dict[str, list[str]])
 def missing_blobs(body: DigestsBody, who: Who) -> JSONResponse:
-    """The digests the store lacks, in the order asked, each once: ``{"missing": [...]}``."""
-    return reply({"missing": who.service.missing_blobs(body.digests)})
+    """The digests the store lacks, in the order asked, each once: ``{"missing": [...]}``.
+    A blob the caller may not read is answered as missing (they send its bytes to prove
+    they hold them)."""
+    return reply({"missing": who.call("missing_blobs", body.digests)})
 
 
 @router.post(
@@ -129,8 +133,8 @@ def missing_blobs(body: DigestsBody, who: Who) -> JSONResponse:
 async def upload_blobs(request: Request, who: Who) -> JSONResponse:
     """Store many blobs from one framed stream. Each is verified as it arrives; the
     answer lists the digests stored and those rejected because their bytes did not match."""
-    state = await run_in_threadpool(lambda: who.state)  # checks the key off the event loop
-    return await _receive(request, blob_bytes.UploadBatch(state.store))
+    state = await run_in_threadpool(who.require, "upload_files")  # the key, off the event loop
+    return await _receive(request, blob_bytes.UploadBatch(state.store, who.service))
 
 
 @router.put(
@@ -140,18 +144,20 @@ async def upload_blobs(request: Request, who: Who) -> JSONResponse:
 )
 async def upload_blob(digest: DigestParam, request: Request, who: Who) -> JSONResponse:
     """Store one blob from the raw body; 422 ``integrity`` when the bytes do not match."""
-    state = await run_in_threadpool(lambda: who.state)  # checks the key off the event loop
+    state = await run_in_threadpool(who.require, "upload_bytes")  # the key, off the event loop
     validate_digest(digest)
     size = _content_length(request)
-    receiver = await run_in_threadpool(blob_bytes.SingleUpload, state.store, digest, size)
+    receiver = await run_in_threadpool(blob_bytes.SingleUpload, state.store, digest, size, who.service)
     answer = await _receive(request, receiver)
     return reply(None) if answer.status_code == 200 else answer
 
 
 @router.get("/blobs/{digest}", responses=_BINARY_ANSWER, response_class=StreamingResponse)
 def download_blob(digest: DigestParam, who: Who) -> StreamingResponse:
-    """The blob's bytes, streamed."""
-    handle, size = bytes_out.open_blob(who.state.store, validate_digest(digest))
+    """The blob's bytes, streamed; 404 for a blob the caller may not read, as for an absent one."""
+    who.require("download_blob")
+    who.service.require_readable([validate_digest(digest)])
+    handle, size = bytes_out.open_blob(who.state.store, digest)
     return StreamingResponse(
         bytes_out.blob_chunks(handle), media_type=OCTET_STREAM, headers={"Content-Length": str(size)}
     )
@@ -164,6 +170,8 @@ def download_blobs(body: DigestsBody, who: Who) -> StreamingResponse:
     digests = validate_digests(body.digests)
     if len(digests) > MAX_BATCH_DIGESTS:
         raise InvalidInputError(f"{len(digests)} digests asked at once; ask for at most {MAX_BATCH_DIGESTS}")
+    who.require("download_blobs")
+    who.service.require_readable(digests)
     frames = bytes_out.framed_blobs(who.state.store, digests)
     return StreamingResponse(frames, media_type=OCTET_STREAM)
 

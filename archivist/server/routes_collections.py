@@ -25,76 +25,63 @@ lineage_router = api_router("lineage")
 
 @router.post("/projects/list", response_model=list[str])
 def list_projects(body: EntityBody, who: Who) -> JSONResponse:
-    who.require_read(body.entity)
-    return reply(who.service.list_projects(body.entity))
+    return reply(who.call("list_projects", body.entity))
 
 
 @router.post("/types/list", response_model=list[str])
 def list_types(body: ProjectBody, who: Who) -> JSONResponse:
-    who.require_read(body.entity)
-    return reply(who.service.list_types(body.entity, body.project))
+    return reply(who.call("list_types", body.entity, body.project))
 
 
 @router.post("/collections/list", response_model=list[CollectionRecord])
 def list_collections(body: CollectionListBody, who: Who) -> JSONResponse:
-    who.require_read(body.entity)
-    return reply(who.service.list_collections(body.entity, body.project, body.type_name))
+    return reply(who.call("list_collections", body.entity, body.project, body.type_name))
 
 
 @router.post("/collections/get", response_model=CollectionRecord)
 def get_collection(body: CollectionBody, who: Who) -> JSONResponse:
-    who.require_read(body.entity)
-    return reply(who.service.get_collection(body.entity, body.project, body.name))
+    return reply(who.call("get_collection", body.entity, body.project, body.name))
 
 
 @router.post("/collections/update", response_model=CollectionRecord)
 def update_collection(body: CollectionUpdateBody, who: Who) -> JSONResponse:
-    who.require_write(body.entity)
     update = body.update.to_record()
-    return reply(who.service.update_collection(body.entity, body.project, body.name, update))
+    return reply(who.call("update_collection", body.entity, body.project, body.name, update))
 
 
 @router.post("/collections/delete", response_model=None)
 def delete_collection(body: CollectionBody, who: Who) -> JSONResponse:
-    who.require_write(body.entity)
-    return reply(who.service.delete_collection(body.entity, body.project, body.name))
+    return reply(who.call("delete_collection", body.entity, body.project, body.name))
 
 
 @lineage_router.post("/lineage/record-use", response_model=None)
 def record_use(body: RecordUseBody, who: Who) -> JSONResponse:
     """Record that the run used the version (an input edge); idempotent."""
-    who.require_write(body.ref.entity)
-    who.require_version(body.version_id)
-    return reply(who.service.record_use(body.ref.to_record(), body.version_id))
+    return reply(who.call("record_use", body.ref.to_record(), body.version_id))
 
 
 @lineage_router.post("/lineage/producer", response_model=RunRecord | None)
 def version_producer(body: VersionIdBody, who: Who) -> JSONResponse:
-    who.require_version(body.version_id)
-    return reply(who.service.version_producer(body.version_id))
+    return reply(who.call("version_producer", body.version_id))
 
 
 @lineage_router.post("/lineage/consumers", response_model=list[RunRecord])
 def version_consumers(body: VersionIdBody, who: Who) -> JSONResponse:
-    who.require_version(body.version_id)
-    return reply(who.service.version_consumers(body.version_id))
+    return reply(who.call("version_consumers", body.version_id))
 
 
 @lineage_router.post("/lineage/run-outputs", response_model=list[VersionRecord])
 def run_outputs(body: RunBody, who: Who) -> JSONResponse:
-    who.require_read(body.ref.entity)
-    return reply(who.service.run_outputs(body.ref.to_record()))
+    return reply(who.call("run_outputs", body.ref.to_record()))
 
 
 @lineage_router.post("/lineage/run-inputs", response_model=list[VersionRecord])
 def run_inputs(body: RunBody, who: Who) -> JSONResponse:
-    who.require_read(body.ref.entity)
-    return reply(who.service.run_inputs(body.ref.to_record()))
+    return reply(who.call("run_inputs", body.ref.to_record()))
 
 
 @lineage_router.post("/lineage/graph", response_model=LineageGraph)
 def lineage(body: LineageBody, who: Who) -> JSONResponse:
     """Walk from a version id or a run path (``entity/project/run_id``) up to ``depth`` hops;
     ``direction`` is upstream, downstream or both."""
-    who.require_node(body.node_id)
-    return reply(who.service.lineage(body.node_id, body.direction, body.depth))  # type: ignore[arg-type]
+    return reply(who.call("lineage", body.node_id, body.direction, body.depth))

@@ -3,8 +3,9 @@ round trip. With a folder store every blob goes through the server
 (``via_server``: the framed routes of ``routes_blobs``); with an object store that
 can presign URLs the client moves the bytes straight to or from the store, and the
 server verifies each upload's BLAKE3 at ``upload-complete`` before the blob can be
-reused (``archivist.service.transfers``). Any authenticated user may move blobs:
-they are named by their content and verified before they are stored."""
+reused (``archivist.service.transfers``). Planned uploads count against the
+uploader's quota; download plans are refused for blobs the caller may not read
+(``archivist.service.blob_access``)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from archivist.server.auth import Who
 from archivist.server.blob_tickets import BlobTickets
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody, UploadCompleteBody, UploadPlanBody
-from archivist.service import transfers
 
 router = api_router("blobs")
 MAX_PLANNED = 100_000
@@ -49,7 +49,7 @@ def upload_plan(body: UploadPlanBody, request: Request, who: Who) -> JSONRespons
     requests = [upload_request_from_json(blob.model_dump()) for blob in body.blobs]
     state = who.state
     policy = state.config.transfer_policy
-    targets = transfers.plan_uploads(state.store, requests, policy)
+    targets = who.call("upload_plan", requests, policy)
     listener = state.blob_listener
     port = listener.port if listener is not None and body.stream else None
     if listener is not None and port is not None:
@@ -85,7 +85,7 @@ def upload_complete(body: UploadCompleteBody, who: Who) -> JSONResponse:
     them (the matching ones of the same call are stored)."""
     _check_count(len(body.completions), "completions")
     completions = [upload_completion_from_json(item.model_dump()) for item in body.completions]
-    return reply({"stored": transfers.complete_uploads(who.state.store, completions)})
+    return reply({"stored": who.call("upload_complete", completions)})
 
 
 @router.post("/blobs/download-plan", response_model=TargetList)
@@ -93,6 +93,5 @@ def download_plan(body: DigestsBody, who: Who) -> JSONResponse:
     """How to fetch each blob: ``{"targets": [...]}`` with ``mode`` ``get`` (a presigned
     GET in ``url``) or ``via_server`` (``GET /blobs/{digest}`` or ``POST /blobs/download``)."""
     _check_count(len(body.digests), "digests")
-    state = who.state
-    targets = transfers.plan_downloads(state.store, body.digests, state.config.transfer_policy)
+    targets = who.call("download_plan", body.digests, who.state.config.transfer_policy)
     return reply({"targets": [download_target_to_json(target) for target in targets]})

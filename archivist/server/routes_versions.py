@@ -24,40 +24,30 @@ def commit_version(body: CommitBody, who: Who) -> JSONResponse:
     """Commit a version whose manifest and blobs are stored: the next dense version
     number, ``latest`` and the given aliases, the run's output edge. Identical
     content to a committed version returns that version (``created`` false)."""
-    who.require_write(body.entity)
-    if body.run is not None:
-        who.require_write(body.run.entity)
-    if body.base_version_id is not None:
-        who.require_version(body.base_version_id)
-    return reply(who.service.commit_version(body.to_record()))
+    return reply(who.call("commit_version", body.to_record()))
 
 
 @router.post("/versions/resolve", response_model=VersionRecord)
 def resolve_version(body: ResolveBody, who: Who) -> JSONResponse:
     """``selector`` is an alias or ``vN``."""
-    who.require_read(body.entity)
-    return reply(who.service.resolve_version(body.entity, body.project, body.collection, body.selector))
+    return reply(who.call("resolve_version", body.entity, body.project, body.collection, body.selector))
 
 
 @router.post("/versions/get", response_model=VersionRecord)
 def get_version(body: VersionIdBody, who: Who) -> JSONResponse:
-    who.require_version(body.version_id)
-    return reply(who.service.get_version(body.version_id))
+    return reply(who.call("get_version", body.version_id))
 
 
 @router.post("/versions/list", response_model=list[VersionRecord])
 def list_versions(body: VersionQueryBody, who: Who) -> JSONResponse:
-    who.require_read(body.entity)
-    return reply(who.service.list_versions(body.to_record()))
+    return reply(who.call("list_versions", body.to_record()))
 
 
 @router.post("/versions/update", response_model=VersionRecord)
 def update_version(body: VersionUpdateBody, who: Who) -> JSONResponse:
-    who.require_version(body.version_id, write=True)
-    return reply(who.service.update_version(body.version_id, body.update.to_record()))
+    return reply(who.call("update_version", body.version_id, body.update.to_record()))
 
 
 @router.post("/versions/delete", response_model=None)
 def delete_version(body: VersionDeleteBody, who: Who) -> JSONResponse:
-    who.require_version(body.version_id, write=True)
-    return reply(who.service.delete_version(body.version_id, body.delete_aliases))
+    return reply(who.call("delete_version", body.version_id, body.delete_aliases))

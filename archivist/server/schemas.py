@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from archivist.core.ids import NODE_ID_PATTERN, VERSION_ID_PATTERN
 from archivist.core.models import (
     CollectionUpdate,
     CommitRequest,
@@ -38,7 +39,8 @@ Name = Annotated[str, _documented(r"^[A-Za-z0-9_.\-]{1,128}$")]
 Project = Annotated[str, _documented(r"^[^/\\#?%:\r\n]{1,128}$")]
 RunId = Annotated[str, _documented(r"^[A-Za-z0-9_\-]{1,128}$")]
 Digest = Annotated[str, _documented(r"^[0-9a-f]{64}$")]
-VersionId = Annotated[str, _documented(r"^[0-9]{1,18}$")]
+VersionId = Annotated[str, Field(pattern=VERSION_ID_PATTERN)]
+"""Checked here, at the edge: one canonical spelling per id (``archivist.core.ids``)."""
 
 
 class WireModel(BaseModel):
@@ -237,7 +239,7 @@ class RecordUseBody(WireModel):
 
 
 class LineageBody(WireModel):
-    node_id: str
+    node_id: Annotated[str, Field(pattern=NODE_ID_PATTERN)]
     direction: str
     depth: Int64
 

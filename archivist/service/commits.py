@@ -39,7 +39,9 @@ from archivist.metadata.schema import (
     version_blobs,
     versions,
 )
+from archivist.service import blob_access
 from archivist.service.aliases import assign_aliases, take_aliases
+from archivist.service.authorization import Access
 from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
 from archivist.service.lineage import record_logged
@@ -74,10 +76,16 @@ def _artifact_path(request: CommitRequest) -> str:
 
 
 def commit_version(
-    engine: Engine, store: BlobStore, request: CommitRequest, noted: ManifestSummary | None = None
+    engine: Engine,
+    store: BlobStore,
+    request: CommitRequest,
+    noted: ManifestSummary | None = None,
+    access: Access | None = None,
 ) -> CommitResult:
     """``noted``: the summary of the manifest as the caller in this process built it (see
-    ``noted_manifests``); the manifest is then not read back, only its presence checked."""
+    ``noted_manifests``); the manifest is then not read back, only its presence checked.
+    ``access``: the user committing on a server; the manifest may name only blobs they may
+    read or uploaded themselves (``blob_access``), so a crafted manifest grants nothing."""
     checked = _check(request)
     if noted is not None and noted.digest != checked.digest:
         raise _digest_mismatch(checked, noted)
@@ -102,8 +110,10 @@ def commit_version(
         if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
             manifest = _load_manifest(store, checked)
         rows = plan_rows(connection, collection.id, manifest.blob_digests())
-        _require_blobs(store, manifest, checked, rows.known)
+        named = (manifest.blob_digests() - rows.known) | {checked.manifest_digest}
+        _require_blobs(store, manifest, checked, named, blob_access.readable(connection, access, named))
         version_id = _insert(connection, collection, manifest, checked, producer, rows)
+        blob_access.release(connection, access, named)
         return CommitResult(version_record(connection, version_id), created=True)
 
 
@@ -194,11 +204,12 @@ def _digest_mismatch(checked: CommitRequest, summary: ManifestSummary) -> Integr
 
 
 def _require_blobs(
-    store: BlobStore, manifest: ManifestSummary, checked: CommitRequest, referenced: Set[str]
+    store: BlobStore, manifest: ManifestSummary, checked: CommitRequest, named: Set[str], readable: Set[str]
 ) -> None:
-    """Every blob of the manifest must be in the store; those of ``referenced`` are known to be
-    (a base chain's rows name them: the collector keeps them, and it is kept out meanwhile)."""
-    missing = store.missing((manifest.blob_digests() - referenced) | {checked.manifest_digest})
+    """Every blob of ``named`` (the manifest and the blobs its base chain's rows do not name:
+    the collector keeps those, and it is kept out meanwhile) must be in the store and
+    readable by the committer; one that is not readable is reported as missing."""
+    missing = store.missing(named) | (named - readable)
     if missing:
         example = sorted(missing)[0]
         path = None if example == checked.manifest_digest else _path_of_blob(store, checked, example)

@@ -2,7 +2,8 @@
 
 A blob is kept while the manifest of a version that is not deleted names it (read from
 the versions' blob rows, see ``blob_rows``), while it is such a manifest itself, or while
-a run file points at it. An
+a run file points at it, or while a user's upload of it is not yet committed and not
+expired (``blob_access``). An
 unreferenced blob is deleted only once it is older than the grace period, so
 the blobs of a log still uploading (not committed yet) survive. A blob's age is
 when it was written on a folder store (its file's mtime, or its pack's time);
@@ -29,7 +30,7 @@ from archivist.core.errors import InvalidInputError
 from archivist.core.models import VersionState
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import gc_marks, run_files, versions
-from archivist.service import blob_rows
+from archivist.service import blob_access, blob_rows
 from archivist.service.locks import exclude_blob_referencing
 from archivist.service.timestamps import utc_now
 from archivist.storage.base import BlobStore
@@ -100,7 +101,8 @@ def _referenced(connection: Connection, batch: Sequence[str]) -> set[str]:
         select(versions.c.manifest_digest).where(versions.c.manifest_digest.in_(batch), live),
         select(run_files.c.digest).where(run_files.c.digest.in_(batch)),
     )
-    return set(connection.execute(statement).scalars()) | blob_rows.referenced(connection, batch)
+    named = set(connection.execute(statement).scalars()) | blob_rows.referenced(connection, batch)
+    return named | blob_access.granted_blobs(connection, batch)
 
 
 def _blob_times(store: BlobStore, digests: Sequence[str], now: dt.datetime) -> dict[str, dt.datetime]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import Connection, Table, select, update
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.ids import split_run_path
 from archivist.core.models import (
     Direction,
     LineageEdge,
@@ -93,13 +94,9 @@ def _root_node(connection: Connection, node_id: str) -> Node:
         raise InvalidInputError(
             f"invalid lineage node {node_id!r}: use a version id or 'entity/project/run_id'"
         )
-    if "/" in node_id:
-        parts = node_id.split("/")
-        if len(parts) != 3 or not all(parts):
-            raise InvalidInputError(
-                f"invalid lineage node {node_id!r}: a run is named 'entity/project/run_id'"
-            )
-        return (RUN, run_pk(connection, RunRef(*parts)))
+    run_path = split_run_path(node_id)
+    if run_path is not None:
+        return (RUN, run_pk(connection, RunRef(*run_path)))
     return (VERSION, require_version_row(connection, node_id).id)
 
 

@@ -11,6 +11,8 @@ from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.models import RunFile
 from archivist.core.paths import validate_logical_path
 from archivist.metadata.schema import run_files, run_history
+from archivist.service import blob_access
+from archivist.service.authorization import Access
 from archivist.service.locks import guard_blob_references
 from archivist.service.records import chunked
 from archivist.service.validation import validate_count, validate_digest, validate_json_object
@@ -52,8 +54,15 @@ def read_history(
     return list(connection.execute(statement).scalars())
 
 
-def add_run_files(connection: Connection, store: BlobStore, run_pk: int, files: Sequence[RunFile]) -> None:
-    """Attach stored blobs to the run by path; a path attached before is replaced."""
+def add_run_files(
+    connection: Connection,
+    store: BlobStore,
+    run_pk: int,
+    files: Sequence[RunFile],
+    access: Access | None = None,
+) -> None:
+    """Attach stored blobs to the run by path; a path attached before is replaced. A blob the
+    user may not read (``blob_access``) counts as missing: naming a digest grants nothing."""
     by_path: dict[str, RunFile] = {}
     for item in files:
         if not isinstance(item, RunFile):
@@ -63,7 +72,9 @@ def add_run_files(connection: Connection, store: BlobStore, run_pk: int, files: 
     if not by_path:
         return
     guard_blob_references(connection)
-    missing = store.missing({item.digest for item in by_path.values()})
+    digests = {item.digest for item in by_path.values()}
+    missing = store.missing(digests)
+    missing |= digests - missing - blob_access.readable(connection, access, digests - missing)
     if missing:
         example = next(p for p, item in by_path.items() if item.digest in missing)
         raise BlobNotFoundError(
@@ -77,6 +88,7 @@ def add_run_files(connection: Connection, store: BlobStore, run_pk: int, files: 
         insert(run_files),
         [{"run_pk": run_pk, "path": f.path, "digest": f.digest, "size": f.size} for f in by_path.values()],
     )
+    blob_access.release(connection, access, digests)
 
 
 def list_run_files(connection: Connection, run_pk: int) -> list[RunFile]:

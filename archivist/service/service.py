@@ -3,6 +3,7 @@ database and one BlobStore, each call in one transaction."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,9 +28,18 @@ from archivist.core.models import (
     VersionUpdate,
 )
 from archivist.core.settings import DEFAULT_ENTITY
+from archivist.core.transfers import (
+    DownloadTarget,
+    TransferMode,
+    TransferPolicy,
+    UploadCompletion,
+    UploadRequest,
+    UploadTarget,
+)
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.metadata.schema import logged_edges, used_edges
 from archivist.service import (
+    blob_access,
     blobs,
     collections,
     commits,
@@ -39,11 +49,13 @@ from archivist.service import (
     records,
     run_data,
     runs,
+    transfers,
     versions,
 )
+from archivist.service.authorization import Access
 from archivist.service.blobs import ProgressCallback
 from archivist.service.noted_manifests import NotedManifests
-from archivist.service.validation import validate_digest
+from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 
 
@@ -52,11 +64,31 @@ class Service:
 
     blobs_are_local = False  # LocalBackend, the embedded store on this machine, says True
 
-    def __init__(self, engine: Engine, store: BlobStore, default_entity: str = DEFAULT_ENTITY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: BlobStore,
+        default_entity: str = DEFAULT_ENTITY,
+        upload_quota: int | None = None,
+    ) -> None:
+        """``upload_quota``: the bytes each user of a server may have uploaded that no commit
+        references yet (None: no bound)."""
         self.engine = engine
         self.store = store
+        self.upload_quota = upload_quota
         self._default_entity = default_entity
         self._noted_manifests = NotedManifests()
+        self.access: Access | None = None
+        """The user whose calls these are (a server's request), or None: every right (the
+        embedded store's own user, maintenance)."""
+
+    def for_user(self, access: Access) -> Service:
+        """This service as one user of a server uses it: blob presence and reads are scoped
+        to the blobs they may read, and their commits may name only those."""
+        scoped = copy.copy(self)
+        scoped.access = access
+        scoped._default_entity = access.user
+        return scoped
 
     # --- identity -------------------------------------------------------------------------
     def default_entity(self) -> str:
@@ -89,7 +121,7 @@ class Service:
 
     def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
         with write_transaction(self.engine) as connection:
-            run_data.add_run_files(connection, self.store, runs.run_pk(connection, ref), files)
+            run_data.add_run_files(connection, self.store, runs.run_pk(connection, ref), files, self.access)
 
     def list_run_files(self, ref: RunRef) -> list[RunFile]:
         with read_transaction(self.engine) as connection:
@@ -97,7 +129,60 @@ class Service:
 
     # --- blobs ----------------------------------------------------------------------------
     def missing_blobs(self, digests: Sequence[str]) -> list[str]:
-        return blobs.missing_blobs(self.store, digests)
+        """The digests the store lacks, and, on a server, those the user may not read (they
+        must send the bytes to prove they hold them)."""
+        missing = blobs.missing_blobs(self.store, digests)
+        if blob_access.sees_every_blob(self.access):
+            return missing
+        asked = list(dict.fromkeys(digests))
+        with read_transaction(self.engine) as connection:
+            shown = blob_access.readable(connection, self.access, set(asked).difference(missing))
+        return [digest for digest in asked if digest not in shown]
+
+    def require_readable(self, digests: Sequence[str]) -> None:
+        """``BlobNotFoundError`` for a blob the user may not read (worded as for an absent one)."""
+        if not blob_access.sees_every_blob(self.access):
+            with read_transaction(self.engine) as connection:
+                blob_access.require_readable(connection, self.access, validate_digests(digests))
+
+    def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
+        """Count planned uploads (digest -> bytes) against the user's upload quota."""
+        if not blob_access.sees_every_blob(self.access) and sizes:
+            with write_transaction(self.engine) as connection:
+                blob_access.reserve(connection, self.access, sizes, self.upload_quota)
+
+    def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
+        """The server verified these uploaded bytes: the user may read them until a commit
+        references them (``blob_access``)."""
+        if not blob_access.sees_every_blob(self.access) and sizes:
+            with write_transaction(self.engine) as connection:
+                blob_access.confirm(connection, self.access, sizes)
+
+    def upload_plan(self, requests: Sequence[UploadRequest], policy: TransferPolicy) -> list[UploadTarget]:
+        """How to send each blob (``service.transfers``); a blob the user may not read is to be
+        sent like a missing one, and every upload to make is reserved against their quota."""
+        targets = transfers.plan_uploads(self.store, requests, policy, shown=self._shown_blobs)
+        self.reserve_uploads({t.digest: t.size for t in targets if t.mode is not TransferMode.STORED})
+        return targets
+
+    def upload_complete(self, completions: Sequence[UploadCompletion]) -> list[str]:
+        """Verify and store direct uploads; the user may then read them."""
+        if not blob_access.sees_every_blob(self.access):
+            with read_transaction(self.engine) as connection:
+                digests = [getattr(completion, "digest", None) for completion in completions]
+                blob_access.require_reserved(connection, self.access, digests)
+        stored = transfers.complete_uploads(self.store, completions)
+        self.confirm_uploads(dict.fromkeys(stored, 0))  # reserved: their sizes are counted already
+        return stored
+
+    def download_plan(self, digests: Sequence[str], policy: TransferPolicy) -> list[DownloadTarget]:
+        """How to fetch each blob; ``BlobNotFoundError`` for one the user may not read."""
+        self.require_readable(digests)
+        return transfers.plan_downloads(self.store, digests, policy)
+
+    def _shown_blobs(self, present: Sequence[str]) -> set[str]:
+        with read_transaction(self.engine) as connection:
+            return blob_access.readable(connection, self.access, present)
 
     def upload_files(
         self,
@@ -120,14 +205,17 @@ class Service:
         self._noted_manifests.note(manifest_digest, summary)
 
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
+        self.require_readable([digest])
         blobs.download_blob(self.store, digest, dest_path, progress)
 
     def download_blobs(
         self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None, link: bool = False
     ) -> None:
+        self.require_readable([digest for digest, _ in items])
         blobs.download_blobs(self.store, items, progress, link)
 
     def read_bytes(self, digest: str) -> bytes:
+        self.require_readable([digest])
         return blobs.read_bytes(self.store, digest)
 
     def local_blob_path(self, digest: str) -> str | None:
@@ -136,7 +224,7 @@ class Service:
     # --- versions -------------------------------------------------------------------------
     def commit_version(self, request: CommitRequest) -> CommitResult:
         noted = self._noted_manifests.take(request.manifest_digest)
-        return commits.commit_version(self.engine, self.store, request, noted)
+        return commits.commit_version(self.engine, self.store, request, noted, self.access)
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:

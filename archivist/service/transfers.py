@@ -68,15 +68,21 @@ def plan_uploads(
     policy: TransferPolicy = DEFAULT_POLICY,
     *,
     now: float | None = None,
+    shown: Callable[[Sequence[str]], set[str]] | None = None,
 ) -> list[UploadTarget]:
     """One target per distinct digest, in the order asked (see ``TransferMode``).
 
     A request carrying the ``ResumeToken`` of an interrupted multipart upload gets
     a target whose ``uploaded`` lists the parts already stored and whose ``parts``
     presign only the rest; an unknown or unusable token starts a fresh upload.
+    ``shown(present digests) -> those the caller may know of``: the others are planned
+    as uploads, as if the store lacked them (a server's scoping, ``blob_access``).
     """
     unique = _validated_requests(requests)
     missing = store.missing([request.digest for request in unique])
+    if shown is not None:
+        present = [request.digest for request in unique if request.digest not in missing]
+        missing.update(set(present) - shown(present))
     presigning = _presigning(store)
     created = time.time() if now is None else now
     targets = []

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from archivist.core.errors import ArtifactNotFoundError, ConflictError
+from archivist.core.ids import parse_version_id
 from archivist.core.models import UNSET, VersionQuery, VersionRecord, VersionState, VersionUpdate
 from archivist.core.names import is_version_alias, validate_aliases, validate_metadata, validate_tags
 from archivist.core.paths import LATEST
@@ -39,12 +40,6 @@ _ORDER_COLUMNS = {
     "created_at": versions.c.created_at,
     "size": versions.c.size,
 }
-
-
-def parse_version_id(version_id: object) -> int:
-    if isinstance(version_id, str) and version_id.isascii() and version_id.isdigit():
-        return int(version_id)
-    raise ArtifactNotFoundError(f"artifact version {version_id!r} not found; version ids are decimal numbers")
 
 
 def require_version_row(connection: Connection, version_id: object) -> Row[Any]:

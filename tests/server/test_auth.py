@@ -7,10 +7,17 @@ import pytest
 
 from archivist.client.admin import AdminClient
 from archivist.client.http import HttpBackend
-from archivist.core.errors import AuthenticationError, ConflictError, InvalidInputError, PermissionDeniedError
+from archivist.core.errors import (
+    ArtifactNotFoundError,
+    AuthenticationError,
+    BlobNotFoundError,
+    ConflictError,
+    InvalidInputError,
+    PermissionDeniedError,
+)
 from archivist.core.manifest import hash_bytes
 from archivist.core.models import Direction, RunRef, RunSpec, VersionUpdate
-from tests.client.artifact_logging import log_text
+from tests.client.artifact_logging import log_files, log_text
 from tests.fixtures.archivist_server import ServerProcess
 from tests.server.conftest import Team, _name
 
@@ -89,12 +96,16 @@ def test_roles_in_a_team(team: Team) -> None:
     with pytest.raises(PermissionDeniedError):
         viewer.upsert_run(RunSpec(ref=RunRef(name, "proj", "r1")))
     for read in (
-        lambda: outsider.get_version(version.id),
         lambda: outsider.list_projects(name),
-        lambda: outsider.lineage(version.id, Direction.BOTH, 2),
         lambda: outsider.lineage(f"{name}/proj/r1", Direction.BOTH, 2),
     ):
         with pytest.raises(PermissionDeniedError, match=r"no role in entity"):
+            read()
+    for read in (  # a version of an entity the caller cannot read is answered as absent
+        lambda: outsider.get_version(version.id),
+        lambda: outsider.lineage(version.id, Direction.BOTH, 2),
+    ):
+        with pytest.raises(ArtifactNotFoundError, match=rf"artifact version '{version.id}' not found"):
             read()
     member.update_version(version.id, VersionUpdate(aliases=["best"]))
     assert set(viewer.get_version(version.id).aliases) == {"best", "latest"}
@@ -132,7 +143,12 @@ def test_names_are_checked(admin: AdminClient) -> None:
         admin.create_user("bad name")
 
 
-def test_blobs_need_only_a_key(team: Team) -> None:
-    data = b"content addressed"
-    team.backends["outsider"].upload_bytes(hash_bytes(data), data)
-    assert team.backends["viewer"].read_bytes(hash_bytes(data)) == data
+def test_a_blob_is_read_by_its_uploader_and_through_versions(team: Team) -> None:
+    data = f"content addressed {team.name}".encode()
+    outsider, viewer = team.backends["outsider"], team.backends["viewer"]
+    outsider.upload_bytes(hash_bytes(data), data)
+    assert outsider.read_bytes(hash_bytes(data)) == data  # their own upload
+    with pytest.raises(BlobNotFoundError, match="not found"):
+        viewer.read_bytes(hash_bytes(data))  # knowing the digest is not enough
+    log_files(team.backends["member"], "shared", {"f.txt": data}, entity=team.name)
+    assert viewer.read_bytes(hash_bytes(data)) == data  # a version the viewer may read names it

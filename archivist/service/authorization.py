@@ -1,0 +1,130 @@
+"""Whether one principal holds the rights a call declares (``archivist.core.access``).
+
+``Access`` answers for one request: the principal's roles are read once and kept for
+the request. A version's entity is read from the database (the row the canonical id
+names), so the right is checked on the entity the object really belongs to. A version
+the caller may not read is answered as not found, exactly like one that does not exist;
+an entity named in a request that the caller has no role in is refused with
+``PermissionDeniedError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from archivist.core.access import ANY_USER, SERVER, SOME_ENTITY, Entity, Everyone, Need, Node, Right, argument
+from archivist.core.access import needs_of as declared_needs
+from archivist.core.accounts import ADMIN, WRITE_ROLES
+from archivist.core.errors import ArtifactNotFoundError, PermissionDeniedError
+from archivist.core.ids import parse_version_id, split_run_path
+from archivist.core.models import VersionState
+from archivist.metadata.engine import read_transaction
+from archivist.metadata.schema import collections, entities, entity_members, projects, versions
+from archivist.service.accounts import Principal
+
+_NEEDED = {Right.READ: "reading needs any role", Right.WRITE: "writing needs member or admin"}
+
+
+class Access:
+    """What ``principal`` may do; ask with ``require(call, arguments)``."""
+
+    def __init__(self, engine: Engine, principal: Principal) -> None:
+        self.engine = engine
+        self.principal = principal
+        self._roles: dict[str, str] | None = None
+
+    @property
+    def user(self) -> str:
+        return self.principal.name
+
+    @property
+    def sees_everything(self) -> bool:
+        """A server administrator: every entity, every blob."""
+        return self.principal.is_admin
+
+    def roles(self) -> dict[str, str]:
+        """The principal's role per entity name (read once per ``Access``)."""
+        if self._roles is None:
+            statement = (
+                select(entities.c.name, entity_members.c.role)
+                .join(entity_members, entity_members.c.entity_id == entities.c.id)
+                .where(entity_members.c.user_id == self.principal.user_id)
+            )
+            with read_transaction(self.engine) as connection:
+                self._roles = {row.name: row.role for row in connection.execute(statement)}
+        return self._roles
+
+    def role(self, entity: str) -> str | None:
+        return ADMIN if self.sees_everything else self.roles().get(entity)
+
+    def can_read(self, entity: str) -> bool:
+        return self.role(entity) is not None
+
+    def require(self, call: str, arguments: Mapping[str, Any]) -> None:
+        """Raise unless the principal holds every need ``call`` declares."""
+        for need in declared_needs(call):
+            self._require(need, arguments)
+
+    def _require(self, need: Need, arguments: Mapping[str, Any]) -> None:
+        target = need.target
+        if isinstance(target, Everyone):
+            self._require_everyone(target)
+            return
+        value = argument(arguments, target.arg)
+        if value is None and need.optional:
+            return
+        if isinstance(target, Entity):
+            self.require_entity(need.right, value)
+            return
+        if isinstance(target, Node):
+            run_path = split_run_path(value) if isinstance(value, str) else None
+            if run_path is not None:
+                self.require_entity(need.right, run_path[0])
+                return
+        self.require_entity(need.right, self.version_entity(value))
+
+    def _require_everyone(self, target: Everyone) -> None:
+        if target is ANY_USER or self.sees_everything:
+            return
+        if target is SERVER:
+            raise PermissionDeniedError(
+                f"user {self.user!r} may not do this: that needs a server administrator"
+            )
+        assert target is SOME_ENTITY, target
+        if not any(role in WRITE_ROLES for role in self.roles().values()):
+            raise PermissionDeniedError(
+                f"user {self.user!r} may not upload: that needs the member or admin role in some entity"
+            )
+
+    def require_entity(self, right: Right, entity: object) -> None:
+        role = self.role(entity) if isinstance(entity, str) else None
+        if role is None:
+            raise PermissionDeniedError(
+                f"user {self.user!r} has no role in entity {entity!r}; "
+                "an admin can add them with 'archivist team add'"
+            )
+        if right is Right.READ or (right is Right.WRITE and role in WRITE_ROLES) or role == ADMIN:
+            return
+        needed = _NEEDED.get(right, "managing it needs admin")
+        raise PermissionDeniedError(f"user {self.user!r} is a {role} of entity {entity!r}; {needed}")
+
+    def version_entity(self, version_id: object) -> str:
+        """The entity holding the live version ``version_id`` names; ``ArtifactNotFoundError``
+        when there is none or the caller may not read it (the two are not told apart)."""
+        key = parse_version_id(version_id)
+        statement = (
+            select(entities.c.name)
+            .select_from(versions)
+            .join(collections, collections.c.id == versions.c.collection_id)
+            .join(projects, projects.c.id == collections.c.project_id)
+            .join(entities, entities.c.id == projects.c.entity_id)
+            .where(versions.c.id == key, versions.c.state != VersionState.DELETED.value)
+        )
+        with read_transaction(self.engine) as connection:
+            entity = connection.execute(statement).scalar()
+        if entity is None or not self.can_read(entity):
+            raise ArtifactNotFoundError(f"artifact version {version_id!r} not found")
+        return entity

@@ -1,0 +1,219 @@
+"""Which blobs a user of a server may read, and the uploads they hold.
+
+Blobs are stored once per store, but a blob belongs to whoever can read it: a user reads
+a blob when a version of an entity they have a role in names it (a manifest entry or the
+manifest itself), when a run of such an entity saved it as a file, or when they uploaded
+those very bytes themselves (a *grant*, below). Every answer about blobs -- presence,
+bytes, download URLs -- goes through ``readable``, so knowing a digest is never enough to
+learn that a blob exists, let alone to read it. Dedup across entities may cost an upload
+(the caller proves they hold the bytes by sending them), never a leak.
+
+A grant (``blob_grants``) records bytes a user uploaded that no commit of theirs
+references yet. It is *reserved* (unverified) when an upload is planned and *verified*
+once the server hashed the bytes; only verified grants let the user read. A commit (or
+run file) that references the blob releases it. Until then grants count against the
+user's upload quota, and they expire after ``GRANT_LIFETIME_SECONDS``: the quota is then
+free again, and the collector may reclaim bytes nothing else references.
+
+``access`` None (the embedded store, maintenance) and server administrators see every
+blob and hold no grants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping
+
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, union, update
+
+from archivist.core.errors import BlobNotFoundError, InvalidInputError, UploadQuotaError
+from archivist.core.sizes import format_size
+from archivist.metadata.schema import (
+    blob_grants,
+    collections,
+    entity_members,
+    projects,
+    run_files,
+    runs,
+    version_blobs,
+    versions,
+)
+from archivist.service.authorization import Access
+from archivist.service.records import chunked
+from archivist.service.timestamps import utc_now
+
+GRANT_LIFETIME_SECONDS = 24 * 3600
+"""An upload no commit referenced within this time stops being the uploader's to read."""
+
+
+def sees_every_blob(access: Access | None) -> bool:
+    return access is None or access.sees_everything
+
+
+def readable(connection: Connection, access: Access | None, digests: Iterable[str]) -> set[str]:
+    """The blobs among ``digests`` the user may read (see the module docstring)."""
+    wanted = list(dict.fromkeys(digests))
+    if sees_every_blob(access):
+        return set(wanted)
+    assert access is not None
+    user_id = access.principal.user_id
+    their_projects = select(projects.c.id).where(
+        projects.c.entity_id.in_(
+            select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
+        )
+    )
+    found: set[str] = set()
+    for chunk in chunked(wanted):
+        named = (
+            select(version_blobs.c.digest)
+            .join(versions, versions.c.id == version_blobs.c.version_id)
+            .join(collections, collections.c.id == versions.c.collection_id)
+            .where(version_blobs.c.digest.in_(chunk), collections.c.project_id.in_(their_projects))
+        )
+        manifests = (
+            select(versions.c.manifest_digest)
+            .join(collections, collections.c.id == versions.c.collection_id)
+            .where(versions.c.manifest_digest.in_(chunk), collections.c.project_id.in_(their_projects))
+        )
+        saved = (
+            select(run_files.c.digest)
+            .join(runs, runs.c.id == run_files.c.run_pk)
+            .where(run_files.c.digest.in_(chunk), runs.c.project_id.in_(their_projects))
+        )
+        uploaded = select(blob_grants.c.digest).where(
+            _live_grants_of(user_id), blob_grants.c.verified, blob_grants.c.digest.in_(chunk)
+        )
+        found.update(connection.execute(union(named, manifests, saved, uploaded)).scalars())
+    return found
+
+
+def require_readable(connection: Connection, access: Access | None, digests: Collection[str]) -> None:
+    """``BlobNotFoundError`` naming a blob the user may not read, worded exactly as for a blob
+    the store lacks (the two are not told apart)."""
+    hidden = set(digests) - readable(connection, access, digests)
+    if hidden:
+        example = sorted(hidden)[0]
+        raise BlobNotFoundError(f"blob {example} not found" + _more(len(hidden)))
+
+
+def reserve(
+    connection: Connection, access: Access | None, sizes: Mapping[str, int], quota: int | None
+) -> None:
+    """Count the planned uploads ``sizes`` (digest -> bytes) against the user's quota;
+    ``UploadQuotaError`` when they would exceed it (nothing is reserved then)."""
+    if sees_every_blob(access) or not sizes:
+        return
+    assert access is not None
+    user_id = access.principal.user_id
+    connection.execute(delete(blob_grants).where(_expired_grants_of(user_id)))
+    held = _granted(connection, user_id, sizes)
+    new = {digest: size for digest, size in sizes.items() if digest not in held}
+    if not new:
+        return
+    if quota is not None:
+        used = connection.execute(
+            select(func.coalesce(func.sum(blob_grants.c.size), 0)).where(blob_grants.c.user_id == user_id)
+        ).scalar_one()
+        wanted = sum(new.values())
+        if used + wanted > quota:
+            raise UploadQuotaError(
+                f"user {access.user!r} has {format_size(used)} of uploads that no commit references yet; "
+                f"{format_size(wanted)} more would exceed the upload quota of {format_size(quota)}. "
+                "Commit what was uploaded (or wait a day for old uploads to expire), or ask the "
+                "server's admin to raise --upload-quota"
+            )
+    now = utc_now()
+    connection.execute(
+        insert(blob_grants),
+        [
+            {"user_id": user_id, "digest": digest, "size": size, "verified": False, "created_at": now}
+            for digest, size in new.items()
+        ],
+    )
+
+
+def require_reserved(connection: Connection, access: Access | None, digests: Iterable[object]) -> None:
+    """Direct uploads are completed only by the user whose upload plan reserved them."""
+    if sees_every_blob(access):
+        return
+    assert access is not None
+    asked = [digest for digest in digests if isinstance(digest, str)]
+    unplanned = set(asked) - _granted(connection, access.principal.user_id, asked)
+    if unplanned:
+        raise InvalidInputError(
+            f"blob {sorted(unplanned)[0]} was not planned for upload by user {access.user!r}"
+            f"{_more(len(unplanned))}; ask for an upload plan (POST /blobs/upload-plan) first"
+        )
+
+
+def confirm(connection: Connection, access: Access | None, sizes: Mapping[str, int]) -> None:
+    """The server hashed these uploaded bytes: the user may read them from now on."""
+    if sees_every_blob(access) or not sizes:
+        return
+    assert access is not None
+    user_id = access.principal.user_id
+    held = _granted(connection, user_id, sizes)
+    now = utc_now()
+    for chunk in chunked(sorted(held)):
+        connection.execute(
+            update(blob_grants)
+            .where(blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk))
+            .values(verified=True, created_at=now)
+        )
+    rows = [
+        {"user_id": user_id, "digest": digest, "size": size, "verified": True, "created_at": now}
+        for digest, size in sizes.items()
+        if digest not in held
+    ]
+    if rows:
+        connection.execute(insert(blob_grants), rows)
+
+
+def release(connection: Connection, access: Access | None, digests: Collection[str]) -> None:
+    """A commit of the user references these blobs now: they no longer count as uploads."""
+    if sees_every_blob(access) or not digests:
+        return
+    assert access is not None
+    user_id = access.principal.user_id
+    for chunk in chunked(sorted(digests)):
+        connection.execute(
+            delete(blob_grants).where(blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk))
+        )
+
+
+def granted_blobs(connection: Connection, digests: Collection[str]) -> set[str]:
+    """The blobs among ``digests`` some live grant holds (the collector keeps those)."""
+    cutoff = utc_now() - dt.timedelta(seconds=GRANT_LIFETIME_SECONDS)
+    found: set[str] = set()
+    for chunk in chunked(sorted(digests)):
+        statement = select(blob_grants.c.digest).where(
+            blob_grants.c.digest.in_(chunk), blob_grants.c.created_at > cutoff
+        )
+        found.update(connection.execute(statement).scalars())
+    return found
+
+
+def _granted(connection: Connection, user_id: int, digests: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunked(sorted(digests)):
+        statement = select(blob_grants.c.digest).where(
+            blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk)
+        )
+        found.update(connection.execute(statement).scalars())
+    return found
+
+
+def _cutoff() -> dt.datetime:
+    return utc_now() - dt.timedelta(seconds=GRANT_LIFETIME_SECONDS)
+
+
+def _live_grants_of(user_id: int) -> ColumnElement[bool]:
+    return and_(blob_grants.c.user_id == user_id, blob_grants.c.created_at > _cutoff())
+
+
+def _expired_grants_of(user_id: int) -> ColumnElement[bool]:
+    return and_(blob_grants.c.user_id == user_id, blob_grants.c.created_at <= _cutoff())
+
+
+def _more(count: int) -> str:
+    return f" (and {count - 1} more)" if count > 1 else ""

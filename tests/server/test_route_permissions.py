@@ -1,0 +1,556 @@
+"""Every route of /openapi.json, called by every kind of caller, against a table of what
+each may do (written here, independently of ``archivist.core.access``).
+
+The callers: no key, a revoked key, a user with no role in the team, a member of another
+team, the team's viewer, member and admin, and the server administrator. Each route is
+called with a valid request aimed at the team's objects; an allowed caller must succeed,
+any other must be refused with the status the table names (401 without a live key, 403
+for an entity they have no role in or too small a role, 404 for a version or blob they
+may not read, which is answered exactly like one that does not exist).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from archivist.client.admin import AdminClient
+from archivist.client.http import HttpBackend
+from archivist.core.blob_frames import encode_header
+from archivist.core.manifest import Entry, Manifest, hash_bytes
+from archivist.core.models import CommitRequest
+from tests.client.artifact_logging import log_files
+from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
+
+API = "/api/v1"
+ANONYMOUS, REVOKED, NONE, OTHER = "anonymous", "revoked", "none", "other-team"
+VIEWER, MEMBER, ADMIN, SERVER_ADMIN = "viewer", "member", "admin", "server-admin"
+CALLERS = (ANONYMOUS, REVOKED, NONE, OTHER, VIEWER, MEMBER, ADMIN, SERVER_ADMIN)
+AUTHENTICATED = frozenset(CALLERS) - {ANONYMOUS, REVOKED}
+READERS = frozenset({VIEWER, MEMBER, ADMIN, SERVER_ADMIN})
+WRITERS = frozenset({MEMBER, ADMIN, SERVER_ADMIN})
+MANAGERS = frozenset({ADMIN, SERVER_ADMIN})
+ONLY_SERVER_ADMIN = frozenset({SERVER_ADMIN})
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class World:
+    """A team with a version, a run and their blobs, and a key for each caller."""
+
+    server: ServerProcess
+    admin: AdminClient
+    owner: HttpBackend
+    team: str
+    keys: dict[str, str | None] = field(default_factory=dict)
+    version_id: str = ""
+    manifest_digest: str = ""
+    file_digest: str = ""
+    run: dict[str, str] = field(default_factory=dict)
+
+    def fresh_version(self) -> str:
+        """A version of its own for a call that changes or deletes it."""
+        name = _name("fresh")
+        return log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team).version.id
+
+    def fresh_user(self) -> str:
+        return self.admin.create_user(_name("target")).user.name
+
+    def fresh_collection(self) -> str:
+        name = _name("coll")
+        log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
+        return name
+
+
+@pytest.fixture(scope="module")
+def world(server: ServerProcess, admin: AdminClient) -> Iterator[World]:
+    team, other_team = _name("team"), _name("elsewhere")
+    admin.create_team(team)
+    admin.create_team(other_team)
+    owner = HttpBackend(server.url, ADMIN_KEY)
+    found = World(server, admin, owner, team, keys={ANONYMOUS: None, SERVER_ADMIN: ADMIN_KEY})
+    for caller, entity, role in (
+        (VIEWER, team, "viewer"),
+        (MEMBER, team, "member"),
+        (ADMIN, team, "admin"),
+        (OTHER, other_team, "member"),
+        (NONE, None, None),
+        (REVOKED, team, "admin"),
+    ):
+        created = admin.create_user(_name(caller))
+        if entity is not None:
+            admin.set_member(entity, created.user.name, role)
+        found.keys[caller] = created.key.key
+        if caller == REVOKED:
+            admin.revoke_key(created.key.record.id)
+    data = f"the team's secret {team}".encode()
+    found.run = {"entity": team, "project": "proj", "run_id": "run-1"}
+    owner.upsert_run(_run_spec(found.run))
+    result = log_files(owner, "data", {"secret.txt": data}, entity=team, run=_run_ref(found.run))
+    found.version_id = result.version.id
+    found.manifest_digest = result.version.manifest_digest
+    found.file_digest = hash_bytes(data)
+    yield found
+    owner.close()
+
+
+def _run_ref(run: dict[str, str]) -> Any:
+    from archivist.core.models import RunRef
+
+    return RunRef(run["entity"], run["project"], run["run_id"])
+
+
+def _run_spec(run: dict[str, str]) -> Any:
+    from archivist.core.models import RunSpec
+
+    return RunSpec(ref=_run_ref(run))
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+Request = dict[str, Any]
+"""``httpx.request`` keyword arguments: json or content."""
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    allowed: frozenset[str]
+    build: Callable[[World, str], Request]
+    refused: int = 403
+    """The status of an authenticated caller outside ``allowed``."""
+    refused_elsewhere: int | None = None
+    """The status for callers with no role in the team (none, other-team) when it differs."""
+    ok: int = 200
+    check: Callable[[World, str, httpx.Response], None] | None = None
+
+
+def _ref(world: World) -> dict[str, str]:
+    return dict(world.run)
+
+
+def _commit_body(world: World, caller: str) -> Request:
+    """A commit of content the team's version holds, into a new collection of the team."""
+    manifest = Manifest([Entry(path="secret.txt", digest=world.file_digest, size=len(_secret(world)))])
+    request = CommitRequest(
+        entity=world.team,
+        project="proj",
+        name=_name("commit"),
+        type="dataset",
+        digest=manifest.digest(),
+        manifest_digest=world.manifest_digest,
+    )
+    from archivist.core.models import to_dict
+
+    return {"json": to_dict(request)}
+
+
+def _secret(world: World) -> bytes:
+    return f"the team's secret {world.team}".encode()
+
+
+def _missing_check(world: World, caller: str, answer: httpx.Response) -> None:
+    missing = set(answer.json()["missing"])
+    shown = caller in READERS
+    assert (world.file_digest not in missing) is shown, (caller, missing)
+    assert (world.manifest_digest not in missing) is shown, (caller, missing)
+
+
+def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
+    nodes = answer.json()["nodes"]
+    assert {node["id"] for node in nodes} >= {world.version_id}
+    assert all(not node["hidden"] for node in nodes)
+
+
+def _framed(data: bytes) -> Request:
+    return {"content": encode_header(hash_bytes(data), len(data)) + data}
+
+
+def _upload_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert answer.json()["rejected"] == [] and len(answer.json()["stored"]) == 1
+
+
+CASES: list[Case] = [
+    Case("GET", "/health", frozenset(CALLERS), lambda w, c: {}),
+    Case("GET", f"{API}/identity", AUTHENTICATED, lambda w, c: {}),
+    Case(
+        "POST",
+        f"{API}/admin/users/create",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"name": _name("new")}},
+    ),
+    Case("GET", f"{API}/admin/users", ONLY_SERVER_ADMIN, lambda w, c: {}),
+    Case(
+        "POST",
+        f"{API}/admin/keys/create",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"user": w.fresh_user()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/admin/keys/list",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"user": w.fresh_user()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/admin/keys/revoke",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"key_id": w.admin.create_key(w.fresh_user()).record.id}},
+    ),
+    Case("POST", f"{API}/admin/teams/create", ONLY_SERVER_ADMIN, lambda w, c: {"json": {"name": _name("t")}}),
+    Case(
+        "POST",
+        f"{API}/admin/teams/members/set",
+        MANAGERS,
+        lambda w, c: {"json": {"team": w.team, "user": w.fresh_user(), "role": "viewer"}},
+    ),
+    Case("POST", f"{API}/admin/teams/members/list", READERS, lambda w, c: {"json": {"name": w.team}}),
+    Case(
+        "POST",
+        f"{API}/runs/upsert",
+        WRITERS,
+        lambda w, c: {"json": {"ref": {**_ref(w), "run_id": _name("run")}}},
+    ),
+    Case(
+        "POST",
+        f"{API}/runs/update",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "update": {"notes": f"by {c}"}}},
+    ),
+    Case("POST", f"{API}/runs/get", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case("POST", f"{API}/runs/list", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),
+    Case(
+        "POST",
+        f"{API}/runs/history/append",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "rows": [{"_step": CALLERS.index(c), "loss": 1.0}]}},
+    ),
+    Case("POST", f"{API}/runs/history/read", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case(
+        "POST",
+        f"{API}/runs/files/add",
+        WRITERS,
+        lambda w, c: {
+            "json": {
+                "ref": _ref(w),
+                "files": [{"path": f"saved-{c}.txt", "digest": w.file_digest, "size": len(_secret(w))}],
+            }
+        },
+    ),
+    Case("POST", f"{API}/runs/files/list", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
+    Case(
+        "POST",
+        f"{API}/versions/resolve",
+        READERS,
+        lambda w, c: {
+            "json": {"entity": w.team, "project": "proj", "collection": "data", "selector": "latest"}
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/get",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/list",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj", "collection": "data"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/update",
+        WRITERS,
+        lambda w, c: {"json": {"version_id": w.fresh_version(), "update": {"description": c}}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/delete",
+        WRITERS,
+        lambda w, c: {"json": {"version_id": w.fresh_version(), "delete_aliases": True}},
+        refused_elsewhere=404,
+    ),
+    Case("POST", f"{API}/projects/list", READERS, lambda w, c: {"json": {"entity": w.team}}),
+    Case("POST", f"{API}/types/list", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),
+    Case(
+        "POST",
+        f"{API}/collections/list",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/collections/get",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj", "name": "data"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/collections/update",
+        WRITERS,
+        lambda w, c: {
+            "json": {
+                "entity": w.team,
+                "project": "proj",
+                "name": w.fresh_collection(),
+                "update": {"description": c},
+            }
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/collections/delete",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj", "name": w.fresh_collection()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/missing",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"digests": [w.file_digest, w.manifest_digest]}},
+        check=_missing_check,
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/upload",
+        AUTHENTICATED,
+        lambda w, c: _framed(f"framed by {c} {w.team}".encode()),
+        check=_upload_check,
+    ),
+    Case(
+        "PUT",
+        f"{API}/blobs/" + "{digest}",
+        AUTHENTICATED,
+        lambda w, c: {"content": f"put by {c} {w.team}".encode()},
+    ),
+    Case(
+        "GET",
+        f"{API}/blobs/" + "{digest}",
+        READERS,
+        lambda w, c: {},
+        refused=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/download",
+        READERS,
+        lambda w, c: {"json": {"digests": [w.file_digest]}},
+        refused=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/upload-plan",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"blobs": [{"digest": hash_bytes(f"plan {c} {w.team}".encode()), "size": 9}]}},
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/upload-complete",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"completions": []}},
+        ok=400,  # a folder store takes no direct uploads: the refusal is about the store, not the caller
+    ),
+    Case(
+        "POST",
+        f"{API}/blobs/download-plan",
+        READERS,
+        lambda w, c: {"json": {"digests": [w.file_digest]}},
+        refused=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/lineage/record-use",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "version_id": w.version_id}},
+    ),
+    Case(
+        "POST",
+        f"{API}/lineage/producer",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/lineage/consumers",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
+    Case("POST", f"{API}/lineage/run-outputs", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case("POST", f"{API}/lineage/run-inputs", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case(
+        "POST",
+        f"{API}/lineage/graph",
+        READERS,
+        lambda w, c: {"json": {"node_id": w.version_id, "direction": "both", "depth": 2}},
+        refused_elsewhere=404,
+        check=_graph_check,
+    ),
+]
+
+
+def _path(case: Case, world: World, caller: str, request: Request) -> str:
+    if "{digest}" not in case.path:
+        return case.path
+    if case.method == "PUT":
+        return case.path.replace("{digest}", hash_bytes(request["content"]))
+    return case.path.replace("{digest}", world.file_digest)
+
+
+def _expected(case: Case, caller: str) -> int:
+    if caller in case.allowed:
+        return case.ok
+    if caller in (ANONYMOUS, REVOKED):
+        return 401
+    if caller in (NONE, OTHER) and case.refused_elsewhere is not None:
+        return case.refused_elsewhere
+    return case.refused
+
+
+def test_the_table_names_every_route(server: ServerProcess) -> None:
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    routes = {(method.upper(), path) for path, methods in spec["paths"].items() for method in methods}
+    assert routes == {(case.method, case.path) for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.path}")
+def test_every_caller_gets_what_the_table_says(world: World, case: Case) -> None:
+    wrong = []
+    for caller in CALLERS:
+        request = case.build(world, caller)
+        key = world.keys[caller]
+        headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+        url = world.server.url + _path(case, world, caller, request)
+        answer = httpx.request(case.method, url, headers=headers, timeout=30, **request)
+        expected = _expected(case, caller)
+        if answer.status_code != expected:
+            wrong.append(f"{caller}: {answer.status_code} (expected {expected}) {answer.text[:200]}")
+        elif caller in case.allowed and case.check is not None:
+            case.check(world, caller, answer)
+        elif answer.status_code >= 400 and case.path != "/health":
+            _refusal_reveals_nothing(world, answer)
+    assert not wrong, "\n".join(wrong)
+
+
+def _refusal_reveals_nothing(world: World, answer: httpx.Response) -> None:
+    text = answer.text
+    assert _secret(world).decode() not in text
+    assert world.manifest_digest not in text or "not found" in text
+
+
+# --- ids and digests at the edge ---------------------------------------------------------------
+
+PADDED = (
+    "0000000000000000002",
+    "02",
+    "+2",
+    " 2",
+    "2 ",
+    "0",
+    "-1",
+    "2.0",
+    "1e3",
+    "",
+    "١٢",
+    "99999999999999999999",
+)
+ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
+    ("/versions/get", lambda w, v: {"version_id": v}),
+    ("/versions/update", lambda w, v: {"version_id": v, "update": {"description": "x"}}),
+    ("/versions/delete", lambda w, v: {"version_id": v, "delete_aliases": True}),
+    ("/lineage/producer", lambda w, v: {"version_id": v}),
+    ("/lineage/consumers", lambda w, v: {"version_id": v}),
+    ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
+    ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
+    ("/versions/commit", lambda w, v: {**_commit_body(w, SERVER_ADMIN)["json"], "base_version_id": v}),
+]
+
+
+@pytest.mark.parametrize(("route", "body"), ID_ROUTES, ids=[route for route, _ in ID_ROUTES])
+@pytest.mark.parametrize("caller", [VIEWER, SERVER_ADMIN])
+def test_ids_that_are_not_canonical_are_refused_at_the_edge(
+    world: World, route: str, body: Callable[[World, str], dict[str, Any]], caller: str
+) -> None:
+    headers = {"Authorization": f"Bearer {world.keys[caller]}"}
+    padded = ["0" * (19 - len(world.version_id)) + world.version_id, *PADDED]
+    for value in padded:
+        answer = httpx.post(f"{world.server.url}{API}{route}", json=body(world, value), headers=headers)
+        assert answer.status_code == 400, (value, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize(("route", "body"), ID_ROUTES[:-1], ids=[route for route, _ in ID_ROUTES[:-1]])
+def test_a_foreign_version_is_answered_as_absent(
+    world: World, route: str, body: Callable[[World, str], dict[str, Any]]
+) -> None:
+    """A version of another team: its id is canonical and real, and still not found for the
+    team's viewer, exactly like an id that names nothing."""
+    elsewhere = _name("foreign")
+    world.admin.create_team(elsewhere)
+    foreign = log_files(world.owner, "theirs", {"t.txt": elsewhere.encode()}, entity=elsewhere).version.id
+    headers = {"Authorization": f"Bearer {world.keys[VIEWER]}"}
+    answers = {}
+    for value in (foreign, "999999999999999999"):
+        answer = httpx.post(f"{world.server.url}{API}{route}", json=body(world, value), headers=headers)
+        answers[value] = answer
+        if route == "/lineage/record-use":  # the viewer may not write the run: refused first
+            assert answer.status_code == 403, answer.text
+            continue
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["error"]["message"] == f"artifact version {value!r} not found"
+    assert elsewhere not in answers[foreign].text
+
+
+BAD_DIGESTS = ("A" * 64, "a" * 63, "a" * 65, " " + "a" * 63, "g" * 64, "")
+
+
+@pytest.mark.parametrize("caller", [VIEWER, SERVER_ADMIN])
+def test_malformed_digests_are_refused_at_the_edge(world: World, caller: str) -> None:
+    headers = {"Authorization": f"Bearer {world.keys[caller]}"}
+    for digest in BAD_DIGESTS:
+        for route in ("/blobs/missing", "/blobs/download", "/blobs/download-plan"):
+            answer = httpx.post(
+                f"{world.server.url}{API}{route}", json={"digests": [digest]}, headers=headers
+            )
+            assert answer.status_code == 400, (route, digest, answer.text)
+        if digest.strip():
+            answer = httpx.get(f"{world.server.url}{API}/blobs/{digest}", headers=headers)
+            assert answer.status_code in (400, 404) and answer.status_code != 200, (digest, answer.text)
+            assert answer.json()["error"]["code"] in ("invalid_input", "not_found"), answer.text
+
+
+def test_a_foreign_blob_is_answered_as_absent(world: World) -> None:
+    """The team's blob, asked for by a member of another team who knows its digest."""
+    headers = {"Authorization": f"Bearer {world.keys[OTHER]}"}
+    base = f"{world.server.url}{API}"
+    absent = hash_bytes(b"nobody stored this " + world.team.encode())
+    answers = {}
+    for digest in (world.file_digest, absent):
+        answers[digest] = [
+            httpx.get(f"{base}/blobs/{digest}", headers=headers),
+            httpx.post(f"{base}/blobs/download", json={"digests": [digest]}, headers=headers),
+            httpx.post(f"{base}/blobs/download-plan", json={"digests": [digest]}, headers=headers),
+        ]
+        missing = httpx.post(f"{base}/blobs/missing", json={"digests": [digest]}, headers=headers)
+        assert missing.json()["missing"] == [digest]
+    for real, fake in zip(answers[world.file_digest], answers[absent], strict=True):
+        assert real.status_code == fake.status_code == 404
+        assert real.json()["error"]["code"] == fake.json()["error"]["code"] == "blob_not_found"
+        assert real.json()["error"]["message"].replace(world.file_digest, "D") == fake.json()["error"][
+            "message"
+        ].replace(absent, "D")
