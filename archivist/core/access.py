@@ -103,6 +103,7 @@ CALLS: Mapping[str, tuple[Need, ...]] = {
     # blobs: presence and reads are scoped to the blobs the caller may read
     "missing_blobs": ANYONE,
     "read_bytes": ANYONE,
+    "local_blob_path": ANYONE,
     "download_blob": ANYONE,
     "download_blobs": ANYONE,
     "download_plan": ANYONE,

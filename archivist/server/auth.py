@@ -11,18 +11,16 @@ No route decides its own permission.
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from archivist.core.errors import AuthenticationError
-from archivist.core.redaction import redact
 from archivist.server.state import ServerState
-from archivist.service.account_calls import AccountCalls
 from archivist.service.accounts import Principal, authenticate
 from archivist.service.authorization import Access
+from archivist.service.authorized import AuthorizedService
 from archivist.service.service import Service
 
 _bearer = HTTPBearer(auto_error=False, description="An Archivist API key: Authorization: Bearer <key>")
@@ -31,7 +29,7 @@ _bearer = HTTPBearer(auto_error=False, description="An Archivist API key: Author
 class Caller:
     """The user of one request and the calls they may make.
 
-    The key is checked on first use -- of ``principal``, ``access`` or ``state`` --
+    The key is checked on first use -- of ``principal``, ``backend`` or ``state`` --
     inside the route's worker thread, so a request costs one thread hop, not two.
     """
 
@@ -39,7 +37,7 @@ class Caller:
         self._request = request
         self._key = key
         self._principal: Principal | None = None
-        self._access: Access | None = None
+        self._backend: AuthorizedService | None = None
 
     @property
     def principal(self) -> Principal:
@@ -54,25 +52,25 @@ class Caller:
 
     @property
     def access(self) -> Access:
-        if self._access is None:
-            self._access = Access(self.state.engine, self.principal)
-        return self._access
+        return self.backend.access
+
+    @property
+    def backend(self) -> AuthorizedService:
+        """Every call this user may make, checked against its declaration."""
+        if self._backend is None:
+            self._backend = AuthorizedService(self.state.service, Access(self.state.engine, self.principal))
+        return self._backend
 
     @property
     def service(self) -> Service:
-        """The service as this user sees it (blob presence and reads scoped to them)."""
-        return self.state.service.for_user(self.access)
+        """The service as this user sees it (blob presence and reads scoped to them), for a
+        route that moves bytes itself after ``require``."""
+        return self.backend.service
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Make call ``name`` (a Backend or account call) after checking its declared rights;
         the answer comes back redacted for this user."""
-        target = getattr(self.service, name, None)
-        if target is None:
-            target = getattr(AccountCalls(self.state.engine, self.principal), name)
-        bound = inspect.signature(target).bind(*args, **kwargs)
-        bound.apply_defaults()
-        self.access.require(name, bound.arguments)
-        return redact(target(*bound.args, **bound.kwargs), self.access.can_read)
+        return self.backend.call(name, *args, **kwargs)
 
     def require(self, name: str, **arguments: Any) -> ServerState:
         """Check the declared rights of ``name`` for a route that moves bytes itself; returns

@@ -1,32 +1,19 @@
 """The web UI on the API server: an API key, kept in an HttpOnly cookie, logs a user
-in; the user's role in an entity decides what they may read and edit, exactly as
-for the API routes (any role reads, member or admin writes)."""
+in; every call a page makes goes through the same checks as an API call
+(``archivist.service.authorized``): any role reads, member or admin writes, and
+records of entities the user cannot read are left out or shown as placeholders."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import FastAPI, Request
 
 from archivist.client.backend import Backend
 from archivist.core.accounts import WRITE_ROLES
-from archivist.core.errors import PermissionDeniedError
+from archivist.core.errors import AuthenticationError
 from archivist.server.state import ServerState
 from archivist.service.accounts import Principal, authenticate, principal_named, role_in
-
-
-class _UserScopedService:
-    """The service as one user sees it: their personal entity is the default."""
-
-    def __init__(self, service: Backend, entity: str) -> None:
-        self._service = service
-        self._entity = entity
-
-    def default_entity(self) -> str:
-        return self._entity
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._service, name)
+from archivist.service.authorization import Access
+from archivist.service.authorized import AuthorizedService
 
 
 def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
@@ -51,13 +38,11 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
         return role(user, entity) in WRITE_ROLES
 
     def backend_for_request(request: Request, user: UiUser) -> Backend:
-        entity = request.path_params.get("entity")
-        if entity is not None and role(user, str(entity)) is None:
-            raise PermissionDeniedError(
-                f"user {user.name!r} has no role in entity {entity!r}; an admin can add you with "
-                f"'archivist team add {entity} {user.name} --role viewer'"
-            )
-        return _UserScopedService(state.service, user.name)  # type: ignore[return-value]
+        """Every call of a page is checked and redacted for its user, as an API call is."""
+        found = principal(user)
+        if found is None:
+            raise AuthenticationError(f"user {user.name!r} no longer exists on this server; log in again")
+        return AuthorizedService(state.service, Access(state.engine, found))  # type: ignore[return-value]
 
     mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write))
     return True

@@ -219,7 +219,8 @@ class Service:
         return blobs.read_bytes(self.store, digest)
 
     def local_blob_path(self, digest: str) -> str | None:
-        return self.store.local_path(validate_digest(digest))
+        self.require_readable([validate_digest(digest)])
+        return self.store.local_path(digest)
 
     # --- versions -------------------------------------------------------------------------
     def commit_version(self, request: CommitRequest) -> CommitResult:

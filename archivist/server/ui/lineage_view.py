@@ -116,6 +116,17 @@ def clusters(node_rows: list[dict[str, Any]], root: str) -> list[dict[str, Any]]
 
 def _node_row(node: LineageNode, level: int, depths: Depths) -> dict[str, Any]:
     query = {"up": depths.upstream, "down": depths.downstream}
+    if node.hidden:
+        return {
+            "id": node.id,
+            "kind": node.kind,
+            "label": node.label,
+            "level": level,
+            "hidden": True,
+            "url": "",
+            "lineage_url": "",
+            "details": [["Access", f"this {node.kind} belongs to an entity you have no role in"]],
+        }
     if node.run is not None:
         run = node.run
         return {

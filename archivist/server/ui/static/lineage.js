@@ -142,6 +142,7 @@
       list.appendChild(make("dd", pair[1]));
     });
     panel.appendChild(list);
+    if (node.hidden) { return; }
     var actions = make("p", undefined, "actions");
     actions.appendChild(safeLink(node.url, node.kind === "run" ? "Open run" : "Open version", "panel-open"));
     actions.appendChild(document.createTextNode(" · "));
