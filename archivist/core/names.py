@@ -5,15 +5,19 @@ types, aliases, tags, run ids and metadata. Each check raises
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from archivist.core.errors import InvalidInputError, ReservedTypeError
+from archivist.core.errors import InvalidInputError, ReservedTypeError, TooLargeError
 
 MAX_NAME_LENGTH = 128
 MAX_METADATA_KEYS = 100
+MAX_METADATA_BYTES = 1 << 20
+"""Metadata as compact JSON: it is read with every listing of versions."""
+MAX_DESCRIPTION_BYTES = 256 * 1024
 
 _ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
 _ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
@@ -203,4 +207,25 @@ def validate_metadata(metadata: object) -> dict[str, Any]:
         raise InvalidInputError(
             f"metadata has {len(metadata)} top-level keys; at most {MAX_METADATA_KEYS} are allowed"
         )
-    return json_friendly(metadata, "metadata")
+    friendly = json_friendly(metadata, "metadata")
+    size = len(json.dumps(friendly, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise TooLargeError(
+            f"metadata is {size} bytes as JSON; at most {MAX_METADATA_BYTES} are allowed "
+            "(store large values in a file of the artifact instead)"
+        )
+    return friendly
+
+
+def validate_description(value: object, what: str = "description") -> str | None:
+    """None or a string of at most ``MAX_DESCRIPTION_BYTES`` (UTF-8)."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be a string or None, got {type(value).__name__}: {value!r}")
+    if value is not None and len(value) * 4 > MAX_DESCRIPTION_BYTES:
+        size = len(value.encode("utf-8", errors="surrogatepass"))
+        if size > MAX_DESCRIPTION_BYTES:
+            raise TooLargeError(
+                f"{what} is {size} bytes long; at most {MAX_DESCRIPTION_BYTES} are allowed "
+                "(put long documentation in a file of the artifact)"
+            )
+    return value

@@ -31,6 +31,7 @@ from archivist.server.blob_tickets import BlobTickets
 from archivist.server.bytes import UNACCOUNTED, UploadLedger
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
+from archivist.server.request_guard import BodyLimits, RequestGuard
 from archivist.server.request_log import RequestLogMiddleware
 from archivist.server.state import ServerState
 from archivist.server.ui_mount import mount_server_ui
@@ -81,6 +82,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.archivist = state
     app.state.generated_admin_key = generated_key
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, limits=BodyLimits(json_bytes=config.max_request_bytes))
     app.add_middleware(RequestLogMiddleware)
 
     @app.get("/health", tags=["health"], response_model=dict[str, str])

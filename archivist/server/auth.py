@@ -97,6 +97,11 @@ Who = Annotated[Caller, Depends(caller)]
 
 
 def _authenticate(request: Request, key: str) -> Principal:
+    """The principal ``RequestGuard`` found for the key before the body was read (looked up
+    again only where no guard runs)."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
     state: ServerState = request.app.state.archivist
     principal = authenticate(state.engine, key)
     if principal is None:

@@ -14,13 +14,12 @@ from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from archivist.core.errors import ConflictError, NotFoundError, TypeConflictError
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
-from archivist.core.names import validate_artifact_name, validate_tags, validate_type
+from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
 from archivist.service.namespaces import find_project_id
 from archivist.service.records import collection_select, load_collections
 from archivist.service.timestamps import utc_now
-from archivist.service.validation import validate_optional_text
 
 _LIVE_ROW = select(collections).where(
     collections.c.project_id == bindparam("project_id"),
@@ -144,7 +143,7 @@ def update_collection(
     if change.type is not UNSET:
         values["type"] = validate_type(change.type, values.get("name", row.name))
     if change.description is not UNSET:
-        values["description"] = validate_optional_text(change.description, "collection description")
+        values["description"] = validate_description(change.description, "collection description")
     if change.tags is not UNSET:
         values["tags"] = list(validate_tags(change.tags))
     connection.execute(update(collections).where(collections.c.id == row.id).values(**values))

@@ -22,6 +22,7 @@ from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
     validate_aliases,
     validate_artifact_name,
+    validate_description,
     validate_entity,
     validate_metadata,
     validate_project,
@@ -52,7 +53,6 @@ from archivist.service.timestamps import utc_now
 from archivist.service.validation import (
     validate_count,
     validate_digest,
-    validate_optional_text,
     validate_ttl,
 )
 from archivist.service.versions import add_tags, expiry, version_record
@@ -149,7 +149,7 @@ def _check(request: CommitRequest) -> CommitRequest:
         type=validate_type(request.type, name, internal=True),
         digest=validate_digest(request.digest, "artifact digest"),
         manifest_digest=validate_digest(request.manifest_digest, "manifest digest"),
-        description=validate_optional_text(request.description, "description"),
+        description=validate_description(request.description),
         metadata=validate_metadata(request.metadata),
         aliases=validate_aliases([*validate_aliases(request.aliases), LATEST]),
         tags=validate_tags(request.tags),

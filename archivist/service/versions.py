@@ -10,7 +10,13 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from archivist.core.errors import ArtifactNotFoundError, ConflictError
 from archivist.core.ids import parse_version_id
 from archivist.core.models import UNSET, VersionQuery, VersionRecord, VersionState, VersionUpdate
-from archivist.core.names import is_version_alias, validate_aliases, validate_metadata, validate_tags
+from archivist.core.names import (
+    is_version_alias,
+    validate_aliases,
+    validate_description,
+    validate_metadata,
+    validate_tags,
+)
 from archivist.core.paths import LATEST
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -29,7 +35,6 @@ from archivist.service.validation import (
     parse_version_order,
     validate_count,
     validate_digest,
-    validate_optional_text,
     validate_ttl,
 )
 
@@ -132,7 +137,7 @@ def update_version(connection: Connection, version_id: object, change: VersionUp
     row = _lock_version(connection, version_id)
     values: dict[str, Any] = {"updated_at": utc_now()}
     if change.description is not UNSET:
-        values["description"] = validate_optional_text(change.description, "description")
+        values["description"] = validate_description(change.description)
     if change.metadata is not UNSET:
         values["metadata_json"] = validate_metadata(change.metadata)
     if change.ttl_seconds is not UNSET:

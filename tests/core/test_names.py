@@ -90,3 +90,17 @@ def test_metadata_limits() -> None:
         validate_metadata({"x": object()})
     with pytest.raises(InvalidInputError, match="must be a dict"):
         validate_metadata([1, 2])
+
+
+def test_metadata_and_descriptions_have_size_limits() -> None:
+    from archivist.core.errors import TooLargeError
+    from archivist.core.names import MAX_DESCRIPTION_BYTES, validate_description, validate_metadata
+
+    assert validate_metadata({"k": "v" * 1000}) == {"k": "v" * 1000}
+    with pytest.raises(TooLargeError, match=r"metadata is 1048\d+ bytes as JSON; at most 1048576"):
+        validate_metadata({"k": "v" * (1 << 20)})
+    assert validate_description("é" * (MAX_DESCRIPTION_BYTES // 2)) is not None
+    with pytest.raises(TooLargeError, match="description is 262146 bytes long"):
+        validate_description("é" * (MAX_DESCRIPTION_BYTES // 2 + 1))
+    with pytest.raises(ValueError):  # W&B scripts catch ValueError
+        validate_description("x" * (MAX_DESCRIPTION_BYTES + 1))
