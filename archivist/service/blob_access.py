@@ -183,7 +183,7 @@ def release(connection: Connection, access: Access | None, digests: Collection[s
 
 def granted_blobs(connection: Connection, digests: Collection[str]) -> set[str]:
     """The blobs among ``digests`` some live grant holds (the collector keeps those)."""
-    cutoff = utc_now() - dt.timedelta(seconds=GRANT_LIFETIME_SECONDS)
+    cutoff = _cutoff()
     found: set[str] = set()
     for chunk in chunked(sorted(digests)):
         statement = select(blob_grants.c.digest).where(
@@ -191,6 +191,12 @@ def granted_blobs(connection: Connection, digests: Collection[str]) -> set[str]:
         )
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def drop_expired_grants(connection: Connection) -> int:
+    """Forget every grant older than ``GRANT_LIFETIME_SECONDS`` (the collector's first step):
+    their quota is free again, and bytes nothing else references can be collected."""
+    return connection.execute(delete(blob_grants).where(blob_grants.c.created_at <= _cutoff())).rowcount
 
 
 def _granted(connection: Connection, user_id: int, digests: Iterable[str]) -> set[str]:

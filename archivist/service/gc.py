@@ -51,6 +51,8 @@ def collect_garbage(
     """Delete unreferenced blobs older than ``grace_seconds``; returns how many were deleted."""
     if isinstance(grace_seconds, bool) or not isinstance(grace_seconds, (int, float)) or grace_seconds < 0:
         raise InvalidInputError(f"invalid grace period {grace_seconds!r}: use a number of seconds >= 0")
+    with write_transaction(engine) as connection:
+        blob_access.drop_expired_grants(connection)
     deleted = 0
     batch: list[str] = []
     for digest in store.iter_digests():

@@ -3,6 +3,7 @@ that it never takes a blob from under a commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import sqlite3
@@ -12,15 +13,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery
-from archivist.metadata.engine import read_transaction
-from archivist.metadata.schema import gc_marks, version_blobs, versions
-from archivist.service import blob_rows, gc
+from archivist.metadata.engine import read_transaction, write_transaction
+from archivist.metadata.schema import blob_grants, gc_marks, users, version_blobs, versions
+from archivist.service import blob_access, blob_rows, gc
+from archivist.service.accounts import Principal
+from archivist.service.authorization import Access
 from archivist.service.service import Service
+from archivist.service.timestamps import utc_now
 from archivist.storage.local import LocalBlobStore
 from tests.client.artifact_logging import ENTITY, PROJECT, commit_manifest, log_files, store_files
 
@@ -307,3 +311,25 @@ def test_a_version_built_on_a_chain_that_lost_a_blob_cannot_commit_without_it(se
     manifest = Manifest([Entry("a", hash_bytes(b"first a"), 7)])
     with pytest.raises(BlobNotFoundError, match="missing from the store"):
         commit_manifest(service, "cats", manifest)
+
+
+def test_uploads_no_commit_references_are_kept_until_they_expire(sqlite_service: Service) -> None:
+    """A user's upload in progress survives a collection; once its grant expired (a day), the
+    collector forgets the grant and reclaims the bytes."""
+    service = sqlite_service
+    with write_transaction(service.engine) as connection:
+        connection.execute(insert(users).values(id=7, name="uploader", is_admin=False, created_at=utc_now()))
+    uploader = service.for_user(Access(service.engine, Principal(7, "uploader", False)))
+    data = b"uploaded, not committed"
+    uploader.reserve_uploads({hash_bytes(data): len(data)})
+    service.store.put_bytes(hash_bytes(data), data)
+    uploader.confirm_uploads({hash_bytes(data): len(data)})
+    assert service.collect_garbage(grace_seconds=0) == 0
+    assert uploader.read_bytes(hash_bytes(data)) == data
+    expired = utc_now() - dt.timedelta(seconds=blob_access.GRANT_LIFETIME_SECONDS + 1)
+    with write_transaction(service.engine) as connection:
+        connection.execute(update(blob_grants).values(created_at=expired))
+    assert service.collect_garbage(grace_seconds=0) == 1
+    assert hash_bytes(data) not in _stored(service)
+    with read_transaction(service.engine) as connection:
+        assert connection.execute(select(blob_grants)).first() is None
