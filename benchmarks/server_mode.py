@@ -65,7 +65,7 @@ def server(state_dir: str, cache_dir: str) -> Iterator[Target]:
         raise ServerUnavailable(reason)
     os.makedirs(state_dir, exist_ok=True)
     store_dir = os.path.join(state_dir, "blobs")
-    admin_key = secrets.token_urlsafe(32)
+    admin_key = "ak_" + secrets.token_urlsafe(32)
 
     def argv(port: int) -> list[str]:
         return [
@@ -78,7 +78,22 @@ def server(state_dir: str, cache_dir: str) -> Iterator[Target]:
     try:
         with serve(argv, env, os.path.join(state_dir, "server.log")) as url:
             client = _client_env(cache_dir)
-            client.update(ARCHIVIST_BASE_URL=url, ARCHIVIST_API_KEY=admin_key)
+            client.update(ARCHIVIST_BASE_URL=url, ARCHIVIST_API_KEY=_team_member_key(url, admin_key))
             yield Target(client, state_dir, f"server at {url} (SQLite + folder store in {state_dir})")
     except StartFailed as exc:
         raise ServerUnavailable(f"server not available: {exc}") from None
+
+
+def _team_member_key(url: str, admin_key: str) -> str:
+    """The key of a new ordinary user: the operations run as a team's users do, with every
+    blob answer scoped to what they may read (an administrator's would skip that)."""
+    import httpx
+
+    answer = httpx.post(
+        f"{url}/api/v1/admin/users/create",
+        json={"name": "bench"},
+        headers={"Authorization": f"Bearer {admin_key}"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["key"]["key"])
