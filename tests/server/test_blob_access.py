@@ -85,6 +85,12 @@ def test_dedup_across_teams_costs_an_upload_not_a_leak(teams: Teams) -> None:
     log_files(teams.owner, "shared", {"f.bin": data}, entity=teams.owner_team)
     digest = hash_bytes(data)
     assert teams.outsider.missing_blobs([digest]) == [digest]  # present, but not theirs to know
+    plan = httpx.post(
+        f"{teams.server.url}/api/v1/blobs/upload-plan",
+        json={"blobs": [{"digest": digest, "size": len(data)}]},
+        headers=_headers(teams.outsider_key),
+    )
+    assert plan.status_code == 200 and plan.json()["targets"][0]["mode"] != "stored", plan.text
     result = log_files(teams.outsider, "mine", {"f.bin": data}, entity=teams.outsider_team)
     assert result.created
     assert teams.outsider.missing_blobs([digest]) == []  # now a version of theirs names it
