@@ -25,7 +25,8 @@ DEBUG_HINT = "set ARCHIVIST_DEBUG=1 to see the traceback"
 
 
 class Interrupted(Exception):
-    """Ctrl-C (or end of input) while a command ran; raised instead of click's Abort."""
+    """Ctrl-C (or end of input) while a command ran; raised instead of click's Abort.
+    Its message, if any, says what the interrupt left behind."""
 
 
 def one_line(message: str) -> str:
@@ -68,8 +69,9 @@ def run_guarded(invoke: Callable[[], object], debug: bool = False) -> int:
     except click.ClickException as error:
         _report(error.format_message())
         return error.exit_code or FAILURE_EXIT
-    except (Interrupted, click.Abort, KeyboardInterrupt, EOFError):
-        _report("interrupted")
+    except (Interrupted, click.Abort, KeyboardInterrupt, EOFError) as interrupt:
+        detail = str(interrupt) if isinstance(interrupt, Interrupted) else ""
+        _report(f"interrupted: {detail}" if detail else "interrupted")
         return FAILURE_EXIT
     except ArchivistError as error:
         _show_traceback_if(debug)

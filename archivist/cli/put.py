@@ -4,6 +4,8 @@ Like ``wandb artifact put`` it starts a run (job type ``cli_put``, config
 ``{"path": PATH}``), logs the artifact, waits for the commit and returns the
 logged version. Everything that can be checked without the store (the path, the
 name, the metadata) is checked before the run starts, so a typo leaves no run.
+Ctrl-C cancels the version: nothing is committed (unless the commit had already
+begun) and the run is marked killed.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archivist.cli.errors import Interrupted
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.paths import ArtifactPath, parse_artifact_path
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact
+    from archivist.sdk.run import Run
 
 JOB_TYPE = "cli_put"
 
@@ -109,13 +113,28 @@ def put(request: PutRequest) -> Artifact:
 
     check_path(request.path)
     target = target_of(request.path, request.name)
-    draft = build_artifact(request, target)
+    try:
+        draft = build_artifact(request, target)
+    except KeyboardInterrupt:
+        raise Interrupted("nothing was logged") from None
     with archivist.init(
         entity=target.entity,
         project=target.project,
         job_type=JOB_TYPE,
         config={"path": request.path},
     ) as run:
-        logged = run.log_artifact(draft, aliases=list(request.aliases))
-        logged.wait()
+        try:
+            logged = run.log_artifact(draft, aliases=list(request.aliases))
+            logged.wait()
+        except KeyboardInterrupt:
+            raise Interrupted(_cancel(run)) from None
     return logged
+
+
+def _cancel(run: Run) -> str:
+    """Cancel the run's version and mark the run killed; what that left, in words."""
+    committed = run._kill()
+    if not committed:
+        return f"nothing was logged; run {run.path} is marked killed"
+    names = ", ".join(f"{art.qualified_name}:{art.version}" for art in committed)
+    return f"too late to cancel {names}: its commit had begun; run {run.path} is marked killed"

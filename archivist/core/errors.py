@@ -25,6 +25,7 @@ class also subclasses the builtin exception W&B raises in that situation, so
     ├── IntegrityError (ValueError)               integrity          422
     │   └── FileChangedError                      file_changed       422
     ├── WaitTimeoutError (TimeoutError)           wait_timeout       408
+    ├── LogCancelledError                         log_cancelled      409
     ├── UsageError (RuntimeError)                 usage              400
     ├── CommError                                 comm               502
     │   ├── AuthenticationError                   unauthenticated    401
@@ -139,6 +140,13 @@ class FileChangedError(IntegrityError):
 class WaitTimeoutError(ArchivistError, TimeoutError):
     code = "wait_timeout"
     status = 408
+
+
+class LogCancelledError(ArchivistError):
+    """A background log was cancelled (Ctrl-C) before its commit began: nothing was committed."""
+
+    code = "log_cancelled"
+    status = 409
 
 
 class UsageError(ArchivistError, RuntimeError):

@@ -27,6 +27,7 @@ from archivist.core.manifest_format import (
     v1_document,
 )
 from archivist.core.manifest_reader import iter_manifest_entries
+from archivist.core.path_nesting import SortedNestingCheck
 
 MANIFEST_VERSION = VERSION_2
 ARTIFACT_DIGEST_HEADER = "wandb-artifact-manifest-v1\n"
@@ -110,11 +111,14 @@ class ManifestSummary:
 
 def summarise_manifest(blocks: Iterable[bytes]) -> ManifestSummary:
     """Artifact digest, size, entry count and blob digests of a serialised manifest, in one
-    pass holding one entry at a time (plus the set of blob digests)."""
+    pass holding one entry at a time (plus the set of blob digests). ``InvalidInputError``
+    if a path is the folder of another (``core.path_nesting``): no one could download it."""
     digester = ArtifactDigester()
     size = count = 0
     blobs: set[str] = set()
+    check_nesting = SortedNestingCheck().add
     for entry in iter_manifest_entries(blocks):
+        check_nesting(entry.path)
         digester.add(entry)
         size += entry.size
         count += 1

@@ -21,6 +21,7 @@ class RunState(str, enum.Enum):
     FINISHED = "finished"
     FAILED = "failed"
     CRASHED = "crashed"
+    KILLED = "killed"
 
 
 class VersionState(str, enum.Enum):

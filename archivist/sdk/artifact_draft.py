@@ -81,6 +81,7 @@ class DraftEditingMixin:
         overwrite = "x" not in mode
         if not overwrite and logical in self._contents.manifest:
             raise InvalidInputError(f"File with name {logical!r} already exists in the artifact")
+        self._contents.check_new_path(logical)
         if self._tmp_dir is None:
             self._tmp_dir = tempfile.TemporaryDirectory(prefix="archivist-new-file-")
         path = os.path.join(self._tmp_dir.name, *logical.split("/"))

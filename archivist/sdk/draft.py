@@ -15,6 +15,7 @@ from archivist.client.backend import BlobSink
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
+from archivist.core.path_nesting import FolderIndex
 from archivist.core.paths import validate_logical_path, walked_logical_paths
 from archivist.sdk.hashing import hash_file, hash_small_files
 from archivist.sdk.held_bytes import HeldBytes
@@ -140,6 +141,18 @@ class DraftContents:
         self.held = HeldBytes()
         self._sinks: list[BlobSink] = []
         """Sinks still storing bytes of files added; the save waits for them."""
+        self._folders: FolderIndex | None = None
+        """Made when a path is added to a draft that has some (a folder walk cannot nest paths)."""
+
+    def _folder_index(self) -> FolderIndex:
+        if self._folders is None:
+            self._folders = FolderIndex(self.manifest.entries)
+        return self._folders
+
+    def check_new_path(self, path: str) -> None:
+        """Raise if ``path`` is the folder of a path of the draft, or one of them is its folder."""
+        if path not in self.manifest:
+            self._folder_index().check(path)
 
     def take_sinks(self) -> list[BlobSink]:
         sinks, self._sinks = self._sinks, []
@@ -154,6 +167,9 @@ class DraftContents:
                 f"Cannot add the same path twice: {entry.path!r} is already in the artifact with "
                 "different content; pass overwrite=True (add_file) or merge=True (add_dir) to replace it"
             )
+        if existing is None:
+            self.check_new_path(entry.path)
+            self._folder_index().add(entry.path)
         self.manifest.put(entry)
         if local_path is None:
             self.local_paths.pop(entry.path, None)
@@ -214,6 +230,7 @@ class DraftContents:
         if not self.manifest:  # the usual case: nothing to compare with, add them all at once
             self._put_new(entries)
             return len(entries)
+        self._folder_index().check_batch(e.path for e, _abs in entries if e.path not in self.manifest)
         if not merge:  # check every path first so a refused add_dir adds nothing
             for entry, _abs in entries:
                 existing = self.manifest.get(entry.path)
@@ -224,7 +241,8 @@ class DraftContents:
         return len(entries)
 
     def _put_new(self, entries: Sequence[tuple[Entry, str]]) -> None:
-        """Add entries with distinct paths to an empty draft."""
+        """Add entries with distinct paths, none the folder of another, to an empty draft."""
+        self._folders = None  # made again from the manifest when needed
         put, local_paths, added_from = self.manifest.put, self.local_paths, self._added_from
         for entry, local_path in entries:
             put(entry)
@@ -232,6 +250,7 @@ class DraftContents:
             added_from[local_path] = entry.path
 
     def add_entries(self, entries: Sequence[Entry], overwrite: bool = False) -> None:
+        self._folder_index().check_batch(e.path for e in entries if e.path not in self.manifest)
         for entry in entries:
             self._put(entry, None, overwrite)
 
@@ -245,6 +264,7 @@ class DraftContents:
         for target in targets:
             self.manifest.pop(target)
             self.local_paths.pop(target, None)
+        self._folders = None  # its folders may be gone
         return len(targets)
 
     def added_path_name(self, local_path: str) -> str | None:

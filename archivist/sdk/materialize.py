@@ -8,6 +8,11 @@ folder that holds files already, each destination is compared first (size, then 
 through the stat cache): right files are left alone, others are removed -- never written
 through, since one may be a hard link to a read-only blob -- and written anew.
 
+A symlink inside the root is never written or deleted through (it could point outside):
+one that stands where the version has a folder is replaced by a real folder (as ``git
+checkout`` does), one that stands where it has a file is replaced like any wrong file, and
+checkout removes other links themselves, never what they point to.
+
 Stored files are written in place, not through temporary names: a file whose writing fails
 is removed again, but a download killed mid-way can leave one shorter than its entry, and the
 next download into the folder repairs it by the comparison above. When another process
@@ -21,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from archivist.core.bulk_checks import all_plain_logical_paths
 from archivist.core.errors import IntegrityError, PathNotFoundError
@@ -94,6 +99,7 @@ def download_entries(
     fresh = _new_or_empty(root)
     todo = list(entries)
     if not fresh:
+        _replace_folder_links(root, dests.values())
         present, stale = _compare_existing(ctx, entries, dests)
         todo = [e for e in entries if e.path not in present]
         _remove_stale(stale)
@@ -131,6 +137,29 @@ def _new_or_empty(root: str) -> bool:
         return next(found, None) is None
 
 
+def _replace_folder_links(root: str, dests: Iterable[str]) -> None:
+    """Replace each symlink on the way from ``root`` to a destination by an empty folder,
+    so that nothing is compared, removed or written through it. Each folder is looked at
+    once (a version of 20,000 files has a few hundred)."""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    seen: set[str] = set()
+    for parent in sorted({dest.rpartition(os.sep)[0] + os.sep for dest in dests} - {prefix}):
+        names = parent[len(prefix) : -1].split(os.sep)
+        for depth in range(1, len(names) + 1):
+            folder = prefix + os.sep.join(names[:depth])
+            if folder in seen:
+                continue
+            seen.add(folder)
+            try:
+                is_link = stat.S_ISLNK(os.lstat(folder).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                break  # nothing deeper exists either
+            if is_link:
+                os.unlink(folder)  # the link itself; what it points to is left alone
+                os.mkdir(folder)
+                termwarn(f"replaced the symlink {folder} by a folder: files are never written through a link")
+
+
 def _compare_existing(
     ctx: Context, entries: Sequence[Entry], dests: Mapping[str, str]
 ) -> tuple[set[str], list[str]]:
@@ -142,10 +171,8 @@ def _compare_existing(
     for entry in entries:
         dest = dests[entry.path]
         try:
-            st = os.stat(dest)
+            st = os.lstat(dest)  # a symlink is a wrong file, even if its target is right
         except (FileNotFoundError, NotADirectoryError):
-            if entry.ref is None and os.path.islink(dest):
-                stale.append(dest)  # a dangling symlink still takes the name
             continue
         # A reference recorded by ETag or URI cannot be compared: it is fetched again.
         if is_blob_digest(entry.digest) and stat.S_ISREG(st.st_mode) and _size_matches(entry, st.st_size):
@@ -270,18 +297,32 @@ def _ignore(_n: int) -> None:
 
 
 def remove_extra_files(root: str, keep: set[str]) -> int:
-    """Delete files under root that are not in ``keep`` (logical paths); returns the count."""
-    removed = 0
+    """Delete files and symlinks under root that are not in ``keep`` (logical paths), and
+    folders left empty; returns the count. Symlinked folders are not walked into: the link
+    is removed, never what it points to."""
     if not os.path.isdir(root):
         return 0
-    for abs_path, relative, _st in list(walk_files_with_stat(root)):
-        if relative not in keep:
-            os.unlink(abs_path)
-            removed += 1
-    for directory, _dirs, _files in os.walk(root, topdown=False):
+    extra = [path for path, relative in _files_and_links(root) if relative not in keep]
+    for path in extra:
+        os.unlink(path)
+    for directory, _dirs, _files in os.walk(root, topdown=False):  # does not follow links
         if directory != root and not os.listdir(directory):
             os.rmdir(directory)
-    return removed
+    return len(extra)
+
+
+def _files_and_links(root: str) -> Iterator[tuple[str, str]]:
+    """``(path, relative POSIX path)`` of every file and symlink under ``root``, walking
+    real folders only."""
+    stack = [(root, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        with os.scandir(directory) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    yield entry.path, f"{prefix}{entry.name}"
 
 
 def verify_root(ctx: Context, manifest: Manifest, root: str) -> None:

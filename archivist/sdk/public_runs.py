@@ -59,7 +59,7 @@ class PublicRun(RunIdentity):
 
     @property
     def state(self) -> str:
-        """'running', 'finished', 'failed' or 'crashed' (when it was last loaded)."""
+        """'running', 'finished', 'failed', 'crashed' or 'killed' (when it was last loaded)."""
         return self._record.state.value
 
     @property

@@ -195,6 +195,21 @@ class Run(RunIdentity):
             raise
         self._close(state)
 
+    def _kill(self) -> list[Any]:
+        """Stop the run on the user's interrupt: cancel its pending artifacts (those whose
+        commit had begun still commit, and are returned) and mark it ``killed``."""
+        with self._finish_lock:
+            if self._finished:
+                return []
+            self._finished = True
+        from archivist.sdk import run_artifacts
+
+        try:
+            committed = run_artifacts.cancel_pending(self)
+        finally:
+            self._close(RunState.KILLED)
+        return committed
+
     def __enter__(self) -> Run:
         return self
 

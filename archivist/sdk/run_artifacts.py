@@ -18,12 +18,13 @@ from archivist.core.names import validate_aliases, validate_tags
 from archivist.core.paths import LATEST, parse_artifact_path
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
-from archivist.sdk.saver import get_saver
+from archivist.sdk.saver import SaveControl, get_saver
+from archivist.sdk.termlog import termwarn
 
 if TYPE_CHECKING:
     from archivist.sdk.run import Run
 
-_pending: dict[RunRef | None, list[Artifact]] = {}
+_pending: dict[RunRef | None, list[tuple[Artifact, SaveControl]]] = {}
 _pending_lock = threading.Lock()
 
 
@@ -90,6 +91,7 @@ def submit_log(
         base_version_id=art._base_version_id,
     )
     contents = art._contents
+    control = SaveControl(art._collection_name)
     future = get_saver().submit(
         ctx.backend,
         contents.manifest,
@@ -97,10 +99,11 @@ def submit_log(
         request,
         contents.held.take(),
         contents.take_sinks(),
+        control,
     )
     art._begin_logging(future)
     with _pending_lock:
-        _pending.setdefault(run_ref, []).append(art)
+        _pending.setdefault(run_ref, []).append((art, control))
     return art
 
 
@@ -185,20 +188,38 @@ def save_draft(art: Artifact, project: str | None) -> None:
 
 
 def wait_pending(run: Run | None) -> None:
-    """Wait for every background log of the run; raise the first failure after all ended."""
-    key = run._ref if run is not None else None
-    with _pending_lock:
-        arts = _pending.pop(key, [])
-    first_error: BaseException | None = None
-    for art in arts:
+    """Wait for every background log of the run; raise the first failure after all ended.
+    Each failure nobody was told of yet (by ``wait()``) is named on stderr."""
+    failures: list[Exception] = []
+    for art, _control in _take_pending(run):
         already_reported = art._failure_reported
         try:
             art.wait()
-        except BaseException as exc:  # keep waiting for the others
-            if first_error is None and not already_reported:
-                first_error = exc
-    if first_error is not None:
-        raise first_error
+        except Exception as exc:  # keep waiting for the others
+            if not already_reported:
+                termwarn(f"artifact {art.name!r} was not logged: {exc}")
+                failures.append(exc)
+    if failures:
+        raise failures[0]
+
+
+def cancel_pending(run: Run) -> list[Artifact]:
+    """Cancel the run's background logs whose commit has not begun (they commit nothing);
+    wait for the others and return those that were committed all the same."""
+    too_late = [art for art, control in _take_pending(run) if not control.cancel()]
+    committed = []
+    for art in too_late:
+        try:
+            committed.append(art.wait())
+        except Exception as exc:
+            termwarn(f"artifact {art.name!r} was not logged: {exc}")
+    return committed
+
+
+def _take_pending(run: Run | None) -> list[tuple[Artifact, SaveControl]]:
+    key = run._ref if run is not None else None
+    with _pending_lock:
+        return _pending.pop(key, [])
 
 
 def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from archivist.client.backend import Backend, BlobSink
-from archivist.core.errors import BlobNotFoundError
+from archivist.core.errors import BlobNotFoundError, LogCancelledError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Manifest, ManifestSummary
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
@@ -28,8 +28,50 @@ _MAX_PARALLEL_SAVES = 4
 logger = logging.getLogger(__name__)
 
 
+class SaveControl:
+    """Lets the thread that logged a draft cancel its background save until the commit
+    begins; from then on the save runs to its end (a cancel cannot undo a commit)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._committing = False
+
+    def cancel(self) -> bool:
+        """True when the save will commit nothing; False when its commit had already begun."""
+        with self._lock:
+            if not self._committing:
+                self._cancelled = True
+            return self._cancelled
+
+    def check(self) -> None:
+        """Raise ``LogCancelledError`` once cancelled (called between the steps of a save)."""
+        if self._cancelled:
+            raise LogCancelledError(f"logging {self._name!r} was cancelled; nothing was committed")
+
+    def begin_commit(self) -> None:
+        """The last moment a cancel wins: after this call the save commits."""
+        with self._lock:
+            self.check()
+            self._committing = True
+
+    def watching(self, progress: Callable[[int], None]) -> Callable[[int], None]:
+        """``progress`` that stops a transfer at its next report once cancelled."""
+
+        def report(count: int) -> None:
+            self.check()
+            progress(count)
+
+        return report
+
+
 class ArtifactSaver:
-    """A process-wide pool of background saves, serial per collection name."""
+    """A process-wide pool of background saves, serial per collection name.
+
+    One worker runs a collection's queue to its end, in call order. When the script ends
+    (without ``finish()``, by an exception or ``sys.exit``) every queued save is finished
+    before the interpreter stops its thread pools (see ``_before_thread_pools_stop``)."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=_MAX_PARALLEL_SAVES, thread_name_prefix="archivist-save")
@@ -45,23 +87,23 @@ class ArtifactSaver:
         request: CommitRequest,
         held: Mapping[str, bytes] | None = None,
         sinks: Sequence[BlobSink] = (),
+        control: SaveControl | None = None,
     ) -> Future[CommitResult]:
         key = (request.entity, request.project, request.name)
         future: Future[CommitResult] = Future()
+        control = control or SaveControl(request.name)
 
         def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
             try:
-                if future.set_running_or_notify_cancel():
-                    try:
-                        # An embedded save is short, disk-bound bulk work: no collector passes over
-                        # its objects (a save to a server may take minutes: the collector stays on).
-                        with paused_gc() if backend.blobs_are_local else contextlib.nullcontext():
-                            result = save_manifest(backend, manifest, local_paths, request, held, sinks)
-                        future.set_result(result)
-                    except BaseException as exc:
-                        future.set_exception(exc)
-            finally:
-                self._start_next(key)
+                # An embedded save is short, disk-bound bulk work: no collector passes over
+                # its objects (a save to a server may take minutes: the collector stays on).
+                with paused_gc() if backend.blobs_are_local else contextlib.nullcontext():
+                    result = save_manifest(backend, manifest, local_paths, request, held, sinks, control)
+                future.set_result(result)
+            except BaseException as exc:
+                future.set_exception(exc)
 
         with self._guard:
             self._outstanding.add(future)
@@ -70,25 +112,28 @@ class ArtifactSaver:
             first = len(queue) == 1
         future.add_done_callback(self._forget)
         if first:
-            self._pool.submit(job)
+            self._pool.submit(self._run_queue, key)
         return future
 
     def _forget(self, future: Future[CommitResult]) -> None:
         with self._guard:
             self._outstanding.discard(future)
 
-    def _start_next(self, key: tuple[str, str, str]) -> None:
-        with self._guard:
-            queue = self._queues[key]
-            queue.popleft()
-            following = queue[0] if queue else None
-            if following is None:
-                del self._queues[key]
-        if following is not None:
-            self._pool.submit(following)
+    def _run_queue(self, key: tuple[str, str, str]) -> None:
+        """Run the collection's saves in call order until its queue is empty."""
+        while True:
+            with self._guard:
+                job = self._queues[key][0]
+            job()
+            with self._guard:
+                queue = self._queues[key]
+                queue.popleft()
+                if not queue:
+                    del self._queues[key]
+                    return
 
     def shutdown(self) -> None:
-        """Finish every queued save (at interpreter exit), then stop the workers."""
+        """Finish every queued save, then stop the workers."""
         with self._guard:
             pending = list(self._outstanding)
         wait(pending)
@@ -102,19 +147,25 @@ def save_manifest(
     request: CommitRequest,
     held: Mapping[str, bytes] | None = None,
     sinks: Sequence[BlobSink] = (),
+    control: SaveControl | None = None,
 ) -> CommitResult:
     """Upload what is missing, store the manifest, commit. Runs in a worker thread.
 
     ``held``: bytes of small files the draft already read and hashed (by digest).
     ``sinks``: still storing bytes of the draft's files; waited for before the upload (what
     one failed to store is uploaded from the files, as if it had never been given to it).
+    ``control``: may cancel the save until its commit begins.
     """
+    control = control or SaveControl(request.name)
+    control.check()
     identical = _identical_version(backend, request)
     if identical is not None:  # unchanged content: nothing to upload, the commit dedups
         _wait_for(sinks)
+        control.begin_commit()
         return backend.commit_version(dataclasses.replace(request, manifest_digest=identical.manifest_digest))
     manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
     stored = _wait_for(sinks)
+    control.check()
     sources: dict[str, str] = {}
     for path, local in local_paths.items():
         entry = manifest.get(path)
@@ -140,8 +191,9 @@ def save_manifest(
     total = sum(sizes[d] for d in missing)
     verb = "Storing" if backend.blobs_are_local else "Uploading"
     with transfer_progress(f"{verb} {request.name} ({format_size(total)})", total) as advance:
-        backend.upload_files(uploads, advance, held=held)
+        backend.upload_files(uploads, control.watching(advance), held=held)
     backend.note_manifest(manifest_digest, ManifestSummary.of(manifest, request.digest))
+    control.begin_commit()
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 
 
@@ -172,5 +224,20 @@ def get_saver() -> ArtifactSaver:
     with _saver_guard:
         if _saver is None:
             _saver = ArtifactSaver()
-            atexit.register(_saver.shutdown)
+            _before_thread_pools_stop(_saver.shutdown)
         return _saver
+
+
+def _before_thread_pools_stop(finish_saves: Callable[[], None]) -> None:
+    """Have the interpreter's exit run ``finish_saves`` while thread pools still take work.
+
+    When the main module ends, Python first stops every ``ThreadPoolExecutor`` from taking
+    new work (saves need pools of their own for their transfers) and only then runs the
+    ``atexit`` hooks. ``threading._register_atexit`` hooks run before that stop, the last
+    registered first, and so before the one ``concurrent.futures`` registered at import.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # not CPython 3.9+: the pools stop first, saves needing one fail
+        atexit.register(finish_saves)
+        return
+    register(finish_saves)

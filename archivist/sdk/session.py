@@ -7,8 +7,9 @@ everywhere, so that a script calling ``init`` in a loop gets one run per call).
 ``reinit='return_previous'`` (or ``False``) returns the active run instead, and
 ``reinit='create_new'`` starts another run without making it current.
 
-At interpreter exit every run still active is finished: ``finished``, or
-``failed`` when the interpreter exits because of an uncaught exception. A
+At interpreter exit every run still active is finished, after every artifact it
+logged was committed: ``finished``, or ``failed`` when the interpreter exits
+because of an uncaught exception or ``sys.exit`` with a non-zero status. A
 process that is killed cannot do this; its run reads as ``crashed`` because the
 backend sees that the host/pid recorded at ``init`` no longer runs.
 """
@@ -26,7 +27,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundError, UsageError
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
@@ -48,6 +49,8 @@ _current: Run | None = None
 _active: list[Run] = []
 _exit_hook_installed = False
 _uncaught_exception = False
+_exit_status: object = None
+"""What the script passed to ``sys.exit`` (W&B's exit hook reads it the same way)."""
 
 
 def current_run() -> Run | None:
@@ -359,12 +362,29 @@ def _install_exit_hook() -> None:
             previous(exc_type, exc, tb)
 
         sys.excepthook = note_uncaught
+        previous_exit = sys.exit
+
+        def note_exit(status: object = None) -> NoReturn:
+            global _exit_status
+            _exit_status = status
+            previous_exit(status)
+
+        sys.exit = note_exit
+
+
+def _exit_code() -> int:
+    """The process's exit code as far as Python decides it (0: success)."""
+    if _uncaught_exception:
+        return 1
+    if _exit_status is None or isinstance(_exit_status, int):
+        return _exit_status or 0
+    return 1  # sys.exit("message") prints it and exits 1
 
 
 def _finish_at_exit() -> None:
-    exit_code = 1 if _uncaught_exception else None
+    exit_code = _exit_code() or None
     for run in _active_runs():
         try:
             run.finish(exit_code=exit_code)
         except Exception as exc:
-            termwarn(f"run {run.path} could not finish at exit: {exc}")
+            termwarn(f"run {run.path} is marked failed: {exc}")

@@ -199,6 +199,16 @@ class CommitContract:
         with pytest.raises(InvalidInputError, match="escape"):
             commit_manifest(backend, "cats", evil)
 
+    def test_a_path_under_another_path_is_refused(self, backend: Backend) -> None:
+        # "a" and "a/b" cannot both be on disk; paths sorting between them hide nothing
+        crafted = store_files(backend, {"a": b"1", "a!": b"2", "a.txt": b"3", "a-b/c": b"4", "a/b": b"5"})
+        with pytest.raises(InvalidInputError, match=r"'a' cannot be both a file and the folder of 'a/b'"):
+            commit_manifest(backend, "nested", crafted)
+        with pytest.raises(ArchivistError):
+            backend.resolve_version(ENTITY, PROJECT, "nested", "latest")
+        fine = store_files(backend, {"a": b"1", "a-b/c": b"4", "a.txt": b"3", "ab/c": b"6", "a0/d": b"7"})
+        assert commit_manifest(backend, "nested", fine).version.file_count == 5
+
     def test_commit_by_a_run_records_producer_and_output(self, backend: Backend) -> None:
         ref = RunRef(ENTITY, PROJECT, "run1")
         backend.upsert_run(RunSpec(ref=ref, job_type="train"))

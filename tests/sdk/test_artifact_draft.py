@@ -155,3 +155,37 @@ def test_stat_cache_avoids_rehashing(make_tree, monkeypatch: pytest.MonkeyPatch)
     art.add_dir(str(root))
     assert calls == [str(root / "f3.txt")]
     assert art.manifest.entries["f3.txt"].digest == hash_bytes(b"new")
+
+
+NESTED = r"cannot be both a file and the folder of"
+
+
+def test_a_path_under_a_file_or_a_file_over_paths_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file called data")
+    (tmp_path / "folder" / "sub").mkdir(parents=True)
+    (tmp_path / "folder" / "sub" / "x.txt").write_text("x")
+    art = archivist.Artifact("d", type="dataset")
+    art.add_file(str(tmp_path / "data"))
+    with pytest.raises(InvalidInputError, match=rf"'data' {NESTED} 'data/x.txt'"):
+        art.add_file(str(tmp_path / "folder" / "sub" / "x.txt"), name="data/x.txt")
+    with pytest.raises(InvalidInputError, match=rf"'data' {NESTED} 'data/sub/x.txt'"):
+        art.add_dir(str(tmp_path / "folder"), name="data")
+    refused = pytest.raises(InvalidInputError, match=rf"'data' {NESTED} 'data/new.txt'")
+    with refused, art.new_file("data/new.txt"):
+        pytest.fail("new_file refuses the path before the block runs")
+    art.add_dir(str(tmp_path / "folder"), name="tree")
+    with pytest.raises(InvalidInputError, match=rf"'tree/sub' {NESTED} 'tree/sub/x.txt'"):
+        art.add_file(str(tmp_path / "data"), name="tree/sub")
+    with pytest.raises(InvalidInputError, match=rf"'tree' {NESTED} 'tree/sub/x.txt'"):
+        art.add_reference((tmp_path / "data").as_uri(), name="tree")
+    assert sorted(art.manifest.entries) == ["data", "tree/sub/x.txt"]  # each refused add added nothing
+
+
+def test_a_removed_file_frees_its_path_for_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("x")
+    art = archivist.Artifact("d", type="dataset")
+    art.add_file(str(tmp_path / "x.txt"), name="a")
+    art.remove("a")
+    art.add_file(str(tmp_path / "x.txt"), name="a/b")
+    art.add_file(str(tmp_path / "x.txt"), name="a.b")  # beside the folder, not in it
+    assert sorted(art.manifest.entries) == ["a.b", "a/b"]

@@ -58,6 +58,15 @@ def test_directory_content_type_is_a_prefix(s3: Any, bucket: str) -> None:
     assert [e.path for e in entries] == ["f.txt"]
 
 
+def test_a_prefix_holding_an_object_and_objects_under_its_name_is_refused(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="data/model", Body=b"a file")  # S3 keys may nest; files may not
+    s3.put_object(Bucket=bucket, Key="data/model/weights.bin", Body=b"w")
+    draft = archivist.Artifact("refs", type="dataset")
+    with pytest.raises(ValueError, match="'model' cannot be both a file and the folder of 'model/weights"):
+        draft.add_reference(f"s3://{bucket}/data")
+    assert len(draft.manifest.entries) == 0
+
+
 def test_max_objects(s3: Any, bucket: str) -> None:
     for i in range(3):
         s3.put_object(Bucket=bucket, Key=f"p/{i}.txt", Body=b"x")
