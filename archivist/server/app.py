@@ -53,7 +53,12 @@ are the Backend protocol of `archivist.client.backend`, one POST route per call
 def create_app(config: ServerConfig) -> FastAPI:
     engine = open_engine(config.db_url)
     store = open_store(config.store_url)
-    generated_key = ensure_admin(engine, config.admin_key)
+    bootstrap = ensure_admin(engine, config.admin_key)
+    if bootstrap.ignored_admin_key:
+        _log.warning(
+            "ARCHIVIST_ADMIN_KEY was ignored: an administrator exists already and this key is not "
+            "theirs; manage keys with 'archivist key create/revoke'"
+        )
     _clean_up_abandoned_uploads(store)
     listener = None if config.blob_port is None else BlobListener(store, BlobTickets())
     state = ServerState(
@@ -73,7 +78,7 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     app = FastAPI(title="Archivist", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.archivist = state
-    app.state.generated_admin_key = generated_key
+    app.state.generated_admin_key = bootstrap.generated_key
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
 
