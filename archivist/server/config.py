@@ -69,6 +69,28 @@ def _size_variable(env: Mapping[str, str], name: str, default: int) -> int:
         raise InvalidInputError(f"invalid {name} {raw!r}: use a size such as 64MiB or 67108864") from None
 
 
+def require_database_folder(db_url: str) -> None:
+    """Refuse a SQLite database whose folder is missing: a server starting on an empty new
+    database because of a mistyped path would look like a server that lost its data."""
+    if not db_url.lower().startswith("sqlite:"):
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(db_url).database
+    except ArgumentError:  # the engine says what is wrong with the URL
+        return
+    if not database or database == ":memory:":
+        return
+    folder = os.path.dirname(os.path.abspath(database))
+    if not os.path.isdir(folder):
+        raise InvalidInputError(
+            f"the database folder {folder} does not exist: create it first, "
+            "or give --db the path of an existing database or of a new one in an existing folder"
+        )
+
+
 def shown_db_url(db_url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
