@@ -30,6 +30,7 @@ from archivist.server.blob_listener import BlobListener
 from archivist.server.blob_tickets import BlobTickets
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
+from archivist.server.public_messages import PathScrubber
 from archivist.server.request_log import RequestLogMiddleware
 from archivist.server.state import ServerState
 from archivist.server.ui_mount import mount_server_ui
@@ -60,9 +61,15 @@ def create_app(config: ServerConfig) -> FastAPI:
             "theirs; manage keys with 'archivist key create/revoke'"
         )
     _clean_up_abandoned_uploads(store)
-    listener = None if config.blob_port is None else BlobListener(store, BlobTickets())
+    public_message = PathScrubber.for_server(store, config.db_url)
+    listener = None if config.blob_port is None else BlobListener(store, BlobTickets(), public_message)
     state = ServerState(
-        config=config, engine=engine, store=store, service=Service(engine, store), blob_listener=listener
+        config=config,
+        engine=engine,
+        store=store,
+        service=Service(engine, store),
+        public_message=public_message,
+        blob_listener=listener,
     )
 
     @asynccontextmanager
@@ -79,7 +86,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app = FastAPI(title="Archivist", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.archivist = state
     app.state.generated_admin_key = bootstrap.generated_key
-    install_error_handlers(app)
+    install_error_handlers(app, public_message)
     app.add_middleware(RequestLogMiddleware)
 
     @app.get("/health", tags=["health"], response_model=dict[str, str])

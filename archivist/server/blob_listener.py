@@ -24,6 +24,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from archivist.core.background_batches import BatchWorker
@@ -65,11 +66,14 @@ class BlobListener:
         self,
         store: BlobStore,
         tickets: BlobTickets,
+        public_message: Callable[[str], str] | None = None,
         max_connections: int = MAX_CONNECTIONS,
         splice: bool = CAN_SPLICE,
     ) -> None:
-        """``splice``: move bodies into a folder store inside the kernel (else ``recv``)."""
+        """``public_message``: what an answer may say of an error (the server's paths taken
+        out). ``splice``: move bodies into a folder store inside the kernel (else ``recv``)."""
         self.store, self.tickets = store, tickets
+        self.public_message = public_message or (lambda message: message)
         self.splice = splice and CAN_SPLICE
         self._slots = threading.BoundedSemaphore(max_connections)
         self._socket: socket.socket | None = None
@@ -201,7 +205,7 @@ class BlobListener:
                     upload.abort()
                     raise
         except ArchivistError as error:
-            raise _Answer(error.status, error.code, error.message) from None
+            raise _Answer(error.status, error.code, self.public_message(error.message)) from None
 
 
 def _splice_into(connection: socket.socket, first: bytes, size: int, writer: BlobWriter) -> None:

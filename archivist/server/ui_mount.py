@@ -59,5 +59,5 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
             )
         return _UserScopedService(state.service, user.name)  # type: ignore[return-value]
 
-    mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write))
+    mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write), state.public_message)
     return True
