@@ -62,7 +62,11 @@ def create_app(config: ServerConfig) -> FastAPI:
         )
     _clean_up_abandoned_uploads(store)
     public_message = PathScrubber.for_server(store, config.db_url)
-    listener = None if config.blob_port is None else BlobListener(store, BlobTickets(), public_message)
+    listener = (
+        None
+        if config.blob_port is None
+        else BlobListener(store, BlobTickets(), public_message, config.blob_limits)
+    )
     state = ServerState(
         config=config,
         engine=engine,

@@ -12,6 +12,35 @@ from archivist.core.transfers import TransferPolicy
 
 
 @dataclass(frozen=True)
+class ListenerLimits:
+    """What the blob listener holds at once, and for how long.
+
+    A connection first has ``head_seconds`` to send its request head, among at most
+    ``waiting`` such connections, ``waiting_per_address`` of them from one client address
+    (past either bound the one waiting longest -- from that address -- is dropped for the
+    newcomer, so slow connections only ever push out each other). Only a request
+    whose head carries a valid ticket takes one of the ``uploads`` slots (at most
+    ``uploads_per_user`` of them per user the tickets were given to), and then has
+    ``upload_seconds(size)`` in all: its size at ``min_rate``, never less than
+    ``min_seconds``. Within that, it may fall silent for ``idle_seconds`` at most.
+    """
+
+    uploads: int = 16
+    uploads_per_user: int = 4
+    """A client sends up to 4 blobs at once (``TRANSFER_THREADS``)."""
+    waiting: int = 64
+    waiting_per_address: int = 8
+    head_seconds: float = 10.0
+    min_rate: int = 64 << 10
+    """Bytes per second: a 1 GiB upload may take 4.5 hours, an 8 MiB one ``min_seconds``."""
+    min_seconds: float = 60.0
+    idle_seconds: float = 60.0
+
+    def upload_seconds(self, size: int) -> float:
+        return max(self.min_seconds, size / self.min_rate)
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     db_url: str
     """SQLAlchemy URL of the metadata database: ``sqlite:///path`` or ``postgresql://...``."""
@@ -27,6 +56,9 @@ class ServerConfig:
     blob_port: int | None = 0
     """The blob listener's port (ARCHIVIST_BLOB_PORT): 0 picks a free one, None runs no
     listener (every blob then goes through the API)."""
+    blob_limits: ListenerLimits = field(default_factory=ListenerLimits)
+    """ARCHIVIST_BLOB_HEAD_SECONDS (time to send a request head) and ARCHIVIST_BLOB_MIN_RATE
+    (the slowest average upload rate allowed, a size such as ``64KiB``, per second)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -37,7 +69,27 @@ class ServerConfig:
             admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None,
             transfer_policy=transfer_policy_from_env(env),
             blob_port=blob_port_from_text(env.get("ARCHIVIST_BLOB_PORT") or "0", "ARCHIVIST_BLOB_PORT"),
+            blob_limits=listener_limits_from_env(env),
         )
+
+
+def listener_limits_from_env(env: Mapping[str, str]) -> ListenerLimits:
+    default = ListenerLimits()
+    head_seconds = default.head_seconds
+    raw = env.get("ARCHIVIST_BLOB_HEAD_SECONDS")
+    if raw:
+        try:
+            head_seconds = float(raw)
+        except ValueError:
+            head_seconds = -1.0
+        if not 0.1 <= head_seconds <= 3600:
+            raise InvalidInputError(
+                f"invalid ARCHIVIST_BLOB_HEAD_SECONDS {raw!r}: use a number of seconds from 0.1 to 3600"
+            )
+    min_rate = _size_variable(env, "ARCHIVIST_BLOB_MIN_RATE", default.min_rate)
+    if min_rate <= 0:
+        raise InvalidInputError("invalid ARCHIVIST_BLOB_MIN_RATE 0: use a size per second such as 64KiB")
+    return ListenerLimits(head_seconds=head_seconds, min_rate=min_rate)
 
 
 def blob_port_from_text(raw: str, name: str) -> int | None:
