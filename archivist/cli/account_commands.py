@@ -106,20 +106,20 @@ def key_create_command(user: str, description: str | None) -> None:
 @key_group.command("list")
 @click.option("--user", "user", required=True, help="Whose keys to list.")
 def key_list_command(user: str) -> None:
-    """List a user's keys: id, first characters, state, description."""
+    """List a user's keys: key id, state, creation time, description (never the keys)."""
     with _admin_client() as client:
         for key in client.list_keys(user):
             state = "revoked" if key.revoked else "active"
-            click.echo(f"{key.id}\t{key.prefix}...\t{state}\t{key.description or ''}")
+            click.echo(f"{key.id}\t{state}\t{key.created_at}\t{key.description or ''}")
 
 
 @key_group.command("revoke")
 @click.argument("key_id")
 def key_revoke_command(key_id: str) -> None:
-    """Revoke the key KEY_ID (see 'archivist key list'); it stops working at once."""
+    """Revoke the key KEY_ID (kid_..., see 'archivist key list'); it stops working at once."""
     with _admin_client() as client:
         key = client.revoke_key(key_id)
-    click.echo(f"Revoked API key {key.id} ({key.prefix}...) of {key.user!r}.")
+    click.echo(f"Revoked API key {key.id} of {key.user!r}.")
 
 
 @click.group("team")

@@ -80,7 +80,8 @@ def db_group() -> None:
 def db_upgrade_command(db_url: str) -> None:
     """Apply the schema migrations the database lacks (the server also does this when it starts)."""
     from archivist.metadata.migrate import upgrade_database
-    from archivist.server.config import shown_db_url
+    from archivist.server.config import require_database_folder, shown_db_url
 
+    require_database_folder(db_url)
     revision = upgrade_database(db_url)
     click.echo(f"Database {shown_db_url(db_url)} is at schema revision {revision}.")

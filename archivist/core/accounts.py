@@ -15,12 +15,28 @@ from archivist.core.errors import InvalidInputError
 ADMIN, MEMBER, VIEWER = "admin", "member", "viewer"
 ROLES = (ADMIN, MEMBER, VIEWER)
 WRITE_ROLES = frozenset({ADMIN, MEMBER})
+MIN_KEY_LENGTH = 32
+"""Shorter API keys are refused: an operator's own key and every key a request sends."""
 
 
 def validate_role(role: object) -> str:
     if role not in ROLES:
         raise InvalidInputError(f"invalid role {role!r}: use one of {', '.join(ROLES)}")
     return str(role)
+
+
+def is_long_enough(key: str) -> bool:
+    return len(key) >= MIN_KEY_LENGTH
+
+
+def validate_operator_key(key: str, name: str) -> str:
+    """``key`` as set by an operator in the variable ``name``, refused when too short to be secret."""
+    if not is_long_enough(key):
+        raise InvalidInputError(
+            f"{name} is too short ({len(key)} characters): use at least {MIN_KEY_LENGTH} random characters, "
+            "such as ak_$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return key
 
 
 @dataclass(frozen=True)
@@ -32,11 +48,11 @@ class UserRecord:
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    """A key as listed: never the key itself, only its first characters."""
+    """A key as listed: never the key itself. ``id`` is a random key id (``kid_`` and 12
+    hex digits) that says nothing about the key's secret; revoking takes it."""
 
     id: str
     user: str
-    prefix: str
     description: str | None
     created_at: str
     revoked: bool

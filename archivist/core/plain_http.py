@@ -54,22 +54,25 @@ class Head:
 def read_head(sock: socket.socket, limit: int = MAX_HEAD_BYTES) -> Head | None:
     """The message head arriving on ``sock``; None when the peer closed before sending any."""
     received = bytearray()
-    while True:
-        end = received.find(b"\r\n\r\n")
-        if end >= 0:
-            break
-        if len(received) > limit:
-            raise BadMessage(f"the message head is longer than {limit} bytes")
+    while (head := parse_head(received, limit)) is None:
         chunk = sock.recv(4096)
         if not chunk:
             if received:
                 raise BadMessage("the connection closed in the middle of the message head")
             return None
         received += chunk
-    try:
-        lines = received[:end].decode("latin-1").split("\r\n")
-    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
-        raise BadMessage("the message head is not text") from None
+    return head
+
+
+def parse_head(received: bytes | bytearray, limit: int = MAX_HEAD_BYTES) -> Head | None:
+    """The message head at the start of ``received``; None while it is incomplete
+    (``BadMessage`` once it is longer than ``limit`` or malformed)."""
+    end = received.find(b"\r\n\r\n")
+    if end < 0:
+        if len(received) > limit:
+            raise BadMessage(f"the message head is longer than {limit} bytes")
+        return None
+    lines = bytes(received[:end]).decode("latin-1").split("\r\n")
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, colon, value = line.partition(":")

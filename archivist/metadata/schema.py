@@ -272,22 +272,24 @@ users = Table(
 )
 """Server accounts; each user also has a personal entity of the same name."""
 
-KEY_PREFIX_LENGTH = 16
+KEY_ID_LENGTH = 16
 
 api_keys = Table(
     "api_keys",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("prefix", String(KEY_PREFIX_LENGTH), nullable=False),
+    Column("key_id", String(KEY_ID_LENGTH), nullable=False),
     Column("key_hash", _digest(), nullable=False),
     Column("description", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
     UniqueConstraint("key_hash"),
+    UniqueConstraint("key_id"),
     Index(None, "user_id"),
 )
-"""API keys: only the SHA-256 of a key is stored, plus a short prefix to recognise it in listings."""
+"""API keys: only the SHA-256 of a key is stored, and a random key id (not derived from the
+key) that listings show and revoking takes."""
 
 entity_members = Table(
     "entity_members",

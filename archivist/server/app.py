@@ -31,6 +31,7 @@ from archivist.server.blob_tickets import BlobTickets
 from archivist.server.bytes import UNACCOUNTED, UploadLedger
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
+from archivist.server.public_messages import PathScrubber
 from archivist.server.request_guard import BodyLimits, RequestGuard
 from archivist.server.request_log import RequestLogMiddleware
 from archivist.server.state import ServerState
@@ -56,7 +57,12 @@ are the Backend protocol of `archivist.client.backend`, one POST route per call
 def create_app(config: ServerConfig) -> FastAPI:
     engine = open_engine(config.db_url)
     store = open_store(config.store_url)
-    generated_key = ensure_admin(engine, config.admin_key)
+    bootstrap = ensure_admin(engine, config.admin_key)
+    if bootstrap.ignored_admin_key:
+        _log.warning(
+            "ARCHIVIST_ADMIN_KEY was ignored: an administrator exists already and this key is not "
+            "theirs; manage keys with 'archivist key create/revoke'"
+        )
     _clean_up_abandoned_uploads(store)
     service = Service(engine, store, upload_quota=config.upload_quota)
 
@@ -64,8 +70,20 @@ def create_app(config: ServerConfig) -> FastAPI:
         principal = principal_named(engine, user)
         return UNACCOUNTED if principal is None else service.for_user(Access(engine, principal))
 
-    listener = None if config.blob_port is None else BlobListener(store, BlobTickets(), ledger_for=ledger_for)
-    state = ServerState(config=config, engine=engine, store=store, service=service, blob_listener=listener)
+    public_message = PathScrubber.for_server(store, config.db_url)
+    listener = (
+        None
+        if config.blob_port is None
+        else BlobListener(store, BlobTickets(), public_message, config.blob_limits, ledger_for=ledger_for)
+    )
+    state = ServerState(
+        config=config,
+        engine=engine,
+        store=store,
+        service=service,
+        public_message=public_message,
+        blob_listener=listener,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,8 +98,8 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     app = FastAPI(title="Archivist", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.archivist = state
-    app.state.generated_admin_key = generated_key
-    install_error_handlers(app)
+    app.state.generated_admin_key = bootstrap.generated_key
+    install_error_handlers(app, public_message)
     app.add_middleware(RequestGuard, limits=BodyLimits(json_bytes=config.max_request_bytes))
     app.add_middleware(RequestLogMiddleware)
 

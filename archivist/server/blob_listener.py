@@ -2,51 +2,49 @@
 
 Why: the API's ASGI stack hands a request body to the app in 64-256 KiB pieces, each
 a trip through the event loop; a 1 GiB upload kept the loop busy ~1.2 s on top of
-hashing and writing. Here a thread per connection takes the body, as a presigning
-object store would. Into a folder store the kernel moves it from the socket to the
-blob's temp file (``splice``) while a second thread hashes what was written; into
-other stores it is read in large pieces (``recv_into``), one stored on a second
-thread while the next arrives.
+hashing and writing. Here a thread per upload takes the body (``blob_receive``), as a
+presigning object store would.
 
 One request per connection: ``PUT /blobs/<digest>?size=..&expires=..&signature=..``
 with a ``Content-Length`` body, the URL being a ticket of the upload plan
-(``archivist.server.blob_tickets``; no API key here). The bytes are verified
-against the digest before the blob is stored (``archivist.server.bytes.SingleUpload``).
-Answers are JSON: ``200 {"stored": digest}`` or ``{"error": {"code", "message"}}``
-with the API's error codes (422 ``integrity`` when the bytes do not match).
+(``archivist.server.blob_tickets``; no API key here). Answers are JSON: ``200
+{"stored": digest}`` or ``{"error": {"code", "message"}}`` with the API's error codes
+(422 ``integrity`` when the bytes do not match).
+
+What a connection may hold (``ListenerLimits``), so that nobody can take the listener
+from others by connecting and sending slowly: until its request head has arrived it is
+only a socket and a small buffer, under a short deadline, at the door
+(``archivist.server.listener_door``). Only a head whose ticket is valid -- checked from
+the request line and the headers -- gets one of the upload slots (a few per user to
+whom the tickets were given) and a thread, and its upload then has a deadline from its
+size at a minimum rate: past it the door thread shuts the connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archivist.core.background_batches import BatchWorker
 from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import ArchivistError, InvalidInputError
-from archivist.core.plain_http import BadMessage, Head, read_head, response_bytes
-from archivist.core.splice import CAN_SPLICE, SocketSplicer
+from archivist.core.plain_http import BadMessage, Head, response_bytes
+from archivist.core.splice import CAN_SPLICE
+from archivist.server.blob_receive import receive_body
 from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
-from archivist.server.bytes import UNACCOUNTED, SingleUpload, UploadLedger
-from archivist.server.request_log import log_request
+from archivist.server.bytes import UNACCOUNTED, UploadLedger
+from archivist.server.config import ListenerLimits
+from archivist.server.listener_door import Door, answer_and_close, log_listener_request
 from archivist.storage.base import BlobStore
-from archivist.storage.local import LocalBlobStore
-from archivist.storage.loose import LARGE_CHUNK_BYTES, BlobWriter
 
 logger = logging.getLogger("archivist.server")
-PIECE_BYTES = 4 << 20
-PIECES_HELD = 3
-"""One piece being received, one queued and one being stored."""
-MAX_CONNECTIONS = 16
-IDLE_SECONDS = 60.0
-"""A connection that sends nothing for this long is dropped."""
-ACCEPT_POLL_SECONDS = 0.5
 _PATH = re.compile(r"/blobs/([0-9a-f]{64})")
 
 
@@ -59,6 +57,18 @@ class _Answer(Exception):
     message: str
 
 
+@dataclass(eq=False)
+class _Upload:
+    """A request with a valid ticket, holding a slot while its body arrives."""
+
+    connection: socket.socket
+    head: Head
+    ticket: Ticket
+    started: float
+    deadline: float
+    overdue: bool = False
+
+
 class BlobListener:
     """``start`` it on a host and port; the upload plan hands out its URLs while it runs."""
 
@@ -66,17 +76,23 @@ class BlobListener:
         self,
         store: BlobStore,
         tickets: BlobTickets,
-        max_connections: int = MAX_CONNECTIONS,
+        public_message: Callable[[str], str] | None = None,
+        limits: ListenerLimits | None = None,
         splice: bool = CAN_SPLICE,
         ledger_for: Callable[[str], UploadLedger] | None = None,
     ) -> None:
-        """``splice``: move bodies into a folder store inside the kernel (else ``recv``).
+        """``public_message``: what an answer may say of an error (the server's paths taken
+        out). ``splice``: move bodies into a folder store inside the kernel (else ``recv``).
         ``ledger_for(user)``: the account of the ticket's user, told of each blob stored
         (by default nobody's: a listener without a server's accounts)."""
         self.store, self.tickets = store, tickets
         self.ledger_for = ledger_for or (lambda _user: UNACCOUNTED)
+        self.public_message = public_message or (lambda message: message)
+        self.limits = limits or ListenerLimits()
         self.splice = splice and CAN_SPLICE
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self._lock = threading.Lock()
+        self._uploads: set[_Upload] = set()
+        self._per_user: Counter[str] = Counter()
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._closed = threading.Event()
@@ -97,9 +113,11 @@ class BlobListener:
         except OSError:
             listening.close()
             raise
-        listening.settimeout(ACCEPT_POLL_SECONDS)
         self._socket = listening
-        self._thread = threading.Thread(target=self._accept_all, name="archivist-blob-listener", daemon=True)
+        door = Door(listening, self.limits, self._on_head, self._on_tick)
+        self._thread = threading.Thread(
+            target=door.run, args=(self._closed,), name="archivist-blob-listener", daemon=True
+        )
         self._thread.start()
         return listening.getsockname()[1]
 
@@ -112,59 +130,46 @@ class BlobListener:
             self._socket.close()
             self._socket = None
 
-    def _accept_all(self) -> None:
-        assert self._socket is not None
-        while not self._closed.is_set():
-            try:
-                connection, _address = self._socket.accept()
-            except TimeoutError:
-                continue
-            except OSError as error:
-                logger.warning("blob listener: accept failed: %s", error)
-                time.sleep(ACCEPT_POLL_SECONDS)
-                continue
-            if not self._slots.acquire(blocking=False):
-                _answer_and_close(connection, 503, "busy", "too many uploads at once: try again")
-                continue
-            threading.Thread(
-                target=self._serve, args=(connection,), name="archivist-blob-upload", daemon=True
-            ).start()
+    # --- requests whose head arrived (from the door) ---------------------------------------
 
-    def _serve(self, connection: socket.socket) -> None:
-        started = time.perf_counter()
-        status, path, received, user = 400, "-", 0, None
+    def _on_head(self, connection: socket.socket, head: Head, started: float) -> None:
+        """Give the request an upload slot and a thread if its ticket is valid, else answer."""
         try:
-            connection.settimeout(IDLE_SECONDS)
-            head = read_head(connection)
-            if head is None:
-                return
-            path = head.start_line.split(" ")[1] if " " in head.start_line else "-"
-            ticket = self._admit(head, connection)
-            user = ticket.user or None
-            ledger = self.ledger_for(ticket.user)
-            self._store(connection, head, ticket.digest, ticket.size, ledger)
-            ledger.confirm_uploads({ticket.digest: ticket.size})
-            received, status = ticket.size, 200
-            connection.sendall(response_bytes(200, json.dumps({"stored": ticket.digest}).encode()))
+            ticket = self._admit(head)
         except _Answer as answer:
-            status = answer.status
-            _answer_and_close(connection, answer.status, answer.code, answer.message)
+            answer_and_close(connection, answer.status, answer.code, answer.message)
+            log_listener_request(head, answer.status, started)
+            return
         except BadMessage as error:
-            _answer_and_close(connection, 400, InvalidInputError.code, f"malformed request: {error}")
-        except (TimeoutError, ConnectionError) as error:
-            status = 408 if isinstance(error, TimeoutError) else 499
-        except Exception:
-            status = 500
-            logger.exception("blob listener: upload failed")
-            _answer_and_close(
-                connection, 500, "error", "internal server error; the server's log has the details"
-            )
-        finally:
-            connection.close()
-            self._slots.release()
-            log_request("PUT", path.split("?", 1)[0], status, started, user, received, listener="blob")
+            answer_and_close(connection, 400, InvalidInputError.code, f"malformed request: {error}")
+            log_listener_request(head, 400, started)
+            return
+        deadline = time.perf_counter() + self.limits.upload_seconds(ticket.size)
+        upload = _Upload(connection, head, ticket, started, deadline)
+        if not self._take_slot(upload):
+            answer_and_close(connection, 503, "busy", "too many uploads at once: try again")
+            log_listener_request(head, 503, started, ticket.user)
+            return
+        try:
+            threading.Thread(
+                target=self._serve, args=(upload,), name="archivist-blob-upload", daemon=True
+            ).start()
+        except RuntimeError:  # no thread to be had
+            self._release_slot(upload)
+            log_listener_request(head, 503, started, ticket.user)
 
-    def _admit(self, head: Head, connection: socket.socket) -> Ticket:
+    def _on_tick(self, now: float) -> float | None:
+        """Shut the connections of uploads past their deadline (their threads then end the
+        requests); the next deadline of the others."""
+        with self._lock:
+            for upload in self._uploads:
+                if upload.deadline <= now and not upload.overdue:
+                    upload.overdue = True
+                    with contextlib.suppress(OSError):
+                        upload.connection.shutdown(socket.SHUT_RDWR)
+            return min((u.deadline for u in self._uploads if not u.overdue), default=None)
+
+    def _admit(self, head: Head) -> Ticket:
         """The ticket of what this request may send, or the ``_Answer`` refusing it."""
         parts = head.start_line.split(" ")
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
@@ -179,9 +184,8 @@ class BlobListener:
         length = head.content_length()
         if "transfer-encoding" in head.headers or length is None:
             raise _Answer(411, InvalidInputError.code, "send the blob with a Content-Length header")
-        digest = matched.group(1)
         try:
-            ticket = self.tickets.check(digest, query)
+            ticket = self.tickets.check(matched.group(1), query)
         except TicketRefused as refused:
             raise _Answer(403, "permission_denied", str(refused)) from None
         if length != ticket.size or ticket.size > MAX_BLOB_SIZE:
@@ -190,84 +194,60 @@ class BlobListener:
                 InvalidInputError.code,
                 f"Content-Length {length} differs from the {ticket.size} bytes planned",
             )
-        if head.headers.get("expect", "").lower() == "100-continue":
-            connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         return ticket
 
-    def _store(
-        self, connection: socket.socket, head: Head, digest: str, size: int, ledger: UploadLedger
-    ) -> None:
-        """Receive the body into the store."""
+    # --- uploads: requests with a valid ticket ---------------------------------------------
+
+    def _take_slot(self, upload: _Upload) -> bool:
+        user = upload.ticket.user
+        with self._lock:
+            if (
+                len(self._uploads) >= self.limits.uploads
+                or self._per_user[user] >= self.limits.uploads_per_user
+            ):
+                return False
+            self._uploads.add(upload)
+            self._per_user[user] += 1
+            return True
+
+    def _release_slot(self, upload: _Upload) -> None:
+        with self._lock:  # under the lock: the door never shuts a socket closed here
+            self._uploads.discard(upload)
+            self._per_user[upload.ticket.user] -= 1
+            if not self._per_user[upload.ticket.user]:
+                del self._per_user[upload.ticket.user]
+            upload.connection.close()
+
+    def _serve(self, upload: _Upload) -> None:
+        connection, head, ticket = upload.connection, upload.head, upload.ticket
+        status, received = 400, 0
         try:
-            if self.splice and isinstance(self.store, LocalBlobStore) and size > len(head.rest):
-                _splice_into(connection, head.rest, size, self.store.open_writer(digest))
+            connection.setblocking(True)
+            connection.settimeout(self.limits.idle_seconds)
+            if head.headers.get("expect", "").lower() == "100-continue":
+                connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            ledger = self.ledger_for(ticket.user)
+            try:
+                receive_body(connection, head.rest, ticket.size, ticket.digest, self.store, self.splice, ledger)
+                ledger.confirm_uploads({ticket.digest: ticket.size})
+            except ArchivistError as error:
+                raise _Answer(error.status, error.code, self.public_message(error.message)) from None
+            received, status = ticket.size, 200
+            connection.sendall(response_bytes(200, json.dumps({"stored": ticket.digest}).encode()))
+        except _Answer as answer:
+            status = answer.status
+            answer_and_close(connection, answer.status, answer.code, answer.message)
+        except (TimeoutError, ConnectionError) as error:
+            status = 408 if upload.overdue or isinstance(error, TimeoutError) else 499
+        except Exception:
+            if upload.overdue:  # the door shut the connection under it
+                status = 408
             else:
-                upload = SingleUpload(self.store, digest, size, ledger)
-                try:
-                    _receive_into(connection, head.rest, size, upload)
-                    upload.finish()
-                except BaseException:
-                    upload.abort()
-                    raise
-        except ArchivistError as error:
-            raise _Answer(error.status, error.code, error.message) from None
-
-
-def _splice_into(connection: socket.socket, first: bytes, size: int, writer: BlobWriter) -> None:
-    """Into a folder store: the kernel moves the body from the socket to the blob's temp
-    file while a second thread hashes what was written; renamed into place once verified."""
-    splicer = SocketSplicer(connection, writer.fd, size - len(first))
-    try:
-        writer.write(first)
-        writer.append_moved(lambda: splicer.step(LARGE_CHUNK_BYTES))
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        splicer.close()
-
-
-def _receive_into(connection: socket.socket, first: bytes, size: int, upload: SingleUpload) -> None:
-    """Read ``size`` body bytes (``first`` already read) and feed them to ``upload``, a
-    piece being stored on a worker thread while the next is received."""
-    worker: BatchWorker[memoryview] = BatchWorker(upload.feed, queued=1, name="archivist-blob-store")
-    pieces = [memoryview(bytearray(PIECE_BYTES)) for _ in range(PIECES_HELD)]
-    try:
-        if first:
-            worker.put(memoryview(first[:size]))
-        remaining = size - min(len(first), size)
-        turn = 0
-        while remaining:
-            if (error := worker.failure) is not None:
-                raise error
-            piece = pieces[turn % PIECES_HELD][: min(PIECE_BYTES, remaining)]
-            filled = _fill(connection, piece)
-            remaining -= filled
-            worker.put(piece[:filled])
-            turn += 1
-    except BaseException:
-        worker.cancel()
-        raise
-    worker.finish()
-
-
-def _fill(connection: socket.socket, piece: memoryview) -> int:
-    filled = 0
-    while filled < len(piece):
-        count = connection.recv_into(piece[filled:])
-        if count == 0:
-            raise ConnectionError("the client closed the connection before the whole body arrived")
-        filled += count
-    return filled
-
-
-def _answer_and_close(connection: socket.socket, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    try:
-        connection.sendall(response_bytes(status, body))
-        connection.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    finally:
-        connection.close()
+                status = 500
+                logger.exception("blob listener: upload failed")
+                answer_and_close(
+                    connection, 500, "error", "internal server error; the server's log has the details"
+                )
+        finally:
+            self._release_slot(upload)
+            log_listener_request(head, status, upload.started, ticket.user, received)

@@ -19,6 +19,35 @@ a manifest blob, so even a commit of millions of files stays small)."""
 
 
 @dataclass(frozen=True)
+class ListenerLimits:
+    """What the blob listener holds at once, and for how long.
+
+    A connection first has ``head_seconds`` to send its request head, among at most
+    ``waiting`` such connections, ``waiting_per_address`` of them from one client address
+    (past either bound the one waiting longest -- from that address -- is dropped for the
+    newcomer, so slow connections only ever push out each other). Only a request
+    whose head carries a valid ticket takes one of the ``uploads`` slots (at most
+    ``uploads_per_user`` of them per user the tickets were given to), and then has
+    ``upload_seconds(size)`` in all: its size at ``min_rate``, never less than
+    ``min_seconds``. Within that, it may fall silent for ``idle_seconds`` at most.
+    """
+
+    uploads: int = 16
+    uploads_per_user: int = 4
+    """A client sends up to 4 blobs at once (``TRANSFER_THREADS``)."""
+    waiting: int = 64
+    waiting_per_address: int = 8
+    head_seconds: float = 10.0
+    min_rate: int = 64 << 10
+    """Bytes per second: a 1 GiB upload may take 4.5 hours, an 8 MiB one ``min_seconds``."""
+    min_seconds: float = 60.0
+    idle_seconds: float = 60.0
+
+    def upload_seconds(self, size: int) -> float:
+        return max(self.min_seconds, size / self.min_rate)
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     db_url: str
     """SQLAlchemy URL of the metadata database: ``sqlite:///path`` or ``postgresql://...``."""
@@ -40,6 +69,9 @@ class ServerConfig:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     """ARCHIVIST_MAX_REQUEST_BYTES: the largest JSON request body (blob uploads are bounded
     by their size and the upload quota instead)."""
+    blob_limits: ListenerLimits = field(default_factory=ListenerLimits)
+    """ARCHIVIST_BLOB_HEAD_SECONDS (time to send a request head) and ARCHIVIST_BLOB_MIN_RATE
+    (the slowest average upload rate allowed, a size such as ``64KiB``, per second)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -52,6 +84,7 @@ class ServerConfig:
             blob_port=blob_port_from_text(env.get("ARCHIVIST_BLOB_PORT") or "0", "ARCHIVIST_BLOB_PORT"),
             upload_quota=quota_from_text(env.get("ARCHIVIST_UPLOAD_QUOTA"), "ARCHIVIST_UPLOAD_QUOTA"),
             max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            blob_limits=listener_limits_from_env(env),
         )
 
 
@@ -62,6 +95,25 @@ def quota_from_text(raw: str | None, name: str) -> int | None:
     if raw.strip().lower() == "off":
         return None
     return _size_variable({name: raw}, name, DEFAULT_UPLOAD_QUOTA)
+
+
+def listener_limits_from_env(env: Mapping[str, str]) -> ListenerLimits:
+    default = ListenerLimits()
+    head_seconds = default.head_seconds
+    raw = env.get("ARCHIVIST_BLOB_HEAD_SECONDS")
+    if raw:
+        try:
+            head_seconds = float(raw)
+        except ValueError:
+            head_seconds = -1.0
+        if not 0.1 <= head_seconds <= 3600:
+            raise InvalidInputError(
+                f"invalid ARCHIVIST_BLOB_HEAD_SECONDS {raw!r}: use a number of seconds from 0.1 to 3600"
+            )
+    min_rate = _size_variable(env, "ARCHIVIST_BLOB_MIN_RATE", default.min_rate)
+    if min_rate <= 0:
+        raise InvalidInputError("invalid ARCHIVIST_BLOB_MIN_RATE 0: use a size per second such as 64KiB")
+    return ListenerLimits(head_seconds=head_seconds, min_rate=min_rate)
 
 
 def blob_port_from_text(raw: str, name: str) -> int | None:
@@ -91,6 +143,28 @@ def _size_variable(env: Mapping[str, str], name: str, default: int) -> int:
         return parse_size(raw)
     except (InvalidInputError, ValueError):
         raise InvalidInputError(f"invalid {name} {raw!r}: use a size such as 64MiB or 67108864") from None
+
+
+def require_database_folder(db_url: str) -> None:
+    """Refuse a SQLite database whose folder is missing: a server starting on an empty new
+    database because of a mistyped path would look like a server that lost its data."""
+    if not db_url.lower().startswith("sqlite:"):
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(db_url).database
+    except ArgumentError:  # the engine says what is wrong with the URL
+        return
+    if not database or database == ":memory:":
+        return
+    folder = os.path.dirname(os.path.abspath(database))
+    if not os.path.isdir(folder):
+        raise InvalidInputError(
+            f"the database folder {folder} does not exist: create it first, "
+            "or give --db the path of an existing database or of a new one in an existing folder"
+        )
 
 
 def shown_db_url(db_url: str) -> str:

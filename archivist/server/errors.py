@@ -4,13 +4,15 @@ An ``ArchivistError`` keeps its class's wire code and HTTP status, so the HTTP
 backend raises the very class the embedded store raises. A malformed request
 is 400 ``invalid_input`` (never FastAPI's 422 with pydantic internals); a value
 the database refuses is 400 too; anything unexpected is 500 ``error`` with no
-internals -- the traceback goes to the server log.
+internals -- the traceback goes to the server log. Messages pass through the
+server's ``public_message`` (``archivist.server.public_messages``) on their way out,
+so none names where the server keeps its data.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy.exc
@@ -54,10 +56,13 @@ def describe_validation_errors(errors: Sequence[Any]) -> str:
     return "invalid request: " + "; ".join(parts) + more
 
 
-async def _archivist_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ArchivistError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
-    return error_response(error.status, error.code, error.message, headers)
+def _archivist_error(public_message: Callable[[str], str]) -> Callable[[Request, Exception], Any]:
+    async def answer(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ArchivistError)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+        return error_response(error.status, error.code, public_message(error.message), headers)
+
+    return answer
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -87,8 +92,12 @@ async def _unexpected(_request: Request, _error: Exception) -> JSONResponse:
     return error_response(500, ArchivistError.code, INTERNAL_MESSAGE)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ArchivistError, _archivist_error)
+def _unchanged(message: str) -> str:
+    return message
+
+
+def install_error_handlers(app: FastAPI, public_message: Callable[[str], str] = _unchanged) -> None:
+    app.add_exception_handler(ArchivistError, _archivist_error(public_message))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sqlalchemy.exc.DataError, _database_refused)

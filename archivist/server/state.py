@@ -4,6 +4,7 @@ the same database and store always agree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -20,5 +21,7 @@ class ServerState:
     engine: Engine
     store: BlobStore
     service: Service
+    public_message: Callable[[str], str]
+    """Takes the server's paths out of a message it sends (``archivist.server.public_messages``)."""
     blob_listener: BlobListener | None = None
     """Takes large uploads on a port of its own while it runs (``config.blob_port``)."""

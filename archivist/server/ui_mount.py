@@ -44,5 +44,5 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
             raise AuthenticationError(f"user {user.name!r} no longer exists on this server; log in again")
         return AuthorizedService(state.service, Access(state.engine, found))  # type: ignore[return-value]
 
-    mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write))
+    mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write), state.public_message)
     return True

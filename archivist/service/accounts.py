@@ -1,9 +1,11 @@
 """Server accounts in the metadata database: users, API keys, entity roles.
 
 A key is ``ak_`` plus 43 URL-safe random characters (32 bytes). Only its
-SHA-256 is stored, so a stolen database yields no usable key; the first
-characters are kept to recognise a key in listings. Every user gets a personal
-entity of the same name, of which they are the admin.
+SHA-256 is stored, so a stolen database yields no usable key, beside a random key
+id (``kid_`` and 12 hex digits) that names the key in listings and revocations and
+tells nothing about it. Keys shorter than ``MIN_KEY_LENGTH`` are refused, both an
+operator's ARCHIVIST_ADMIN_KEY and any key a request sends. Every user gets a
+personal entity of the same name, of which they are the admin.
 
 ``ensure_admin`` runs when a server starts; it holds the database's write lock
 (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock), so server processes
@@ -29,17 +31,20 @@ from archivist.core.accounts import (
     NewApiKey,
     NewUser,
     UserRecord,
+    is_long_enough,
+    validate_operator_key,
     validate_role,
 )
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
 from archivist.core.names import validate_entity
 from archivist.metadata.engine import is_postgresql, read_transaction, write_transaction
-from archivist.metadata.schema import KEY_PREFIX_LENGTH, api_keys, entities, entity_members, users
+from archivist.metadata.schema import api_keys, entities, entity_members, users
 from archivist.service.timestamps import to_iso, utc_now
 
 ADMIN_USER = "admin"
 KEY_MARK = "ak_"
-SHOWN_KEY_CHARS = 12
+KEY_ID_MARK = "kid_"
+ADMIN_KEY_VARIABLE = "ARCHIVIST_ADMIN_KEY"
 _ACCOUNTS_LOCK_KEY = 0x41524355
 
 
@@ -52,8 +57,23 @@ class Principal:
     is_admin: bool
 
 
+@dataclass(frozen=True)
+class AdminBootstrap:
+    """What ``ensure_admin`` did when the server started."""
+
+    generated_key: str | None = None
+    """A key it made for a new administrator, to be shown this once."""
+    ignored_admin_key: bool = False
+    """ARCHIVIST_ADMIN_KEY was set to a key no administrator holds, while one exists: it was not added."""
+
+
 def generate_key() -> str:
     return KEY_MARK + secrets.token_urlsafe(32)
+
+
+def generate_key_id() -> str:
+    """A key's public name: random, so that it tells nothing about the key."""
+    return KEY_ID_MARK + secrets.token_hex(6)
 
 
 def hash_key(key: str) -> str:
@@ -76,7 +96,9 @@ def _accounts_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def authenticate(engine: Engine, key: str) -> Principal | None:
-    """The user owning ``key`` when it is a live key, else None."""
+    """The user owning ``key`` when it is a live key, else None (also for too short a key)."""
+    if not is_long_enough(key):
+        return None
     statement = (
         select(users.c.id, users.c.name, users.c.is_admin)
         .join(api_keys, api_keys.c.user_id == users.c.id)
@@ -111,35 +133,46 @@ def role_in(engine: Engine, principal: Principal, entity: str) -> str | None:
 # --- bootstrap ---------------------------------------------------------------------------
 
 
-def ensure_admin(engine: Engine, admin_key: str | None) -> str | None:
-    """Make sure the server has an administrator; returns a key only when it made one.
+def ensure_admin(engine: Engine, admin_key: str | None) -> AdminBootstrap:
+    """Make sure the server has an administrator.
 
-    With ``admin_key`` the user ``admin`` exists, is an administrator and owns that
-    key (added once, however often this runs). Without it, an administrator is
-    created with a fresh key -- returned so that it can be shown once -- unless
-    one exists already.
+    Only while no administrator exists: the user ``admin`` is made one, with
+    ``admin_key`` (ARCHIVIST_ADMIN_KEY) as their key, or else a fresh key that is
+    returned to be shown once. Once an administrator exists nothing is added; a
+    different ``admin_key`` is then reported as ignored (keys are managed with
+    ``archivist key``), so a changed environment cannot plant another admin key.
     """
-    if admin_key is not None and not admin_key.strip():
-        raise InvalidInputError("ARCHIVIST_ADMIN_KEY is empty: set it to a long random secret or unset it")
+    if admin_key is not None:
+        validate_operator_key(admin_key, ADMIN_KEY_VARIABLE)
     with _accounts_transaction(engine) as connection:
-        if admin_key is None:
-            if connection.execute(select(users.c.id).where(users.c.is_admin)).first() is not None:
-                return None
-            user_id = _user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
-            connection.execute(update(users).where(users.c.id == user_id).values(is_admin=True))
-            generated = generate_key()
-            _insert_key(connection, user_id, generated, "created at first start")
-            return generated
+        if connection.execute(select(users.c.id).where(users.c.is_admin)).first() is not None:
+            ignored = admin_key is not None and not _is_live_admin_key(connection, admin_key)
+            return AdminBootstrap(ignored_admin_key=ignored)
         user_id = _user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
         connection.execute(update(users).where(users.c.id == user_id).values(is_admin=True))
+        if admin_key is None:
+            generated = generate_key()
+            _insert_key(connection, user_id, generated, "created at first start")
+            return AdminBootstrap(generated_key=generated)
         owner = connection.execute(
             select(api_keys.c.user_id).where(api_keys.c.key_hash == hash_key(admin_key))
         ).scalar()
         if owner is None:
-            _insert_key(connection, user_id, admin_key, "ARCHIVIST_ADMIN_KEY")
+            _insert_key(connection, user_id, admin_key, ADMIN_KEY_VARIABLE)
         elif owner != user_id:
-            raise ConflictError("ARCHIVIST_ADMIN_KEY is already the key of another user; choose another key")
-        return None
+            raise ConflictError(
+                f"{ADMIN_KEY_VARIABLE} is already the key of another user; choose another key"
+            )
+        return AdminBootstrap()
+
+
+def _is_live_admin_key(connection: Connection, key: str) -> bool:
+    statement = (
+        select(api_keys.c.id)
+        .join(users, users.c.id == api_keys.c.user_id)
+        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None), users.c.is_admin)
+    )
+    return connection.execute(statement).first() is not None
 
 
 # --- users and keys ----------------------------------------------------------------------
@@ -155,8 +188,8 @@ def create_user(engine: Engine, name: str, is_admin: bool = False) -> NewUser:
             raise ConflictError(f"an entity named {name!r} already exists; choose another user name")
         user_id = _insert_user(connection, name, is_admin)
         key = generate_key()
-        key_id = _insert_key(connection, user_id, key, "first key")
-        return NewUser(_user_record(connection, user_id), NewApiKey(_key_record(connection, key_id), key))
+        row_id = _insert_key(connection, user_id, key, "first key")
+        return NewUser(_user_record(connection, user_id), NewApiKey(_key_record(connection, row_id), key))
 
 
 def list_users(engine: Engine) -> list[UserRecord]:
@@ -170,8 +203,8 @@ def create_key(engine: Engine, user: str, description: str | None = None) -> New
         raise InvalidInputError(f"key description must be a string, got {description!r}")
     with _accounts_transaction(engine) as connection:
         key = generate_key()
-        key_id = _insert_key(connection, _require_user(connection, user), key, description)
-        return NewApiKey(_key_record(connection, key_id), key)
+        row_id = _insert_key(connection, _require_user(connection, user), key, description)
+        return NewApiKey(_key_record(connection, row_id), key)
 
 
 def list_keys(engine: Engine, user: str) -> list[ApiKeyRecord]:
@@ -180,15 +213,20 @@ def list_keys(engine: Engine, user: str) -> list[ApiKeyRecord]:
         ids = connection.execute(
             select(api_keys.c.id).where(api_keys.c.user_id == user_id).order_by(api_keys.c.id)
         ).scalars()
-        return [_key_record(connection, key_id) for key_id in ids]
+        return [_key_record(connection, row_id) for row_id in ids]
 
 
 def revoke_key(engine: Engine, key_id: str) -> ApiKeyRecord:
     """Revoke the key with id ``key_id``; requests with it are refused from now on."""
     with _accounts_transaction(engine) as connection:
-        row = connection.execute(select(api_keys).where(api_keys.c.id == _parse_key_id(key_id))).first()
+        row = None
+        if isinstance(key_id, str):
+            row = connection.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
         if row is None:
-            raise NotFoundError(f"no API key with id {key_id!r}; 'archivist key list --user NAME' shows them")
+            raise NotFoundError(
+                f"no API key with id {key_id!r}: key ids look like kid_0123456789ab; "
+                "'archivist key list --user NAME' shows them"
+            )
         if row.revoked_at is None:
             connection.execute(update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=utc_now()))
         return _key_record(connection, row.id)
@@ -275,7 +313,7 @@ def _insert_user(connection: Connection, name: str, is_admin: bool) -> int:
 def _insert_key(connection: Connection, user_id: int, key: str, description: str | None) -> int:
     values = {
         "user_id": user_id,
-        "prefix": key[:SHOWN_KEY_CHARS][:KEY_PREFIX_LENGTH],
+        "key_id": generate_key_id(),
         "key_hash": hash_key(key),
         "description": description,
         "created_at": utc_now(),
@@ -289,27 +327,20 @@ def _inserted_id(result: CursorResult[Any]) -> int:
     return int(primary_key[0])
 
 
-def _parse_key_id(key_id: object) -> int:
-    if isinstance(key_id, str) and key_id.isascii() and key_id.isdigit() and len(key_id) < 19:
-        return int(key_id)
-    raise NotFoundError(f"no API key with id {key_id!r}; key ids are decimal numbers")
-
-
 def _user_record(connection: Connection, user_id: int) -> UserRecord:
     row: Row[Any] = connection.execute(select(users).where(users.c.id == user_id)).one()
     return UserRecord(name=row.name, is_admin=bool(row.is_admin), created_at=to_iso(row.created_at))
 
 
-def _key_record(connection: Connection, key_id: int) -> ApiKeyRecord:
+def _key_record(connection: Connection, row_id: int) -> ApiKeyRecord:
     row = connection.execute(
         select(api_keys, users.c.name.label("user_name"))
         .join(users, users.c.id == api_keys.c.user_id)
-        .where(api_keys.c.id == key_id)
+        .where(api_keys.c.id == row_id)
     ).one()
     return ApiKeyRecord(
-        id=str(row.id),
+        id=row.key_id,
         user=row.user_name,
-        prefix=row.prefix,
         description=row.description,
         created_at=to_iso(row.created_at),
         revoked=row.revoked_at is not None,

@@ -57,7 +57,7 @@ def _round_trip(record: object) -> object:
         ),
         NewUser(
             UserRecord("ada", False, "t"),
-            NewApiKey(ApiKeyRecord("1", "ada", "ak_x", None, "t", False), "ak_xyz"),
+            NewApiKey(ApiKeyRecord("kid_0123456789ab", "ada", None, "t", False), "ak_xyz"),
         ),
     ],
 )

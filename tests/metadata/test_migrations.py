@@ -3,6 +3,7 @@ opening a migrated store skips Alembic, and concurrent first opens migrate once.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from archivist.metadata.engine import create_metadata_engine, open_engine
 from archivist.metadata.migrate import (
@@ -25,6 +26,8 @@ from archivist.metadata.migrate import (
     upgrade_to_head,
 )
 from archivist.metadata.schema import metadata
+from archivist.service import accounts
+from archivist.service.accounts import hash_key
 from tests.metadata.postgres import temporary_database
 
 
@@ -148,4 +151,65 @@ def test_version_blobs_rows_survive_losing_and_regaining_the_sqlite_rowid(tmp_pa
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "0002")
     assert _version_blobs_layout(path)[:2] == (True, rows)
+    engine.dispose()
+
+
+OLD_KEYS = {
+    "admin": "ak_admin-key-made-before-key-ids-0123456789abc",
+    "ada": "ak_ada-key-made-before-key-ids-0123456789abcdef",
+}
+
+
+def _insert_keys_at_0004(engine: Engine) -> None:
+    """Users with keys as revision 0004 stored them: the first 12 characters in clear."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        for number, (name, key) in enumerate(OLD_KEYS.items(), start=1):
+            values = {"id": number, "name": name, "admin": name == "admin", "now": "2026-01-01 00:00:00"}
+            connection.execute(
+                text("INSERT INTO users (id, name, is_admin, created_at) VALUES (:id, :name, :admin, :now)"),
+                values,
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO api_keys (id, user_id, prefix, key_hash, description, created_at) "
+                    "VALUES (:id, :id, :prefix, :hash, 'old', :now)"
+                ),
+                {**values, "prefix": key[:12], "hash": hash_key(key)},
+            )
+
+
+def _stored_text(engine: Engine, database_url: str) -> str:
+    """Everything the database holds about keys (for SQLite: the bytes of its files)."""
+    if database_url.startswith("sqlite"):
+        engine.dispose()
+        path = Path(database_url.removeprefix("sqlite:///"))
+        with sqlite3.connect(path) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists()).decode("latin-1")
+    with engine.connect() as connection:
+        return repr(connection.execute(text("SELECT * FROM api_keys")).all())
+
+
+def test_upgrading_from_0004_turns_clear_key_prefixes_into_random_key_ids(database_url: str) -> None:
+    engine = create_metadata_engine(database_url)
+    _insert_keys_at_0004(engine)
+    assert all(key[:12] in _stored_text(engine, database_url) for key in OLD_KEYS.values())
+
+    upgrade_to_head(engine)
+
+    assert _schema_differences(engine) == []
+    stored = _stored_text(engine, database_url)
+    assert not any(key[3:12] in stored for key in OLD_KEYS.values())  # the secret part is gone
+    listed = {name: accounts.list_keys(engine, name) for name in OLD_KEYS}
+    key_ids = [record.id for records in listed.values() for record in records]
+    assert len(key_ids) == 2 and len(set(key_ids)) == 2
+    assert all(re.fullmatch(r"kid_[0-9a-f]{12}", key_id) for key_id in key_ids), key_ids
+    for name, key in OLD_KEYS.items():  # every old key still works, and is revoked by its key id
+        principal = accounts.authenticate(engine, key)
+        assert principal is not None and principal.name == name
+    accounts.revoke_key(engine, listed["ada"][0].id)
+    assert accounts.authenticate(engine, OLD_KEYS["ada"]) is None
+    assert accounts.authenticate(engine, OLD_KEYS["admin"]) is not None
     engine.dispose()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
+
 import httpx
 import pytest
+from sqlalchemy import insert, select
 
 from archivist.client.admin import AdminClient
 from archivist.client.http import HttpBackend
@@ -17,8 +22,10 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import hash_bytes
 from archivist.core.models import Direction, RunRef, RunSpec, VersionUpdate
+from archivist.metadata.schema import api_keys, users
+from archivist.service.accounts import hash_key
 from tests.client.artifact_logging import log_files, log_text
-from tests.fixtures.archivist_server import ServerProcess
+from tests.fixtures.archivist_server import ServerProcess, data_engine
 from tests.server.conftest import Team, _name
 
 
@@ -61,13 +68,38 @@ def test_an_unknown_or_revoked_key_is_refused(server: ServerProcess, admin: Admi
     assert HttpBackend(server.url, created.key.key).list_projects(created.user.name) == []
 
 
-def test_keys_are_stored_hashed(server: ServerProcess, admin: AdminClient) -> None:
+def test_keys_are_stored_hashed_beside_a_random_key_id(server: ServerProcess, admin: AdminClient) -> None:
     created = admin.create_user(_name("hashed"))
     listed = admin.list_keys(created.user.name)
-    assert created.key.key.startswith(listed[0].prefix) and len(listed[0].prefix) < 16
+    assert [key.id for key in listed] == [created.key.record.id]
+    assert re.fullmatch(r"kid_[0-9a-f]{12}", listed[0].id) and listed[0].id[4:] not in created.key.key
     database = server.db_url.removeprefix("sqlite:///")
-    with open(database, "rb") as handle:
-        assert created.key.key.encode() not in handle.read()
+    stored = b"".join(
+        Path(name).read_bytes() for name in (database, database + "-wal") if Path(name).exists()
+    )
+    secret = created.key.key.removeprefix("ak_").encode()
+    assert all(secret[start : start + 6] not in stored for start in range(len(secret) - 5))
+
+
+def test_a_short_key_is_refused_even_when_it_is_stored(server: ServerProcess, admin: AdminClient) -> None:
+    """A key shorter than 32 characters, as older versions took from ARCHIVIST_ADMIN_KEY, opens nothing."""
+    short = "ak_only-31-characters-long-key1"
+    assert len(short) == 31
+    engine = data_engine(server.db_url)
+    try:
+        with engine.begin() as connection:
+            admin_id = connection.execute(select(users.c.id).where(users.c.name == "admin")).scalar_one()
+            connection.execute(
+                insert(api_keys).values(
+                    user_id=admin_id, key_id="kid_0000000short", key_hash=hash_key(short),
+                    created_at=dt.datetime.now(dt.timezone.utc),
+                )
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    answer = httpx.get(f"{server.url}/api/v1/identity", headers={"Authorization": f"Bearer {short}"})
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthenticated"
+    admin.revoke_key("kid_0000000short")
 
 
 def test_a_user_works_in_their_own_entity(server: ServerProcess, admin: AdminClient) -> None:

@@ -54,10 +54,10 @@ def store(tmp_path: Path) -> LocalBlobStore:
     return LocalBlobStore(str(tmp_path / "blobs"))
 
 
-def _listener(store: LocalBlobStore, splice: bool, **options: int) -> BlobListener:
+def _listener(store: LocalBlobStore, splice: bool) -> BlobListener:
     if splice and not CAN_SPLICE:
         pytest.skip("this system has no splice")
-    listener = BlobListener(store, BlobTickets(), splice=splice, **options)
+    listener = BlobListener(store, BlobTickets(), splice=splice)
     listener.start("127.0.0.1", 0)
     return listener
 
@@ -162,19 +162,6 @@ def test_an_upload_that_breaks_off_leaves_nothing_and_the_listener_serves_on(
     assert _temp_files(store) == []
     assert store.missing([digest]) == {digest}
     assert httpx.put(url, content=data).status_code == 200
-
-
-def test_connections_beyond_the_limit_are_told_to_come_back(store: LocalBlobStore) -> None:
-    listener = _listener(store, CAN_SPLICE, max_connections=1)
-    try:
-        with socket.create_connection(("127.0.0.1", listener.port)) as first:
-            first.sendall(b"PUT /blobs/")  # holds the only slot
-            time.sleep(0.2)
-            with socket.create_connection(("127.0.0.1", listener.port)) as second:
-                head = read_head(second)
-                assert head is not None and head.start_line.startswith("HTTP/1.1 503")
-    finally:
-        listener.close()
 
 
 def test_a_listener_that_cannot_be_reached_says_so(store: LocalBlobStore) -> None:

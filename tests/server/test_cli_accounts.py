@@ -4,6 +4,7 @@ each failure is one line on stderr."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 import uuid
 from pathlib import Path
@@ -70,7 +71,10 @@ def test_login_saves_the_key_privately_and_commands_use_it(
     listed = run("key", "list", "--user", user).stdout.splitlines()
     assert len(listed) == 2 and listed[1].endswith("ci runner") and "\tactive\t" in listed[1]
     key_id = listed[1].split("\t")[0]
-    assert "Revoked" in run("key", "revoke", key_id).stdout
+    assert re.fullmatch(r"kid_[0-9a-f]{12}", key_id) and key_id[4:] not in another.stdout.splitlines()[-1]
+    assert key_id in another.stdout.splitlines()[0]  # 'Created API key kid_... for ...'
+    assert run("key", "revoke", key_id).stdout.strip() == f"Revoked API key {key_id} of {user!r}."
+    assert "key ids look like kid_" in _one_error_line(run("key", "revoke", "1"))
     assert "\trevoked\t" in run("key", "list", "--user", user).stdout.splitlines()[1]
 
     team = _name("lab")

@@ -26,6 +26,8 @@ allowing scripts from ``'self'`` only; every POST form carries a CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
@@ -44,9 +46,17 @@ from archivist.server.ui.urls import PREFIX
 __all__ = ["BackendForRequest", "KeyUiAuth", "LocalUiAuth", "UiAuth", "UiUser", "mount_ui"]
 
 
-def mount_ui(app: FastAPI, backend_for_request: BackendForRequest, auth: UiAuth) -> None:
-    """Add the UI's pages under ``/ui`` and its static files under ``/ui/static``."""
+def mount_ui(
+    app: FastAPI,
+    backend_for_request: BackendForRequest,
+    auth: UiAuth,
+    public_message: Callable[[str], str] | None = None,
+) -> None:
+    """Add the UI's pages under ``/ui`` and its static files under ``/ui/static``;
+    ``public_message`` rewrites error messages before a page shows them."""
     ui = UiState(backend_for_request=backend_for_request, auth=auth)
+    if public_message is not None:
+        ui.public_message = public_message
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
     # compare before the version routes: '/compare' would otherwise read as a version selector
     for routes in (

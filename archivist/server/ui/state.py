@@ -67,12 +67,18 @@ class Page:
     backend: Backend
 
 
+def _unchanged(message: str) -> str:
+    return message
+
+
 @dataclass
 class UiState:
     backend_for_request: BackendForRequest
     auth: UiAuth
     templates: Environment = field(default_factory=build_environment)
     manifests: ManifestCache = field(default_factory=ManifestCache)
+    public_message: Callable[[str], str] = _unchanged
+    """What an error page may say of an error's message (a server takes its paths out)."""
 
     def page(self, request: Request) -> Page:
         user = self.auth.current_user(request)
@@ -102,7 +108,8 @@ class UiState:
         return HTMLResponse(html, status_code=status)
 
     def error_page(self, request: Request, error: ArchivistError) -> HTMLResponse:
-        return self.render(request, "error.html", status=error.status, error=error)
+        message = self.public_message(error.message)
+        return self.render(request, "error.html", status=error.status, error=error, message=message)
 
 
 async def form_fields(request: Request) -> dict[str, str]:
