@@ -228,7 +228,9 @@ class BlobListener:
                 connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             ledger = self.ledger_for(ticket.user)
             try:
-                receive_body(connection, head.rest, ticket.size, ticket.digest, self.store, self.splice, ledger)
+                receive_body(
+                    connection, head.rest, ticket.size, ticket.digest, self.store, self.splice, ledger
+                )
                 ledger.confirm_uploads({ticket.digest: ticket.size})
             except ArchivistError as error:
                 raise _Answer(error.status, error.code, self.public_message(error.message)) from None
