@@ -1,7 +1,9 @@
 """Opening the metadata database: SQLite (embedded) or PostgreSQL (server).
 
 SQLite is tuned for several processes writing at once: WAL, a 30 s busy
-timeout, ``synchronous=NORMAL`` and foreign keys on. pysqlite's own
+timeout and foreign keys on; ``synchronous=FULL``, so that every commit is on stable
+storage when it returns (in WAL mode ``NORMAL`` syncs only at checkpoints: a power cut
+loses the last commits, such as a version reported committed). pysqlite's own
 transaction handling is switched off and every write transaction starts with
 ``BEGIN IMMEDIATE``, so writers queue on the database lock at the start of a
 transaction instead of failing when a read turns into a write. Read
@@ -70,7 +72,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         # A version of 20,000 files adds 20,000 random keys to the blob-digest index; with
         # SQLite's default 2 MB page cache that costs ~25% more than with this (pages are

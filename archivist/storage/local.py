@@ -15,6 +15,10 @@ no file of its own: it is None for those).
 Speed matters here (storing 20,000 small files should cost about what ``cp -r``
 does), so the hot paths use os-level calls, one index query per 500 digests, and
 no extra stats.
+
+Every write is durable when it returns (``syncing``): files synced before they are
+renamed into place, the folders naming them after, packs and the index before any
+row names a pack. ``durable=False`` (the client cache) skips the syncs of loose blobs.
 """
 
 from __future__ import annotations
@@ -52,9 +56,11 @@ from archivist.storage.loose import (
     scandir_or_empty,
     store_whole,
 )
+from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
 from archivist.storage.store_sink import StoreSink
+from archivist.storage.syncing import make_folders
 
 __all__ = [
     "PACK_MAX_BLOB_BYTES",
@@ -80,6 +86,8 @@ class LocalBlobStore:
     ``root`` so that renames are atomic. A pack is sealed at ``pack_max_bytes``.
     ``pack_small_blobs=False`` stores every blob as its own file (slower to log many
     small files, but every blob can be hard-linked at once by link-mode downloads).
+    ``durable=False`` (a cache, whose blobs can be fetched again) does not sync loose
+    blobs and their folders.
     """
 
     def __init__(
@@ -89,13 +97,16 @@ class LocalBlobStore:
         temp_dir: str | None = None,
         pack_max_bytes: int = packs.PACK_MAX_BYTES,
         pack_small_blobs: bool = True,
+        durable: bool = True,
     ) -> None:
         self.root = os.path.abspath(root)
         self.pack_max_bytes = pack_max_bytes
         self.pack_blob_max_bytes = PACK_MAX_BLOB_BYTES if pack_small_blobs else -1
+        self.durable = durable
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
         self.packs_dir = os.path.join(self.root, PACKS_DIR)
         self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
+        make_folders(self.root, durable)
         os.makedirs(self.temp_dir, exist_ok=True)
 
     def __repr__(self) -> str:
@@ -165,9 +176,9 @@ class LocalBlobStore:
             more = os.read(source, READ_CHUNK_BYTES) if first else b""
             if not more:  # the whole file came in one read: check it before writing anything
                 check_read_digest(path, digest, blake3.blake3(first).hexdigest())
-                store_whole(first, final_path, self.temp_dir, digest)
+                store_whole(first, final_path, self.temp_dir, digest, self.durable)
                 return len(first)
-            writer = BlobWriter(digest, final_path, self.temp_dir)
+            writer = BlobWriter(digest, final_path, self.temp_dir, self.durable)
             try:
                 writer.write(first)
                 writer.write(more)
@@ -191,7 +202,7 @@ class LocalBlobStore:
         """
         source = open_for_reading(path)
         try:
-            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir)
+            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir, self.durable)
             try:
                 writer.copy_from(source)
             except BaseException:
@@ -213,7 +224,7 @@ class LocalBlobStore:
         final_path = self.blob_path(digest)
         check_bytes(digest, data)
         if not os.path.exists(final_path) and not self.index.locate([digest]):
-            store_whole(data, final_path, self.temp_dir, digest)
+            store_whole(data, final_path, self.temp_dir, digest, self.durable)
 
     def put_files(
         self,
@@ -291,6 +302,7 @@ class LocalBlobStore:
             todo = rest
         errors: list[ArchivistError] = []
         writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes)
+        loose = LooseBatch(self.temp_dir, self.durable)
         try:
             writer.add_many(quick, report)
             for digest in todo:
@@ -303,19 +315,21 @@ class LocalBlobStore:
                     errors.append(error)
                     continue
                 if len(data) > self.pack_blob_max_bytes:
-                    store_whole(data, self.blob_path(digest), self.temp_dir, digest)
+                    loose.add(digest, data, self.blob_path(digest))
                 else:
                     writer.add(digest, data)
                 report(len(data))
+            loose.finish()
             writer.finish()
         except BaseException:
+            loose.abort()
             writer.abort()
             raise
         raise_first(errors)
 
     def open_writer(self, digest: str) -> BlobWriter:
         """A writer for loose blob ``digest`` (used to stream a download into the store)."""
-        return BlobWriter(digest, self.blob_path(digest), self.temp_dir)
+        return BlobWriter(digest, self.blob_path(digest), self.temp_dir, self.durable)
 
     # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:

@@ -6,6 +6,10 @@ hashed before anything is written, a larger one is hashed while it streams. A
 process killed at any moment therefore never leaves a partial file at a blob path;
 it leaves at most a stale temp file, which ``LocalBlobStore.cleanup_temp`` removes.
 Blobs are created read-only (0o444, minus the umask).
+
+A durable write (the default; a cache opts out) also survives a power cut: the temp
+file is synced before the rename and the folder after it (``syncing``), so a blob path
+never names bytes that could still be lost, and the write returns only then.
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ from archivist.core.errors import (
     StorageError,
 )
 from archivist.core.manifest import is_blob_digest
+from archivist.storage.syncing import make_folders, start_writeback, sync_file, sync_folder
 
 READ_CHUNK_BYTES = 1 << 20
 LARGE_CHUNK_BYTES = 16 << 20
 """Chunk size for files above READ_CHUNK_BYTES: large enough for multi-threaded hashing."""
+WRITEBACK_BYTES = 16 << 20
+"""A durable writer has the kernel start writing back each this many bytes it wrote."""
 BLOB_MODE = 0o444
 _TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL  # read back to verify copies
 _temp_counter = itertools.count()
@@ -95,13 +102,17 @@ class BlobWriter:
     """A blob being written: bytes go to a temp file and into a BLAKE3 hasher.
 
     ``commit()`` checks the digest and renames the temp file into place;
-    ``abort()`` removes it. Exactly one of the two must be called.
+    ``abort()`` removes it. Exactly one of the two must be called. ``durable``: the
+    kernel writes the bytes back as they come, and ``commit`` syncs the file before the
+    rename and its folder after it.
     """
 
-    def __init__(self, digest: str, final_path: str, temp_dir: str) -> None:
+    def __init__(self, digest: str, final_path: str, temp_dir: str, durable: bool = True) -> None:
         self.digest = digest
         self.final_path = final_path
+        self.durable = durable
         self.size = 0
+        self._written_back = 0
         # One thread: ``copy_from`` hashes beside a kernel copy that keeps another core busy
         # (on two cores a multi-threaded hash slowed the copy: 0.37 s per GiB against 0.32 s).
         self._hasher = blake3.blake3()
@@ -111,7 +122,16 @@ class BlobWriter:
         self._hasher.update(data)
         write_fully(self._fd, data)
         self.size += len(data)
+        if self.size - self._written_back >= WRITEBACK_BYTES:
+            self._start_writeback()
         return len(data)
+
+    def _start_writeback(self) -> None:
+        """Have the kernel start writing back what was written since the last call (durable
+        writers only), so that the sync in ``commit`` finds little left to wait for."""
+        if self.durable:
+            start_writeback(self._fd, self._written_back, self.size - self._written_back)
+            self._written_back = self.size
 
     def copy_from(self, source: int) -> None:
         """Append everything left in the descriptor ``source``.
@@ -143,6 +163,7 @@ class BlobWriter:
                 if pending is not None:
                     pending.result()
                 pending = hashing.submit(self._hash_written, start, count)
+                self._start_writeback()
                 count = move()
             if pending is not None:
                 pending.result()
@@ -195,13 +216,17 @@ class BlobWriter:
                 f"blob bytes hash to blake3 {actual[:12]}..., expected {self.digest[:12]}...; "
                 "nothing was stored"
             )
-        os.close(self._fd)
-        self._fd = -1
         try:
-            _rename_into_place(self._temp_path, self.final_path)
+            if self.durable:
+                sync_file(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+            folder = _rename_into_place(self._temp_path, self.final_path, self.durable)
         except BaseException:
             self.abort()
             raise
+        if self.durable:
+            sync_folder(folder)
         return self.size
 
     def settle_digest(self, final_path_of: Callable[[str], str]) -> str:
@@ -235,19 +260,28 @@ def check_read_digest(path: str, expected: str, actual: str) -> None:
         )
 
 
-def store_whole(data: bytes, final_path: str, temp_dir: str, digest: str) -> None:
-    """Write already verified bytes to a temp file and rename it to ``final_path``."""
+def store_whole(
+    data: bytes, final_path: str, temp_dir: str, digest: str, durable: bool = True, sync_folders: bool = True
+) -> str:
+    """Write already verified bytes to a temp file and rename it to ``final_path``; returns the
+    folder whose entries changed. ``durable``: the file is synced before the rename, and its
+    folder after it unless ``sync_folders`` is False (a batch syncs each folder once, at its end)."""
     temp_path, fd = _create_temp(temp_dir, digest)
     try:
         try:
             write_fully(fd, data)
+            if durable:
+                sync_file(fd)
         finally:
             os.close(fd)
-        _rename_into_place(temp_path, final_path)
+        folder = _rename_into_place(temp_path, final_path, durable)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
         raise
+    if durable and sync_folders:
+        sync_folder(folder)
+    return folder
 
 
 def write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:
@@ -267,11 +301,14 @@ def _create_temp(temp_dir: str, digest: str) -> tuple[str, int]:
         except FileNotFoundError:
             if attempt:
                 raise
-            os.makedirs(temp_dir, exist_ok=True)  # someone removed tmp/
+            make_folders(temp_dir)  # someone removed tmp/
     raise StorageError(f"could not create a temp file in {temp_dir}: names kept colliding")
 
 
-def _rename_into_place(temp_path: str, final_path: str) -> None:
+def _rename_into_place(temp_path: str, final_path: str, durable: bool) -> str:
+    """Rename; returns the folder that now names ``final_path`` (to be synced when durable).
+    A fan-out folder made here is synced into its parent at once (``make_folders``)."""
+    folder = os.path.dirname(final_path)
     try:
         os.replace(temp_path, final_path)
     except FileNotFoundError:
@@ -279,8 +316,9 @@ def _rename_into_place(temp_path: str, final_path: str) -> None:
             raise StorageError(
                 f"temp file {temp_path} vanished before it could be stored (was tmp/ cleaned?)"
             ) from None
-        os.makedirs(os.path.dirname(final_path), exist_ok=True)
+        make_folders(folder, durable)
         os.replace(temp_path, final_path)
+    return folder
 
 
 def scandir_or_empty(path: str) -> list[os.DirEntry[str]]:

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
+from archivist.storage.syncing import make_folders
 
 INDEX_FILE = "index.sqlite"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -112,7 +113,7 @@ class PackIndex:
             del local.connection, local.pid
         if not create and not os.path.exists(self.path):
             return None
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        make_folders(os.path.dirname(self.path))  # SQLite syncs the index's own name in it
         local.connection, local.pid = _connect(self.path), os.getpid()
         return local.connection  # type: ignore[no-any-return]
 

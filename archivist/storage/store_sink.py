@@ -10,7 +10,8 @@ The sink keeps to the store's own rules: blobs up to its pack limit are appended
 to one new pack, synced and indexed at the end (``PackWriter``: bytes on disk
 before any index row names them); larger ones, and all of them in a store that
 keeps blobs loose (the opt-in for link-mode downloads), become files of their own
-(written to a temp file, renamed into place). Blobs the store holds are skipped.
+(written to a temp file, synced and renamed into place from a few threads, their
+folders synced at the end: ``LooseBatch``). Blobs the store holds are skipped.
 
 Blobs stored this way belong to no version until one is committed; like any
 unreferenced blob they are collected by garbage collection after its grace period
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from archivist.core.background_batches import BatchWorker
 from archivist.storage.batches import ignore_progress
-from archivist.storage.loose import store_whole
+from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
 
 if TYPE_CHECKING:
@@ -46,13 +47,14 @@ class StoreSink:
     def __init__(self, store: LocalBlobStore) -> None:
         self._store = store
         self._pack = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes)
+        self._loose = LooseBatch(store.temp_dir, store.durable)
         self._covered: set[str] = set()  # stored, or found held: written by the worker thread only
         self._worker: BatchWorker[Batch] = BatchWorker(
             self._handle,
             queued=QUEUED_CHUNKS,
             name="archivist-store-sink",
-            done=self._pack.finish,
-            failed=lambda _error: self._pack.abort(),
+            done=self._finish,
+            failed=self._abort,
         )
 
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
@@ -76,6 +78,14 @@ class StoreSink:
         self._worker.finish()
         return self._covered
 
+    def _finish(self) -> None:
+        self._loose.finish()
+        self._pack.finish()
+
+    def _abort(self, _error: BaseException) -> None:
+        self._loose.abort()
+        self._pack.abort()
+
     def _handle(self, batch: Batch) -> None:
         chunk, expected = batch
         if chunk:
@@ -96,5 +106,5 @@ class StoreSink:
                 continue
             final_path = store.checked_blob_path(digest)
             if not os.path.exists(final_path):
-                store_whole(data, final_path, store.temp_dir, digest)
+                self._loose.add(digest, data, final_path)
         self._pack.add_many(small, ignore_progress)
