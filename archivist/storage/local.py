@@ -19,6 +19,9 @@ no extra stats.
 Every write is durable when it returns (``syncing``): files synced before they are
 renamed into place, the folders naming them after, packs and the index before any
 row names a pack. ``durable=False`` (the client cache) skips the syncs of loose blobs.
+
+A blob found in the store is not trusted on sight (``whole_blobs``): a write that finds
+it damaged stores it anew, and downloads verify every byte they copy.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ import blake3
 from archivist.core.errors import (
     ArchivistError,
     BlobNotFoundError,
+    FileChangedError,
 )
 from archivist.core.manifest import is_blob_digest
-from archivist.storage import copying, packs
+from archivist.storage import copying, packs, whole_blobs
 from archivist.storage.batches import (
     BATCH_ERRORS,
     Progress,
@@ -87,7 +91,8 @@ class LocalBlobStore:
     ``pack_small_blobs=False`` stores every blob as its own file (slower to log many
     small files, but every blob can be hard-linked at once by link-mode downloads).
     ``durable=False`` (a cache, whose blobs can be fetched again) does not sync loose
-    blobs and their folders.
+    blobs and their folders. ``label`` names the store in messages (a server's names it by
+    its kind, never by its path).
     """
 
     def __init__(
@@ -98,8 +103,10 @@ class LocalBlobStore:
         pack_max_bytes: int = packs.PACK_MAX_BYTES,
         pack_small_blobs: bool = True,
         durable: bool = True,
+        label: str | None = None,
     ) -> None:
         self.root = os.path.abspath(root)
+        self.label = label or f"the blob store at {self.root}"
         self.pack_max_bytes = pack_max_bytes
         self.pack_blob_max_bytes = PACK_MAX_BLOB_BYTES if pack_small_blobs else -1
         self.durable = durable
@@ -121,20 +128,16 @@ class LocalBlobStore:
         return f"{self.root}/{digest[:2]}/{digest[2:]}"
 
     # --- presence ----------------------------------------------------------------------------
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        """The digests the store does not hold: the index names the unpacked ones (most
-        blobs of a store are packed), and only those cost a look for a loose file."""
+    def missing(self, digests: Iterable[str], sizes: Mapping[str, int] | None = None) -> set[str]:
+        """The digests the store does not hold whole: the index names the unpacked ones (most
+        blobs of a store are packed), and only those cost a look for a loose file, which
+        counts as missing when it is damaged (``whole_blobs``; ``sizes``: the true size of
+        some digests)."""
         unpacked = self.index.unindexed(require_blob_digests(digests))
-        return set(unpacked).difference(self._loose_sizes(unpacked))
+        whole, _suspects = whole_blobs.loose_whole(self, unpacked, (sizes or {}).get)
+        return set(unpacked).difference(whole)
 
-    def _sizes(self, wanted: Sequence[str]) -> dict[str, int]:
-        """The size of each held blob among ``wanted`` (validated digests): the index answers
-        for packed ones in one query per chunk; only the others cost a ``stat``."""
-        sizes = self.index.sizes(wanted)
-        sizes.update(self._loose_sizes([digest for digest in wanted if digest not in sizes]))
-        return sizes
-
-    def _loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
+    def loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
         """The size of each loose blob among ``unpacked`` (validated digests)."""
         sizes: dict[str, int] = {}
         if len(unpacked) >= LIST_FOLDERS_FROM:
@@ -163,13 +166,18 @@ class LocalBlobStore:
     # --- writes ------------------------------------------------------------------------------
     def put_file(self, digest: str, path: str) -> int:
         final_path = self.blob_path(digest)
+        held, suspects = whole_blobs.held_whole(self, [digest], lambda _digest: _file_size(path))
+        if digest in held:
+            return held[digest]
         try:
+            return self._write_file(digest, path, final_path)
+        except FileChangedError:
+            if digest not in suspects:
+                raise
+            # The file changed, so its size proves nothing: the stored copy stays (as held).
             return os.stat(final_path).st_size
-        except FileNotFoundError:
-            pass
-        packed = self.index.locate([digest])
-        if packed:
-            return packed[digest].size
+
+    def _write_file(self, digest: str, path: str, final_path: str) -> int:
         source = open_for_reading(path)
         try:
             first = os.read(source, READ_CHUNK_BYTES)
@@ -211,10 +219,11 @@ class LocalBlobStore:
         finally:
             os.close(source)
         digest = writer.settle_digest(self.blob_path)
-        if os.path.exists(writer.final_path) or self.index.locate([digest]):
+        held, _suspects = whole_blobs.held_whole(self, [digest], lambda _digest: writer.size)
+        if digest in held:
             writer.abort()  # held already (dedup)
             return digest, writer.size
-        return digest, writer.commit()
+        return digest, writer.commit()  # replaces a damaged loose file
 
     def open_sink(self) -> StoreSink:
         """A ``StoreSink`` storing checked blobs in the background, by this store's rules."""
@@ -223,8 +232,9 @@ class LocalBlobStore:
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)
         check_bytes(digest, data)
-        if not os.path.exists(final_path) and not self.index.locate([digest]):
-            store_whole(data, final_path, self.temp_dir, digest, self.durable)
+        held, _suspects = whole_blobs.held_whole(self, [digest], lambda _digest: len(data))
+        if digest not in held:
+            store_whole(data, final_path, self.temp_dir, digest, self.durable)  # over a damaged one
 
     def put_files(
         self,
@@ -246,10 +256,14 @@ class LocalBlobStore:
         A file that fails (``FileChangedError``: it no longer hashes to its digest;
         ``PathNotFoundError``) is not stored, the rest of the batch is, and then the
         first failure is raised, counting the others. ``progress`` gets each blob's
-        size as it is stored or found held.
+        size as it is stored or found held (whole: see ``whole_blobs``).
         """
         sources: dict[str, str] = unique_pairs(items, "local_path")
         memory = held or {}
+
+        def expected(digest: str) -> int | None:
+            data = memory.get(digest)
+            return _file_size(sources[digest]) if data is None else len(data)
 
         def load(digest: str) -> tuple[bytes | None, str]:
             path = sources[digest]
@@ -263,7 +277,9 @@ class LocalBlobStore:
                 check_read_digest(path, digest, blake3.blake3(data).hexdigest())
             return data, path
 
-        self._store_batch(list(sources), load, progress or ignore_progress, memory if trust_held else None)
+        self._store_batch(
+            list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
+        )
 
     def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
         """Store many ``(digest, bytes)`` pairs like ``put_files`` (``IntegrityError`` for
@@ -274,19 +290,21 @@ class LocalBlobStore:
             check_bytes(digest, blobs[digest])
             return blobs[digest], ""
 
-        self._store_batch(list(blobs), load, progress or ignore_progress)
+        self._store_batch(list(blobs), load, lambda digest: len(blobs[digest]), progress or ignore_progress)
 
     def _store_batch(
         self,
         digests: Sequence[str],
         load: Callable[[str], tuple[bytes | None, str]],
+        expected: whole_blobs.ExpectedSize,
         report: Progress,
         trusted: Mapping[str, bytes] | None = None,
     ) -> None:
         """Pack the verified bytes ``load(digest) -> (bytes, path)`` gives for each digest not
-        held yet; bytes None means a file too large to pack, stored loose from ``path``.
-        ``trusted``: bytes known to hash to their digest, packed without a call per blob."""
-        held = self._sizes(digests)
+        held whole yet (``expected``: each blob's true size); bytes None means a file too
+        large to pack, stored loose from ``path``. ``trusted``: bytes known to hash to their
+        digest, packed without a call per blob."""
+        held, suspects = whole_blobs.held_whole(self, digests, expected)
         if held:
             report(sum(held.values()))
         todo = [digest for digest in digests if digest not in held]
@@ -312,10 +330,13 @@ class LocalBlobStore:
                         report(self.put_file(digest, path))
                         continue
                 except BATCH_ERRORS as error:
+                    if isinstance(error, FileChangedError) and digest in suspects:
+                        report(os.stat(self.checked_blob_path(digest)).st_size)  # kept, as put_file does
+                        continue
                     errors.append(error)
                     continue
                 if len(data) > self.pack_blob_max_bytes:
-                    loose.add(digest, data, self.blob_path(digest))
+                    loose.add(digest, data, self.blob_path(digest))  # renamed over a suspect file
                 else:
                     writer.add(digest, data)
                 report(len(data))
@@ -325,6 +346,9 @@ class LocalBlobStore:
             loose.abort()
             writer.abort()
             raise
+        packed_now = {digest for digest, _data in quick} | set(writer.added)
+        for digest in suspects & packed_now:  # verified bytes of another size are now packed
+            whole_blobs.remove_loose(self, digest)
         raise_first(errors)
 
     def open_writer(self, digest: str) -> BlobWriter:
@@ -333,6 +357,9 @@ class LocalBlobStore:
 
     # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:
+        """A reader of the blob; ``DamagedBlobError`` when its pack ends before it or its file
+        is certainly damaged (its bytes are checked by whoever reads them all: a commit's
+        manifest check, a client, ``fsck``)."""
         require_blob_digest(digest)
         located = self.index.locate([digest])
         if located:
@@ -340,9 +367,13 @@ class LocalBlobStore:
                 if data is not None:
                     return io.BytesIO(data)
         try:
-            return open(self.blob_path(digest), "rb")
+            reader = open(self.blob_path(digest), "rb")  # noqa: SIM115 (returned)
         except FileNotFoundError:
             raise BlobNotFoundError(f"blob {digest} is not in the store at {self.root}") from None
+        if whole_blobs.certainly_damaged(digest, os.fstat(reader.fileno()).st_size):
+            reader.close()
+            raise copying.damaged_blob(self, digest, "its file holds 0 bytes")
+        return reader
 
     def local_path(self, digest: str) -> str | None:
         """The loose file holding the blob; None when it is absent or held only in a pack."""
@@ -438,6 +469,13 @@ class LocalBlobStore:
             except FileNotFoundError:
                 continue  # removed by another cleaner or committed meanwhile
         return reclaimed + packs.remove_orphans(self.packs_dir, self.index, cutoff_ns)
+
+
+def _file_size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def _read_small(path: str, limit: int) -> bytes | None:

@@ -173,29 +173,7 @@ class BlobWriter:
         return self._fd
 
     def _hash_written(self, start: int, count: int) -> None:
-        """Hash ``count`` bytes of the temp file from ``start``, mapped rather than read:
-        no copy into this process."""
-        if count == 0:
-            return
-        if os.fstat(self._fd).st_size < start + count:  # mapped bytes past the end would crash
-            raise StorageError(f"blob temp file {self._temp_path} is shorter than what was copied")
-        skip = start % mmap.ALLOCATIONGRANULARITY  # maps begin on a granule
-        try:
-            mapped = mmap.mmap(self._fd, skip + count, access=mmap.ACCESS_READ, offset=start - skip)
-        except (OSError, ValueError):  # a filesystem that cannot map: read it
-            self._read_and_hash(start, count)
-            return
-        with mapped, memoryview(mapped) as view:
-            self._hasher.update(view[skip:])
-
-    def _read_and_hash(self, start: int, count: int) -> None:
-        while count:
-            data = os.pread(self._fd, min(count, LARGE_CHUNK_BYTES), start)
-            if not data:
-                raise StorageError(f"blob temp file {self._temp_path} is shorter than what was copied")
-            self._hasher.update(data)
-            start += len(data)
-            count -= len(data)
+        hash_range(self._hasher, self._fd, start, count, f"blob temp file {self._temp_path}")
 
     def _write_from(self, source: int) -> None:
         buffer = bytearray(LARGE_CHUNK_BYTES)
@@ -242,6 +220,30 @@ class BlobWriter:
             self._fd = -1
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._temp_path)
+
+
+def hash_range(hasher: blake3.blake3, fd: int, start: int, count: int, what: str) -> None:
+    """Add ``count`` bytes of the file ``fd`` from ``start`` to ``hasher``, mapped rather than
+    read (no copy into this process); ``StorageError`` naming ``what`` when it is shorter."""
+    if count == 0:
+        return
+    shorter = StorageError(f"{what} is shorter than what was copied")
+    if os.fstat(fd).st_size < start + count:  # mapped bytes past the end would crash
+        raise shorter
+    skip = start % mmap.ALLOCATIONGRANULARITY  # maps begin on a granule
+    try:
+        mapped = mmap.mmap(fd, skip + count, access=mmap.ACCESS_READ, offset=start - skip)
+    except (OSError, ValueError):  # a filesystem that cannot map: read it
+        while count:
+            data = os.pread(fd, min(count, LARGE_CHUNK_BYTES), start)
+            if not data:
+                raise shorter from None
+            hasher.update(data)
+            start += len(data)
+            count -= len(data)
+        return
+    with mapped, memoryview(mapped) as view:
+        hasher.update(view[skip:])
 
 
 def open_for_reading(path: str) -> int:

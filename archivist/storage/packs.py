@@ -29,7 +29,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from archivist.core.errors import StorageError
+from archivist.core.errors import DamagedBlobError, StorageError
 from archivist.storage.loose import scandir_or_empty
 from archivist.storage.pack_index import Location, PackIndex, known_packs
 from archivist.storage.staged_rows import Row, StagedRows
@@ -89,6 +89,8 @@ class PackWriter:
         self._staged_count = 0
         self.indexed = 0
         """Blobs this writer's sealed packs hold rows for."""
+        self.added: list[str] = []
+        """The digests added so far (packed once ``finish`` returned)."""
         self.kept_bytes = 0
         """Bytes of this writer's sealed packs that were kept (hold at least one row)."""
         self.emptied: list[str] = []
@@ -116,6 +118,7 @@ class PackWriter:
                 size += length
                 room -= length
                 end += 1
+            self.added.extend(digest for digest, _data in blobs[start:end])
             report(size - self._size)
             self._buffered += size - self._size
             self._size = size
@@ -257,9 +260,12 @@ def read_packed(
             for start, end, run in _runs(members):
                 data = _pread_fully(fd, end - start, start)
                 if len(data) < end - start:
-                    raise StorageError(
-                        f"pack {path} holds {start + len(data)} bytes but its index names bytes up to "
-                        f"{end}: the store is damaged"
+                    digest = next(d for d, where in run if where.offset + where.size > start + len(data))
+                    raise DamagedBlobError(
+                        f"pack {name} holds {start + len(data)} bytes but its index names bytes up to "
+                        f"{end}: blob {digest} is damaged; `archivist fsck --repair` drops what the pack "
+                        "lacks, and logging those files again stores them anew",
+                        digest,
                     )
                 view = memoryview(data)
                 for digest, location in run:

@@ -21,11 +21,11 @@ pack without index rows, or temp files, which ``cleanup_temp`` removes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archivist.core.background_batches import BatchWorker
+from archivist.storage import whole_blobs
 from archivist.storage.batches import ignore_progress
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
@@ -37,8 +37,9 @@ QUEUED_CHUNKS = 8
 """Chunks waiting to be stored at most (the caller makes chunks of a few MB)."""
 
 Chunk = list[tuple[str, bytes]]
-Batch = tuple[Chunk, list[str]]
-"""Blobs to store, and digests whose bytes the caller does not give (to check for)."""
+Batch = tuple[Chunk, list[tuple[str, int]]]
+"""Blobs to store, and ``(digest, size)`` of blobs whose bytes the caller does not give
+(to check for)."""
 
 
 class StoreSink:
@@ -62,11 +63,12 @@ class StoreSink:
         if blobs:
             self._worker.put((list(blobs), []))
 
-    def expect(self, digests: Sequence[str]) -> None:
-        """Digests of files whose bytes are not given (their digests were known without
-        reading them): the thread checks, beside the caller, which ones the store holds."""
-        if digests:
-            self._worker.put(([], list(digests)))
+    def expect(self, blobs: Sequence[tuple[str, int]]) -> None:
+        """``(digest, size)`` of files whose bytes are not given (their digests were known
+        without reading them): the thread checks, beside the caller, which ones the store
+        holds whole."""
+        if blobs:
+            self._worker.put(([], list(blobs)))
 
     def close(self) -> None:
         """No more chunks: the thread stores what is queued, syncs and indexes the pack, then ends."""
@@ -92,19 +94,24 @@ class StoreSink:
             self._store_chunk(chunk)
             self._covered.update(digest for digest, _data in chunk)
         if expected:
-            self._covered.update(set(expected).difference(self._store.missing(expected)))
+            sizes = dict(expected)
+            self._covered.update(set(sizes).difference(self._store.missing(list(sizes), sizes)))
 
     def _store_chunk(self, chunk: Chunk) -> None:
         store, limit = self._store, self._store.pack_blob_max_bytes
-        packed = store.index.sizes([digest for digest, _data in chunk]) if limit > 0 else {}
+        packed = whole_blobs.packed_whole(store, [digest for digest, _data in chunk]) if limit > 0 else {}
         small: Chunk = []
+        large: dict[str, bytes] = {}
         for digest, data in chunk:
             if digest in packed:
                 continue
             if len(data) <= limit:
                 small.append((digest, data))
-                continue
-            final_path = store.checked_blob_path(digest)
-            if not os.path.exists(final_path):
-                self._loose.add(digest, data, final_path)
+            else:
+                large[digest] = data
+        if large:
+            held, _suspects = whole_blobs.loose_whole(store, list(large), lambda digest: len(large[digest]))
+            for digest, data in large.items():
+                if digest not in held:  # renamed over a damaged file, if any
+                    self._loose.add(digest, data, store.checked_blob_path(digest))
         self._pack.add_many(small, ignore_progress)
