@@ -76,7 +76,7 @@ def plan_uploads(
     presign only the rest; an unknown or unusable token starts a fresh upload.
     """
     unique = _validated_requests(requests)
-    missing = store.missing([request.digest for request in unique])
+    missing = store.missing([r.digest for r in unique], {r.digest: r.size for r in unique})
     presigning = _presigning(store)
     created = time.time() if now is None else now
     targets = []
