@@ -182,6 +182,22 @@ class PackIndex:
                 return
             last = page[-1]
 
+    def iter_rows(self) -> Iterator[tuple[str, Location]]:
+        """Every row as ``(digest, location)``, in pages of digests (for ``fsck``)."""
+        connection = self.connection()
+        if connection is None:
+            return
+        last = ""
+        while True:
+            page = connection.execute(
+                "SELECT digest, pack, offset, size FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?",
+                (last, PAGE_SIZE),
+            ).fetchall()
+            yield from ((digest, Location(pack, offset, size)) for digest, pack, offset, size in page)
+            if len(page) < PAGE_SIZE:
+                return
+            last = page[-1][0]
+
     def written_at(self, digests: Sequence[str]) -> dict[str, float]:
         """When each packed digest's pack was written (seconds since the epoch)."""
         connection = self.connection()
