@@ -1,8 +1,8 @@
-"""``archivist fsck``: checking and repairing a store.
+"""``archivist fsck`` and ``archivist gc``: checking, repairing and freeing a store.
 
-It works on the embedded store (ARCHIVIST_DIR), or on a server's database and blob
+Both work on the embedded store (ARCHIVIST_DIR), or on a server's database and blob
 store when given ``--db URL --store PATH-or-URL`` (for an administrator on the server
-machine; the server may keep running).
+machine; the server may keep running). Both work on a full disk (see ``storage.space``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import click
 
 from archivist.cli.formatting import plural
 from archivist.core.errors import UsageError
+from archivist.core.settings import Settings
 from archivist.core.sizes import format_size
 
 _FAILED = 1
@@ -47,14 +48,15 @@ def _open(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
 
     if (db_url is None) != (store_url is None):
         raise UsageError("give --db and --store together (a server's), or neither (the embedded store)")
+    reserve = Settings.from_env().space_reserve
     if db_url is not None and store_url is not None:
         from archivist.server.config import shown_db_url
 
         where = f"{shown_db_url(db_url)} and {store_url}"
-        opened = _Opened(create_metadata_engine(db_url), open_store(store_url), where)
+        store = open_store(store_url, reserve_bytes=reserve)
+        opened = _Opened(create_metadata_engine(db_url), store, where)
     else:
         from archivist.client.local import BLOBS_DIR, DATABASE_FILE
-        from archivist.core.settings import Settings
 
         home = Settings.from_env().home
         database = os.path.join(home, DATABASE_FILE)
@@ -62,7 +64,7 @@ def _open(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
             raise UsageError(f"no embedded store at {home} (ARCHIVIST_DIR): nothing to check")
         opened = _Opened(
             create_metadata_engine(f"sqlite:///{database}"),
-            open_store(os.path.join(home, BLOBS_DIR)),
+            open_store(os.path.join(home, BLOBS_DIR), reserve_bytes=reserve),
             f"the embedded store at {home}",
         )
     try:
@@ -134,3 +136,33 @@ def _print_report(found: Any, where: str, repaired: bool) -> None:
         click.echo(
             "Run `archivist fsck --repair` to remove the damaged blobs, then log those files again.", err=True
         )
+
+
+@click.command("gc")
+@click.option(
+    "--grace",
+    "grace_seconds",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="Keep unreferenced blobs written less than this many seconds ago (a log may still be "
+    "uploading them); 0 when nothing is being logged.",
+)
+@_db_option
+@_store_option
+def gc_command(grace_seconds: float, db_url: str | None, store_url: str | None) -> None:
+    """Delete the blobs no version (that is not deleted) and no run file names, to free space.
+
+    Works on a full disk: the store keeps a reserve of free space (ARCHIVIST_SPACE_RESERVE,
+    16MiB by default) that logging never uses, for deleting versions and collecting garbage.
+    """
+    from archivist.service.service import Service
+    from archivist.storage.local import LocalBlobStore
+
+    with _open(db_url, store_url) as opened:
+        deleted = Service(opened.engine, opened.store).collect_garbage(grace_seconds)
+        free = ""
+        if isinstance(opened.store, LocalBlobStore):
+            st = os.statvfs(opened.store.root)
+            free = f"; {format_size(st.f_bavail * st.f_frsize)} free on its disk now"
+    click.echo(f"Deleted {plural(deleted, 'unreferenced blob')} from {opened.where}{free}.")

@@ -26,7 +26,10 @@ class LocalBackend(Service):
         make_folders(settings.home)  # durably: a store whose folder a power cut loses is lost
         engine = open_engine(f"sqlite:///{os.path.join(settings.home, DATABASE_FILE)}")
         self.folder_store = LocalBlobStore(
-            os.path.join(settings.home, BLOBS_DIR), pack_small_blobs=settings.pack_small_blobs
+            os.path.join(settings.home, BLOBS_DIR),
+            pack_small_blobs=settings.pack_small_blobs,
+            label=f"the embedded store ({settings.home})",
+            reserve_bytes=settings.space_reserve,
         )
         super().__init__(engine, self.folder_store, default_entity=settings.entity or DEFAULT_ENTITY)
         self.settings = settings

@@ -176,6 +176,10 @@ class NoSpaceError(StorageError):
 
     code = "no_space"
     status = 507
+    HINT = (
+        "delete versions you no longer need and collect garbage (`archivist gc`; with --db and "
+        "--store on a server) to free space"
+    )
 
 
 class NotSupportedError(ArchivistError, NotImplementedError):

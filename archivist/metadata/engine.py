@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import InvalidInputError, NoSpaceError
 
 READ_ONLY_OPTION = "archivist_read_only"
 """Execution option marking a connection whose transaction only reads."""
@@ -59,6 +59,7 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
+    event.listen(engine, "handle_error", _no_space_as_error)
     return engine
 
 
@@ -94,7 +95,25 @@ def _postgresql_engine(url: str) -> Engine:
         raise InvalidInputError(
             "a PostgreSQL database needs the psycopg package: pip install 'psycopg[binary]'"
         )
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    event.listen(engine, "handle_error", _no_space_as_error)
+    return engine
+
+
+SQLITE_DISK_FULL_CODES = frozenset({13, 4874})
+"""``SQLITE_FULL``, and ``SQLITE_IOERR_SHMSIZE`` (no room to open a database's shared-memory file)."""
+POSTGRESQL_DISK_FULL = "53100"
+
+
+def _no_space_as_error(context: Any) -> None:
+    """The database's "disk full" becomes ``NoSpaceError`` (the transaction is rolled back:
+    nothing of it was written). The message names no path: it may reach a server's clients."""
+    original = context.original_exception
+    full = getattr(original, "sqlite_errorcode", None) in SQLITE_DISK_FULL_CODES
+    if full or getattr(original, "sqlstate", None) == POSTGRESQL_DISK_FULL:
+        raise NoSpaceError(
+            f"no space left on the disk of the metadata database; nothing was written: {NoSpaceError.HINT}"
+        ) from None
 
 
 @contextmanager

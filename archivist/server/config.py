@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.settings import DEFAULT_SPACE_RESERVE_BYTES
 from archivist.core.sizes import parse_size
 from archivist.core.transfers import TransferPolicy
 
@@ -27,6 +28,8 @@ class ServerConfig:
     blob_port: int | None = 0
     """The blob listener's port (ARCHIVIST_BLOB_PORT): 0 picks a free one, None runs no
     listener (every blob then goes through the API)."""
+    space_reserve: int = DEFAULT_SPACE_RESERVE_BYTES
+    """Bytes a folder store keeps free for freeing space (ARCHIVIST_SPACE_RESERVE)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -37,6 +40,7 @@ class ServerConfig:
             admin_key=env.get("ARCHIVIST_ADMIN_KEY") or None,
             transfer_policy=transfer_policy_from_env(env),
             blob_port=blob_port_from_text(env.get("ARCHIVIST_BLOB_PORT") or "0", "ARCHIVIST_BLOB_PORT"),
+            space_reserve=_size_variable(env, "ARCHIVIST_SPACE_RESERVE", DEFAULT_SPACE_RESERVE_BYTES),
         )
 
 

@@ -63,6 +63,7 @@ from archivist.storage.loose import (
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
+from archivist.storage.space import SpaceGuard, converts_no_space, no_space_as
 from archivist.storage.store_sink import StoreSink
 from archivist.storage.syncing import make_folders
 
@@ -92,7 +93,8 @@ class LocalBlobStore:
     small files, but every blob can be hard-linked at once by link-mode downloads).
     ``durable=False`` (a cache, whose blobs can be fetched again) does not sync loose
     blobs and their folders. ``label`` names the store in messages (a server's names it by
-    its kind, never by its path).
+    its kind, never by its path). ``reserve_bytes``: writes that would leave less free on
+    the store's filesystem are refused (``space``), so that freeing space always can run.
     """
 
     def __init__(
@@ -104,17 +106,20 @@ class LocalBlobStore:
         pack_small_blobs: bool = True,
         durable: bool = True,
         label: str | None = None,
+        reserve_bytes: int = 0,
     ) -> None:
         self.root = os.path.abspath(root)
         self.label = label or f"the blob store at {self.root}"
+        self.space = SpaceGuard(self.root, reserve_bytes, self.label)
         self.pack_max_bytes = pack_max_bytes
         self.pack_blob_max_bytes = PACK_MAX_BLOB_BYTES if pack_small_blobs else -1
         self.durable = durable
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
         self.packs_dir = os.path.join(self.root, PACKS_DIR)
         self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
-        make_folders(self.root, durable)
-        os.makedirs(self.temp_dir, exist_ok=True)
+        with no_space_as(self.label):
+            make_folders(self.root, durable)
+            os.makedirs(self.temp_dir, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"LocalBlobStore({self.root!r})"
@@ -164,6 +169,7 @@ class LocalBlobStore:
         return found
 
     # --- writes ------------------------------------------------------------------------------
+    @converts_no_space
     def put_file(self, digest: str, path: str) -> int:
         final_path = self.blob_path(digest)
         held, suspects = whole_blobs.held_whole(self, [digest], lambda _digest: _file_size(path))
@@ -180,13 +186,15 @@ class LocalBlobStore:
     def _write_file(self, digest: str, path: str, final_path: str) -> int:
         source = open_for_reading(path)
         try:
+            size = os.fstat(source).st_size
+            self.space.check(size)
             first = os.read(source, READ_CHUNK_BYTES)
             more = os.read(source, READ_CHUNK_BYTES) if first else b""
             if not more:  # the whole file came in one read: check it before writing anything
                 check_read_digest(path, digest, blake3.blake3(first).hexdigest())
                 store_whole(first, final_path, self.temp_dir, digest, self.durable)
                 return len(first)
-            writer = BlobWriter(digest, final_path, self.temp_dir, self.durable)
+            writer = BlobWriter(digest, final_path, self.temp_dir, self.durable, self.space, size)
             try:
                 writer.write(first)
                 writer.write(more)
@@ -199,6 +207,7 @@ class LocalBlobStore:
             os.close(source)
         return writer.commit()
 
+    @converts_no_space
     def ingest_file(self, path: str) -> tuple[str, int]:
         """Store a file whose digest is not known yet and return ``(digest, size)``.
 
@@ -210,7 +219,8 @@ class LocalBlobStore:
         """
         source = open_for_reading(path)
         try:
-            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir, self.durable)
+            size = os.fstat(source).st_size
+            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir, self.durable, self.space, size)
             try:
                 writer.copy_from(source)
             except BaseException:
@@ -229,13 +239,16 @@ class LocalBlobStore:
         """A ``StoreSink`` storing checked blobs in the background, by this store's rules."""
         return StoreSink(self)
 
+    @converts_no_space
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)
         check_bytes(digest, data)
         held, _suspects = whole_blobs.held_whole(self, [digest], lambda _digest: len(data))
         if digest not in held:
+            self.space.check(len(data))
             store_whole(data, final_path, self.temp_dir, digest, self.durable)  # over a damaged one
 
+    @converts_no_space
     def put_files(
         self,
         items: Sequence[tuple[str, str]],
@@ -281,6 +294,7 @@ class LocalBlobStore:
             list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
         )
 
+    @converts_no_space
     def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
         """Store many ``(digest, bytes)`` pairs like ``put_files`` (``IntegrityError`` for
         bytes that do not match their digest; the rest of the batch is stored)."""
@@ -308,6 +322,7 @@ class LocalBlobStore:
         if held:
             report(sum(held.values()))
         todo = [digest for digest in digests if digest not in held]
+        self.space.check(sum(expected(digest) or 0 for digest in todo))
         quick: list[tuple[str, bytes]] = []
         if trusted:
             limit, rest = self.pack_blob_max_bytes, []
@@ -351,9 +366,10 @@ class LocalBlobStore:
             whole_blobs.remove_loose(self, digest)
         raise_first(errors)
 
-    def open_writer(self, digest: str) -> BlobWriter:
-        """A writer for loose blob ``digest`` (used to stream a download into the store)."""
-        return BlobWriter(digest, self.blob_path(digest), self.temp_dir, self.durable)
+    def open_writer(self, digest: str, size: int | None = None) -> BlobWriter:
+        """A writer for loose blob ``digest`` (an upload, or a download into a cache) of
+        ``size`` bytes if known (``NoSpaceError`` at once when it would not fit)."""
+        return BlobWriter(digest, self.blob_path(digest), self.temp_dir, self.durable, self.space, size)
 
     # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:
@@ -403,6 +419,7 @@ class LocalBlobStore:
     def delete(self, digest: str) -> None:
         self.delete_many([digest])
 
+    @converts_no_space
     def delete_many(self, digests: Iterable[str]) -> None:
         """Remove blobs (absent ones are ignored): packed ones in one index transaction;
         a pack left with no blob is unlinked, one left under half full awaits ``compact_packs``."""
@@ -447,8 +464,11 @@ class LocalBlobStore:
                     times[digest] = os.stat(f"{self.root}/{digest[:2]}/{digest[2:]}").st_mtime
         return times
 
+    @converts_no_space
     def compact_packs(self) -> int:
-        """Rewrite packs whose live bytes fell under half (after deletions); returns bytes reclaimed."""
+        """Rewrite packs whose live bytes fell under half (after deletions); returns bytes reclaimed.
+        ``NoSpaceError`` (before writing) when their live bytes would not fit outside the reserve."""
+        self.space.check(sum(stats.live_bytes for stats in self.index.sparse_packs()))
         return packs.compact(self.packs_dir, self.index, self.pack_max_bytes)
 
     def cleanup_temp(self, older_than_seconds: float) -> int:

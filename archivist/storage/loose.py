@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 
 import blake3
 
@@ -32,6 +33,7 @@ from archivist.core.errors import (
     StorageError,
 )
 from archivist.core.manifest import is_blob_digest
+from archivist.storage.space import SpaceGuard, no_space_as
 from archivist.storage.syncing import make_folders, start_writeback, sync_file, sync_folder
 
 READ_CHUNK_BYTES = 1 << 20
@@ -104,26 +106,54 @@ class BlobWriter:
     ``commit()`` checks the digest and renames the temp file into place;
     ``abort()`` removes it. Exactly one of the two must be called. ``durable``: the
     kernel writes the bytes back as they come, and ``commit`` syncs the file before the
-    rename and its folder after it.
+    rename and its folder after it. ``space``: the store's guard, which refuses a blob of
+    ``expected_size`` that would not fit outside the store's reserve of free space; when
+    the size is not known the writer stops (``NoSpaceError``) before a step that could reach
+    into the reserve.
     """
 
-    def __init__(self, digest: str, final_path: str, temp_dir: str, durable: bool = True) -> None:
+    def __init__(
+        self,
+        digest: str,
+        final_path: str,
+        temp_dir: str,
+        durable: bool = True,
+        space: SpaceGuard | None = None,
+        expected_size: int | None = None,
+    ) -> None:
         self.digest = digest
         self.final_path = final_path
         self.durable = durable
+        self.space = space
+        self._unknown_size = expected_size is None
         self.size = 0
         self._written_back = 0
         # One thread: ``copy_from`` hashes beside a kernel copy that keeps another core busy
         # (on two cores a multi-threaded hash slowed the copy: 0.37 s per GiB against 0.32 s).
         self._hasher = blake3.blake3()
-        self._temp_path, self._fd = _create_temp(temp_dir, digest)
+        with self._no_space():
+            self._make_room(LARGE_CHUNK_BYTES if expected_size is None else expected_size)
+            self._temp_path, self._fd = _create_temp(temp_dir, digest)
+
+    def _no_space(self) -> AbstractContextManager[None]:
+        return no_space_as(self.space.label) if self.space is not None else contextlib.nullcontext()
+
+    def _make_room(self, nbytes: int) -> None:
+        if self.space is not None:
+            self.space.check(nbytes)
+
+    def _make_room_for_more(self, nbytes: int) -> None:
+        if self._unknown_size:
+            self._make_room(nbytes)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._hasher.update(data)
-        write_fully(self._fd, data)
-        self.size += len(data)
-        if self.size - self._written_back >= WRITEBACK_BYTES:
-            self._start_writeback()
+        with self._no_space():
+            write_fully(self._fd, data)
+            self.size += len(data)
+            if self.size - self._written_back >= WRITEBACK_BYTES:
+                self._start_writeback()
+                self._make_room_for_more(WRITEBACK_BYTES)
         return len(data)
 
     def _start_writeback(self) -> None:
@@ -154,8 +184,11 @@ class BlobWriter:
         (``fd``), each call up to ``LARGE_CHUNK_BYTES``, until it returns 0; a second
         thread hashes each step from the page cache meanwhile. ``first``: the count of a
         step already taken."""
-        count = move() if first is None else first
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archivist-hash") as hashing:
+        with (
+            self._no_space(),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="archivist-hash") as hashing,
+        ):
+            count = move() if first is None else first
             pending: Future[None] | None = None
             while count:
                 start = self.size
@@ -164,6 +197,7 @@ class BlobWriter:
                     pending.result()
                 pending = hashing.submit(self._hash_written, start, count)
                 self._start_writeback()
+                self._make_room_for_more(LARGE_CHUNK_BYTES)
                 count = move()
             if pending is not None:
                 pending.result()
@@ -195,11 +229,12 @@ class BlobWriter:
                 "nothing was stored"
             )
         try:
-            if self.durable:
-                sync_file(self._fd)
-            os.close(self._fd)
-            self._fd = -1
-            folder = _rename_into_place(self._temp_path, self.final_path, self.durable)
+            with self._no_space():
+                if self.durable:
+                    sync_file(self._fd)
+                os.close(self._fd)
+                self._fd = -1
+                folder = _rename_into_place(self._temp_path, self.final_path, self.durable)
         except BaseException:
             self.abort()
             raise

@@ -29,6 +29,7 @@ from archivist.storage import whole_blobs
 from archivist.storage.batches import ignore_progress
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
+from archivist.storage.space import no_space_as
 
 if TYPE_CHECKING:
     from archivist.storage.local import LocalBlobStore
@@ -81,14 +82,19 @@ class StoreSink:
         return self._covered
 
     def _finish(self) -> None:
-        self._loose.finish()
-        self._pack.finish()
+        with no_space_as(self._store.label):
+            self._loose.finish()
+            self._pack.finish()
 
     def _abort(self, _error: BaseException) -> None:
         self._loose.abort()
         self._pack.abort()
 
     def _handle(self, batch: Batch) -> None:
+        with no_space_as(self._store.label):
+            self._handle_batch(batch)
+
+    def _handle_batch(self, batch: Batch) -> None:
         chunk, expected = batch
         if chunk:
             self._store_chunk(chunk)
@@ -109,9 +115,9 @@ class StoreSink:
                 small.append((digest, data))
             else:
                 large[digest] = data
-        if large:
-            held, _suspects = whole_blobs.loose_whole(store, list(large), lambda digest: len(large[digest]))
-            for digest, data in large.items():
-                if digest not in held:  # renamed over a damaged file, if any
-                    self._loose.add(digest, data, store.checked_blob_path(digest))
+        held, _suspects = whole_blobs.loose_whole(store, list(large), lambda digest: len(large[digest]))
+        new_large = {digest: data for digest, data in large.items() if digest not in held}
+        store.space.check(sum(len(data) for _digest, data in small) + sum(map(len, new_large.values())))
+        for digest, data in new_large.items():  # renamed over a damaged file, if any
+            self._loose.add(digest, data, store.checked_blob_path(digest))
         self._pack.add_many(small, ignore_progress)
