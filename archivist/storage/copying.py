@@ -21,7 +21,7 @@ import contextlib
 import errno
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import blake3
@@ -95,15 +95,21 @@ def write_new(path: str, digest: str, data: bytes, mode: int = 0o666) -> None:
 
 def copy_new(source_fd: int, path: str, digest: str) -> int:
     """Create ``path`` as a copy of the open file ``source_fd``; returns the bytes copied."""
+    return _fill_new(path, digest, lambda fd: _kernel_copy(source_fd, fd))
+
+
+def _fill_new(path: str, digest: str, fill: Callable[[int], int]) -> int:
+    """Create ``path`` and ``fill`` its descriptor (returning a byte count); on failure the
+    new file is removed again."""
     fd = _create(path, digest)
     try:
-        copied = _kernel_copy(source_fd, fd)
+        count = fill(fd)
     except BaseException:
         os.close(fd)
         _remove(path)
         raise
     os.close(fd)
-    return copied
+    return count
 
 
 def _kernel_copy(source: int, dest: int) -> int:
@@ -135,17 +141,14 @@ def copy_blob_new(source_fd: int, path: str, digest: str, store: LocalBlobStore)
     """Create ``path`` as a copy of the loose blob ``digest`` open at ``source_fd``, verified
     while it is copied; returns the bytes copied. ``DamagedBlobError`` (``path`` removed)
     when they do not hash to ``digest``."""
-    fd = _create(path, digest)
-    try:
+
+    def fill(fd: int) -> int:
         copied, actual = copy_hashed(source_fd, fd, f"blob {digest}")
         if actual != digest:
             raise damaged_blob(store, digest, f"its {copied} bytes hash to blake3 {actual[:12]}...")
-    except BaseException:
-        os.close(fd)
-        _remove(path)
-        raise
-    os.close(fd)
-    return copied
+        return copied
+
+    return _fill_new(path, digest, fill)
 
 
 def damaged_blob(store: LocalBlobStore, digest: str, what: str) -> DamagedBlobError:

@@ -30,24 +30,21 @@ import contextlib
 import io
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 import blake3
 
 from archivist.core.errors import (
-    ArchivistError,
     BlobNotFoundError,
     FileChangedError,
 )
 from archivist.core.manifest import is_blob_digest
-from archivist.storage import copying, packs, whole_blobs
+from archivist.storage import batch_writes, copying, packs, whole_blobs
 from archivist.storage.batches import (
-    BATCH_ERRORS,
     Progress,
     check_bytes,
     ignore_progress,
-    raise_first,
     unique_pairs,
 )
 from archivist.storage.loose import (
@@ -60,9 +57,8 @@ from archivist.storage.loose import (
     scandir_or_empty,
     store_whole,
 )
-from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
-from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES
 from archivist.storage.space import SpaceGuard, converts_no_space, no_space_as
 from archivist.storage.store_sink import StoreSink
 from archivist.storage.syncing import make_folders
@@ -290,8 +286,8 @@ class LocalBlobStore:
                 check_read_digest(path, digest, blake3.blake3(data).hexdigest())
             return data, path
 
-        self._store_batch(
-            list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
+        batch_writes.store_batch(
+            self, list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
         )
 
     @converts_no_space
@@ -304,67 +300,9 @@ class LocalBlobStore:
             check_bytes(digest, blobs[digest])
             return blobs[digest], ""
 
-        self._store_batch(list(blobs), load, lambda digest: len(blobs[digest]), progress or ignore_progress)
-
-    def _store_batch(
-        self,
-        digests: Sequence[str],
-        load: Callable[[str], tuple[bytes | None, str]],
-        expected: whole_blobs.ExpectedSize,
-        report: Progress,
-        trusted: Mapping[str, bytes] | None = None,
-    ) -> None:
-        """Pack the verified bytes ``load(digest) -> (bytes, path)`` gives for each digest not
-        held whole yet (``expected``: each blob's true size); bytes None means a file too
-        large to pack, stored loose from ``path``. ``trusted``: bytes known to hash to their
-        digest, packed without a call per blob."""
-        held, suspects = whole_blobs.held_whole(self, digests, expected)
-        if held:
-            report(sum(held.values()))
-        todo = [digest for digest in digests if digest not in held]
-        self.space.check(sum(expected(digest) or 0 for digest in todo))
-        quick: list[tuple[str, bytes]] = []
-        if trusted:
-            limit, rest = self.pack_blob_max_bytes, []
-            for digest in todo:
-                data = trusted.get(digest)
-                if data is not None and len(data) <= limit:
-                    quick.append((digest, data))
-                else:
-                    rest.append(digest)
-            todo = rest
-        errors: list[ArchivistError] = []
-        writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes)
-        loose = LooseBatch(self.temp_dir, self.durable)
-        try:
-            writer.add_many(quick, report)
-            for digest in todo:
-                try:
-                    data, path = load(digest)
-                    if data is None:
-                        report(self.put_file(digest, path))
-                        continue
-                except BATCH_ERRORS as error:
-                    if isinstance(error, FileChangedError) and digest in suspects:
-                        report(os.stat(self.checked_blob_path(digest)).st_size)  # kept, as put_file does
-                        continue
-                    errors.append(error)
-                    continue
-                if len(data) > self.pack_blob_max_bytes:
-                    loose.add(digest, data, self.blob_path(digest))  # renamed over a suspect file
-                else:
-                    writer.add(digest, data)
-                report(len(data))
-            loose.finish()
-            writer.finish()
-        except BaseException:
-            loose.abort()
-            writer.abort()
-            raise
-        packed_now = {digest for digest, _data in quick} | set(writer.added)
-        for digest in suspects & packed_now:  # verified bytes of another size are now packed
-            whole_blobs.remove_loose(self, digest)
-        raise_first(errors)
+        batch_writes.store_batch(
+            self, list(blobs), load, lambda digest: len(blobs[digest]), progress or ignore_progress
+        )
 
     def open_writer(self, digest: str, size: int | None = None) -> BlobWriter:
         """A writer for loose blob ``digest`` (an upload, or a download into a cache) of

@@ -22,7 +22,7 @@ from archivist.core.manifest import hash_bytes
 from archivist.sdk.context import reset_contexts
 from archivist.storage.local import LocalBlobStore
 from tests.fixtures.archivist_server import ADMIN_KEY, archivist_server
-from tests.fixtures.s3 import BUCKET
+from tests.fixtures.s3 import BUCKET, client_for
 from tests.metadata.postgres import temporary_database
 from tests.storage.test_local import overwrite
 
@@ -174,16 +174,7 @@ def _server_store(
         if kind == "postgresql+folder":
             yield db_url, str(folder), damage_folder
             return
-        import boto3
-
-        env = request.getfixturevalue("sdk_s3_env")
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            region_name=env["AWS_REGION"],
-        )
+        client = client_for(request.getfixturevalue("sdk_s3_env"))
         prefix = f"fsck-{uuid.uuid4().hex[:12]}"
 
         def damage_object(digest: str, data: bytes | None) -> None:

@@ -17,7 +17,7 @@ from archivist.core.manifest import hash_bytes
 from archivist.sdk.context import reset_contexts
 from archivist.storage.local import LocalBlobStore
 from tests.fixtures.archivist_server import ServerProcess
-from tests.fixtures.s3 import BUCKET
+from tests.fixtures.s3 import BUCKET, client_for
 from tests.storage.test_local import overwrite
 
 Damage = Callable[[str, bytes], None]
@@ -29,16 +29,7 @@ def damage_blob(archivist_env: Path, request: pytest.FixtureRequest) -> Damage:
     """Replace the stored bytes of a blob behind the store's back, wherever it is stored."""
     backend = request.node.callspec.params["archivist_env"]
     if backend == "server-pg-s3":
-        import boto3
-
-        env = request.getfixturevalue("sdk_s3_env")
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            region_name=env["AWS_REGION"],
-        )
+        client = client_for(request.getfixturevalue("sdk_s3_env"))
         return lambda digest, data: client.put_object(
             Bucket=BUCKET, Key=f"sdk/blobs/{digest[:2]}/{digest[2:]}", Body=data
         )
