@@ -303,6 +303,15 @@ def store_whole(
     """Write already verified bytes to a temp file and rename it to ``final_path``; returns the
     folder whose entries changed. ``durable``: the file is synced before the rename, and its
     folder after it unless ``sync_folders`` is False (a batch syncs each folder once, at its end)."""
+    temp_path = write_temp(data, temp_dir, digest, durable)
+    folder = place_temp(temp_path, final_path, durable)
+    if durable and sync_folders:
+        sync_folder(folder)
+    return folder
+
+
+def write_temp(data: bytes, temp_dir: str, digest: str, durable: bool) -> str:
+    """A new temp file holding ``data`` (synced when ``durable``); nothing is left on failure."""
     temp_path, fd = _create_temp(temp_dir, digest)
     try:
         try:
@@ -311,14 +320,22 @@ def store_whole(
                 sync_file(fd)
         finally:
             os.close(fd)
-        folder = _rename_into_place(temp_path, final_path, durable)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
         raise
-    if durable and sync_folders:
-        sync_folder(folder)
-    return folder
+    return temp_path
+
+
+def place_temp(temp_path: str, final_path: str, durable: bool) -> str:
+    """Rename a written temp file to ``final_path`` (removed again if that fails); returns the
+    folder that now names it."""
+    try:
+        return _rename_into_place(temp_path, final_path, durable)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_path)
+        raise
 
 
 def write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:

@@ -67,10 +67,11 @@ def test_an_embedded_commit_syncs_what_it_names_first(
     _point_sdk_at(monkeypatch, tmp_path, home)
     monkeypatch.setenv("ARCHIVIST_PACK_SMALL_BLOBS", "1" if pack_small_blobs else "0")
     monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 * MIB)  # the ingest path, without 64 MiB files
-    sizes = {f"small/{i:03}.bin": 100 + 37 * i for i in range(300)}  # stored while add_dir hashes them
+    # Stored while add_dir hashes them; a store that keeps them loose syncs its filesystem once.
+    sizes = {f"small/{i:03}.bin": 100 + 37 * i for i in range(300)}
     sizes |= {"medium.bin": 300 * KIB, "larger.bin": 1536 * KIB, "ingested.bin": 3 * MIB}
     tree = _tree(tmp_path / "data", sizes)
-    with watch_syncs(monkeypatch) as watch:
+    with watch_syncs(monkeypatch, roots=[home]) as watch:
         logged = _log(tree)
     store = LocalBlobStore(str(home / "blobs"))
     files = needed_files(store, _stored_digests(logged))
@@ -91,7 +92,7 @@ def test_a_server_commit_syncs_what_was_uploaded_first(
     sizes |= {"streamed.bin": 5 * MIB}  # framed, streamed into a blob writer
     sizes |= {"listener.bin": 9 * MIB}  # through the blob listener
     tree = _tree(tmp_path / "data", sizes)
-    with watch_syncs(monkeypatch) as watch:
+    with watch_syncs(monkeypatch, roots=[root]) as watch:
         app = create_app(config)
         with serving(app) as url:
             monkeypatch.setenv("ARCHIVIST_BASE_URL", url)
