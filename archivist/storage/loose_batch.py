@@ -56,13 +56,17 @@ class LooseBatch:
                     place_temp(temp_path, final_path, durable=True)
             finally:
                 _remove([temp for temp, _final in unsynced])
-            syncing.sync_filesystem(self.temp_dir)  # the names
+                syncing.sync_filesystem(self.temp_dir)  # the names (of those placed, on a failure)
         self._folders.sync()
 
     def abort(self) -> None:
-        """Drop the blobs not in place yet (those placed are whole: they stay)."""
+        """Drop the blobs not in place yet. Those placed are whole and stay (a later write finds
+        them held), so their folders are synced still; a failure to do so is not raised over
+        the error that made the batch abort."""
         _remove([temp for temp, _final in self._unsynced])
         self._unsynced = []
+        with contextlib.suppress(OSError):
+            self._folders.sync()
 
 
 def _remove(paths: list[str]) -> None:
