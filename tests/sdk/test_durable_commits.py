@@ -20,6 +20,7 @@ from archivist.sdk.context import reset_contexts
 from archivist.server.app import create_app
 from archivist.server.config import ServerConfig
 from archivist.storage.local import LocalBlobStore
+from archivist.storage.pack_index import PackIndex
 from tests.fixtures.archivist_server import ADMIN_KEY
 from tests.fixtures.sync_watch import missing_before_commit, needed_files, watch_syncs
 from tests.ui.live_server import serving
@@ -106,3 +107,13 @@ def test_a_server_commit_syncs_what_was_uploaded_first(
     assert any(path.suffix == ".pack" for path in files)
     assert len(watch.commits) == 1
     assert missing_before_commit(watch, 0, files, top=root) == []
+
+
+def test_the_pack_index_syncs_every_commit(tmp_path: Path) -> None:
+    """Its rows name packs: a commit of them must survive a power cut like the packs do (the
+    metadata database's setting is checked in ``tests/metadata/test_engine.py``)."""
+    index = PackIndex(str(tmp_path / "packs" / "index.sqlite"))
+    connection = index.connection(create=True)
+    assert connection is not None
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
