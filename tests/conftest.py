@@ -19,7 +19,7 @@ import pytest
 
 from archivist.sdk.context import reset_contexts
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
-from tests.fixtures.s3 import BUCKET
+from tests.fixtures.s3 import BUCKET, client_for
 from tests.fixtures.servers import S3_TEST_ENV, moto_s3
 from tests.metadata.postgres import temporary_database
 
@@ -61,18 +61,9 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
 @pytest.fixture(scope="session")
 def sdk_s3_env() -> Iterator[dict[str, str]]:
     """moto's S3 server on loopback with the test bucket; yields the ``AWS_*`` variables to reach it."""
-    import boto3
-
     with moto_s3() as endpoint:
         env = {**S3_TEST_ENV, "AWS_ENDPOINT_URL": endpoint, "AWS_ALLOW_HTTP": "true"}
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            region_name=env["AWS_REGION"],
-        )
-        client.create_bucket(Bucket=BUCKET)
+        client_for(env).create_bucket(Bucket=BUCKET)
         yield env
 
 

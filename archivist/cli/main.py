@@ -1,4 +1,5 @@
-"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup``, ``demo`` and ``ui``.
+"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup``, ``demo``, ``ui``,
+``fsck`` and the server's commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
 failure is one ``archivist: error: ...`` line on stderr, also under click's test
@@ -20,6 +21,7 @@ from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
 from archivist.cli.server_commands import db_group, server_command
+from archivist.cli.store_commands import fsck_command, gc_command
 from archivist.cli.ui_command import ui_command
 
 PROG_NAME = "archivist"
@@ -78,6 +80,8 @@ cli.add_command(demo_command)
 for server_side_command in (server_command, db_group, login_command, user_group, key_group, team_group):
     cli.add_command(server_side_command)
 cli.add_command(ui_command)
+cli.add_command(fsck_command)
+cli.add_command(gc_command)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

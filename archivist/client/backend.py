@@ -40,8 +40,9 @@ class BlobSink(Protocol):
         """Queue ``(digest, bytes)`` pairs whose bytes hash to their digest."""
         ...
 
-    def expect(self, digests: Sequence[str]) -> None:
-        """Digests of files whose bytes are not given: checked in the background for presence."""
+    def expect(self, blobs: Sequence[tuple[str, int]]) -> None:
+        """``(digest, size)`` of files whose bytes are not given: checked in the background for
+        presence (a damaged stored copy counts as absent)."""
         ...
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from archivist.metadata.engine import open_engine
 from archivist.service.blobs import ProgressCallback
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
+from archivist.storage.syncing import make_folders
 
 DATABASE_FILE = "meta.sqlite"
 BLOBS_DIR = "blobs"
@@ -22,10 +23,13 @@ class LocalBackend(Service):
     blobs_are_local = True  # a folder store on this machine, every blob verified when written
 
     def __init__(self, settings: Settings) -> None:
-        os.makedirs(settings.home, exist_ok=True)
+        make_folders(settings.home)  # durably: a store whose folder a power cut loses is lost
         engine = open_engine(f"sqlite:///{os.path.join(settings.home, DATABASE_FILE)}")
         self.folder_store = LocalBlobStore(
-            os.path.join(settings.home, BLOBS_DIR), pack_small_blobs=settings.pack_small_blobs
+            os.path.join(settings.home, BLOBS_DIR),
+            pack_small_blobs=settings.pack_small_blobs,
+            label=f"the embedded store ({settings.home})",
+            reserve_bytes=settings.space_reserve,
         )
         super().__init__(engine, self.folder_store, default_entity=settings.entity or DEFAULT_ENTITY)
         self.settings = settings

@@ -23,7 +23,8 @@ class also subclasses the builtin exception W&B raises in that situation, so
     │   ├── ArtifactNotLoggedError                artifact_not_logged 409
     │   └── ArtifactFinalizedError                artifact_finalized 409
     ├── IntegrityError (ValueError)               integrity          422
-    │   └── FileChangedError                      file_changed       422
+    │   ├── FileChangedError                      file_changed       422
+    │   └── DamagedBlobError                      damaged_blob       500
     ├── WaitTimeoutError (TimeoutError)           wait_timeout       408
     ├── LogCancelledError                         log_cancelled      409
     ├── UsageError (RuntimeError)                 usage              400
@@ -31,6 +32,7 @@ class also subclasses the builtin exception W&B raises in that situation, so
     │   ├── AuthenticationError                   unauthenticated    401
     │   └── PermissionDeniedError                 permission_denied  403
     ├── StorageError (OSError)                    storage            500
+    │   └── NoSpaceError                          no_space           507
     └── NotSupportedError (NotImplementedError)   not_supported      501
 """
 
@@ -137,6 +139,19 @@ class FileChangedError(IntegrityError):
     code = "file_changed"
 
 
+class DamagedBlobError(IntegrityError):
+    """A stored blob does not hold its bytes: a wrong size or digest (a disk fault, a power
+    cut before durable commits, a hand-edited store). ``digest`` names it, so that a caller
+    that knows which files use it can say so; the next upload of its bytes replaces it."""
+
+    code = "damaged_blob"
+    status = 500
+
+    def __init__(self, message: str, digest: str = "") -> None:
+        super().__init__(message)
+        self.digest = digest
+
+
 class WaitTimeoutError(ArchivistError, TimeoutError):
     code = "wait_timeout"
     status = 408
@@ -175,6 +190,19 @@ class PermissionDeniedError(CommError):
 class StorageError(ArchivistError, OSError):
     code = "storage"
     status = 500
+
+
+class NoSpaceError(StorageError):
+    """The disk holding a store is full. The message names the store by its kind (a server's
+    never names its paths); nothing was half-written. Deleting versions and collecting
+    garbage free space, and work on a full disk."""
+
+    code = "no_space"
+    status = 507
+    HINT = (
+        "delete versions you no longer need and collect garbage (`archivist gc`; with --db and "
+        "--store on a server) to free space"
+    )
 
 
 class NotSupportedError(ArchivistError, NotImplementedError):

@@ -18,7 +18,7 @@ from typing import Any
 
 import blake3
 
-from archivist.core.manifest_entry import NO_EXTRA, Entry, hash_bytes, is_blob_digest
+from archivist.core.manifest_entry import EMPTY_BLOB_DIGEST, NO_EXTRA, Entry, hash_bytes, is_blob_digest
 from archivist.core.manifest_format import (
     DIGEST_ALGORITHM,
     STORAGE_POLICY,
@@ -37,6 +37,7 @@ _PATH = attrgetter("path")
 __all__ = [
     "ARTIFACT_DIGEST_HEADER",
     "DIGEST_ALGORITHM",
+    "EMPTY_BLOB_DIGEST",
     "MANIFEST_VERSION",
     "NO_EXTRA",
     "STORAGE_POLICY",

@@ -26,6 +26,10 @@ def hash_bytes(data: bytes) -> str:
     return blake3.blake3(data).hexdigest()
 
 
+EMPTY_BLOB_DIGEST = blake3.blake3(b"").hexdigest()
+"""The one digest whose blob holds no bytes: a stored blob of 0 bytes under any other is damaged."""
+
+
 def is_blob_digest(value: str) -> bool:
     # A compiled regex: checked once per stored file, so its speed shows on 20,000-file adds.
     return _BLOB_DIGEST.fullmatch(value) is not None

@@ -12,6 +12,8 @@ from archivist.core.sizes import parse_size
 
 DEFAULT_ENTITY = "local"
 DEFAULT_PROJECT = "uncategorized"
+DEFAULT_SPACE_RESERVE_BYTES = 16 << 20
+"""Free space a store keeps for deleting versions and collecting garbage (``storage.space``)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Settings:
     silent: bool = False
     pack_small_blobs: bool = True
     """Whether the embedded store packs small blobs (ARCHIVIST_PACK_SMALL_BLOBS, default on)."""
+    space_reserve: int = DEFAULT_SPACE_RESERVE_BYTES
+    """Bytes the embedded store keeps free on its disk for freeing space (ARCHIVIST_SPACE_RESERVE)."""
     config_dir: str | None = None
     """Where ``archivist login`` keeps the server and key ($XDG_CONFIG_HOME/archivist,
     default ~/.config/archivist); None: no login file is consulted."""
@@ -40,6 +44,7 @@ class Settings:
         env = os.environ if environ is None else environ
         home = os.path.expanduser("~")
         limit = env.get("ARCHIVIST_CACHE_LIMIT")
+        reserve = env.get("ARCHIVIST_SPACE_RESERVE")
         return cls(
             home=os.path.abspath(
                 os.path.expanduser(env.get("ARCHIVIST_DIR") or os.path.join(home, ".archivist"))
@@ -57,6 +62,7 @@ class Settings:
             api_key=env.get("ARCHIVIST_API_KEY") or None,
             silent=env.get("ARCHIVIST_SILENT", "").lower() in ("1", "true", "yes"),
             pack_small_blobs=parse_switch(env, "ARCHIVIST_PACK_SMALL_BLOBS", default=True),
+            space_reserve=parse_size(reserve) if reserve else DEFAULT_SPACE_RESERVE_BYTES,
             config_dir=os.path.join(
                 os.path.expanduser(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")), "archivist"
             ),

@@ -1,7 +1,9 @@
 """Opening the metadata database: SQLite (embedded) or PostgreSQL (server).
 
 SQLite is tuned for several processes writing at once: WAL, a 30 s busy
-timeout, ``synchronous=NORMAL`` and foreign keys on. pysqlite's own
+timeout and foreign keys on; ``synchronous=FULL``, so that every commit is on stable
+storage when it returns (in WAL mode ``NORMAL`` syncs only at checkpoints: a power cut
+loses the last commits, such as a version reported committed). pysqlite's own
 transaction handling is switched off and every write transaction starts with
 ``BEGIN IMMEDIATE``, so writers queue on the database lock at the start of a
 transaction instead of failing when a read turns into a write. Read
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import InvalidInputError, NoSpaceError
 
 READ_ONLY_OPTION = "archivist_read_only"
 """Execution option marking a connection whose transaction only reads."""
@@ -57,6 +59,7 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
+    event.listen(engine, "handle_error", _no_space_as_error)
     return engine
 
 
@@ -70,7 +73,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         # A version of 20,000 files adds 20,000 random keys to the blob-digest index; with
         # SQLite's default 2 MB page cache that costs ~25% more than with this (pages are
@@ -92,7 +95,25 @@ def _postgresql_engine(url: str) -> Engine:
         raise InvalidInputError(
             "a PostgreSQL database needs the psycopg package: pip install 'psycopg[binary]'"
         )
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    event.listen(engine, "handle_error", _no_space_as_error)
+    return engine
+
+
+SQLITE_DISK_FULL_CODES = frozenset({13, 4874})
+"""``SQLITE_FULL``, and ``SQLITE_IOERR_SHMSIZE`` (no room to open a database's shared-memory file)."""
+POSTGRESQL_DISK_FULL = "53100"
+
+
+def _no_space_as_error(context: Any) -> None:
+    """The database's "disk full" becomes ``NoSpaceError`` (the transaction is rolled back:
+    nothing of it was written). The message names no path: it may reach a server's clients."""
+    original = context.original_exception
+    full = getattr(original, "sqlite_errorcode", None) in SQLITE_DISK_FULL_CODES
+    if full or getattr(original, "sqlstate", None) == POSTGRESQL_DISK_FULL:
+        raise NoSpaceError(
+            f"no space left on the disk of the metadata database; nothing was written: {NoSpaceError.HINT}"
+        ) from None
 
 
 @contextmanager

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from archivist.core.errors import EntryNotFoundError, InvalidInputError
+from archivist.core.errors import DamagedBlobError, EntryNotFoundError, InvalidInputError
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
 from archivist.sdk.artifact_files import ArtifactFiles
 from archivist.sdk.context import Context
+from archivist.sdk.damaged_files import check_linked_sizes, name_damaged_files
 from archivist.sdk.draft import DraftContents
 from archivist.sdk.entry import ArtifactManifestEntry
 
@@ -64,19 +65,26 @@ class ReadingMixin:
         store's, or the client cache's for a server -- instead of a copy: much faster, no
         extra disk space, but the files are read-only and shared with the store (changing
         one in place would change the stored blob). Where linking is impossible (another
-        filesystem) files are copied.
+        filesystem) files are copied. A file whose stored blob is damaged (wrong digest, or
+        in link mode wrong size) fails the download with ``DamagedBlobError`` naming it.
         """
-        from archivist.sdk.materialize import download_entries
+        from archivist.sdk.materialize import destination, download_entries
 
-        self._logged()
+        record = self._logged()
+        version = f"{record.qualified_collection}:{record.version}"
         root = root or self._default_root()
         manifest = self._current_manifest()
         entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
         if path_prefix:
             entries = [e for e in entries if e.path.startswith(path_prefix)]
-        download_entries(
-            self._context(), entries, root, bool(skip_cache), allow_missing_references, link=link
-        )
+        context = self._context()
+        try:
+            download_entries(context, entries, root, bool(skip_cache), allow_missing_references, link=link)
+        except DamagedBlobError as error:
+            raise name_damaged_files(error, entries, version) from None
+        if link and context.backend.blobs_are_local:
+            stored = [entry for entry in entries if entry.ref is None]
+            check_linked_sizes(stored, [destination(root, entry.path) for entry in stored], version)
         return root
 
     def checkout(self, root: str | None = None, link: bool = False) -> str:

@@ -68,8 +68,8 @@ class ClientCache:
             raise InvalidInputError(f"cache limit {limit_bytes} is negative: use 0 or more bytes")
         self.root = os.path.abspath(root)
         self.limit = default_limit(self.root) if limit_bytes is None else limit_bytes
-        self._blobs = LocalBlobStore(
-            os.path.join(self.root, "obj", "blake3"), temp_dir=os.path.join(self.root, "tmp")
+        self._blobs = LocalBlobStore(  # not durable: what a cache loses is fetched again
+            os.path.join(self.root, "obj", "blake3"), temp_dir=os.path.join(self.root, "tmp"), durable=False
         )
         self._lock = threading.Lock()
         # blob path -> (size, mtime_ns as last seen), least recently used first

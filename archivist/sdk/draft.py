@@ -71,7 +71,7 @@ def digest_files(
         else:
             small.append((path, st))
     if sink is not None:  # checked beside the hashing below
-        sink.expect(list(known.values()))
+        sink.expect([results[path] for path in known])
     hashed: list[tuple[str, os.stat_result, str]] = []
     kept: list[tuple[str, bytes | None]] = []
     chunk: list[tuple[str, bytes]] = []

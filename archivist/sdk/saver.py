@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import logging
 import threading
 from collections import deque
@@ -159,11 +158,12 @@ def save_manifest(
     control = control or SaveControl(request.name)
     control.check()
     identical = _identical_version(backend, request)
-    if identical is not None:  # unchanged content: nothing to upload, the commit dedups
-        _wait_for(sinks)
-        control.begin_commit()
-        return backend.commit_version(dataclasses.replace(request, manifest_digest=identical.manifest_digest))
-    manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
+    # Unchanged content: the commit dedups, and only blobs the store lost (``archivist fsck
+    # --repair`` removes damaged ones) are stored again below.
+    if identical is not None:
+        manifest_digest = identical.manifest_digest
+    else:
+        manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
     stored = _wait_for(sinks)
     control.check()
     sources: dict[str, str] = {}

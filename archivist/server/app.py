@@ -44,6 +44,8 @@ from archivist.storage import open_store
 from archivist.storage.base import BlobStore
 
 _log = logging.getLogger("archivist.server")
+SERVER_STORE = "the server's blob store"
+"""How messages name the server's store: by its kind, never by its path (they reach clients)."""
 STALE_UPLOAD_SECONDS = 24 * 3600
 """Direct uploads begun longer ago than this and never completed are dropped at start-up."""
 DESCRIPTION = """\
@@ -56,7 +58,7 @@ are the Backend protocol of `archivist.client.backend`, one POST route per call
 
 def create_app(config: ServerConfig) -> FastAPI:
     engine = open_engine(config.db_url)
-    store = open_store(config.store_url)
+    store = open_store(config.store_url, label=SERVER_STORE, reserve_bytes=config.space_reserve)
     bootstrap = ensure_admin(engine, config.admin_key)
     if bootstrap.ignored_admin_key:
         _log.warning(

@@ -132,12 +132,12 @@ _Sink = _MemorySink | _WriterSink | _SpoolSink
 def open_sink(store: BlobStore, digest: str, size: int) -> _Sink:
     if size <= IN_MEMORY_BYTES:
         return _MemorySink(store, digest)
-    return _streaming_sink(store, digest)
+    return _streaming_sink(store, digest, size)
 
 
-def _streaming_sink(store: BlobStore, digest: str) -> _WriterSink | _SpoolSink:
+def _streaming_sink(store: BlobStore, digest: str, size: int) -> _WriterSink | _SpoolSink:
     if isinstance(store, LocalBlobStore):
-        return _WriterSink(store.open_writer(digest))
+        return _WriterSink(store.open_writer(digest, size))  # refused at once if it cannot fit
     return _SpoolSink(store, digest)
 
 
@@ -201,7 +201,7 @@ class UploadBatch:
         if size <= IN_MEMORY_BYTES:
             return _HeldFrame(self, digest, size)
         self.ledger.reserve_uploads({digest: size})
-        self.open_sink = _streaming_sink(self.store, digest)
+        self.open_sink = _streaming_sink(self.store, digest, size)
         return _FrameSink(self, digest, size, self.open_sink)
 
     def hold(self, digest: str, data: bytes) -> None:

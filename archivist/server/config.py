@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.settings import DEFAULT_SPACE_RESERVE_BYTES
 from archivist.core.sizes import parse_size
 from archivist.core.transfers import TransferPolicy
 
@@ -72,6 +73,8 @@ class ServerConfig:
     blob_limits: ListenerLimits = field(default_factory=ListenerLimits)
     """ARCHIVIST_BLOB_HEAD_SECONDS (time to send a request head) and ARCHIVIST_BLOB_MIN_RATE
     (the slowest average upload rate allowed, a size such as ``64KiB``, per second)."""
+    space_reserve: int = DEFAULT_SPACE_RESERVE_BYTES
+    """Bytes a folder store keeps free for freeing space (ARCHIVIST_SPACE_RESERVE)."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -85,6 +88,7 @@ class ServerConfig:
             upload_quota=quota_from_text(env.get("ARCHIVIST_UPLOAD_QUOTA"), "ARCHIVIST_UPLOAD_QUOTA"),
             max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             blob_limits=listener_limits_from_env(env),
+            space_reserve=_size_variable(env, "ARCHIVIST_SPACE_RESERVE", DEFAULT_SPACE_RESERVE_BYTES),
         )
 
 

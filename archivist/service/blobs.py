@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 
 from archivist.core.bulk_checks import all_blob_digests
@@ -12,7 +13,7 @@ from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 
 ProgressCallback = Callable[[int], None]
-COPY_CHUNK = 1024 * 1024
+_temp_counter = itertools.count()
 
 
 def missing_blobs(store: BlobStore, digests: Sequence[str]) -> list[str]:
@@ -64,19 +65,17 @@ def download_blobs(
 def download_blob(
     store: BlobStore, digest: str, dest_path: str, progress: ProgressCallback | None = None
 ) -> None:
-    """Write the blob to ``dest_path``; a local store's file is copied by the kernel."""
+    """Write the blob to ``dest_path``, replacing what is there, verified as it is copied
+    where the store verifies (``BlobStore.copy_to``); written to a new name beside it and
+    renamed, so ``dest_path`` is whole or as it was."""
     validate_digest(digest)
-    local = store.local_path(digest)
-    if local is not None and os.path.exists(local):
-        shutil.copyfile(local, dest_path)
-        if progress is not None:
-            progress(os.path.getsize(dest_path))
-        return
-    with store.open(digest) as reader, open(dest_path, "wb") as writer:
-        while chunk := reader.read(COPY_CHUNK):
-            writer.write(chunk)
-            if progress is not None:
-                progress(len(chunk))
+    temp = f"{dest_path}.archivist-{os.getpid()}-{next(_temp_counter)}"
+    try:
+        store.copy_to([(digest, temp)], progress=progress)
+        os.replace(temp, dest_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
 
 
 def read_bytes(store: BlobStore, digest: str) -> bytes:

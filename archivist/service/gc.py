@@ -15,18 +15,21 @@ batch is decided and deleted while commits are locked out (see ``locks``): a
 commit either sees its blobs gone and fails cleanly, or references them first.
 
 On a folder store the collection ends with upkeep: packs whose live bytes fell under
-half are compacted, and files left by killed writers (temp files, unindexed packs)
-older than the grace period (at least ``LEFTOVER_MIN_AGE_SECONDS``) are removed.
+half are compacted (unless that would not fit outside the store's reserve of free space:
+a collection on a full disk frees what it can), and files left by killed writers (temp
+files, unindexed packs) older than the grace period (at least ``LEFTOVER_MIN_AGE_SECONDS``)
+are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, delete, insert, select, union
 
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import InvalidInputError, NoSpaceError
 from archivist.core.models import VersionState
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import gc_marks, run_files, versions
@@ -63,7 +66,8 @@ def collect_garbage(
     if batch:
         deleted += _sweep(engine, store, batch, grace_seconds)
     if isinstance(store, LocalBlobStore):
-        store.compact_packs()
+        with contextlib.suppress(NoSpaceError):  # compacting needs room: the next collection does it
+            store.compact_packs()
         store.cleanup_temp(max(grace_seconds, LEFTOVER_MIN_AGE_SECONDS))
     return deleted
 

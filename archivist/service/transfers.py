@@ -79,7 +79,7 @@ def plan_uploads(
     as uploads, as if the store lacked them (a server's scoping, ``blob_access``).
     """
     unique = _validated_requests(requests)
-    missing = store.missing([request.digest for request in unique])
+    missing = store.missing([r.digest for r in unique], {r.digest: r.size for r in unique})
     if shown is not None:
         present = [request.digest for request in unique if request.digest not in missing]
         missing.update(set(present) - shown(present))

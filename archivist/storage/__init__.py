@@ -14,18 +14,19 @@ ALLOWED_STORES = (
 )
 
 
-def open_store(url_or_path: str) -> BlobStore:
+def open_store(url_or_path: str, *, label: str | None = None, reserve_bytes: int = 0) -> BlobStore:
     """The BlobStore a ``--store`` value names.
 
     A plain path or ``file://`` URL is a ``LocalBlobStore``; ``s3://``, ``gs://`` and
     ``az://`` URLs are an ``ObjectBlobStore`` (which needs the ``objectstore`` extra).
+    ``label`` names the store in messages; ``reserve_bytes``: free space a folder store keeps.
     """
     if not isinstance(url_or_path, str) or not url_or_path.strip():
         raise InvalidInputError(f"invalid store {url_or_path!r}: use {ALLOWED_STORES}")
     if "://" not in url_or_path:
         from archivist.storage.local import LocalBlobStore
 
-        return LocalBlobStore(os.path.expanduser(url_or_path))
+        return LocalBlobStore(os.path.expanduser(url_or_path), label=label, reserve_bytes=reserve_bytes)
     parts = urlsplit(url_or_path)
     scheme = parts.scheme.lower()
     if scheme == "file":
@@ -35,9 +36,9 @@ def open_store(url_or_path: str) -> BlobStore:
             )
         from archivist.storage.local import LocalBlobStore
 
-        return LocalBlobStore(unquote(parts.path))
+        return LocalBlobStore(unquote(parts.path), label=label, reserve_bytes=reserve_bytes)
     if scheme in OBJECT_STORE_SCHEMES:
         from archivist.storage.object_store import ObjectBlobStore
 
-        return ObjectBlobStore(url_or_path)
+        return ObjectBlobStore(url_or_path, label=label)
     raise InvalidInputError(f"unsupported store {url_or_path!r}: use {ALLOWED_STORES}")

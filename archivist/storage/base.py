@@ -12,12 +12,15 @@ from typing import BinaryIO, Protocol, runtime_checkable
 
 @runtime_checkable
 class BlobStore(Protocol):
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        """The subset of ``digests`` the store does not hold."""
+    def missing(self, digests: Iterable[str], sizes: Mapping[str, int] | None = None) -> set[str]:
+        """The subset of ``digests`` the store does not hold whole: absent, or held as 0 bytes
+        (only the empty blob has none), or with another size than ``sizes`` gives for it.
+        The next store of such a blob's bytes replaces what is held."""
         ...
 
     def put_file(self, digest: str, path: str) -> int:
-        """Store the file at ``path`` as blob ``digest`` and return its size.
+        """Store the file at ``path`` as blob ``digest`` and return its size; a blob held with
+        another size than the file's is stored again (it is damaged, or the file changed).
 
         Raises ``FileChangedError`` naming ``path`` when the bytes read do not
         hash to ``digest`` (the file changed since it was hashed); nothing is stored then.
@@ -25,7 +28,8 @@ class BlobStore(Protocol):
         ...
 
     def put_bytes(self, digest: str, data: bytes) -> None:
-        """Store ``data`` as blob ``digest``; ``IntegrityError`` if it does not match."""
+        """Store ``data`` as blob ``digest`` (replacing a held copy of another size);
+        ``IntegrityError`` if it does not match."""
         ...
 
     def put_files(
@@ -56,7 +60,8 @@ class BlobStore(Protocol):
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Write each ``(digest, dest_path)`` blob to ``dest_path``, a new file (``FileExistsError``
-        if it exists) in an existing folder, written whole or not at all.
+        if it exists) in an existing folder, written whole or not at all. Bytes are verified
+        as written (``DamagedBlobError`` names a blob that does not hold its digest's bytes).
 
         ``link=True`` asks for hard links to read-only blobs where the store can (a folder
         store); otherwise, and where linking fails, the bytes are copied.

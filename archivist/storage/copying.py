@@ -2,7 +2,10 @@
 
 Each destination is created with ``O_CREAT | O_EXCL`` (it must not exist; its folder
 must), written whole, and removed again if writing it fails, so a destination is
-either complete or absent. Loose blobs are copied by the kernel
+either complete or absent. Every byte written is verified against its digest on the
+way (``DamagedBlobError`` naming a blob that does not hold its bytes): packed blobs as
+they are read, loose ones while the kernel copies them (``hashed_copy``). A link writes
+nothing and is not hashed (the caller checks sizes). Loose blobs are copied by the kernel
 (``copy_file_range``, else ``sendfile``); packed blobs come from one sequential
 read per pack. Many files are created, or linked, from a few threads at once
 (``parallel_files``: the kernel work of creating files runs without the GIL). Link
@@ -18,15 +21,16 @@ import contextlib
 import errno
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import blake3
 
 from archivist.core.bulk_checks import all_blob_digests
-from archivist.core.errors import BlobNotFoundError, IntegrityError
+from archivist.core.errors import BlobNotFoundError, DamagedBlobError
 from archivist.storage import parallel_files
 from archivist.storage.batches import Progress, pairs
+from archivist.storage.hashed_copy import copy_hashed
 from archivist.storage.loose import BLOB_MODE, scandir_or_empty, write_fully
 from archivist.storage.pack_index import Location
 from archivist.storage.packs import read_packed
@@ -91,15 +95,21 @@ def write_new(path: str, digest: str, data: bytes, mode: int = 0o666) -> None:
 
 def copy_new(source_fd: int, path: str, digest: str) -> int:
     """Create ``path`` as a copy of the open file ``source_fd``; returns the bytes copied."""
+    return _fill_new(path, digest, lambda fd: _kernel_copy(source_fd, fd))
+
+
+def _fill_new(path: str, digest: str, fill: Callable[[int], int]) -> int:
+    """Create ``path`` and ``fill`` its descriptor (returning a byte count); on failure the
+    new file is removed again."""
     fd = _create(path, digest)
     try:
-        copied = _kernel_copy(source_fd, fd)
+        count = fill(fd)
     except BaseException:
         os.close(fd)
         _remove(path)
         raise
     os.close(fd)
-    return copied
+    return count
 
 
 def _kernel_copy(source: int, dest: int) -> int:
@@ -125,6 +135,36 @@ def _kernel_copy(source: int, dest: int) -> int:
         write_fully(dest, chunk)
         done += len(chunk)
     return done
+
+
+def copy_blob_new(source_fd: int, path: str, digest: str, store: LocalBlobStore) -> int:
+    """Create ``path`` as a copy of the loose blob ``digest`` open at ``source_fd``, verified
+    while it is copied; returns the bytes copied. ``DamagedBlobError`` (``path`` removed)
+    when they do not hash to ``digest``."""
+
+    def fill(fd: int) -> int:
+        copied, actual = copy_hashed(source_fd, fd, f"blob {digest}")
+        if actual != digest:
+            raise damaged_blob(store, digest, f"its {copied} bytes hash to blake3 {actual[:12]}...")
+        return copied
+
+    return _fill_new(path, digest, fill)
+
+
+def damaged_blob(store: LocalBlobStore, digest: str, what: str) -> DamagedBlobError:
+    return DamagedBlobError(
+        f"blob {digest} in {store.label} is damaged: {what}; `archivist fsck --repair` removes it, "
+        "and logging its file again stores it anew",
+        digest,
+    )
+
+
+def verified(store: LocalBlobStore, digest: str, data: bytes) -> bytes:
+    """``data`` if it hashes to ``digest``, else ``DamagedBlobError``."""
+    actual = blake3.blake3(data).hexdigest()
+    if actual != digest:
+        raise damaged_blob(store, digest, f"its {len(data)} packed bytes hash to blake3 {actual[:12]}...")
+    return data
 
 
 def _remove(path: str) -> None:
@@ -158,6 +198,7 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
     def write(batch: Sequence[tuple[str, bytes]]) -> None:
         written = 0
         for digest, data in batch:
+            verified(store, digest, data)
             for path in destinations[digest]:
                 write_new(path, digest, data)
                 written += len(data)
@@ -170,7 +211,7 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
         source = _open_loose(store, digest)
         try:
             for path in destinations[digest]:
-                report(copy_new(source, path, digest))
+                report(copy_blob_new(source, path, digest, store))
         finally:
             os.close(source)
 
@@ -226,15 +267,10 @@ class _Linker:
         return True
 
     def adopt(self, digest: str, path: str, data: bytes) -> bool:
-        """Write a packed blob to the new file ``path``, read-only, then link that file in as
-        the store's loose blob: ``path`` becomes the blob, as a link would, for the cost of a
-        copy (no temp file and rename in the store). The store sees the file only once it is
-        whole and verified. False (``path`` then not written) when the store refuses links."""
-        actual = blake3.blake3(data).hexdigest()
-        if actual != digest:
-            raise IntegrityError(
-                f"packed blob {digest} in {self.store.root} is damaged: its bytes hash to blake3 {actual}"
-            )
+        """Write a packed blob (verified bytes) to the new file ``path``, read-only, then link
+        that file in as the store's loose blob: ``path`` becomes the blob, as a link would, for
+        the cost of a copy (no temp file and rename in the store). The store sees the file only
+        once it is whole. False (``path`` then not written) when the store refuses links."""
         write_new(path, digest, data, BLOB_MODE)
         try:
             _link_into_store(path, self.store.checked_blob_path(digest))
@@ -253,7 +289,7 @@ class _Linker:
         source = _open_loose(self.store, digest)
         try:
             for path in paths:
-                self.report(copy_new(source, path, digest))
+                self.report(copy_blob_new(source, path, digest, self.store))
         finally:
             os.close(source)
 
@@ -359,6 +395,7 @@ def _link_or_extract(
 
     def extract(batch: Sequence[tuple[str, bytes]]) -> None:
         for digest, data in batch:
+            verified(store, digest, data)
             paths = left[digest]
             adopted = linker.can_link and linker.adopt(digest, paths[0], data)
             for path in paths[1:] if adopted else paths:

@@ -15,6 +15,13 @@ no file of its own: it is None for those).
 Speed matters here (storing 20,000 small files should cost about what ``cp -r``
 does), so the hot paths use os-level calls, one index query per 500 digests, and
 no extra stats.
+
+Every write is durable when it returns (``syncing``): files synced before they are
+renamed into place, the folders naming them after, packs and the index before any
+row names a pack. ``durable=False`` (the client cache) skips the syncs of loose blobs.
+
+A blob found in the store is not trusted on sight (``whole_blobs``): a write that finds
+it damaged stores it anew, and downloads verify every byte they copy.
 """
 
 from __future__ import annotations
@@ -23,23 +30,21 @@ import contextlib
 import io
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 import blake3
 
 from archivist.core.errors import (
-    ArchivistError,
     BlobNotFoundError,
+    FileChangedError,
 )
 from archivist.core.manifest import is_blob_digest
-from archivist.storage import copying, packs
+from archivist.storage import batch_writes, copying, packs, whole_blobs
 from archivist.storage.batches import (
-    BATCH_ERRORS,
     Progress,
     check_bytes,
     ignore_progress,
-    raise_first,
     unique_pairs,
 )
 from archivist.storage.loose import (
@@ -53,8 +58,10 @@ from archivist.storage.loose import (
     store_whole,
 )
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
-from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES
+from archivist.storage.space import SpaceGuard, converts_no_space, no_space_as
 from archivist.storage.store_sink import StoreSink
+from archivist.storage.syncing import make_folders
 
 __all__ = [
     "PACK_MAX_BLOB_BYTES",
@@ -80,6 +87,10 @@ class LocalBlobStore:
     ``root`` so that renames are atomic. A pack is sealed at ``pack_max_bytes``.
     ``pack_small_blobs=False`` stores every blob as its own file (slower to log many
     small files, but every blob can be hard-linked at once by link-mode downloads).
+    ``durable=False`` (a cache, whose blobs can be fetched again) does not sync loose
+    blobs and their folders. ``label`` names the store in messages (a server's names it by
+    its kind, never by its path). ``reserve_bytes``: writes that would leave less free on
+    the store's filesystem are refused (``space``), so that freeing space always can run.
     """
 
     def __init__(
@@ -89,14 +100,22 @@ class LocalBlobStore:
         temp_dir: str | None = None,
         pack_max_bytes: int = packs.PACK_MAX_BYTES,
         pack_small_blobs: bool = True,
+        durable: bool = True,
+        label: str | None = None,
+        reserve_bytes: int = 0,
     ) -> None:
         self.root = os.path.abspath(root)
+        self.label = label or f"the blob store at {self.root}"
+        self.space = SpaceGuard(self.root, reserve_bytes, self.label)
         self.pack_max_bytes = pack_max_bytes
         self.pack_blob_max_bytes = PACK_MAX_BLOB_BYTES if pack_small_blobs else -1
+        self.durable = durable
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
         self.packs_dir = os.path.join(self.root, PACKS_DIR)
         self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
-        os.makedirs(self.temp_dir, exist_ok=True)
+        with no_space_as(self.label):
+            make_folders(self.root, durable)
+            os.makedirs(self.temp_dir, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"LocalBlobStore({self.root!r})"
@@ -110,20 +129,16 @@ class LocalBlobStore:
         return f"{self.root}/{digest[:2]}/{digest[2:]}"
 
     # --- presence ----------------------------------------------------------------------------
-    def missing(self, digests: Iterable[str]) -> set[str]:
-        """The digests the store does not hold: the index names the unpacked ones (most
-        blobs of a store are packed), and only those cost a look for a loose file."""
+    def missing(self, digests: Iterable[str], sizes: Mapping[str, int] | None = None) -> set[str]:
+        """The digests the store does not hold whole: the index names the unpacked ones (most
+        blobs of a store are packed), and only those cost a look for a loose file, which
+        counts as missing when it is damaged (``whole_blobs``; ``sizes``: the true size of
+        some digests)."""
         unpacked = self.index.unindexed(require_blob_digests(digests))
-        return set(unpacked).difference(self._loose_sizes(unpacked))
+        whole, _suspects = whole_blobs.loose_whole(self, unpacked, (sizes or {}).get)
+        return set(unpacked).difference(whole)
 
-    def _sizes(self, wanted: Sequence[str]) -> dict[str, int]:
-        """The size of each held blob among ``wanted`` (validated digests): the index answers
-        for packed ones in one query per chunk; only the others cost a ``stat``."""
-        sizes = self.index.sizes(wanted)
-        sizes.update(self._loose_sizes([digest for digest in wanted if digest not in sizes]))
-        return sizes
-
-    def _loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
+    def loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
         """The size of each loose blob among ``unpacked`` (validated digests)."""
         sizes: dict[str, int] = {}
         if len(unpacked) >= LIST_FOLDERS_FROM:
@@ -150,24 +165,32 @@ class LocalBlobStore:
         return found
 
     # --- writes ------------------------------------------------------------------------------
+    @converts_no_space
     def put_file(self, digest: str, path: str) -> int:
         final_path = self.blob_path(digest)
+        held, suspects = whole_blobs.held_whole(self, [digest], lambda _digest: _file_size(path))
+        if digest in held:
+            return held[digest]
         try:
+            return self._write_file(digest, path, final_path)
+        except FileChangedError:
+            if digest not in suspects:
+                raise
+            # The file changed, so its size proves nothing: the stored copy stays (as held).
             return os.stat(final_path).st_size
-        except FileNotFoundError:
-            pass
-        packed = self.index.locate([digest])
-        if packed:
-            return packed[digest].size
+
+    def _write_file(self, digest: str, path: str, final_path: str) -> int:
         source = open_for_reading(path)
         try:
+            size = os.fstat(source).st_size
+            self.space.check(size)
             first = os.read(source, READ_CHUNK_BYTES)
             more = os.read(source, READ_CHUNK_BYTES) if first else b""
             if not more:  # the whole file came in one read: check it before writing anything
                 check_read_digest(path, digest, blake3.blake3(first).hexdigest())
-                store_whole(first, final_path, self.temp_dir, digest)
+                store_whole(first, final_path, self.temp_dir, digest, self.durable)
                 return len(first)
-            writer = BlobWriter(digest, final_path, self.temp_dir)
+            writer = BlobWriter(digest, final_path, self.temp_dir, self.durable, self.space, size)
             try:
                 writer.write(first)
                 writer.write(more)
@@ -180,6 +203,7 @@ class LocalBlobStore:
             os.close(source)
         return writer.commit()
 
+    @converts_no_space
     def ingest_file(self, path: str) -> tuple[str, int]:
         """Store a file whose digest is not known yet and return ``(digest, size)``.
 
@@ -191,7 +215,8 @@ class LocalBlobStore:
         """
         source = open_for_reading(path)
         try:
-            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir)
+            size = os.fstat(source).st_size
+            writer = BlobWriter(INGEST_TEMP_NAME, "", self.temp_dir, self.durable, self.space, size)
             try:
                 writer.copy_from(source)
             except BaseException:
@@ -200,21 +225,26 @@ class LocalBlobStore:
         finally:
             os.close(source)
         digest = writer.settle_digest(self.blob_path)
-        if os.path.exists(writer.final_path) or self.index.locate([digest]):
+        held, _suspects = whole_blobs.held_whole(self, [digest], lambda _digest: writer.size)
+        if digest in held:
             writer.abort()  # held already (dedup)
             return digest, writer.size
-        return digest, writer.commit()
+        return digest, writer.commit()  # replaces a damaged loose file
 
     def open_sink(self) -> StoreSink:
         """A ``StoreSink`` storing checked blobs in the background, by this store's rules."""
         return StoreSink(self)
 
+    @converts_no_space
     def put_bytes(self, digest: str, data: bytes) -> None:
         final_path = self.blob_path(digest)
         check_bytes(digest, data)
-        if not os.path.exists(final_path) and not self.index.locate([digest]):
-            store_whole(data, final_path, self.temp_dir, digest)
+        held, _suspects = whole_blobs.held_whole(self, [digest], lambda _digest: len(data))
+        if digest not in held:
+            self.space.check(len(data))
+            store_whole(data, final_path, self.temp_dir, digest, self.durable)  # over a damaged one
 
+    @converts_no_space
     def put_files(
         self,
         items: Sequence[tuple[str, str]],
@@ -235,10 +265,14 @@ class LocalBlobStore:
         A file that fails (``FileChangedError``: it no longer hashes to its digest;
         ``PathNotFoundError``) is not stored, the rest of the batch is, and then the
         first failure is raised, counting the others. ``progress`` gets each blob's
-        size as it is stored or found held.
+        size as it is stored or found held (whole: see ``whole_blobs``).
         """
         sources: dict[str, str] = unique_pairs(items, "local_path")
         memory = held or {}
+
+        def expected(digest: str) -> int | None:
+            data = memory.get(digest)
+            return _file_size(sources[digest]) if data is None else len(data)
 
         def load(digest: str) -> tuple[bytes | None, str]:
             path = sources[digest]
@@ -252,8 +286,11 @@ class LocalBlobStore:
                 check_read_digest(path, digest, blake3.blake3(data).hexdigest())
             return data, path
 
-        self._store_batch(list(sources), load, progress or ignore_progress, memory if trust_held else None)
+        batch_writes.store_batch(
+            self, list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
+        )
 
+    @converts_no_space
     def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
         """Store many ``(digest, bytes)`` pairs like ``put_files`` (``IntegrityError`` for
         bytes that do not match their digest; the rest of the batch is stored)."""
@@ -263,62 +300,20 @@ class LocalBlobStore:
             check_bytes(digest, blobs[digest])
             return blobs[digest], ""
 
-        self._store_batch(list(blobs), load, progress or ignore_progress)
+        batch_writes.store_batch(
+            self, list(blobs), load, lambda digest: len(blobs[digest]), progress or ignore_progress
+        )
 
-    def _store_batch(
-        self,
-        digests: Sequence[str],
-        load: Callable[[str], tuple[bytes | None, str]],
-        report: Progress,
-        trusted: Mapping[str, bytes] | None = None,
-    ) -> None:
-        """Pack the verified bytes ``load(digest) -> (bytes, path)`` gives for each digest not
-        held yet; bytes None means a file too large to pack, stored loose from ``path``.
-        ``trusted``: bytes known to hash to their digest, packed without a call per blob."""
-        held = self._sizes(digests)
-        if held:
-            report(sum(held.values()))
-        todo = [digest for digest in digests if digest not in held]
-        quick: list[tuple[str, bytes]] = []
-        if trusted:
-            limit, rest = self.pack_blob_max_bytes, []
-            for digest in todo:
-                data = trusted.get(digest)
-                if data is not None and len(data) <= limit:
-                    quick.append((digest, data))
-                else:
-                    rest.append(digest)
-            todo = rest
-        errors: list[ArchivistError] = []
-        writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes)
-        try:
-            writer.add_many(quick, report)
-            for digest in todo:
-                try:
-                    data, path = load(digest)
-                    if data is None:
-                        report(self.put_file(digest, path))
-                        continue
-                except BATCH_ERRORS as error:
-                    errors.append(error)
-                    continue
-                if len(data) > self.pack_blob_max_bytes:
-                    store_whole(data, self.blob_path(digest), self.temp_dir, digest)
-                else:
-                    writer.add(digest, data)
-                report(len(data))
-            writer.finish()
-        except BaseException:
-            writer.abort()
-            raise
-        raise_first(errors)
-
-    def open_writer(self, digest: str) -> BlobWriter:
-        """A writer for loose blob ``digest`` (used to stream a download into the store)."""
-        return BlobWriter(digest, self.blob_path(digest), self.temp_dir)
+    def open_writer(self, digest: str, size: int | None = None) -> BlobWriter:
+        """A writer for loose blob ``digest`` (an upload, or a download into a cache) of
+        ``size`` bytes if known (``NoSpaceError`` at once when it would not fit)."""
+        return BlobWriter(digest, self.blob_path(digest), self.temp_dir, self.durable, self.space, size)
 
     # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:
+        """A reader of the blob; ``DamagedBlobError`` when its pack ends before it or its file
+        is certainly damaged (its bytes are checked by whoever reads them all: a commit's
+        manifest check, a client, ``fsck``)."""
         require_blob_digest(digest)
         located = self.index.locate([digest])
         if located:
@@ -326,9 +321,13 @@ class LocalBlobStore:
                 if data is not None:
                     return io.BytesIO(data)
         try:
-            return open(self.blob_path(digest), "rb")
+            reader = open(self.blob_path(digest), "rb")  # noqa: SIM115 (returned)
         except FileNotFoundError:
             raise BlobNotFoundError(f"blob {digest} is not in the store at {self.root}") from None
+        if whole_blobs.certainly_damaged(digest, os.fstat(reader.fileno()).st_size):
+            reader.close()
+            raise copying.damaged_blob(self, digest, "its file holds 0 bytes")
+        return reader
 
     def local_path(self, digest: str) -> str | None:
         """The loose file holding the blob; None when it is absent or held only in a pack."""
@@ -358,6 +357,7 @@ class LocalBlobStore:
     def delete(self, digest: str) -> None:
         self.delete_many([digest])
 
+    @converts_no_space
     def delete_many(self, digests: Iterable[str]) -> None:
         """Remove blobs (absent ones are ignored): packed ones in one index transaction;
         a pack left with no blob is unlinked, one left under half full awaits ``compact_packs``."""
@@ -402,8 +402,11 @@ class LocalBlobStore:
                     times[digest] = os.stat(f"{self.root}/{digest[:2]}/{digest[2:]}").st_mtime
         return times
 
+    @converts_no_space
     def compact_packs(self) -> int:
-        """Rewrite packs whose live bytes fell under half (after deletions); returns bytes reclaimed."""
+        """Rewrite packs whose live bytes fell under half (after deletions); returns bytes reclaimed.
+        ``NoSpaceError`` (before writing) when their live bytes would not fit outside the reserve."""
+        self.space.check(sum(stats.live_bytes for stats in self.index.sparse_packs()))
         return packs.compact(self.packs_dir, self.index, self.pack_max_bytes)
 
     def cleanup_temp(self, older_than_seconds: float) -> int:
@@ -424,6 +427,13 @@ class LocalBlobStore:
             except FileNotFoundError:
                 continue  # removed by another cleaner or committed meanwhile
         return reclaimed + packs.remove_orphans(self.packs_dir, self.index, cutoff_ns)
+
+
+def _file_size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def _read_small(path: str, limit: int) -> bytes | None:

@@ -33,6 +33,7 @@ import blake3
 
 from archivist.core.errors import (
     BlobNotFoundError,
+    FileChangedError,
     IntegrityError,
     InvalidInputError,
     NotSupportedError,
@@ -50,6 +51,7 @@ from archivist.storage.loose import (
 )
 from archivist.storage.object_reader import READ_CHUNK_BYTES, open_stream
 from archivist.storage.s3_multipart import COPY_PART_BYTES, S3Multipart
+from archivist.storage.whole_blobs import certainly_damaged
 
 SIGNING_SCHEMES = frozenset(OBJECT_STORE_SCHEMES)
 INSTALL_HINT = "pip install 'archivist[objectstore]' (or: pip install obstore)"
@@ -97,11 +99,14 @@ class ObjectBlobStore:
         put_concurrency: int = 4,
         head_concurrency: int = 32,
         server_copy_limit: int = MAX_SINGLE_PUT_SIZE,
+        label: str | None = None,
     ) -> None:
         """``put_concurrency`` parts of ``MIN_PART_SIZE`` are in flight per ``put_file``
         (its memory bound); ``server_copy_limit`` is the largest object promoted with one
-        ``CopyObject`` (S3 allows 5 GiB; larger ones are copied in parts)."""
+        ``CopyObject`` (S3 allows 5 GiB; larger ones are copied in parts). ``label`` names
+        the store in messages."""
         self.url = url
+        self.label = label or f"the object store {url}"
         self.scheme = _scheme_of(url)
         obstore = _obstore()
         from obstore.store import LocalStore, from_url
@@ -139,33 +144,44 @@ class ObjectBlobStore:
             return None
 
     # --- the BlobStore protocol --------------------------------------------------------------
-    def missing(self, digests: Iterable[str]) -> set[str]:
+    def missing(self, digests: Iterable[str], sizes: Mapping[str, int] | None = None) -> set[str]:
         wanted = require_blob_digests(digests)
         if not wanted:
             return set()
+        expected = sizes or {}
+        found: Mapping[str, int] | None = None
         if len(wanted) >= LISTING_MIN_DIGESTS:
-            present = self._present_by_listing(set(wanted), budget=len(wanted) * LISTING_BUDGET_PER_DIGEST)
-            if present is not None:
-                return set(wanted) - present
-        with ThreadPoolExecutor(max_workers=min(self._head_concurrency, len(wanted))) as pool:
-            sizes = pool.map(lambda digest: self._size_of(self.blob_key(digest)), wanted)
-            return {digest for digest, size in zip(wanted, sizes, strict=True) if size is None}
+            found = self._sizes_by_listing(set(wanted), budget=len(wanted) * LISTING_BUDGET_PER_DIGEST)
+        if found is None:
+            with ThreadPoolExecutor(max_workers=min(self._head_concurrency, len(wanted))) as pool:
+                heads = pool.map(lambda digest: self._size_of(self.blob_key(digest)), wanted)
+                found = {digest: size for digest, size in zip(wanted, heads, strict=True) if size is not None}
+        return {digest for digest in wanted if not _whole(digest, found.get(digest), expected.get(digest))}
 
-    def _present_by_listing(self, wanted: set[str], budget: int) -> set[str] | None:
-        """The wanted digests found by listing ``blobs/``; None if the listing outgrows ``budget``."""
-        present: set[str] = set()
-        for seen, digest in enumerate(self._listed_digests(), start=1):
+    def _sizes_by_listing(self, wanted: set[str], budget: int) -> dict[str, int] | None:
+        """The size of each wanted blob found by listing ``blobs/``; None if the listing
+        outgrows ``budget``."""
+        present: dict[str, int] = {}
+        for seen, (digest, size) in enumerate(self._listed_sizes(), start=1):
             if seen > budget:
                 return None
             if digest in wanted:
-                present.add(digest)
+                present[digest] = size
         return present
 
     def put_file(self, digest: str, path: str) -> int:
         key = self.blob_key(digest)
         existing = self._size_of(key)
-        if existing is not None:
+        if existing is not None and _whole(digest, existing, _file_size(path)):
             return existing
+        try:
+            return self._upload_file(key, digest, path)
+        except FileChangedError:
+            if existing is None or certainly_damaged(digest, existing):
+                raise
+            return existing  # the file changed, so its size proves nothing: the stored copy stays
+
+    def _upload_file(self, key: str, digest: str, path: str) -> int:
         with os.fdopen(open_for_reading(path), "rb", buffering=0) as source:
             first = source.read(MIN_PART_SIZE)
             more = source.read(READ_CHUNK_BYTES) if len(first) == MIN_PART_SIZE else b""
@@ -208,8 +224,8 @@ class ObjectBlobStore:
             raise IntegrityError(
                 f"bytes hash to blake3 {actual[:12]}..., not {digest[:12]}...; nothing was stored"
             )
-        if len(data) > READ_CHUNK_BYTES and self._size_of(key) is not None:
-            return
+        if len(data) > READ_CHUNK_BYTES and self._size_of(key) == len(data):
+            return  # held whole (a smaller blob is put again: one request either way)
         self._put(key, data)
 
     def put_files(
@@ -257,13 +273,17 @@ class ObjectBlobStore:
             self._obstore.delete(self._store, key)
 
     def iter_digests(self) -> Iterator[str]:
-        return self._listed_digests()
+        return (digest for digest, _size in self._listed_sizes())
 
-    def _listed_digests(self) -> Iterator[str]:
+    def blob_sizes(self) -> Iterator[tuple[str, int]]:
+        """``(digest, size)`` of every blob stored (one listing; for ``fsck``)."""
+        return self._listed_sizes()
+
+    def _listed_sizes(self) -> Iterator[tuple[str, int]]:
         for entry in self._list(BLOBS):
             digest = entry["path"][len(BLOBS) :].replace("/", "", 1)
             if is_blob_digest(digest):
-                yield digest
+                yield digest, int(entry["size"])
 
     def _list(self, prefix: str) -> Iterator[Mapping[str, Any]]:
         with _store_errors(f"listing {prefix} in {self.url}"):
@@ -328,7 +348,7 @@ class ObjectBlobStore:
                 f"{actual}; the staged copy was deleted and nothing was stored"
             )
         key = self.blob_key(digest)
-        if self._size_of(key) is None:
+        if self._size_of(key) != size:  # absent, or damaged: the verified upload replaces it
             self._copy(staged, key, size)
         self._delete_key(staged)
         return size
@@ -359,6 +379,21 @@ class ObjectBlobStore:
             parsed = parse_staging_key(entry["path"])
             if parsed is not None:
                 yield parsed
+
+
+def _whole(digest: str, size: int | None, expected: int | None) -> bool:
+    """Whether a blob found with ``size`` (None: absent) counts as held: not certainly damaged,
+    and of the ``expected`` size when that is known."""
+    if size is None or certainly_damaged(digest, size):
+        return False
+    return expected is None or size == expected
+
+
+def _file_size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def parse_staging_key(key: str) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
+from archivist.storage.syncing import make_folders
 
 INDEX_FILE = "index.sqlite"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -112,7 +113,7 @@ class PackIndex:
             del local.connection, local.pid
         if not create and not os.path.exists(self.path):
             return None
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        make_folders(os.path.dirname(self.path))  # SQLite syncs the index's own name in it
         local.connection, local.pid = _connect(self.path), os.getpid()
         return local.connection  # type: ignore[no-any-return]
 
@@ -180,6 +181,22 @@ class PackIndex:
             if len(page) < PAGE_SIZE:
                 return
             last = page[-1]
+
+    def iter_rows(self) -> Iterator[tuple[str, Location]]:
+        """Every row as ``(digest, location)``, in pages of digests (for ``fsck``)."""
+        connection = self.connection()
+        if connection is None:
+            return
+        last = ""
+        while True:
+            page = connection.execute(
+                "SELECT digest, pack, offset, size FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?",
+                (last, PAGE_SIZE),
+            ).fetchall()
+            yield from ((digest, Location(pack, offset, size)) for digest, pack, offset, size in page)
+            if len(page) < PAGE_SIZE:
+                return
+            last = page[-1][0]
 
     def written_at(self, digests: Sequence[str]) -> dict[str, float]:
         """When each packed digest's pack was written (seconds since the epoch)."""

@@ -6,11 +6,12 @@ append-only and written by one process each (unique random names), so writers
 never coordinate on bytes, only on the index (``pack_index``):
 
 - ``PackWriter`` buffers verified blobs into a new pack and *seals* it: writes the
-  rest and syncs it to disk, then in ONE index transaction checks that the file is
-  still there and inserts its rows. A writer killed before that leaves a pack with
-  no index row, which ``remove_orphans`` deletes once it is old; a reader never sees
-  its bytes. (Loose blobs are not synced; a pack holds thousands of blobs, and one
-  sync per pack costs little.)
+  rest, syncs it and the ``packs/`` folder that names it, then in ONE index transaction
+  (synced too) checks that the file is still there and inserts its rows. A writer killed
+  before that leaves a pack with no index row, which ``remove_orphans`` deletes once it
+  is old; a reader never sees its bytes. The kernel is asked to write each flushed part
+  back at once, so the sync at the seal waits for little. One sync per pack of
+  thousands of blobs costs little.
 - ``read_packed`` reads blobs pack by pack in offset order, coalescing neighbours
   into large ``pread`` calls.
 - ``compact`` rewrites the live blobs of packs whose live bytes fell under half
@@ -28,10 +29,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from archivist.core.errors import StorageError
+from archivist.core.errors import DamagedBlobError, StorageError
 from archivist.storage.loose import scandir_or_empty
 from archivist.storage.pack_index import Location, PackIndex, known_packs
 from archivist.storage.staged_rows import Row, StagedRows
+from archivist.storage.syncing import make_folders, start_writeback, sync_file, sync_folder
 
 PACK_MAX_BLOB_BYTES = 256 << 10
 """Blobs up to this size are packed; larger ones are stored as files of their own."""
@@ -77,6 +79,7 @@ class PackWriter:
         self._fd = -1
         self._name = ""
         self._size = 0
+        self._written_back = 0
         self._pieces: list[bytes] = []
         """Blob bytes not written yet: written with ``writev``, never copied into one buffer."""
         self._buffered = 0
@@ -86,6 +89,8 @@ class PackWriter:
         self._staged_count = 0
         self.indexed = 0
         """Blobs this writer's sealed packs hold rows for."""
+        self.added: list[str] = []
+        """The digests added so far (packed once ``finish`` returned)."""
         self.kept_bytes = 0
         """Bytes of this writer's sealed packs that were kept (hold at least one row)."""
         self.emptied: list[str] = []
@@ -113,6 +118,7 @@ class PackWriter:
                 size += length
                 room -= length
                 end += 1
+            self.added.extend(digest for digest, _data in blobs[start:end])
             report(size - self._size)
             self._buffered += size - self._size
             self._size = size
@@ -151,14 +157,17 @@ class PackWriter:
         try:
             self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
         except FileNotFoundError:  # packs/ was removed behind our back
-            os.makedirs(self.packs_dir, exist_ok=True)
+            make_folders(self.packs_dir)
             self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
         self._size = 0
+        self._written_back = 0
         if self._seal_rows is None:
             self._staged = StagedRows(self.index, self._name)
 
     def _flush(self) -> None:
         write_all(self._fd, self._pieces)
+        start_writeback(self._fd, self._written_back, self._size - self._written_back)
+        self._written_back = self._size
         self._pieces = []
         self._buffered = 0
         if self._staged is not None:  # the seal then only moves them
@@ -168,7 +177,8 @@ class PackWriter:
     def _seal(self) -> None:
         try:
             self._flush()
-            os.fdatasync(self._fd)  # the bytes are on disk before any row names them
+            sync_file(self._fd)  # the bytes, and the name below, are on disk before any row names them
+            sync_folder(self.packs_dir)
             seal = self._seal_rows or self._seal_staged(time.time())
             with self.index.transaction() as connection:
                 if os.fstat(self._fd).st_nlink == 0:
@@ -250,9 +260,12 @@ def read_packed(
             for start, end, run in _runs(members):
                 data = _pread_fully(fd, end - start, start)
                 if len(data) < end - start:
-                    raise StorageError(
-                        f"pack {path} holds {start + len(data)} bytes but its index names bytes up to "
-                        f"{end}: the store is damaged"
+                    digest = next(d for d, where in run if where.offset + where.size > start + len(data))
+                    raise DamagedBlobError(
+                        f"pack {name} holds {start + len(data)} bytes but its index names bytes up to "
+                        f"{end}: blob {digest} is damaged; `archivist fsck --repair` drops what the pack "
+                        "lacks, and logging those files again stores them anew",
+                        digest,
                     )
                 view = memoryview(data)
                 for digest, location in run:

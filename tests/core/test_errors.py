@@ -26,6 +26,8 @@ def test_codes_are_unique_and_round_trip() -> None:
         (errors.ArtifactFinalizedError, AttributeError),
         (errors.WaitTimeoutError, TimeoutError),
         (errors.FileChangedError, ValueError),
+        (errors.DamagedBlobError, ValueError),
+        (errors.NoSpaceError, OSError),
     ],
 )
 def test_w_and_b_builtins_still_catch(cls: type, builtin: type) -> None:
@@ -35,3 +37,9 @@ def test_w_and_b_builtins_still_catch(cls: type, builtin: type) -> None:
 
 def test_key_error_message_is_not_quoted() -> None:
     assert str(errors.EntryNotFoundError("path 'x' missing")) == "path 'x' missing"
+
+
+def test_a_full_disk_is_507_and_a_damaged_blob_names_its_digest() -> None:
+    assert (errors.NoSpaceError.code, errors.NoSpaceError.status) == ("no_space", 507)
+    assert errors.error_class_for_code("damaged_blob") is errors.DamagedBlobError
+    assert errors.DamagedBlobError("bad", "ab" * 32).digest == "ab" * 32

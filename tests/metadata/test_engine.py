@@ -35,7 +35,7 @@ def test_sqlite_connections_are_tuned_for_concurrent_processes(sqlite_file: Path
     assert pragma == {
         "journal_mode": "wal",
         "busy_timeout": 30000,
-        "synchronous": 1,
+        "synchronous": 2,  # FULL: each commit is synced (NORMAL, 1, syncs only at checkpoints in WAL)
         "foreign_keys": 1,
         "cache_size": -32768,
     }

@@ -1,12 +1,16 @@
 """The behaviour every BlobStore must have (the fsspec pattern).
 
 An implementation's test module subclasses ``BlobStoreContract`` and provides a
-``store`` fixture; every test here then runs against it.
+``store`` fixture, and a ``damage`` fixture: ``damage(digest, data)`` replaces what the
+store holds as blob ``digest`` (held loose: the blobs of the damage tests are larger
+than a folder store packs) with ``data``, behind the store's back, as a disk fault or a
+power cut would; every test here then runs against it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,6 +39,11 @@ BAD_DIGESTS = [
     "/" + "0" * 63,
     "0" * 62 + "\n",
 ]
+
+
+Damage = Callable[[str, bytes], None]
+DAMAGE_TEST_BYTES = bytes(range(256)) * 1200  # 300 KiB: stored as a blob of its own everywhere
+RESTORE_WAYS = ["put_bytes", "put_file", "put_files", "put_files_held", "put_bytes_many"]
 
 
 def _read(store: BlobStore, digest: str) -> bytes:
@@ -285,6 +294,53 @@ class BlobStoreContract:
             [(hash_bytes(data), str(tmp_path / f"l{i}")) for i, data in enumerate(blobs)], link=True
         )
         assert [(tmp_path / f"l{i}").read_bytes() for i in range(5)] == blobs
+
+    # --- damaged blobs: found, never trusted on sight, replaced by the next store of their bytes
+    def test_missing_counts_a_damaged_blob_as_missing(self, store: BlobStore, damage: Damage) -> None:
+        data = DAMAGE_TEST_BYTES
+        digest = hash_bytes(data)
+        store.put_bytes(digest, data)
+        assert store.missing([digest]) == set()
+        assert store.missing([digest], {digest: len(data)}) == set()
+        assert store.missing([digest], {digest: len(data) + 1}) == {digest}  # not the caller's size
+        damage(digest, b"")  # 0 bytes: only the empty blob has none
+        assert store.missing([digest]) == {digest}
+        empty = hash_bytes(b"")
+        store.put_bytes(empty, b"")
+        assert store.missing([empty]) == set()
+
+    @pytest.mark.parametrize("way", RESTORE_WAYS)
+    def test_storing_the_bytes_again_replaces_a_damaged_blob(
+        self, store: BlobStore, damage: Damage, tmp_path: Path, way: str
+    ) -> None:
+        data = DAMAGE_TEST_BYTES
+        digest = hash_bytes(data)
+        source = tmp_path / "source.bin"
+        source.write_bytes(data)
+        store.put_bytes(digest, data)
+        damage(digest, data[: len(data) // 3])  # truncated, as by a power cut
+        restore = {
+            "put_bytes": lambda: store.put_bytes(digest, data),
+            "put_file": lambda: store.put_file(digest, str(source)),
+            "put_files": lambda: store.put_files([(digest, str(source))]),
+            "put_files_held": lambda: store.put_files([(digest, str(source))], held={digest: data}),
+            "put_bytes_many": lambda: store.put_bytes_many([(digest, data)]),
+        }
+        restore[way]()
+        assert _read(store, digest) == data
+        assert store.missing([digest], {digest: len(data)}) == set()
+
+    def test_a_file_that_changed_does_not_replace_a_blob_of_another_size(
+        self, store: BlobStore, tmp_path: Path
+    ) -> None:
+        data = DAMAGE_TEST_BYTES
+        digest = hash_bytes(data)
+        store.put_bytes(digest, data)
+        changed = tmp_path / "changed.bin"
+        changed.write_bytes(data + b"appended since it was hashed")
+        assert store.put_file(digest, str(changed)) == len(data)  # the stored copy stays
+        store.put_files([(digest, str(changed))])
+        assert _read(store, digest) == data
 
     @pytest.mark.parametrize("bad", BAD_DIGESTS[:4])
     def test_malformed_digests_are_refused_by_the_batch_methods(

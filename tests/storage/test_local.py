@@ -16,7 +16,7 @@ from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.loose import require_blob_digests
-from tests.storage.blobstore_contract import BlobStoreContract
+from tests.storage.blobstore_contract import BlobStoreContract, Damage
 
 _fork = multiprocessing.get_context("fork")
 
@@ -27,7 +27,16 @@ def store(tmp_path: Path) -> LocalBlobStore:
 
 
 class TestLocalBlobStoreContract(BlobStoreContract):
-    pass
+    @pytest.fixture
+    def damage(self, store: LocalBlobStore) -> Damage:
+        return lambda digest, data: overwrite(Path(store.blob_path(digest)), data)
+
+
+def overwrite(path: Path, data: bytes) -> None:
+    """Replace a read-only blob file's bytes in place (as a disk fault would)."""
+    path.chmod(0o644)
+    path.write_bytes(data)
+    path.chmod(0o444)
 
 
 def _temp_files(store: LocalBlobStore) -> list[Path]:

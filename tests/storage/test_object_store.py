@@ -27,7 +27,7 @@ from tests.fixtures.s3 import (  # noqa: F401
     s3_prefix_fixture,
     s3_url_fixture,
 )
-from tests.storage.blobstore_contract import BlobStoreContract
+from tests.storage.blobstore_contract import BlobStoreContract, Damage
 
 MIB = 1024 * 1024
 
@@ -37,11 +37,26 @@ class TestS3ObjectBlobStoreContract(BlobStoreContract):
     def store(self, s3_url: str) -> ObjectBlobStore:
         return ObjectBlobStore(s3_url)
 
+    @pytest.fixture
+    def damage(self, s3_prefix: str) -> Damage:
+        def put(digest: str, data: bytes) -> None:
+            key = f"{s3_prefix}/{ObjectBlobStore.blob_key(digest)}"
+            s3_client().put_object(Bucket=BUCKET, Key=key, Body=data)
+
+        return put
+
 
 class TestFileUrlObjectBlobStoreContract(BlobStoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> ObjectBlobStore:
         return ObjectBlobStore(f"file://{tmp_path}/objects")
+
+    @pytest.fixture
+    def damage(self, tmp_path: Path) -> Damage:
+        def write(digest: str, data: bytes) -> None:
+            (tmp_path / "objects" / ObjectBlobStore.blob_key(digest)).write_bytes(data)
+
+        return write
 
 
 @pytest.fixture
@@ -92,7 +107,7 @@ def test_missing_answers_many_digests_by_listing_and_by_heads(store: ObjectBlobS
     absent = [hash_bytes(f"absent {i}".encode()) for i in range(70)]
     assert store.missing(stored + absent) == set(absent)  # >= 64 digests: one listing
     assert store.missing(stored[:5] + absent[:5]) == set(absent[:5])  # few digests: HEADs
-    assert store._present_by_listing(set(stored), budget=10) is None  # listing too long: give up
+    assert store._sizes_by_listing(set(stored), budget=10) is None  # listing too long: give up
 
 
 def test_only_staging_keys_are_presigned_for_upload(store: ObjectBlobStore) -> None:

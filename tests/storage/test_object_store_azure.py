@@ -18,14 +18,15 @@ from archivist.service.transfers import complete_uploads, plan_downloads, plan_u
 from archivist.storage.object_store import ObjectBlobStore
 from tests.fixtures.emulators import azurite
 from tests.fixtures.s3 import patched_environ
-from tests.storage.blobstore_contract import BlobStoreContract
+from tests.storage.blobstore_contract import BlobStoreContract, Damage
 
 CONTAINER = "archivist-test"
 
 
 @pytest.fixture(scope="module")
-def azure_container() -> Iterator[str]:
-    """Azurite, with the AZURE_* variables obstore reads pointing at it, and one container."""
+def azure_connection() -> Iterator[str]:
+    """Azurite, with the AZURE_* variables obstore reads pointing at it, and one container;
+    yields the connection string (to look behind the store's back)."""
     from azure.storage.blob import BlobServiceClient
 
     with azurite() as emulator:
@@ -38,16 +39,28 @@ def azure_container() -> Iterator[str]:
         }
         with patched_environ(env):
             BlobServiceClient.from_connection_string(emulator.connection_string).create_container(CONTAINER)
-            yield CONTAINER
+            yield emulator.connection_string
 
 
 @pytest.fixture
-def store(azure_container: str) -> ObjectBlobStore:
-    return ObjectBlobStore(f"az://{azure_container}/t-{uuid.uuid4().hex[:16]}")
+def store(azure_connection: str) -> ObjectBlobStore:
+    return ObjectBlobStore(f"az://{CONTAINER}/t-{uuid.uuid4().hex[:16]}")
 
 
 class TestAzureObjectBlobStoreContract(BlobStoreContract):
-    pass
+    @pytest.fixture
+    def damage(self, store: ObjectBlobStore, azure_connection: str) -> Damage:
+        from azure.storage.blob import BlobServiceClient
+
+        prefix = store.url.split(f"az://{CONTAINER}/", 1)[1]
+
+        def put(digest: str, data: bytes) -> None:
+            blob = BlobServiceClient.from_connection_string(azure_connection).get_blob_client(
+                CONTAINER, f"{prefix}/{ObjectBlobStore.blob_key(digest)}"
+            )
+            blob.upload_blob(data, overwrite=True)
+
+        return put
 
 
 def test_a_presigned_upload_is_verified_then_promoted(store: ObjectBlobStore) -> None:

@@ -98,7 +98,7 @@ def test_wait_returns_what_was_stored_and_what_was_expected_and_found(tmp_path: 
     held, absent, given = _blobs("held", 5), _blobs("absent", 5), _blobs("given", 5)
     store.put_bytes_many(held)
     sink = store.open_sink()
-    sink.expect([digest for digest, _data in [*held, *absent]])
+    sink.expect([(digest, len(data)) for digest, data in [*held, *absent]])
     sink.add_many(given)
     covered = sink.wait()
     assert covered == {digest for digest, _data in [*held, *given]}
