@@ -95,6 +95,11 @@ class ManifestSummary:
     size: int
     file_count: int
     blobs: set[str] = field(default_factory=set)
+    blob_sizes: dict[str, int] = field(default_factory=dict)
+    """The size each entry claims for its blob (read from a stored manifest; a commit checks
+    them against the store). Empty for a summary built in this process from files it measured."""
+    size_conflicts: dict[str, str] = field(default_factory=dict)
+    """Blobs that entries give two sizes, each with the path of an entry that disagrees."""
 
     def __len__(self) -> int:
         return self.file_count
@@ -116,16 +121,17 @@ def summarise_manifest(blocks: Iterable[bytes]) -> ManifestSummary:
     if a path is the folder of another (``core.path_nesting``): no one could download it."""
     digester = ArtifactDigester()
     size = count = 0
-    blobs: set[str] = set()
+    sizes: dict[str, int] = {}
+    conflicts: dict[str, str] = {}
     check_nesting = SortedNestingCheck().add
     for entry in iter_manifest_entries(blocks):
         check_nesting(entry.path)
         digester.add(entry)
         size += entry.size
         count += 1
-        if entry.ref is None:
-            blobs.add(entry.digest)
-    return ManifestSummary(digester.hexdigest(), size, count, blobs)
+        if entry.ref is None and sizes.setdefault(entry.digest, entry.size) != entry.size:
+            conflicts.setdefault(entry.digest, entry.path)
+    return ManifestSummary(digester.hexdigest(), size, count, set(sizes), sizes, conflicts)
 
 
 class Manifest:

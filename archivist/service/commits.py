@@ -208,8 +208,10 @@ def _require_blobs(
 ) -> None:
     """Every blob of ``named`` (the manifest and the blobs its base chain's rows do not name:
     the collector keeps those, and it is kept out meanwhile) must be in the store and
-    readable by the committer; one that is not readable is reported as missing."""
-    missing = store.missing(named) | (named - readable)
+    readable by the committer; one that is not readable is reported as missing. The size
+    every entry of a stored manifest claims must be its blob's (``IntegrityError``)."""
+    held = store.sizes(named)
+    missing = {digest for digest in named if digest not in held} | (named - readable)
     if missing:
         example = sorted(missing)[0]
         path = None if example == checked.manifest_digest else _path_of_blob(store, checked, example)
@@ -217,6 +219,23 @@ def _require_blobs(
         raise BlobNotFoundError(
             f"cannot commit artifact '{_artifact_path(checked)}': {len(missing)} blob(s) are missing "
             f"from the store, e.g. {example}{where}; upload them first"
+        )
+    for digest, path in manifest.size_conflicts.items():
+        raise IntegrityError(
+            f"cannot commit artifact '{_artifact_path(checked)}': the entry {path!r} gives blob {digest} "
+            f"another size than an earlier entry ({manifest.blob_sizes[digest]} bytes); a blob has one size"
+        )
+    others = manifest.blob_sizes.keys() - named  # in the base chain: known to be held
+    if others:
+        held.update(store.sizes(others))
+    wrong = sorted(d for d, claimed in manifest.blob_sizes.items() if d in held and held[d] != claimed)
+    if wrong:
+        example = wrong[0]
+        path = _path_of_blob(store, checked, example)
+        raise IntegrityError(
+            f"cannot commit artifact '{_artifact_path(checked)}': the entry {path!r} claims "
+            f"{manifest.blob_sizes[example]} bytes for blob {example}, which holds {held[example]} bytes "
+            f"({len(wrong)} entries in all disagree with their blobs)"
         )
 
 

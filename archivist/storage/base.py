@@ -18,6 +18,11 @@ class BlobStore(Protocol):
         The next store of such a blob's bytes replaces what is held."""
         ...
 
+    def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        """The size of each blob among ``digests`` the store holds whole (absent and certainly
+        damaged ones are left out): what a commit checks its entries' sizes against."""
+        ...
+
     def put_file(self, digest: str, path: str) -> int:
         """Store the file at ``path`` as blob ``digest`` and return its size; a blob held with
         another size than the file's is stored again (it is damaged, or the file changed).

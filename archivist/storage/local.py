@@ -138,6 +138,10 @@ class LocalBlobStore:
         whole, _suspects = whole_blobs.loose_whole(self, unpacked, (sizes or {}).get)
         return set(unpacked).difference(whole)
 
+    def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        held, _suspects = whole_blobs.held_whole(self, require_blob_digests(digests), lambda _digest: None)
+        return held
+
     def loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]:
         """The size of each loose blob among ``unpacked`` (validated digests)."""
         sizes: dict[str, int] = {}

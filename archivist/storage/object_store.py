@@ -146,9 +146,19 @@ class ObjectBlobStore:
     # --- the BlobStore protocol --------------------------------------------------------------
     def missing(self, digests: Iterable[str], sizes: Mapping[str, int] | None = None) -> set[str]:
         wanted = require_blob_digests(digests)
-        if not wanted:
-            return set()
         expected = sizes or {}
+        found = self._stored_sizes(wanted)
+        return {digest for digest in wanted if not _whole(digest, found.get(digest), expected.get(digest))}
+
+    def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        found = self._stored_sizes(require_blob_digests(digests))
+        return {digest: size for digest, size in found.items() if _whole(digest, size, None)}
+
+    def _stored_sizes(self, wanted: Sequence[str]) -> Mapping[str, int]:
+        """The size of every stored object among ``wanted``: one listing for many digests,
+        else a HEAD each, a few at once."""
+        if not wanted:
+            return {}
         found: Mapping[str, int] | None = None
         if len(wanted) >= LISTING_MIN_DIGESTS:
             found = self._sizes_by_listing(set(wanted), budget=len(wanted) * LISTING_BUDGET_PER_DIGEST)
@@ -156,7 +166,7 @@ class ObjectBlobStore:
             with ThreadPoolExecutor(max_workers=min(self._head_concurrency, len(wanted))) as pool:
                 heads = pool.map(lambda digest: self._size_of(self.blob_key(digest)), wanted)
                 found = {digest: size for digest, size in zip(wanted, heads, strict=True) if size is not None}
-        return {digest for digest in wanted if not _whole(digest, found.get(digest), expected.get(digest))}
+        return found
 
     def _sizes_by_listing(self, wanted: set[str], budget: int) -> dict[str, int] | None:
         """The size of each wanted blob found by listing ``blobs/``; None if the listing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -232,3 +233,17 @@ class CommitContract:
         assert [v.id for v in backend.run_outputs(second)] == [version.id]
         producer = backend.version_producer(version.id)
         assert producer is not None and producer.ref == first
+
+    def test_an_entry_must_claim_its_blobs_size(self, backend: Backend) -> None:
+        """A crafted manifest claiming 10**15 bytes for an 8-byte blob is refused, naming the entry."""
+        stored = store_files(backend, {"small.bin": b"8 bytes!"})
+        entry = stored.get("small.bin")
+        assert entry is not None
+        lying = Manifest([dataclasses.replace(entry, size=10**15)])
+        with pytest.raises(IntegrityError, match=r"'small.bin' claims 10{15} bytes for blob .* holds 8"):
+            commit_manifest(backend, "liar", lying)
+        with pytest.raises(ArchivistError):
+            backend.resolve_version(ENTITY, PROJECT, "liar", "latest")
+        two_sizes = Manifest([entry, dataclasses.replace(entry, path="again.bin", size=9)])
+        with pytest.raises(IntegrityError, match="another size than an earlier entry"):
+            commit_manifest(backend, "liar", two_sizes)

@@ -166,16 +166,16 @@ def test_a_noted_manifest_still_needs_every_blob_in_the_store(
 
 
 class CountingStore(LocalBlobStore):
-    """A real folder store that records which digests ``missing`` was asked about."""
+    """A real folder store that records which digests ``sizes`` was asked about."""
 
     def __init__(self, root: str) -> None:
         super().__init__(root)
         self.asked: list[set[str]] = []
 
-    def missing(self, digests: object) -> set[str]:
+    def sizes(self, digests: object) -> dict[str, int]:
         wanted = set(digests)  # type: ignore[call-overload]
         self.asked.append(wanted)
-        return super().missing(wanted)
+        return super().sizes(wanted)
 
 
 def test_a_new_version_asks_the_store_only_about_blobs_the_newest_version_lacks(tmp_path: Path) -> None:
@@ -189,7 +189,9 @@ def test_a_new_version_asks_the_store_only_about_blobs_the_newest_version_lacks(
     second = Manifest([*first, Entry("added", hash_bytes(added), len(added))])
     store.asked.clear()
     assert _commit(service, "grow", second.to_bytes(), second.digest()).created  # type: ignore[attr-defined]
-    assert store.asked == [{hash_bytes(added), hash_bytes(second.to_bytes())}]
+    # Presence: only the blob the newest version lacks, and the manifest; then the sizes the
+    # manifest claims for the others (a stored manifest's claims are all checked).
+    assert store.asked == [{hash_bytes(added), hash_bytes(second.to_bytes())}, {hash_bytes(b) for b in kept}]
     absent = Entry("absent", hash_bytes(b"never uploaded"), 14)
     third = Manifest([*second, absent])
     with pytest.raises(BlobNotFoundError, match=r"1 blob\(s\) are missing .* \('absent'\)"):

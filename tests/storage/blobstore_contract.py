@@ -96,6 +96,14 @@ class BlobStoreContract:
         assert store.missing([present, absent]) == {absent}
         assert store.missing([]) == set()
 
+    def test_sizes_names_held_blobs_only(self, store: BlobStore) -> None:
+        small, large, absent = b"small", b"L" * (300 * 1024), hash_bytes(b"absent")
+        store.put_bytes(hash_bytes(small), small)
+        store.put_bytes(hash_bytes(large), large)
+        asked = [hash_bytes(small), hash_bytes(large), absent]
+        assert store.sizes(asked) == {hash_bytes(small): 5, hash_bytes(large): len(large)}
+        assert store.sizes([]) == {}
+
     def test_iter_digests_lists_every_blob(self, store: BlobStore) -> None:
         blobs = {hash_bytes(str(i).encode()): str(i).encode() for i in range(20)}
         for digest, data in blobs.items():
