@@ -9,7 +9,6 @@ commit or a run file may only name blobs the caller may read or uploaded themsel
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +23,9 @@ from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec
 from tests.client.artifact_logging import commit_manifest, log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.server.conftest import _name
 
 SERVERS = {"sqlite-folder": "sdk_server", "postgresql-s3": "sdk_server_pg_s3"}
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

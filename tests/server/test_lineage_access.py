@@ -10,7 +10,6 @@ holding a note); team ``public``'s run uses it and logs a version of its own. A 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,15 +22,12 @@ from archivist.client.http import HttpBackend
 from archivist.core.models import Direction, RunRef, RunSpec, VersionRecord
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
+from tests.server.conftest import _name
 from tests.ui.pages import csrf_token
 
 PASSWORD = "hunter2-do-not-show"
 NOTE = "the-secret-team-note"
 SECRET_TEXT = (PASSWORD, NOTE)
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

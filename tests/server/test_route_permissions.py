@@ -11,7 +11,6 @@ may not read, which is answered exactly like one that does not exist).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
+from tests.server.conftest import _name
 
 API = "/api/v1"
 ANONYMOUS, REVOKED, NONE, OTHER = "anonymous", "revoked", "none", "other-team"
@@ -36,10 +36,6 @@ READERS = frozenset({VIEWER, MEMBER, ADMIN, SERVER_ADMIN})
 WRITERS = frozenset({MEMBER, ADMIN, SERVER_ADMIN})
 MANAGERS = frozenset({ADMIN, SERVER_ADMIN})
 ONLY_SERVER_ADMIN = frozenset({SERVER_ADMIN})
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
