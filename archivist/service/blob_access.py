@@ -22,12 +22,25 @@ blob and hold no grants.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from archivist.core.errors import BlobNotFoundError, InvalidInputError, UploadQuotaError
 from archivist.core.sizes import format_size
+from archivist.metadata.dialects import value_set
 from archivist.metadata.schema import (
     blob_grants,
     collections,
@@ -39,9 +52,10 @@ from archivist.metadata.schema import (
     versions,
 )
 from archivist.service.authorization import Access
-from archivist.service.records import chunked
 from archivist.service.timestamps import utc_now
 
+STATEMENT_DIGESTS = 50_000
+"""Digests per statement, passed as one parameter (``metadata.dialects.value_set``)."""
 GRANT_LIFETIME_SECONDS = 24 * 3600
 """An upload no commit referenced within this time stops being the uploader's to read."""
 
@@ -51,7 +65,9 @@ def sees_every_blob(access: Access | None) -> bool:
 
 
 def readable(connection: Connection, access: Access | None, digests: Iterable[str]) -> set[str]:
-    """The blobs among ``digests`` the user may read (see the module docstring)."""
+    """The blobs among ``digests`` the user may read (see the module docstring): one statement
+    per ``STATEMENT_DIGESTS``, each digest looked up by index in the user's own uploads, then
+    in the versions and run files of the entities they have a role in."""
     wanted = list(dict.fromkeys(digests))
     if sees_every_blob(access):
         return set(wanted)
@@ -62,28 +78,32 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
             select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
         )
     )
+    their_collections = select(collections.c.id).where(collections.c.project_id.in_(their_projects))
     found: set[str] = set()
-    for chunk in chunked(wanted):
-        named = (
-            select(version_blobs.c.digest)
-            .join(versions, versions.c.id == version_blobs.c.version_id)
-            .join(collections, collections.c.id == versions.c.collection_id)
-            .where(version_blobs.c.digest.in_(chunk), collections.c.project_id.in_(their_projects))
+    for start in range(0, len(wanted), STATEMENT_DIGESTS):
+        asked = value_set(connection, wanted[start : start + STATEMENT_DIGESTS])
+        digest = asked.c.value
+        uploaded = exists().where(
+            blob_grants.c.user_id == user_id,
+            blob_grants.c.digest == digest,
+            blob_grants.c.verified,
+            blob_grants.c.created_at > _cutoff(),
         )
-        manifests = (
-            select(versions.c.manifest_digest)
-            .join(collections, collections.c.id == versions.c.collection_id)
-            .where(versions.c.manifest_digest.in_(chunk), collections.c.project_id.in_(their_projects))
+        named = exists().where(
+            version_blobs.c.digest == digest,
+            versions.c.id == version_blobs.c.version_id,
+            versions.c.collection_id.in_(their_collections),
         )
-        saved = (
-            select(run_files.c.digest)
-            .join(runs, runs.c.id == run_files.c.run_pk)
-            .where(run_files.c.digest.in_(chunk), runs.c.project_id.in_(their_projects))
+        manifest = exists().where(
+            versions.c.manifest_digest == digest, versions.c.collection_id.in_(their_collections)
         )
-        uploaded = select(blob_grants.c.digest).where(
-            _live_grants_of(user_id), blob_grants.c.verified, blob_grants.c.digest.in_(chunk)
+        saved = exists().where(
+            run_files.c.digest == digest,
+            runs.c.id == run_files.c.run_pk,
+            runs.c.project_id.in_(their_projects),
         )
-        found.update(connection.execute(union(named, manifests, saved, uploaded)).scalars())
+        statement = select(digest).select_from(asked).where(or_(uploaded, named, manifest, saved))
+        found.update(connection.execute(statement).scalars())
     return found
 
 
@@ -154,10 +174,10 @@ def confirm(connection: Connection, access: Access | None, sizes: Mapping[str, i
     user_id = access.principal.user_id
     held = _granted(connection, user_id, sizes)
     now = utc_now()
-    for chunk in chunked(sorted(held)):
+    for part in _parts(sorted(held)):
         connection.execute(
             update(blob_grants)
-            .where(blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk))
+            .where(blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(_values(connection, part)))
             .values(verified=True, created_at=now)
         )
     rows = [
@@ -175,9 +195,11 @@ def release(connection: Connection, access: Access | None, digests: Collection[s
         return
     assert access is not None
     user_id = access.principal.user_id
-    for chunk in chunked(sorted(digests)):
+    for part in _parts(sorted(digests)):
         connection.execute(
-            delete(blob_grants).where(blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk))
+            delete(blob_grants).where(
+                blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(_values(connection, part))
+            )
         )
 
 
@@ -185,9 +207,9 @@ def granted_blobs(connection: Connection, digests: Collection[str]) -> set[str]:
     """The blobs among ``digests`` some live grant holds (the collector keeps those)."""
     cutoff = _cutoff()
     found: set[str] = set()
-    for chunk in chunked(sorted(digests)):
+    for part in _parts(sorted(digests)):
         statement = select(blob_grants.c.digest).where(
-            blob_grants.c.digest.in_(chunk), blob_grants.c.created_at > cutoff
+            blob_grants.c.digest.in_(_values(connection, part)), blob_grants.c.created_at > cutoff
         )
         found.update(connection.execute(statement).scalars())
     return found
@@ -201,12 +223,23 @@ def drop_expired_grants(connection: Connection) -> int:
 
 def _granted(connection: Connection, user_id: int, digests: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in chunked(sorted(digests)):
+    for part in _parts(sorted(digests)):
         statement = select(blob_grants.c.digest).where(
-            blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(chunk)
+            blob_grants.c.user_id == user_id, blob_grants.c.digest.in_(_values(connection, part))
         )
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def _parts(digests: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(digests), STATEMENT_DIGESTS):
+        yield digests[start : start + STATEMENT_DIGESTS]
+
+
+def _values(connection: Connection, digests: Sequence[str]) -> Select[tuple[str]]:
+    """``digests`` as a subquery of one column, for ``IN``."""
+    values = value_set(connection, digests)
+    return select(values.c.value)
 
 
 def _cutoff() -> dt.datetime:
