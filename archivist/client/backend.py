@@ -1,33 +1,13 @@
-"""The one Backend protocol.
-
-The service implements it in-process (the embedded store); the HTTP server
-exposes exactly these methods and the HTTP backend calls them remotely. The SDK
-only ever holds a Backend. Arguments and results are plain values or the frozen
-records of ``archivist.core.models`` so every call can cross the wire.
-"""
+"""The Backend the SDK holds: the metadata calls declared in ``archivist.core.backend``,
+plus the blob calls of the client side."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from archivist.core.backend import Backend as MetadataBackend
 from archivist.core.manifest import ManifestSummary
-from archivist.core.models import (
-    CollectionRecord,
-    CollectionUpdate,
-    CommitRequest,
-    CommitResult,
-    Direction,
-    LineageGraph,
-    RunFile,
-    RunRecord,
-    RunRef,
-    RunSpec,
-    RunUpdate,
-    VersionQuery,
-    VersionRecord,
-    VersionUpdate,
-)
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes just transferred."""
@@ -56,40 +36,9 @@ class BlobSink(Protocol):
 
 
 @runtime_checkable
-class Backend(Protocol):
-    # --- identity -------------------------------------------------------------------------
-    def default_entity(self) -> str:
-        """The entity used when a path names none (``local`` on the embedded store)."""
-        ...
-
-    # --- runs -----------------------------------------------------------------------------
-    def upsert_run(self, spec: RunSpec) -> RunRecord:
-        """Create the run, or mark an existing one with the same id running again (resume)."""
-        ...
-
-    def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord: ...
-
-    def get_run(self, ref: RunRef) -> RunRecord:
-        """``RunNotFoundError`` if absent. A running run whose process died reads as crashed."""
-        ...
-
-    def list_runs(self, entity: str, project: str) -> list[RunRecord]: ...
-
-    def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Append metric rows; each row carries its ``_step``."""
-        ...
-
-    def read_history(
-        self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        """Rows with min_step <= _step < max_step, in step order, at most ``limit``."""
-        ...
-
-    def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
-        """Attach stored blobs to a run under a path (``wandb.save``); replaces same paths."""
-        ...
-
-    def list_run_files(self, ref: RunRef) -> list[RunFile]: ...
+class Backend(MetadataBackend, Protocol):
+    """The metadata calls (``archivist.core.backend``) and, for now, the blob calls the SDK
+    makes of the same object; the blob calls are moving to a BlobTransfer protocol of their own."""
 
     # --- blobs ----------------------------------------------------------------------------
     def missing_blobs(self, digests: Sequence[str]) -> list[str]:
@@ -177,58 +126,3 @@ class Backend(Protocol):
         it as a file of its own (None for a blob inside a pack file, or on a remote store).
         Not a test of "the store is local": use ``blobs_are_local``."""
         ...
-
-    # --- versions -------------------------------------------------------------------------
-    def commit_version(self, request: CommitRequest) -> CommitResult:
-        """Commit a version whose manifest and blobs are stored: allocates the next
-        dense version number, moves ``latest`` and the given aliases, records the
-        output edge. Identical content to a committed version returns that version."""
-        ...
-
-    def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
-        """``selector`` is an alias or ``vN``; ``ArtifactNotFoundError`` if nothing matches."""
-        ...
-
-    def get_version(self, version_id: str) -> VersionRecord: ...
-
-    def list_versions(self, query: VersionQuery) -> list[VersionRecord]: ...
-
-    def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord: ...
-
-    def delete_version(self, version_id: str, delete_aliases: bool = False) -> None: ...
-
-    # --- collections and types ------------------------------------------------------------
-    def list_projects(self, entity: str) -> list[str]: ...
-
-    def list_types(self, entity: str, project: str) -> list[str]: ...
-
-    def list_collections(
-        self, entity: str, project: str, type_name: str | None = None
-    ) -> list[CollectionRecord]: ...
-
-    def get_collection(self, entity: str, project: str, name: str) -> CollectionRecord: ...
-
-    def update_collection(
-        self, entity: str, project: str, name: str, update: CollectionUpdate
-    ) -> CollectionRecord: ...
-
-    def delete_collection(self, entity: str, project: str, name: str) -> None: ...
-
-    # --- lineage --------------------------------------------------------------------------
-    def record_use(self, ref: RunRef, version_id: str) -> None:
-        """Record that the run used the version (an input edge); idempotent."""
-        ...
-
-    def version_producer(self, version_id: str) -> RunRecord | None: ...
-
-    def version_consumers(self, version_id: str) -> list[RunRecord]: ...
-
-    def run_outputs(self, ref: RunRef) -> list[VersionRecord]: ...
-
-    def run_inputs(self, ref: RunRef) -> list[VersionRecord]: ...
-
-    def lineage(self, node_id: str, direction: Direction, depth: int) -> LineageGraph:
-        """Walk from a version id or a run path (``entity/project/run_id``) up to ``depth`` hops."""
-        ...
-
-    def close(self) -> None: ...

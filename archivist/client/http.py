@@ -1,10 +1,9 @@
 """HttpBackend: the Backend protocol spoken to an Archivist server.
 
-Each call is one JSON request to the route of the same name under /api/v1;
-records travel in their ``to_dict`` form and are rebuilt with
-``archivist.core.wire.from_dict``. Blob transfers are planned by the server
-(``archivist.client.http_direct``): bytes go straight to and from its object
-store through presigned URLs, or -- with a folder store -- through the server
+Each metadata call is one JSON request to the route its declaration names under /api/v1,
+its method derived from that declaration (``archivist.client.remote_calls``). Blob
+transfers are planned by the server (``archivist.client.http_direct``): bytes go straight
+to and from its object store through presigned URLs, or -- with a folder store -- through the server
 (``archivist.client.http_transfers`` and ``http_downloads``: batched, streamed,
 several at once). Which of the two a server does is learnt from a download plan of
 one blob and remembered, so a folder store's blobs are never planned one by one.
@@ -30,28 +29,12 @@ from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
 from archivist.client.http_transfers import Upload
 from archivist.client.progress_once import ProgressOnce
+from archivist.client.remote_calls import install_remote_calls
 from archivist.core.accounts import Identity
+from archivist.core.api import BACKEND_CALLS
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
-from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.manifest import ManifestSummary
-from archivist.core.models import (
-    CollectionRecord,
-    CollectionUpdate,
-    CommitRequest,
-    CommitResult,
-    Direction,
-    LineageGraph,
-    RunFile,
-    RunRecord,
-    RunRef,
-    RunSpec,
-    RunUpdate,
-    VersionQuery,
-    VersionRecord,
-    VersionUpdate,
-    to_dict,
-)
-from archivist.core.wire import from_dict, update_to_dict
+from archivist.core.wire import from_dict
 from archivist.service.validation import validate_digest, validate_digests
 
 
@@ -89,38 +72,8 @@ class HttpBackend:
     def default_entity(self) -> str:
         return self.identity().default_entity
 
-    # --- runs -----------------------------------------------------------------------------
-    def upsert_run(self, spec: RunSpec) -> RunRecord:
-        return from_dict(RunRecord, self._call("/runs/upsert", to_dict(spec)))
-
-    def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
-        payload = {"ref": to_dict(ref), "update": update_to_dict(update)}
-        return from_dict(RunRecord, self._call("/runs/update", payload))
-
-    def get_run(self, ref: RunRef) -> RunRecord:
-        return from_dict(RunRecord, self._call("/runs/get", {"ref": to_dict(ref)}))
-
-    def list_runs(self, entity: str, project: str) -> list[RunRecord]:
-        answer = self._call("/runs/list", {"entity": entity, "project": project})
-        return [from_dict(RunRecord, item) for item in answer]
-
-    def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
-        self._call("/runs/history/append", {"ref": to_dict(ref), "rows": [dict(row) for row in rows]})
-
-    def read_history(
-        self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        payload = {"ref": to_dict(ref), "min_step": min_step, "max_step": max_step, "limit": limit}
-        return list(self._call("/runs/history/read", payload))
-
-    def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
-        for item in files:
-            if not isinstance(item, RunFile):
-                raise InvalidInputError(f"expected RunFile items, got {type(item).__name__}: {item!r}")
-        self._call("/runs/files/add", {"ref": to_dict(ref), "files": [to_dict(item) for item in files]})
-
-    def list_run_files(self, ref: RunRef) -> list[RunFile]:
-        return [from_dict(RunFile, item) for item in self._call("/runs/files/list", {"ref": to_dict(ref)})]
+    # The metadata calls (runs, versions, collections, lineage) are derived from their
+    # declarations in ``archivist.core.backend`` by ``install_remote_calls`` below.
 
     # --- blobs ----------------------------------------------------------------------------
     def missing_blobs(self, digests: Sequence[str]) -> list[str]:
@@ -253,88 +206,6 @@ class HttpBackend:
         validate_digest(digest)
         return None
 
-    # --- versions -------------------------------------------------------------------------
-    def commit_version(self, request: CommitRequest) -> CommitResult:
-        answer = self._call("/versions/commit", to_dict(request), idempotent=False)
-        return from_dict(CommitResult, answer)
-
-    def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
-        payload = {"entity": entity, "project": project, "collection": collection, "selector": selector}
-        return from_dict(VersionRecord, self._call("/versions/resolve", payload))
-
-    def get_version(self, version_id: str) -> VersionRecord:
-        return from_dict(VersionRecord, self._call("/versions/get", {"version_id": _checked(version_id)}))
-
-    def list_versions(self, query: VersionQuery) -> list[VersionRecord]:
-        return [from_dict(VersionRecord, item) for item in self._call("/versions/list", to_dict(query))]
-
-    def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
-        payload = {"version_id": _checked(version_id), "update": update_to_dict(update)}
-        return from_dict(VersionRecord, self._call("/versions/update", payload))
-
-    def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
-        payload = {"version_id": _checked(version_id), "delete_aliases": delete_aliases}
-        self._call("/versions/delete", payload, idempotent=False)
-
-    # --- collections and types ------------------------------------------------------------
-    def list_projects(self, entity: str) -> list[str]:
-        return list(self._call("/projects/list", {"entity": entity}))
-
-    def list_types(self, entity: str, project: str) -> list[str]:
-        return list(self._call("/types/list", {"entity": entity, "project": project}))
-
-    def list_collections(
-        self, entity: str, project: str, type_name: str | None = None
-    ) -> list[CollectionRecord]:
-        payload = {"entity": entity, "project": project, "type_name": type_name}
-        return [from_dict(CollectionRecord, item) for item in self._call("/collections/list", payload)]
-
-    def get_collection(self, entity: str, project: str, name: str) -> CollectionRecord:
-        payload = {"entity": entity, "project": project, "name": name}
-        return from_dict(CollectionRecord, self._call("/collections/get", payload))
-
-    def update_collection(
-        self, entity: str, project: str, name: str, update: CollectionUpdate
-    ) -> CollectionRecord:
-        payload = {"entity": entity, "project": project, "name": name, "update": update_to_dict(update)}
-        return from_dict(CollectionRecord, self._call("/collections/update", payload, idempotent=False))
-
-    def delete_collection(self, entity: str, project: str, name: str) -> None:
-        payload = {"entity": entity, "project": project, "name": name}
-        self._call("/collections/delete", payload, idempotent=False)
-
-    # --- lineage --------------------------------------------------------------------------
-    def record_use(self, ref: RunRef, version_id: str) -> None:
-        self._call("/lineage/record-use", {"ref": to_dict(ref), "version_id": _checked(version_id)})
-
-    def version_producer(self, version_id: str) -> RunRecord | None:
-        answer = self._call("/lineage/producer", {"version_id": _checked(version_id)})
-        return None if answer is None else from_dict(RunRecord, answer)
-
-    def version_consumers(self, version_id: str) -> list[RunRecord]:
-        return [
-            from_dict(RunRecord, item)
-            for item in self._call("/lineage/consumers", {"version_id": _checked(version_id)})
-        ]
-
-    def run_outputs(self, ref: RunRef) -> list[VersionRecord]:
-        return [
-            from_dict(VersionRecord, item)
-            for item in self._call("/lineage/run-outputs", {"ref": to_dict(ref)})
-        ]
-
-    def run_inputs(self, ref: RunRef) -> list[VersionRecord]:
-        return [
-            from_dict(VersionRecord, item)
-            for item in self._call("/lineage/run-inputs", {"ref": to_dict(ref)})
-        ]
-
-    def lineage(self, node_id: str, direction: Direction, depth: int) -> LineageGraph:
-        if not isinstance(node_id, str) or split_run_path(node_id) is None:
-            node_id = _checked(node_id)  # a version id; a run path is checked by the server
-        payload = {"node_id": node_id, "direction": to_dict(direction), "depth": depth}
-        return from_dict(LineageGraph, self._call("/lineage/graph", payload))
-
     def close(self) -> None:
         self.transfers.close()
         self.session.close()
@@ -351,13 +222,10 @@ def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
     return Upload(digest, str(path), http_transfers.file_size(str(path)))
 
 
-def _checked(version_id: object) -> str:
-    """A canonical version id (``ArtifactNotFoundError`` otherwise, as the embedded store says)."""
-    parse_version_id(version_id)
-    return str(version_id)
-
-
 def _remove(paths: Sequence[str]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+install_remote_calls(HttpBackend, BACKEND_CALLS)

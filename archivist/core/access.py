@@ -1,7 +1,8 @@
-"""Who may make each call: the one table the server's checks are derived from.
+"""Who may make a call: the vocabulary of the declarations the server's checks derive from.
 
-Every call of the Backend protocol, of the account administration and of the blob routes
-declares here what it touches and the right it needs there. A ``Need`` names a right
+Every call of the Backend protocol and of the account administration declares, with its
+signature (``archivist.core.calls``), what it touches and the right it needs there; the
+blob calls do so in ``BLOB_CALLS`` below. A ``Need`` names a right
 (read, write, manage) on a target found in the call's arguments:
 
 - ``Entity("ref.entity")``: the entity an argument names (a dotted path into the bound
@@ -15,7 +16,7 @@ declares here what it touches and the right it needs there. A ``Need`` names a r
 - ``SOME_ENTITY``: write access to at least one entity (uploads, bounded by a quota).
 
 An optional need is skipped when its argument is None (a commit without a run). The
-server refuses a call that has no entry here, so a new call cannot ship unchecked.
+server refuses a call that declares nothing, so a new call cannot ship unchecked.
 """
 
 from __future__ import annotations
@@ -84,23 +85,10 @@ def manage(target: Target) -> Need:
 
 
 ANYONE: tuple[Need, ...] = (read(ANY_USER),)
-SERVER_ADMIN: tuple[Need, ...] = (manage(SERVER),)
 UPLOADER: tuple[Need, ...] = (write(SOME_ENTITY),)
 
-CALLS: Mapping[str, tuple[Need, ...]] = {
-    # identity
-    "default_entity": ANYONE,
-    "identity": ANYONE,
-    # runs
-    "upsert_run": (write(Entity("spec.ref.entity")),),
-    "update_run": (write(Entity("ref.entity")),),
-    "get_run": (read(Entity("ref.entity")),),
-    "list_runs": (read(Entity("entity")),),
-    "append_history": (write(Entity("ref.entity")),),
-    "read_history": (read(Entity("ref.entity")),),
-    "add_run_files": (write(Entity("ref.entity")),),
-    "list_run_files": (read(Entity("ref.entity")),),
-    # blobs: presence and reads are scoped to the blobs the caller may read
+BLOB_CALLS: Mapping[str, tuple[Need, ...]] = {
+    # presence and reads are scoped to the blobs the caller may read (``service.blob_access``)
     "missing_blobs": ANYONE,
     "read_bytes": ANYONE,
     "local_blob_path": ANYONE,
@@ -111,46 +99,9 @@ CALLS: Mapping[str, tuple[Need, ...]] = {
     "upload_bytes": UPLOADER,
     "upload_plan": UPLOADER,
     "upload_complete": UPLOADER,
-    # versions
-    "commit_version": (
-        write(Entity("request.entity")),
-        write(Entity("request.run.entity"), optional=True),
-        read(Version("request.base_version_id"), optional=True),
-    ),
-    "resolve_version": (read(Entity("entity")),),
-    "get_version": (read(Version("version_id")),),
-    "list_versions": (read(Entity("query.entity")),),
-    "update_version": (write(Version("version_id")),),
-    "delete_version": (write(Version("version_id")),),
-    # collections and types
-    "list_projects": (read(Entity("entity")),),
-    "list_types": (read(Entity("entity")),),
-    "list_collections": (read(Entity("entity")),),
-    "get_collection": (read(Entity("entity")),),
-    "update_collection": (write(Entity("entity")),),
-    "delete_collection": (write(Entity("entity")),),
-    # lineage
-    "record_use": (write(Entity("ref.entity")), read(Version("version_id"))),
-    "version_producer": (read(Version("version_id")),),
-    "version_consumers": (read(Version("version_id")),),
-    "run_outputs": (read(Entity("ref.entity")),),
-    "run_inputs": (read(Entity("ref.entity")),),
-    "lineage": (read(Node("node_id")),),
-    # accounts
-    "create_user": SERVER_ADMIN,
-    "list_users": SERVER_ADMIN,
-    "create_key": SERVER_ADMIN,
-    "list_keys": SERVER_ADMIN,
-    "revoke_key": SERVER_ADMIN,
-    "create_team": SERVER_ADMIN,
-    "set_member": (manage(Entity("team")),),
-    "list_members": (read(Entity("team")),),
 }
-
-
-def needs_of(call: str) -> tuple[Need, ...]:
-    """The needs of ``call``; ``KeyError`` for a call nobody declared (refused, never allowed)."""
-    return CALLS[call]
+"""The blob calls; the metadata and account calls declare theirs with their signatures
+(``archivist.core.backend``, ``archivist.core.accounts_api``; all gathered in ``core.api``)."""
 
 
 def argument(arguments: Mapping[str, Any], path: str) -> Any:

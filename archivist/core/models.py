@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from archivist.core.ids import Digest, Name, ProjectName, RunId, VersionId
+
 T = TypeVar("T")
 
 
@@ -58,9 +60,9 @@ UNSET: Any = _Unset()
 
 @dataclass(frozen=True)
 class RunRef:
-    entity: str
-    project: str
-    run_id: str
+    entity: Name
+    project: ProjectName
+    run_id: RunId
 
     @property
     def path(self) -> str:
@@ -99,22 +101,28 @@ class RunRecord:
     pid: int | None = None
 
 
+def settable(wire_type: Any) -> Any:
+    """A field of an update record: UNSET (left as it is) unless the caller sets it to a value of
+    ``wire_type`` (what the API's schema documents for it)."""
+    return field(default=UNSET, metadata={"wire_type": wire_type})
+
+
 @dataclass(frozen=True)
 class RunUpdate:
     """Fields of a run to change; UNSET leaves a field as it is."""
 
-    state: Any = UNSET  # RunState
-    config: Any = UNSET  # full replacement mapping
-    summary: Any = UNSET  # full replacement mapping
-    notes: Any = UNSET
-    tags: Any = UNSET
-    name: Any = UNSET
+    state: Any = settable(RunState | None)
+    config: Any = settable(dict[str, Any] | None)  # full replacement mapping
+    summary: Any = settable(dict[str, Any] | None)  # full replacement mapping
+    notes: Any = settable(str | None)
+    tags: Any = settable(list[str] | None)
+    name: Any = settable(str | None)
 
 
 @dataclass(frozen=True)
 class RunFile:
     path: str
-    digest: str
+    digest: Digest
     size: int
 
 
@@ -135,10 +143,10 @@ class CollectionRecord:
 
 @dataclass(frozen=True)
 class CollectionUpdate:
-    name: Any = UNSET
-    type: Any = UNSET
-    description: Any = UNSET
-    tags: Any = UNSET
+    name: Any = settable(str | None)
+    type: Any = settable(str | None)
+    description: Any = settable(str | None)
+    tags: Any = settable(list[str] | None)
 
 
 @dataclass(frozen=True)
@@ -179,12 +187,12 @@ class VersionRecord:
 class CommitRequest:
     """Everything needed to commit a version whose blobs and manifest are stored."""
 
-    entity: str
-    project: str
-    name: str
+    entity: Name
+    project: ProjectName
+    name: Name
     type: str
-    digest: str
-    manifest_digest: str
+    digest: Digest
+    manifest_digest: Digest
     description: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
@@ -192,7 +200,7 @@ class CommitRequest:
     ttl_seconds: int | None = None
     run: RunRef | None = None
     history_step: int | None = None
-    base_version_id: str | None = None
+    base_version_id: VersionId | None = None
 
 
 @dataclass(frozen=True)
@@ -205,20 +213,20 @@ class CommitResult:
 class VersionUpdate:
     """Changes to a logged version; ``aliases`` and ``tags`` are full replacements."""
 
-    description: Any = UNSET
-    metadata: Any = UNSET
-    aliases: Any = UNSET
-    tags: Any = UNSET
-    ttl_seconds: Any = UNSET
+    description: Any = settable(str | None)
+    metadata: Any = settable(dict[str, Any] | None)
+    aliases: Any = settable(list[str] | None)
+    tags: Any = settable(list[str] | None)
+    ttl_seconds: Any = settable(int | None)
 
 
 @dataclass(frozen=True)
 class VersionQuery:
     """Which versions of a collection to list."""
 
-    entity: str
-    project: str
-    collection: str
+    entity: Name
+    project: ProjectName
+    collection: Name
     tags: tuple[str, ...] = ()
     order: str = "-version"  # '+'/'-' then one of version, created_at, size
     offset: int = 0

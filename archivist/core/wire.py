@@ -14,7 +14,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, Union
 
 from archivist.core.errors import CommError
@@ -26,6 +26,25 @@ T = TypeVar("T")
 def from_dict(cls: type[T], data: object) -> T:
     """Rebuild a record of dataclass ``cls`` from its ``to_dict`` form."""
     return typing.cast(T, _convert(cls, data, cls.__name__))
+
+
+def from_wire(hint: Any, data: object, where: str = "answer") -> Any:
+    """Rebuild a value of any type ``hint`` (a record, ``list[X]``, ``X | None``, an enum, a
+    plain value) from its JSON form."""
+    return _convert(hint, data, where)
+
+
+def to_wire(value: object) -> Any:
+    """The JSON form of an argument: an update record without its UNSET fields, any other
+    value as ``to_dict`` gives it."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _is_update(type(value)):
+        return update_to_dict(value)
+    return to_dict(value)
+
+
+@functools.cache
+def _is_update(cls: type) -> bool:
+    return any("wire_type" in field.metadata for field in dataclasses.fields(cls))
 
 
 def update_to_dict(update: object) -> dict[str, Any]:
@@ -48,6 +67,8 @@ def _convert(hint: Any, value: object, where: str) -> Any:
     if hint is Any or hint is object:
         return value
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return _convert(typing.get_args(hint)[0], value, where)
     if origin in (Union, types.UnionType):
         return _convert_union(typing.get_args(hint), value, where)
     if dataclasses.is_dataclass(hint):
@@ -57,12 +78,12 @@ def _convert(hint: Any, value: object, where: str) -> Any:
             return hint(value)
         except ValueError:
             raise _shape_error(where, value, f"a {hint.__name__} value") from None
-    if origin is tuple or origin is list:
+    if origin in (tuple, list, Sequence):
         if not isinstance(value, (list, tuple)):
             raise _shape_error(where, value, "a list")
         (item_hint, *_rest) = typing.get_args(hint) or (Any,)
         items = [_convert(item_hint, item, f"{where}[{i}]") for i, item in enumerate(value)]
-        return tuple(items) if origin is tuple else items
+        return tuple(items) if origin is tuple else items  # a Sequence arrives as a list
     if origin in (dict, Mapping) or hint in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise _shape_error(where, value, "an object")

@@ -18,17 +18,11 @@ from fastapi.responses import JSONResponse
 from archivist import __version__
 from archivist.core.errors import ArchivistError
 from archivist.metadata.engine import open_engine
-from archivist.server import (
-    routes_admin,
-    routes_blobs,
-    routes_collections,
-    routes_runs,
-    routes_transfers,
-    routes_versions,
-)
+from archivist.server import routes_blobs, routes_transfers
 from archivist.server.blob_listener import BlobListener
 from archivist.server.blob_tickets import BlobTickets
 from archivist.server.bytes import UNACCOUNTED, UploadLedger
+from archivist.server.calls import call_routes
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.public_messages import PathScrubber
@@ -110,10 +104,9 @@ def create_app(config: ServerConfig) -> FastAPI:
         """Answers without a key when the process is up."""
         return JSONResponse({"status": "ok", "version": __version__})
 
-    routes = (routes_admin, routes_runs, routes_versions, routes_collections, routes_blobs, routes_transfers)
-    for module in routes:
+    app.include_router(call_routes())
+    for module in (routes_blobs, routes_transfers):
         app.include_router(module.router)
-    app.include_router(routes_collections.lineage_router)
     mount_server_ui(app, state)
     return app
 

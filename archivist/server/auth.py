@@ -67,7 +67,7 @@ class Caller:
         route that moves bytes itself after ``require``."""
         return self.backend.service
 
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+    def call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Make call ``name`` (a Backend or account call) after checking its declared rights;
         the answer comes back redacted for this user."""
         return self.backend.call(name, *args, **kwargs)

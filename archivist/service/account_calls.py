@@ -1,6 +1,6 @@
-"""The account calls of the API (users, keys, teams and their members) as methods of one
-object, so that the server dispatches them like the Backend calls: by name, after the
-rights ``archivist.core.access`` declares for them were checked."""
+"""The account calls of the API (``archivist.core.accounts_api``: users, keys, teams and
+their members) implemented as methods of one object, so that the server dispatches them
+like the Backend calls: by name, after the rights they declare were checked."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class AccountCalls:
     def create_team(self, name: str) -> str:
         return accounts.create_team(self.engine, name)
 
-    def set_member(self, team: str, user: str, role: str) -> MemberRecord:
+    def set_member(self, team: str, user: str, role: str = "member") -> MemberRecord:
         return accounts.set_member(self.engine, team, user, role)
 
     def list_members(self, team: str) -> list[MemberRecord]:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from archivist.core.access import ANY_USER, SERVER, SOME_ENTITY, Entity, Everyone, Need, Node, Right, argument
-from archivist.core.access import needs_of as declared_needs
 from archivist.core.accounts import ADMIN, WRITE_ROLES
+from archivist.core.api import needs_of as declared_needs
 from archivist.core.errors import ArtifactNotFoundError, PermissionDeniedError
 from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.models import VersionState

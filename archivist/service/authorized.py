@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from archivist.core.access import CALLS
+from archivist.core.api import CALLS
 from archivist.core.redaction import redact
 from archivist.service.account_calls import AccountCalls
 from archivist.service.authorization import Access
@@ -29,7 +29,7 @@ class AuthorizedService:
         self.service = service.for_user(access)
         self._accounts = AccountCalls(service.engine, access.principal)
 
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+    def call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Make call ``name`` after checking its declared rights; the answer comes back
         redacted for this user."""
         target = self._target(name)

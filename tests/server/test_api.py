@@ -11,6 +11,7 @@ import pytest
 
 from archivist.client.backend import Backend
 from archivist.client.http import HttpBackend
+from archivist.core.api import ROUTED_CALLS
 from archivist.core.errors import ArtifactNotFoundError, IntegrityError, TypeConflictError
 from archivist.core.manifest import hash_bytes
 from archivist.server.errors import INTERNAL_MESSAGE
@@ -62,7 +63,7 @@ def test_errors_keep_their_class_code_and_status(server: ServerProcess, admin_ba
             {"ref": {"entity": "e", "project": "p", "run_id": "r"}, "limit": True},
             "limit",
         ),
-        ("/versions/commit", {"entity": "e"}, "project"),
+        ("/versions/commit", {"request": {"entity": "e"}}, "request.project"),
         ("/lineage/graph", {"node_id": "1", "direction": "up", "depth": 2**70}, "depth"),
         ("/blobs/missing", {"digests": "abc"}, "digests"),
     ],
@@ -114,12 +115,16 @@ def test_openapi_describes_every_backend_call(server: ServerProcess) -> None:
     for path in ("/api/v1/versions/commit", "/api/v1/runs/upsert", "/api/v1/blobs/upload", "/health"):
         assert path in paths
     components = schema["components"]["schemas"]
-    assert {"CommitBody", "VersionRecord", "RunRecord", "LineageGraph"} <= set(components)
+    assert {"CommitVersionBody", "VersionRecord", "RunRecord", "LineageGraph"} <= set(components)
+    for declared in ROUTED_CALLS.values():  # every declared call has its route, typed
+        operation = paths[f"/api/v1{declared.spec.path}"][declared.spec.method.lower()]
+        assert operation["operationId"].startswith(declared.name)
     commit = paths["/api/v1/versions/commit"]["post"]
     assert commit["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CommitResult"
     }
-    assert components["CommitBody"]["properties"]["ttl_seconds"]["anyOf"][0]["type"] == "integer"
+    request = components["CommitVersionBody"]["properties"]["request"]["$ref"].rsplit("/", 1)[-1]
+    assert components[request]["properties"]["ttl_seconds"]["anyOf"][0]["type"] == "integer"
 
 
 def test_each_request_is_one_json_log_line(server: ServerProcess, admin_backend: HttpBackend) -> None:

@@ -147,7 +147,7 @@ def _commit_body(world: World, caller: str) -> Request:
     )
     from archivist.core.models import to_dict
 
-    return {"json": to_dict(request)}
+    return {"json": {"request": to_dict(request)}}
 
 
 def _secret(world: World) -> bytes:
@@ -210,12 +210,12 @@ CASES: list[Case] = [
         MANAGERS,
         lambda w, c: {"json": {"team": w.team, "user": w.fresh_user(), "role": "viewer"}},
     ),
-    Case("POST", f"{API}/admin/teams/members/list", READERS, lambda w, c: {"json": {"name": w.team}}),
+    Case("POST", f"{API}/admin/teams/members/list", READERS, lambda w, c: {"json": {"team": w.team}}),
     Case(
         "POST",
         f"{API}/runs/upsert",
         WRITERS,
-        lambda w, c: {"json": {"ref": {**_ref(w), "run_id": _name("run")}}},
+        lambda w, c: {"json": {"spec": {"ref": {**_ref(w), "run_id": _name("run")}}}},
     ),
     Case(
         "POST",
@@ -264,7 +264,7 @@ CASES: list[Case] = [
         "POST",
         f"{API}/versions/list",
         READERS,
-        lambda w, c: {"json": {"entity": w.team, "project": "proj", "collection": "data"}},
+        lambda w, c: {"json": {"query": {"entity": w.team, "project": "proj", "collection": "data"}}},
     ),
     Case(
         "POST",
@@ -473,7 +473,10 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/consumers", lambda w, v: {"version_id": v}),
     ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
-    ("/versions/commit", lambda w, v: {**_commit_body(w, SERVER_ADMIN)["json"], "base_version_id": v}),
+    (
+        "/versions/commit",
+        lambda w, v: {"request": {**_commit_body(w, SERVER_ADMIN)["json"]["request"], "base_version_id": v}},
+    ),
 ]
 
 

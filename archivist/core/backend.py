@@ -1,0 +1,199 @@
+"""The Backend protocol: every metadata call, each declared once.
+
+The service implements it in-process (the embedded store); the server exposes each
+declared call as a route and the HTTP backend makes it remotely -- both derived from the
+declarations below (``archivist.core.calls``), never written by hand. Arguments and
+results are plain values or the frozen records of ``archivist.core.models``, so every
+call can cross the wire. Blob bytes travel through the BlobTransfer protocol instead.
+
+Adding a call means: its typed signature here, with ``@call(path, needs...)`` saying who
+may make it; its implementation in ``archivist.service.service.Service``; and its
+contract test in ``tests/client``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from archivist.core.access import Entity, Node, Version, read, write
+from archivist.core.calls import call
+from archivist.core.ids import Name, NodeId, ProjectName, VersionId
+from archivist.core.models import (
+    CollectionRecord,
+    CollectionUpdate,
+    CommitRequest,
+    CommitResult,
+    Direction,
+    LineageGraph,
+    RunFile,
+    RunRecord,
+    RunRef,
+    RunSpec,
+    RunUpdate,
+    VersionQuery,
+    VersionRecord,
+    VersionUpdate,
+)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    # --- identity (not calls: answered from what the backend knows) ------------------------
+    def default_entity(self) -> str:
+        """The entity used when a path names none (``local`` on the embedded store, the key's
+        user on a server)."""
+        ...
+
+    def close(self) -> None: ...
+
+    # --- runs -----------------------------------------------------------------------------
+    @call("/runs/upsert", write(Entity("spec.ref.entity")))
+    def upsert_run(self, spec: RunSpec) -> RunRecord:
+        """Create the run, or mark an existing one with the same id running again (resume)."""
+        ...
+
+    @call("/runs/update", write(Entity("ref.entity")))
+    def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
+        """Change the fields the update sets; ``config`` and ``summary`` are full replacements."""
+        ...
+
+    @call("/runs/get", read(Entity("ref.entity")))
+    def get_run(self, ref: RunRef) -> RunRecord:
+        """``RunNotFoundError`` if absent. A running run whose process died reads as crashed."""
+        ...
+
+    @call("/runs/list", read(Entity("entity")))
+    def list_runs(self, entity: Name, project: ProjectName) -> list[RunRecord]:
+        """The project's runs, newest first."""
+        ...
+
+    @call("/runs/history/append", write(Entity("ref.entity")))
+    def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append metric rows; each row carries its ``_step``."""
+        ...
+
+    @call("/runs/history/read", read(Entity("ref.entity")))
+    def read_history(
+        self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Rows with min_step <= _step < max_step, in step order, at most ``limit``."""
+        ...
+
+    @call("/runs/files/add", write(Entity("ref.entity")))
+    def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
+        """Attach stored blobs to a run under a path (``wandb.save``); replaces same paths."""
+        ...
+
+    @call("/runs/files/list", read(Entity("ref.entity")))
+    def list_run_files(self, ref: RunRef) -> list[RunFile]:
+        """The run's attached files, by path."""
+        ...
+
+    # --- versions -------------------------------------------------------------------------
+    @call(
+        "/versions/commit",
+        write(Entity("request.entity")),
+        write(Entity("request.run.entity"), optional=True),
+        read(Version("request.base_version_id"), optional=True),
+        idempotent=False,
+    )
+    def commit_version(self, request: CommitRequest) -> CommitResult:
+        """Commit a version whose manifest and blobs are stored: allocates the next
+        dense version number, moves ``latest`` and the given aliases, records the
+        output edge. Identical content to a committed version returns that version."""
+        ...
+
+    @call("/versions/resolve", read(Entity("entity")))
+    def resolve_version(
+        self, entity: Name, project: ProjectName, collection: Name, selector: str
+    ) -> VersionRecord:
+        """``selector`` is an alias or ``vN``; ``ArtifactNotFoundError`` if nothing matches."""
+        ...
+
+    @call("/versions/get", read(Version("version_id")))
+    def get_version(self, version_id: VersionId) -> VersionRecord:
+        """The version with this id (a version the caller may not read is not found)."""
+        ...
+
+    @call("/versions/list", read(Entity("query.entity")))
+    def list_versions(self, query: VersionQuery) -> list[VersionRecord]:
+        """The collection's versions, filtered, ordered and paged as the query says."""
+        ...
+
+    @call("/versions/update", write(Version("version_id")))
+    def update_version(self, version_id: VersionId, update: VersionUpdate) -> VersionRecord:
+        """Change the fields the update sets; ``aliases`` and ``tags`` are full replacements."""
+        ...
+
+    @call("/versions/delete", write(Version("version_id")), idempotent=False)
+    def delete_version(self, version_id: VersionId, delete_aliases: bool = False) -> None:
+        """Delete the version (its aliases too when ``delete_aliases``, else it must have none)."""
+        ...
+
+    # --- collections and types ------------------------------------------------------------
+    @call("/projects/list", read(Entity("entity")))
+    def list_projects(self, entity: Name) -> list[str]:
+        """The entity's project names."""
+        ...
+
+    @call("/types/list", read(Entity("entity")))
+    def list_types(self, entity: Name, project: ProjectName) -> list[str]:
+        """The artifact types the project holds collections of."""
+        ...
+
+    @call("/collections/list", read(Entity("entity")))
+    def list_collections(
+        self, entity: Name, project: ProjectName, type_name: str | None = None
+    ) -> list[CollectionRecord]:
+        """The project's collections (of one type when ``type_name`` is given)."""
+        ...
+
+    @call("/collections/get", read(Entity("entity")))
+    def get_collection(self, entity: Name, project: ProjectName, name: Name) -> CollectionRecord:
+        """One collection by name."""
+        ...
+
+    @call("/collections/update", write(Entity("entity")), idempotent=False)
+    def update_collection(
+        self, entity: Name, project: ProjectName, name: Name, update: CollectionUpdate
+    ) -> CollectionRecord:
+        """Rename, retype, describe or tag a collection."""
+        ...
+
+    @call("/collections/delete", write(Entity("entity")), idempotent=False)
+    def delete_collection(self, entity: Name, project: ProjectName, name: Name) -> None:
+        """Delete the collection and its versions."""
+        ...
+
+    # --- lineage --------------------------------------------------------------------------
+    @call("/lineage/record-use", write(Entity("ref.entity")), read(Version("version_id")))
+    def record_use(self, ref: RunRef, version_id: VersionId) -> None:
+        """Record that the run used the version (an input edge); idempotent."""
+        ...
+
+    @call("/lineage/producer", read(Version("version_id")))
+    def version_producer(self, version_id: VersionId) -> RunRecord | None:
+        """The run that logged the version (None when none did, or the caller may not read it)."""
+        ...
+
+    @call("/lineage/consumers", read(Version("version_id")))
+    def version_consumers(self, version_id: VersionId) -> list[RunRecord]:
+        """The runs that used the version (those the caller may read)."""
+        ...
+
+    @call("/lineage/run-outputs", read(Entity("ref.entity")))
+    def run_outputs(self, ref: RunRef) -> list[VersionRecord]:
+        """The versions the run logged (those the caller may read)."""
+        ...
+
+    @call("/lineage/run-inputs", read(Entity("ref.entity")))
+    def run_inputs(self, ref: RunRef) -> list[VersionRecord]:
+        """The versions the run used (those the caller may read)."""
+        ...
+
+    @call("/lineage/graph", read(Node("node_id")))
+    def lineage(self, node_id: NodeId, direction: Direction, depth: int) -> LineageGraph:
+        """Walk from a version id or a run path (``entity/project/run_id``) up to ``depth`` hops;
+        nodes the caller may not read are placeholders."""
+        ...
