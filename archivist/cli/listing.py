@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError
 from archivist.core.paths import LATEST
 from archivist.core.sizes import format_size

@@ -56,7 +56,7 @@ def _open(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
         store = open_store(store_url, reserve_bytes=reserve)
         opened = _Opened(create_metadata_engine(db_url), store, where)
     else:
-        from archivist.client.local import BLOBS_DIR, DATABASE_FILE
+        from archivist.service.embedded import BLOBS_DIR, DATABASE_FILE
 
         home = Settings.from_env().home
         database = os.path.join(home, DATABASE_FILE)

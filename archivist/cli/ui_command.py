@@ -64,8 +64,8 @@ def ui_command(host: str, port: int, allow_remote: bool) -> None:
     check_ui_installed()
     import uvicorn
 
-    from archivist.client.local import LocalBackend
     from archivist.server.ui.local_app import create_local_ui_app
+    from archivist.service.embedded import LocalBackend
 
     settings = Settings.from_env()
     app = create_local_ui_app(LocalBackend(settings))

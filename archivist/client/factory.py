@@ -1,27 +1,36 @@
-"""Choosing the Backend for a process's settings."""
+"""Choosing the Backend and the BlobTransfer for a process's settings."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
+from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.settings import Settings
 
+if TYPE_CHECKING:
+    from archivist.client.transfer.client_cache import ClientCache
 
-def open_backend(settings: Settings) -> Backend:
-    """A server when ARCHIVIST_BASE_URL (or a saved ``archivist login``) names one,
-    else the embedded store under ``settings.home``.
+
+def open_client(settings: Settings, cache: Callable[[], ClientCache]) -> tuple[Backend, BlobTransfer]:
+    """A server when ARCHIVIST_BASE_URL (or a saved ``archivist login``) names one, its
+    downloads going through the client cache ``cache()`` gives; else the embedded store
+    under ``settings.home`` (which needs no cache: its blobs are on this machine).
 
     The key is ARCHIVIST_API_KEY, else the one saved for that server by ``archivist login``.
     """
     base_url, api_key = server_settings(settings)
     if base_url is None:
-        from archivist.client.local import LocalBackend
+        from archivist.service.embedded import open_embedded
 
-        return LocalBackend(settings)
+        return open_embedded(settings)
     from archivist.client.http import HttpBackend
+    from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 
-    return HttpBackend(base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"))
+    backend = HttpBackend(base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"))
+    return backend, HttpBlobTransfer(backend, cache)
 
 
 def server_settings(settings: Settings) -> tuple[str | None, str | None]:

@@ -119,12 +119,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return self._context().stat_cache
 
     def _ingest(self, path: str) -> tuple[str, int] | None:
-        """Large files of a draft go into the embedded store as they are hashed."""
-        return self._context().backend.ingest_file(path)
+        """Large files of a draft are hashed in one pass (the embedded store stores them in it)."""
+        return self._context().transfer.ingest_file(path)
 
     def _blob_sink(self) -> Any:
-        """Small files of a large ``add_dir`` go into the embedded store as they are hashed."""
-        return self._context().backend.open_blob_sink()
+        """Small files of a large ``add_dir``, as they are hashed (``BlobTransfer.open_sink``)."""
+        return self._context().transfer.open_sink()
 
     def _logged(self) -> VersionRecord:
         if self._record is None and self._future is not None:
@@ -142,7 +142,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         if self._record is None:
             return self._contents.manifest
         if self._manifest is None:
-            self._manifest = load_manifest(self._context().backend, self._record)
+            self._manifest = load_manifest(self._context().transfer, self._record)
         return self._manifest
 
     @property

@@ -43,7 +43,7 @@ class StreamingMixin:
         if self._record is None or self._manifest is not None:
             yield self._current_manifest().iter_prefix(path_prefix)
             return
-        with manifest_blocks(self._context().backend, self._record) as blocks:
+        with manifest_blocks(self._context().transfer, self._record) as blocks:
             yield iter_manifest_entries(blocks, path_prefix)
 
     @contextlib.contextmanager
@@ -52,7 +52,7 @@ class StreamingMixin:
         if self._record is None or self._manifest is not None:
             yield lines_of_entries(self._current_manifest().sorted_entries())
             return
-        with manifest_blocks(self._context().backend, self._record) as blocks:
+        with manifest_blocks(self._context().transfer, self._record) as blocks:
             yield iter_manifest_lines(blocks)
 
     def diff(self, other: StreamingMixin) -> ArtifactDiff:

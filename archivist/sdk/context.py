@@ -1,5 +1,5 @@
-"""The SDK's context: settings, the backend and the local caches, shared by
-runs, artifacts and the query API of one process."""
+"""The SDK's context: settings, the Backend, the BlobTransfer and the local caches,
+shared by runs, artifacts and the query API of one process."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from archivist.core.settings import DEFAULT_PROJECT, Settings
 
 if TYPE_CHECKING:
-    from archivist.client.backend import Backend
-    from archivist.sdk.cache import ClientCache
+    from archivist.client.transfer.client_cache import CacheOpener, ClientCache
+    from archivist.core.backend import Backend
+    from archivist.core.blob_transfer import BlobTransfer
     from archivist.sdk.stat_cache import StatCache
 
 
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
 class Context:
     settings: Settings
     backend: Backend
+    transfer: BlobTransfer
+    cache: CacheOpener
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stat_cache: StatCache | None = field(default=None, repr=False)
-    _client_cache: ClientCache | None = field(default=None, repr=False)
     _entity: str | None = field(default=None, repr=False)
 
     @property
@@ -48,12 +50,17 @@ class Context:
 
     @property
     def client_cache(self) -> ClientCache:
-        with self._lock:
-            if self._client_cache is None:
-                from archivist.sdk.cache import ClientCache
+        return self.cache()
 
-                self._client_cache = ClientCache(self.settings.cache_dir, self.settings.cache_limit)
-            return self._client_cache
+
+def open_context(settings: Settings) -> Context:
+    """A new context: the Backend and BlobTransfer the settings name (``open_client``)."""
+    from archivist.client.factory import open_client
+    from archivist.client.transfer.client_cache import CacheOpener
+
+    cache = CacheOpener(settings.cache_dir, settings.cache_limit)
+    backend, transfer = open_client(settings, cache)
+    return Context(settings=settings, backend=backend, transfer=transfer, cache=cache)
 
 
 _contexts: dict[Settings, Context] = {}
@@ -66,9 +73,7 @@ def get_context(settings: Settings | None = None) -> Context:
     with _contexts_lock:
         ctx = _contexts.get(settings)
         if ctx is None:
-            from archivist.client.factory import open_backend
-
-            ctx = Context(settings=settings, backend=open_backend(settings))
+            ctx = open_context(settings)
             _contexts[settings] = ctx
         return ctx
 
@@ -77,6 +82,7 @@ def reset_contexts() -> None:
     """Close every backend and forget the contexts (tests, and ``archivist.teardown``)."""
     with _contexts_lock:
         for ctx in _contexts.values():
+            ctx.transfer.close()
             ctx.backend.close()
             if ctx._stat_cache is not None:
                 ctx._stat_cache.close()

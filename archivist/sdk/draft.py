@@ -11,13 +11,13 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from archivist.client.backend import BlobSink
+from archivist.client.transfer.hashing import hash_file, hash_small_files
+from archivist.core.blob_transfer import BlobSink
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.path_nesting import FolderIndex
 from archivist.core.paths import validate_logical_path, walked_logical_paths
-from archivist.sdk.hashing import hash_file, hash_small_files
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat

@@ -1,9 +1,9 @@
 """Stored manifests as streams: writing one while hashing it, reading one piece by piece.
 
 A million-entry manifest is ~180 MB serialised. Writing spills to a temporary
-file past a few MB instead of building the bytes in memory; reading streams the
-store's own file when it is on this machine, else a downloaded temporary copy,
-so a reader holds only the entries it keeps.
+file past a few MB instead of building the bytes in memory; reading a large one
+streams it (``BlobTransfer.open_blob``: the store's own file when it is on this
+machine, else a downloaded temporary copy), so a reader holds only the entries it keeps.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import BinaryIO
 
 import blake3
 
-from archivist.client.backend import Backend
+from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.gc_pause import paused_gc
-from archivist.core.manifest import Manifest
+from archivist.core.manifest import Manifest, ManifestSummary
 from archivist.core.models import VersionRecord
 
 READ_BLOCK_BYTES = 1 << 20
@@ -28,9 +28,12 @@ SMALL_MANIFEST_ENTRIES = 20_000
 """Versions with at most this many entries read their manifest in one request."""
 
 
-def store_manifest(backend: Backend, manifest: Manifest, spill_bytes: int = SPILL_BYTES) -> str:
+def store_manifest(
+    transfer: BlobTransfer, manifest: Manifest, commit_digest: str, spill_bytes: int = SPILL_BYTES
+) -> str:
     """Serialise ``manifest``, upload it as a blob and return its digest, holding at most
-    about ``spill_bytes`` of it in memory (the rest goes through a temporary file)."""
+    about ``spill_bytes`` of it in memory (the rest goes through a temporary file).
+    ``commit_digest``: the version's content digest, for the summary handed to its commit."""
     hasher = blake3.blake3()
     held: list[bytes] = []
     size = 0
@@ -50,11 +53,12 @@ def store_manifest(backend: Backend, manifest: Manifest, spill_bytes: int = SPIL
                 spill.writelines(held)
                 held.clear()
         digest = hasher.hexdigest()
+        summary = ManifestSummary.of(manifest, commit_digest)
         if spill is None:
-            backend.upload_bytes(digest, b"".join(held))
+            transfer.upload_manifest(digest, b"".join(held), summary)
         else:
             spill.close()
-            backend.upload_files([(digest, spill_path)])
+            transfer.upload_manifest(digest, spill_path, summary)
         return digest
     finally:
         if spill is not None:
@@ -64,32 +68,19 @@ def store_manifest(backend: Backend, manifest: Manifest, spill_bytes: int = SPIL
 
 
 @contextlib.contextmanager
-def manifest_blocks(backend: Backend, record: VersionRecord) -> Iterator[Iterator[bytes]]:
+def manifest_blocks(transfer: BlobTransfer, record: VersionRecord) -> Iterator[Iterator[bytes]]:
     """The stored manifest of ``record`` as an iterator of byte blocks, valid inside the block."""
     digest = record.manifest_digest
-    local = backend.local_blob_path(digest)
-    if local is not None:
-        try:
-            handle = open(local, "rb")  # noqa: SIM115 - closed below
-        except FileNotFoundError:
-            pass  # packed or moved meanwhile: fetch it through the backend
-        else:
-            with handle:
-                yield _read_blocks(handle)
-            return
     if record.file_count <= SMALL_MANIFEST_ENTRIES:
-        yield iter([backend.read_bytes(digest)])
+        yield iter([transfer.read_bytes(digest)])
         return
-    with tempfile.TemporaryDirectory(prefix="archivist-manifest-") as folder:
-        path = os.path.join(folder, digest)
-        backend.download_blob(digest, path)
-        with open(path, "rb") as handle:
-            yield _read_blocks(handle)
+    with transfer.open_blob(digest) as handle:
+        yield _read_blocks(handle)
 
 
-def load_manifest(backend: Backend, record: VersionRecord) -> Manifest:
+def load_manifest(transfer: BlobTransfer, record: VersionRecord) -> Manifest:
     """The whole manifest of ``record`` in memory (its serialised bytes are never held whole)."""
-    with paused_gc(), manifest_blocks(backend, record) as blocks:  # bulk allocation, no cycles
+    with paused_gc(), manifest_blocks(transfer, record) as blocks:  # bulk allocation, no cycles
         return Manifest.from_blocks(blocks)
 
 

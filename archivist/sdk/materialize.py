@@ -1,9 +1,9 @@
 """Putting a version's files on disk (download, checkout) and checking a folder
 against a manifest (verify).
 
-A download into a new or empty folder writes every file straight to its place: one
-``Backend.download_blobs`` call for the embedded store (kernel copies, or hard links in
-link mode), the client cache or batched requests for a server (``prefetch``). Into a
+A download into a new or empty folder writes every file straight to its place
+(``BlobTransfer.place_blobs``: kernel copies or hard links from the embedded store, the
+client cache or batched requests for a server). Into a
 folder that holds files already, each destination is compared first (size, then BLAKE3
 through the stat cache): right files are left alone, others are removed -- never written
 through, since one may be a hard link to a read-only blob -- and written anew.
@@ -26,8 +26,9 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from archivist.client.transfer.placing import temp_beside
 from archivist.core.bulk_checks import all_plain_logical_paths
 from archivist.core.errors import IntegrityError, PathNotFoundError
 from archivist.core.gc_pause import paused_gc
@@ -35,8 +36,6 @@ from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
 from archivist.sdk.draft import digest_files
-from archivist.sdk.placing import temp_beside
-from archivist.sdk.prefetch import fetch_remote
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference
@@ -108,11 +107,8 @@ def download_entries(
     total = sum(e.size for e in todo)
     with transfer_progress(f"Downloading {len(todo)} files ({format_size(total)})", total) as advance:
         _make_parents(root, (dests[e.path] for e in todo))
-        if stored and ctx.backend.blobs_are_local:
-            with paused_gc():
-                _place_local(ctx, stored, dests, link, advance)
-        elif stored:
-            fetch_remote(ctx, stored, dests, skip_cache, link, advance)
+        if stored:
+            ctx.transfer.place_blobs(stored, dests, advance, link=link, skip_cache=skip_cache)
         for entry in refs:
             try:
                 _fetch_replacing(ctx, entry, dests[entry.path], skip_cache)
@@ -238,39 +234,6 @@ def _make_parents(root: str, dests: Iterable[str]) -> None:
             os.makedirs(parent, exist_ok=True)  # exists already, or deeper: the full story
 
 
-def _place_local(
-    ctx: Context,
-    entries: Sequence[Entry],
-    dests: Mapping[str, str],
-    link: bool,
-    advance: Callable[[int], None],
-) -> None:
-    """The embedded store writes (or links) every file in one call. A link writes no bytes
-    and reports none (the store looks up no sizes for it): the bar is topped up after."""
-    items = [(entry.digest, dests[entry.path]) for entry in entries]
-    written = 0
-
-    def report(size: int) -> None:
-        nonlocal written
-        written += size
-        advance(size)
-
-    try:
-        ctx.backend.download_blobs(items, report, link=link)
-    except FileExistsError:
-        # Another process is downloading into the same folder: finish file by file, each
-        # written under a temporary name and renamed over whatever is there by then.
-        for digest, dest in items:
-            temp = temp_beside(dest)
-            try:
-                ctx.backend.download_blobs([(digest, temp)], link=link)
-                os.replace(temp, dest)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp)
-    advance(max(0, sum(entry.size for entry in entries) - written))
-
-
 def _fetch_replacing(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
     temp = temp_beside(dest)
     try:
@@ -286,10 +249,8 @@ def fetch_entry(ctx: Context, entry: Entry, path: str, skip_cache: bool) -> None
     reference's source."""
     if entry.ref is not None:
         fetch_reference(ctx, entry, path, skip_cache)
-    elif ctx.backend.blobs_are_local:
-        ctx.backend.download_blob(entry.digest, path)
     else:
-        fetch_remote(ctx, [entry], {entry.path: path}, skip_cache, False, _ignore)
+        ctx.transfer.place_blobs([entry], {entry.path: path}, _ignore, skip_cache=skip_cache)
 
 
 def _ignore(_n: int) -> None:

@@ -53,7 +53,7 @@ class Run(RunIdentity):
         step = record.summary.get("_step")
         start_step = step + 1 if isinstance(step, int) else 0  # a resumed run continues its history
         self._history = History(self._append_history, self.start_time, start_step)
-        self._files = RunFiles(ctx.backend, record.ref)
+        self._files = RunFiles(ctx.backend, ctx.transfer, record.ref)
 
     # --- identity -------------------------------------------------------------------------
     @property

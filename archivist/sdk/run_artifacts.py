@@ -94,6 +94,7 @@ def submit_log(
     control = SaveControl(art._collection_name)
     future = get_saver().submit(
         ctx.backend,
+        ctx.transfer,
         contents.manifest,
         dict(contents.local_paths),
         request,

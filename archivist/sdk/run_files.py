@@ -13,7 +13,8 @@ import os
 import threading
 from collections.abc import Sequence
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
+from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.errors import InvalidInputError
 from archivist.core.models import RunFile, RunRef
 from archivist.core.paths import validate_logical_path
@@ -23,8 +24,9 @@ POLICIES = ("live", "now", "end")
 
 
 class RunFiles:
-    def __init__(self, backend: Backend, ref: RunRef) -> None:
+    def __init__(self, backend: Backend, transfer: BlobTransfer, ref: RunRef) -> None:
         self._backend = backend
+        self._transfer = transfer
         self._ref = ref
         self._lock = threading.Lock()
         self._stored: dict[str, str] = {}  # run path -> digest last stored
@@ -56,7 +58,7 @@ class RunFiles:
         return self._store([(local, run_path) for run_path, local in files.items()], only_changed=True)
 
     def _store(self, files: Sequence[tuple[str, str]], only_changed: bool) -> list[str]:
-        from archivist.sdk.hashing import hash_file
+        from archivist.client.transfer.hashing import hash_file
 
         records: list[tuple[str, RunFile]] = []
         for local, run_path in files:
@@ -67,10 +69,10 @@ class RunFiles:
             records.append((local, RunFile(path=run_path, digest=digest, size=size)))
         if not records:
             return []
-        missing = set(self._backend.missing_blobs(sorted({f.digest for _, f in records})))
+        missing = set(self._transfer.missing_blobs(sorted({f.digest for _, f in records})))
         uploads = {f.digest: local for local, f in records if f.digest in missing}
         if uploads:
-            self._backend.upload_files(sorted(uploads.items()))
+            self._transfer.upload_files(sorted(uploads.items()))
         self._backend.add_run_files(self._ref, [f for _, f in records])
         with self._lock:
             self._stored.update((f.path, f.digest) for _, f in records)

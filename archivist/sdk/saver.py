@@ -6,17 +6,16 @@ save in parallel."""
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-from archivist.client.backend import Backend, BlobSink
+from archivist.core.backend import Backend
+from archivist.core.blob_transfer import BlobSink, BlobTransfer
 from archivist.core.errors import BlobNotFoundError, LogCancelledError
-from archivist.core.gc_pause import paused_gc
-from archivist.core.manifest import Manifest, ManifestSummary
+from archivist.core.manifest import Manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
 from archivist.core.sizes import format_size
 from archivist.sdk.manifest_io import store_manifest
@@ -81,6 +80,7 @@ class ArtifactSaver:
     def submit(
         self,
         backend: Backend,
+        transfer: BlobTransfer,
         manifest: Manifest,
         local_paths: Mapping[str, str],
         request: CommitRequest,
@@ -96,10 +96,9 @@ class ArtifactSaver:
             if not future.set_running_or_notify_cancel():
                 return
             try:
-                # An embedded save is short, disk-bound bulk work: no collector passes over
-                # its objects (a save to a server may take minutes: the collector stays on).
-                with paused_gc() if backend.blobs_are_local else contextlib.nullcontext():
-                    result = save_manifest(backend, manifest, local_paths, request, held, sinks, control)
+                result = save_manifest(
+                    backend, transfer, manifest, local_paths, request, held, sinks, control
+                )
                 future.set_result(result)
             except BaseException as exc:
                 future.set_exception(exc)
@@ -141,6 +140,7 @@ class ArtifactSaver:
 
 def save_manifest(
     backend: Backend,
+    transfer: BlobTransfer,
     manifest: Manifest,
     local_paths: Mapping[str, str],
     request: CommitRequest,
@@ -163,7 +163,8 @@ def save_manifest(
     if identical is not None:
         manifest_digest = identical.manifest_digest
     else:
-        manifest_digest = store_manifest(backend, manifest)  # while the sinks sync their packs
+        # (stored while the sinks sync their packs)
+        manifest_digest = store_manifest(transfer, manifest, request.digest)
     stored = _wait_for(sinks)
     control.check()
     sources: dict[str, str] = {}
@@ -171,14 +172,7 @@ def save_manifest(
         entry = manifest.get(path)
         if entry is not None and entry.ref is None:
             sources.setdefault(entry.digest, local)
-    wanted = manifest.blob_digests()
-    if backend.blobs_are_local:
-        # The store skips what it holds as it stores: ask only about blobs with no local file,
-        # and store from files only what the sinks did not make sure of.
-        unsure = [digest for digest in sources if digest not in stored]
-        missing = [*backend.missing_blobs(sorted(wanted.difference(sources))), *unsure]
-    else:
-        missing = backend.missing_blobs(sorted(wanted))
+    missing = transfer.blobs_to_send(manifest.blob_digests(), sources.keys(), stored)
     unavailable = [d for d in missing if d not in sources]
     if unavailable:
         paths = [e.path for e in manifest if e.digest in set(unavailable)][:3]
@@ -189,10 +183,8 @@ def save_manifest(
     uploads = [(digest, sources[digest]) for digest in missing]
     sizes = {e.digest: e.size for e in manifest if e.ref is None} if missing else {}
     total = sum(sizes[d] for d in missing)
-    verb = "Storing" if backend.blobs_are_local else "Uploading"
-    with transfer_progress(f"{verb} {request.name} ({format_size(total)})", total) as advance:
-        backend.upload_files(uploads, control.watching(advance), held=held)
-    backend.note_manifest(manifest_digest, ManifestSummary.of(manifest, request.digest))
+    with transfer_progress(f"Storing {request.name} ({format_size(total)})", total) as advance:
+        transfer.upload_files(uploads, control.watching(advance), held=held)
     control.begin_commit()
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 

@@ -5,15 +5,19 @@ records of entities the user cannot read are left out or shown as placeholders."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI, Request
 
-from archivist.client.backend import Backend
 from archivist.core.accounts import WRITE_ROLES
 from archivist.core.errors import AuthenticationError
 from archivist.server.state import ServerState
 from archivist.service.accounts import Principal, authenticate, principal_named, role_in
 from archivist.service.authorization import Access
 from archivist.service.authorized import AuthorizedService
+
+if TYPE_CHECKING:  # the UI is an optional extra: imported only when it is mounted
+    from archivist.server.ui.ui_backend import UiBackend
 
 
 def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
@@ -37,7 +41,7 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
     def can_write(user: UiUser, entity: str) -> bool:
         return role(user, entity) in WRITE_ROLES
 
-    def backend_for_request(request: Request, user: UiUser) -> Backend:
+    def backend_for_request(request: Request, user: UiUser) -> UiBackend:
         """Every call of a page is checked and redacted for its user, as an API call is."""
         found = principal(user)
         if found is None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from archivist.client.backend import BlobSink
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -60,9 +59,8 @@ from archivist.storage.base import BlobStore
 
 
 class Service:
-    """Implements ``archivist.client.backend.Backend`` in-process."""
-
-    blobs_are_local = False  # LocalBackend, the embedded store on this machine, says True
+    """Implements ``archivist.core.backend.Backend`` in-process, and the blob calls a server's
+    routes, its UI and the embedded store's BlobTransfer make of the store."""
 
     def __init__(
         self,
@@ -192,16 +190,12 @@ class Service:
     ) -> None:
         blobs.upload_files(self.store, files, progress, held)
 
-    def ingest_file(self, path: str) -> tuple[str, int] | None:
-        return None  # the service's callers are remote: their files are not on this machine
-
-    def open_blob_sink(self) -> BlobSink | None:
-        return None  # likewise: remote callers' bytes come with their uploads
-
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self.store.put_bytes(validate_digest(digest), data)
 
     def note_manifest(self, manifest_digest: str, summary: ManifestSummary) -> None:
+        """What the manifest this process just stored holds, handed to its commit (the
+        embedded store's ``upload_manifest``; a server's clients are never taken at their word)."""
         self._noted_manifests.note(manifest_digest, summary)
 
     def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
@@ -219,6 +213,8 @@ class Service:
         return blobs.read_bytes(self.store, digest)
 
     def local_blob_path(self, digest: str) -> str | None:
+        """The store's own file of the blob (the UI serves it as it is); None for a blob in
+        a pack or an object store."""
         self.require_readable([validate_digest(digest)])
         return self.store.local_path(digest)
 

@@ -21,8 +21,8 @@ SLOW_PUT = textwrap.dedent(
     f"""
     import signal, sys, threading, time
     from archivist.cli.main import main
-    from archivist.client.http import HttpBackend
-    from archivist.client.local import LocalBackend
+    from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
+    from archivist.service.embedded_transfer import EmbeddedTransfer
 
     interrupted = threading.Event()
 
@@ -44,8 +44,8 @@ SLOW_PUT = textwrap.dedent(
         return upload
 
     signal.signal(signal.SIGINT, on_sigint)
-    for backend in (HttpBackend, LocalBackend):
-        backend.upload_files = slow_link(backend.upload_files)
+    for transfer in (HttpBlobTransfer, EmbeddedTransfer):
+        transfer.upload_files = slow_link(transfer.upload_files)
     main(sys.argv[1:])
     """
 )

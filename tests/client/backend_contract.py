@@ -1,14 +1,15 @@
 """The Backend contract: one test suite every Backend passes (the fsspec pattern).
 
 Subclass ``BackendContract`` and provide a ``backend`` fixture yielding a fresh,
-empty backend; the tests use nothing but the Backend protocol, so the embedded
-store, the service over PostgreSQL and the HTTP backend run the same suite.
+empty backend; the tests use nothing but the Backend protocol (and the blob calls that
+go with it to store the bytes a commit names, ``artifact_logging.blobs_of``), so the
+embedded store, the service over PostgreSQL and the HTTP backend run the same suite.
+The bytes themselves have their own suite (``contract_blobs.BlobTransferContract``).
 """
 
 from __future__ import annotations
 
-from archivist.client.backend import Backend
-from tests.client.contract_blobs import BlobContract
+from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
@@ -17,7 +18,7 @@ from tests.client.contract_versions import VersionContract
 
 
 class BackendContract(
-    CommitContract, VersionContract, CollectionContract, RunContract, LineageContract, BlobContract
+    CommitContract, VersionContract, CollectionContract, RunContract, LineageContract
 ):
     def test_is_a_backend(self, backend: Backend) -> None:
         assert isinstance(backend, Backend)

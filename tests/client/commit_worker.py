@@ -14,8 +14,8 @@ import os
 import sys
 import time
 
-from archivist.client.local import LocalBackend
 from archivist.core.settings import Settings
+from archivist.service.embedded import LocalBackend
 from tests.client.artifact_logging import log_files
 
 COLLECTION = "shared"

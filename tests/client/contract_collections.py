@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError, ConflictError, InvalidInputError, NotFoundError
 from archivist.core.models import CollectionUpdate, VersionUpdate
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import (
     ArchivistError,
     BlobNotFoundError,
@@ -18,7 +18,15 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest, RunRef, RunSpec, VersionQuery, VersionState
-from tests.client.artifact_logging import ENTITY, PROJECT, commit_manifest, log_files, log_text, store_files
+from tests.client.artifact_logging import (
+    ENTITY,
+    PROJECT,
+    blobs_of,
+    commit_manifest,
+    log_files,
+    log_text,
+    store_files,
+)
 
 
 class CommitContract:
@@ -44,7 +52,7 @@ class CommitContract:
 
     def test_commit_stores_the_manifest_it_was_given(self, backend: Backend) -> None:
         version = log_files(backend, "cats", {"a.txt": b"aaa"}).version
-        manifest = Manifest.from_bytes(backend.read_bytes(version.manifest_digest))
+        manifest = Manifest.from_bytes(blobs_of(backend).read_bytes(version.manifest_digest))
         assert manifest.digest() == version.digest
         assert [entry.path for entry in manifest] == ["a.txt"]
 
@@ -165,7 +173,7 @@ class CommitContract:
     def test_digest_must_match_the_manifest(self, backend: Backend) -> None:
         manifest = store_files(backend, {"a.txt": b"a"})
         data = manifest.to_bytes()
-        backend.upload_bytes(hash_bytes(data), data)
+        blobs_of(backend).upload_bytes(hash_bytes(data), data)
         wrong = hash_bytes(b"something else")
         with pytest.raises(IntegrityError, match=wrong):
             backend.commit_version(CommitRequest(ENTITY, PROJECT, "cats", "dataset", wrong, hash_bytes(data)))
@@ -195,7 +203,7 @@ class CommitContract:
 
     def test_manifest_paths_are_validated_again(self, backend: Backend) -> None:
         data = b"x"
-        backend.upload_bytes(hash_bytes(data), data)
+        blobs_of(backend).upload_bytes(hash_bytes(data), data)
         evil = Manifest([Entry("../escape.txt", hash_bytes(data), 1)])
         with pytest.raises(InvalidInputError, match="escape"):
             commit_manifest(backend, "cats", evil)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, RunNotFoundError
 from archivist.core.models import Direction, LineageGraph, RunRef, RunSpec, VersionRecord
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text

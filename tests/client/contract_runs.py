@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import BlobNotFoundError, InvalidInputError, RunNotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec, RunState, RunUpdate
-from tests.client.artifact_logging import ENTITY, PROJECT
+from tests.client.artifact_logging import ENTITY, PROJECT, blobs_of
 
 REF = RunRef(ENTITY, PROJECT, "run-1")
 
@@ -106,7 +106,7 @@ class RunContract:
         backend.upsert_run(RunSpec(ref=REF))
         one, two = b"first file", b"second"
         for data in (one, two):
-            backend.upload_bytes(hash_bytes(data), data)
+            blobs_of(backend).upload_bytes(hash_bytes(data), data)
         backend.add_run_files(
             REF, [RunFile("out/b.txt", hash_bytes(one), len(one)), RunFile("a.txt", hash_bytes(one), 10)]
         )
@@ -121,7 +121,7 @@ class RunContract:
         absent = hash_bytes(b"absent")
         with pytest.raises(BlobNotFoundError, match="a.txt"):
             backend.add_run_files(REF, [RunFile("a.txt", absent, 6)])
-        backend.upload_bytes(hash_bytes(b"x"), b"x")
+        blobs_of(backend).upload_bytes(hash_bytes(b"x"), b"x")
         with pytest.raises(InvalidInputError):
             backend.add_run_files(REF, [RunFile("../a.txt", hash_bytes(b"x"), 1)])
         assert backend.list_run_files(REF) == []

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError, ConflictError, InvalidInputError
 from archivist.core.models import VersionQuery, VersionUpdate
 from tests.client.artifact_logging import ENTITY, PROJECT, log_files, log_text

@@ -14,9 +14,9 @@ import sys
 import httpx
 
 from archivist.client.direct_transfer import upload
+from archivist.client.transfer.hashing import hash_file
 from archivist.client.upload_journal import UploadJournal
 from archivist.core.transfers import TransferPolicy, UploadRequest
-from archivist.sdk.hashing import hash_file
 from archivist.service.transfers import plan_uploads
 from archivist.storage.object_store import ObjectBlobStore
 

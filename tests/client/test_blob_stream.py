@@ -16,6 +16,7 @@ from archivist.client.blob_stream import SEND_STEP_BYTES
 from archivist.client.http import HttpBackend
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import STREAM_MIN_BYTES
+from tests.client.artifact_logging import blobs_of
 from tests.client.test_http_transfers import CuttingProxy
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 from tests.fixtures.servers import free_port
@@ -61,7 +62,7 @@ def _logged_bytes(server: ServerProcess, listener: bool) -> int:
 def _check_stored(backend: HttpBackend, files: list[tuple[str, str, bytes]], tmp_path: Path) -> None:
     for digest, _path, data in files:
         target = tmp_path / f"back-{digest[:12]}"
-        backend.download_blob(digest, str(target))
+        blobs_of(backend).download_blob(digest, str(target))
         assert target.read_bytes() == data
 
 
@@ -72,7 +73,9 @@ def test_large_blobs_go_to_the_listener_and_small_ones_through_the_api(
     files = _files(tmp_path, [LARGE, LARGE + 1, 1000, 2000])
     before_listener, before_api = _uploaded_bytes(server, True), _uploaded_bytes(server, False)
     reported: list[int] = []
-    backend.upload_files([(digest, path) for digest, path, _data in files], progress=reported.append)
+    blobs_of(backend).upload_files(
+        [(digest, path) for digest, path, _data in files], progress=reported.append
+    )
     assert _uploaded_bytes(server, True, before_listener + 2 * LARGE + 1) - before_listener == 2 * LARGE + 1
     api_bytes = _uploaded_bytes(server, False, before_api + 3000) - before_api
     assert 3000 <= api_bytes < 4000  # the two small files, framed
@@ -93,9 +96,9 @@ def test_behind_a_proxy_the_listener_is_unreachable_and_the_api_takes_the_blob(t
         proxy = CuttingProxy(server.url, b"-", cuts=0, keep=0)  # the API on 127.0.0.1, via the proxy
         backend = HttpBackend(proxy.url, ADMIN_KEY)
         files = _files(tmp_path, [LARGE, LARGE + 7])
-        backend.upload_files([(digest, path) for digest, path, _data in files[:1]])
+        blobs_of(backend).upload_files([(digest, path) for digest, path, _data in files[:1]])
         assert not backend.transfers.streaming  # the listener on 127.0.0.2 was not reached
-        backend.upload_files([(digest, path) for digest, path, _data in files[1:]])
+        blobs_of(backend).upload_files([(digest, path) for digest, path, _data in files[1:]])
         assert _uploaded_bytes(server, True) == 0
         assert _uploaded_bytes(server, False, 2 * LARGE + 7) >= 2 * LARGE + 7
         _check_stored(backend, files, tmp_path)
@@ -143,7 +146,9 @@ def test_a_stream_that_breaks_off_goes_through_the_api_and_counts_each_byte_once
         backend = HttpBackend(proxy.url, ADMIN_KEY)
         files = _files(tmp_path, [2 * SEND_STEP_BYTES + 4321])
         reported: list[int] = []
-        backend.upload_files([(digest, path) for digest, path, _data in files], progress=reported.append)
+        blobs_of(backend).upload_files(
+            [(digest, path) for digest, path, _data in files], progress=reported.append
+        )
         assert breaking.taken >= SEND_STEP_BYTES  # the stream got that far before it broke off
         assert backend.transfers.streaming  # a listener that broke off was reachable: try it again
         assert _uploaded_bytes(server, False, 2 * SEND_STEP_BYTES) >= 2 * SEND_STEP_BYTES + 4321
@@ -163,7 +168,7 @@ def test_a_server_without_a_listener_takes_every_blob_through_the_api(tmp_path: 
     ) as server:
         backend = HttpBackend(server.url, ADMIN_KEY)
         files = _files(tmp_path, [LARGE])
-        backend.upload_files([(digest, path) for digest, path, _data in files])
+        blobs_of(backend).upload_files([(digest, path) for digest, path, _data in files])
         assert _uploaded_bytes(server, True) == 0
         assert _uploaded_bytes(server, False, LARGE) >= LARGE
         _check_stored(backend, files, tmp_path)

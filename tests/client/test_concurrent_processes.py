@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client.local import LocalBackend
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionQuery
 from archivist.core.settings import Settings
+from archivist.service.embedded import LocalBackend
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 from tests.client.commit_worker import COLLECTION
 

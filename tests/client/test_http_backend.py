@@ -1,5 +1,6 @@
-"""HttpBackend passes the Backend contract against a real server process, over
-SQLite + folder and over PostgreSQL + folder; plus what only it promises."""
+"""HttpBackend passes the Backend contract and HttpBlobTransfer the BlobTransfer contract
+against a real server process, over SQLite + folder and over PostgreSQL + folder; plus
+what only they promise."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from archivist.client.backend import Backend
-from archivist.client.factory import open_backend
+from archivist.client.factory import open_client
 from archivist.client.http import HttpBackend
+from archivist.client.transfer.client_cache import CacheOpener
+from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
+from archivist.core.backend import Backend
 from archivist.core.errors import AuthenticationError, CommError
 from archivist.core.manifest import hash_bytes
 from archivist.core.settings import Settings
 from tests.client.artifact_logging import log_text
 from tests.client.backend_contract import BackendContract
+from tests.client.contract_blobs import BlobTransferContract
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,
     ServerProcess,
@@ -70,7 +74,17 @@ def backend(server: ServerProcess, server_engine: Engine, client: HttpBackend) -
     return client
 
 
+@pytest.fixture
+def transfer(backend: HttpBackend, tmp_path: Path) -> HttpBlobTransfer:
+    """A transfer over the empty store, its downloads through a client cache of its own."""
+    return HttpBlobTransfer(backend, CacheOpener(str(tmp_path / "cache"), None))
+
+
 class TestHttpBackend(BackendContract):
+    pass
+
+
+class TestHttpBlobTransfer(BlobTransferContract):
     pass
 
 
@@ -86,9 +100,12 @@ def test_default_entity_is_the_users_name(backend: HttpBackend) -> None:
     assert backend.default_entity() == "admin"
 
 
-def test_blobs_never_are_local(backend: HttpBackend) -> None:
-    backend.upload_bytes(hash_bytes(b"abc"), b"abc")
-    assert backend.local_blob_path(hash_bytes(b"abc")) is None
+def test_a_blob_is_opened_from_a_temporary_copy(transfer: HttpBlobTransfer) -> None:
+    transfer.upload_bytes(hash_bytes(b"abc"), b"abc")
+    with transfer.open_blob(hash_bytes(b"abc")) as reader:
+        copy = reader.name
+        assert reader.read() == b"abc"
+    assert not Path(copy).exists()
 
 
 def test_a_bad_key_is_refused(server: ServerProcess) -> None:
@@ -105,12 +122,12 @@ def test_an_unreachable_server_is_a_comm_error() -> None:
     client.close()
 
 
-def test_open_backend_picks_the_server(server: ServerProcess, tmp_path: Path) -> None:
+def test_open_client_picks_the_server(server: ServerProcess, tmp_path: Path) -> None:
     settings = Settings(
         home=str(tmp_path), cache_dir=str(tmp_path / "c"), base_url=server.url, api_key=ADMIN_KEY
     )
-    backend = open_backend(settings)
-    assert isinstance(backend, HttpBackend)
+    backend, transfer = open_client(settings, CacheOpener(settings.cache_dir, None))
+    assert isinstance(backend, HttpBackend) and isinstance(transfer, HttpBlobTransfer)
     assert log_text(backend, "opened", "via the factory").version.entity == "ent"
     backend.close()
 

@@ -19,6 +19,7 @@ from archivist.client import http_downloads, http_stream
 from archivist.client.http import HttpBackend
 from archivist.core.errors import BlobNotFoundError, CommError, IntegrityError
 from archivist.core.manifest import hash_bytes
+from tests.client.artifact_logging import blobs_of
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 
 
@@ -105,7 +106,7 @@ def _store(backend: HttpBackend, tmp_path: Path, blobs: list[bytes]) -> list[str
         path = tmp_path / f"up-{number}"
         path.write_bytes(data)
         files.append((hash_bytes(data), str(path)))
-    backend.upload_files(files)
+    blobs_of(backend).upload_files(files)
     return [digest for digest, _path in files]
 
 
@@ -121,7 +122,7 @@ def test_fetch_blobs_hands_over_each_blob_once(server: ServerProcess, tmp_path: 
             assert digest not in got
             got[digest] = data
 
-    backend.fetch_blobs([*digests, digests[0]], receive)
+    blobs_of(backend).fetch_blobs([*digests, digests[0]], receive)
     assert got == dict(zip(digests, blobs, strict=True))
     backend.close()
 
@@ -137,7 +138,7 @@ def test_a_cut_batch_is_asked_again_for_what_it_did_not_deliver(
     proxy = CuttingProxy(server.url, b"POST /api/v1/blobs/download ", cuts=1, keep=100_000)
     backend = HttpBackend(proxy.url, ADMIN_KEY, backoff=0.01)
     got: list[str] = []
-    backend.fetch_blobs(digests, lambda digest, data: got.append(digest))
+    blobs_of(backend).fetch_blobs(digests, lambda digest, data: got.append(digest))
     assert sorted(got) == sorted(digests)  # each once, although the first answer broke off
     first, second = proxy.asked_digests()
     assert first == len(digests) and 0 < second < first  # the retry asked only for the rest
@@ -153,7 +154,7 @@ def test_an_answer_always_cut_fails_clearly(server: ServerProcess, tmp_path: Pat
     backend = HttpBackend(proxy.url, ADMIN_KEY, retries=2, backoff=0.01)
     got: list[str] = []
     with pytest.raises(CommError, match="connection to the Archivist server .* failed"):
-        backend.fetch_blobs(digests, lambda digest, data: got.append(digest))
+        blobs_of(backend).fetch_blobs(digests, lambda digest, data: got.append(digest))
     assert len(got) == len(set(got)) < len(digests)  # never one blob twice
     assert len(proxy.asked) == 3
     backend.close()
@@ -165,7 +166,7 @@ def test_download_to_writes_every_path_and_returns_the_digest(server: ServerProc
     data = os.urandom((40 << 20) + 123)  # several copier steps
     (digest,) = _store(backend, tmp_path, [data])
     paths = [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c")]
-    assert backend.download_to(digest, paths) == digest
+    assert blobs_of(backend).download_to(digest, paths) == digest
     assert all(Path(path).read_bytes() == data for path in paths)
     backend.close()
 
@@ -177,7 +178,7 @@ def test_download_to_refuses_an_existing_path_and_leaves_nothing(
     (digest,) = _store(backend, tmp_path, [os.urandom(1 << 20)])
     (tmp_path / "b").write_bytes(b"someone else's")
     with pytest.raises(FileExistsError):
-        backend.download_to(digest, [str(tmp_path / "a"), str(tmp_path / "b")])
+        blobs_of(backend).download_to(digest, [str(tmp_path / "a"), str(tmp_path / "b")])
     assert not (tmp_path / "a").exists()
     assert (tmp_path / "b").read_bytes() == b"someone else's"
     backend.close()
@@ -191,7 +192,7 @@ def test_a_cut_single_download_starts_over(server: ServerProcess, tmp_path: Path
     proxy = CuttingProxy(server.url, f"GET /api/v1/blobs/{digest} ".encode(), cuts=1, keep=3 << 20)
     backend = HttpBackend(proxy.url, ADMIN_KEY, backoff=0.01)
     paths = [str(tmp_path / "a"), str(tmp_path / "b")]
-    assert backend.download_to(digest, paths) == digest
+    assert blobs_of(backend).download_to(digest, paths) == digest
     assert all(Path(path).read_bytes() == data for path in paths)
     assert len(proxy.asked) == 2
     backend.close()
@@ -209,7 +210,7 @@ def test_a_failing_receiver_stops_the_fetch_with_its_own_error(server: ServerPro
             raise IntegrityError("refused by the receiver")
 
     with pytest.raises(IntegrityError, match="refused by the receiver"):
-        backend.fetch_blobs(digests, receive)
+        blobs_of(backend).fetch_blobs(digests, receive)
     assert len(seen) < len(digests)  # it stopped early
     backend.close()
 
@@ -220,7 +221,7 @@ def test_download_to_of_an_absent_blob_raises_not_found_and_leaves_nothing(
     backend = HttpBackend(server.url, ADMIN_KEY)
     absent = hash_bytes(b"never stored")
     with pytest.raises(BlobNotFoundError, match=absent):
-        backend.download_to(absent, [str(tmp_path / "a"), str(tmp_path / "b")])
+        blobs_of(backend).download_to(absent, [str(tmp_path / "a"), str(tmp_path / "b")])
     assert list(tmp_path.iterdir()) == []
     backend.close()
 
@@ -239,7 +240,7 @@ def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
     monkeypatch.delenv("no_proxy", raising=False)
     proxied = HttpBackend(server.url, ADMIN_KEY)
     assert not http_stream.usable(proxied.session)
-    assert proxied.download_to(digest, [str(tmp_path / "a")]) == digest
+    assert blobs_of(proxied).download_to(digest, [str(tmp_path / "a")]) == digest
     assert (tmp_path / "a").read_bytes() == data
     assert len(proxy.asked) == 1  # through the proxy, as every other request
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")

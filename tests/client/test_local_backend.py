@@ -1,4 +1,4 @@
-"""The embedded store passes the Backend contract; plus what only it promises."""
+"""The embedded store passes the Backend and BlobTransfer contracts; plus what only it promises."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client.factory import open_backend
+from archivist.client.factory import open_client
 from archivist.client.http import HttpBackend
-from archivist.client.local import DATABASE_FILE, LocalBackend
+from archivist.client.transfer.client_cache import CacheOpener
+from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.errors import InvalidInputError
 from archivist.core.settings import Settings
+from archivist.service.embedded import DATABASE_FILE, LocalBackend
+from archivist.service.embedded_transfer import EmbeddedTransfer
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 from tests.client.backend_contract import BackendContract
+from tests.client.contract_blobs import BlobTransferContract
 
 
 def _settings(tmp_path: Path, **changes: object) -> Settings:
@@ -40,7 +44,16 @@ def backend(tmp_path: Path, migrated_home: Path) -> Iterator[LocalBackend]:
     local.close()
 
 
+@pytest.fixture
+def transfer(backend: LocalBackend) -> EmbeddedTransfer:
+    return backend.blob_transfer()
+
+
 class TestLocalBackend(BackendContract):
+    pass
+
+
+class TestEmbeddedTransfer(BlobTransferContract):
     pass
 
 
@@ -67,15 +80,22 @@ def test_default_entity(tmp_path: Path) -> None:
     assert LocalBackend(_settings(tmp_path, entity="team")).default_entity() == "team"
 
 
-def test_open_backend_gives_the_embedded_store(tmp_path: Path) -> None:
-    backend = open_backend(_settings(tmp_path))
-    assert isinstance(backend, LocalBackend)
+def _cache(tmp_path: Path) -> CacheOpener:
+    return CacheOpener(str(tmp_path / "cache"), None)
+
+
+def test_open_client_gives_the_embedded_store(tmp_path: Path) -> None:
+    backend, transfer = open_client(_settings(tmp_path), _cache(tmp_path))
+    assert isinstance(backend, LocalBackend) and isinstance(transfer, EmbeddedTransfer)
     backend.close()
 
 
-def test_open_backend_gives_a_server_when_a_url_is_set(tmp_path: Path) -> None:
-    backend = open_backend(_settings(tmp_path, base_url="http://server:8080", api_key="k"))
+def test_open_client_gives_a_server_when_a_url_is_set(tmp_path: Path) -> None:
+    backend, transfer = open_client(
+        _settings(tmp_path, base_url="http://server:8080", api_key="k"), _cache(tmp_path)
+    )
     assert isinstance(backend, HttpBackend) and backend.base_url == "http://server:8080"
+    assert isinstance(transfer, HttpBlobTransfer)
     backend.close()
     with pytest.raises(InvalidInputError, match="ftp://server"):
-        open_backend(_settings(tmp_path, base_url="ftp://server"))
+        open_client(_settings(tmp_path, base_url="ftp://server"), _cache(tmp_path))

@@ -100,12 +100,12 @@ def test_manifest_with_escaping_path_is_refused(archivist_env) -> None:
     from archivist.core.models import CommitRequest
     from archivist.sdk.context import get_context
 
-    backend = get_context().backend
+    backend, transfer = get_context().backend, get_context().transfer
     blob = b"x"
-    backend.upload_bytes(hash_bytes(blob), blob)
+    transfer.upload_bytes(hash_bytes(blob), blob)
     good = Manifest([Entry("ok.txt", hash_bytes(blob), 1)])
     evil = good.to_bytes().replace(b"ok.txt", b"../evil")
-    backend.upload_bytes(hash_bytes(evil), evil)
+    transfer.upload_bytes(hash_bytes(evil), evil)
     request = CommitRequest(
         entity="local",
         project="p",

@@ -144,7 +144,7 @@ def test_a_large_manifest_is_listed_and_diffed_as_a_stream() -> None:
 def test_a_prefix_near_the_start_reads_little_of_a_large_manifest() -> None:
     _log_references("big")
     record = archivist.Api().artifact("p/big:latest")._logged()
-    backend = get_context().backend
+    transfer = get_context().transfer
     read = 0
 
     def counted(blocks: Iterator[bytes]) -> Iterator[bytes]:
@@ -153,10 +153,10 @@ def test_a_prefix_near_the_start_reads_little_of_a_large_manifest() -> None:
             read += len(block)
             yield block
 
-    with manifest_io.manifest_blocks(backend, record) as blocks:
+    with manifest_io.manifest_blocks(transfer, record) as blocks:
         listed = list(iter_manifest_entries(counted(blocks), "shard001/"))
     assert len(listed) == 1000
-    whole = len(backend.read_bytes(record.manifest_digest))
+    whole = len(transfer.read_bytes(record.manifest_digest))
     assert whole > 4 * manifest_io.READ_BLOCK_BYTES and read <= 2 * manifest_io.READ_BLOCK_BYTES
 
 
@@ -167,10 +167,12 @@ def test_a_manifest_larger_than_the_spill_size_is_uploaded_from_a_file(
     spill_dir.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spill_dir))
     manifest = Manifest(Entry(f"r/{i:04d}", f"etag-{i}", i, ref=f"s3://b/{i}") for i in range(2000))
-    backend = get_context().backend
-    digest = manifest_io.store_manifest(backend, manifest, spill_bytes=10_000)
-    assert backend.read_bytes(digest) == manifest.to_bytes()
+    transfer = get_context().transfer
+    digest = manifest_io.store_manifest(transfer, manifest, manifest.digest(), spill_bytes=10_000)
+    assert transfer.read_bytes(digest) == manifest.to_bytes()
     assert digest == hash_bytes(manifest.to_bytes())
     assert os.listdir(spill_dir) == []  # the spilled copy is gone
     small = Manifest([Entry("one", "etag", 1, ref="s3://b/one")])
-    assert backend.read_bytes(manifest_io.store_manifest(backend, small)) == small.to_bytes()
+    assert (
+        transfer.read_bytes(manifest_io.store_manifest(transfer, small, small.digest())) == small.to_bytes()
+    )

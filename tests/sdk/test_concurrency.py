@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import archivist
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.manifest import hash_bytes, is_blob_digest
-from archivist.sdk.hashing import hash_file
 from archivist.storage.local import LocalBlobStore
 from tests.conftest import read_tree
 

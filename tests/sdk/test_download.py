@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import archivist
+from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.sdk import materialize
@@ -65,9 +66,9 @@ def _identity(path: Path) -> tuple[int, int]:
 def _blob_file(digest: str) -> str | None:
     """The file holding the blob on this machine: the embedded store's, else the client cache's."""
     ctx = get_context()
-    if ctx.backend.blobs_are_local:
-        return ctx.backend.local_blob_path(digest)
-    return ctx.client_cache.get(digest)
+    if isinstance(ctx.transfer, HttpBlobTransfer):
+        return ctx.client_cache.get(digest)
+    return ctx.backend.local_blob_path(digest)  # type: ignore[attr-defined]  # the embedded Service
 
 
 def _leftovers(root: Path) -> list[str]:
@@ -174,7 +175,7 @@ def test_link_mode_links_read_only_blobs(logged: archivist.Artifact, tmp_path: P
     assert big_blob is not None and os.stat(big_blob).st_ino == (root / "big.bin").stat().st_ino
     assert (root / "a.txt").stat().st_ino == (root / "same.txt").stat().st_ino
 
-    if not get_context().backend.blobs_are_local:  # evicting the cache's name keeps the file
+    if isinstance(get_context().transfer, HttpBlobTransfer):  # evicting the cache's name keeps the file
         get_context().client_cache.evict(0)
         assert get_context().client_cache.get(hash_bytes(BIG)) is None
     assert read_tree(root) == FILES
@@ -216,7 +217,7 @@ def test_a_manifest_path_escaping_root_is_refused(tmp_path: Path) -> None:
         with pytest.raises(IntegrityError, match="outside"):
             destination(root, bad)
     data = b"x"
-    get_context().backend.upload_bytes(hash_bytes(data), data)
+    get_context().transfer.upload_bytes(hash_bytes(data), data)
     entries = [Entry("ok.txt", hash_bytes(data), 1), Entry("../evil.txt", hash_bytes(data), 1)]
     with pytest.raises(IntegrityError, match="evil"):
         download_entries(get_context(), entries, root, False, False)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import ArtifactNotLoggedError, InvalidInputError, RunNotFoundError
 from archivist.sdk import session
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import get_context
-from archivist.sdk.hashing import hash_file
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -25,7 +26,6 @@ from archivist.core.settings import Settings
 from archivist.sdk import session
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import get_context
-from archivist.sdk.hashing import hash_file
 from archivist.sdk.public_runs import get_public_run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -275,7 +275,7 @@ def test_save_relative_glob_keeps_paths_from_cwd(archivist_env: Path) -> None:
     files = stored_files(run)
     assert set(files) == {"out/a.txt", "out/sub/b.txt", "sub/b.txt"}
     assert files["out/a.txt"] == hash_file("out/a.txt")[0]
-    assert get_context().backend.read_bytes(files["sub/b.txt"]) == b"b"
+    assert get_context().transfer.read_bytes(files["sub/b.txt"]) == b"b"
 
 
 def test_save_absolute_glob_keeps_file_names(archivist_env: Path, tmp_path: Path) -> None:
@@ -312,10 +312,10 @@ def test_live_files_are_stored_again_at_finish_when_changed(archivist_env: Path)
         Path("now.txt").write_text("version two")
         Path("late-1.txt").write_text("appeared later")
     files = stored_files(run)
-    backend = get_context().backend
-    assert backend.read_bytes(files["live.txt"]) == b"version two"
-    assert backend.read_bytes(files["now.txt"]) == b"v1"
-    assert backend.read_bytes(files["late-1.txt"]) == b"appeared later"
+    transfer = get_context().transfer
+    assert transfer.read_bytes(files["live.txt"]) == b"version two"
+    assert transfer.read_bytes(files["now.txt"]) == b"v1"
+    assert transfer.read_bytes(files["late-1.txt"]) == b"appeared later"
 
 
 # --- the process ends without finish() --------------------------------------------------------------

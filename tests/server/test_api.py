@@ -9,13 +9,13 @@ import time
 import httpx
 import pytest
 
-from archivist.client.backend import Backend
 from archivist.client.http import HttpBackend
 from archivist.core.api import ROUTED_CALLS
+from archivist.core.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError, IntegrityError, TypeConflictError
 from archivist.core.manifest import hash_bytes
 from archivist.server.errors import INTERNAL_MESSAGE
-from tests.client.artifact_logging import log_text
+from tests.client.artifact_logging import blobs_of, log_text
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -49,7 +49,7 @@ def test_errors_keep_their_class_code_and_status(server: ServerProcess, admin_ba
     wrong = httpx.put(f"{server.url}/api/v1/blobs/{hash_bytes(b'a')}", content=b"b", headers=AUTH)
     assert _error(wrong)[:2] == (422, "integrity")
     with pytest.raises(IntegrityError):
-        admin_backend.upload_bytes(hash_bytes(b"a"), b"b")
+        blobs_of(admin_backend).upload_bytes(hash_bytes(b"a"), b"b")
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from archivist.core.manifest import hash_bytes
 from archivist.core.models import Direction, RunRef, RunSpec, VersionUpdate
 from archivist.metadata.schema import api_keys, users
 from archivist.service.accounts import hash_key
-from tests.client.artifact_logging import log_files, log_text
+from tests.client.artifact_logging import blobs_of, log_files, log_text
 from tests.fixtures.archivist_server import ServerProcess, data_engine
 from tests.server.conftest import Team, _name
 
@@ -117,7 +117,7 @@ def test_roles_in_a_team(team: Team) -> None:
     member, viewer, outsider = (team.backends[role] for role in ("member", "viewer", "outsider"))
     version = log_text(member, "faces", "v0 data", entity=name).version  # members write
     assert viewer.resolve_version(name, "proj", "faces", "latest").id == version.id  # viewers read
-    assert viewer.read_bytes(version.manifest_digest)
+    assert blobs_of(viewer).read_bytes(version.manifest_digest)
     assert viewer.get_version(version.id).id == version.id
     with pytest.raises(PermissionDeniedError, match=r"is a viewer of entity .*writing needs member or admin"):
         log_text(viewer, "faces", "viewer data", entity=name)
@@ -178,9 +178,9 @@ def test_names_are_checked(admin: AdminClient) -> None:
 def test_a_blob_is_read_by_its_uploader_and_through_versions(team: Team) -> None:
     data = f"content addressed {team.name}".encode()
     outsider, viewer = team.backends["outsider"], team.backends["viewer"]
-    outsider.upload_bytes(hash_bytes(data), data)
-    assert outsider.read_bytes(hash_bytes(data)) == data  # their own upload
+    blobs_of(outsider).upload_bytes(hash_bytes(data), data)
+    assert blobs_of(outsider).read_bytes(hash_bytes(data)) == data  # their own upload
     with pytest.raises(BlobNotFoundError, match="not found"):
-        viewer.read_bytes(hash_bytes(data))  # knowing the digest is not enough
+        blobs_of(viewer).read_bytes(hash_bytes(data))  # knowing the digest is not enough
     log_files(team.backends["member"], "shared", {"f.txt": data}, entity=team.name)
-    assert viewer.read_bytes(hash_bytes(data)) == data  # a version the viewer may read names it
+    assert blobs_of(viewer).read_bytes(hash_bytes(data)) == data  # a version the viewer may read names it

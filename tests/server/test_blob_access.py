@@ -21,7 +21,7 @@ from archivist.client.http import HttpBackend
 from archivist.core.errors import BlobNotFoundError, IntegrityError, UploadQuotaError
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import RunFile, RunRef, RunSpec
-from tests.client.artifact_logging import commit_manifest, log_files
+from tests.client.artifact_logging import blobs_of, commit_manifest, log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 from tests.server.conftest import _name
 
@@ -66,21 +66,21 @@ def test_a_guessed_secret_is_not_confirmed(teams: Teams) -> None:
     log_files(teams.owner, "vault", {"pin.txt": secret.encode()}, entity=teams.owner_team)
     candidates = [f"pin={pin} {teams.owner_team}\n" for pin in range(483915, 483925)]
     digests = [hash_bytes(text.encode()) for text in candidates]
-    assert teams.outsider.missing_blobs(digests) == digests
+    assert blobs_of(teams.outsider).missing_blobs(digests) == digests
     for digest in digests:
         with pytest.raises(BlobNotFoundError):
-            teams.outsider.read_bytes(digest)
+            blobs_of(teams.outsider).read_bytes(digest)
     base, headers = teams.server.url + "/api/v1", _headers(teams.outsider_key)
     plan = httpx.post(f"{base}/blobs/download-plan", json={"digests": digests[5:6]}, headers=headers)
     assert plan.status_code == 404 and "url" not in plan.text
-    assert teams.owner.missing_blobs(digests) == digests[:5] + digests[6:]  # the owner sees it
+    assert blobs_of(teams.owner).missing_blobs(digests) == digests[:5] + digests[6:]  # the owner sees it
 
 
 def test_dedup_across_teams_costs_an_upload_not_a_leak(teams: Teams) -> None:
     data = f"a file both teams have {teams.owner_team}".encode()
     log_files(teams.owner, "shared", {"f.bin": data}, entity=teams.owner_team)
     digest = hash_bytes(data)
-    assert teams.outsider.missing_blobs([digest]) == [digest]  # present, but not theirs to know
+    assert blobs_of(teams.outsider).missing_blobs([digest]) == [digest]  # present, but not theirs to know
     plan = httpx.post(
         f"{teams.server.url}/api/v1/blobs/upload-plan",
         json={"blobs": [{"digest": digest, "size": len(data)}]},
@@ -89,8 +89,8 @@ def test_dedup_across_teams_costs_an_upload_not_a_leak(teams: Teams) -> None:
     assert plan.status_code == 200 and plan.json()["targets"][0]["mode"] != "stored", plan.text
     result = log_files(teams.outsider, "mine", {"f.bin": data}, entity=teams.outsider_team)
     assert result.created
-    assert teams.outsider.missing_blobs([digest]) == []  # now a version of theirs names it
-    assert teams.outsider.read_bytes(digest) == data
+    assert blobs_of(teams.outsider).missing_blobs([digest]) == []  # now a version of theirs names it
+    assert blobs_of(teams.outsider).read_bytes(digest) == data
 
 
 def test_a_crafted_manifest_grants_nothing(teams: Teams) -> None:
@@ -101,13 +101,13 @@ def test_a_crafted_manifest_grants_nothing(teams: Teams) -> None:
     with pytest.raises(BlobNotFoundError, match=r"missing from the store"):
         commit_manifest(teams.outsider, "heist", manifest, entity=teams.outsider_team)
     with pytest.raises(BlobNotFoundError):
-        teams.outsider.read_bytes(digest)
+        blobs_of(teams.outsider).read_bytes(digest)
     ref = RunRef(teams.outsider_team, "proj", _name("run"))
     teams.outsider.upsert_run(RunSpec(ref=ref))
     with pytest.raises(BlobNotFoundError, match="not in the store"):
         teams.outsider.add_run_files(ref, [RunFile("stolen.bin", digest, len(data))])
     with pytest.raises(BlobNotFoundError):
-        teams.outsider.read_bytes(digest)
+        blobs_of(teams.outsider).read_bytes(digest)
 
 
 def test_other_bytes_under_a_known_digest_prove_nothing(teams: Teams) -> None:
@@ -115,7 +115,7 @@ def test_other_bytes_under_a_known_digest_prove_nothing(teams: Teams) -> None:
     log_files(teams.owner, "real", {"r.bin": data}, entity=teams.owner_team)
     digest = hash_bytes(data)
     with pytest.raises(IntegrityError):
-        teams.outsider.upload_bytes(digest, b"something else entirely")
+        blobs_of(teams.outsider).upload_bytes(digest, b"something else entirely")
     answer = httpx.put(
         f"{teams.server.url}/api/v1/blobs/{digest}",
         content=b"x" * len(data),
@@ -123,19 +123,19 @@ def test_other_bytes_under_a_known_digest_prove_nothing(teams: Teams) -> None:
     )
     assert answer.status_code == 422
     with pytest.raises(BlobNotFoundError):
-        teams.outsider.read_bytes(digest)
-    assert teams.outsider.missing_blobs([digest]) == [digest]
+        blobs_of(teams.outsider).read_bytes(digest)
+    assert blobs_of(teams.outsider).missing_blobs([digest]) == [digest]
 
 
 def test_the_uploader_reads_what_they_uploaded_until_a_commit_references_it(teams: Teams) -> None:
     data = f"uploaded, not committed yet {teams.outsider_team}".encode()
     digest = hash_bytes(data)
-    teams.outsider.upload_bytes(digest, data)
-    assert teams.outsider.missing_blobs([digest]) == []
-    assert teams.outsider.read_bytes(digest) == data
-    assert teams.owner.missing_blobs([digest]) == [digest]
+    blobs_of(teams.outsider).upload_bytes(digest, data)
+    assert blobs_of(teams.outsider).missing_blobs([digest]) == []
+    assert blobs_of(teams.outsider).read_bytes(digest) == data
+    assert blobs_of(teams.owner).missing_blobs([digest]) == [digest]
     with pytest.raises(BlobNotFoundError):
-        teams.owner.read_bytes(digest)
+        blobs_of(teams.owner).read_bytes(digest)
 
 
 def _headers(key: str) -> dict[str, str]:
@@ -161,10 +161,10 @@ def test_uploads_no_commit_references_are_bounded_per_user(small_quota_server: S
     first = {f"a{i}.bin": f"{i} {entity}".encode().ljust(20 * 1024, b"a") for i in range(3)}  # 60 KiB
     second = {f"b{i}.bin": f"{i} {entity}".encode().ljust(20 * 1024, b"b") for i in range(3)}
     for data in first.values():
-        backend.upload_bytes(hash_bytes(data), data)
+        blobs_of(backend).upload_bytes(hash_bytes(data), data)
     too_much = f"one more {entity}".encode().ljust(50 * 1024, b"c")
     with pytest.raises(UploadQuotaError, match=r"exceed the upload quota of 100\.0KiB"):
-        backend.upload_bytes(hash_bytes(too_much), too_much)
+        blobs_of(backend).upload_bytes(hash_bytes(too_much), too_much)
     # Committing what was uploaded frees the quota: the next version goes through.
     manifest = Manifest([Entry(path=p, digest=hash_bytes(d), size=len(d)) for p, d in first.items()])
     commit_manifest(backend, "first", manifest, entity=entity)

@@ -25,10 +25,11 @@ import pytest
 import archivist
 from archivist.client.http import HttpBackend
 from archivist.client.http_transfers import Upload
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import IntegrityError
 from archivist.core.transfers import TransferMode
 from archivist.sdk.context import reset_contexts
-from archivist.sdk.hashing import hash_file
+from tests.client.artifact_logging import blobs_of
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import ADMIN_KEY, REPO_ROOT, ServerProcess, archivist_server
 from tests.fixtures.s3 import BUCKET, keys_under, s3_client, s3_endpoint_fixture  # noqa: F401 - fixture
@@ -138,7 +139,7 @@ def test_poisoned_direct_upload_is_rejected_and_never_visible(
                 {"completions": [{"digest": digest, "upload_id": target.upload_id}]},
                 idempotent=True,
             )
-        assert backend.missing_blobs([digest]) == [digest]
+        assert blobs_of(backend).missing_blobs([digest]) == [digest]
         assert not [key for key in keys_under(PREFIX) if digest in key]  # staged copy deleted too
     finally:
         backend.close()
@@ -202,7 +203,7 @@ def test_client_killed_mid_upload_leaves_no_version_and_a_retry_resumes(
         downloaded = archivist.Api().artifact("p/data:v0").download(str(tmp_path / "out"))
         assert read_tree(downloaded) == read_tree(source)
         assert list(journal.glob("*.json")) == []
-        assert backend.missing_blobs([digest]) == []
+        assert blobs_of(backend).missing_blobs([digest]) == []
     finally:
         backend.close()
 

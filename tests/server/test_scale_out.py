@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from archivist.client.http import HttpBackend
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest, VersionQuery
-from archivist.sdk.hashing import hash_file
+from tests.client.artifact_logging import blobs_of
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,
     ServerProcess,
@@ -55,10 +56,10 @@ def _log_version(backend: HttpBackend, folder: Path, client: int, number: int) -
         entries.append(Entry(logical, hash_bytes(data), len(data)))
         uploads.append((hash_bytes(data), str(path)))
     manifest = Manifest(entries)
-    missing = set(backend.missing_blobs([digest for digest, _ in uploads]))
-    backend.upload_files([item for item in uploads if item[0] in missing])
+    missing = set(blobs_of(backend).missing_blobs([digest for digest, _ in uploads]))
+    blobs_of(backend).upload_files([item for item in uploads if item[0] in missing])
     data = manifest.to_bytes()
-    backend.upload_bytes(hash_bytes(data), data)
+    blobs_of(backend).upload_bytes(hash_bytes(data), data)
     request = CommitRequest(ENTITY, PROJECT, COLLECTION, "dataset", manifest.digest(), hash_bytes(data))
     return backend.commit_version(request).version.version_index
 
@@ -94,11 +95,13 @@ def test_sixteen_clients_through_two_servers(two_servers: list[ServerProcess], t
         assert [v.version_index for v in listed] == list(range(total))
         assert reader.resolve_version(ENTITY, PROJECT, COLLECTION, "latest").version_index == total - 1
         for version in listed[server_number::2]:  # every version, downloaded through one of them
-            manifest = Manifest.from_bytes(reader.read_bytes(version.manifest_digest))
+            manifest = Manifest.from_bytes(blobs_of(reader).read_bytes(version.manifest_digest))
             assert manifest.digest() == version.digest
             target = tmp_path / f"v{version.version_index}"
             target.mkdir()
-            reader.download_blobs([(e.digest, str(target / e.path.replace("/", "_"))) for e in manifest])
+            blobs_of(reader).download_blobs(
+                [(e.digest, str(target / e.path.replace("/", "_"))) for e in manifest]
+            )
             for entry in manifest:
                 assert hash_file(str(target / entry.path.replace("/", "_")))[0] == entry.digest
         reader.close()
@@ -106,7 +109,7 @@ def test_sixteen_clients_through_two_servers(two_servers: list[ServerProcess], t
     contents = {
         next(
             e.path
-            for e in Manifest.from_bytes(reader.read_bytes(v.manifest_digest))
+            for e in Manifest.from_bytes(blobs_of(reader).read_bytes(v.manifest_digest))
             if e.path.startswith("client-")
         )
         for v in listed

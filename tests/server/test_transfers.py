@@ -20,13 +20,14 @@ import pytest
 
 import archivist
 from archivist.client.http import HttpBackend
+from archivist.client.transfer.cached_downloads import UNCACHED_COPY_MIN_BYTES
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.blob_frames import encode_header
 from archivist.core.errors import IntegrityError, NotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.sdk import session
 from archivist.sdk.context import get_context, reset_contexts
-from archivist.sdk.hashing import hash_file
-from archivist.sdk.prefetch import UNCACHED_COPY_MIN_BYTES
+from tests.client.artifact_logging import blobs_of
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,
@@ -217,7 +218,7 @@ def test_a_client_killed_mid_upload_commits_nothing(
         time.sleep(0.05)
     assert list(temp_dir.iterdir()) == []
     backend = HttpBackend(server.url, ADMIN_KEY)
-    assert backend.missing_blobs([digest]) == [digest]
+    assert blobs_of(backend).missing_blobs([digest]) == [digest]
     with pytest.raises(NotFoundError):
         backend.get_collection(sdk_on, "crash", "big")
 
@@ -225,8 +226,8 @@ def test_a_client_killed_mid_upload_commits_nothing(
     out, err = retry.communicate(timeout=300)
     assert retry.returncode == 0 and out.strip() == "done", err
     version = backend.resolve_version(sdk_on, "crash", "big", "latest")
-    assert version.version_index == 0 and backend.missing_blobs([digest]) == []
-    backend.download_blob(digest, str(tmp_path / "again.bin"))
+    assert version.version_index == 0 and blobs_of(backend).missing_blobs([digest]) == []
+    blobs_of(backend).download_blob(digest, str(tmp_path / "again.bin"))
     assert hash_file(str(tmp_path / "again.bin"))[0] == digest
     backend.close()
 

@@ -8,7 +8,7 @@ from contextlib import closing
 import httpx
 
 from archivist.client.admin import AdminClient
-from archivist.client.backend import Backend
+from archivist.core.backend import Backend
 from tests.client.artifact_logging import log_text
 from tests.fixtures.archivist_server import ServerProcess
 from tests.server.conftest import Team

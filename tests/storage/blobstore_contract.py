@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import (
     BlobNotFoundError,
     FileChangedError,
@@ -24,7 +25,6 @@ from archivist.core.errors import (
     PathNotFoundError,
 )
 from archivist.core.manifest import hash_bytes
-from archivist.sdk.hashing import hash_file
 from archivist.storage.base import BlobStore
 
 BAD_DIGESTS = [

@@ -14,10 +14,10 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from archivist.client.backend import Backend
-from archivist.client.local import LocalBackend
+from archivist.core.backend import Backend
 from archivist.core.settings import Settings
 from archivist.server.ui import KeyUiAuth, UiUser, mount_ui
+from archivist.service.embedded import LocalBackend
 from tests.fixtures.servers import free_port, running
 from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, ConsoleProblems
 from tests.ui.live_server import serving

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from archivist.client.local import LocalBackend
 from archivist.core.settings import Settings
 from archivist.server.ui.local_app import create_local_ui_app
+from archivist.service.embedded import LocalBackend
 from tests.ui.browser import click_node, screenshot, visible_node_count, wait_for_graph
 from tests.ui.live_server import serving
 from tests.ui.pages import embedded_json

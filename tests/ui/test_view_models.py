@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client.local import LocalBackend
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import LineageEdge, LineageGraph, LineageNode
 from archivist.core.settings import Settings
@@ -19,6 +18,7 @@ from archivist.server.ui.metric_history import MAX_POINTS, chart_series
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.rendering import format_duration, format_time
 from archivist.server.ui.routes_auth import safe_next
+from archivist.service.embedded import LocalBackend
 
 DIGEST = "0" * 64
 

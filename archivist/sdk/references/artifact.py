@@ -25,7 +25,7 @@ from archivist.core.paths import validate_logical_path
 from archivist.sdk.references.base import single_name
 
 if TYPE_CHECKING:
-    from archivist.client.backend import Backend
+    from archivist.core.blob_transfer import BlobTransfer
     from archivist.sdk.context import Context
 
 SCHEME = "wandb-artifact"
@@ -56,13 +56,13 @@ class _ManifestCache:
         self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, backend: Backend, digest: str) -> Manifest:
+    def get(self, transfer: BlobTransfer, digest: str) -> Manifest:
         with self._lock:
             manifest = self._manifests.get(digest)
             if manifest is not None:
                 self._manifests.move_to_end(digest)
                 return manifest
-        manifest = Manifest.from_bytes(backend.read_bytes(digest))
+        manifest = Manifest.from_bytes(transfer.read_bytes(digest))
         with self._lock:
             self._manifests[digest] = manifest
             while len(self._manifests) > _MANIFESTS_KEPT:
@@ -91,7 +91,7 @@ class ArtifactReferenceHandler:
                 raise InvalidInputError(f"artifact reference {uri!r} is part of a loop or a chain too long")
             seen.add(uri)
             record = self._ctx.backend.get_version(version_id)
-            entry = _manifests.get(self._ctx.backend, record.manifest_digest).get(path)
+            entry = _manifests.get(self._ctx.transfer, record.manifest_digest).get(path)
             if entry is None:
                 raise EntryNotFoundError(
                     f"artifact reference {uri!r}: {record.collection}:v{record.version_index} has no {path!r}"

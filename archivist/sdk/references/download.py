@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.manifest import Entry
-from archivist.sdk.hashing import hash_file
 from archivist.sdk.references import handler_for
 from archivist.sdk.references.artifact import ArtifactReferenceHandler
 from archivist.sdk.references.base import ReferenceHandler, digest_is_uri

@@ -11,10 +11,10 @@ import re
 import shutil
 from urllib.parse import unquote, urlparse
 
+from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import IntegrityError, InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.core.paths import join_logical, validate_logical_path
-from archivist.sdk.hashing import hash_file
 from archivist.sdk.references.base import too_many_objects
 from archivist.sdk.walk import walk_files
 

@@ -13,11 +13,11 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from archivist.client.backend import Backend
 from archivist.core.models import Direction, LineageEdge, LineageGraph, LineageNode
 from archivist.core.sizes import format_size
 from archivist.server.ui import urls
 from archivist.server.ui.rendering import format_time
+from archivist.server.ui.ui_backend import UiBackend
 
 CLUSTER_THRESHOLD = 5
 MAX_DEPTH = 10
@@ -42,7 +42,7 @@ def _depth(value: object) -> int:
     return max(0, min(MAX_DEPTH, depth))
 
 
-def walk(backend: Backend, node_id: str, depths: Depths) -> tuple[LineageGraph, LineageGraph]:
+def walk(backend: UiBackend, node_id: str, depths: Depths) -> tuple[LineageGraph, LineageGraph]:
     up = backend.lineage(node_id, Direction.UPSTREAM, depths.upstream)
     down = backend.lineage(node_id, Direction.DOWNSTREAM, depths.downstream)
     return up, down

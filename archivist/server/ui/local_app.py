@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from archivist.client.backend import Backend
 from archivist.server.ui import LocalUiAuth, UiUser, mount_ui
+from archivist.server.ui.ui_backend import UiBackend
 from archivist.server.ui.urls import home_url
 
 
-def create_local_ui_app(backend: Backend) -> FastAPI:
+def create_local_ui_app(backend: UiBackend) -> FastAPI:
     """A FastAPI app serving the UI over ``backend``; it closes the backend on shutdown."""
 
     @asynccontextmanager
@@ -26,7 +26,7 @@ def create_local_ui_app(backend: Backend) -> FastAPI:
 
     app = FastAPI(title="Archivist UI", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
-    def backend_for_request(request: Request, user: UiUser) -> Backend:
+    def backend_for_request(request: Request, user: UiUser) -> UiBackend:
         return backend
 
     mount_ui(app, backend_for_request, LocalUiAuth(backend.default_entity()))

@@ -1,6 +1,6 @@
 """Manifests for the UI: a version's folders, one of its files, and what changed between two.
 
-Versions of up to ``STREAM_FROM_ENTRIES`` entries are read whole through the Backend and kept
+Versions of up to ``STREAM_FROM_ENTRIES`` entries are read whole through the UiBackend and kept
 in a small LRU cache (a manifest is content-addressed, so a cached copy can never be stale;
 the cache is bounded by the entries it holds, not by manifest count). Larger ones are read as
 a stream for each page instead (``archivist.core.manifest_reader``): a folder or a file reads
@@ -15,13 +15,13 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from archivist.client.backend import Backend
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.manifest_diff import diff_lines
 from archivist.core.manifest_reader import iter_manifest_entries, iter_manifest_lines
 from archivist.core.models import VersionRecord
-from archivist.sdk.manifest_io import manifest_blocks
 from archivist.server.ui.diffing import FileDiff, diff_changes, diff_manifests
+from archivist.server.ui.ui_backend import UiBackend
+from archivist.wire.manifest_blocks import manifest_blocks
 
 DEFAULT_ENTRY_BUDGET = 400_000
 STREAM_FROM_ENTRIES = 100_000
@@ -35,7 +35,7 @@ class ManifestCache:
         self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._lock = threading.Lock()
 
-    def manifest(self, backend: Backend, digest: str) -> Manifest:
+    def manifest(self, backend: UiBackend, digest: str) -> Manifest:
         """The manifest stored under ``digest`` (a version's ``manifest_digest``)."""
         with self._lock:
             cached = self._manifests.get(digest)
@@ -75,7 +75,7 @@ class FolderListing:
 
 
 def folder_listing(
-    cache: ManifestCache, backend: Backend, version: VersionRecord, folder: str
+    cache: ManifestCache, backend: UiBackend, version: VersionRecord, folder: str
 ) -> FolderListing:
     """``list_folder`` of the version's manifest (streamed when the version is large)."""
     if version.file_count <= STREAM_FROM_ENTRIES:
@@ -84,7 +84,7 @@ def folder_listing(
         return list_folder(iter_manifest_entries(blocks, _folder_prefix(folder) or None), folder)
 
 
-def find_entry(cache: ManifestCache, backend: Backend, version: VersionRecord, path: str) -> Entry | None:
+def find_entry(cache: ManifestCache, backend: UiBackend, version: VersionRecord, path: str) -> Entry | None:
     """The version's entry at ``path``, if any (streamed when the version is large)."""
     if version.file_count <= STREAM_FROM_ENTRIES:
         return cache.manifest(backend, version.manifest_digest).get(path)
@@ -93,7 +93,7 @@ def find_entry(cache: ManifestCache, backend: Backend, version: VersionRecord, p
 
 
 def compare_files(
-    cache: ManifestCache, backend: Backend, old: VersionRecord, new: VersionRecord, keep: int
+    cache: ManifestCache, backend: UiBackend, old: VersionRecord, new: VersionRecord, keep: int
 ) -> FileDiff:
     """What changed from ``old`` to ``new``: every path counted, at most ``keep`` rows of each kind."""
     if max(old.file_count, new.file_count) <= STREAM_FROM_ENTRIES:

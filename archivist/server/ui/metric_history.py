@@ -1,6 +1,6 @@
 """A run's metric history as chart series: one series per numeric key, against ``_step``.
 
-History is read through the Backend in pages; long histories are thinned to at
+History is read through the UiBackend in pages; long histories are thinned to at
 most ``MAX_POINTS`` evenly spaced rows so a chart stays quick to draw.
 """
 
@@ -10,8 +10,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from archivist.client.backend import Backend
 from archivist.core.models import RunRef
+from archivist.server.ui.ui_backend import UiBackend
 
 PAGE_ROWS = 1000
 MAX_ROWS = 20_000
@@ -20,7 +20,7 @@ MAX_SERIES = 50
 STEP = "_step"
 
 
-def read_rows(backend: Backend, ref: RunRef) -> tuple[list[dict[str, Any]], bool]:
+def read_rows(backend: UiBackend, ref: RunRef) -> tuple[list[dict[str, Any]], bool]:
     """Up to ``MAX_ROWS`` history rows in step order, and whether more exist."""
     rows: list[dict[str, Any]] = []
     next_step = 0

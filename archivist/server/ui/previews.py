@@ -1,9 +1,9 @@
 """Previews of one file of a version: text, JSON, CSV (first rows as a table) and
 images; reference entries show their URI; anything else offers a download.
 
-Bytes come through the Backend: straight from the blob file when the store is
+Bytes come through the UiBackend: straight from the blob file when the store is
 on this machine, otherwise the blob is downloaded into a temporary file first
-(only up to ``MAX_REMOTE_PREVIEW`` bytes, since the Backend has no ranged read).
+(only up to ``MAX_REMOTE_PREVIEW`` bytes, since the UiBackend has no ranged read).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from archivist.client.backend import Backend
 from archivist.core.manifest import Entry
+from archivist.server.ui.ui_backend import UiBackend
 
 TEXT_PREVIEW_BYTES = 64 * 1024
 JSON_PREVIEW_BYTES = 256 * 1024
@@ -61,7 +61,7 @@ def image_type(path: str) -> str | None:
 
 
 @contextlib.contextmanager
-def blob_file(backend: Backend, digest: str) -> Iterator[str]:
+def blob_file(backend: UiBackend, digest: str) -> Iterator[str]:
     """A local file holding the blob: the store's own file, or a temporary download."""
     local = backend.local_blob_path(digest)
     if local is not None:
@@ -77,12 +77,12 @@ def blob_file(backend: Backend, digest: str) -> Iterator[str]:
             os.remove(temp_path)
 
 
-def read_head(backend: Backend, entry: Entry, limit: int) -> bytes:
+def read_head(backend: UiBackend, entry: Entry, limit: int) -> bytes:
     with blob_file(backend, entry.digest) as path, open(path, "rb") as handle:
         return handle.read(limit)
 
 
-def build_preview(backend: Backend, entry: Entry) -> Preview:
+def build_preview(backend: UiBackend, entry: Entry) -> Preview:
     if entry.is_reference:
         return Preview("reference", text=entry.ref or "")
     if entry.size == 0:

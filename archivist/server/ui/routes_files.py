@@ -13,7 +13,6 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from archivist.client.backend import Backend
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry
 from archivist.core.models import VersionRecord
@@ -22,6 +21,7 @@ from archivist.server.ui.paging import Paging
 from archivist.server.ui.previews import build_preview, image_type
 from archivist.server.ui.routes_version import VERSION_PATH, find_version
 from archivist.server.ui.state import Page, PageNumber, UiState, route_class
+from archivist.server.ui.ui_backend import UiBackend
 
 FILES_PER_PAGE = 500
 
@@ -107,7 +107,7 @@ def files_routes(ui: UiState) -> APIRouter:
     return router
 
 
-def _file_response(backend: Backend, entry: Entry, inline_type: str | None) -> FileResponse:
+def _file_response(backend: UiBackend, entry: Entry, inline_type: str | None) -> FileResponse:
     """The blob's bytes: inline for previewable images, else as an attachment download."""
     filename = posixpath.basename(entry.path)
     disposition = "inline" if inline_type else "attachment"

@@ -11,10 +11,10 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 
-from archivist.client.backend import Backend
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import CollectionRecord, VersionQuery, VersionRecord
 from archivist.core.names import validate_tag
+from archivist.server.ui.ui_backend import UiBackend
 
 MAX_TAG_HITS = 100
 _NAME_AND_SELECTOR = re.compile(r"^([A-Za-z0-9_\-.]+):([^/:]+)$")
@@ -34,7 +34,7 @@ class SearchResults:
         return not (self.by_name or self.by_alias or self.by_tag or self.collections_by_tag)
 
 
-def search_project(backend: Backend, entity: str, project: str, query: str) -> SearchResults:
+def search_project(backend: UiBackend, entity: str, project: str, query: str) -> SearchResults:
     query = query.strip()
     results = SearchResults(query)
     if not query:
@@ -51,7 +51,7 @@ def search_project(backend: Backend, entity: str, project: str, query: str) -> S
 
 
 def _find_exact_version(
-    backend: Backend, entity: str, project: str, query: str, results: SearchResults
+    backend: UiBackend, entity: str, project: str, query: str, results: SearchResults
 ) -> None:
     match = _NAME_AND_SELECTOR.match(query)
     if match is None:
@@ -61,7 +61,7 @@ def _find_exact_version(
 
 
 def _find_tagged(
-    backend: Backend,
+    backend: UiBackend,
     entity: str,
     project: str,
     query: str,

@@ -1,4 +1,4 @@
-"""What every UI route shares: the templates, the auth, the Backend of the request,
+"""What every UI route shares: the templates, the auth, the UiBackend of the request,
 the manifest cache; and the route class that turns errors into HTML pages and
 adds the security headers (CSP with ``script-src 'self'``, no framing, no sniffing)."""
 
@@ -16,15 +16,15 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from archivist.client.backend import Backend
 from archivist.core.errors import ArchivistError, InvalidInputError, PermissionDeniedError
 from archivist.server.ui import csrf, urls
 from archivist.server.ui.auth import UiAuth, UiUser
 from archivist.server.ui.manifests import ManifestCache
 from archivist.server.ui.rendering import build_environment
+from archivist.server.ui.ui_backend import UiBackend
 
-BackendForRequest = Callable[[Request, UiUser], Backend]
-"""Gives the Backend that serves one request for one user. The UI never closes it."""
+BackendForRequest = Callable[[Request, UiUser], UiBackend]
+"""Gives the UiBackend that serves one request for one user. The UI never closes it."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -60,11 +60,11 @@ class CsrfRejected(PermissionDeniedError):
 
 @dataclass(frozen=True)
 class Page:
-    """One request's user and Backend."""
+    """One request's user and UiBackend."""
 
     request: Request
     user: UiUser
-    backend: Backend
+    backend: UiBackend
 
 
 def _unchanged(message: str) -> str:

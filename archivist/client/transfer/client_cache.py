@@ -352,3 +352,20 @@ class ClientCache:
             return 0
         self._blobs.delete_many([digest for digest, _where in rows])
         return size
+
+
+class CacheOpener:
+    """The client cache of a process, made when first asked for: making it creates its
+    folders, which a process on the embedded store (or one that downloads nothing) never needs."""
+
+    def __init__(self, root: str, limit_bytes: int | None) -> None:
+        self._root = root
+        self._limit = limit_bytes
+        self._cache: ClientCache | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ClientCache:
+        with self._lock:
+            if self._cache is None:
+                self._cache = ClientCache(self._root, self._limit)
+            return self._cache

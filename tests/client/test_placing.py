@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archivist.sdk.placing import copy_new, place, place_at, write_new
+from archivist.client.transfer.placing import copy_new, place, place_at, write_new
 
 
 def test_new_files_are_written_and_existing_ones_never_touched(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import blake3
 import pytest
 
+from archivist.client.transfer.hashing import CHUNKED_MIN_BYTES, MULTITHREAD_MIN_BYTES, hash_file
 from archivist.core.errors import PathNotFoundError
-from archivist.sdk.hashing import CHUNKED_MIN_BYTES, MULTITHREAD_MIN_BYTES, hash_file
 
 SIZES = [
     0,

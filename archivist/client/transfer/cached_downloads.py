@@ -17,8 +17,8 @@ written file back:
   not match is removed from every place it was written and ``IntegrityError`` raised. In
   copy mode, blobs of ``UNCACHED_COPY_MIN_BYTES`` or more go to their destinations only.
 
-A backend without ``fetch_blobs``/``download_to`` (``RemoteBlobs``) is used through the
-plain ``Backend`` calls (``_ThroughFiles``): temp files, hashed after they are written.
+Something that offers only plain downloads (``PlainDownloads``: the Service's blob calls)
+can be used through ``_ThroughFiles``: temp files, hashed after they are written.
 
 Every destination is absent when this runs (``download_entries`` removed stale files); one
 that another process creates meanwhile is replaced atomically (``placing.place_at``).
@@ -33,14 +33,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from archivist.client.backend import Backend, ProgressCallback
+from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, ClientCache
+from archivist.client.transfer.hashing import hash_file
+from archivist.client.transfer.placing import copy_new, place_at, temp_beside, write_new
 from archivist.core.background_batches import BatchWorker
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
-from archivist.sdk.cache import CACHED_BLOB_MODE, ClientCache
-from archivist.sdk.context import Context
-from archivist.sdk.hashing import hash_file
-from archivist.sdk.placing import copy_new, place_at, temp_beside, write_new
+from archivist.core.progress import Progress as ProgressCallback
 from archivist.storage.local import PACK_MAX_BLOB_BYTES
 
 PREFETCH_MAX_BYTES = 4 << 20
@@ -58,7 +57,8 @@ Advance = Callable[[int], None]
 
 @runtime_checkable
 class RemoteBlobs(Protocol):
-    """What a remote backend offers so that downloads write each byte once (``HttpBackend``)."""
+    """What a server's transfer offers so that downloads write each byte once
+    (``HttpBlobTransfer``)."""
 
     def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
         """Hand each blob's bytes to ``receive(digest, data)``, in any order, maybe from
@@ -72,21 +72,20 @@ class RemoteBlobs(Protocol):
 
 
 def fetch_remote(
-    ctx: Context,
+    remote: RemoteBlobs,
+    cache: ClientCache | None,
     entries: Sequence[Entry],
     dests: Mapping[str, str],
-    skip_cache: bool,
     link: bool,
     advance: Advance,
 ) -> None:
-    """Put each stored entry's blob at ``dests[entry.path]``; ``advance`` counts the bytes."""
+    """Put each stored entry's blob at ``dests[entry.path]``, through ``cache`` unless it is
+    None; ``advance`` counts the bytes."""
     groups: dict[str, list[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.digest, []).append(entry)
-    cache = None if skip_cache else ctx.client_cache
     placer = _Placer(cache, groups, dests, link, advance)
     missing = list(groups) if cache is None else _from_cache(cache, placer, groups, dests, link, advance)
-    remote = ctx.backend if isinstance(ctx.backend, RemoteBlobs) else _ThroughFiles(ctx.backend)
     small = [digest for digest in missing if groups[digest][0].size <= PREFETCH_MAX_BYTES]
     try:
         if small:
@@ -295,11 +294,21 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-class _ThroughFiles:
-    """``RemoteBlobs`` over the plain ``Backend`` calls: each blob goes through a temp file,
-    read back (small ones) or hashed (large ones) after it is written."""
+class PlainDownloads(Protocol):
+    """Plain blob downloads to files (the Service's blob calls)."""
 
-    def __init__(self, backend: Backend) -> None:
+    def download_blobs(self, items: Sequence[tuple[str, str]]) -> None: ...
+
+    def download_blob(
+        self, digest: str, dest_path: str, progress: ProgressCallback | None = None
+    ) -> None: ...
+
+
+class _ThroughFiles:
+    """``RemoteBlobs`` over plain downloads: each blob goes through a temp file, read back
+    (small ones) or hashed (large ones) after it is written."""
+
+    def __init__(self, backend: PlainDownloads) -> None:
         self.backend = backend
 
     def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:

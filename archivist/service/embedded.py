@@ -1,0 +1,46 @@
+"""The embedded store: the Service running in this process over ``<home>/meta.sqlite``
+and the blob folder ``<home>/blobs``, with its BlobTransfer. Several processes on one
+machine may use the same home at once."""
+
+from __future__ import annotations
+
+import os
+
+from archivist.core.settings import DEFAULT_ENTITY, Settings
+from archivist.metadata.engine import open_engine
+from archivist.service.embedded_transfer import EmbeddedTransfer
+from archivist.service.service import Service
+from archivist.storage.local import LocalBlobStore
+from archivist.storage.syncing import make_folders
+
+DATABASE_FILE = "meta.sqlite"
+BLOBS_DIR = "blobs"
+
+
+class LocalBackend(Service):
+    """The Service over the embedded store's database and blob folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        make_folders(settings.home)  # durably: a store whose folder a power cut loses is lost
+        engine = open_engine(f"sqlite:///{os.path.join(settings.home, DATABASE_FILE)}")
+        self.folder_store = LocalBlobStore(
+            os.path.join(settings.home, BLOBS_DIR),
+            pack_small_blobs=settings.pack_small_blobs,
+            label=f"the embedded store ({settings.home})",
+            reserve_bytes=settings.space_reserve,
+        )
+        super().__init__(engine, self.folder_store, default_entity=settings.entity or DEFAULT_ENTITY)
+        self.settings = settings
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({self.settings.home!r})"
+
+    def blob_transfer(self) -> EmbeddedTransfer:
+        """The BlobTransfer over this store (bytes go straight to and from its folder)."""
+        return EmbeddedTransfer(self, self.folder_store)
+
+
+def open_embedded(settings: Settings) -> tuple[LocalBackend, EmbeddedTransfer]:
+    """The embedded store's Backend and BlobTransfer."""
+    backend = LocalBackend(settings)
+    return backend, backend.blob_transfer()
