@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from archivist.client.http_direct import DirectTransfers
 from archivist.client.http_session import ApiSession
 from archivist.client.remote_calls import install_remote_calls
+from archivist.client.transfer.planned_transfers import DirectTransfers
 from archivist.core.accounts import Identity
 from archivist.core.api import BACKEND_CALLS
 from archivist.core.wire import from_dict

@@ -29,12 +29,13 @@ from archivist.core.errors import (
     FileChangedError,
     IntegrityError,
     InvalidInputError,
-    PathNotFoundError,
     StorageError,
 )
 from archivist.core.manifest import is_blob_digest
 from archivist.storage.space import SpaceGuard, no_space_as
 from archivist.storage.syncing import make_folders, start_writeback, sync_file, sync_folder
+from archivist.wire.file_reads import new_hasher as new_hasher
+from archivist.wire.file_reads import open_for_reading as open_for_reading
 
 READ_CHUNK_BYTES = 1 << 20
 LARGE_CHUNK_BYTES = 16 << 20
@@ -75,29 +76,6 @@ def require_blob_digests(digests: Iterable[str]) -> list[str]:
         for digest in listed:
             require_blob_digest(digest)
     return list(dict.fromkeys(listed))
-
-
-_in_forked_child = False
-
-
-def _note_fork() -> None:
-    global _in_forked_child
-    _in_forked_child = True
-
-
-os.register_at_fork(after_in_child=_note_fork)
-
-
-def new_hasher(threaded: bool) -> blake3.blake3:
-    """A BLAKE3 hasher, multi-threaded when asked and safe.
-
-    BLAKE3's thread pool does not survive ``fork()``: a forked child that hashes on
-    several threads can wait forever for threads that only existed in its parent,
-    so a forked child always hashes on one thread.
-    """
-    if threaded and not _in_forked_child:
-        return blake3.blake3(max_threads=blake3.blake3.AUTO)
-    return blake3.blake3()
 
 
 class BlobWriter:
@@ -279,14 +257,6 @@ def hash_range(hasher: blake3.blake3, fd: int, start: int, count: int, what: str
         return
     with mapped, memoryview(mapped) as view:
         hasher.update(view[skip:])
-
-
-def open_for_reading(path: str) -> int:
-    """An os-level read descriptor for ``path``; ``PathNotFoundError`` if it is absent."""
-    try:
-        return os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        raise PathNotFoundError(f"cannot read {path}: no such file") from None
 
 
 def check_read_digest(path: str, expected: str, actual: str) -> None:

@@ -17,9 +17,7 @@ from tests.client.contract_runs import RunContract
 from tests.client.contract_versions import VersionContract
 
 
-class BackendContract(
-    CommitContract, VersionContract, CollectionContract, RunContract, LineageContract
-):
+class BackendContract(CommitContract, VersionContract, CollectionContract, RunContract, LineageContract):
     def test_is_a_backend(self, backend: Backend) -> None:
         assert isinstance(backend, Backend)
         assert isinstance(backend.default_entity(), str) and backend.default_entity()

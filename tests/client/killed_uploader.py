@@ -13,9 +13,9 @@ import sys
 
 import httpx
 
-from archivist.client.direct_transfer import upload
 from archivist.client.transfer.hashing import hash_file
-from archivist.client.upload_journal import UploadJournal
+from archivist.client.transfer.multipart_journal import UploadJournal
+from archivist.client.transfer.presigned import upload
 from archivist.core.transfers import TransferPolicy, UploadRequest
 from archivist.service.transfers import plan_uploads
 from archivist.storage.object_store import ObjectBlobStore

@@ -24,7 +24,7 @@ import pytest
 
 import archivist
 from archivist.client.http import HttpBackend
-from archivist.client.http_transfers import Upload
+from archivist.client.transfer.api_uploads import Upload
 from archivist.client.transfer.hashing import hash_file
 from archivist.core.errors import IntegrityError
 from archivist.core.transfers import TransferMode

@@ -19,7 +19,7 @@ import time
 import blake3
 import httpx
 
-from archivist.client.direct_transfer import download, upload
+from archivist.client.transfer.presigned import download, upload
 from archivist.core.transfers import TransferPolicy, UploadRequest
 from archivist.service.transfers import complete_uploads, plan_downloads, plan_uploads
 from archivist.storage.object_store import ObjectBlobStore

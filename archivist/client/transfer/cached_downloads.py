@@ -8,7 +8,7 @@ written file back:
 - Small blobs (up to ``PREFETCH_MAX_BYTES``) come in batches (``fetch_blobs``: framed
   requests, several at once) and are handed over in memory, from the transfer threads: each
   is hashed, then written to its destinations (new files). With the cache on, in copy mode
-  those up to ``PACK_MAX_BLOB_BYTES`` are kept packed (``ClientCache.add_many``, a pack per
+  those up to ``PACKED_MAX_BYTES`` are kept packed (``ClientCache.add_many``, a pack per
   ``KEEP_BATCH_BYTES``: no file of their own); the others, and every blob in link mode, are
   written to a read-only file in the cache's temp folder that the cache then adopts. Link
   mode links the destinations to that cached file instead of writing them.
@@ -33,14 +33,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, ClientCache
+from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, PACKED_MAX_BYTES, ClientCache
 from archivist.client.transfer.hashing import hash_file
 from archivist.client.transfer.placing import copy_new, place_at, temp_beside, write_new
 from archivist.core.background_batches import BatchWorker
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
-from archivist.core.progress import Progress as ProgressCallback
-from archivist.storage.local import PACK_MAX_BLOB_BYTES
+from archivist.core.progress import Progress
 
 PREFETCH_MAX_BYTES = 4 << 20
 """Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""
@@ -52,7 +51,7 @@ client cache as well: the destination is the copy the user wanted, and a second 
 double the bytes written (and the disk used). Link mode keeps them (the links are the cache's file)."""
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-Advance = Callable[[int], None]
+Advance = Progress
 
 
 @runtime_checkable
@@ -65,7 +64,7 @@ class RemoteBlobs(Protocol):
         several threads at once (unverified: ``receive`` checks them)."""
         ...
 
-    def download_to(self, digest: str, paths: Sequence[str], progress: ProgressCallback | None = None) -> str:
+    def download_to(self, digest: str, paths: Sequence[str], progress: Progress | None = None) -> str:
         """Write the blob to each of ``paths`` (new files) and return the BLAKE3 of the bytes
         written; on failure the files are removed."""
         ...
@@ -160,7 +159,7 @@ class _Placer:
         """Write a verified blob to its destinations; keep it in the cache unless it came
         from there (``cached``) packed, or in link mode as the file the links share."""
         group = self.groups[digest]
-        if self.cache is None or (not self.link and (cached or len(data) <= PACK_MAX_BLOB_BYTES)):
+        if self.cache is None or (not self.link and (cached or len(data) <= PACKED_MAX_BYTES)):
             for entry in group:
                 _write_at(self.dests[entry.path], data)
                 self.advance(entry.size)
@@ -300,7 +299,7 @@ class PlainDownloads(Protocol):
     def download_blobs(self, items: Sequence[tuple[str, str]]) -> None: ...
 
     def download_blob(
-        self, digest: str, dest_path: str, progress: ProgressCallback | None = None
+        self, digest: str, dest_path: str, progress: Progress | None = None
     ) -> None: ...
 
 
@@ -321,7 +320,7 @@ class _ThroughFiles:
                 os.unlink(path)
                 receive(digest, data)
 
-    def download_to(self, digest: str, paths: Sequence[str], progress: ProgressCallback | None = None) -> str:
+    def download_to(self, digest: str, paths: Sequence[str], progress: Progress | None = None) -> str:
         first, *others = paths
         try:
             self.backend.download_blob(digest, first, progress)

@@ -42,12 +42,14 @@ from archivist.core.sizes import format_size
 from archivist.storage import copying
 from archivist.storage.local import BlobWriter, LocalBlobStore
 from archivist.storage.loose import scandir_or_empty
-from archivist.storage.packs import PACK_SUFFIX, pack_path
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PACK_SUFFIX, pack_path
 
 DEFAULT_LIMIT_FRACTION = 0.10
 DEFAULT_LIMIT_CAP_BYTES = 20 * 1000**3
 RESCAN_SECONDS = 60.0
 CACHED_BLOB_MODE = 0o444  # read-only, like the blobs the cache's store writes itself
+PACKED_MAX_BYTES = PACK_MAX_BLOB_BYTES
+"""Blobs up to this size may be kept in the cache's packs (``add_many``) instead of files of their own."""
 _download_counter = itertools.count()
 
 

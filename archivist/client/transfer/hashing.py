@@ -16,8 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
-from archivist.storage.local import open_for_reading
-from archivist.storage.loose import new_hasher
+from archivist.wire.file_reads import new_hasher, open_for_reading
 
 CHUNKED_MIN_BYTES = 1 << 20
 MULTITHREAD_MIN_BYTES = 8 << 20

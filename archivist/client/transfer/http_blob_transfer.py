@@ -1,10 +1,11 @@
 """HttpBlobTransfer: the BlobTransfer protocol spoken to an Archivist server.
 
-Transfers are planned by the server (``archivist.client.http_direct``): bytes go straight
-to and from its object store through presigned URLs, or -- with a folder store -- through
-the server (``archivist.client.http_transfers`` and ``http_downloads``: batched, streamed,
-several at once). Which of the two a server does is learnt from a download plan of one
-blob and remembered, so a folder store's blobs are never planned one by one.
+Transfers are planned by the server (``planned_transfers``): bytes go straight to and
+from its object store through presigned URLs (``presigned``), or -- with a folder store --
+through the server (``api_uploads`` and ``api_downloads``: batched, streamed, several at
+once; large uploads to its blob listener, ``listener_upload``). Which of the two a server
+does is learnt from a download plan of one blob and remembered, so a folder store's blobs
+are never planned one by one.
 
 Blobs are never on this machine: downloads go through the client cache
 (``cached_downloads``), which verifies every byte as it arrives and is what link mode links
@@ -23,13 +24,13 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
-from archivist.client import http_downloads, http_transfers
 from archivist.client.http import HttpBackend
-from archivist.client.http_transfers import Upload
-from archivist.client.progress_once import ProgressOnce
+from archivist.client.transfer import api_downloads, api_uploads
+from archivist.client.transfer.api_uploads import Upload
 from archivist.client.transfer.cached_downloads import fetch_remote
 from archivist.client.transfer.client_cache import ClientCache
 from archivist.client.transfer.hashing import hash_file
+from archivist.client.transfer.progress_once import ProgressOnce
 from archivist.core.blob_transfer import BlobSink
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
@@ -85,7 +86,7 @@ class HttpBlobTransfer:
         else:
             via_server = self.transfers.upload(uploads, report)
         if via_server:
-            http_transfers.upload_batches(self.session, via_server, report)
+            api_uploads.upload_batches(self.session, via_server, report)
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         validate_digest(digest)
@@ -141,7 +142,7 @@ class HttpBlobTransfer:
     def download_blob(self, digest: str, dest_path: str, progress: Progress | None = None) -> None:
         validate_digest(digest)
         if not self.transfers.download({digest: [dest_path]}, progress):
-            http_downloads.download_one(self.session, digest, dest_path, progress)
+            api_downloads.download_one(self.session, digest, dest_path, progress)
 
     def place_blobs(
         self,
@@ -163,7 +164,7 @@ class HttpBlobTransfer:
         for digest, path in items:
             destinations.setdefault(validate_digest(digest), []).append(path)
         if self._server_carries(list(destinations)) or not self.transfers.download(destinations, progress):
-            http_downloads.download_many(self.session, destinations, progress)
+            api_downloads.download_many(self.session, destinations, progress)
 
     def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
         """Hand each blob's bytes to ``receive(digest, data)``, whole and in any order, from a
@@ -173,12 +174,12 @@ class HttpBlobTransfer:
         if not wanted:
             return
         if self._server_carries(wanted):
-            http_downloads.fetch_many(self.session, wanted, receive)
+            api_downloads.fetch_many(self.session, wanted, receive)
             return
         with tempfile.TemporaryDirectory(prefix="archivist-fetch-") as folder:
             paths = {digest: [os.path.join(folder, digest)] for digest in wanted}
             if not self.transfers.download(paths, None):  # presigned GETs, each verified
-                http_downloads.fetch_many(self.session, wanted, receive)
+                api_downloads.fetch_many(self.session, wanted, receive)
                 return
             for digest, (path,) in paths.items():
                 with open(path, "rb") as source:
@@ -194,7 +195,7 @@ class HttpBlobTransfer:
         if not paths:
             raise InvalidInputError(f"download_to of blob {digest} needs at least one destination path")
         if self._server_carries([digest]):
-            return http_downloads.download_to(self.session, digest, paths, progress)
+            return api_downloads.download_to(self.session, digest, paths, progress)
         first, *others = paths
         try:
             for path in paths:  # claim every name first, as the server path does
@@ -207,7 +208,7 @@ class HttpBlobTransfer:
             _remove(paths)
             raise
         _remove(paths)  # the server stopped presigning meanwhile: it carries the bytes
-        return http_downloads.download_to(self.session, digest, paths, progress)
+        return api_downloads.download_to(self.session, digest, paths, progress)
 
     def _server_carries(self, digests: Sequence[str]) -> bool:
         """Whether the server carries blob bytes itself (a folder store), asked once per
@@ -278,7 +279,7 @@ def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
     data = held.get(digest)
     if data is not None:  # sent from memory; the server verifies it like any upload
         return Upload(digest, str(path), len(data), data)
-    return Upload(digest, str(path), http_transfers.file_size(str(path)))
+    return Upload(digest, str(path), api_uploads.file_size(str(path)))
 
 
 def _remove(paths: Sequence[str]) -> None:

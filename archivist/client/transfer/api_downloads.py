@@ -11,7 +11,7 @@ writes them to files.
 
 One large blob: ``download_to`` streams ``GET /blobs/{digest}`` into one or more new
 files at once and hashes it on the way, so it is never read back to be verified; the
-answer is read in large pieces straight into one buffer (``http_stream``) unless a proxy
+answer is read in large pieces straight into one buffer (``streaming_get``) unless a proxy
 stands between us and the server. ``download_one`` is
 the plain single download behind ``Backend.download_blob``.
 
@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import blake3
 
-from archivist.client import http_stream
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
-from archivist.client.http_transfers import Progress, Stopped, run_parallel
+from archivist.client.transfer import streaming_get
+from archivist.client.transfer.api_uploads import Progress, Stopped, run_parallel
 from archivist.core.background_batches import BatchWorker
 from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import CommError, InvalidInputError
@@ -270,10 +270,10 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
 
 @contextlib.contextmanager
 def _blob_pieces(session: ApiSession, digest: str) -> Iterator[Iterator[bytes | memoryview]]:
-    """The blob's bytes in large pieces: read straight into one buffer (``http_stream``)
+    """The blob's bytes in large pieces: read straight into one buffer (``streaming_get``)
     where that reaches the server, else httpx's chunks joined (each valid until the next)."""
-    if http_stream.usable(session):
-        with http_stream.get_pieces(session, f"/blobs/{digest}", buffers=_FileWriter.PIECES_HELD) as pieces:
+    if streaming_get.usable(session):
+        with streaming_get.get_pieces(session, f"/blobs/{digest}", buffers=_FileWriter.PIECES_HELD) as pieces:
             yield pieces
         return
     with session.stream("GET", f"/blobs/{digest}") as response:

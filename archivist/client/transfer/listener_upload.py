@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
-from archivist.client.http_transfers import Upload, changed_during_upload
+from archivist.client.transfer.api_uploads import Upload, changed_during_upload
 from archivist.core.errors import CommError, FileChangedError, PathNotFoundError
 from archivist.core.plain_http import BadMessage, Head, head_bytes, read_body, read_head
+from archivist.core.progress import Progress
 from archivist.core.transfers import UploadTarget
 
-Progress = Callable[[int], None]
 CONNECT_SECONDS = 3.0
 ANSWER_SECONDS = 300.0
 """Longest silence from the listener (it verifies and stores before it answers)."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client import http_downloads, http_stream
 from archivist.client.http import HttpBackend
+from archivist.client.transfer import api_downloads, streaming_get
 from archivist.core.errors import BlobNotFoundError, CommError, IntegrityError
 from archivist.core.manifest import hash_bytes
 from tests.client.artifact_logging import blobs_of
@@ -130,7 +130,7 @@ def test_fetch_blobs_hands_over_each_blob_once(server: ServerProcess, tmp_path: 
 def test_a_cut_batch_is_asked_again_for_what_it_did_not_deliver(
     server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(http_downloads, "DOWNLOAD_BATCH_FILES", 10_000)  # one batch
+    monkeypatch.setattr(api_downloads, "DOWNLOAD_BATCH_FILES", 10_000)  # one batch
     direct = HttpBackend(server.url, ADMIN_KEY)
     blobs = [os.urandom(1000) for _ in range(300)]
     digests = _store(direct, tmp_path, blobs)
@@ -230,7 +230,7 @@ def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
     server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     direct = HttpBackend(server.url, ADMIN_KEY)
-    assert http_stream.usable(direct.session)
+    assert streaming_get.usable(direct.session)
     data = os.urandom(5 << 20)
     (digest,) = _store(direct, tmp_path, [data])
     direct.close()
@@ -239,12 +239,12 @@ def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     proxied = HttpBackend(server.url, ADMIN_KEY)
-    assert not http_stream.usable(proxied.session)
+    assert not streaming_get.usable(proxied.session)
     assert blobs_of(proxied).download_to(digest, [str(tmp_path / "a")]) == digest
     assert (tmp_path / "a").read_bytes() == data
     assert len(proxy.asked) == 1  # through the proxy, as every other request
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    assert http_stream.usable(proxied.session)
+    assert streaming_get.usable(proxied.session)
     proxied.close()
     proxy.close()
 
@@ -253,7 +253,7 @@ def test_a_failing_file_writer_raises_its_error_without_blocking_the_caller(tmp_
     path = tmp_path / "read-only"
     path.write_bytes(b"")
     fd = os.open(path, os.O_RDONLY)  # every pwrite fails with EBADF
-    writer = http_downloads._FileWriter(fd, None)
+    writer = api_downloads._FileWriter(fd, None)
     try:
         for number in range(10):  # more pieces than the queue holds: none of these block
             with contextlib.suppress(OSError):
@@ -269,7 +269,7 @@ def test_the_file_writer_reports_what_is_written_in_order(tmp_path: Path) -> Non
     path = tmp_path / "out"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT)
     reported: list[int] = []
-    writer = http_downloads._FileWriter(fd, reported.append)
+    writer = api_downloads._FileWriter(fd, reported.append)
     pieces = [os.urandom(1000 + number) for number in range(20)]
     offset = 0
     for piece in pieces:

@@ -17,8 +17,8 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from archivist.client.direct_transfer import download, upload, upload_all
-from archivist.client.upload_journal import UploadJournal
+from archivist.client.transfer.multipart_journal import UploadJournal
+from archivist.client.transfer.presigned import download, upload, upload_all
 from archivist.core.errors import (
     BlobNotFoundError,
     CommError,

@@ -9,9 +9,8 @@ that was streamed twice and run past its total.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
-Progress = Callable[[int], None]
+from archivist.core.progress import Progress
 
 
 class ProgressOnce:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client.blob_stream import SEND_STEP_BYTES
 from archivist.client.http import HttpBackend
+from archivist.client.transfer.listener_upload import SEND_STEP_BYTES
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import STREAM_MIN_BYTES
 from tests.client.artifact_logging import blobs_of
-from tests.client.test_http_transfers import CuttingProxy
+from tests.client.test_api_transfers import CuttingProxy
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 from tests.fixtures.servers import free_port
 

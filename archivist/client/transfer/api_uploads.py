@@ -8,7 +8,7 @@ changed since it was hashed is rejected (nothing stored) and reported here as
 ``FileChangedError`` naming the file. A file that shrank or vanished meanwhile
 is padded with zeros so the stream stays framed -- the server rejects it too.
 
-Downloads are in ``archivist.client.http_downloads``; both use ``run_parallel``.
+Downloads are in ``archivist.client.transfer.api_downloads``; both use ``run_parallel``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import BinaryIO
 from archivist.client.http_session import ApiSession
 from archivist.core.blob_frames import HEADER, encode_header
 from archivist.core.errors import ArchivistError, FileChangedError, PathNotFoundError
+from archivist.core.progress import Progress
 
 BATCH_BYTES = 16 << 20
 BATCH_FILES = 5000
@@ -32,7 +33,6 @@ TRANSFER_THREADS = max(2, min(4, os.cpu_count() or 2))
 CHUNK_BYTES = 1 << 20
 OCTET_STREAM = "application/octet-stream"
 
-Progress = Callable[[int], None]
 
 
 def _no_progress(_n: int) -> None:

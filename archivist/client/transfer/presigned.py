@@ -27,7 +27,7 @@ from typing import TypeVar
 import blake3
 import httpx
 
-from archivist.client.upload_journal import UploadJournal
+from archivist.client.transfer.multipart_journal import UploadJournal
 from archivist.core.errors import (
     BlobNotFoundError,
     CommError,
@@ -35,6 +35,7 @@ from archivist.core.errors import (
     IntegrityError,
     UsageError,
 )
+from archivist.core.progress import Progress
 from archivist.core.transfers import (
     DownloadTarget,
     PartUrl,
@@ -43,9 +44,8 @@ from archivist.core.transfers import (
     UploadedPart,
     UploadTarget,
 )
-from archivist.storage.local import open_for_reading
+from archivist.wire.file_reads import open_for_reading
 
-ProgressCallback = Callable[[int], None]
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 CHUNK_BYTES = 1024 * 1024
@@ -58,7 +58,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class _Progress:
     """Reports each byte once, however often a request is retried."""
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    def __init__(self, callback: Progress | None) -> None:
         self._callback = callback
         self._reported = 0
         self._sent = 0
@@ -148,7 +148,7 @@ def upload(
     path: str | bytes,
     *,
     client: httpx.Client,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     part_workers: int = DEFAULT_PART_WORKERS,
     attempts: int = DEFAULT_ATTEMPTS,
     journal: UploadJournal | None = None,
@@ -185,7 +185,7 @@ def upload_all(
     items: Sequence[tuple[UploadTarget, str | bytes]],
     *,
     client: httpx.Client,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     workers: int = DEFAULT_FILE_WORKERS,
     part_workers: int = DEFAULT_PART_WORKERS,
     attempts: int = DEFAULT_ATTEMPTS,
@@ -279,7 +279,7 @@ def _put_parts(
     target: UploadTarget,
     path: str,
     client: httpx.Client,
-    progress: ProgressCallback | None,
+    progress: Progress | None,
     workers: int,
     attempts: int,
 ) -> list[UploadedPart]:
@@ -323,7 +323,7 @@ def download(
     dest_path: str,
     *,
     client: httpx.Client,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     attempts: int = DEFAULT_ATTEMPTS,
 ) -> int:
     """Stream the blob of a ``DownloadTarget`` into ``dest_path`` and check its BLAKE3.

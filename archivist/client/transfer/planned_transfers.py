@@ -1,16 +1,16 @@
 """Blob transfers the server plans: straight to and from its object store when it can
-presign URLs, else through the server (``archivist.client.http_transfers``).
+presign URLs, else through the server (``archivist.client.transfer.api_uploads``).
 
 Uploads: one ``POST /blobs/upload-plan`` per chunk of files answers a target per
 digest (``archivist.core.transfers``). ``put`` and ``multipart`` targets are sent
-with ``archivist.client.direct_transfer`` on a client that never carries the API
+with ``archivist.client.transfer.presigned`` on a client that never carries the API
 key, then ``POST /blobs/upload-complete`` has the server verify each blob's BLAKE3
 before it is stored. An open multipart upload is written to the upload journal
 first, so a process killed midway resumes it on the next attempt. A transfer
 that fails (e.g. a URL that expired) is planned and sent once more.
 
 A server that carries the bytes itself answers ``stream`` targets for large blobs when
-asked (``archivist.client.blob_stream``: one plain PUT each to its blob listener); a
+asked (``archivist.client.transfer.listener_upload``: one plain PUT each to its blob listener); a
 blob the listener cannot take goes through the API instead.
 
 Downloads: ``POST /blobs/download-plan`` answers presigned GETs, each streamed
@@ -31,12 +31,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from archivist.client import blob_stream, direct_transfer
 from archivist.client.http_session import ApiSession, store_client
-from archivist.client.http_transfers import TRANSFER_THREADS, Upload
-from archivist.client.progress_once import ProgressOnce
-from archivist.client.upload_journal import UploadJournal
+from archivist.client.transfer import listener_upload, presigned
+from archivist.client.transfer.api_uploads import TRANSFER_THREADS, Upload
+from archivist.client.transfer.multipart_journal import UploadJournal
+from archivist.client.transfer.progress_once import ProgressOnce
 from archivist.core.errors import CommError, FileChangedError, IntegrityError
+from archivist.core.progress import Progress
 from archivist.core.transfer_json import (
     download_target_from_json,
     upload_completion_to_json,
@@ -54,7 +55,6 @@ from archivist.core.transfers import (
 )
 
 _log = logging.getLogger(__name__)
-Progress = Callable[[int], None]
 Item = TypeVar("Item")
 PLAN_CHUNK = 10_000
 COMPLETE_CHUNK = 500
@@ -103,7 +103,7 @@ class DirectTransfers:
             targets = self.plan_uploads(list(by_digest.values()))
             direct = [(t, _source(by_digest[t.digest], t)) for t in targets if t.mode in DIRECT_MODES]
             try:
-                completions = direct_transfer.upload_all(
+                completions = presigned.upload_all(
                     direct, client=self.client, progress=progress, journal=self.journal
                 )
             except CommError:
@@ -148,8 +148,8 @@ class DirectTransfers:
                 progress(count)
 
             try:
-                blob_stream.send(target, upload, report)
-            except blob_stream.StreamFailed as failure:
+                listener_upload.send(target, upload, report)
+            except listener_upload.StreamFailed as failure:
                 _log.info("sending blob %s through the API instead: %s", upload.digest[:12], failure)
                 progress.sending_again(sent)
                 fell_back.add(upload.digest)
@@ -237,7 +237,7 @@ class DirectTransfers:
 
         def fetch(digest: str) -> None:
             paths = destinations[digest]
-            direct_transfer.download(targets[digest], paths[0], client=self.client, progress=progress)
+            presigned.download(targets[digest], paths[0], client=self.client, progress=progress)
             for extra in paths[1:]:
                 shutil.copyfile(paths[0], extra)
 
