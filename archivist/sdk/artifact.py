@@ -30,12 +30,12 @@ from archivist.core.names import (
     validate_tags,
     validate_type,
 )
-from archivist.sdk.artifact_draft import DraftEditingMixin
+from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
 from archivist.sdk.context import Context, get_context
-from archivist.sdk.draft import DraftContents
-from archivist.sdk.entry import ArtifactManifest
+from archivist.sdk.draft_contents import DraftContents
+from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 

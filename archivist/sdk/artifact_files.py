@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact

@@ -10,10 +10,10 @@ from archivist.core.errors import DamagedBlobError, EntryNotFoundError, InvalidI
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
 from archivist.sdk.artifact_files import ArtifactFiles
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.context import Context
 from archivist.sdk.damaged_files import check_linked_sizes, name_damaged_files
-from archivist.sdk.draft import DraftContents
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.draft_contents import DraftContents
 
 
 class ReadingMixin:

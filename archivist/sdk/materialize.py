@@ -34,7 +34,7 @@ from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
-from archivist.sdk.draft import digest_files
+from archivist.sdk.draft_contents import digest_files
 from archivist.sdk.placing import temp_beside
 from archivist.sdk.prefetch import fetch_remote
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME

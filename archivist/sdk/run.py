@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
 from archivist.core.names import validate_tags
-from archivist.sdk.config import Config, Summary
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
+from archivist.sdk.run_config import Config, Summary
 from archivist.sdk.run_files import RunFiles
 from archivist.sdk.run_identity import RunIdentity
 from archivist.sdk.termlog import termwarn

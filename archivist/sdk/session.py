@@ -33,9 +33,9 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
 from archivist.core.settings import Settings
-from archivist.sdk.config import config_mapping, filter_keys
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
+from archivist.sdk.run_config import config_mapping, filter_keys
 from archivist.sdk.run_names import generate_run_name
 from archivist.sdk.termlog import termwarn
 

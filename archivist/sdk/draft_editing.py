@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactFinalizedError, InvalidInputError
-from archivist.sdk.draft import DraftContents, to_logical
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
+from archivist.sdk.draft_contents import DraftContents, to_logical
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
 from archivist.sdk.references.artifact import reference_to_entry
 from archivist.sdk.termlog import termlog
