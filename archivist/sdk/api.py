@@ -4,7 +4,7 @@ Fetching an artifact here records no lineage edge."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import (
@@ -20,9 +20,7 @@ from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_projec
 from archivist.core.settings import Settings
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
-
-if TYPE_CHECKING:
-    from archivist.sdk.public_runs import PublicRun
+from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
 
@@ -229,13 +227,9 @@ class Api:
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:
-        from archivist.sdk.public_runs import get_public_run
-
         return get_public_run(self._ctx, path)
 
     def runs(self, path: str | None = None) -> list[PublicRun]:
-        from archivist.sdk.public_runs import list_public_runs
-
         return list_public_runs(self._ctx, path or self._ctx.project)
 
     # --- lineage ---------------------------------------------------------------------

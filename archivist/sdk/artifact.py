@@ -30,6 +30,7 @@ from archivist.core.names import (
     validate_tags,
     validate_type,
 )
+from archivist.sdk import upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
@@ -188,11 +189,9 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def collection(self) -> ArtifactCollection:
-        from archivist.sdk.api import ArtifactCollection
-
         record = self._logged()
         ctx = self._context()
-        return ArtifactCollection(
+        return upward_calls.collection(
             ctx, ctx.backend.get_collection(record.entity, record.project, record.collection)
         )
 
@@ -369,9 +368,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         """A draft is logged (in a new run of type 'auto' when none is active); a logged
         version gets its edited description, metadata, aliases, tags and ttl saved."""
         if self._record is None:
-            from archivist.sdk.run_artifacts import save_draft
-
-            save_draft(self, project)
+            upward_calls.save_draft(self, project)
             return
         record = self._record
         update = VersionUpdate(
@@ -400,17 +397,13 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     # --- lineage ---------------------------------------------------------------------
     def logged_by(self) -> PublicRun | None:
-        from archivist.sdk.public_runs import PublicRun
-
         ctx = self._context()
         record = ctx.backend.version_producer(self._logged().id)
-        return None if record is None else PublicRun(ctx, record)
+        return None if record is None else upward_calls.public_run(ctx, record)
 
     def used_by(self) -> list[PublicRun]:
-        from archivist.sdk.public_runs import PublicRun
-
         ctx = self._context()
-        return [PublicRun(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
+        return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
         from archivist.core.errors import NotSupportedError

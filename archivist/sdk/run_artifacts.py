@@ -174,19 +174,6 @@ def use_artifact(
     return art
 
 
-def save_draft(art: Artifact, project: str | None) -> None:
-    """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
-    from archivist.sdk import session
-
-    run = session.current_run()
-    if run is not None:
-        log_artifact(run, art)
-        return
-    with session.init(project=project, job_type="auto") as auto_run:
-        log_artifact(auto_run, art)
-        art.wait()
-
-
 def wait_pending(run: Run | None) -> None:
     """Wait for every background log of the run; raise the first failure after all ended.
     Each failure nobody was told of yet (by ``wait()``) is named on stderr."""

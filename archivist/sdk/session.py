@@ -33,6 +33,8 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
 from archivist.core.settings import Settings
+from archivist.sdk import run_artifacts
+from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
 from archivist.sdk.run_config import config_mapping, filter_keys
@@ -185,6 +187,17 @@ def use_artifact(
     return _require_run("use_artifact").use_artifact(
         artifact_or_name, type=type, aliases=aliases, use_as=use_as
     )
+
+
+def save_draft(art: Artifact, project: str | None) -> None:
+    """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
+    run = current_run()
+    if run is not None:
+        run_artifacts.log_artifact(run, art)
+        return
+    with init(project=project, job_type="auto") as auto_run:
+        run_artifacts.log_artifact(auto_run, art)
+        art.wait()
 
 
 def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
@@ -345,9 +358,6 @@ def _install_exit_hook() -> None:
     """Finish active runs at exit. Re-registered on each ``init`` so that it runs
     before exit hooks registered earlier (atexit runs last-registered first)."""
     global _exit_hook_installed
-    # finish() imports these lazily; nothing can be imported while the interpreter shuts down
-    from archivist.sdk import run_artifacts  # noqa: F401
-
     atexit.unregister(_finish_at_exit)
     atexit.register(_finish_at_exit)
     if not _exit_hook_installed:
