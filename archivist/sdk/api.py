@@ -79,7 +79,7 @@ class ArtifactCollection:
     def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
         query = VersionQuery(self.entity, self.project, self._record.name, order=_order(order))
         return Artifacts(
-            [Artifact._from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)]
+            [Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)]
         )
 
     def save(self) -> None:
@@ -163,7 +163,7 @@ class Api:
         )
         if type is not None and record.type != type:
             raise InvalidInputError(f"artifact {name!r} has type {record.type!r}, not the requested {type!r}")
-        return Artifact._from_record(self._ctx, record)
+        return Artifact.from_record(self._ctx, record)
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         try:
@@ -189,7 +189,7 @@ class Api:
             )
         query = VersionQuery(entity, project, path.name, tuple(validate_tags(tags)), _order(order))
         records = self._ctx.backend.list_versions(query)
-        return Artifacts([Artifact._from_record(self._ctx, r) for r in records])
+        return Artifacts([Artifact.from_record(self._ctx, r) for r in records])
 
     artifact_versions = artifacts
 

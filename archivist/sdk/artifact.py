@@ -22,7 +22,14 @@ from archivist.core.errors import (
     WaitTimeoutError,
 )
 from archivist.core.manifest import Manifest
-from archivist.core.models import CommitResult, VersionRecord, VersionState, VersionUpdate
+from archivist.core.models import (
+    CommitRequest,
+    CommitResult,
+    RunRef,
+    VersionRecord,
+    VersionState,
+    VersionUpdate,
+)
 from archivist.core.names import (
     validate_aliases,
     validate_artifact_name,
@@ -30,6 +37,7 @@ from archivist.core.names import (
     validate_tags,
     validate_type,
 )
+from archivist.core.paths import LATEST
 from archivist.sdk import upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
@@ -83,7 +91,8 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     # --- construction from the store ---------------------------------------------------------------------
     @classmethod
-    def _from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
+    def from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
+        """The logged version ``record`` describes, read through ``ctx``."""
         art = cls.__new__(cls)
         art._collection_name = record.collection
         art._type = record.type
@@ -147,7 +156,29 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return self._manifest
 
     @property
-    def _local_paths(self) -> dict[str, str]:
+    def context(self) -> Context:
+        """The context this artifact reads and writes through (the process default until
+        a run logs or uses it)."""
+        return self._context()
+
+    def bind_context(self, ctx: Context) -> None:
+        """Read and write through ``ctx`` from now on (the context of the run logging it)."""
+        self._ctx = ctx
+
+    @property
+    def core_manifest(self) -> Manifest:
+        """The entries as a ``core.manifest.Manifest``: the draft's, or the logged
+        version's (read from the store once)."""
+        return self._current_manifest()
+
+    @property
+    def draft_contents(self) -> DraftContents:
+        """What the draft holds: its entries, where their files are, bytes held in memory."""
+        return self._contents
+
+    @property
+    def local_paths(self) -> dict[str, str]:
+        """Where the entries added in this process are on local disk, by logical path."""
         return self._contents.local_paths
 
     # --- identity ---------------------------------------------------------------------
@@ -360,9 +391,55 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
                 "no new version was created",
             )
 
-    def _begin_logging(self, future: Future[CommitResult]) -> None:
+    def draft_to_log(self) -> Artifact:
+        """The draft that logging this artifact commits: the artifact itself while it is a
+        draft; for a logged version, a new draft of the same entries (committing it again
+        dedups). A version still being logged cannot be logged again."""
+        if self.is_draft():
+            return self
+        if self._record is None:
+            raise InvalidInputError(f"artifact {self.name!r} is already being logged")
+        again = self.new_draft()
+        again._base_version_id = None
+        return again
+
+    def commit_request(
+        self,
+        entity: str,
+        project: str,
+        run: RunRef | None,
+        aliases: tuple[str, ...],
+        tags: tuple[str, ...],
+        history_step: int | None = None,
+    ) -> CommitRequest:
+        """What committing this draft asks the store for, with the (validated) aliases
+        and tags it gets; every version also gets 'latest'."""
+        return CommitRequest(
+            entity=entity,
+            project=project,
+            name=self._collection_name,
+            type=self.type,
+            digest=self._contents.manifest.digest(),
+            manifest_digest="",
+            description=self.description,
+            metadata=self.metadata,
+            aliases=(LATEST, *[a for a in aliases if a != LATEST]),
+            tags=tags,
+            ttl_seconds=self._ttl_seconds(),
+            run=run,
+            history_step=history_step,
+            base_version_id=self._base_version_id,
+        )
+
+    def begin_logging(self, future: Future[CommitResult]) -> None:
+        """The background saver commits this draft; ``wait()`` waits for ``future``."""
         self._final = True
         self._future = future
+
+    @property
+    def failure_reported(self) -> bool:
+        """``wait()`` already raised this artifact's failure to someone."""
+        return self._failure_reported
 
     def save(self, project: str | None = None, settings: Any = None) -> None:
         """A draft is logged (in a new run of type 'auto' when none is active); a logged
@@ -390,8 +467,8 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         add or change is hashed and stored."""
         record = self._logged()
         draft = Artifact(record.collection, record.type, record.description, dict(record.metadata))
-        draft._ctx = self._context()
-        draft._contents.add_entries(list(self._current_manifest()))
+        draft.bind_context(self._context())
+        draft.draft_contents.add_entries(list(self._current_manifest()))
         draft._base_version_id = record.id
         return draft
 

@@ -39,15 +39,15 @@ class ArtifactFiles:
 
     def __iter__(self) -> Iterator[ArtifactManifestEntry]:
         artifact = self._artifact
-        local = artifact._local_paths
+        local = artifact.local_paths
         if self._names is None:
-            with artifact._entries_in_order(self._path_prefix) as entries:
+            with artifact.entries_in_order(self._path_prefix) as entries:
                 for entry in entries:
                     yield ArtifactManifestEntry(entry, artifact, local.get(entry.path))
             return
         wanted = set(self._names)
         found = {}
-        with artifact._entries_in_order(self._path_prefix) as entries:
+        with artifact.entries_in_order(self._path_prefix) as entries:
             for entry in entries:
                 if entry.path in wanted:
                     found[entry.path] = entry

@@ -37,7 +37,7 @@ class StreamingMixin:
         def _current_manifest(self) -> Manifest: ...
 
     @contextlib.contextmanager
-    def _entries_in_order(self, path_prefix: str | None = None) -> Iterator[Iterator[Entry]]:
+    def entries_in_order(self, path_prefix: str | None = None) -> Iterator[Iterator[Entry]]:
         """The entries in path order (only those under ``path_prefix``): from memory when the
         manifest is loaded (a draft, a version logged here), else streamed from the store."""
         if self._record is None or self._manifest is not None:

@@ -55,6 +55,12 @@ class Context:
                 self._client_cache = ClientCache(self.settings.cache_dir, self.settings.cache_limit)
             return self._client_cache
 
+    def close(self) -> None:
+        """Close the backend and the stat cache, if it was opened."""
+        self.backend.close()
+        if self._stat_cache is not None:
+            self._stat_cache.close()
+
 
 _contexts: dict[Settings, Context] = {}
 _contexts_lock = threading.Lock()
@@ -77,7 +83,5 @@ def reset_contexts() -> None:
     """Close every backend and forget the contexts (tests, and ``archivist.teardown``)."""
     with _contexts_lock:
         for ctx in _contexts.values():
-            ctx.backend.close()
-            if ctx._stat_cache is not None:
-                ctx._stat_cache.close()
+            ctx.close()
         _contexts.clear()

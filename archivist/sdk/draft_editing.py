@@ -108,7 +108,7 @@ class DraftEditingMixin:
         if isinstance(uri, ArtifactManifestEntry):
             target = uri.parent_artifact()
             uri = reference_to_entry(target.id, uri.path, target.name)
-            ctx = target._context()
+            ctx = target.context
         if not isinstance(uri, str):
             raise InvalidInputError(
                 f"reference must be a URI string or an ArtifactManifestEntry, got {type(uri).__name__}"

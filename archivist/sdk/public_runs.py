@@ -83,7 +83,7 @@ class PublicRun(RunIdentity):
         return f"<Run {self._ref.path} ({self.state})>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PublicRun) and other._ref == self._ref
+        return isinstance(other, PublicRun) and other.ref == self._ref
 
     def __hash__(self) -> int:
         return hash(self._ref)

@@ -103,6 +103,11 @@ class Run(RunIdentity):
         return self._state
 
     @property
+    def finished(self) -> bool:
+        """``finish()`` has begun: the run takes no more data."""
+        return self._finished
+
+    @property
     def step(self) -> int:
         """The step the next committed history row gets."""
         return self._history.step
@@ -231,7 +236,7 @@ class Run(RunIdentity):
         if self._finished:
             raise UsageError(f"run {self.path} is finished; call init() to start a new run before {method}()")
 
-    def _current_step(self) -> int | None:
+    def last_history_step(self) -> int | None:
         """The last committed history step (an artifact's ``history_step``), None before any."""
         return self._history.last_step
 

@@ -59,7 +59,7 @@ def current_run() -> Run | None:
     """The run module-level functions act on, or None before ``init``/after ``finish``."""
     with _lock:
         run = _current
-    return None if run is None or run._finished else run
+    return None if run is None or run.finished else run
 
 
 def init(
@@ -258,7 +258,7 @@ def _set_current(run: Run | None) -> None:
 
 def _active_runs() -> list[Run]:
     with _lock:
-        _active[:] = [run for run in _active if not run._finished]
+        _active[:] = [run for run in _active if not run.finished]
         return list(_active)
 
 
