@@ -78,9 +78,7 @@ class ArtifactCollection:
 
     def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
         query = VersionQuery(self.entity, self.project, self._record.name, order=_order(order))
-        return Artifacts(
-            [Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)]
-        )
+        return Artifacts([Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)])
 
     def save(self) -> None:
         update = CollectionUpdate(
