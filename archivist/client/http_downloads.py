@@ -226,7 +226,7 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
 
     The first file is written and hashed as the bytes arrive; a copier thread fills the
     others from it (``copy_file_range``) a few megabytes behind, so they cost no second
-    pass. (Writing two files from Python at once is several times slower here.)
+    pass. (Writing two files from Python at once is several times slower.)
     """
     report = progress or _no_progress
     fds = _create_all(paths)

@@ -1,9 +1,9 @@
 """The server's blob listener: large blob uploads on a plain socket of its own.
 
 Why: the API's ASGI stack hands a request body to the app in 64-256 KiB pieces, each
-a trip through the event loop; a 1 GiB upload kept the loop busy ~1.2 s on top of
-hashing and writing. Here a thread per upload takes the body (``blob_receive``), as a
-presigning object store would.
+a trip through the event loop, which a large upload keeps busy for about as long again
+as hashing and writing take (figures: benchmarks/PROFILE.md). Here a thread per upload
+takes the body (``blob_receive``), as a presigning object store would.
 
 One request per connection: ``PUT /blobs/<digest>?size=..&expires=..&signature=..``
 with a ``Content-Length`` body, the URL being a ticket of the upload plan
