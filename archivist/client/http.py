@@ -34,7 +34,7 @@ from archivist.core.accounts import Identity
 from archivist.core.api import BACKEND_CALLS
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import ManifestSummary
-from archivist.core.wire import from_dict
+from archivist.core.record_json import from_dict
 from archivist.service.validation import validate_digest, validate_digests
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from archivist.client.http_session import ApiSession
-from archivist.core.blob_frames import HEADER, encode_header
 from archivist.core.errors import ArchivistError, FileChangedError, PathNotFoundError
+from archivist.wire.blob_frames import HEADER, encode_header
 
 BATCH_BYTES = 16 << 20
 BATCH_FILES = 5000

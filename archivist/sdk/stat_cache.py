@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from archivist.core import sqlite_rows
+from archivist.wire import sqlite_rows
 
 RACY_SECONDS = 2
 BUSY_TIMEOUT_SECONDS = 1.0

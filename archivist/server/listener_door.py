@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.plain_http import BadMessage, Head, parse_head, response_bytes
 from archivist.server.config import ListenerLimits
 from archivist.server.request_log import log_request
+from archivist.wire.plain_http import BadMessage, Head, parse_head, response_bytes
 
 logger = logging.getLogger("archivist.server")
 TICK_SECONDS = 0.25

@@ -19,12 +19,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import AuthenticationError, TooLargeError
 from archivist.core.sizes import format_size
 from archivist.server.errors import error_response
 from archivist.server.replies import API_PREFIX
 from archivist.service.accounts import authenticate
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
 
 NO_KEY_MESSAGE = (
     "this server needs an API key: send 'Authorization: Bearer <key>' "

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from archivist.core.calls import Call
 from archivist.core.ids import Pattern
-from archivist.core.wire import from_wire
+from archivist.core.record_json import from_wire
 
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 _CONFIG = ConfigDict(strict=True, extra="forbid")

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archivist.core.background_batches import BatchWorker
 from archivist.storage import whole_blobs
 from archivist.storage.batches import ignore_progress
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
 from archivist.storage.space import no_space_as
+from archivist.wire.background_batches import BatchWorker
 
 if TYPE_CHECKING:
     from archivist.storage.local import LocalBlobStore
