@@ -1,6 +1,6 @@
 """``Artifact.files()``: the entries of a version, streamed from its manifest.
 
-Iterating reads the stored manifest piece by piece (see ``manifest_io``), so
+Iterating reads the stored manifest piece by piece (see ``wire.manifest_blocks``), so
 listing a path prefix of a million-entry version decodes only that prefix's
 lines and holds one entry at a time.
 """

@@ -1,6 +1,6 @@
 """Checks of request fields that only the service sees (names are checked by
-``archivist.core.names``). Each raises ``InvalidInputError`` naming the value
-and what is allowed."""
+``archivist.core.names``, digests by ``archivist.core.digest_checks``). Each raises
+``InvalidInputError`` naming the value and what is allowed."""
 
 from __future__ import annotations
 
@@ -9,23 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.manifest import is_blob_digest
 from archivist.core.names import MAX_NAME_LENGTH, json_friendly
 
 VERSION_ORDER_KEYS = ("version", "created_at", "size")
 E = TypeVar("E", bound=enum.Enum)
-
-
-def validate_digest(value: object, what: str = "digest") -> str:
-    if not isinstance(value, str) or not is_blob_digest(value):
-        raise InvalidInputError(f"invalid {what} {value!r}: expected 64 lowercase hex characters (BLAKE3)")
-    return value
-
-
-def validate_digests(values: Iterable[object]) -> list[str]:
-    if isinstance(values, str):
-        raise InvalidInputError(f"expected a list of digests, got the string {values!r}")
-    return [validate_digest(value) for value in values]
 
 
 def validate_ttl(value: object) -> int | None:
