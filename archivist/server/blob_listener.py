@@ -119,7 +119,8 @@ class BlobListener:
             target=door.run, args=(self._closed,), name="archivist-blob-listener", daemon=True
         )
         self._thread.start()
-        return listening.getsockname()[1]
+        taken: int = listening.getsockname()[1]
+        return taken
 
     def close(self) -> None:
         """Stop taking connections (uploads in progress finish on their own threads)."""

@@ -44,7 +44,7 @@ def open_blob(store: BlobStore, digest: str) -> tuple[BinaryIO, int]:
             handle = open(store.blob_path(digest), "rb", buffering=0)  # noqa: SIM115
         except FileNotFoundError:
             return _sized(store.open(digest))  # packed (bytes in memory), or absent
-        return handle, os.fstat(handle.fileno()).st_size  # type: ignore[return-value]
+        return handle, os.fstat(handle.fileno()).st_size
     return _sized(store.open(digest))
 
 

@@ -80,7 +80,7 @@ class Door:
         for key, _events in self._selector.select(self._wait_seconds()):
             if key.fileobj is self.listening:
                 self._accept()
-            elif (guest := self._guests.get(key.fileobj)) is not None:  # type: ignore[arg-type]
+            elif (guest := self._guests.get(key.fileobj)) is not None:  # type: ignore[call-overload]
                 self._read(guest)
         now = time.perf_counter()
         for guest in [guest for guest in self._guests.values() if guest.deadline <= now]:

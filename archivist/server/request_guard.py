@@ -138,7 +138,8 @@ class RequestGuard:
 def _bearer_key(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or ():
         if name == b"authorization":
-            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            header: str = value.decode("latin-1")
+            scheme, _, credentials = header.partition(" ")
             if scheme.lower() == "bearer" and credentials.strip():
                 return credentials.strip()
             return None

@@ -68,10 +68,10 @@ def wire_type(hint: Any) -> Any:
     if origin in (Union, types.UnionType):
         options = tuple(wire_type(option) for option in typing.get_args(hint))
         return Union[options]  # noqa: UP007 (built from a tuple)
-    if dataclasses.is_dataclass(hint):
-        return record_model(hint)  # type: ignore[arg-type]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return record_model(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return Literal[tuple(member.value for member in hint)]  # type: ignore[misc]
+        return Literal[tuple(member.value for member in hint)]
     if origin in (tuple, list, Sequence) or hint in (tuple, list):
         (item, *_rest) = typing.get_args(hint) or (Any,)
         return list[wire_type(item)]  # type: ignore[misc]

@@ -297,7 +297,9 @@ def _insert(
             base_version_id=rows.base,
         )
     )
-    version_id = result.inserted_primary_key[0]
+    inserted = result.inserted_primary_key
+    assert inserted is not None  # None only for a statement that inserts no row
+    version_id: int = inserted[0]
     insert_values(connection, version_blobs, ("version_id", version_id), "digest", rows.rows)
     add_tags(connection, version_id, checked.tags)
     take_aliases(connection, collection.id, version_id, checked.aliases)

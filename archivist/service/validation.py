@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.names import MAX_NAME_LENGTH, json_friendly
@@ -32,6 +32,14 @@ def validate_optional_text(value: object, what: str) -> str | None:
     return value
 
 
+@overload
+def validate_count(value: object, what: str) -> int: ...
+
+
+@overload
+def validate_count(value: object, what: str, *, optional: bool) -> int | None: ...
+
+
 def validate_count(value: object, what: str, *, optional: bool = False) -> int | None:
     """A non-negative integer (steps, offsets, limits); None only when ``optional``."""
     if value is None and optional:
@@ -46,7 +54,8 @@ def validate_json_object(value: object, what: str) -> dict[str, Any]:
     """A mapping converted to plain JSON values (run config, summary, history rows)."""
     if not isinstance(value, Mapping):
         raise InvalidInputError(f"{what} must be a dict, got {type(value).__name__}: {value!r}")
-    return json_friendly(value, what)
+    checked: dict[str, Any] = json_friendly(value, what)
+    return checked
 
 
 def validate_run_tags(tags: object) -> list[str]:
