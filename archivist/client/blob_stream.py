@@ -20,8 +20,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from archivist.client.http_transfers import Upload, changed_during_upload
 from archivist.core.errors import CommError, FileChangedError, PathNotFoundError
-from archivist.core.plain_http import BadMessage, Head, head_bytes, read_body, read_head
 from archivist.core.transfers import UploadTarget
+from archivist.wire.plain_http import BadMessage, Head, head_bytes, read_body, read_head
 
 Progress = Callable[[int], None]
 CONNECT_SECONDS = 3.0

@@ -32,10 +32,10 @@ from archivist.client.progress_once import ProgressOnce
 from archivist.client.remote_calls import install_remote_calls
 from archivist.core.accounts import Identity
 from archivist.core.api import BACKEND_CALLS
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import ManifestSummary
-from archivist.core.wire import from_dict
-from archivist.service.validation import validate_digest, validate_digests
+from archivist.core.record_json import from_dict
 
 
 class HttpBackend:

@@ -33,9 +33,9 @@ import blake3
 from archivist.client import http_stream
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
 from archivist.client.http_transfers import Progress, Stopped, run_parallel
-from archivist.core.background_batches import BatchWorker
-from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import CommError, InvalidInputError
+from archivist.wire.background_batches import BatchWorker
+from archivist.wire.blob_frames import FrameParser
 
 DOWNLOAD_BATCH_FILES = 1000
 WRITE_BYTES = 1 << 20

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from archivist.client.http_session import ApiSession
-from archivist.core.blob_frames import HEADER, encode_header
 from archivist.core.errors import ArchivistError, FileChangedError, PathNotFoundError
+from archivist.wire.blob_frames import HEADER, encode_header
 
 BATCH_BYTES = 16 << 20
 BATCH_FILES = 5000
@@ -106,13 +106,14 @@ def _send_batch(session: ApiSession, batch: Sequence[Upload], progress: Progress
     headers = {"Content-Type": OCTET_STREAM, "Content-Length": str(length)}
     problems: dict[str, str] = {}
 
-    def attempt() -> dict[str, list]:
+    def attempt() -> dict[str, list[dict[str, str]]]:
         problems.clear()
         response = session.client.post(
             "/blobs/upload", content=_frames(batch, progress, problems), headers=headers
         )
         session.raise_for_error(response)
-        return response.json()
+        answer: dict[str, list[dict[str, str]]] = response.json()
+        return answer
 
     report = session.with_retries(attempt, idempotent=True)
     rejected = {item["digest"]: item for item in report.get("rejected", [])}

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from archivist.client.backend import BlobSink
 from archivist.core.settings import DEFAULT_ENTITY, Settings
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.service.blobs import ProgressCallback
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, String, Table, bindparam, func
@@ -44,6 +44,7 @@ def insert_values(
     statement step (and SQLAlchemy's, one parameter set) per row (figures: benchmarks/PROFILE.md).
     """
     key_column, key_value = key
+    pack: Callable[[list[str]], object]
     if connection.dialect.name == "postgresql":
         expand, pack = "SELECT %s, unnest(%s::text[])", list
     else:

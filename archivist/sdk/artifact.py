@@ -338,7 +338,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
                     "this draft inherits its TTL from the project default, known once it is logged"
                 )
             return None
-        return self._ttl  # type: ignore[return-value]
+        return self._ttl
 
     @ttl.setter
     def ttl(self, value: dt.timedelta | ArtifactTTL | None) -> None:

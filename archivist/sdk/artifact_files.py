@@ -1,6 +1,6 @@
 """``Artifact.files()``: the entries of a version, streamed from its manifest.
 
-Iterating reads the stored manifest piece by piece (see ``manifest_io``), so
+Iterating reads the stored manifest piece by piece (see ``wire.manifest_blocks``), so
 listing a path prefix of a million-entry version decodes only that prefix's
 lines and holds one entry at a time.
 """
@@ -52,9 +52,9 @@ class ArtifactFiles:
                 if entry.path in wanted:
                     found[entry.path] = entry
         for name in self._names:
-            entry = found.get(name)
-            if entry is not None:
-                yield ArtifactManifestEntry(entry, artifact, local.get(name))
+            hit = found.get(name)
+            if hit is not None:
+                yield ArtifactManifestEntry(hit, artifact, local.get(name))
 
     def __getitem__(self, index: int) -> ArtifactManifestEntry:
         """The entry at ``index`` in iteration order (reads the manifest up to it)."""

@@ -123,4 +123,4 @@ class ReadingMixin:
         in that order, when given). ``path_prefix`` (an Archivist extension) keeps paths
         starting with that plain string, as for ``download``; a prefix of a huge version
         is listed without reading the rest of its manifest."""
-        return ArtifactFiles(self, names, per_page, path_prefix)  # type: ignore[arg-type]
+        return ArtifactFiles(self, names, per_page, path_prefix)

@@ -2,7 +2,7 @@
 diff, and ``diff()`` itself. Mixed into ``Artifact``.
 
 A version logged in this process (or whose manifest was loaded) is read from memory;
-any other is streamed from the store (see ``manifest_io``), so listing a prefix or
+any other is streamed from the store (see ``wire.manifest_blocks``), so listing a prefix or
 diffing two million-entry versions never holds a whole manifest.
 """
 
@@ -20,7 +20,7 @@ from archivist.core.manifest_reader import RawLine, iter_manifest_lines, lines_o
 from archivist.core.models import VersionRecord
 from archivist.sdk.artifact_diff import ArtifactDiff
 from archivist.sdk.context import Context
-from archivist.sdk.manifest_io import manifest_blocks
+from archivist.wire.manifest_blocks import manifest_blocks
 
 
 class StreamingMixin:

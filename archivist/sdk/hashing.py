@@ -57,7 +57,7 @@ def _hash_chunks(path: str, hasher: blake3.blake3) -> int:
     buffers = [bytearray(CHUNK_BYTES), bytearray(CHUNK_BYTES)]
     views = [memoryview(buffer) for buffer in buffers]
     total, turn = 0, 0
-    hashing: Future[None] | None = None
+    hashing: Future[object] | None = None
     with open(path, "rb", buffering=0) as handle, ThreadPoolExecutor(1, "archivist-hash") as helper:
         while count := handle.readinto(buffers[turn]):
             if hashing is not None:

@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from archivist.client.backend import Backend, ProgressCallback
-from archivist.core.background_batches import BatchWorker
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.sdk.cache import CACHED_BLOB_MODE, ClientCache
@@ -42,6 +41,7 @@ from archivist.sdk.context import Context
 from archivist.sdk.hashing import hash_file
 from archivist.sdk.placing import copy_new, place_at, temp_beside, write_new
 from archivist.storage.local import PACK_MAX_BLOB_BYTES
+from archivist.wire.background_batches import BatchWorker
 
 PREFETCH_MAX_BYTES = 4 << 20
 """Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""

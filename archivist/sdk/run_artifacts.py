@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
@@ -94,8 +95,8 @@ def log_artifact(
     artifact_or_path: Artifact | str,
     name: str | None = None,
     type: str | None = None,
-    aliases: list[str] | None = None,
-    tags: list[str] | None = None,
+    aliases: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Artifact:
     if isinstance(artifact_or_path, (str, os.PathLike)):
         art = _artifact_from_path(run, os.fspath(artifact_or_path), name, type)
@@ -122,7 +123,7 @@ def use_artifact(
     run: Run,
     artifact_or_name: Artifact | str,
     type: str | None = None,
-    aliases: list[str] | None = None,
+    aliases: Sequence[str] | None = None,
     use_as: str | None = None,
 ) -> Artifact:
     ctx = run.context

@@ -15,10 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from archivist.client.backend import Backend, BlobSink
 from archivist.core.errors import BlobNotFoundError, LogCancelledError
-from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Manifest, ManifestSummary
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
 from archivist.core.sizes import format_size
+from archivist.sdk.cyclic_gc_pause import paused_gc
 from archivist.sdk.manifest_io import store_manifest
 from archivist.sdk.termlog import transfer_progress
 

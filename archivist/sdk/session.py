@@ -374,7 +374,7 @@ def _install_exit_hook() -> None:
         sys.excepthook = note_uncaught
         previous_exit = sys.exit
 
-        def note_exit(status: object = None) -> NoReturn:
+        def note_exit(status: str | int | None = None) -> NoReturn:
             global _exit_status
             _exit_status = status
             previous_exit(status)

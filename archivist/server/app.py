@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from archivist import __version__
 from archivist.core.errors import ArchivistError
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.server import routes_blobs, routes_transfers
 from archivist.server.blob_listener import BlobListener
 from archivist.server.blob_tickets import BlobTickets

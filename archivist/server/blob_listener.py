@@ -33,16 +33,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import ArchivistError, InvalidInputError
-from archivist.core.plain_http import BadMessage, Head, response_bytes
-from archivist.core.splice import CAN_SPLICE
 from archivist.server.blob_receive import receive_body
 from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.bytes import UNACCOUNTED, UploadLedger
 from archivist.server.config import ListenerLimits
 from archivist.server.listener_door import Door, answer_and_close, log_listener_request
 from archivist.storage.base import BlobStore
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
+from archivist.wire.plain_http import BadMessage, Head, response_bytes
+from archivist.wire.splice import CAN_SPLICE
 
 logger = logging.getLogger("archivist.server")
 _PATH = re.compile(r"/blobs/([0-9a-f]{64})")
@@ -119,7 +119,8 @@ class BlobListener:
             target=door.run, args=(self._closed,), name="archivist-blob-listener", daemon=True
         )
         self._thread.start()
-        return listening.getsockname()[1]
+        taken: int = listening.getsockname()[1]
+        return taken
 
     def close(self) -> None:
         """Stop taking connections (uploads in progress finish on their own threads)."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import socket
 
-from archivist.core.background_batches import BatchWorker
-from archivist.core.splice import SocketSplicer
 from archivist.server.bytes import UNACCOUNTED, SingleUpload, UploadLedger
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.loose import LARGE_CHUNK_BYTES, BlobWriter
+from archivist.wire.background_batches import BatchWorker
+from archivist.wire.splice import SocketSplicer
 
 PIECE_BYTES = 4 << 20
 PIECES_HELD = 3

@@ -1,7 +1,7 @@
 """Blob bytes through the server: what the upload routes store (downloads are in
 ``archivist.server.bytes_out``).
 
-``UploadBatch`` consumes a framed stream (``archivist.core.blob_frames``). Small
+``UploadBatch`` consumes a framed stream (``archivist.wire.blob_frames``). Small
 blobs (up to ``IN_MEMORY_BYTES``) are held in memory and stored together with one
 ``BlobStore.put_bytes_many`` call at the end of the stream (or whenever
 ``HOLD_BYTES`` are held): a folder store appends them to one pack file indexed in
@@ -31,10 +31,10 @@ from typing import Protocol
 
 import blake3
 
-from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import IntegrityError, InvalidInputError
 from archivist.storage.base import BlobStore
 from archivist.storage.local import BlobWriter, LocalBlobStore
+from archivist.wire.blob_frames import FrameParser
 
 
 class UploadLedger(Protocol):

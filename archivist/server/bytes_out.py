@@ -1,5 +1,5 @@
 """Blob bytes from the server to a client: one blob (``GET /blobs/{digest}``) or many
-in one framed stream (``POST /blobs/download``, ``archivist.core.blob_frames``).
+in one framed stream (``POST /blobs/download``, ``archivist.wire.blob_frames``).
 
 A batch is checked before its answer starts, so an absent blob is a 404, not a
 broken stream: with a folder store, the pack index answers for the packed blobs
@@ -22,12 +22,12 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from archivist.core.blob_frames import encode_header
 from archivist.core.errors import BlobNotFoundError
 from archivist.storage import copying
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.pack_index import Location
+from archivist.wire.blob_frames import encode_header
 
 CHUNK_BYTES = 1 << 20
 """Frames of small blobs are coalesced into chunks of about this size."""
@@ -44,7 +44,7 @@ def open_blob(store: BlobStore, digest: str) -> tuple[BinaryIO, int]:
             handle = open(store.blob_path(digest), "rb", buffering=0)  # noqa: SIM115
         except FileNotFoundError:
             return _sized(store.open(digest))  # packed (bytes in memory), or absent
-        return handle, os.fstat(handle.fileno()).st_size  # type: ignore[return-value]
+        return handle, os.fstat(handle.fileno()).st_size
     return _sized(store.open(digest))
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
 from archivist.server import bytes as blob_bytes
 from archivist.server import bytes_out
@@ -24,7 +24,7 @@ from archivist.server.auth import Who
 from archivist.server.errors import error_response
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody
-from archivist.service.validation import validate_digest, validate_digests
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
 
 router = api_router("blobs")
 FEED_BYTES = 1 << 20

@@ -8,8 +8,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from archivist.core.bulk_checks import all_blob_digests
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
-from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 
 ProgressCallback = Callable[[int], None]

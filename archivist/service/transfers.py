@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArchivistError, InvalidInputError
 from archivist.core.transfers import (
     MAX_SINGLE_PUT_SIZE,
@@ -42,7 +43,6 @@ from archivist.core.transfers import (
     upload_id_created_at,
     validate_upload_id,
 )
-from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.object_store import INCOMING, ObjectBlobStore, parse_staging_key

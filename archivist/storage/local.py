@@ -161,7 +161,7 @@ class LocalBlobStore:
         by_folder: dict[str, list[str]] = {}
         for digest in digests:
             by_folder.setdefault(digest[:2], []).append(digest)
-        found = []
+        found: list[str] = []
         for folder, members in by_folder.items():
             names = {entry.name for entry in scandir_or_empty(f"{self.root}/{folder}")}
             if names:

@@ -269,7 +269,7 @@ class ObjectBlobStore:
         except FileNotFoundError:
             raise BlobNotFoundError(absent_message) from None
         size = int(result.meta["size"])
-        return open_stream(iter(result.stream(min_chunk_size=READ_CHUNK_BYTES)), size)  # type: ignore[return-value]
+        return open_stream(iter(result.stream(min_chunk_size=READ_CHUNK_BYTES)), size)
 
     def local_path(self, digest: str) -> str | None:
         require_blob_digest(digest)

@@ -16,9 +16,9 @@ import contextlib
 import sqlite3
 from collections.abc import Sequence
 
-from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
 from archivist.storage.pack_index import PackIndex
+from archivist.wire import sqlite_rows
 
 Row = tuple[str, int, int]
 """``(digest, offset, size)`` of a blob in the pack."""

@@ -12,7 +12,7 @@ import pytest
 
 from archivist.core.errors import BlobNotFoundError
 from archivist.core.manifest import hash_bytes
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.sdk.prefetch import RemoteBlobs, _ThroughFiles
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore

@@ -15,6 +15,7 @@ from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import Entry, Manifest, hash_bytes, iter_manifest_entries
 from archivist.sdk import manifest_io
 from archivist.sdk.context import get_context
+from archivist.wire import manifest_blocks
 
 pytestmark = pytest.mark.usefixtures("archivist_env")
 
@@ -116,7 +117,7 @@ def test_diff_of_identical_versions_and_of_a_draft(make_tree) -> None:  # type: 
         new.diff("p/d:v0")  # type: ignore[arg-type]
 
 
-M = 30_000  # above manifest_io.SMALL_MANIFEST_ENTRIES: a server's manifest is streamed from a file
+M = 30_000  # above manifest_blocks.SMALL_MANIFEST_ENTRIES: a server's manifest is streamed from a file
 
 
 def _log_references(name: str, changed_every: int = 0) -> None:
@@ -153,11 +154,11 @@ def test_a_prefix_near_the_start_reads_little_of_a_large_manifest() -> None:
             read += len(block)
             yield block
 
-    with manifest_io.manifest_blocks(backend, record) as blocks:
+    with manifest_blocks.manifest_blocks(backend, record) as blocks:
         listed = list(iter_manifest_entries(counted(blocks), "shard001/"))
     assert len(listed) == 1000
     whole = len(backend.read_bytes(record.manifest_digest))
-    assert whole > 4 * manifest_io.READ_BLOCK_BYTES and read <= 2 * manifest_io.READ_BLOCK_BYTES
+    assert whole > 4 * manifest_blocks.READ_BLOCK_BYTES and read <= 2 * manifest_blocks.READ_BLOCK_BYTES
 
 
 def test_a_manifest_larger_than_the_spill_size_is_uploaded_from_a_file(

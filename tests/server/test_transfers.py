@@ -20,13 +20,13 @@ import pytest
 
 import archivist
 from archivist.client.http import HttpBackend
-from archivist.core.blob_frames import encode_header
 from archivist.core.errors import IntegrityError, NotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.sdk import session
 from archivist.sdk.context import get_context, reset_contexts
 from archivist.sdk.hashing import hash_file
 from archivist.sdk.prefetch import UNCACHED_COPY_MIN_BYTES
+from archivist.wire.blob_frames import encode_header
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,

@@ -20,8 +20,8 @@ from archivist.core.manifest import Entry, Manifest
 from archivist.core.manifest_diff import diff_lines
 from archivist.core.manifest_reader import iter_manifest_entries, iter_manifest_lines
 from archivist.core.models import VersionRecord
-from archivist.sdk.manifest_io import manifest_blocks
 from archivist.server.ui.diffing import FileDiff, diff_changes, diff_manifests
+from archivist.wire.manifest_blocks import manifest_blocks
 
 DEFAULT_ENTRY_BUDGET = 400_000
 STREAM_FROM_ENTRIES = 100_000

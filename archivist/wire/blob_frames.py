@@ -37,7 +37,7 @@ def encode_header(digest: str, size: int) -> bytes:
     return HEADER.pack(digest.encode("ascii"), size)
 
 
-def decode_header(header: bytes | memoryview) -> tuple[str, int]:
+def decode_header(header: bytes | bytearray | memoryview) -> tuple[str, int]:
     raw_digest, size = HEADER.unpack(header)
     try:
         digest = raw_digest.decode("ascii")
