@@ -1,5 +1,5 @@
 """Blob bytes through the server: what the upload routes store (downloads are in
-``archivist.server.bytes_out``).
+``archivist.server.blobs.download_sender``).
 
 ``UploadBatch`` consumes a framed stream (``archivist.core.blob_frames``). Small
 blobs (up to ``IN_MEMORY_BYTES``) are held in memory and stored together with one
@@ -14,9 +14,9 @@ stored. A stream that breaks off stores none of the small blobs it still held an
 leaves no temp file behind (the client sends the batch again).
 
 Object stores that presign URLs take uploads straight from the client instead
-(``archivist.server.routes_transfers``).
+(``archivist.server.blobs.transfer_routes``).
 
-Each upload goes through the uploader's ``UploadLedger``: it is reserved against their
+Each upload goes through the uploader's ``UploadLedger`` (``upload_ledger``): it is reserved against their
 upload quota before its bytes are taken, and confirmed once the server itself has hashed
 the bytes -- whether or not the store held the blob already, so sending a digest with
 other bytes never lets anyone read the real blob (``archivist.service.blob_access``).
@@ -24,36 +24,12 @@ other bytes never lets anyone read the real blob (``archivist.service.blob_acces
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
-
 import blake3
 
 from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import IntegrityError, InvalidInputError
+from archivist.server.blobs.upload_ledger import UploadLedger
 from archivist.storage.base import BlobStore, UploadSink
-
-
-class UploadLedger(Protocol):
-    """The uploader's account of their uploads (``Service.reserve_uploads`` and
-    ``confirm_uploads``)."""
-
-    def reserve_uploads(self, sizes: Mapping[str, int]) -> None: ...
-
-    def confirm_uploads(self, sizes: Mapping[str, int]) -> None: ...
-
-
-class _Unaccounted:
-    """The ledger of uploads nobody is accounted for (tools and tests of the byte paths)."""
-
-    def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
-        return None
-
-    def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
-        return None
-
-
-UNACCOUNTED: UploadLedger = _Unaccounted()
 
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""

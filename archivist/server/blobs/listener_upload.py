@@ -13,7 +13,8 @@ import socket
 
 from archivist.core.background_batches import BatchWorker
 from archivist.core.splice import SocketSplicer
-from archivist.server.bytes import UNACCOUNTED, SingleUpload, UploadLedger
+from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
+from archivist.server.blobs.upload_receiver import SingleUpload
 from archivist.storage.base import BlobStore, SpliceSink
 from archivist.storage.loose import LARGE_CHUNK_BYTES
 

@@ -16,7 +16,7 @@ import pytest
 
 from archivist.core.blob_frames import FrameParser, encode_header
 from archivist.core.manifest import hash_bytes
-from archivist.server.bytes import IN_MEMORY_BYTES
+from archivist.server.blobs.upload_receiver import IN_MEMORY_BYTES
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
 
