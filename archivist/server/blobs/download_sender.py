@@ -6,8 +6,8 @@ its answer starts, so an absent blob is a 404, not a broken stream, and its blob
 the order the store reads best, not in the order asked: each frame names its blob, and
 the client takes each asked blob once, in any order.
 
-Bytes are yielded in chunks of about ``CHUNK_BYTES`` (many small blobs coalesced),
-so each step of the response costs one thread hop, not one per small file. The
+Frames are yielded in chunks of about a MiB (``FrameCollector``: many small blobs
+coalesced), so each step of the response costs one thread hop, not one per small file. The
 server does not hash what it sends: the store verified every blob when it was
 written, and the client verifies what it receives.
 """
@@ -17,11 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from archivist.core.blob_frames import encode_header
+from archivist.core.blob_frames import FrameCollector
 from archivist.storage.base import BlobRead, BlobStore
 
-CHUNK_BYTES = 1 << 20
-"""Frames of small blobs are coalesced into chunks of about this size."""
 BLOB_CHUNK_BYTES = 4 << 20
 """A single large blob is read and sent in chunks of this size."""
 
@@ -45,13 +43,7 @@ def framed_blobs(store: BlobStore, digests: Sequence[str]) -> Iterator[bytes]:
 
 
 def _framed(blobs: Iterator[BlobRead]) -> Iterator[bytes]:
-    pending = bytearray()
+    collector = FrameCollector()
     for blob in blobs:
-        pending += encode_header(blob.digest, blob.size)
-        for chunk in blob.chunks:
-            pending += chunk
-            if len(pending) >= CHUNK_BYTES:
-                yield bytes(pending)
-                pending.clear()
-    if pending:
-        yield bytes(pending)
+        yield from collector.add(blob.digest, blob.size, blob.chunks)
+    yield from collector.flush()
