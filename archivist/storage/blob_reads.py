@@ -14,12 +14,13 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from archivist.core.errors import BlobNotFoundError
 from archivist.storage import copying
 from archivist.storage.base import BlobRead, BlobStore
+from archivist.storage.pack_index import Location
 
 if TYPE_CHECKING:
     from archivist.storage.local import LocalBlobStore
@@ -72,7 +73,9 @@ def read_many_local(store: LocalBlobStore, digests: Sequence[str]) -> Iterator[B
     return _local_reads(store, located, loose)
 
 
-def _local_reads(store: LocalBlobStore, located: dict, loose: list[str]) -> Iterator[BlobRead]:
+def _local_reads(
+    store: LocalBlobStore, located: Mapping[str, Location], loose: list[str]
+) -> Iterator[BlobRead]:
     for digest, data in copying.packed_bytes(store, located):
         if data is None:  # no longer packed (compacted away meanwhile): maybe loose now
             loose.append(digest)

@@ -41,7 +41,7 @@ class _MemorySink:
     def __init__(self, store: BlobStore, digest: str) -> None:
         self.store, self.digest, self.buffer = store, digest, bytearray()
 
-    def write(self, data: memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         self.buffer += data
 
     def commit(self) -> None:
