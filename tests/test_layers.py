@@ -122,7 +122,11 @@ def test_the_checks_see_every_kind_of_import(tmp_path: Path) -> None:
             "archivist/sdk/run.py": "from . import saver\n",
             "archivist/sdk/saver.py": "def later():\n    from .run import Run\n",
             "archivist/sdk/api.py": "from . import public\n",
-            "archivist/sdk/public.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .api import Api\n",
+            "archivist/sdk/public.py": """
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    from .api import Api
+            """,
             "archivist/metadata/__init__.py": "",
             "archivist/metadata/engine.py": "from ..storage import local\n",
             "archivist/storage/__init__.py": "",

@@ -63,4 +63,3 @@ def load_manifest(backend: Backend, record: VersionRecord) -> Manifest:
     """The whole manifest of ``record`` in memory (its serialised bytes are never held whole)."""
     with paused_gc(), manifest_blocks(backend, record) as blocks:  # bulk allocation, no cycles
         return Manifest.from_blocks(blocks)
-

@@ -169,9 +169,7 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def packed_bytes(
-    store: FolderStore, located: Mapping[str, Location]
-) -> Iterator[tuple[str, bytes | None]]:
+def packed_bytes(store: FolderStore, located: Mapping[str, Location]) -> Iterator[tuple[str, bytes | None]]:
     """Bytes of packed blobs in (pack, offset) order; a blob whose pack vanished (compacted)
     is looked up once more; one no longer packed at all comes last with None."""
     gone: list[str] = []

@@ -18,8 +18,8 @@ from archivist.client.http_transfers import Upload
 from archivist.core.errors import FileChangedError, InvalidInputError
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import TransferMode, UploadTarget
-from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.config import ServerConfig
 from archivist.storage.local import LocalBlobStore
 from archivist.wire.plain_http import head_bytes, read_body, read_head

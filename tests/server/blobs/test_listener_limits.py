@@ -22,8 +22,8 @@ import pytest
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import hash_bytes
-from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.tickets import BlobTickets
 from archivist.server.config import ListenerLimits, ServerConfig
 from archivist.storage.local import LocalBlobStore
 from archivist.wire.plain_http import head_bytes, read_body, read_head
