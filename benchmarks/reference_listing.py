@@ -127,7 +127,7 @@ def measure_listing(endpoint: str, count: int, store: str) -> dict[str, float]:
 def measure_entries_only(count: int) -> dict[str, float]:
     """Baseline: the entries themselves, in the draft's manifest, built without any listing."""
     from archivist.core.manifest import Entry
-    from archivist.sdk.draft import DraftContents
+    from archivist.sdk.draft_contents import DraftContents
 
     contents = DraftContents(lambda: None)
     before = _rss_kib()

@@ -12,7 +12,8 @@ start-up and imports. The server runs over SQLite and a folder store on a free
 loopback port (or over ``--db`` and ``--store``, e.g. PostgreSQL and ``s3://``
 with the ``AWS_*`` variables set, where clients move bytes straight to the store);
 the number of HTTP requests it served for each operation is counted from its
-request log.
+request log. ``cp`` (``cp -r`` for the folder) copies each workload in the same run, and
+the server's times are shown beside it (the goal: at most 3x).
 """
 
 from __future__ import annotations
@@ -214,6 +215,38 @@ def report(workloads: list[Workload], embedded: dict, served: dict) -> None:
             print(f"  {operation} {workload.name}: embedded {rss[0]}, server {rss[1]}")
 
 
+CP_GOAL = 3.0
+"""The server's uploads and downloads should take at most this many times what ``cp`` does."""
+
+
+def measure_cp(workloads: list[Workload], scratch: str) -> dict[str, float]:
+    """Seconds ``cp`` (a file) or ``cp -r`` (a folder) takes to copy each workload, in this run."""
+    seconds = {}
+    for number, workload in enumerate(workloads):
+        target = os.path.join(scratch, f"cp-{number}")
+        command = ["cp", "-r"] if os.path.isdir(workload.path) else ["cp"]
+        started = time.perf_counter()
+        subprocess.run([*command, workload.path, target], check=True)
+        seconds[workload.name] = time.perf_counter() - started
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        else:
+            os.unlink(target)
+    return seconds
+
+
+def report_beside_cp(workloads: list[Workload], served: dict, cp_seconds: dict[str, float]) -> None:
+    print(f"\nthrough the server beside cp in the same run (goal: at most {CP_GOAL:.0f}x):")
+    for workload in workloads:
+        for operation in ("log", "download"):
+            there, cp = served[(workload.name, operation)].seconds, cp_seconds[workload.name]
+            verdict = "ok" if there <= CP_GOAL * cp else "SLOWER THAN THE GOAL"
+            print(
+                f"  {operation + ' ' + workload.name:<34} server {there:6.2f}s  cp {cp:6.2f}s  "
+                f"{there / cp:5.2f}x  {verdict}"
+            )
+
+
 def _rate(workload: Workload, measured: Measured) -> str:
     mb_per_s = workload.size / MIB / measured.seconds
     if workload.files > 1:
@@ -245,7 +278,9 @@ def main() -> None:
             print(f"server at {target[0]} ...", flush=True)
             served = measure(workloads, os.path.join(scratch, "server"), target)
             server_rss = peak_rss(target[3])
+        cp_seconds = measure_cp(workloads, scratch)
         report(workloads, embedded, served)
+        report_beside_cp(workloads, served, cp_seconds)
         print(f"peak RSS of the server process over all operations: {server_rss // MIB} MiB")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

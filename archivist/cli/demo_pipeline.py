@@ -88,7 +88,7 @@ class DemoPipeline:
         self, run: Run, step: str, artifact: Artifact, aliases: tuple[str, ...] = (), note: str = ""
     ) -> Artifact:
         before = existing_versions(artifact.name)
-        logged = run.log_artifact(artifact, aliases=list(aliases))
+        logged: Artifact = run.log_artifact(artifact, aliases=list(aliases))
         logged.wait()
         self.on_logged(LoggedVersion(step, logged, logged.version in before, note))
         return logged

@@ -49,7 +49,7 @@ class ArchivistGroup(click.Group):
         except (KeyboardInterrupt, EOFError) as interrupt:  # before click prints a blank line
             raise Interrupted() from interrupt
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

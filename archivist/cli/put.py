@@ -95,7 +95,7 @@ def build_artifact(request: PutRequest, target: ArtifactPath) -> Artifact:
     """A draft holding the path's content (hashed now, uploaded when logged)."""
     import archivist
 
-    artifact = archivist.Artifact(
+    artifact: Artifact = archivist.Artifact(
         target.name, type=request.type, description=request.description, metadata=request.metadata
     )
     if is_reference(request.path):
@@ -124,7 +124,7 @@ def put(request: PutRequest) -> Artifact:
         config={"path": request.path},
     ) as run:
         try:
-            logged = run.log_artifact(draft, aliases=list(request.aliases))
+            logged: Artifact = run.log_artifact(draft, aliases=list(request.aliases))
             logged.wait()
         except KeyboardInterrupt:
             raise Interrupted(_cancel(run)) from None

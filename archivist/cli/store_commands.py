@@ -157,12 +157,9 @@ def gc_command(grace_seconds: float, db_url: str | None, store_url: str | None) 
     16MiB by default) that logging never uses, for deleting versions and collecting garbage.
     """
     from archivist.service.service import Service
-    from archivist.storage.local import LocalBlobStore
 
     with _open(db_url, store_url) as opened:
         deleted = Service(opened.engine, opened.store).collect_garbage(grace_seconds)
-        free = ""
-        if isinstance(opened.store, LocalBlobStore):
-            st = os.statvfs(opened.store.root)
-            free = f"; {format_size(st.f_bavail * st.f_frsize)} free on its disk now"
+        free_bytes = opened.store.free_bytes()
+        free = "" if free_bytes is None else f"; {format_size(free_bytes)} free on its disk now"
     click.echo(f"Deleted {plural(deleted, 'unreferenced blob')} from {opened.where}{free}.")

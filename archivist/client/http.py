@@ -15,7 +15,7 @@ from archivist.client.remote_calls import install_remote_calls
 from archivist.client.transfer.planned_transfers import DirectTransfers
 from archivist.core.accounts import Identity
 from archivist.core.api import BACKEND_CALLS
-from archivist.core.wire import from_dict
+from archivist.core.record_json import from_dict
 
 
 class HttpBackend:

@@ -49,7 +49,7 @@ def _json_default(value: Any) -> Any:
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """httpx's default TLS settings, built once per process (building them takes ~30 ms)."""
+    """httpx's default TLS settings, built once per process (building them is slow)."""
     return httpx.create_ssl_context()
 
 

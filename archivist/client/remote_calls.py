@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from archivist.core.calls import Call
 from archivist.core.ids import Pattern
-from archivist.core.wire import from_wire, to_wire
+from archivist.core.record_json import from_wire, to_wire
 
 C = TypeVar("C", bound=type)
 

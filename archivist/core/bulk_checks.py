@@ -11,6 +11,7 @@ one is known to be bad, so they may be stricter than the per-item checks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from archivist.core.paths import MAX_LOGICAL_PATH_LENGTH
 
@@ -20,11 +21,12 @@ _DIGEST_LENGTH = 64
 
 def all_blob_digests(values: Sequence[object]) -> bool:
     """Whether every value is a blob digest (64 lowercase hex characters)."""
+    strings = cast("Sequence[str]", values)  # unchecked: "".join raises TypeError for a non-str
     try:
-        joined = "".join(values).encode("ascii")  # type: ignore[arg-type]
+        joined = "".join(strings).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return False
-    return set(map(len, values)) <= {_DIGEST_LENGTH} and not joined.translate(None, _HEX)
+    return set(map(len, strings)) <= {_DIGEST_LENGTH} and not joined.translate(None, _HEX)
 
 
 def all_plain_logical_paths(paths: Sequence[object]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
 
@@ -36,7 +36,7 @@ NODE_ID_PATTERN = r"^([1-9][0-9]{0,17}|[^/]{1,128}/[^/]{1,128}/[^/]{1,128})$"
 """A lineage node: a version id, or a run path ``entity/project/run_id``."""
 
 
-def is_version_id(value: object) -> bool:
+def is_version_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _VERSION_ID.fullmatch(value) is not None
 
 
@@ -48,7 +48,7 @@ def parse_version_id(value: object) -> int:
             f"artifact version {value!r} not found; version ids are decimal numbers "
             "of 1 to 18 digits without leading zeros"
         )
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def split_run_path(node_id: str) -> tuple[str, str, str] | None:

@@ -207,7 +207,7 @@ def validate_metadata(metadata: object) -> dict[str, Any]:
         raise InvalidInputError(
             f"metadata has {len(metadata)} top-level keys; at most {MAX_METADATA_KEYS} are allowed"
         )
-    friendly = json_friendly(metadata, "metadata")
+    friendly: dict[str, Any] = json_friendly(metadata, "metadata")
     size = len(json.dumps(friendly, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if size > MAX_METADATA_BYTES:
         raise TooLargeError(

@@ -124,7 +124,7 @@ def walked_logical_paths(prefix: str | None, relatives: list[str]) -> list[str]:
 
     Their segments are directory entry names -- never empty, ``.`` or ``..``, never holding
     a ``/`` or NUL -- so with a valid ``prefix`` only their length can be wrong: one pass
-    over the lengths instead of the full check per path (20,000 paths: ~15 ms less).
+    over the lengths instead of the full check per path.
     """
     paths = [join_logical(prefix, relative) for relative in relatives] if prefix else relatives
     if paths and max(map(len, paths)) > MAX_LOGICAL_PATH_LENGTH:

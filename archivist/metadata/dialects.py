@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, String, Table, bindparam, func
@@ -40,10 +40,11 @@ def insert_values(
     go as one parameter that the database expands itself (SQLite ``json_each``, PostgreSQL
     ``unnest``), one statement per ``VALUES_PER_STATEMENT`` rows.
 
-    For tens of thousands of rows this is ~2x faster than the driver's ``executemany``, whose
-    cost is one statement step (and SQLAlchemy's, one parameter set) per row.
+    For tens of thousands of rows this beats the driver's ``executemany``, whose cost is one
+    statement step (and SQLAlchemy's, one parameter set) per row (figures: benchmarks/PROFILE.md).
     """
     key_column, key_value = key
+    pack: Callable[[list[str]], object]
     if connection.dialect.name == "postgresql":
         expand, pack = "SELECT %s, unnest(%s::text[])", list
     else:
@@ -58,7 +59,7 @@ def first_column(connection: Connection, statement: Select[Any]) -> list[Any]:
     """The first column of every row of ``statement`` (plain values: no type conversion).
 
     On SQLite the rows are read straight from the driver: SQLAlchemy's row handling costs
-    about half a microsecond a row (20,000 digests: 19 ms, against 10 ms from the driver).
+    about as much again as the driver's reading (figures: benchmarks/PROFILE.md).
     """
     if connection.dialect.name != "sqlite":
         return list(connection.execute(statement).scalars())

@@ -31,15 +31,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SUPPORTED = "'sqlite:///path/to/meta.sqlite' or 'postgresql://user@host:port/database'"
 
 
-def open_engine(url: str) -> Engine:
-    """An Engine for ``url`` whose schema is migrated to the newest revision."""
-    from archivist.metadata.migrate import upgrade_to_head
-
-    engine = create_metadata_engine(url)
-    upgrade_to_head(engine)
-    return engine
-
-
 def create_metadata_engine(url: str) -> Engine:
     """An Engine for ``url`` with Archivist's connection settings, without migrating."""
     if not isinstance(url, str) or "://" not in url:

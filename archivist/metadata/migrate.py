@@ -32,6 +32,13 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_KEY = 0x41524348  # any constant shared by every Archivist process
 
 
+def open_engine(url: str) -> Engine:
+    """An Engine for ``url`` whose schema is migrated to the newest revision."""
+    engine = create_metadata_engine(url)
+    upgrade_to_head(engine)
+    return engine
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision stored in the database, None when it was never migrated."""
     try:

@@ -64,7 +64,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             raise ValueError(f"timestamp {value!r} has no timezone; store aware UTC datetimes")
         return value.astimezone(dt.timezone.utc)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -4,7 +4,7 @@ Fetching an artifact here records no lineage edge."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import (
@@ -20,9 +20,7 @@ from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_projec
 from archivist.core.settings import Settings
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
-
-if TYPE_CHECKING:
-    from archivist.sdk.public_runs import PublicRun
+from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
 
@@ -80,9 +78,7 @@ class ArtifactCollection:
 
     def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
         query = VersionQuery(self.entity, self.project, self._record.name, order=_order(order))
-        return Artifacts(
-            [Artifact._from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)]
-        )
+        return Artifacts([Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)])
 
     def save(self) -> None:
         update = CollectionUpdate(
@@ -165,7 +161,7 @@ class Api:
         )
         if type is not None and record.type != type:
             raise InvalidInputError(f"artifact {name!r} has type {record.type!r}, not the requested {type!r}")
-        return Artifact._from_record(self._ctx, record)
+        return Artifact.from_record(self._ctx, record)
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         try:
@@ -191,7 +187,7 @@ class Api:
             )
         query = VersionQuery(entity, project, path.name, tuple(validate_tags(tags)), _order(order))
         records = self._ctx.backend.list_versions(query)
-        return Artifacts([Artifact._from_record(self._ctx, r) for r in records])
+        return Artifacts([Artifact.from_record(self._ctx, r) for r in records])
 
     artifact_versions = artifacts
 
@@ -229,13 +225,9 @@ class Api:
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:
-        from archivist.sdk.public_runs import get_public_run
-
         return get_public_run(self._ctx, path)
 
     def runs(self, path: str | None = None) -> list[PublicRun]:
-        from archivist.sdk.public_runs import list_public_runs
-
         return list_public_runs(self._ctx, path or self._ctx.project)
 
     # --- lineage ---------------------------------------------------------------------

@@ -22,7 +22,14 @@ from archivist.core.errors import (
     WaitTimeoutError,
 )
 from archivist.core.manifest import Manifest
-from archivist.core.models import CommitResult, VersionRecord, VersionState, VersionUpdate
+from archivist.core.models import (
+    CommitRequest,
+    CommitResult,
+    RunRef,
+    VersionRecord,
+    VersionState,
+    VersionUpdate,
+)
 from archivist.core.names import (
     validate_aliases,
     validate_artifact_name,
@@ -30,12 +37,14 @@ from archivist.core.names import (
     validate_tags,
     validate_type,
 )
-from archivist.sdk.artifact_draft import DraftEditingMixin
+from archivist.core.paths import LATEST
+from archivist.sdk import upward_calls
+from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
 from archivist.sdk.context import Context, get_context
-from archivist.sdk.draft import DraftContents
-from archivist.sdk.entry import ArtifactManifest
+from archivist.sdk.draft_contents import DraftContents
+from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 
@@ -82,7 +91,8 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     # --- construction from the store ---------------------------------------------------------------------
     @classmethod
-    def _from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
+    def from_record(cls, ctx: Context, record: VersionRecord) -> Artifact:
+        """The logged version ``record`` describes, read through ``ctx``."""
         art = cls.__new__(cls)
         art._collection_name = record.collection
         art._type = record.type
@@ -146,7 +156,29 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return self._manifest
 
     @property
-    def _local_paths(self) -> dict[str, str]:
+    def context(self) -> Context:
+        """The context this artifact reads and writes through (the process default until
+        a run logs or uses it)."""
+        return self._context()
+
+    def bind_context(self, ctx: Context) -> None:
+        """Read and write through ``ctx`` from now on (the context of the run logging it)."""
+        self._ctx = ctx
+
+    @property
+    def core_manifest(self) -> Manifest:
+        """The entries as a ``core.manifest.Manifest``: the draft's, or the logged
+        version's (read from the store once)."""
+        return self._current_manifest()
+
+    @property
+    def draft_contents(self) -> DraftContents:
+        """What the draft holds: its entries, where their files are, bytes held in memory."""
+        return self._contents
+
+    @property
+    def local_paths(self) -> dict[str, str]:
+        """Where the entries added in this process are on local disk, by logical path."""
         return self._contents.local_paths
 
     # --- identity ---------------------------------------------------------------------
@@ -188,11 +220,9 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def collection(self) -> ArtifactCollection:
-        from archivist.sdk.api import ArtifactCollection
-
         record = self._logged()
         ctx = self._context()
-        return ArtifactCollection(
+        return upward_calls.collection(
             ctx, ctx.backend.get_collection(record.entity, record.project, record.collection)
         )
 
@@ -308,7 +338,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
                     "this draft inherits its TTL from the project default, known once it is logged"
                 )
             return None
-        return self._ttl  # type: ignore[return-value]
+        return self._ttl
 
     @ttl.setter
     def ttl(self, value: dt.timedelta | ArtifactTTL | None) -> None:
@@ -361,17 +391,61 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
                 "no new version was created",
             )
 
-    def _begin_logging(self, future: Future[CommitResult]) -> None:
+    def draft_to_log(self) -> Artifact:
+        """The draft that logging this artifact commits: the artifact itself while it is a
+        draft; for a logged version, a new draft of the same entries (committing it again
+        dedups). A version still being logged cannot be logged again."""
+        if self.is_draft():
+            return self
+        if self._record is None:
+            raise InvalidInputError(f"artifact {self.name!r} is already being logged")
+        again = self.new_draft()
+        again._base_version_id = None
+        return again
+
+    def commit_request(
+        self,
+        entity: str,
+        project: str,
+        run: RunRef | None,
+        aliases: tuple[str, ...],
+        tags: tuple[str, ...],
+        history_step: int | None = None,
+    ) -> CommitRequest:
+        """What committing this draft asks the store for, with the (validated) aliases
+        and tags it gets; every version also gets 'latest'."""
+        return CommitRequest(
+            entity=entity,
+            project=project,
+            name=self._collection_name,
+            type=self.type,
+            digest=self._contents.manifest.digest(),
+            manifest_digest="",
+            description=self.description,
+            metadata=self.metadata,
+            aliases=(LATEST, *[a for a in aliases if a != LATEST]),
+            tags=tags,
+            ttl_seconds=self._ttl_seconds(),
+            run=run,
+            history_step=history_step,
+            base_version_id=self._base_version_id,
+        )
+
+    def begin_logging(self, future: Future[CommitResult]) -> None:
+        """The background saver commits this draft; ``wait()`` waits for ``future``."""
         self._final = True
         self._future = future
+
+    @property
+    def failure_reported(self) -> bool:
+        """``wait()`` already raised this artifact's failure to someone."""
+        return self._failure_reported
 
     def save(self, project: str | None = None, settings: Any = None) -> None:
         """A draft is logged (in a new run of type 'auto' when none is active); a logged
         version gets its edited description, metadata, aliases, tags and ttl saved."""
         if self._record is None:
-            from archivist.sdk.run_artifacts import save_draft
-
-            save_draft(self, project)
+            upward_calls.save_draft(self, project)
             return
         record = self._record
         update = VersionUpdate(
@@ -393,24 +467,20 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         add or change is hashed and stored."""
         record = self._logged()
         draft = Artifact(record.collection, record.type, record.description, dict(record.metadata))
-        draft._ctx = self._context()
-        draft._contents.add_entries(list(self._current_manifest()))
+        draft.bind_context(self._context())
+        draft.draft_contents.add_entries(list(self._current_manifest()))
         draft._base_version_id = record.id
         return draft
 
     # --- lineage ---------------------------------------------------------------------
     def logged_by(self) -> PublicRun | None:
-        from archivist.sdk.public_runs import PublicRun
-
         ctx = self._context()
         record = ctx.backend.version_producer(self._logged().id)
-        return None if record is None else PublicRun(ctx, record)
+        return None if record is None else upward_calls.public_run(ctx, record)
 
     def used_by(self) -> list[PublicRun]:
-        from archivist.sdk.public_runs import PublicRun
-
         ctx = self._context()
-        return [PublicRun(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
+        return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
         from archivist.core.errors import NotSupportedError

@@ -1,6 +1,6 @@
 """``Artifact.files()``: the entries of a version, streamed from its manifest.
 
-Iterating reads the stored manifest piece by piece (see ``manifest_io``), so
+Iterating reads the stored manifest piece by piece (see ``wire.manifest_blocks``), so
 listing a path prefix of a million-entry version decodes only that prefix's
 lines and holds one entry at a time.
 """
@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact
@@ -39,22 +39,22 @@ class ArtifactFiles:
 
     def __iter__(self) -> Iterator[ArtifactManifestEntry]:
         artifact = self._artifact
-        local = artifact._local_paths
+        local = artifact.local_paths
         if self._names is None:
-            with artifact._entries_in_order(self._path_prefix) as entries:
+            with artifact.entries_in_order(self._path_prefix) as entries:
                 for entry in entries:
                     yield ArtifactManifestEntry(entry, artifact, local.get(entry.path))
             return
         wanted = set(self._names)
         found = {}
-        with artifact._entries_in_order(self._path_prefix) as entries:
+        with artifact.entries_in_order(self._path_prefix) as entries:
             for entry in entries:
                 if entry.path in wanted:
                     found[entry.path] = entry
         for name in self._names:
-            entry = found.get(name)
-            if entry is not None:
-                yield ArtifactManifestEntry(entry, artifact, local.get(name))
+            hit = found.get(name)
+            if hit is not None:
+                yield ArtifactManifestEntry(hit, artifact, local.get(name))
 
     def __getitem__(self, index: int) -> ArtifactManifestEntry:
         """The entry at ``index`` in iteration order (reads the manifest up to it)."""

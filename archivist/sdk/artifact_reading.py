@@ -10,10 +10,10 @@ from archivist.core.errors import DamagedBlobError, EntryNotFoundError, InvalidI
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
 from archivist.sdk.artifact_files import ArtifactFiles
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.context import Context
 from archivist.sdk.damaged_files import check_linked_sizes, name_damaged_files
-from archivist.sdk.draft import DraftContents
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.draft_contents import DraftContents
 
 
 class ReadingMixin:
@@ -33,7 +33,8 @@ class ReadingMixin:
         @property
         def manifest(self) -> Any: ...
 
-    def _default_root(self) -> str:
+    def default_root(self) -> str:
+        """Where ``download()`` puts the version without a ``root``: ``<artifact dir>/<name>-v<n>``."""
         record = self._logged()
         folder = f"{record.collection}-v{record.version_index}"
         return os.path.join(self._context().settings.artifact_dir, folder)
@@ -72,7 +73,7 @@ class ReadingMixin:
 
         record = self._logged()
         version = f"{record.qualified_collection}:{record.version}"
-        root = root or self._default_root()
+        root = root or self.default_root()
         manifest = self._current_manifest()
         entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
         if path_prefix:
@@ -103,7 +104,7 @@ class ReadingMixin:
         downloaded); the message names each difference and each reference that drifted."""
         from archivist.sdk.materialize import verify_root
 
-        verify_root(self._context(), self._current_manifest(), root or self._default_root())
+        verify_root(self._context(), self._current_manifest(), root or self.default_root())
 
     def file(self, root: str | None = None) -> str:
         manifest = self._current_manifest()
@@ -122,4 +123,4 @@ class ReadingMixin:
         in that order, when given). ``path_prefix`` (an Archivist extension) keeps paths
         starting with that plain string, as for ``download``; a prefix of a huge version
         is listed without reading the rest of its manifest."""
-        return ArtifactFiles(self, names, per_page, path_prefix)  # type: ignore[arg-type]
+        return ArtifactFiles(self, names, per_page, path_prefix)

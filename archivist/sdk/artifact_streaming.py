@@ -2,7 +2,7 @@
 diff, and ``diff()`` itself. Mixed into ``Artifact``.
 
 A version logged in this process (or whose manifest was loaded) is read from memory;
-any other is streamed from the store (see ``manifest_io``), so listing a prefix or
+any other is streamed from the store (see ``wire.manifest_blocks``), so listing a prefix or
 diffing two million-entry versions never holds a whole manifest.
 """
 
@@ -37,7 +37,7 @@ class StreamingMixin:
         def _current_manifest(self) -> Manifest: ...
 
     @contextlib.contextmanager
-    def _entries_in_order(self, path_prefix: str | None = None) -> Iterator[Iterator[Entry]]:
+    def entries_in_order(self, path_prefix: str | None = None) -> Iterator[Iterator[Entry]]:
         """The entries in path order (only those under ``path_prefix``): from memory when the
         manifest is loaded (a draft, a version logged here), else streamed from the store."""
         if self._record is None or self._manifest is not None:

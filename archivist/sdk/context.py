@@ -52,6 +52,13 @@ class Context:
     def client_cache(self) -> ClientCache:
         return self.cache()
 
+    def close(self) -> None:
+        """Close the transfer, the backend and the stat cache, if it was opened."""
+        self.transfer.close()
+        self.backend.close()
+        if self._stat_cache is not None:
+            self._stat_cache.close()
+
 
 def open_context(settings: Settings) -> Context:
     """A new context: the Backend and BlobTransfer the settings name (``open_client``)."""
@@ -82,8 +89,5 @@ def reset_contexts() -> None:
     """Close every backend and forget the contexts (tests, and ``archivist.teardown``)."""
     with _contexts_lock:
         for ctx in _contexts.values():
-            ctx.transfer.close()
-            ctx.backend.close()
-            if ctx._stat_cache is not None:
-                ctx._stat_cache.close()
+            ctx.close()
         _contexts.clear()

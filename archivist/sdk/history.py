@@ -60,7 +60,9 @@ class History:
         """The ``_step`` of the last committed row, None before any."""
         return self._last_step
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> dict:
+    def log(
+        self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None
+    ) -> dict[str, Any]:
         """Add values to the history; returns what the summary should take from this call
         (the values, plus ``_step``/``_runtime``/``_timestamp`` when a row was committed)."""
         values = history_values(data)

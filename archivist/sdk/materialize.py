@@ -31,11 +31,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from archivist.client.transfer.placing import temp_beside
 from archivist.core.bulk_checks import all_plain_logical_paths
 from archivist.core.errors import IntegrityError, PathNotFoundError
-from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
-from archivist.sdk.draft import digest_files
+from archivist.sdk.cyclic_gc_pause import paused_gc
+from archivist.sdk.draft_contents import digest_files
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference

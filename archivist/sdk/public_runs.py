@@ -16,6 +16,7 @@ from archivist.core.names import (
     validate_tags,
 )
 from archivist.core.paths import parse_project_path
+from archivist.sdk import run_artifacts
 from archivist.sdk.run_identity import RunIdentity
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class PublicRun(RunIdentity):
         return f"<Run {self._ref.path} ({self.state})>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PublicRun) and other._ref == self._ref
+        return isinstance(other, PublicRun) and other.ref == self._ref
 
     def __hash__(self) -> int:
         return hash(self._ref)
@@ -168,13 +169,9 @@ class PublicRun(RunIdentity):
         return self._ctx.backend.list_run_files(self._ref)
 
     def logged_artifacts(self, per_page: int = 100) -> list[Any]:
-        from archivist.sdk import run_artifacts
-
         return run_artifacts.logged_artifacts(self._ctx, self._ref)
 
     def used_artifacts(self, per_page: int = 100) -> list[Any]:
-        from archivist.sdk import run_artifacts
-
         return run_artifacts.used_artifacts(self._ctx, self._ref)
 
     def use_artifact(self, artifact: Any, use_as: str | None = None) -> Any:

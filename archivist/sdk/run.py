@@ -11,14 +11,15 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
 from archivist.core.names import validate_tags
-from archivist.sdk.config import Config, Summary
+from archivist.sdk import run_artifacts
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
+from archivist.sdk.run_config import Config, Summary
 from archivist.sdk.run_files import RunFiles
 from archivist.sdk.run_identity import RunIdentity
 from archivist.sdk.termlog import termwarn
@@ -102,6 +103,11 @@ class Run(RunIdentity):
         return self._state
 
     @property
+    def finished(self) -> bool:
+        """``finish()`` has begun: the run takes no more data."""
+        return self._finished
+
+    @property
     def step(self) -> int:
         """The step the next committed history row gets."""
         return self._history.step
@@ -129,8 +135,6 @@ class Run(RunIdentity):
         aliases: Sequence[str] | None = None,
         tags: Sequence[str] | None = None,
     ) -> Any:
-        from archivist.sdk import run_artifacts
-
         self._require_active("log_artifact")
         return run_artifacts.log_artifact(
             self, artifact_or_path, name=name, type=type, aliases=aliases, tags=tags
@@ -143,37 +147,25 @@ class Run(RunIdentity):
         aliases: Sequence[str] | None = None,
         use_as: str | None = None,
     ) -> Any:
-        from archivist.sdk import run_artifacts
-
         self._require_active("use_artifact")
         return run_artifacts.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
     def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
-        from archivist.sdk import run_artifacts
-
         self._require_active("link_artifact")
         return run_artifacts.link_artifact(self, artifact, target_path, aliases=aliases)
 
     def log_model(self, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
-        from archivist.sdk import run_artifacts
-
         self._require_active("log_model")
         return run_artifacts.log_model(self, path, name=name, aliases=aliases)
 
     def use_model(self, name: str) -> str:
-        from archivist.sdk import run_artifacts
-
         self._require_active("use_model")
         return run_artifacts.use_model(self, name)
 
     def logged_artifacts(self) -> list[Any]:
-        from archivist.sdk import run_artifacts
-
         return run_artifacts.logged_artifacts(self._ctx, self._ref)
 
     def used_artifacts(self) -> list[Any]:
-        from archivist.sdk import run_artifacts
-
         return run_artifacts.used_artifacts(self._ctx, self._ref)
 
     # --- finishing ------------------------------------------------------------------------
@@ -187,8 +179,6 @@ class Run(RunIdentity):
             self._finished = True
         state = RunState.FAILED if exit_code else RunState.FINISHED
         try:
-            from archivist.sdk import run_artifacts
-
             run_artifacts.wait_pending(self)
         except BaseException:
             self._close(RunState.FAILED)
@@ -202,8 +192,6 @@ class Run(RunIdentity):
             if self._finished:
                 return []
             self._finished = True
-        from archivist.sdk import run_artifacts
-
         try:
             committed = run_artifacts.cancel_pending(self)
         finally:
@@ -218,7 +206,7 @@ class Run(RunIdentity):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         if exc_type is None:
             self.finish()
             return False
@@ -248,7 +236,7 @@ class Run(RunIdentity):
         if self._finished:
             raise UsageError(f"run {self.path} is finished; call init() to start a new run before {method}()")
 
-    def _current_step(self) -> int | None:
+    def last_history_step(self) -> int | None:
         """The last committed history step (an artifact's ``history_step``), None before any."""
         return self._history.last_step
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
@@ -15,7 +16,7 @@ from archivist.core.errors import (
 from archivist.core.errors import NotFoundError as _NotFound
 from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
-from archivist.core.paths import LATEST, parse_artifact_path
+from archivist.core.paths import parse_artifact_path
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -43,15 +44,15 @@ def _artifact_from_path(run: Run | None, path: str, name: str | None, type_: str
     return art
 
 
-def _check_collection_type(ctx: Context, entity: str, project: str, art: Artifact) -> None:
+def _check_collection_type(ctx: Context, request: CommitRequest) -> None:
     try:
-        existing = ctx.backend.get_collection(entity, project, art._collection_name)
+        existing = ctx.backend.get_collection(request.entity, request.project, request.name)
     except _NotFound:
         return
-    if existing.type != art.type:
+    if existing.type != request.type:
         raise TypeConflictError(
-            f"artifact {art._collection_name!r} already exists in project {project!r} with type "
-            f"{existing.type!r}; cannot log it as type {art.type!r}"
+            f"artifact {request.name!r} already exists in project {request.project!r} with type "
+            f"{existing.type!r}; cannot log it as type {request.type!r}"
         )
 
 
@@ -68,30 +69,12 @@ def submit_log(
     """Finalize ``art`` and hand it to the background saver; returns immediately."""
     wanted_aliases = validate_aliases(aliases if aliases is not None else art.aliases)
     wanted_tags = validate_tags(tags if tags is not None else art.tags)
-    if not art.is_draft():
-        if art._record is None:
-            raise InvalidInputError(f"artifact {art.name!r} is already being logged")
-        art = _redeclare(art)
-    art._ctx = ctx
-    _check_collection_type(ctx, entity, project, art)
-    request = CommitRequest(
-        entity=entity,
-        project=project,
-        name=art._collection_name,
-        type=art.type,
-        digest=art._contents.manifest.digest(),
-        manifest_digest="",
-        description=art.description,
-        metadata=art.metadata,
-        aliases=(LATEST, *[a for a in wanted_aliases if a != LATEST]),
-        tags=wanted_tags,
-        ttl_seconds=art._ttl_seconds(),
-        run=run_ref,
-        history_step=history_step,
-        base_version_id=art._base_version_id,
-    )
-    contents = art._contents
-    control = SaveControl(art._collection_name)
+    art = art.draft_to_log()
+    art.bind_context(ctx)
+    request = art.commit_request(entity, project, run_ref, wanted_aliases, wanted_tags, history_step)
+    _check_collection_type(ctx, request)
+    contents = art.draft_contents
+    control = SaveControl(request.name)
     future = get_saver().submit(
         ctx.backend,
         ctx.transfer,
@@ -102,17 +85,10 @@ def submit_log(
         contents.take_sinks(),
         control,
     )
-    art._begin_logging(future)
+    art.begin_logging(future)
     with _pending_lock:
         _pending.setdefault(run_ref, []).append((art, control))
     return art
-
-
-def _redeclare(art: Artifact) -> Artifact:
-    """Logging an already logged version again: commit its manifest again, which dedups."""
-    again = art.new_draft()
-    again._base_version_id = None
-    return again
 
 
 def log_artifact(
@@ -120,8 +96,8 @@ def log_artifact(
     artifact_or_path: Artifact | str,
     name: str | None = None,
     type: str | None = None,
-    aliases: list[str] | None = None,
-    tags: list[str] | None = None,
+    aliases: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Artifact:
     if isinstance(artifact_or_path, (str, os.PathLike)):
         art = _artifact_from_path(run, os.fspath(artifact_or_path), name, type)
@@ -131,13 +107,13 @@ def log_artifact(
         raise InvalidInputError(
             f"log_artifact takes an Artifact or a path, got {artifact_or_path.__class__.__name__}"
         )
-    step = getattr(run, "_current_step", None)
+    step = getattr(run, "last_history_step", None)
     return submit_log(
-        run._ctx,
+        run.context,
         art,
         run.entity,
         run.project,
-        run._ref,
+        run.ref,
         aliases,
         tags,
         history_step=step() if callable(step) else None,
@@ -148,16 +124,16 @@ def use_artifact(
     run: Run,
     artifact_or_name: Artifact | str,
     type: str | None = None,
-    aliases: list[str] | None = None,
+    aliases: Sequence[str] | None = None,
     use_as: str | None = None,
 ) -> Artifact:
-    ctx = run._ctx
+    ctx = run.context
     if isinstance(artifact_or_name, str):
         path = parse_artifact_path(artifact_or_name)
         record = ctx.backend.resolve_version(
             path.entity or run.entity, path.project or run.project, path.name, path.selector
         )
-        art = Artifact._from_record(ctx, record)
+        art = Artifact.from_record(ctx, record)
     elif isinstance(artifact_or_name, Artifact):
         art = artifact_or_name
         if art.is_draft():  # construct-and-use: log without a producing run, then use
@@ -171,21 +147,8 @@ def use_artifact(
         raise InvalidInputError(
             f"artifact {art.qualified_name}:{art.version} has type {art.type!r}, not {type!r}"
         )
-    ctx.backend.record_use(run._ref, art.id or "")
+    ctx.backend.record_use(run.ref, art.id or "")
     return art
-
-
-def save_draft(art: Artifact, project: str | None) -> None:
-    """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
-    from archivist.sdk import session
-
-    run = session.current_run()
-    if run is not None:
-        log_artifact(run, art)
-        return
-    with session.init(project=project, job_type="auto") as auto_run:
-        log_artifact(auto_run, art)
-        art.wait()
 
 
 def wait_pending(run: Run | None) -> None:
@@ -193,7 +156,7 @@ def wait_pending(run: Run | None) -> None:
     Each failure nobody was told of yet (by ``wait()``) is named on stderr."""
     failures: list[Exception] = []
     for art, _control in _take_pending(run):
-        already_reported = art._failure_reported
+        already_reported = art.failure_reported
         try:
             art.wait()
         except Exception as exc:  # keep waiting for the others
@@ -218,17 +181,17 @@ def cancel_pending(run: Run) -> list[Artifact]:
 
 
 def _take_pending(run: Run | None) -> list[tuple[Artifact, SaveControl]]:
-    key = run._ref if run is not None else None
+    key = run.ref if run is not None else None
     with _pending_lock:
         return _pending.pop(key, [])
 
 
 def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
-    return [Artifact._from_record(ctx, r) for r in ctx.backend.run_outputs(ref)]
+    return [Artifact.from_record(ctx, r) for r in ctx.backend.run_outputs(ref)]
 
 
 def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
-    return [Artifact._from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
+    return [Artifact.from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
 
 
 def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from archivist.core.models import RunRef
+
+if TYPE_CHECKING:
+    from archivist.sdk.context import Context
 
 
 class RunIdentity:
     _ref: RunRef
+    _ctx: Context
 
     @property
     def id(self) -> str:
@@ -19,3 +25,13 @@ class RunIdentity:
     @property
     def project(self) -> str:
         return self._ref.project
+
+    @property
+    def ref(self) -> RunRef:
+        """The run's key in the store."""
+        return self._ref
+
+    @property
+    def context(self) -> Context:
+        """The context the run reads and writes through."""
+        return self._ctx

@@ -33,9 +33,11 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
 from archivist.core.settings import Settings
-from archivist.sdk.config import config_mapping, filter_keys
+from archivist.sdk import run_artifacts
+from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
+from archivist.sdk.run_config import config_mapping, filter_keys
 from archivist.sdk.run_names import generate_run_name
 from archivist.sdk.termlog import termwarn
 
@@ -57,7 +59,7 @@ def current_run() -> Run | None:
     """The run module-level functions act on, or None before ``init``/after ``finish``."""
     with _lock:
         run = _current
-    return None if run is None or run._finished else run
+    return None if run is None or run.finished else run
 
 
 def init(
@@ -187,6 +189,17 @@ def use_artifact(
     )
 
 
+def save_draft(art: Artifact, project: str | None) -> None:
+    """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
+    run = current_run()
+    if run is not None:
+        run_artifacts.log_artifact(run, art)
+        return
+    with init(project=project, job_type="auto") as auto_run:
+        run_artifacts.log_artifact(auto_run, art)
+        art.wait()
+
+
 def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
     return _require_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
 
@@ -245,7 +258,7 @@ def _set_current(run: Run | None) -> None:
 
 def _active_runs() -> list[Run]:
     with _lock:
-        _active[:] = [run for run in _active if not run._finished]
+        _active[:] = [run for run in _active if not run.finished]
         return list(_active)
 
 
@@ -345,9 +358,6 @@ def _install_exit_hook() -> None:
     """Finish active runs at exit. Re-registered on each ``init`` so that it runs
     before exit hooks registered earlier (atexit runs last-registered first)."""
     global _exit_hook_installed
-    # finish() imports these lazily; nothing can be imported while the interpreter shuts down
-    from archivist.sdk import run_artifacts  # noqa: F401
-
     atexit.unregister(_finish_at_exit)
     atexit.register(_finish_at_exit)
     if not _exit_hook_installed:
@@ -364,7 +374,7 @@ def _install_exit_hook() -> None:
         sys.excepthook = note_uncaught
         previous_exit = sys.exit
 
-        def note_exit(status: object = None) -> NoReturn:
+        def note_exit(status: str | int | None = None) -> NoReturn:
             global _exit_status
             _exit_status = status
             previous_exit(status)

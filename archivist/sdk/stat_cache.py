@@ -23,8 +23,9 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import cast
 
-from archivist.core import sqlite_rows
+from archivist.wire import sqlite_rows
 
 RACY_SECONDS = 2
 BUSY_TIMEOUT_SECONDS = 1.0
@@ -93,7 +94,7 @@ class StatCache:
         now_ns = time.time_ns()
         found: dict[str, str] = {}
         for row in rows:
-            path, st = wanted[row[0]]
+            path, st = wanted[cast(int, row[0])]  # the position in ``wanted`` (see _SELECT_MANY)
             digest = _trusted_digest(row, st, now_ns)
             if digest is not None:
                 found[path] = digest

@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse
 
 from archivist import __version__
 from archivist.core.errors import ArchivistError
-from archivist.metadata.engine import open_engine
-from archivist.server import routes_blobs, routes_transfers
-from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets
-from archivist.server.bytes import UNACCOUNTED, UploadLedger
+from archivist.metadata.migrate import open_engine
+from archivist.server.blobs import byte_routes, transfer_routes
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.tickets import BlobTickets
+from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
 from archivist.server.calls import call_routes
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
@@ -105,7 +105,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__})
 
     app.include_router(call_routes())
-    for module in (routes_blobs, routes_transfers):
+    for module in (byte_routes, transfer_routes):
         app.include_router(module.router)
     mount_server_ui(app, state)
     return app

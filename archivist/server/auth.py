@@ -48,7 +48,8 @@ class Caller:
     @property
     def state(self) -> ServerState:
         self.principal  # noqa: B018 -- nothing is handed out before the key is checked
-        return self._request.app.state.archivist
+        state: ServerState = self._request.app.state.archivist
+        return state
 
     @property
     def access(self) -> Access:

@@ -19,12 +19,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import AuthenticationError, TooLargeError
 from archivist.core.sizes import format_size
 from archivist.server.errors import error_response
 from archivist.server.replies import API_PREFIX
 from archivist.service.accounts import authenticate
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
 
 NO_KEY_MESSAGE = (
     "this server needs an API key: send 'Authorization: Bearer <key>' "
@@ -138,7 +138,8 @@ class RequestGuard:
 def _bearer_key(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or ():
         if name == b"authorization":
-            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            header: str = value.decode("latin-1")
+            scheme, _, credentials = header.partition(" ")
             if scheme.lower() == "bearer" and credentials.strip():
                 return credentials.strip()
             return None

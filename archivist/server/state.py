@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from archivist.server.blob_listener import BlobListener
+from archivist.server.blobs.listener import BlobListener
 from archivist.server.config import ServerConfig
 from archivist.service.service import Service
 from archivist.storage.base import BlobStore

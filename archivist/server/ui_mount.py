@@ -46,7 +46,7 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
         found = principal(user)
         if found is None:
             raise AuthenticationError(f"user {user.name!r} no longer exists on this server; log in again")
-        return AuthorizedService(state.service, Access(state.engine, found))  # type: ignore[return-value]
+        return AuthorizedService(state.service, Access(state.engine, found))
 
     mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write), state.public_message)
     return True

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from archivist.core.calls import Call
 from archivist.core.ids import Pattern
-from archivist.core.wire import from_wire
+from archivist.core.record_json import from_wire
 
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 _CONFIG = ConfigDict(strict=True, extra="forbid")
@@ -68,10 +68,10 @@ def wire_type(hint: Any) -> Any:
     if origin in (Union, types.UnionType):
         options = tuple(wire_type(option) for option in typing.get_args(hint))
         return Union[options]  # noqa: UP007 (built from a tuple)
-    if dataclasses.is_dataclass(hint):
-        return record_model(hint)  # type: ignore[arg-type]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return record_model(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return Literal[tuple(member.value for member in hint)]  # type: ignore[misc]
+        return Literal[tuple(member.value for member in hint)]
     if origin in (tuple, list, Sequence) or hint in (tuple, list):
         (item, *_rest) = typing.get_args(hint) or (Any,)
         return list[wire_type(item)]  # type: ignore[misc]

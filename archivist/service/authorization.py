@@ -124,7 +124,7 @@ class Access:
             .where(versions.c.id == key, versions.c.state != VersionState.DELETED.value)
         )
         with read_transaction(self.engine) as connection:
-            entity = connection.execute(statement).scalar()
+            entity: str | None = connection.execute(statement).scalar()
         if entity is None or not self.can_read(entity):
             raise ArtifactNotFoundError(f"artifact version {version_id!r} not found")
         return entity

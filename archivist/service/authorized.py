@@ -46,7 +46,8 @@ class AuthorizedService:
     def _target(self, name: str) -> Callable[..., Any]:
         if name not in CALLS:
             raise AttributeError(f"{name!r} is not a call of the server (archivist.core.access.CALLS)")
-        found = getattr(self.service, name, None) or getattr(self._accounts, name, None)
+        found: Callable[..., Any] | None = getattr(self.service, name, None)
+        found = found or getattr(self._accounts, name, None)
         if found is None:
             raise AttributeError(f"call {name!r} is declared but neither the service nor accounts have it")
         return found

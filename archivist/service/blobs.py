@@ -8,8 +8,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from archivist.core.bulk_checks import all_blob_digests
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
-from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 
 ProgressCallback = Callable[[int], None]
@@ -27,7 +27,7 @@ def checked_pairs(items: Sequence[tuple[str, str]], second: str) -> list[tuple[s
     if all(type(item) is tuple and len(item) == 2 for item in items) and all_blob_digests(
         [item[0] for item in items]
     ):
-        return list(items)  # checked in bulk (20,000 downloads: 5 ms instead of 40)
+        return list(items)  # checked in bulk: one match over all digests, not one per pair
     checked = []
     for item in items:
         if not isinstance(item, (tuple, list)) or len(item) != 2:

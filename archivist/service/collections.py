@@ -89,7 +89,7 @@ def lock_or_create_collection(
 
 def allocate_version_index(connection: Connection, collection: Row[Any], now: dt.datetime) -> int:
     """The next version number of a collection locked by the caller; never handed out twice."""
-    index = collection.next_version_index
+    index: int = collection.next_version_index
     connection.execute(
         update(collections)
         .where(collections.c.id == collection.id)

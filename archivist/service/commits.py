@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
+from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionState
@@ -52,7 +53,6 @@ from archivist.service.runs import run_pk
 from archivist.service.timestamps import utc_now
 from archivist.service.validation import (
     validate_count,
-    validate_digest,
     validate_ttl,
 )
 from archivist.service.versions import add_tags, expiry, version_record
@@ -297,7 +297,9 @@ def _insert(
             base_version_id=rows.base,
         )
     )
-    version_id = result.inserted_primary_key[0]
+    inserted = result.inserted_primary_key
+    assert inserted is not None  # None only for a statement that inserts no row
+    version_id: int = inserted[0]
     insert_values(connection, version_blobs, ("version_id", version_id), "digest", rows.rows)
     add_tags(connection, version_id, checked.tags)
     take_aliases(connection, collection.id, version_id, checked.aliases)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from archivist.core.settings import DEFAULT_ENTITY, Settings
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.service.embedded_transfer import EmbeddedTransfer
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore

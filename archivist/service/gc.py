@@ -37,7 +37,6 @@ from archivist.service import blob_access, blob_rows
 from archivist.service.locks import exclude_blob_referencing
 from archivist.service.timestamps import utc_now
 from archivist.storage.base import BlobStore
-from archivist.storage.local import LocalBlobStore
 
 DEFAULT_GRACE_SECONDS = 3600.0
 BATCH_SIZE = 500
@@ -65,10 +64,9 @@ def collect_garbage(
             batch = []
     if batch:
         deleted += _sweep(engine, store, batch, grace_seconds)
-    if isinstance(store, LocalBlobStore):
-        with contextlib.suppress(NoSpaceError):  # compacting needs room: the next collection does it
-            store.compact_packs()
-        store.cleanup_temp(max(grace_seconds, LEFTOVER_MIN_AGE_SECONDS))
+    with contextlib.suppress(NoSpaceError):  # compacting needs room: the next collection does it
+        store.compact_packs()
+    store.cleanup_temp(max(grace_seconds, LEFTOVER_MIN_AGE_SECONDS))
     return deleted
 
 
@@ -91,11 +89,7 @@ def _sweep(engine: Engine, store: BlobStore, batch: Sequence[str], grace_seconds
             connection.execute(insert(gc_marks), [{"digest": d, "first_seen": t} for d, t in new.items()])
         first_seen.update(new)
         due = [digest for digest in unreferenced if first_seen[digest] <= cutoff]
-        if isinstance(store, LocalBlobStore):
-            store.delete_many(due)  # packed blobs: one index transaction for the batch
-        else:
-            for digest in due:
-                store.delete(digest)
+        store.delete_many(due)  # a folder store's packed blobs: one index transaction for the batch
         if due:
             connection.execute(delete(gc_marks).where(gc_marks.c.digest.in_(due)))
     return len(due)
@@ -115,7 +109,7 @@ def _blob_times(store: BlobStore, digests: Sequence[str], now: dt.datetime) -> d
     """When each blob was written, as far as the store can tell; ``now`` when it cannot."""
     if not digests:
         return {}
-    written = store.blob_times(digests) if isinstance(store, LocalBlobStore) else {}
+    written = store.blob_times(digests)
     times = {}
     for digest in digests:
         seconds = written.get(digest)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.models import RunFile
 from archivist.core.paths import validate_logical_path
@@ -15,7 +16,7 @@ from archivist.service import blob_access
 from archivist.service.authorization import Access
 from archivist.service.locks import guard_blob_references
 from archivist.service.records import chunked
-from archivist.service.validation import validate_count, validate_digest, validate_json_object
+from archivist.service.validation import validate_count, validate_json_object
 from archivist.storage.base import BlobStore
 
 

@@ -6,6 +6,7 @@ crashed, and the first read that notices stores it so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, insert, update
@@ -119,7 +120,7 @@ def list_runs(engine: Engine, entity: str, project: str) -> list[RunRecord]:
     return settle_crashed(engine, rows)
 
 
-def settle_crashed(engine: Engine, rows: list[Row[Any]]) -> list[RunRecord]:
+def settle_crashed(engine: Engine, rows: Sequence[Row[Any]]) -> list[RunRecord]:
     """Records of the rows; runs found crashed are stored as crashed."""
     records = [run_record(row) for row in rows]
     crashed = [
@@ -139,4 +140,5 @@ def settle_crashed(engine: Engine, rows: list[Row[Any]]) -> list[RunRecord]:
 
 
 def run_pk(connection: Connection, ref: RunRef) -> int:
-    return require_run(connection, ref).id
+    pk: int = require_run(connection, ref).id
+    return pk

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -54,7 +55,6 @@ from archivist.service import (
 from archivist.service.authorization import Access
 from archivist.service.blobs import ProgressCallback
 from archivist.service.noted_manifests import NotedManifests
-from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
 
 

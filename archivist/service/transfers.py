@@ -1,8 +1,8 @@
 """Direct client <-> object-store transfers: plan, verify, promote, clean up.
 
 The API server never carries file bytes when the store can presign URLs
-(``ObjectBlobStore`` on s3/gs/az). The flow, one round trip each way for any
-number of blobs (records in ``archivist.core.transfers``):
+(``BlobStore.presigned_access``: an ``ObjectBlobStore`` on s3/gs/az). The flow, one
+round trip each way for any number of blobs (records in ``archivist.core.transfers``):
 
     targets = plan_uploads(store, [UploadRequest(digest, size, resume=None), ...])
     # client: PUT the bytes of every ``put``/``multipart`` target (archivist.client.direct_transfer)
@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArchivistError, InvalidInputError
 from archivist.core.transfers import (
     MAX_SINGLE_PUT_SIZE,
@@ -39,24 +40,14 @@ from archivist.core.transfers import (
     UploadTarget,
     new_upload_id,
     split_into_parts,
-    upload_id_created_at,
     validate_upload_id,
 )
-from archivist.service.validation import validate_digest, validate_digests
 from archivist.storage.base import BlobStore
-from archivist.storage.local import LocalBlobStore
-from archivist.storage.object_store import INCOMING, ObjectBlobStore, parse_staging_key
+from archivist.storage.presigned import PresignedAccess
 
 DEFAULT_POLICY = TransferPolicy()
 COMPLETION_WORKERS = 8
 MAX_ERRORS_SHOWN = 5
-
-
-def _presigning(store: BlobStore) -> ObjectBlobStore | None:
-    """The store when clients can reach it through presigned URLs, else None."""
-    if isinstance(store, ObjectBlobStore) and store.can_presign:
-        return store
-    return None
 
 
 # --- uploads --------------------------------------------------------------------------------------
@@ -83,7 +74,7 @@ def plan_uploads(
     if shown is not None:
         present = [request.digest for request in unique if request.digest not in missing]
         missing.update(set(present) - shown(present))
-    presigning = _presigning(store)
+    presigning = store.presigned_access()
     created = time.time() if now is None else now
     targets = []
     for request in unique:
@@ -121,7 +112,7 @@ def _validated_requests(requests: Sequence[UploadRequest]) -> list[UploadRequest
 
 
 def _put_target(
-    store: ObjectBlobStore, request: UploadRequest, policy: TransferPolicy, now: float
+    store: PresignedAccess, request: UploadRequest, policy: TransferPolicy, now: float
 ) -> UploadTarget:
     upload_id = new_upload_id(now, secrets.token_hex(16))
     url = store.presign_upload(store.staging_key(upload_id, request.digest), policy.url_expiry_seconds)
@@ -137,7 +128,7 @@ def _put_target(
 
 
 def _multipart_target(
-    store: ObjectBlobStore, request: UploadRequest, policy: TransferPolicy, now: float
+    store: PresignedAccess, request: UploadRequest, policy: TransferPolicy, now: float
 ) -> UploadTarget:
     part_size = policy.part_size_for(request.size)
     spans = split_into_parts(request.size, part_size)
@@ -175,7 +166,7 @@ def _multipart_target(
 
 
 def _resumable_parts(
-    store: ObjectBlobStore, request: UploadRequest, spans: Sequence[PartSpan]
+    store: PresignedAccess, request: UploadRequest, spans: Sequence[PartSpan]
 ) -> tuple[str, str, dict[int, UploadedPart]] | None:
     """``(upload id, multipart id, {part number: stored part})`` of the upload the
     request's token names, if it is still open and its parts fit this plan's split."""
@@ -203,7 +194,7 @@ def complete_uploads(
     cleaned up (a mismatching staged object is deleted) and, once every other
     completion has been handled, raised as one error naming each digest.
     """
-    presigning = _presigning(store)
+    presigning = store.presigned_access()
     if presigning is None:
         raise InvalidInputError(
             f"store {store!r} takes uploads through the server; there are no direct uploads to complete"
@@ -240,7 +231,7 @@ def _validate_completion(completion: object) -> None:
         )
 
 
-def _finish_upload(store: ObjectBlobStore, completion: UploadCompletion) -> None:
+def _finish_upload(store: PresignedAccess, completion: UploadCompletion) -> None:
     if completion.multipart_id is not None:
         key = store.staging_key(completion.upload_id, completion.digest)
         store.multipart.complete(key, completion.multipart_id, completion.parts)
@@ -270,7 +261,7 @@ def plan_downloads(
     absent answers the GET with 404, which the client reports as ``BlobNotFoundError``.
     """
     wanted = list(dict.fromkeys(validate_digests(digests)))
-    presigning = _presigning(store)
+    presigning = store.presigned_access()
     if presigning is None:
         return [DownloadTarget(digest, TransferMode.VIA_SERVER) for digest in wanted]
     expires = policy.url_expiry_seconds
@@ -295,22 +286,4 @@ def cleanup_stale_uploads(
         or older_than_seconds < 0
     ):
         raise InvalidInputError(f"invalid age {older_than_seconds!r}: use a number of seconds >= 0")
-    if isinstance(store, LocalBlobStore):
-        return CleanupReport(reclaimed_bytes=store.cleanup_temp(older_than_seconds))
-    if not isinstance(store, ObjectBlobStore):
-        return CleanupReport()
-    cutoff = (time.time() if now is None else now) - older_than_seconds
-    is_stale: Callable[[str], bool] = lambda upload_id: upload_id_created_at(upload_id) < cutoff  # noqa: E731
-    aborted = 0
-    if store.supports_multipart:
-        for pending in store.multipart.iter_pending(INCOMING):
-            parsed = parse_staging_key(pending.key)
-            if parsed is not None and is_stale(parsed[0]):
-                store.multipart.abort(pending.key, pending.multipart_id)
-                aborted += 1
-    deleted = 0
-    for upload_id, digest in list(store.iter_staged()):
-        if is_stale(upload_id):
-            store.delete_staged(upload_id, digest)
-            deleted += 1
-    return CleanupReport(aborted_uploads=aborted, deleted_staged=deleted)
+    return store.clean_stale_uploads(older_than_seconds, now=now)

@@ -1,31 +1,18 @@
 """Checks of request fields that only the service sees (names are checked by
-``archivist.core.names``). Each raises ``InvalidInputError`` naming the value
-and what is allowed."""
+``archivist.core.names``, digests by ``archivist.core.digest_checks``). Each raises
+``InvalidInputError`` naming the value and what is allowed."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.manifest import is_blob_digest
 from archivist.core.names import MAX_NAME_LENGTH, json_friendly
 
 VERSION_ORDER_KEYS = ("version", "created_at", "size")
 E = TypeVar("E", bound=enum.Enum)
-
-
-def validate_digest(value: object, what: str = "digest") -> str:
-    if not isinstance(value, str) or not is_blob_digest(value):
-        raise InvalidInputError(f"invalid {what} {value!r}: expected 64 lowercase hex characters (BLAKE3)")
-    return value
-
-
-def validate_digests(values: Iterable[object]) -> list[str]:
-    if isinstance(values, str):
-        raise InvalidInputError(f"expected a list of digests, got the string {values!r}")
-    return [validate_digest(value) for value in values]
 
 
 def validate_ttl(value: object) -> int | None:
@@ -45,6 +32,14 @@ def validate_optional_text(value: object, what: str) -> str | None:
     return value
 
 
+@overload
+def validate_count(value: object, what: str) -> int: ...
+
+
+@overload
+def validate_count(value: object, what: str, *, optional: bool) -> int | None: ...
+
+
 def validate_count(value: object, what: str, *, optional: bool = False) -> int | None:
     """A non-negative integer (steps, offsets, limits); None only when ``optional``."""
     if value is None and optional:
@@ -59,7 +54,8 @@ def validate_json_object(value: object, what: str) -> dict[str, Any]:
     """A mapping converted to plain JSON values (run config, summary, history rows)."""
     if not isinstance(value, Mapping):
         raise InvalidInputError(f"{what} must be a dict, got {type(value).__name__}: {value!r}")
-    return json_friendly(value, what)
+    checked: dict[str, Any] = json_friendly(value, what)
+    return checked
 
 
 def validate_run_tags(tags: object) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
+from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import ArtifactNotFoundError, ConflictError
 from archivist.core.ids import parse_version_id
 from archivist.core.models import UNSET, VersionQuery, VersionRecord, VersionState, VersionUpdate
@@ -34,7 +35,6 @@ from archivist.service.timestamps import utc_now
 from archivist.service.validation import (
     parse_version_order,
     validate_count,
-    validate_digest,
     validate_ttl,
 )
 

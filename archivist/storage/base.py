@@ -7,7 +7,43 @@ blob whose name does not match its content.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import BinaryIO, NamedTuple, Protocol, runtime_checkable
+
+from archivist.core.transfers import CleanupReport
+from archivist.storage.presigned import PresignedAccess
+
+
+class UploadSink(Protocol):
+    """One blob's bytes arriving in pieces (a server's upload): verified against the
+    digest on ``commit`` (``IntegrityError`` when they do not match: nothing is stored)."""
+
+    def write(self, data: bytes | bytearray | memoryview) -> object: ...
+
+    def commit(self) -> object: ...
+
+    def abort(self) -> None:
+        """Drop what was written; nothing is stored."""
+        ...
+
+
+class SpliceSink(UploadSink, Protocol):
+    """An ``UploadSink`` over a file the kernel can move bytes into (``splice``)."""
+
+    @property
+    def fd(self) -> int: ...
+
+    def append_moved(self, move: Callable[[], int], first: int | None = None) -> None:
+        """Append what each ``move()`` has the kernel write to ``fd`` (its byte count; 0
+        at the end), hashing it on a second thread."""
+        ...
+
+
+class BlobRead(NamedTuple):
+    """One blob of a ``read_many``: its bytes come in ``chunks`` (read as iterated)."""
+
+    digest: str
+    size: int
+    chunks: Iterator[bytes]
 
 
 @runtime_checkable
@@ -87,4 +123,58 @@ class BlobStore(Protocol):
 
     def iter_digests(self) -> Iterator[str]:
         """Every digest stored (for garbage collection)."""
+        ...
+
+    def delete_many(self, digests: Iterable[str]) -> None:
+        """Remove many blobs (absent ones are ignored), in as few store operations as it can."""
+        ...
+
+    # --- a server's byte paths ------------------------------------------------------------
+    def open_upload(self, digest: str, size: int | None = None) -> UploadSink:
+        """A sink for the streamed bytes of blob ``digest`` (``size`` bytes if known:
+        ``NoSpaceError`` at once where the store can tell they would not fit)."""
+        ...
+
+    def open_splice_upload(self, digest: str) -> SpliceSink | None:
+        """A sink the kernel can move socket bytes into; None when the store has no such file
+        (then ``open_upload``)."""
+        ...
+
+    def open_sized(self, digest: str) -> tuple[BinaryIO, int]:
+        """An unbuffered-where-possible reader of the blob and its size; ``BlobNotFoundError``."""
+        ...
+
+    def read_many(self, digests: Sequence[str]) -> Iterator[BlobRead]:
+        """Each of the distinct ``digests`` once, in the order the store reads best (not the
+        order asked). Checks first that every one is held: ``BlobNotFoundError`` naming
+        some that are not, before any byte is read."""
+        ...
+
+    def presigned_access(self) -> PresignedAccess | None:
+        """The store's presigned client transfers; None when clients cannot reach it
+        (their bytes go through the server)."""
+        ...
+
+    # --- age, upkeep, space ---------------------------------------------------------------
+    def blob_times(self, digests: Iterable[str]) -> dict[str, float]:
+        """When each held blob among ``digests`` was written (seconds since the epoch), for
+        those the store can tell (garbage collection counts the others from its first sweep)."""
+        ...
+
+    def compact_packs(self) -> int:
+        """Rewrite packs mostly deleted; the bytes reclaimed (0 for a store without packs).
+        ``NoSpaceError`` when there is no room to do it."""
+        ...
+
+    def cleanup_temp(self, older_than_seconds: float) -> int:
+        """Remove files left by killed writers older than this; the bytes reclaimed."""
+        ...
+
+    def clean_stale_uploads(self, older_than_seconds: float, now: float | None = None) -> CleanupReport:
+        """Remove uploads begun more than ``older_than_seconds`` before ``now`` and never
+        finished (temp files; staged objects and open multipart uploads)."""
+        ...
+
+    def free_bytes(self) -> int | None:
+        """Free bytes on the store's disk; None when it is not on a local disk."""
         ...

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from archivist.core.errors import ArchivistError, FileChangedError
 from archivist.storage import whole_blobs
 from archivist.storage.batches import BATCH_ERRORS, Progress, raise_first
+from archivist.storage.folder_store import FolderStore
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
 
-if TYPE_CHECKING:
-    from archivist.storage.local import LocalBlobStore
-
 
 def store_batch(
-    store: LocalBlobStore,
+    store: FolderStore,
     digests: Sequence[str],
     load: Callable[[str], tuple[bytes | None, str]],
     expected: whole_blobs.ExpectedSize,

@@ -22,7 +22,6 @@ import errno
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import blake3
 
@@ -30,13 +29,11 @@ from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.errors import BlobNotFoundError, DamagedBlobError
 from archivist.storage import parallel_files
 from archivist.storage.batches import Progress, pairs
+from archivist.storage.folder_store import FolderStore
 from archivist.storage.hashed_copy import copy_hashed
 from archivist.storage.loose import BLOB_MODE, scandir_or_empty, write_fully
 from archivist.storage.pack_index import Location
 from archivist.storage.packs import read_packed
-
-if TYPE_CHECKING:
-    from archivist.storage.local import LocalBlobStore
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -137,7 +134,7 @@ def _kernel_copy(source: int, dest: int) -> int:
     return done
 
 
-def copy_blob_new(source_fd: int, path: str, digest: str, store: LocalBlobStore) -> int:
+def copy_blob_new(source_fd: int, path: str, digest: str, store: FolderStore) -> int:
     """Create ``path`` as a copy of the loose blob ``digest`` open at ``source_fd``, verified
     while it is copied; returns the bytes copied. ``DamagedBlobError`` (``path`` removed)
     when they do not hash to ``digest``."""
@@ -151,7 +148,7 @@ def copy_blob_new(source_fd: int, path: str, digest: str, store: LocalBlobStore)
     return _fill_new(path, digest, fill)
 
 
-def damaged_blob(store: LocalBlobStore, digest: str, what: str) -> DamagedBlobError:
+def damaged_blob(store: FolderStore, digest: str, what: str) -> DamagedBlobError:
     return DamagedBlobError(
         f"blob {digest} in {store.label} is damaged: {what}; `archivist fsck --repair` removes it, "
         "and logging its file again stores it anew",
@@ -159,7 +156,7 @@ def damaged_blob(store: LocalBlobStore, digest: str, what: str) -> DamagedBlobEr
     )
 
 
-def verified(store: LocalBlobStore, digest: str, data: bytes) -> bytes:
+def verified(store: FolderStore, digest: str, data: bytes) -> bytes:
     """``data`` if it hashes to ``digest``, else ``DamagedBlobError``."""
     actual = blake3.blake3(data).hexdigest()
     if actual != digest:
@@ -172,9 +169,7 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def packed_bytes(
-    store: LocalBlobStore, located: Mapping[str, Location]
-) -> Iterator[tuple[str, bytes | None]]:
+def packed_bytes(store: FolderStore, located: Mapping[str, Location]) -> Iterator[tuple[str, bytes | None]]:
     """Bytes of packed blobs in (pack, offset) order; a blob whose pack vanished (compacted)
     is looked up once more; one no longer packed at all comes last with None."""
     gone: list[str] = []
@@ -188,7 +183,7 @@ def packed_bytes(
         yield digest, None
 
 
-def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
+def copy_blobs(store: FolderStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
     """Write each blob to its new destinations: packed ones in batches from a few threads
     (``parallel_files``) while this thread reads the packs, loose ones copied by the kernel."""
     located = store.index.locate(list(destinations))
@@ -217,7 +212,7 @@ def copy_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
 
 
 def _still_packed(
-    store: LocalBlobStore, located: Mapping[str, Location], unpacked: list[str]
+    store: FolderStore, located: Mapping[str, Location], unpacked: list[str]
 ) -> Iterator[tuple[str, bytes]]:
     """``packed_bytes`` of the blobs still packed; the digests of the others go to ``unpacked``."""
     for digest, data in packed_bytes(store, located):
@@ -231,7 +226,7 @@ def _data_size(item: tuple[str, bytes]) -> int:
     return len(item[1])
 
 
-def _open_loose(store: LocalBlobStore, digest: str) -> int:
+def _open_loose(store: FolderStore, digest: str) -> int:
     try:
         return os.open(store.checked_blob_path(digest), _READ)
     except FileNotFoundError:
@@ -241,7 +236,7 @@ def _open_loose(store: LocalBlobStore, digest: str) -> int:
 class _Linker:
     """Hard-links destinations to loose blobs until the filesystem refuses, then copies."""
 
-    def __init__(self, store: LocalBlobStore, report: Progress) -> None:
+    def __init__(self, store: FolderStore, report: Progress) -> None:
         self.store = store
         self.report = report
         self.can_link = True
@@ -294,7 +289,7 @@ class _Linker:
             os.close(source)
 
 
-def link_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
+def link_blobs(store: FolderStore, destinations: Mapping[str, Sequence[str]], report: Progress) -> None:
     """``copy_to(link=True)``: ``report`` gets the bytes written (blobs extracted from
     packs, copies where links are refused); a link writes none."""
     left, absent = _link_loose(store, destinations)
@@ -303,7 +298,7 @@ def link_blobs(store: LocalBlobStore, destinations: Mapping[str, Sequence[str]],
 
 
 def _link_loose(
-    store: LocalBlobStore, destinations: Mapping[str, Sequence[str]]
+    store: FolderStore, destinations: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, Sequence[str]], set[str]]:
     """Hard-link each destination to its loose blob, the lean way: one ``link`` per file
     and no lookups, in batches from a few threads (``parallel_files``). Returns the
@@ -328,7 +323,7 @@ def _link_loose(
 
 
 def _link_batch(
-    store: LocalBlobStore,
+    store: FolderStore,
     folders: set[str],
     batch: Sequence[tuple[str, Sequence[str]]],
     refused: threading.Event,
@@ -365,7 +360,7 @@ def _link_batch(
 
 
 def _link_or_extract(
-    store: LocalBlobStore, destinations: Mapping[str, Sequence[str]], absent: set[str], report: Progress
+    store: FolderStore, destinations: Mapping[str, Sequence[str]], absent: set[str], report: Progress
 ) -> None:
     """Link, extract from packs or copy, per blob, handling each reason a link may fail.
     A blob in ``absent`` (no loose file a moment ago) that is packed is extracted at once."""

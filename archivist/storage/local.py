@@ -40,7 +40,9 @@ from archivist.core.errors import (
     FileChangedError,
 )
 from archivist.core.manifest import is_blob_digest
-from archivist.storage import batch_writes, copying, packs, whole_blobs
+from archivist.core.transfers import CleanupReport
+from archivist.storage import batch_writes, blob_reads, copying, packs, whole_blobs
+from archivist.storage.base import BlobRead
 from archivist.storage.batches import (
     Progress,
     check_bytes,
@@ -161,7 +163,7 @@ class LocalBlobStore:
         by_folder: dict[str, list[str]] = {}
         for digest in digests:
             by_folder.setdefault(digest[:2], []).append(digest)
-        found = []
+        found: list[str] = []
         for folder, members in by_folder.items():
             names = {entry.name for entry in scandir_or_empty(f"{self.root}/{folder}")}
             if names:
@@ -313,6 +315,14 @@ class LocalBlobStore:
         ``size`` bytes if known (``NoSpaceError`` at once when it would not fit)."""
         return BlobWriter(digest, self.blob_path(digest), self.temp_dir, self.durable, self.space, size)
 
+    def open_upload(self, digest: str, size: int | None = None) -> BlobWriter:
+        """An upload streams into a ``BlobWriter`` (renamed into place once verified)."""
+        return self.open_writer(digest, size)
+
+    def open_splice_upload(self, digest: str) -> BlobWriter:
+        """A ``BlobWriter``: its temp file takes bytes the kernel moves from a socket."""
+        return self.open_writer(digest)
+
     # --- reads -------------------------------------------------------------------------------
     def open(self, digest: str) -> BinaryIO:
         """A reader of the blob; ``DamagedBlobError`` when its pack ends before it or its file
@@ -332,6 +342,18 @@ class LocalBlobStore:
             reader.close()
             raise copying.damaged_blob(self, digest, "its file holds 0 bytes")
         return reader
+
+    def open_sized(self, digest: str) -> tuple[BinaryIO, int]:
+        """A loose blob's file opened unbuffered, or a packed blob's bytes in memory."""
+        return blob_reads.open_sized_local(self, digest)
+
+    def read_many(self, digests: Sequence[str]) -> Iterator[BlobRead]:
+        """Packed blobs pack by pack in offset order, then loose ones (``blob_reads``)."""
+        return blob_reads.read_many_local(self, digests)
+
+    def presigned_access(self) -> None:
+        """None: a folder is reached through the server only."""
+        return None
 
     def local_path(self, digest: str) -> str | None:
         """The loose file holding the blob; None when it is absent or held only in a pack."""
@@ -431,6 +453,15 @@ class LocalBlobStore:
             except FileNotFoundError:
                 continue  # removed by another cleaner or committed meanwhile
         return reclaimed + packs.remove_orphans(self.packs_dir, self.index, cutoff_ns)
+
+    def clean_stale_uploads(self, older_than_seconds: float, now: float | None = None) -> CleanupReport:
+        """Uploads in progress are temp files here: ``cleanup_temp`` (by their mtime, not ``now``)."""
+        return CleanupReport(reclaimed_bytes=self.cleanup_temp(older_than_seconds))
+
+    def free_bytes(self) -> int:
+        """Free bytes on the store's filesystem, for an unprivileged user."""
+        st = os.statvfs(self.root)
+        return st.f_bavail * st.f_frsize
 
 
 def _file_size(path: str) -> int | None:

@@ -3,9 +3,9 @@
 Syncing a file waits for the disk, once per file. A store that packs small blobs writes
 few loose ones per batch: each is synced before it is renamed into place, and each
 folder that gained one is synced once at the end (``finish``). A store that keeps every
-blob loose (the opt-in for link-mode downloads) writes thousands: 20,000 new files of
-4.6 KiB took about 2 s more to sync one by one from 16 threads here, against 0.25 s for
-one ``syncfs`` of the whole filesystem. So from ``SYNCFS_FROM_FILES`` blobs on (on Linux)
+blob loose (the opt-in for link-mode downloads) writes thousands, and syncing them one
+by one (even from many threads) costs several times one ``syncfs`` of the whole
+filesystem (figures: benchmarks/PROFILE.md). So from ``SYNCFS_FROM_FILES`` blobs on (on Linux)
 the rest of the batch is written to temp files unsynced, and ``finish`` syncs the
 filesystem, renames them into place and syncs it again. The price: a ``syncfs`` also
 waits for whatever else is being written to that filesystem.

@@ -40,8 +40,9 @@ from archivist.core.errors import (
     StorageError,
 )
 from archivist.core.manifest import is_blob_digest
-from archivist.core.transfers import MAX_SINGLE_PUT_SIZE, MIN_PART_SIZE, validate_upload_id
-from archivist.storage import OBJECT_STORE_SCHEMES, batches
+from archivist.core.transfers import MAX_SINGLE_PUT_SIZE, MIN_PART_SIZE, CleanupReport, validate_upload_id
+from archivist.storage import OBJECT_STORE_SCHEMES, batches, blob_reads, staged_uploads
+from archivist.storage.base import BlobRead
 from archivist.storage.batches import Progress
 from archivist.storage.loose import (
     check_read_digest,
@@ -51,12 +52,13 @@ from archivist.storage.loose import (
 )
 from archivist.storage.object_reader import READ_CHUNK_BYTES, open_stream
 from archivist.storage.s3_multipart import COPY_PART_BYTES, S3Multipart
+from archivist.storage.spooled_upload import SpooledUpload
+from archivist.storage.staged_uploads import INCOMING, parse_staging_key
 from archivist.storage.whole_blobs import certainly_damaged
 
 SIGNING_SCHEMES = frozenset(OBJECT_STORE_SCHEMES)
 INSTALL_HINT = "pip install 'archivist[objectstore]' (or: pip install obstore)"
 BLOBS = "blobs/"
-INCOMING = "incoming/"
 LIST_PAGE = 1000
 LISTING_BUDGET_PER_DIGEST = 100
 """``missing`` lists ``blobs/`` instead of sending one HEAD per digest when the
@@ -260,16 +262,33 @@ class ObjectBlobStore:
             self._obstore.put(self._store, key, data, use_multipart=len(data) > MIN_PART_SIZE)
 
     def open(self, digest: str) -> BinaryIO:
+        return self.open_sized(digest)[0]
+
+    def open_sized(self, digest: str) -> tuple[BinaryIO, int]:
+        """A streaming reader of the blob (one GET) and its size, as the store lists it."""
         return self._open_key(self.blob_key(digest), f"blob {digest} is not in the store at {self.url}")
 
-    def _open_key(self, key: str, absent_message: str) -> BinaryIO:
+    def _open_key(self, key: str, absent_message: str) -> tuple[BinaryIO, int]:
         try:
             with _store_errors(f"reading {key} from {self.url}"):
                 result = self._obstore.get(self._store, key)
         except FileNotFoundError:
             raise BlobNotFoundError(absent_message) from None
         size = int(result.meta["size"])
-        return open_stream(iter(result.stream(min_chunk_size=READ_CHUNK_BYTES)), size)  # type: ignore[return-value]
+        return open_stream(iter(result.stream(min_chunk_size=READ_CHUNK_BYTES)), size), size
+
+    def read_many(self, digests: Sequence[str]) -> Iterator[BlobRead]:
+        """One GET after another, in the order asked (presence checked first by ``missing``)."""
+        return blob_reads.read_many_one_by_one(self, digests)
+
+    def open_upload(self, digest: str, size: int | None = None) -> SpooledUpload:
+        """Spooled to a temp file, hashed, then stored with ``put_file`` (``spooled_upload``)."""
+        require_blob_digest(digest)
+        return SpooledUpload(self, digest)
+
+    def open_splice_upload(self, digest: str) -> None:
+        """None: an object has no file the kernel could move socket bytes into."""
+        return None
 
     def local_path(self, digest: str) -> str | None:
         require_blob_digest(digest)
@@ -282,8 +301,33 @@ class ObjectBlobStore:
         with contextlib.suppress(FileNotFoundError), _store_errors(f"deleting {key} from {self.url}"):
             self._obstore.delete(self._store, key)
 
+    def delete_many(self, digests: Iterable[str]) -> None:
+        for digest in require_blob_digests(digests):
+            self.delete(digest)
+
     def iter_digests(self) -> Iterator[str]:
         return (digest for digest, _size in self._listed_sizes())
+
+    def blob_times(self, digests: Iterable[str]) -> dict[str, float]:
+        """None known: an object's time is when it was last copied, not when it was first written."""
+        require_blob_digests(digests)
+        return {}
+
+    def compact_packs(self) -> int:
+        """0: an object store holds no packs."""
+        return 0
+
+    def cleanup_temp(self, older_than_seconds: float) -> int:
+        """0: an object store keeps no temp files (unfinished uploads: ``clean_stale_uploads``)."""
+        return 0
+
+    def clean_stale_uploads(self, older_than_seconds: float, now: float | None = None) -> CleanupReport:
+        """Abort open multipart uploads and delete staged objects begun before the cutoff."""
+        return staged_uploads.clean_stale_uploads(self, older_than_seconds, now)
+
+    def free_bytes(self) -> None:
+        """None: an object store's space is not a local disk's."""
+        return None
 
     def blob_sizes(self) -> Iterator[tuple[str, int]]:
         """``(digest, size)`` of every blob stored (one listing; for ``fsck``)."""
@@ -301,6 +345,10 @@ class ObjectBlobStore:
                 yield from page
 
     # --- presigned transfers -----------------------------------------------------------------
+    def presigned_access(self) -> ObjectBlobStore | None:
+        """This store, when it can presign URLs (s3, gs, az); None for a ``file://`` one."""
+        return self if self.can_presign else None
+
     @property
     def can_presign(self) -> bool:
         """Whether clients can move bytes straight to the store (else they go via the server)."""
@@ -367,7 +415,7 @@ class ObjectBlobStore:
         hasher = blake3.blake3()
         size = 0
         absent = f"upload {upload_id} of blob {digest} has no bytes in the store: send them before completing"
-        with self._open_key(key, absent) as reader:
+        with self._open_key(key, absent)[0] as reader:
             while chunk := reader.read(READ_CHUNK_BYTES):
                 hasher.update(chunk)
                 size += len(chunk)
@@ -403,17 +451,6 @@ def _file_size(path: str) -> int | None:
     try:
         return os.stat(path).st_size
     except FileNotFoundError:
-        return None
-
-
-def parse_staging_key(key: str) -> tuple[str, str] | None:
-    """``(upload id, digest)`` of a staging key, or None for anything else."""
-    parts = key.split("/")
-    if len(parts) != 3 or f"{parts[0]}/" != INCOMING or not is_blob_digest(parts[2]):
-        return None
-    try:
-        return validate_upload_id(parts[1]), parts[2]
-    except InvalidInputError:
         return None
 
 

@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
 from archivist.storage.syncing import make_folders
+from archivist.wire import sqlite_rows
 
 INDEX_FILE = "index.sqlite"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -154,7 +154,7 @@ class PackIndex:
 
         One statement per chunk that returns only the absent ones: checking thousands of
         held blobs builds no rows in Python and gives up the GIL once, not once per row
-        (which, beside a busy thread, costs a wait for the GIL each; see ``core.sqlite_rows``).
+        (which, beside a busy thread, costs a wait for the GIL each; see ``wire.sqlite_rows``).
         """
         connection = self.connection()
         if connection is None:

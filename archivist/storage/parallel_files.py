@@ -1,14 +1,11 @@
 """Creating many small files, or links, from a few threads at once.
 
 Creating a file is mostly kernel work (the directory entry, the inode, the write), done
-without the GIL, so two threads create files about twice as fast as one. On the 2-core
-VM we measure on:
-- 20,000 files of 1-8 KiB took 0.52 s from one thread and 0.28-0.29 s from two (four: the
-  same as two);
-- 20,000 hard links took 0.23-0.25 s from one thread and 0.12 s from two.
+without the GIL, so two threads create files (and hard links) about twice as fast as one;
+four did no better than two on two cores (figures: benchmarks/PROFILE.md).
 
-Reading and hashing many small files is the opposite: two threads were slower than one
-here. So only the creating goes to the threads; the caller's thread prepares the next
+Reading and hashing many small files is the opposite: two threads were slower than one.
+So only the creating goes to the threads; the caller's thread prepares the next
 batches (reads them from a pack, say) meanwhile.
 """
 

@@ -1,10 +1,10 @@
 """A pack's index rows, staged while the pack is written, so that sealing it is quick.
 
 Sealing a pack of 20,000 small files inserted 20,000 rows into the index after the pack
-was synced, with the caller waiting (the save waits for the store sink): 0.1-0.2 s beside
-``add_dir``'s hashing. The writer instead copies the rows of each flushed part into a
-temporary table of its thread's index connection (``sqlite_rows``: one statement per
-part, while the caller still hashes); sealing then moves them into ``blobs`` with one
+was synced, with the caller waiting (the save waits for the store sink). The writer
+instead copies the rows of each flushed part into a temporary table of its thread's
+index connection (``sqlite_rows``: one statement per part, while the caller still
+hashes); sealing then moves them into ``blobs`` with one
 ``INSERT ... SELECT`` in digest order. Temporary tables live in the connection's own
 temporary database: staging takes no lock on the index, and nothing staged is visible
 to anyone before the seal commits.
@@ -16,9 +16,9 @@ import contextlib
 import sqlite3
 from collections.abc import Sequence
 
-from archivist.core import sqlite_rows
 from archivist.core.errors import StorageError
 from archivist.storage.pack_index import PackIndex
+from archivist.wire import sqlite_rows
 
 Row = tuple[str, int, int]
 """``(digest, offset, size)`` of a blob in the pack."""

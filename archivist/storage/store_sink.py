@@ -22,17 +22,14 @@ pack without index rows, or temp files, which ``cleanup_temp`` removes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from archivist.core.background_batches import BatchWorker
 from archivist.storage import whole_blobs
 from archivist.storage.batches import ignore_progress
+from archivist.storage.folder_store import FolderStore
 from archivist.storage.loose_batch import LooseBatch
 from archivist.storage.packs import PackWriter
 from archivist.storage.space import no_space_as
-
-if TYPE_CHECKING:
-    from archivist.storage.local import LocalBlobStore
+from archivist.wire.background_batches import BatchWorker
 
 QUEUED_CHUNKS = 8
 """Chunks waiting to be stored at most (the caller makes chunks of a few MB)."""
@@ -46,7 +43,7 @@ Batch = tuple[Chunk, list[tuple[str, int]]]
 class StoreSink:
     """Stores ``(digest, bytes)`` chunks on a thread of its own; ``close`` then ``wait``."""
 
-    def __init__(self, store: LocalBlobStore) -> None:
+    def __init__(self, store: FolderStore) -> None:
         self._store = store
         self._pack = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes)
         self._loose = LooseBatch(store.temp_dir, store.durable)

@@ -11,8 +11,8 @@ syncs the folder, and returns only then.
 - ``sync_folder(path)``: the names created in or renamed into the folder.
 - ``start_writeback(fd, offset, length)``: have the kernel start writing a range now
   (Linux ``sync_file_range``), while more is being written, so that the final
-  ``sync_file`` waits for little. 1 GiB written then synced waited 0.37-0.41 s in the
-  sync; with writeback started every 16 MiB the sync took 0.01 s and the writes no longer.
+  ``sync_file`` waits for little, and the writes take no longer (figures:
+  benchmarks/PROFILE.md).
 - ``sync_filesystem(path)``: everything written to the filesystem (Linux ``syncfs``): one
   call instead of one sync per file for thousands of new files (see ``loose_batch``).
 - ``make_folders(path)``: ``os.makedirs`` that syncs the parent of each folder it creates.

@@ -26,13 +26,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from archivist.core.manifest import EMPTY_BLOB_DIGEST
 from archivist.storage import packs
-
-if TYPE_CHECKING:
-    from archivist.storage.local import LocalBlobStore
+from archivist.storage.folder_store import FolderStore
 
 ExpectedSize = Callable[[str], "int | None"]
 """The size a blob truly has, as its caller knows it (None: not known)."""
@@ -44,7 +41,7 @@ def certainly_damaged(digest: str, size: int) -> bool:
     return size == 0 and digest != EMPTY_BLOB_DIGEST
 
 
-def packed_whole(store: LocalBlobStore, digests: Sequence[str]) -> dict[str, int]:
+def packed_whole(store: FolderStore, digests: Sequence[str]) -> dict[str, int]:
     """The size of each packed blob among ``digests`` whose pack holds its bytes; the rows of
     those whose pack is gone or too short are dropped (one ``stat`` per pack)."""
     located = store.index.locate(digests)
@@ -67,7 +64,7 @@ def packed_whole(store: LocalBlobStore, digests: Sequence[str]) -> dict[str, int
 
 
 def loose_whole(
-    store: LocalBlobStore, digests: Sequence[str], expected: ExpectedSize
+    store: FolderStore, digests: Sequence[str], expected: ExpectedSize
 ) -> tuple[dict[str, int], set[str]]:
     """``(sizes, suspects)``: the size of each loose blob among ``digests`` that looks whole,
     and the digests whose file has another size than ``expected`` gives. Files certainly
@@ -87,7 +84,7 @@ def loose_whole(
 
 
 def held_whole(
-    store: LocalBlobStore, digests: Sequence[str], expected: ExpectedSize
+    store: FolderStore, digests: Sequence[str], expected: ExpectedSize
 ) -> tuple[dict[str, int], set[str]]:
     """``packed_whole`` of ``digests``, then ``loose_whole`` of the rest."""
     held = packed_whole(store, digests)
@@ -96,12 +93,12 @@ def held_whole(
     return held, suspects
 
 
-def drop_packed(store: LocalBlobStore, digests: Sequence[str]) -> None:
+def drop_packed(store: FolderStore, digests: Sequence[str]) -> None:
     """Drop the index rows of packed blobs (a pack left without rows is unlinked)."""
     packs.unlink_packs(store.packs_dir, store.index.delete(digests))
 
 
-def remove_loose(store: LocalBlobStore, digest: str) -> None:
+def remove_loose(store: FolderStore, digest: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(store.checked_blob_path(digest))
 

@@ -13,7 +13,7 @@ import pytest
 from archivist.client.transfer.cached_downloads import RemoteBlobs, _ThroughFiles
 from archivist.core.errors import BlobNotFoundError
 from archivist.core.manifest import hash_bytes
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select
 
 from archivist.metadata import dialects
-from archivist.metadata.engine import open_engine, read_transaction, write_transaction
+from archivist.metadata.engine import read_transaction, write_transaction
+from archivist.metadata.migrate import open_engine
 from tests.metadata.postgres import temporary_database
 
 _metadata = MetaData()

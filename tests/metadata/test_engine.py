@@ -11,10 +11,10 @@ from sqlalchemy import exc, insert, text
 from archivist.core.errors import InvalidInputError
 from archivist.metadata.engine import (
     create_metadata_engine,
-    open_engine,
     read_transaction,
     write_transaction,
 )
+from archivist.metadata.migrate import open_engine
 from archivist.metadata.schema import projects
 from archivist.service.timestamps import utc_now
 

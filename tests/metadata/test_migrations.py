@@ -17,11 +17,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from archivist.metadata.engine import create_metadata_engine, open_engine
+from archivist.metadata.engine import create_metadata_engine
 from archivist.metadata.migrate import (
     HEAD_REVISION,
     alembic_config,
     current_revision,
+    open_engine,
     upgrade_database,
     upgrade_to_head,
 )
@@ -80,7 +81,7 @@ def test_opening_a_migrated_store_does_not_load_alembic(tmp_path: Path) -> None:
     open_engine(url).dispose()
     probe = (
         "import sys\n"
-        "from archivist.metadata.engine import open_engine\n"
+        "from archivist.metadata.migrate import open_engine\n"
         f"open_engine({url!r}).dispose()\n"
         "print('alembic' in sys.modules)\n"
     )
@@ -90,7 +91,7 @@ def test_opening_a_migrated_store_does_not_load_alembic(tmp_path: Path) -> None:
 
 def test_processes_opening_a_fresh_store_together_migrate_it_once(database_url: str) -> None:
     probe = (
-        "from archivist.metadata.engine import open_engine\n"
+        "from archivist.metadata.migrate import open_engine\n"
         "from archivist.metadata.migrate import current_revision\n"
         f"engine = open_engine({database_url!r})\n"
         "print(current_revision(engine))\n"

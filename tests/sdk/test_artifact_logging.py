@@ -143,7 +143,7 @@ def test_a_large_file_is_logged_as_it_was_when_added(tmp_path: Path, monkeypatch
     """Large files are hashed as they are stored (the embedded store, at add time) or
     hashed then uploaded (a server); either way a change after adding is never logged
     under the old digest: the version holds the added bytes, or the log fails."""
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
 
     monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
     src = tmp_path / "weights.bin"
@@ -168,7 +168,7 @@ def test_a_large_file_is_logged_as_it_was_when_added(tmp_path: Path, monkeypatch
 def test_the_embedded_store_takes_a_large_file_when_it_is_added(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
 ) -> None:
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
     from archivist.storage.local import LocalBlobStore
 
     monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
@@ -327,7 +327,7 @@ def test_files_of_a_large_add_dir_changed_after_adding_log_the_added_content(
 ) -> None:
     """On the embedded store add_dir packs small files while hashing them (a server keeps
     their bytes for the upload): either way the version holds what was added."""
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
 
     monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
     folder = _folder_of(tmp_path, 40, "added")
@@ -344,7 +344,7 @@ def test_files_of_a_large_add_dir_changed_after_adding_log_the_added_content(
 def test_a_failed_background_pack_is_made_good_by_the_upload(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
 ) -> None:
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
     from archivist.storage.local import LocalBlobStore
     from archivist.storage.store_sink import StoreSink
 
@@ -366,7 +366,7 @@ def test_a_store_keeping_blobs_loose_stores_a_large_add_dir_as_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
 ) -> None:
     """The opt-in for link-mode downloads: every blob a file of its own, stored while hashing."""
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
     from archivist.storage.local import LocalBlobStore
 
     monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
@@ -388,7 +388,7 @@ def test_files_the_stat_cache_knows_are_stored_when_the_store_lacks_them(
 ) -> None:
     """The stat cache knows a file's digest, not whether this store holds its bytes: the
     background check finds them absent and the save stores them from the files."""
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
 
     monkeypatch.setattr(draft, "SINK_MIN_FILES", 4)
     folder = _folder_of(tmp_path, 40, "known")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import archivist
-from archivist.sdk import draft
+from archivist.sdk import draft_contents as draft
 from archivist.sdk.context import reset_contexts
 from archivist.server.app import create_app
 from archivist.server.config import ServerConfig

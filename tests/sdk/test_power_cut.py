@@ -30,7 +30,7 @@ import pytest
 
 import archivist
 from archivist.core.manifest import Manifest
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.sdk.context import reset_contexts
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore

@@ -20,9 +20,9 @@ import pytest
 
 from archivist.client.admin import AdminClient
 from archivist.client.http import HttpBackend
-from archivist.core.blob_frames import encode_header
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest
+from archivist.wire.blob_frames import encode_header
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
 from tests.server.conftest import _name

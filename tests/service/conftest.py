@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 from tests.metadata.postgres import temporary_database, truncate_all

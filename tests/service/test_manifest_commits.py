@@ -14,7 +14,7 @@ from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInpu
 from archivist.core.manifest import Entry, Manifest, ManifestSummary, hash_bytes
 from archivist.core.manifest_format import HEADER_LINE, encode_entry
 from archivist.core.models import CommitRequest, VersionQuery
-from archivist.metadata.engine import open_engine
+from archivist.metadata.migrate import open_engine
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 

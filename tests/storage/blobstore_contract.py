@@ -26,6 +26,7 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import hash_bytes
 from archivist.storage.base import BlobStore
+from tests.storage.server_paths_contract import ServerPathsContract
 
 BAD_DIGESTS = [
     "",
@@ -51,8 +52,8 @@ def _read(store: BlobStore, digest: str) -> bytes:
         return reader.read()
 
 
-class BlobStoreContract:
-    """Subclass and provide a ``store`` fixture."""
+class BlobStoreContract(ServerPathsContract):
+    """Subclass and provide a ``store`` fixture (the server's byte paths: ``ServerPathsContract``)."""
 
     def test_is_a_blob_store(self, store: BlobStore) -> None:
         assert isinstance(store, BlobStore)

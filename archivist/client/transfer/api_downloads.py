@@ -32,10 +32,11 @@ import blake3
 
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
 from archivist.client.transfer import streaming_get
-from archivist.client.transfer.api_uploads import Progress, Stopped, run_parallel
-from archivist.core.background_batches import BatchWorker
-from archivist.core.blob_frames import FrameParser
+from archivist.client.transfer.api_uploads import Stopped, run_parallel
 from archivist.core.errors import CommError, InvalidInputError
+from archivist.core.progress import Progress
+from archivist.wire.background_batches import BatchWorker
+from archivist.wire.blob_frames import FrameParser
 
 DOWNLOAD_BATCH_FILES = 1000
 WRITE_BYTES = 1 << 20
@@ -226,7 +227,7 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
 
     The first file is written and hashed as the bytes arrive; a copier thread fills the
     others from it (``copy_file_range``) a few megabytes behind, so they cost no second
-    pass. (Writing two files from Python at once is several times slower here.)
+    pass. (Writing two files from Python at once is several times slower.)
     """
     report = progress or _no_progress
     fds = _create_all(paths)

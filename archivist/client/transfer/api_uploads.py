@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from archivist.client.http_session import ApiSession
-from archivist.core.blob_frames import HEADER, encode_header
 from archivist.core.errors import ArchivistError, FileChangedError, PathNotFoundError
 from archivist.core.progress import Progress
+from archivist.wire.blob_frames import HEADER, FrameCollector
 
 BATCH_BYTES = 16 << 20
 BATCH_FILES = 5000
@@ -106,13 +106,14 @@ def _send_batch(session: ApiSession, batch: Sequence[Upload], progress: Progress
     headers = {"Content-Type": OCTET_STREAM, "Content-Length": str(length)}
     problems: dict[str, str] = {}
 
-    def attempt() -> dict[str, list]:
+    def attempt() -> dict[str, list[dict[str, str]]]:
         problems.clear()
         response = session.client.post(
             "/blobs/upload", content=_frames(batch, progress, problems), headers=headers
         )
         session.raise_for_error(response)
-        return response.json()
+        answer: dict[str, list[dict[str, str]]] = response.json()
+        return answer
 
     report = session.with_retries(attempt, idempotent=True)
     rejected = {item["digest"]: item for item in report.get("rejected", [])}
@@ -137,23 +138,11 @@ def changed_during_upload(upload: Upload, server_message: str) -> FileChangedErr
 
 def _frames(batch: Sequence[Upload], progress: Progress, problems: dict[str, str]) -> Iterator[bytes]:
     """The framed body of one batch, read from the files as it is sent."""
-    pending = bytearray()
+    collector = FrameCollector(CHUNK_BYTES)
     for upload in batch:
-        pending += encode_header(upload.digest, upload.size)
-        for chunk in _file_bytes(upload, problems):
-            if len(chunk) >= CHUNK_BYTES // 2:  # a big piece: send as it is, without copying
-                if pending:
-                    yield bytes(pending)
-                    pending.clear()
-                yield chunk
-            else:
-                pending += chunk
-                if len(pending) >= CHUNK_BYTES:
-                    yield bytes(pending)
-                    pending.clear()
+        yield from collector.add(upload.digest, upload.size, _file_bytes(upload, problems))
         progress(upload.size)
-    if pending:
-        yield bytes(pending)
+    yield from collector.flush()
 
 
 def _file_bytes(upload: Upload, problems: dict[str, str]) -> Iterator[bytes]:

@@ -36,10 +36,10 @@ from typing import Protocol, runtime_checkable
 from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, PACKED_MAX_BYTES, ClientCache
 from archivist.client.transfer.hashing import hash_file
 from archivist.client.transfer.placing import copy_new, place_at, temp_beside, write_new
-from archivist.core.background_batches import BatchWorker
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.core.progress import Progress
+from archivist.wire.background_batches import BatchWorker
 
 PREFETCH_MAX_BYTES = 4 << 20
 """Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""

@@ -51,12 +51,12 @@ def hash_file_keeping(path: str) -> tuple[str, int, bytes | None]:
 
 def _hash_chunks(path: str, hasher: blake3.blake3) -> int:
     """Feed the file to ``hasher`` a chunk at a time; returns its length. Two buffers take
-    turns: a helper thread hashes one while the next is read into the other (reading and
-    hashing 1 GiB: 0.15-0.17 s, against 0.27-0.40 s one after the other)."""
+    turns: a helper thread hashes one while the next is read into the other, so reading
+    and hashing overlap instead of adding up (figures: benchmarks/PROFILE.md)."""
     buffers = [bytearray(CHUNK_BYTES), bytearray(CHUNK_BYTES)]
     views = [memoryview(buffer) for buffer in buffers]
     total, turn = 0, 0
-    hashing: Future[None] | None = None
+    hashing: Future[object] | None = None
     with open(path, "rb", buffering=0) as handle, ThreadPoolExecutor(1, "archivist-hash") as helper:
         while count := handle.readinto(buffers[turn]):
             if hashing is not None:

@@ -19,9 +19,9 @@ from urllib.parse import SplitResult, urlsplit
 
 from archivist.client.transfer.api_uploads import Upload, changed_during_upload
 from archivist.core.errors import CommError, FileChangedError, PathNotFoundError
-from archivist.core.plain_http import BadMessage, Head, head_bytes, read_body, read_head
 from archivist.core.progress import Progress
 from archivist.core.transfers import UploadTarget
+from archivist.wire.plain_http import BadMessage, Head, head_bytes, read_body, read_head
 
 CONNECT_SECONDS = 3.0
 ANSWER_SECONDS = 300.0

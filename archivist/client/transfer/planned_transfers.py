@@ -210,7 +210,7 @@ class DirectTransfers:
             path = os.path.join(folder, "blob")
             with open(path, "wb") as out:
                 out.write(data)
-            return not self.upload([Upload(digest, path, len(data))], None)
+            return not self.upload([Upload(digest, path, len(data))], ProgressOnce(None))
 
     # --- downloads --------------------------------------------------------------------------
     def download_targets(self, digests: Sequence[str]) -> dict[str, DownloadTarget] | None:

@@ -35,7 +35,8 @@ def usable(session: ApiSession) -> bool:
     proxies = urllib.request.getproxies_environment()
     if not (proxies.get(parts.scheme) or proxies.get("all")):
         return True
-    return bool(urllib.request.proxy_bypass_environment(parts.hostname or "", proxies))
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
+    return bool(bypass(parts.hostname or "", proxies))
 
 
 @contextlib.contextmanager

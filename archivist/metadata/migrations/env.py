@@ -9,11 +9,12 @@ lock; every migration runs in that transaction. Without a connection (the
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from archivist.metadata.schema import metadata
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -31,7 +32,7 @@ def run_migrations_online() -> None:
         return
     from archivist.metadata.engine import create_metadata_engine
 
-    engine = create_metadata_engine(context.config.get_main_option("sqlalchemy.url"))
+    engine = create_metadata_engine(context.config.get_main_option("sqlalchemy.url", ""))
     try:
         with engine.begin() as own_connection:
             _run(own_connection)

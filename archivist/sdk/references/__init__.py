@@ -66,7 +66,7 @@ def handler_for(uri: str, ctx: Context | None = None) -> ReferenceHandler:
             from archivist.sdk.context import get_context
 
             ctx = get_context()
-        return ArtifactReferenceHandler(ctx)
+        return ArtifactReferenceHandler(ctx, handler_for)
     if scheme == DRAFT_SCHEME:
         raise NotSupportedError(
             f"reference {uri!r} points into an artifact draft; log that artifact (and wait()) first, "

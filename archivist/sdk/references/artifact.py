@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archivist.core.errors import (
@@ -22,7 +23,8 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.paths import validate_logical_path
-from archivist.sdk.references.base import single_name
+from archivist.sdk import upward_calls
+from archivist.sdk.references.base import ReferenceHandler, single_name
 
 if TYPE_CHECKING:
     from archivist.core.blob_transfer import BlobTransfer
@@ -79,8 +81,9 @@ class ArtifactReferenceHandler:
     scheme = SCHEME
     cache_downloads = False  # the target entry is fetched (and cached) as what it is
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, handler_for: Callable[[str, Context], ReferenceHandler]) -> None:
         self._ctx = ctx
+        self._handler_for = handler_for  # the registry's lookup, for a target that is a reference
 
     def resolve(self, uri: str) -> tuple[str, Entry]:
         """The version id and entry at the end of a chain of artifact references."""
@@ -116,23 +119,19 @@ class ArtifactReferenceHandler:
         return target
 
     def fetch(self, entry: Entry, dest_path: str, skip_cache: bool) -> None:
-        from archivist.sdk.materialize import fetch_entry
-
-        fetch_entry(self._ctx, self.target_of(entry), dest_path, skip_cache)
+        upward_calls.fetch_entry(self._ctx, self.target_of(entry), dest_path, skip_cache)
 
     def load(self, entry: Entry, dest_path: str) -> None:
         self.fetch(entry, dest_path, skip_cache=False)
 
     def check(self, entry: Entry) -> str | None:
-        from archivist.sdk.references import handler_for
-
         try:
             target = self.target_of(entry)
         except ArchivistError as error:
             return error.message
         if target.ref is None:
             return None  # a stored file of an immutable version
-        return handler_for(target.ref, self._ctx).check(target)
+        return self._handler_for(target.ref, self._ctx).check(target)
 
     def records_checksum(self, entry: Entry) -> bool:
         return True

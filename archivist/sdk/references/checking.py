@@ -73,4 +73,4 @@ def _checked(
 
 def check_version_references(artifact: Artifact, workers: int = DEFAULT_WORKERS) -> ReferenceReport:
     """``check_references`` over every entry of a logged version."""
-    return check_references(artifact._context(), artifact._current_manifest(), workers)
+    return check_references(artifact.context, artifact.core_manifest, workers)

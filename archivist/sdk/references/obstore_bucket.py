@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
     ArchivistError,
@@ -17,6 +17,9 @@ from archivist.core.errors import (
 )
 from archivist.sdk.references.base import first_line, missing_package, strip_etag
 from archivist.sdk.references.objects import ObjectInfo
+
+if TYPE_CHECKING:
+    from obstore import GetOptions
 
 _CHUNK_BYTES = 8 * 1024 * 1024
 _LIST_CHUNK = 1000
@@ -66,7 +69,7 @@ class ObstoreBucket:
         import obstore
         from obstore.exceptions import NotFoundError
 
-        options: dict[str, Any] = {"head": True}
+        options: GetOptions = {"head": True}
         if version is not None:
             options["version"] = version
         try:
@@ -98,7 +101,7 @@ class ObstoreBucket:
     def download(self, key: str, version: str | None, dest_path: str) -> ObjectInfo:
         import obstore
 
-        options = {"version": version} if version is not None else None
+        options: GetOptions | None = {"version": version} if version is not None else None
         try:
             result = obstore.get(self._store, key, options=options)
             written = 0

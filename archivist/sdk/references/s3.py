@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import CommError, PathNotFoundError
 from archivist.sdk.references.base import first_line, missing_package, strip_etag
 from archivist.sdk.references.objects import ObjectLocation, ObjectStoreReferenceHandler
 from archivist.sdk.references.obstore_bucket import ObstoreBucket, import_obstore, retry_config
 from archivist.sdk.references.uris import environment, split_bucket_uri, version_in_query
+
+if TYPE_CHECKING:
+    from obstore.store import S3Config
 
 _BUCKET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,254}")
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_S3_ENDPOINT_URL")
@@ -63,7 +66,7 @@ def _open(bucket: str, aws_environment: tuple[tuple[str, str], ...]) -> ObstoreB
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if region is None and session is not None:
         region = session.region_name
-    config: dict[str, Any] = {"region": region or "us-east-1"}
+    config: S3Config = {"region": region or "us-east-1"}
     if endpoint:
         config["endpoint"] = endpoint
     provider = _credential_provider(session)

@@ -7,7 +7,7 @@ most ``MAX_POINTS`` evenly spaced rows so a chart stays quick to draw.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archivist.core.models import RunRef
@@ -37,7 +37,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def chart_series(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+def chart_series(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """``{"steps": [...], "series": [{"name": key, "values": [...]}, ...]}`` for the page's script;
     a row without a key has null at that step."""
     if len(rows) > MAX_POINTS:

@@ -4,7 +4,7 @@ adds the security headers (CSP with ``script-src 'self'``, no framing, no sniffi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -136,7 +136,7 @@ def route_class(ui: UiState) -> type[APIRoute]:
     """An APIRoute whose responses are HTML pages, also for errors, with security headers."""
 
     class UiRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def handle(request: Request) -> Response:

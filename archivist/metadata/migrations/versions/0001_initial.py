@@ -8,6 +8,8 @@ Create Date: 2025-01-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,11 +23,11 @@ DIGEST = sa.String(64)
 STAMP = sa.DateTime(timezone=True)
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[Any]:
     return sa.Column("id", sa.Integer, primary_key=True)
 
 
-def _fk(column: str, target: str, table: str, nullable: bool = False) -> sa.Column:
+def _fk(column: str, target: str, table: str, nullable: bool = False) -> sa.Column[Any]:
     name = f"fk_{table}_{column}_{target.split('.')[0]}"
     return sa.Column(column, sa.Integer, sa.ForeignKey(target, name=name), nullable=nullable)
 

@@ -7,6 +7,8 @@ Create Date: 2025-02-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ NAME = sa.String(128)
 STAMP = sa.DateTime(timezone=True)
 
 
-def _fk(column: str, target: str, table: str) -> sa.Column:
+def _fk(column: str, target: str, table: str) -> sa.Column[Any]:
     name = f"fk_{table}_{column}_{target.split('.')[0]}"
     return sa.Column(column, sa.Integer, sa.ForeignKey(target, name=name), nullable=False)
 

@@ -3,7 +3,7 @@
 A rowid table keeps each row twice (the table, and the primary key's index) beside the
 digest index; without the rowid the primary key is the table. Committing a version of
 20,000 blobs then writes a third fewer pages (its insert and the WAL checkpoint it
-causes: ~0.01 s of a 0.37 s log). PostgreSQL has no rowid: nothing changes there.
+causes). PostgreSQL has no rowid: nothing changes there.
 
 Revision ID: 0003
 Revises: 0002

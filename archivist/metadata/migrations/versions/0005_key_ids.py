@@ -31,7 +31,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
-        was_secure = connection.exec_driver_sql("PRAGMA secure_delete").scalar()
+        was_secure: int = connection.exec_driver_sql("PRAGMA secure_delete").scalar_one()
         connection.exec_driver_sql("PRAGMA secure_delete = ON")
     op.add_column("api_keys", sa.Column("key_id", _KEY_ID, nullable=True))
     for row_id in connection.execute(sa.select(_keys.c.id)).scalars().all():

@@ -14,8 +14,8 @@ import pytest
 from archivist.core.errors import ConflictError, InvalidInputError, UsageError
 from archivist.core.models import RunRef
 from archivist.sdk import session
-from archivist.sdk.config import Config, Summary
 from archivist.sdk.context import get_context
+from archivist.sdk.run_config import Config, Summary
 
 
 def stored_record(run: session.Run):

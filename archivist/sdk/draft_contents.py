@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from archivist.client.transfer.hashing import hash_file, hash_small_files
 from archivist.core.blob_transfer import BlobSink
 from archivist.core.errors import InvalidInputError, PathNotFoundError
-from archivist.core.gc_pause import paused_gc
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.path_nesting import FolderIndex
 from archivist.core.paths import validate_logical_path, walked_logical_paths
+from archivist.sdk.cyclic_gc_pause import paused_gc
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
@@ -197,7 +197,7 @@ class DraftContents:
         return self._put(Entry(path=logical, digest=digest, size=size), local_path, overwrite)
 
     def add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
-        with paused_gc():  # bulk allocation, no cycles (see gc_pause)
+        with paused_gc():  # bulk allocation, no cycles (see cyclic_gc_pause)
             return self._add_dir(local_path, name, merge)
 
     def _add_dir(self, local_path: str, name: str | None, merge: bool) -> int:

@@ -1,5 +1,5 @@
 """Blob bytes through the server: which are missing, batched and single uploads
-and downloads (planning direct transfers is in ``routes_transfers``). A user reads
+and downloads (planning direct transfers is in ``transfer_routes``). A user reads
 only blobs a version they may read names, or bytes they uploaded themselves, and
 presence answers are scoped the same way (``archivist.service.blob_access``);
 uploads need write access to some entity, count against the uploader's quota, and
@@ -16,15 +16,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
+from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
-from archivist.server import bytes as blob_bytes
-from archivist.server import bytes_out
 from archivist.server.auth import Who
+from archivist.server.blobs import download_sender, upload_receiver
 from archivist.server.errors import error_response
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody
-from archivist.service.validation import validate_digest, validate_digests
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
 
 router = api_router("blobs")
 FEED_BYTES = 1 << 20
@@ -134,7 +133,7 @@ async def upload_blobs(request: Request, who: Who) -> JSONResponse:
     """Store many blobs from one framed stream. Each is verified as it arrives; the
     answer lists the digests stored and those rejected because their bytes did not match."""
     state = await run_in_threadpool(who.require, "upload_files")  # the key, off the event loop
-    return await _receive(request, blob_bytes.UploadBatch(state.store, who.service))
+    return await _receive(request, upload_receiver.UploadBatch(state.store, who.service))
 
 
 @router.put(
@@ -147,7 +146,7 @@ async def upload_blob(digest: DigestParam, request: Request, who: Who) -> JSONRe
     state = await run_in_threadpool(who.require, "upload_bytes")  # the key, off the event loop
     validate_digest(digest)
     size = _content_length(request)
-    receiver = await run_in_threadpool(blob_bytes.SingleUpload, state.store, digest, size, who.service)
+    receiver = await run_in_threadpool(upload_receiver.SingleUpload, state.store, digest, size, who.service)
     answer = await _receive(request, receiver)
     return reply(None) if answer.status_code == 200 else answer
 
@@ -157,9 +156,9 @@ def download_blob(digest: DigestParam, who: Who) -> StreamingResponse:
     """The blob's bytes, streamed; 404 for a blob the caller may not read, as for an absent one."""
     who.require("download_blob")
     who.service.require_readable([validate_digest(digest)])
-    handle, size = bytes_out.open_blob(who.state.store, digest)
+    handle, size = download_sender.open_blob(who.state.store, digest)
     return StreamingResponse(
-        bytes_out.blob_chunks(handle), media_type=OCTET_STREAM, headers={"Content-Length": str(size)}
+        download_sender.blob_chunks(handle), media_type=OCTET_STREAM, headers={"Content-Length": str(size)}
     )
 
 
@@ -172,7 +171,7 @@ def download_blobs(body: DigestsBody, who: Who) -> StreamingResponse:
         raise InvalidInputError(f"{len(digests)} digests asked at once; ask for at most {MAX_BATCH_DIGESTS}")
     who.require("download_blobs")
     who.service.require_readable(digests)
-    frames = bytes_out.framed_blobs(who.state.store, digests)
+    frames = download_sender.framed_blobs(who.state.store, digests)
     return StreamingResponse(frames, media_type=OCTET_STREAM)
 
 

@@ -1,21 +1,22 @@
 """Blob bytes through the server: what the upload routes store (downloads are in
-``archivist.server.bytes_out``).
+``archivist.server.blobs.download_sender``).
 
-``UploadBatch`` consumes a framed stream (``archivist.core.blob_frames``). Small
+``UploadBatch`` consumes a framed stream (``archivist.wire.blob_frames``). Small
 blobs (up to ``IN_MEMORY_BYTES``) are held in memory and stored together with one
 ``BlobStore.put_bytes_many`` call at the end of the stream (or whenever
 ``HOLD_BYTES`` are held): a folder store appends them to one pack file indexed in
 one transaction, instead of a temp file and a rename per blob. Larger blobs stream
-through a ``BlobWriter`` (a temp file renamed into place once its digest matched).
+into the store's ``open_upload`` sink (in a folder store a temp file renamed into place
+once its digest matched).
 Every blob is verified against its digest before it becomes visible; one whose
 bytes do not match is not stored and is reported as rejected, the others are
 stored. A stream that breaks off stores none of the small blobs it still held and
 leaves no temp file behind (the client sends the batch again).
 
 Object stores that presign URLs take uploads straight from the client instead
-(``archivist.server.routes_transfers``).
+(``archivist.server.blobs.transfer_routes``).
 
-Each upload goes through the uploader's ``UploadLedger``: it is reserved against their
+Each upload goes through the uploader's ``UploadLedger`` (``upload_ledger``): it is reserved against their
 upload quota before its bytes are taken, and confirmed once the server itself has hashed
 the bytes -- whether or not the store held the blob already, so sending a digest with
 other bytes never lets anyone read the real blob (``archivist.service.blob_access``).
@@ -23,40 +24,12 @@ other bytes never lets anyone read the real blob (``archivist.service.blob_acces
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Mapping
-from typing import Protocol
-
 import blake3
 
-from archivist.core.blob_frames import FrameParser
 from archivist.core.errors import IntegrityError, InvalidInputError
-from archivist.storage.base import BlobStore
-from archivist.storage.local import BlobWriter, LocalBlobStore
-
-
-class UploadLedger(Protocol):
-    """The uploader's account of their uploads (``Service.reserve_uploads`` and
-    ``confirm_uploads``)."""
-
-    def reserve_uploads(self, sizes: Mapping[str, int]) -> None: ...
-
-    def confirm_uploads(self, sizes: Mapping[str, int]) -> None: ...
-
-
-class _Unaccounted:
-    """The ledger of uploads nobody is accounted for (tools and tests of the byte paths)."""
-
-    def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
-        return None
-
-    def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
-        return None
-
-
-UNACCOUNTED: UploadLedger = _Unaccounted()
+from archivist.server.blobs.upload_ledger import UploadLedger
+from archivist.storage.base import BlobStore, UploadSink
+from archivist.wire.blob_frames import FrameParser
 
 IN_MEMORY_BYTES = 4 << 20
 """Blobs up to this size are hashed in memory before anything is written."""
@@ -68,7 +41,7 @@ class _MemorySink:
     def __init__(self, store: BlobStore, digest: str) -> None:
         self.store, self.digest, self.buffer = store, digest, bytearray()
 
-    def write(self, data: memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         self.buffer += data
 
     def commit(self) -> None:
@@ -78,73 +51,16 @@ class _MemorySink:
         self.buffer.clear()
 
 
-class _WriterSink:
-    """Streams into the folder store's temp file; renamed into place on a digest match."""
-
-    def __init__(self, writer: BlobWriter) -> None:
-        self.writer = writer
-
-    def write(self, data: memoryview) -> None:
-        self.writer.write(data)
-
-    def commit(self) -> None:
-        self.writer.commit()
-
-    def abort(self) -> None:
-        self.writer.abort()
-
-
-class _SpoolSink:
-    """For other stores: spool to a temp file, hashing as it arrives, then ``put_file``
-    (a store may skip reading a blob it holds already: the hash here is the check)."""
-
-    def __init__(self, store: BlobStore, digest: str) -> None:
-        self.store, self.digest = store, digest
-        self.hasher = blake3.blake3()
-        self.file = tempfile.NamedTemporaryFile(prefix="archivist-upload-", delete=False)  # noqa: SIM115
-
-    def write(self, data: memoryview) -> None:
-        self.hasher.update(data)
-        self.file.write(data)
-
-    def commit(self) -> None:
-        self.file.close()
-        try:
-            actual = self.hasher.hexdigest()
-            if actual != self.digest:
-                raise IntegrityError(
-                    f"blob bytes hash to blake3 {actual[:12]}..., expected {self.digest[:12]}...; "
-                    "nothing was stored"
-                )
-            self.store.put_file(self.digest, self.file.name)
-        finally:
-            self.abort()
-
-    def abort(self) -> None:
-        self.file.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.file.name)
-
-
-_Sink = _MemorySink | _WriterSink | _SpoolSink
-
-
-def open_sink(store: BlobStore, digest: str, size: int) -> _Sink:
+def open_sink(store: BlobStore, digest: str, size: int) -> UploadSink:
     if size <= IN_MEMORY_BYTES:
         return _MemorySink(store, digest)
-    return _streaming_sink(store, digest, size)
-
-
-def _streaming_sink(store: BlobStore, digest: str, size: int) -> _WriterSink | _SpoolSink:
-    if isinstance(store, LocalBlobStore):
-        return _WriterSink(store.open_writer(digest, size))  # refused at once if it cannot fit
-    return _SpoolSink(store, digest)
+    return store.open_upload(digest, size)  # refused at once where it cannot fit
 
 
 class _FrameSink:
     """Adapts a streaming sink to the frame parser and records the outcome in the batch."""
 
-    def __init__(self, batch: UploadBatch, digest: str, size: int, sink: _WriterSink | _SpoolSink) -> None:
+    def __init__(self, batch: UploadBatch, digest: str, size: int, sink: UploadSink) -> None:
         self.batch, self.digest, self.size, self.sink = batch, digest, size, sink
 
     def write(self, data: memoryview) -> None:
@@ -192,7 +108,7 @@ class UploadBatch:
         self.ledger = ledger
         self.stored: list[str] = []
         self.rejected: list[dict[str, str]] = []
-        self.open_sink: _WriterSink | _SpoolSink | None = None
+        self.open_sink: UploadSink | None = None
         self._held: dict[str, bytes] = {}
         self._held_bytes = 0
         self._parser = FrameParser(self._begin)
@@ -201,7 +117,7 @@ class UploadBatch:
         if size <= IN_MEMORY_BYTES:
             return _HeldFrame(self, digest, size)
         self.ledger.reserve_uploads({digest: size})
-        self.open_sink = _streaming_sink(self.store, digest, size)
+        self.open_sink = self.store.open_upload(digest, size)
         return _FrameSink(self, digest, size, self.open_sink)
 
     def hold(self, digest: str, data: bytes) -> None:
@@ -265,7 +181,7 @@ class SingleUpload:
         self.digest, self.size, self.received = digest, size, 0
         self.ledger = ledger
         ledger.reserve_uploads({digest: size})
-        self.sink: _Sink | None = open_sink(store, digest, size)
+        self.sink: UploadSink | None = open_sink(store, digest, size)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         assert self.sink is not None

@@ -22,12 +22,12 @@ import pytest
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import hash_bytes
-from archivist.core.plain_http import head_bytes, read_body, read_head
-from archivist.core.splice import CAN_SPLICE
-from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.tickets import BlobTickets
 from archivist.server.config import ListenerLimits, ServerConfig
 from archivist.storage.local import LocalBlobStore
+from archivist.wire.plain_http import head_bytes, read_body, read_head
+from archivist.wire.splice import CAN_SPLICE
 
 LIMITS = ListenerLimits(
     uploads=2,

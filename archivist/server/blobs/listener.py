@@ -1,20 +1,20 @@
 """The server's blob listener: large blob uploads on a plain socket of its own.
 
 Why: the API's ASGI stack hands a request body to the app in 64-256 KiB pieces, each
-a trip through the event loop; a 1 GiB upload kept the loop busy ~1.2 s on top of
-hashing and writing. Here a thread per upload takes the body (``blob_receive``), as a
-presigning object store would.
+a trip through the event loop, which a large upload keeps busy for about as long again
+as hashing and writing take (figures: benchmarks/PROFILE.md). Here a thread per upload
+takes the body (``listener_upload``), as a presigning object store would.
 
 One request per connection: ``PUT /blobs/<digest>?size=..&expires=..&signature=..``
 with a ``Content-Length`` body, the URL being a ticket of the upload plan
-(``archivist.server.blob_tickets``; no API key here). Answers are JSON: ``200
+(``archivist.server.blobs.tickets``; no API key here). Answers are JSON: ``200
 {"stored": digest}`` or ``{"error": {"code", "message"}}`` with the API's error codes
 (422 ``integrity`` when the bytes do not match).
 
 What a connection may hold (``ListenerLimits``), so that nobody can take the listener
 from others by connecting and sending slowly: until its request head has arrived it is
 only a socket and a small buffer, under a short deadline, at the door
-(``archivist.server.listener_door``). Only a head whose ticket is valid -- checked from
+(``archivist.server.blobs.listener_door``). Only a head whose ticket is valid -- checked from
 the request line and the headers -- gets one of the upload slots (a few per user to
 whom the tickets were given) and a thread, and its upload then has a deadline from its
 size at a minimum rate: past it the door thread shuts the connection.
@@ -33,16 +33,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archivist.core.blob_frames import MAX_BLOB_SIZE
 from archivist.core.errors import ArchivistError, InvalidInputError
-from archivist.core.plain_http import BadMessage, Head, response_bytes
-from archivist.core.splice import CAN_SPLICE
-from archivist.server.blob_receive import receive_body
-from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
-from archivist.server.bytes import UNACCOUNTED, UploadLedger
+from archivist.server.blobs.listener_door import Door, answer_and_close, log_listener_request
+from archivist.server.blobs.listener_upload import receive_body
+from archivist.server.blobs.tickets import BlobTickets, Ticket, TicketRefused
+from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
 from archivist.server.config import ListenerLimits
-from archivist.server.listener_door import Door, answer_and_close, log_listener_request
 from archivist.storage.base import BlobStore
+from archivist.wire.blob_frames import MAX_BLOB_SIZE
+from archivist.wire.plain_http import BadMessage, Head, response_bytes
+from archivist.wire.splice import CAN_SPLICE
 
 logger = logging.getLogger("archivist.server")
 _PATH = re.compile(r"/blobs/([0-9a-f]{64})")
@@ -119,7 +119,8 @@ class BlobListener:
             target=door.run, args=(self._closed,), name="archivist-blob-listener", daemon=True
         )
         self._thread.start()
-        return listening.getsockname()[1]
+        taken: int = listening.getsockname()[1]
+        return taken
 
     def close(self) -> None:
         """Stop taking connections (uploads in progress finish on their own threads)."""

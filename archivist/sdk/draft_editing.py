@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactFinalizedError, InvalidInputError
-from archivist.sdk.draft import DraftContents, to_logical
-from archivist.sdk.entry import ArtifactManifestEntry
+from archivist.sdk.artifact_manifest import ArtifactManifestEntry
+from archivist.sdk.draft_contents import DraftContents, to_logical
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
 from archivist.sdk.references.artifact import reference_to_entry
 from archivist.sdk.termlog import termlog
@@ -108,7 +108,7 @@ class DraftEditingMixin:
         if isinstance(uri, ArtifactManifestEntry):
             target = uri.parent_artifact()
             uri = reference_to_entry(target.id, uri.path, target.name)
-            ctx = target._context()
+            ctx = target.context
         if not isinstance(uri, str):
             raise InvalidInputError(
                 f"reference must be a URI string or an ArtifactManifestEntry, got {type(uri).__name__}"

@@ -1,6 +1,6 @@
 """Planning blob transfers: the client asks how to send or fetch many blobs in one
 round trip. With a folder store every blob goes through the server
-(``via_server``: the framed routes of ``routes_blobs``); with an object store that
+(``via_server``: the framed routes of ``byte_routes``); with an object store that
 can presign URLs the client moves the bytes straight to or from the store, and the
 server verifies each upload's BLAKE3 at ``upload-complete`` before the blob can be
 reused (``archivist.service.transfers``). Planned uploads count against the
@@ -24,7 +24,7 @@ from archivist.core.transfer_json import (
 )
 from archivist.core.transfers import STREAM_MIN_BYTES, TransferMode, UploadTarget
 from archivist.server.auth import Who
-from archivist.server.blob_tickets import BlobTickets
+from archivist.server.blobs.tickets import BlobTickets
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody, UploadCompleteBody, UploadPlanBody
 

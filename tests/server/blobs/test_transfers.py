@@ -22,11 +22,11 @@ import archivist
 from archivist.client.http import HttpBackend
 from archivist.client.transfer.cached_downloads import UNCACHED_COPY_MIN_BYTES
 from archivist.client.transfer.hashing import hash_file
-from archivist.core.blob_frames import encode_header
 from archivist.core.errors import IntegrityError, NotFoundError
 from archivist.core.manifest import hash_bytes
 from archivist.sdk import session
 from archivist.sdk.context import get_context, reset_contexts
+from archivist.wire.blob_frames import encode_header
 from tests.client.artifact_logging import blobs_of
 from tests.conftest import read_tree, write_tree
 from tests.fixtures.archivist_server import (

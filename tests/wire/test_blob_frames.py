@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archivist.core.blob_frames import HEADER, MAX_BLOB_SIZE, FrameParser, encode_header
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import hash_bytes
+from archivist.wire.blob_frames import HEADER, MAX_BLOB_SIZE, FrameParser, encode_header
 
 BLOBS = [b"", b"x", bytes(range(256)) * 300, b"last"]
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from archivist.core import sqlite_rows
+from archivist.wire import sqlite_rows
 
 
 @pytest.fixture

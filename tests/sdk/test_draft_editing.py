@@ -140,7 +140,7 @@ def test_stat_cache_avoids_rehashing(make_tree, monkeypatch: pytest.MonkeyPatch)
     archivist.Artifact("x", type="t").add_dir(str(root))
 
     calls: list[str] = []
-    import archivist.sdk.draft as draft
+    import archivist.sdk.draft_contents as draft
 
     real = draft.hash_small_files
 

@@ -17,13 +17,13 @@ from archivist.client.transfer import listener_upload
 from archivist.client.transfer.api_uploads import Upload
 from archivist.core.errors import FileChangedError, InvalidInputError
 from archivist.core.manifest import hash_bytes
-from archivist.core.plain_http import head_bytes, read_body, read_head
-from archivist.core.splice import CAN_SPLICE
 from archivist.core.transfers import TransferMode, UploadTarget
-from archivist.server.blob_listener import BlobListener
-from archivist.server.blob_tickets import BlobTickets, Ticket, TicketRefused
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.config import ServerConfig
 from archivist.storage.local import LocalBlobStore
+from archivist.wire.plain_http import head_bytes, read_body, read_head
+from archivist.wire.splice import CAN_SPLICE
 
 SIZE = 9 * (1 << 20) + 12_345  # several pieces and splice steps, not a round number
 

@@ -3,10 +3,10 @@
 ``executemany`` runs one ``sqlite3_step`` per row and gives up the GIL around each.
 When another thread is busy in Python at the same time (``add_dir`` hashing while the
 store sink indexes a pack, the stat cache writing in the background), every row then
-waits for the GIL to come back: 20,000 rows took 36-54 s beside a busy thread here,
-against 0.05 s alone. ``insert_rows`` hands the rows over as one JSON text that SQLite
-expands itself (``json_each``): one step, the GIL given up once per chunk (0.1 s beside
-a busy thread, 0.06 s alone).
+waits for the GIL to come back, hundreds of times slower than alone. ``insert_rows``
+hands the rows over as one JSON text that SQLite expands itself (``json_each``): one
+step, the GIL given up once per chunk, nearly as fast beside a busy thread as alone
+(figures: benchmarks/PROFILE.md).
 
 Values must be JSON scalars: ``str``, ``int``, ``float`` or ``None``.
 """

@@ -22,7 +22,7 @@ from archivist.core.models import (
     VersionUpdate,
     to_dict,
 )
-from archivist.core.wire import from_dict, update_to_dict
+from archivist.core.record_json import from_dict, update_to_dict
 
 REF = RunRef("ent", "proj", "r1")
 RUN = RunRecord(

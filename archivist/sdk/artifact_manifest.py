@@ -65,7 +65,7 @@ class ArtifactManifestEntry:
     def download(self, root: str | None = None, skip_cache: bool | None = None) -> str:
         """Download just this entry under ``root`` and return the file's path."""
         artifact = self.parent_artifact()
-        root = root or artifact._default_root()
+        root = root or artifact.default_root()
         artifact.download(root=root, skip_cache=skip_cache, path_prefix=None, _only=[self.path])
         return os.path.join(root, self.path)
 
@@ -93,7 +93,7 @@ class ArtifactManifest:
 
     @property
     def entries(self) -> dict[str, ArtifactManifestEntry]:
-        local = self._artifact._local_paths if self._artifact is not None else {}
+        local = self._artifact.local_paths if self._artifact is not None else {}
         return {
             path: ArtifactManifestEntry(entry, self._artifact, local.get(path))
             for path, entry in self._manifest.entries.items()

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.plain_http import BadMessage, Head, parse_head, response_bytes
 from archivist.server.config import ListenerLimits
 from archivist.server.request_log import log_request
+from archivist.wire.plain_http import BadMessage, Head, parse_head, response_bytes
 
 logger = logging.getLogger("archivist.server")
 TICK_SECONDS = 0.25
@@ -80,7 +80,7 @@ class Door:
         for key, _events in self._selector.select(self._wait_seconds()):
             if key.fileobj is self.listening:
                 self._accept()
-            elif (guest := self._guests.get(key.fileobj)) is not None:  # type: ignore[arg-type]
+            elif (guest := self._guests.get(key.fileobj)) is not None:  # type: ignore[call-overload]
                 self._read(guest)
         now = time.perf_counter()
         for guest in [guest for guest in self._guests.values() if guest.deadline <= now]:

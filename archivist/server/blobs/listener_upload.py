@@ -1,21 +1,22 @@
 """Receiving one upload's body on the blob listener's socket into the store.
 
-Into a folder store the kernel moves the body from the socket to the blob's temp file
-(``splice``) while a second thread hashes what was written; into other stores it is
-read in large pieces (``recv_into``), one stored on a second thread while the next
-arrives. Either way the bytes are verified against the digest before the blob is stored.
+Into a store that offers a file for it (``BlobStore.open_splice_upload``: a folder store)
+the kernel moves the body from the socket to the blob's temp file (``splice``) while a
+second thread hashes what was written; into other stores it is read in large pieces
+(``recv_into``), one stored on a second thread while the next arrives. Either way the
+bytes are verified against the digest before the blob is stored.
 """
 
 from __future__ import annotations
 
 import socket
 
-from archivist.core.background_batches import BatchWorker
-from archivist.core.splice import SocketSplicer
-from archivist.server.bytes import UNACCOUNTED, SingleUpload, UploadLedger
-from archivist.storage.base import BlobStore
-from archivist.storage.local import LocalBlobStore
-from archivist.storage.loose import LARGE_CHUNK_BYTES, BlobWriter
+from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
+from archivist.server.blobs.upload_receiver import SingleUpload
+from archivist.storage.base import BlobStore, SpliceSink
+from archivist.storage.loose import LARGE_CHUNK_BYTES
+from archivist.wire.background_batches import BatchWorker
+from archivist.wire.splice import SocketSplicer
 
 PIECE_BYTES = 4 << 20
 PIECES_HELD = 3
@@ -33,8 +34,8 @@ def receive_body(
 ) -> None:
     """Store the ``size`` body bytes (``first`` already read) as blob ``digest`` (reserved in
     the uploader's ``ledger`` by their upload plan)."""
-    if splice and isinstance(store, LocalBlobStore) and size > len(first):
-        _splice_into(connection, first, size, store.open_writer(digest))
+    if splice and size > len(first) and (sink := store.open_splice_upload(digest)) is not None:
+        _splice_into(connection, first, size, sink)
         return
     upload = SingleUpload(store, digest, size, ledger)
     try:
@@ -45,8 +46,8 @@ def receive_body(
         raise
 
 
-def _splice_into(connection: socket.socket, first: bytes, size: int, writer: BlobWriter) -> None:
-    """Into a folder store: the kernel moves the body from the socket to the blob's temp
+def _splice_into(connection: socket.socket, first: bytes, size: int, writer: SpliceSink) -> None:
+    """The kernel moves the body from the socket to the blob's temp
     file while a second thread hashes what was written; renamed into place once verified."""
     splicer = SocketSplicer(connection, writer.fd, size - len(first))
     try:

@@ -9,12 +9,14 @@ stream through in chunks without ever being held in memory.
 ``FrameParser`` reads such a stream incrementally: feed it the bytes as they
 arrive, in chunks of any size; it calls ``begin(digest, size)`` at each frame
 to get a sink, hands the sink the frame's bytes, and closes it at the frame's end.
+``FrameCollector`` writes one: both ends send their frames through it (the client's
+uploads, the server's downloads).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from archivist.core.errors import InvalidInputError
@@ -23,6 +25,8 @@ from archivist.core.manifest import is_blob_digest
 HEADER = struct.Struct(">64sQ")
 MAX_BLOB_SIZE = 5 * 1024**4
 """5 TiB, the largest object S3 stores; a header claiming more is refused."""
+CHUNK_BYTES = 1 << 20
+"""A framed stream is sent in chunks of about this size."""
 
 
 class FrameSink(Protocol):
@@ -37,7 +41,7 @@ def encode_header(digest: str, size: int) -> bytes:
     return HEADER.pack(digest.encode("ascii"), size)
 
 
-def decode_header(header: bytes | memoryview) -> tuple[str, int]:
+def decode_header(header: bytes | bytearray | memoryview) -> tuple[str, int]:
     raw_digest, size = HEADER.unpack(header)
     try:
         digest = raw_digest.decode("ascii")
@@ -103,3 +107,39 @@ class FrameParser:
         self.frames += 1
         assert sink is not None
         sink.close()
+
+
+class FrameCollector:
+    """Writes a framed stream in chunks of about ``chunk_bytes``: the headers and bytes of
+    small blobs are coalesced (one step of a streamed body per chunk, not per file), and a
+    piece of at least half a chunk goes out as it is, without being copied.
+
+    For each frame ``yield from collector.add(digest, size, pieces)`` (``pieces`` must hold
+    exactly ``size`` bytes), then ``yield from collector.flush()``.
+    """
+
+    def __init__(self, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.chunk_bytes = chunk_bytes
+        self._pending = bytearray()
+
+    def add(self, digest: str, size: int, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        """The chunks ready once this frame is added."""
+        pending = self._pending
+        pending += encode_header(digest, size)
+        for piece in pieces:
+            if len(piece) >= self.chunk_bytes // 2:
+                if pending:
+                    yield bytes(pending)
+                    pending.clear()
+                yield piece
+                continue
+            pending += piece
+            if len(pending) >= self.chunk_bytes:
+                yield bytes(pending)
+                pending.clear()
+
+    def flush(self) -> Iterator[bytes]:
+        """What is still held, at the end of the stream."""
+        if self._pending:
+            yield bytes(self._pending)
+            self._pending.clear()

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archivist.core.blob_frames import FrameParser, encode_header
 from archivist.core.manifest import hash_bytes
-from archivist.server.bytes import IN_MEMORY_BYTES
+from archivist.server.blobs.upload_receiver import IN_MEMORY_BYTES
 from archivist.storage.packs import PACK_MAX_BLOB_BYTES
+from archivist.wire.blob_frames import FrameParser, encode_header
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from archivist.core.background_batches import BatchWorker
+from archivist.wire.background_batches import BatchWorker
 
 
 def test_batches_are_handled_in_order_then_done_runs_once() -> None:
