@@ -44,7 +44,7 @@ STALE_UPLOAD_SECONDS = 24 * 3600
 """Direct uploads begun longer ago than this and never completed are dropped at start-up."""
 DESCRIPTION = """\
 Archivist versions ML datasets and models and records their lineage. These routes
-are the Backend protocol of `archivist.client.backend`, one POST route per call
+are the Backend protocol of `archivist.core.backend`, one POST route per call
 (blob bytes use framed binary streams). Every route but `/health` needs
 `Authorization: Bearer <API key>`. Errors answer `{"error": {"code", "message"}}`.
 """

@@ -5,7 +5,7 @@ The API server never carries file bytes when the store can presign URLs
 round trip each way for any number of blobs (records in ``archivist.core.transfers``):
 
     targets = plan_uploads(store, [UploadRequest(digest, size, resume=None), ...])
-    # client: PUT the bytes of every ``put``/``multipart`` target (archivist.client.direct_transfer)
+    # client: PUT the bytes of every ``put``/``multipart`` target (archivist.client.transfer.presigned)
     stored = complete_uploads(store, [UploadCompletion(...), ...])   # hashes, then promotes
     targets = plan_downloads(store, [digest, ...])                    # presigned GETs
     cleanup_stale_uploads(store, older_than_seconds=24 * 3600)        # periodically

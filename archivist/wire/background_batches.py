@@ -2,7 +2,7 @@
 
 Used wherever bytes are stored behind the caller's back: ``add_dir`` storing the files
 it hashes (``archivist.storage.store_sink``) and downloads keeping what they received
-in the client cache (``archivist.sdk.prefetch``). The queue is bounded, so a producer
+in the client cache (``archivist.client.transfer.cached_downloads``). The queue is bounded, so a producer
 faster than the disk waits instead of piling bytes up in memory. After the handler
 fails, later batches are dropped (the producer never blocks) and ``finish`` raises the
 failure.

@@ -1,4 +1,5 @@
-"""A stored manifest read piece by piece, for the SDK and the web UI alike.
+"""A stored manifest read piece by piece, for the web UI (the SDK reads through its
+BlobTransfer: ``archivist.sdk.manifest_io``).
 
 A million-entry manifest is ~180 MB serialised: reading streams the store's own
 file when it is on this machine, else a downloaded temporary copy, so a reader

@@ -1,7 +1,7 @@
 """Just enough HTTP/1.1 for one request and one answer per connection, over a plain socket.
 
-The server's blob listener (``archivist.server.blob_listener``) and its client
-(``archivist.client.blob_stream``) move large blobs this way: the body goes
+The server's blob listener (``archivist.server.blobs.listener``) and its client
+(``archivist.client.transfer.listener_sender``) move large blobs this way: the body goes
 between the socket and the file in large pieces (``sendfile`` on the way out),
 without the per-chunk work of a general HTTP stack. Only ``Content-Length``
 bodies are spoken; every connection carries one exchange and is then closed.

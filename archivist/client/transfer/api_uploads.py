@@ -34,7 +34,6 @@ CHUNK_BYTES = 1 << 20
 OCTET_STREAM = "application/octet-stream"
 
 
-
 def _no_progress(_n: int) -> None:
     pass
 

@@ -298,9 +298,7 @@ class PlainDownloads(Protocol):
 
     def download_blobs(self, items: Sequence[tuple[str, str]]) -> None: ...
 
-    def download_blob(
-        self, digest: str, dest_path: str, progress: Progress | None = None
-    ) -> None: ...
+    def download_blob(self, digest: str, dest_path: str, progress: Progress | None = None) -> None: ...
 
 
 class _ThroughFiles:

@@ -3,7 +3,7 @@
 Transfers are planned by the server (``planned_transfers``): bytes go straight to and
 from its object store through presigned URLs (``presigned``), or -- with a folder store --
 through the server (``api_uploads`` and ``api_downloads``: batched, streamed, several at
-once; large uploads to its blob listener, ``listener_upload``). Which of the two a server
+once; large uploads to its blob listener, ``listener_sender``). Which of the two a server
 does is learnt from a download plan of one blob and remembered, so a folder store's blobs
 are never planned one by one.
 

@@ -10,7 +10,7 @@ first, so a process killed midway resumes it on the next attempt. A transfer
 that fails (e.g. a URL that expired) is planned and sent once more.
 
 A server that carries the bytes itself answers ``stream`` targets for large blobs when
-asked (``archivist.client.transfer.listener_upload``: one plain PUT each to its blob listener); a
+asked (``listener_sender``: one plain PUT each to its blob listener); a
 blob the listener cannot take goes through the API instead.
 
 Downloads: ``POST /blobs/download-plan`` answers presigned GETs, each streamed
@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from archivist.client.http_session import ApiSession, store_client
-from archivist.client.transfer import listener_upload, presigned
+from archivist.client.transfer import listener_sender, presigned
 from archivist.client.transfer.api_uploads import TRANSFER_THREADS, Upload
 from archivist.client.transfer.multipart_journal import UploadJournal
 from archivist.client.transfer.progress_once import ProgressOnce
@@ -148,8 +148,8 @@ class DirectTransfers:
                 progress(count)
 
             try:
-                listener_upload.send(target, upload, report)
-            except listener_upload.StreamFailed as failure:
+                listener_sender.send(target, upload, report)
+            except listener_sender.StreamFailed as failure:
                 _log.info("sending blob %s through the API instead: %s", upload.digest[:12], failure)
                 progress.sending_again(sent)
                 fell_back.add(upload.digest)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archivist.client.transfer import listener_upload
+from archivist.client.transfer import listener_sender
 from archivist.client.transfer.api_uploads import Upload
 from archivist.core.errors import FileChangedError, InvalidInputError
 from archivist.core.manifest import hash_bytes
@@ -99,7 +99,7 @@ def test_the_client_sends_a_file_after_100_continue(
     path.write_bytes(data)
     target = UploadTarget(digest, SIZE, TransferMode.STREAM, url=_url(listener, digest, SIZE))
     reported: list[int] = []
-    listener_upload.send(target, Upload(digest, str(path), SIZE), reported.append)
+    listener_sender.send(target, Upload(digest, str(path), SIZE), reported.append)
     assert sum(reported) == SIZE
     assert store.missing([digest]) == set()
 
@@ -118,7 +118,7 @@ def test_bytes_that_do_not_match_are_refused_and_nothing_is_kept(
     changed.write_bytes(data[:-1] + bytes([data[-1] ^ 2]))  # the file changed after it was hashed
     target = UploadTarget(digest, SIZE, TransferMode.STREAM, url=_url(listener, digest, SIZE))
     with pytest.raises(FileChangedError, match="changed while it was being uploaded"):
-        listener_upload.send(target, Upload(digest, str(changed), SIZE), lambda _n: None)
+        listener_sender.send(target, Upload(digest, str(changed), SIZE), lambda _n: None)
 
 
 def test_refusals_name_the_problem(listener: BlobListener, store: LocalBlobStore) -> None:
@@ -169,8 +169,8 @@ def test_a_listener_that_cannot_be_reached_says_so(store: LocalBlobStore) -> Non
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]  # bound, never listening: connections are refused
         target = UploadTarget("ab" * 32, 10, TransferMode.STREAM, url=f"http://127.0.0.1:{port}/blobs/x")
-        with pytest.raises(listener_upload.StreamFailed) as failed:
-            listener_upload.send(target, Upload("ab" * 32, "/nonexistent", 10), lambda _n: None)
+        with pytest.raises(listener_sender.StreamFailed) as failed:
+            listener_sender.send(target, Upload("ab" * 32, "/nonexistent", 10), lambda _n: None)
     assert failed.value.unreachable
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archivist.client.http import HttpBackend
-from archivist.client.transfer.listener_upload import SEND_STEP_BYTES
+from archivist.client.transfer.listener_sender import SEND_STEP_BYTES
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import STREAM_MIN_BYTES
 from tests.client.artifact_logging import blobs_of
