@@ -17,10 +17,10 @@ from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.path_nesting import FolderIndex
 from archivist.core.paths import validate_logical_path, walked_logical_paths
-from archivist.sdk.cyclic_gc_pause import paused_gc
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 _PARALLEL_HASH_BYTES = 1 << 20  # files above this are hashed in a thread pool
 INGEST_MIN_BYTES = 64 << 20

@@ -19,7 +19,7 @@ import blake3
 from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.manifest import Manifest, ManifestSummary
 from archivist.core.models import VersionRecord
-from archivist.sdk.cyclic_gc_pause import paused_gc
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 READ_BLOCK_BYTES = 1 << 20
 SPILL_BYTES = 8 << 20

@@ -34,13 +34,13 @@ from archivist.core.errors import IntegrityError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
-from archivist.sdk.cyclic_gc_pause import paused_gc
 from archivist.sdk.draft_contents import digest_files
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference
 from archivist.sdk.termlog import termwarn, transfer_progress
 from archivist.sdk.walk import walk_files_with_stat
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 
 def destination(root: str, logical_path: str) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 
+from archivist.core.models import CommitRequest, CommitResult
 from archivist.core.settings import DEFAULT_ENTITY, Settings
 from archivist.metadata.migrate import open_engine
 from archivist.service.embedded_transfer import EmbeddedTransfer
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.syncing import make_folders
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 DATABASE_FILE = "meta.sqlite"
 BLOBS_DIR = "blobs"
@@ -34,6 +36,12 @@ class LocalBackend(Service):
 
     def __repr__(self) -> str:
         return f"LocalBackend({self.settings.home!r})"
+
+    def commit_version(self, request: CommitRequest) -> CommitResult:
+        """As the Service's; an embedded commit is short bulk work in this process: no
+        collector passes over its objects."""
+        with paused_gc():
+            return super().commit_version(request)
 
     def blob_transfer(self) -> EmbeddedTransfer:
         """The BlobTransfer over this store (bytes go straight to and from its folder)."""

@@ -21,6 +21,7 @@ from archivist.core.manifest import Entry, ManifestSummary
 from archivist.core.progress import Progress
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 _temp_counter = itertools.count()
 
@@ -54,13 +55,19 @@ class EmbeddedTransfer:
         held: Mapping[str, bytes] | None = None,
     ) -> None:
         """As ``Service.upload_files``, but ``held`` bytes are not hashed again: they come from
-        this very process, hashed from those bytes."""
-        self._store.put_files(files, progress, held, trust_held=True)  # it validates each pair
+        this very process, hashed from those bytes. Short, disk-bound bulk work: no collector
+        passes over its objects (a server's transfer may take minutes: the collector stays on)."""
+        with paused_gc():
+            self._store.put_files(files, progress, held, trust_held=True)  # it validates each pair
 
     def upload_bytes(self, digest: str, data: bytes) -> None:
         self._service.upload_bytes(digest, data)
 
     def upload_manifest(self, digest: str, source: bytes | str, summary: ManifestSummary) -> None:
+        with paused_gc():
+            self._upload_manifest(digest, source, summary)
+
+    def _upload_manifest(self, digest: str, source: bytes | str, summary: ManifestSummary) -> None:
         if isinstance(source, bytes):
             self.upload_bytes(digest, source)
         else:
@@ -104,6 +111,11 @@ class EmbeddedTransfer:
             written += size
             progress(size)
 
+        with paused_gc():
+            self._place(items, report, link)
+        progress(max(0, sum(entry.size for entry in entries) - written))
+
+    def _place(self, items: Sequence[tuple[str, str]], report: Progress, link: bool) -> None:
         try:
             self._service.download_blobs(items, report, link=link)
         except FileExistsError:
@@ -117,7 +129,6 @@ class EmbeddedTransfer:
                 finally:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(temp)
-        progress(max(0, sum(entry.size for entry in entries) - written))
 
     def close(self) -> None:
         """The Backend closes the store; nothing of its own to close."""

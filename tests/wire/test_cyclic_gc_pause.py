@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from archivist.sdk.cyclic_gc_pause import paused_gc
+from archivist.wire.cyclic_gc_pause import paused_gc
 
 
 def test_the_collector_is_off_inside_and_back_on_after_nested_pauses() -> None:
