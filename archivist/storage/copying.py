@@ -17,11 +17,10 @@ loose blob, so that later downloads link it. Where the filesystem refuses links
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import blake3
 
@@ -31,13 +30,12 @@ from archivist.storage import parallel_files
 from archivist.storage.batches import Progress, pairs
 from archivist.storage.folder_store import FolderStore
 from archivist.storage.hashed_copy import copy_hashed
-from archivist.storage.loose import BLOB_MODE, scandir_or_empty, write_fully
+from archivist.storage.loose import BLOB_MODE, scandir_or_empty
 from archivist.storage.pack_index import Location
 from archivist.storage.packs import read_packed
+from archivist.wire.new_files import exists_error, fill_new, remove_quietly, write_new
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-COPY_REQUEST_BYTES = 1 << 30
 _NO_LINKS_HERE = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EOPNOTSUPP, errno.ENOTSUP}
 """``link`` errors meaning no destination of this batch can be linked: copy instead."""
 
@@ -59,81 +57,6 @@ def by_digest(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     return destinations
 
 
-def _exists_error(path: str, digest: str) -> FileExistsError:
-    return FileExistsError(
-        errno.EEXIST,
-        f"cannot write {f'blob {digest[:12]}...' if digest else 'a file'} to {path}: the file exists "
-        "(destinations must be new; remove it first)",
-        path,
-    )
-
-
-def _create(path: str, digest: str, mode: int = 0o666) -> int:
-    try:
-        return os.open(path, _NEW_FILE, mode)
-    except FileExistsError:
-        raise _exists_error(path, digest) from None
-
-
-def write_new(path: str, digest: str, data: bytes, mode: int = 0o666) -> None:
-    """Create ``path`` holding ``data``; on failure it is removed again. ``digest`` (may be
-    empty) names the blob in the error when ``path`` exists."""
-    fd = _create(path, digest, mode)
-    try:
-        written = os.write(fd, data)  # all of a small blob: no memoryview, no loop
-        if written < len(data):
-            write_fully(fd, memoryview(data)[written:])
-    except BaseException:
-        os.close(fd)
-        _remove(path)
-        raise
-    os.close(fd)
-
-
-def copy_new(source_fd: int, path: str, digest: str) -> int:
-    """Create ``path`` as a copy of the open file ``source_fd``; returns the bytes copied."""
-    return _fill_new(path, digest, lambda fd: _kernel_copy(source_fd, fd))
-
-
-def _fill_new(path: str, digest: str, fill: Callable[[int], int]) -> int:
-    """Create ``path`` and ``fill`` its descriptor (returning a byte count); on failure the
-    new file is removed again."""
-    fd = _create(path, digest)
-    try:
-        count = fill(fd)
-    except BaseException:
-        os.close(fd)
-        _remove(path)
-        raise
-    os.close(fd)
-    return count
-
-
-def _kernel_copy(source: int, dest: int) -> int:
-    """Copy all of ``source`` (from offset 0) to ``dest``; no stat, the end is a zero return."""
-    done = 0
-    copy_file_range = getattr(os, "copy_file_range", None)
-    if copy_file_range is not None:
-        try:
-            while count := copy_file_range(source, dest, COPY_REQUEST_BYTES, done):
-                done += count
-            return done
-        except OSError as error:
-            if error.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
-                raise
-    try:
-        while count := os.sendfile(dest, source, done, COPY_REQUEST_BYTES):
-            done += count
-        return done
-    except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK):  # ENOTSOCK: macOS
-            raise
-    while chunk := os.pread(source, 1 << 20, done):
-        write_fully(dest, chunk)
-        done += len(chunk)
-    return done
-
-
 def copy_blob_new(source_fd: int, path: str, digest: str, store: FolderStore) -> int:
     """Create ``path`` as a copy of the loose blob ``digest`` open at ``source_fd``, verified
     while it is copied; returns the bytes copied. ``DamagedBlobError`` (``path`` removed)
@@ -145,7 +68,7 @@ def copy_blob_new(source_fd: int, path: str, digest: str, store: FolderStore) ->
             raise damaged_blob(store, digest, f"its {copied} bytes hash to blake3 {actual[:12]}...")
         return copied
 
-    return _fill_new(path, digest, fill)
+    return fill_new(path, digest, fill)
 
 
 def damaged_blob(store: FolderStore, digest: str, what: str) -> DamagedBlobError:
@@ -162,11 +85,6 @@ def verified(store: FolderStore, digest: str, data: bytes) -> bytes:
     if actual != digest:
         raise damaged_blob(store, digest, f"its {len(data)} packed bytes hash to blake3 {actual[:12]}...")
     return data
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 def packed_bytes(store: FolderStore, located: Mapping[str, Location]) -> Iterator[tuple[str, bytes | None]]:
@@ -251,7 +169,7 @@ class _Linker:
         try:
             os.link(self.store.checked_blob_path(digest), path)
         except FileExistsError:
-            raise _exists_error(path, digest) from None
+            raise exists_error(path, digest) from None
         except OSError as error:
             if error.errno == errno.EMLINK:
                 return False  # this blob has too many links; others may still link
@@ -272,7 +190,7 @@ class _Linker:
         except FileExistsError:
             pass  # extracted by another process meanwhile: ``path`` is an identical read-only copy
         except OSError as error:
-            _remove(path)
+            remove_quietly(path)
             if error.errno not in _NO_LINKS_HERE:
                 raise
             self.can_link = False
@@ -347,7 +265,7 @@ def _link_batch(
                 link(source, path)
                 done += 1
         except FileExistsError:
-            raise _exists_error(paths[done], digest) from None
+            raise exists_error(paths[done], digest) from None
         except FileNotFoundError:  # no loose blob, or no folder for ``paths[done]``
             left[digest] = paths[done:]
             if not done:

@@ -16,7 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
-from archivist.storage.loose import LARGE_CHUNK_BYTES, READ_CHUNK_BYTES, hash_range, write_fully
+from archivist.storage.loose import LARGE_CHUNK_BYTES, READ_CHUNK_BYTES, hash_range
+from archivist.wire.new_files import write_fully
 
 _NO_KERNEL_COPY = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM}
 

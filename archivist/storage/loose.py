@@ -36,6 +36,7 @@ from archivist.storage.space import SpaceGuard, no_space_as
 from archivist.storage.syncing import make_folders, start_writeback, sync_file, sync_folder
 from archivist.wire.file_reads import new_hasher as new_hasher
 from archivist.wire.file_reads import open_for_reading as open_for_reading
+from archivist.wire.new_files import write_fully
 
 READ_CHUNK_BYTES = 1 << 20
 LARGE_CHUNK_BYTES = 16 << 20
@@ -306,12 +307,6 @@ def place_temp(temp_path: str, final_path: str, durable: bool) -> str:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
         raise
-
-
-def write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _create_temp(temp_dir: str, digest: str) -> tuple[str, int]:

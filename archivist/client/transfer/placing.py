@@ -13,7 +13,7 @@ import errno
 import itertools
 import os
 
-from archivist.storage import copying
+from archivist.wire import new_files
 
 LINK_FALLBACK_ERRNOS = frozenset(
     {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
@@ -77,7 +77,7 @@ def copy_new(src: str, dest: str) -> None:
     leaves no ``dest`` behind."""
     source = os.open(src, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        copying.copy_new(source, dest, "")
+        new_files.copy_new(source, dest, "")
     finally:
         os.close(source)
 
@@ -85,4 +85,4 @@ def copy_new(src: str, dest: str) -> None:
 def write_new(dest: str, data: bytes) -> None:
     """Create the new file ``dest`` (``FileExistsError`` if it exists) holding ``data``; a
     failed write leaves no ``dest`` behind."""
-    copying.write_new(dest, "", data)
+    new_files.write_new(dest, "", data)
