@@ -79,7 +79,8 @@ class HttpBlobTransfer:
     ) -> None:
         """Bytes the sinks of this transfer kept are sent from memory, like ``held``."""
         kept = self._held.take([item[0] for item in files if isinstance(item, (tuple, list)) and item])
-        uploads = [_upload(item, {**kept, **(held or {})}) for item in files]
+        from_memory = {**kept, **held} if held else kept  # once, not per file
+        uploads = [_upload(item, from_memory) for item in files]
         report = ProgressOnce(progress)
         if self._server_carries([upload.digest for upload in uploads[:1]]):
             via_server = self.transfers.stream(uploads, report)  # large blobs to its listener
