@@ -28,7 +28,6 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from archivist.client.transfer.placing import temp_beside
 from archivist.core.bulk_checks import all_plain_logical_paths
 from archivist.core.errors import IntegrityError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
@@ -41,6 +40,7 @@ from archivist.sdk.references.download import fetch_reference
 from archivist.sdk.termlog import termwarn, transfer_progress
 from archivist.sdk.walk import walk_files_with_stat
 from archivist.wire.cyclic_gc_pause import paused_gc
+from archivist.wire.new_files import temp_beside
 
 
 def destination(root: str, logical_path: str) -> str:

@@ -10,7 +10,6 @@ process stored is handed to its commit (``upload_manifest``).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import BinaryIO
@@ -22,8 +21,7 @@ from archivist.core.progress import Progress
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 from archivist.wire.cyclic_gc_pause import paused_gc
-
-_temp_counter = itertools.count()
+from archivist.wire.new_files import remove_quietly, temp_beside
 
 
 class EmbeddedTransfer:
@@ -122,13 +120,12 @@ class EmbeddedTransfer:
             # Another process is downloading into the same folder: finish file by file,
             # each written under a temporary name and renamed over whatever is there by then.
             for digest, dest in items:
-                temp = f"{dest}.archivist-tmp-{os.getpid()}-{next(_temp_counter)}"
+                temp = temp_beside(dest)
                 try:
                     self._service.download_blobs([(digest, temp)], link=link)
                     os.replace(temp, dest)
                 finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(temp)
+                    remove_quietly(temp)
 
     def close(self) -> None:
         """The Backend closes the store; nothing of its own to close."""

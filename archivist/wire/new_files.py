@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 from collections.abc import Callable
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 COPY_REQUEST_BYTES = 1 << 30
+_temp_counter = itertools.count()
 
 
 def exists_error(path: str, digest: str) -> FileExistsError:
@@ -101,3 +103,8 @@ def write_fully(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def temp_beside(dest: str) -> str:
+    """A temporary name in ``dest``'s folder (same filesystem, so it can be renamed over it)."""
+    return f"{dest}.archivist-tmp-{os.getpid()}-{next(_temp_counter)}"

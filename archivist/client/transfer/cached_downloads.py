@@ -26,7 +26,6 @@ that another process creates meanwhile is replaced atomically (``placing.place_a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import threading
@@ -35,11 +34,12 @@ from typing import Protocol, runtime_checkable
 
 from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, PACKED_MAX_BYTES, ClientCache
 from archivist.client.transfer.hashing import hash_file
-from archivist.client.transfer.placing import copy_new, place_at, temp_beside, write_new
+from archivist.client.transfer.placing import copy_new, place_at, write_new
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.core.progress import Progress
 from archivist.wire.background_batches import BatchWorker
+from archivist.wire.new_files import remove_quietly, temp_beside
 
 PREFETCH_MAX_BYTES = 4 << 20
 """Blobs up to this size are fetched in batches, in memory; larger ones stream one by one."""
@@ -174,7 +174,7 @@ class _Placer:
                 self.advance(entry.size)
             self.cache.adopt(digest, temp, len(data))
         except BaseException:
-            _remove(temp)
+            remove_quietly(temp)
             raise
 
     def download(self, remote: RemoteBlobs, digest: str) -> None:
@@ -206,7 +206,7 @@ class _Placer:
                 os.replace(holder, dest)  # the temp beside ``dest`` becomes it
         except BaseException:
             if holder != dest:
-                _remove(holder)
+                remove_quietly(holder)
             raise
 
 
@@ -251,7 +251,7 @@ def _check(entry: Entry, actual: str, written: Sequence[str] = ()) -> None:
     """``IntegrityError`` (after removing the files ``written``) unless ``actual`` is the entry's digest."""
     if actual != entry.digest:
         for path in written:
-            _remove(path)
+            remove_quietly(path)
         raise IntegrityError(
             f"downloaded bytes of {entry.path!r} do not match its digest: blake3 {actual[:12]}..., "
             f"expected {entry.digest[:12]}...; nothing was written there"
@@ -270,7 +270,7 @@ def _write_at(dest: str, data: bytes) -> None:
         write_new(temp, data)
         os.replace(temp, dest)
     except BaseException:
-        _remove(temp)
+        remove_quietly(temp)
         raise
 
 
@@ -283,14 +283,9 @@ def _write_read_only(path: str, data: bytes) -> None:
             view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
-        _remove(path)
+        remove_quietly(path)
         raise
     os.close(fd)
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 class PlainDownloads(Protocol):
@@ -327,6 +322,6 @@ class _ThroughFiles:
                 copy_new(first, path)
         except BaseException:
             for path in paths:
-                _remove(path)
+                remove_quietly(path)
             raise
         return actual

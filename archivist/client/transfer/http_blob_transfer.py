@@ -36,6 +36,7 @@ from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import Entry, ManifestSummary
 from archivist.core.progress import Progress
+from archivist.wire.new_files import remove_quietly
 
 HELD_BYTES_LIMIT = 256 << 20
 """At most this many bytes of small files are kept in memory for the upload."""
@@ -285,5 +286,4 @@ def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
 
 def _remove(paths: Sequence[str]) -> None:
     for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        remove_quietly(path)

@@ -8,20 +8,17 @@ mode makes a hard link and falls back to a copy where the filesystem cannot link
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import itertools
 import os
 
 from archivist.wire import new_files
+from archivist.wire.new_files import remove_quietly, temp_beside
 
 LINK_FALLBACK_ERRNOS = frozenset(
     {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
 )
 """Why ``os.link`` may fail where a copy still works: another filesystem, a filesystem
 without hard links, too many links to one file, or the kernel's protected_hardlinks rule."""
-
-_temp_counter = itertools.count()
 
 
 def place(src: str, dest: str, link: bool, data: bytes | None = None) -> bool:
@@ -54,8 +51,7 @@ def place_replacing(src: str, dest: str, link: bool, data: bytes | None = None) 
         linked = place(src, temp, link, data)
         os.replace(temp, dest)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        remove_quietly(temp)
     return linked
 
 
@@ -65,11 +61,6 @@ def place_at(src: str, dest: str, link: bool, data: bytes | None = None) -> bool
         return place(src, dest, link, data)
     except FileExistsError:
         return place_replacing(src, dest, link, data)
-
-
-def temp_beside(dest: str) -> str:
-    """A temporary name in ``dest``'s folder (same filesystem, so it can be renamed over it)."""
-    return f"{dest}.archivist-tmp-{os.getpid()}-{next(_temp_counter)}"
 
 
 def copy_new(src: str, dest: str) -> None:
