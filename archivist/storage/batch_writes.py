@@ -48,7 +48,7 @@ def store_batch(
                 rest.append(digest)
         todo = rest
     errors: list[ArchivistError] = []
-    writer = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes)
+    writer = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable)
     loose = LooseBatch(store.temp_dir, store.durable)
     try:
         writer.add_many(quick, report)

@@ -114,7 +114,7 @@ class LocalBlobStore:
         self.durable = durable
         self.temp_dir = os.path.abspath(temp_dir) if temp_dir else os.path.join(self.root, "tmp")
         self.packs_dir = os.path.join(self.root, PACKS_DIR)
-        self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE))
+        self.index = PackIndex(os.path.join(self.packs_dir, INDEX_FILE), durable)
         with no_space_as(self.label):
             make_folders(self.root, durable)
             os.makedirs(self.temp_dir, exist_ok=True)

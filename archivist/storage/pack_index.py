@@ -95,8 +95,11 @@ def _placeholders(count: int) -> str:
 class PackIndex:
     """The index database of one store; opened lazily, created only by writers."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable
+        """False (a cache): commits are not synced (WAL ``synchronous=NORMAL``): a power cut may
+        lose the last ones, never the index's consistency."""
         self._local = threading.local()
 
     def exists(self) -> bool:
@@ -113,8 +116,8 @@ class PackIndex:
             del local.connection, local.pid
         if not create and not os.path.exists(self.path):
             return None
-        make_folders(os.path.dirname(self.path))  # SQLite syncs the index's own name in it
-        local.connection, local.pid = _connect(self.path), os.getpid()
+        make_folders(os.path.dirname(self.path), self.durable)  # SQLite syncs the index's own name in it
+        local.connection, local.pid = _connect(self.path, self.durable), os.getpid()
         return local.connection  # type: ignore[no-any-return]
 
     @contextlib.contextmanager
@@ -310,14 +313,15 @@ CACHE_KIB = 32 << 10
 """The index connection's page cache, at most (SQLite's default is 2 MB)."""
 
 
-def _connect(path: str) -> sqlite3.Connection:
+def _connect(path: str, durable: bool = True) -> sqlite3.Connection:
     """A connection in WAL mode with the schema in place (created if missing)."""
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     except sqlite3.Error as error:
         raise StorageError(f"cannot open the pack index {path}: {error}") from None
     _retry_while_locked(lambda: connection.execute("PRAGMA journal_mode=WAL"))
-    connection.execute("PRAGMA synchronous=FULL")  # a commit is durable before its packs' unlinks
+    # durable: a commit is on disk before its packs' unlinks
+    connection.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # a pack's rows touch many pages
     has_schema = connection.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('blobs', 'packs')"

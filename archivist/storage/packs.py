@@ -71,8 +71,12 @@ class PackWriter:
         index: PackIndex,
         seal_rows: SealRows | None = None,
         max_bytes: int = PACK_MAX_BYTES,
+        durable: bool = True,
     ) -> None:
         self.packs_dir = packs_dir
+        self.durable = durable
+        """False (a cache): packs are neither written back early nor synced at the seal; their
+        readers verify what they read instead."""
         self.index = index
         self.max_bytes = max_bytes
         self._seal_rows = seal_rows
@@ -157,7 +161,7 @@ class PackWriter:
         try:
             self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
         except FileNotFoundError:  # packs/ was removed behind our back
-            make_folders(self.packs_dir)
+            make_folders(self.packs_dir, self.durable)
             self._fd = os.open(path, _CREATE_FLAGS, PACK_MODE)
         self._size = 0
         self._written_back = 0
@@ -166,7 +170,8 @@ class PackWriter:
 
     def _flush(self) -> None:
         write_all(self._fd, self._pieces)
-        start_writeback(self._fd, self._written_back, self._size - self._written_back)
+        if self.durable:
+            start_writeback(self._fd, self._written_back, self._size - self._written_back)
         self._written_back = self._size
         self._pieces = []
         self._buffered = 0
@@ -177,8 +182,9 @@ class PackWriter:
     def _seal(self) -> None:
         try:
             self._flush()
-            sync_file(self._fd)  # the bytes, and the name below, are on disk before any row names them
-            sync_folder(self.packs_dir)
+            if self.durable:  # the bytes, and the name below, are on disk before any row names them
+                sync_file(self._fd)
+                sync_folder(self.packs_dir)
             seal = self._seal_rows or self._seal_staged(time.time())
             with self.index.transaction() as connection:
                 if os.fstat(self._fd).st_nlink == 0:

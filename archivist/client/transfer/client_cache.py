@@ -5,6 +5,8 @@ Layout: ``<root>/obj/blake3/<2 hex>/<62 hex>`` for blobs kept as files of their 
 one index transaction per batch, as the folder store does, instead of a temp file, a rename
 and an inode per blob), in-progress writes in ``<root>/tmp/``. Every blob is verified
 against its digest before it becomes visible, so several processes can share the cache.
+Nothing is synced (what a cache loses is fetched again); packed blobs are therefore
+verified again when read.
 
 Eviction works on files: a loose blob, or a whole pack (its blobs were downloaded together
 and tend to be used together). Each use sets the file's mtime to now; eviction removes the
@@ -38,6 +40,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 
 from archivist.core.errors import InvalidInputError, PathNotFoundError, StorageError
+from archivist.core.manifest_entry import hash_bytes
 from archivist.core.sizes import format_size
 from archivist.storage import copying
 from archivist.storage.local import BlobWriter, LocalBlobStore
@@ -103,13 +106,17 @@ class ClientCache:
 
     def packed(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
         """``(digest, bytes)`` of the blobs among ``wanted`` (digest -> size) that the cache holds
-        packed with that size, pack by pack; marks their packs as just used."""
+        packed with that size, pack by pack; marks their packs as just used.
+
+        The bytes are hashed here: the cache's packs are not synced when written (a power cut
+        may leave an indexed blob's bytes unwritten), so a blob that does not match is a miss.
+        """
         located = self._blobs.index.locate(list(wanted))
         located = {digest: where for digest, where in located.items() if where.size == wanted[digest]}
         for name in {where.pack for where in located.values()}:
             self._touch(pack_path(self._blobs.packs_dir, name), None)
         for digest, data in copying.packed_bytes(self._blobs, located):
-            if data is not None:  # None: its pack was evicted meanwhile
+            if data is not None and hash_bytes(data) == digest:  # None: its pack was evicted meanwhile
                 yield digest, data
 
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
