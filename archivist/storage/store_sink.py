@@ -45,7 +45,9 @@ class StoreSink:
 
     def __init__(self, store: FolderStore) -> None:
         self._store = store
-        self._pack = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable)
+        self._pack = PackWriter(
+            store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable
+        )
         self._loose = LooseBatch(store.temp_dir, store.durable)
         self._covered: set[str] = set()  # stored, or found held: written by the worker thread only
         self._worker: BatchWorker[Batch] = BatchWorker(
