@@ -60,7 +60,7 @@ from archivist.storage.loose import (
     store_whole,
 )
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
-from archivist.storage.packs import PACK_MAX_BLOB_BYTES
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
 from archivist.storage.space import SpaceGuard, converts_no_space, no_space_as
 from archivist.storage.store_sink import StoreSink
 from archivist.storage.syncing import make_folders
@@ -295,6 +295,21 @@ class LocalBlobStore:
         batch_writes.store_batch(
             self, list(sources), load, expected, progress or ignore_progress, memory if trust_held else None
         )
+
+    @converts_no_space
+    def pack_verified(self, blobs: Sequence[tuple[str, bytes]]) -> list[str]:
+        """Append small blobs the caller has just hashed against their digests to new packs,
+        without looking up which the store holds first (a blob it holds already gets no
+        second row); returns the names of the packs written. For the client cache, which
+        keeps what it has just found missing."""
+        writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes, durable=self.durable)
+        try:
+            writer.add_many(blobs, ignore_progress)
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.kept
 
     @converts_no_space
     def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:

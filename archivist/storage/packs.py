@@ -99,6 +99,8 @@ class PackWriter:
         """Bytes of this writer's sealed packs that were kept (hold at least one row)."""
         self.emptied: list[str] = []
         """Other packs that sealing left without rows (compaction), now unlinked."""
+        self.kept: list[str] = []
+        """The names of this writer's sealed packs that were kept (hold at least one row)."""
 
     def add(self, digest: str, data: bytes) -> None:
         """Append one blob whose bytes were already checked against ``digest`` (and that
@@ -200,6 +202,8 @@ class PackWriter:
         self._fd = -1
         self.indexed += kept
         self.kept_bytes += self._size if kept else 0
+        if kept:
+            self.kept.append(self._name)
         self.emptied.extend(emptied)
         unlink_packs(self.packs_dir, emptied if kept else [*emptied, self._name])
         self._rows = []

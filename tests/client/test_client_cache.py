@@ -372,6 +372,9 @@ def test_add_many_keeps_small_blobs_in_one_pack(root: Path) -> None:
     assert cache.size() == pack_files(root)[0].stat().st_size == sum(len(data) for _d, data in blobs)
     wrong_size = {blobs[0][0]: len(blobs[0][1]) + 1}
     assert dict(cache.packed(wrong_size)) == {}  # the size is part of a hit
+    cache.add_many(blobs[:10])  # kept already: the new pack gets no rows and is removed
+    assert len(pack_files(root)) == 1
+    assert packed(cache, *blobs) == dict(blobs)
 
 
 def test_packed_bytes_that_do_not_match_their_digest_are_a_miss(root: Path) -> None:

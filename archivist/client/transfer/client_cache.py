@@ -122,19 +122,18 @@ class ClientCache:
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
         """Keep small blobs packed (one pack file, one index transaction for the lot).
 
-        The caller has just hashed these very bytes against their digests: they are not
-        hashed again. A batch larger than the whole limit is not kept.
+        The caller has just hashed these very bytes against their digests, and found them
+        missing here: they are neither hashed nor looked up again. A batch larger than the
+        whole limit is not kept.
         """
         total = sum(len(data) for _digest, data in blobs)
         if not blobs or total > self.limit:
             return
         self._reserve(total)
         try:
-            held = dict(blobs)
-            self._blobs.put_files([(digest, "") for digest in held], held=held, trust_held=True)
+            names = self._blobs.pack_verified(blobs)
         finally:
             self._release(total)  # counted below as the pack files they went to
-        names = {where.pack for where in self._blobs.index.locate(list(held)).values()}
         for name in names:
             path = pack_path(self._blobs.packs_dir, name)
             with contextlib.suppress(FileNotFoundError):  # evicted by another process already
