@@ -1,7 +1,8 @@
 """Upload and download throughput through `archivist server` on loopback, against the
 embedded store, in the same run.
 
-    python benchmarks/server_throughput.py [--data DIR] [--quick] [--db URL --store URL]
+    python benchmarks/server_throughput.py [--data DIR] [--quick] [--repeat N] [--paths]
+                                           [--db URL --store URL]
 
 Workloads (generated once, deterministically, under --data, default
 /tmp/archivist-server-bench; never inside the repository): one 1 GiB file, and
@@ -14,6 +15,14 @@ with the ``AWS_*`` variables set, where clients move bytes straight to the store
 the number of HTTP requests it served for each operation is counted from its
 request log. ``cp`` (``cp -r`` for the folder) copies each workload in the same run, and
 the server's times are shown beside it (the goal: at most 3x).
+
+The machine is shared and its disk's speed drifts, so each download and each ``cp`` runs
+``--repeat`` times, interleaved (a download, then the ``cp`` of the same workload), and the
+medians are compared. A log runs once (a second log of the same bytes would find them stored).
+
+``--paths`` also measures what the two extra byte paths earn: the 1 GiB file logged with
+the blob listener off (``--blob-port off``: every byte through the API) and downloaded
+with httpx's response stream instead of ``streaming_get``.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import random
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +55,9 @@ if operation == "warm-up":  # create (and migrate) the store, or reach the serve
     from archivist.sdk.context import get_context
     print(get_context().entity)
     sys.exit(0)
+if os.environ.get("BENCH_HTTPX_DOWNLOAD"):  # --paths: the download through httpx alone
+    from archivist.client.transfer import streaming_get
+    streaming_get.usable = lambda session: False
 started = time.perf_counter()
 if operation == "log":
     with archivist.init(project="bench", job_type="bench") as run:
@@ -70,6 +83,9 @@ class Measured:
     seconds: float
     peak_rss: int
     requests: int | None
+    runs: tuple[float, ...] = ()
+    cp_seconds: float = 0.0
+    """The median ``cp`` of the same workload, run between this operation's repeats."""
 
 
 def make_workloads(data: str, big_bytes: int, small_count: int) -> list[Workload]:
@@ -134,7 +150,7 @@ def peak_rss(pid: int) -> int:
 
 @contextmanager
 def server(
-    state: str, db_url: str | None = None, store_url: str | None = None
+    state: str, db_url: str | None = None, store_url: str | None = None, blob_port: str | None = None
 ) -> Iterator[tuple[str, str, str, int]]:
     """``archivist server`` over SQLite and a folder in ``state`` (or the database and store
     given); yields (url, admin key, log path, pid)."""
@@ -143,6 +159,8 @@ def server(
     store_url = store_url or os.path.join(state, "blobs")
     command = [sys.executable, "-m", "archivist", "server", "--port", str(port),
                "--db", db_url, "--store", store_url]  # fmt: skip
+    if blob_port is not None:
+        command += ["--blob-port", blob_port]
     env = {**os.environ, "ARCHIVIST_ADMIN_KEY": key, "PYTHONPATH": REPO_ROOT}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -167,18 +185,25 @@ def request_count(log_path: str) -> int:
         return sum(1 for line in log if line.startswith("{") and '"duration_ms"' in line)
 
 
-def measure(workloads: list[Workload], scratch: str, server_target: tuple[str, str, str, int] | None) -> dict:
+def measure(
+    workloads: list[Workload],
+    scratch: str,
+    server_target: tuple[str, str, str, int] | None,
+    repeat: int = 1,
+    extra_env: dict[str, str] | None = None,
+    operations: tuple[str, ...] = ("log", "download"),
+) -> dict:
     results: dict[tuple[str, str], Measured] = {}
     warmed = False
     for number, workload in enumerate(workloads):
         name = f"w{number}"
-        for operation in ("log", "download"):
+        for operation in operations:
             env = {
                 **os.environ,
                 "PYTHONPATH": REPO_ROOT,
                 "ARCHIVIST_SILENT": "1",
                 "ARCHIVIST_DIR": os.path.join(scratch, "home"),
-                "ARCHIVIST_CACHE_DIR": tempfile.mkdtemp(dir=scratch, prefix="cache-"),
+                **(extra_env or {}),
             }
             for variable in ("ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY", "ARCHIVIST_ENTITY"):
                 env.pop(variable, None)
@@ -187,12 +212,23 @@ def measure(workloads: list[Workload], scratch: str, server_target: tuple[str, s
             if not warmed:
                 subprocess.run([sys.executable, "-c", CHILD, "warm-up", "", "", ""], env=env, check=True)
                 warmed = True
-            before = request_count(server_target[2]) if server_target else None
-            root = tempfile.mkdtemp(dir=scratch, prefix="download-")
-            seconds, rss = run_child(env, operation, workload.path, name, root)
-            after = request_count(server_target[2]) if server_target else None
-            requests = None if before is None or after is None else after - before
-            results[(workload.name, operation)] = Measured(seconds, rss, requests)
+            runs, cps, rss, requests = [], [], 0, None
+            for _ in range(repeat if operation == "download" else 1):
+                env["ARCHIVIST_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch, prefix="cache-")
+                before = request_count(server_target[2]) if server_target else None
+                root = tempfile.mkdtemp(dir=scratch, prefix="download-")
+                seconds, peak = run_child(env, operation, workload.path, name, root)
+                after = request_count(server_target[2]) if server_target else None
+                requests = None if before is None or after is None else after - before
+                runs.append(seconds)
+                rss = max(rss, peak)
+                if operation == "download":
+                    shutil.rmtree(root)
+                    shutil.rmtree(env["ARCHIVIST_CACHE_DIR"])
+                cps.append(copy_seconds(workload, scratch))
+            results[(workload.name, operation)] = Measured(
+                statistics.median(runs), rss, requests, tuple(runs), statistics.median(cps)
+            )
     return results
 
 
@@ -219,32 +255,45 @@ CP_GOAL = 3.0
 """The server's uploads and downloads should take at most this many times what ``cp`` does."""
 
 
-def measure_cp(workloads: list[Workload], scratch: str) -> dict[str, float]:
-    """Seconds ``cp`` (a file) or ``cp -r`` (a folder) takes to copy each workload, in this run."""
-    seconds = {}
-    for number, workload in enumerate(workloads):
-        target = os.path.join(scratch, f"cp-{number}")
-        command = ["cp", "-r"] if os.path.isdir(workload.path) else ["cp"]
-        started = time.perf_counter()
-        subprocess.run([*command, workload.path, target], check=True)
-        seconds[workload.name] = time.perf_counter() - started
-        if os.path.isdir(target):
-            shutil.rmtree(target)
-        else:
-            os.unlink(target)
+def copy_seconds(workload: Workload, scratch: str) -> float:
+    """Seconds ``cp`` (a file) or ``cp -r`` (a folder) takes to copy the workload, now."""
+    target = os.path.join(scratch, "cp-target")
+    command = ["cp", "-r"] if os.path.isdir(workload.path) else ["cp"]
+    started = time.perf_counter()
+    subprocess.run([*command, workload.path, target], check=True)
+    seconds = time.perf_counter() - started
+    if os.path.isdir(target):
+        shutil.rmtree(target)
+    else:
+        os.unlink(target)
     return seconds
 
 
-def report_beside_cp(workloads: list[Workload], served: dict, cp_seconds: dict[str, float]) -> None:
-    print(f"\nthrough the server beside cp in the same run (goal: at most {CP_GOAL:.0f}x):")
+def report_beside_cp(workloads: list[Workload], served: dict) -> None:
+    print(f"\nthrough the server beside cp in the same run (goal: at most {CP_GOAL:.0f}x; medians):")
     for workload in workloads:
         for operation in ("log", "download"):
-            there, cp = served[(workload.name, operation)].seconds, cp_seconds[workload.name]
+            measured = served[(workload.name, operation)]
+            there, cp = measured.seconds, measured.cp_seconds
             verdict = "ok" if there <= CP_GOAL * cp else "SLOWER THAN THE GOAL"
+            runs = " ".join(f"{run:.2f}" for run in measured.runs)
             print(
                 f"  {operation + ' ' + workload.name:<34} server {there:6.2f}s  cp {cp:6.2f}s  "
-                f"{there / cp:5.2f}x  {verdict}"
+                f"{there / cp:5.2f}x  {verdict}  (runs: {runs})"
             )
+
+
+def report_paths(big: Workload, served: dict, api_only: dict, httpx_download: dict) -> None:
+    """What the blob listener and ``streaming_get`` earn, beside the API and httpx alone."""
+    print(f"\nthe extra byte paths for {big.name} (medians; each beside cp of the same run):")
+    rows = [
+        ("log, blob listener", served[(big.name, "log")]),
+        ("log, API only (--blob-port off)", api_only[(big.name, "log")]),
+        ("download, streaming_get", served[(big.name, "download")]),
+        ("download, httpx stream", httpx_download[(big.name, "download")]),
+    ]
+    for label, measured in rows:
+        print(f"  {label:<34} {measured.seconds:6.2f}s  {measured.seconds / measured.cp_seconds:5.2f}x cp")
 
 
 def _rate(workload: Workload, measured: Measured) -> str:
@@ -260,6 +309,10 @@ def main() -> None:
         "--data", default="/tmp/archivist-server-bench", help="where the workloads are generated"
     )
     parser.add_argument("--quick", action="store_true", help="64 MiB and 2,000 files: a smoke test")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each download and cp (medians)")
+    parser.add_argument(
+        "--paths", action="store_true", help="also the API alone (no blob listener) and httpx alone"
+    )
     parser.add_argument("--db", help="the server's database URL (default: SQLite in a temp folder)")
     parser.add_argument(
         "--store", help="the server's blob store, e.g. s3://bucket/prefix (default: a folder)"
@@ -270,17 +323,29 @@ def main() -> None:
     workloads = make_workloads(data, big, small)
     scratch = tempfile.mkdtemp(prefix="archivist-server-bench-")
     try:
-        for target in ("embedded", "server"):
+        for target in ("embedded", "server", "api-only"):
             os.makedirs(os.path.join(scratch, target))
         print("embedded store ...", flush=True)
-        embedded = measure(workloads, os.path.join(scratch, "embedded"), None)
+        embedded = measure(workloads, os.path.join(scratch, "embedded"), None, args.repeat)
         with server(os.path.join(scratch, "server"), args.db, args.store) as target:
             print(f"server at {target[0]} ...", flush=True)
-            served = measure(workloads, os.path.join(scratch, "server"), target)
+            served = measure(workloads, os.path.join(scratch, "server"), target, args.repeat)
+            if args.paths:
+                print("the same server, downloads through httpx alone ...", flush=True)
+                httpx_download = measure(
+                    workloads[:1], os.path.join(scratch, "server"), target, args.repeat,
+                    {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",),
+                )  # fmt: skip
             server_rss = peak_rss(target[3])
-        cp_seconds = measure_cp(workloads, scratch)
+        if args.paths:
+            api_state = os.path.join(scratch, "api-only")
+            with server(api_state, None, None, blob_port="off") as target:
+                print(f"a server with no blob listener at {target[0]} ...", flush=True)
+                api_only = measure(workloads[:1], api_state, target, args.repeat, operations=("log",))
         report(workloads, embedded, served)
-        report_beside_cp(workloads, served, cp_seconds)
+        report_beside_cp(workloads, served)
+        if args.paths:
+            report_paths(workloads[0], served, api_only, httpx_download)
         print(f"peak RSS of the server process over all operations: {server_rss // MIB} MiB")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
