@@ -12,6 +12,7 @@ import pytest
 
 from archivist.client.http import HttpBackend
 from archivist.client.transfer.hashing import hash_file
+from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest, VersionQuery
 from tests.client.artifact_logging import blobs_of
@@ -99,9 +100,8 @@ def test_sixteen_clients_through_two_servers(two_servers: list[ServerProcess], t
             assert manifest.digest() == version.digest
             target = tmp_path / f"v{version.version_index}"
             target.mkdir()
-            blobs_of(reader).download_blobs(
-                [(e.digest, str(target / e.path.replace("/", "_"))) for e in manifest]
-            )
+            dests = {e.path: str(target / e.path.replace("/", "_")) for e in manifest}
+            HttpBlobTransfer(reader).place_blobs(list(manifest), dests, lambda _n: None)
             for entry in manifest:
                 assert hash_file(str(target / entry.path.replace("/", "_")))[0] == entry.digest
         reader.close()

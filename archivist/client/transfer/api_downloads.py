@@ -6,8 +6,7 @@ The server sends each asked blob once, in the order it reads them best; a frame
 for a blob not asked (or sent twice) is refused. A batch whose answer breaks off
 (the connection drops, or the stream ends early) is asked again for the blobs it
 did not deliver whole. ``fetch_many`` hands each blob's bytes to a callback (the
-SDK verifies and writes them: no temp file, nothing read back); ``download_many``
-writes them to files.
+SDK verifies and writes them: no temp file, nothing read back).
 
 One large blob: ``download_to`` streams ``GET /blobs/{digest}`` into one or more new
 files at once and hashes it on the way, so it is never read back to be verified; the
@@ -24,9 +23,8 @@ import contextlib
 import errno
 import functools
 import os
-import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import blake3
 
@@ -79,23 +77,7 @@ class _MemoryFrame:
         self.deliver(self.digest, self.data if self.data is not None else bytes(self.parts or b""))
 
 
-class _FileFrame:
-    """Writes one frame to its destination file."""
-
-    def __init__(self, digest: str, path: str, progress: Progress, delivered: Callable[[str], None]) -> None:
-        self.digest, self.progress, self.delivered = digest, progress, delivered
-        self.file = open(path, "wb")  # noqa: SIM115 - closed by close() or by the batch
-
-    def write(self, data: memoryview) -> None:
-        self.file.write(data)
-        self.progress(len(data))
-
-    def close(self) -> None:
-        self.file.close()
-        self.delivered(self.digest)
-
-
-Begin = Callable[[str, int, Callable[[str], None]], "_MemoryFrame | _FileFrame"]
+Begin = Callable[[str, int, Callable[[str], None]], _MemoryFrame]
 """``begin(digest, size, delivered)``: the sink of a frame, which calls ``delivered(digest)`` at its end."""
 
 
@@ -110,21 +92,6 @@ def fetch_many(session: ApiSession, digests: Sequence[str], receive: Receive) ->
         return _MemoryFrame(digest, size, deliver)
 
     _run_batches(session, list(dict.fromkeys(digests)), begin)
-
-
-def download_many(
-    session: ApiSession, destinations: Mapping[str, Sequence[str]], progress: Progress | None
-) -> None:
-    """Write each blob (digest -> destination paths) in framed batches, several at once."""
-    report = progress or _no_progress
-
-    def begin(digest: str, _size: int, delivered: Callable[[str], None]) -> _FileFrame:
-        return _FileFrame(digest, destinations[digest][0], report, delivered)
-
-    _run_batches(session, list(destinations), begin)
-    for paths in destinations.values():
-        for extra in paths[1:]:
-            shutil.copyfile(paths[0], extra)
 
 
 def _run_batches(session: ApiSession, digests: list[str], begin: Begin) -> None:
@@ -155,16 +122,14 @@ def _ask_batch(session: ApiSession, remaining: dict[str, None], begin: Begin, st
         return
     asked = len(remaining)
     body = encode_json({"digests": list(remaining)})
-    opened: list[_MemoryFrame | _FileFrame] = []
 
     def start(digest: str, size: int) -> _Guarded:
         if digest not in remaining:
             raise CommError(f"the server sent blob {digest}, which was not asked for (or sent it twice)")
         try:
-            opened.append(begin(digest, size, remaining.pop))
+            return _Guarded(begin(digest, size, remaining.pop))
         except Exception as error:
             raise _SinkFailed(error) from error
-        return _Guarded(opened[-1])
 
     parser = FrameParser(start)
     try:
@@ -176,10 +141,6 @@ def _ask_batch(session: ApiSession, remaining: dict[str, None], begin: Begin, st
         parser.finish()
     except InvalidInputError as error:  # only the parser raises it: the frames are malformed
         raise IncompleteAnswer(f"the server's blob stream is malformed: {error.message}") from None
-    finally:
-        for frame in opened:
-            if isinstance(frame, _FileFrame):
-                frame.file.close()
     if remaining:
         delivered = asked - len(remaining)
         raise IncompleteAnswer(f"the server's answer ended after {delivered} of the {asked} blobs asked")
@@ -190,7 +151,7 @@ class _Guarded:
 
     __slots__ = ("sink",)
 
-    def __init__(self, sink: _MemoryFrame | _FileFrame) -> None:
+    def __init__(self, sink: _MemoryFrame) -> None:
         self.sink = sink
 
     def write(self, data: memoryview) -> None:

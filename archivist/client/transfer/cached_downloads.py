@@ -17,9 +17,6 @@ written file back:
   not match is removed from every place it was written and ``IntegrityError`` raised. In
   copy mode, blobs of ``UNCACHED_COPY_MIN_BYTES`` or more go to their destinations only.
 
-Something that offers only plain downloads (``PlainDownloads``: the Service's blob calls)
-can be used through ``_ThroughFiles``: temp files, hashed after they are written.
-
 Every destination is absent when this runs (``download_entries`` removed stale files); one
 that another process creates meanwhile is replaced atomically (``placing.place_at``).
 """
@@ -27,14 +24,12 @@ that another process creates meanwhile is replaced atomically (``placing.place_a
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, PACKED_MAX_BYTES, ClientCache
-from archivist.client.transfer.hashing import hash_file
-from archivist.client.transfer.placing import copy_new, place_at, write_new
+from archivist.client.transfer.placing import place_at, write_new
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.core.progress import Progress
@@ -54,7 +49,6 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 Advance = Progress
 
 
-@runtime_checkable
 class RemoteBlobs(Protocol):
     """What a server's transfer offers so that downloads write each byte once
     (``HttpBlobTransfer``)."""
@@ -286,42 +280,3 @@ def _write_read_only(path: str, data: bytes) -> None:
         remove_quietly(path)
         raise
     os.close(fd)
-
-
-class PlainDownloads(Protocol):
-    """Plain blob downloads to files (the Service's blob calls)."""
-
-    def download_blobs(self, items: Sequence[tuple[str, str]]) -> None: ...
-
-    def download_blob(self, digest: str, dest_path: str, progress: Progress | None = None) -> None: ...
-
-
-class _ThroughFiles:
-    """``RemoteBlobs`` over plain downloads: each blob goes through a temp file, read back
-    (small ones) or hashed (large ones) after it is written."""
-
-    def __init__(self, backend: PlainDownloads) -> None:
-        self.backend = backend
-
-    def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
-        with tempfile.TemporaryDirectory(prefix="archivist-fetch-") as folder:
-            items = [(digest, os.path.join(folder, digest)) for digest in digests]
-            self.backend.download_blobs(items)
-            for digest, path in items:
-                with open(path, "rb") as source:
-                    data = source.read()
-                os.unlink(path)
-                receive(digest, data)
-
-    def download_to(self, digest: str, paths: Sequence[str], progress: Progress | None = None) -> str:
-        first, *others = paths
-        try:
-            self.backend.download_blob(digest, first, progress)
-            actual, _size = hash_file(first)
-            for path in others:
-                copy_new(first, path)
-        except BaseException:
-            for path in paths:
-                remove_quietly(path)
-            raise
-        return actual

@@ -158,16 +158,6 @@ class HttpBlobTransfer:
         cache = None if skip_cache or self._cache is None else self._cache()
         fetch_remote(self, cache, entries, dests, link, progress)
 
-    def download_blobs(self, items: Sequence[tuple[str, str]], progress: Progress | None = None) -> None:
-        """Write each ``(digest, dest_path)`` blob to ``dest_path`` (new files in existing
-        folders), small blobs in batches; a digest may appear several times. A failed batch
-        may leave partial files (the SDK's next download into the folder replaces them)."""
-        destinations: dict[str, list[str]] = {}
-        for digest, path in items:
-            destinations.setdefault(validate_digest(digest), []).append(path)
-        if self._server_carries(list(destinations)) or not self.transfers.download(destinations, progress):
-            api_downloads.download_many(self.session, destinations, progress)
-
     def fetch_blobs(self, digests: Sequence[str], receive: Callable[[str, bytes], None]) -> None:
         """Hand each blob's bytes to ``receive(digest, data)``, whole and in any order, from a
         few threads at once. The bytes are not verified here: ``receive`` checks them. Meant
