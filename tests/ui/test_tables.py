@@ -20,7 +20,9 @@ ROW_INDEX = re.compile(r'<tr data-row="(\d+)">')
 IMAGE_SRC = re.compile(r'<img class="cell-image"[^>]* src="([^"]+)"')
 
 
-def table(client: httpx.Client, base: str = PREDICTIONS, path: str = "preds.table.json", **params: object) -> str:
+def table(
+    client: httpx.Client, base: str = PREDICTIONS, path: str = "preds.table.json", **params: object
+) -> str:
     return get_ok(client, f"{base}/files/view", path=path, **params)
 
 
@@ -46,7 +48,7 @@ def test_cells_numbers_right_aligned_nested_compact_images_inline(client: httpx.
     page = table(client)
     assert '<th class="num"><a class="sort"' in page  # the id and score columns
     assert '<td class="num" title="0.3083">0.3083</td>' in page  # row 1: 37 / 120
-    assert '>{&#34;fold&#34;:1,&#34;tags&#34;:[&#34;a&#34;]}</code></td>' in page  # nested: one compact line
+    assert ">{&#34;fold&#34;:1,&#34;tags&#34;:[&#34;a&#34;]}</code></td>" in page  # nested: one compact line
     sources = IMAGE_SRC.findall(page)
     assert len(sources) == 50
     image = client.get(sources[0].replace("&amp;", "&"))
@@ -79,13 +81,17 @@ def test_filtering_by_text_comparison_and_any_column(client: httpx.Client) -> No
 
 
 def test_a_200k_row_table_is_never_sent_whole(client: httpx.Client) -> None:
-    response = client.get(f"{BIG}/files/view", params={"path": "big.table.json", "sort": "score", "page": 4000})
+    response = client.get(
+        f"{BIG}/files/view", params={"path": "big.table.json", "sort": "score", "page": 4000}
+    )
     assert response.status_code == 200
     assert f"Table · {BIG_ROWS} rows" in response.text
     rows = shown_rows(response.text)
     assert rows == list(range(BIG_ROWS - 1 - 3999 * 50, BIG_ROWS - 1 - 3999 * 50 - 50, -1))
     assert len(response.content) < 60_000
-    filtered = client.get(f"{BIG}/files/view", params={"path": "big.table.json", "col": "label", "q": "= label-3"})
+    filtered = client.get(
+        f"{BIG}/files/view", params={"path": "big.table.json", "col": "label", "q": "= label-3"}
+    )
     assert f"{len(range(3, BIG_ROWS, 7))} matching" in filtered.text
 
 
@@ -103,7 +109,11 @@ def test_out_of_range_page_numbers_are_clamped(client: httpx.Client, number: str
         ({"page": "1.5"}, 400, "page"),
         ({"sort": "nope"}, 400, "no column &#39;nope&#39; in this table; its columns are &#39;id&#39;"),
         ({"col": "nope", "q": "x"}, 400, "no column &#39;nope&#39;"),
-        ({"sort": "id", "order": "sideways"}, 400, "unknown sort order &#39;sideways&#39;: use &#39;asc&#39; or &#39;desc&#39;"),
+        (
+            {"sort": "id", "order": "sideways"},
+            400,
+            "unknown sort order &#39;sideways&#39;: use &#39;asc&#39; or &#39;desc&#39;",
+        ),
         ({"col": "score", "q": "> high"}, 400, "which is not a number"),
         ({"q": "x" * 201}, 400, "at most 200 are accepted"),
     ],
@@ -131,7 +141,9 @@ def test_bad_table_parameters_are_refused_with_a_message(
         (f"/ui/artifacts/local/vision/images/v0", "preds.table.json", 404),  # a foreign version
     ],
 )
-def test_missing_padded_and_foreign_addresses_answer_404(client: httpx.Client, url: str, path: str, status: int) -> None:
+def test_missing_padded_and_foreign_addresses_answer_404(
+    client: httpx.Client, url: str, path: str, status: int
+) -> None:
     response = client.get(f"{url}/files/view", params={"path": path})
     assert response.status_code == status, f"{url} {path!r}: {response.status_code}"
     image = client.get(f"{url}/files/raw", params={"path": path, "inline": 1})
@@ -141,17 +153,26 @@ def test_missing_padded_and_foreign_addresses_answer_404(client: httpx.Client, u
 def test_a_media_path_of_another_version_is_not_served_through_this_one(client: httpx.Client) -> None:
     page = table(client)
     media = IMAGE_SRC.findall(page)[0].replace("&amp;", "&").split("path=")[1].split("&")[0]
-    other = client.get(f"/ui/artifacts/local/vision/images/v0/files/raw", params={"path": httpx.QueryParams(f"p={media}")["p"], "inline": 1})
+    other = client.get(
+        f"/ui/artifacts/local/vision/images/v0/files/raw",
+        params={"path": httpx.QueryParams(f"p={media}")["p"], "inline": 1},
+    )
     assert other.status_code == 404
 
 
 def test_joined_and_partitioned_tables_list_their_parts(client: httpx.Client) -> None:
     joined = table(client, path="both.joined-table.json")
     assert "Joined table · joined on id" in joined
-    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', joined) == ["preds.table.json", "labels.table.json"]
+    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', joined) == [
+        "preds.table.json",
+        "labels.table.json",
+    ]
     split = table(client, path="split.partitioned-table.json")
     assert "Partitioned table · parts in parts/" in split
-    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', split) == ["parts/part-0.table.json", "parts/part-1.table.json"]
+    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', split) == [
+        "parts/part-0.table.json",
+        "parts/part-1.table.json",
+    ]
     part = table(client, path="parts/part-1.table.json")
     assert shown_rows(part) == list(range(5)) and "row 9" in part
 
