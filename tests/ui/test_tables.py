@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.ui.pages import get_ok
-from tests.ui.table_data import BIG_ROWS, CLASSES, CONFUSION, PRED_ROWS, TABLES_PROJECT
 from tests.ui.sample_data import SampleStore
+from tests.ui.table_data import BIG_ROWS, CLASSES, CONFUSION, PRED_ROWS, TABLES_PROJECT
 
 PREDICTIONS = f"/ui/artifacts/local/{TABLES_PROJECT}/predictions/v0"
 BIG = f"/ui/artifacts/local/{TABLES_PROJECT}/big-table/v0"
@@ -138,7 +138,7 @@ def test_bad_table_parameters_are_refused_with_a_message(
         (f"/ui/artifacts/local/{TABLES_PROJECT}/predictions/v0x", "preds.table.json", 404),
         (f"/ui/artifacts/local/{TABLES_PROJECT}/predictions/%20v0", "preds.table.json", 404),
         (f"/ui/artifacts/local/{TABLES_PROJECT}/nothing/v0", "preds.table.json", 404),
-        (f"/ui/artifacts/local/vision/images/v0", "preds.table.json", 404),  # a foreign version
+        ("/ui/artifacts/local/vision/images/v0", "preds.table.json", 404),  # a foreign version
     ],
 )
 def test_missing_padded_and_foreign_addresses_answer_404(
@@ -154,7 +154,7 @@ def test_a_media_path_of_another_version_is_not_served_through_this_one(client: 
     page = table(client)
     media = IMAGE_SRC.findall(page)[0].replace("&amp;", "&").split("path=")[1].split("&")[0]
     other = client.get(
-        f"/ui/artifacts/local/vision/images/v0/files/raw",
+        "/ui/artifacts/local/vision/images/v0/files/raw",
         params={"path": httpx.QueryParams(f"p={media}")["p"], "inline": 1},
     )
     assert other.status_code == 404

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archivist.core.chart_spec import ChartSpec, charts_in_config
-from archivist.core.errors import RunNotFoundError
+from archivist.core.errors import PermissionDeniedError, RunNotFoundError
 from archivist.core.manifest import Entry
 from archivist.core.models import VersionRecord
 from archivist.core.table_json import (
@@ -149,7 +149,7 @@ def charts_for(backend: UiBackend, version: VersionRecord, table_path: str) -> l
         return []
     try:
         run = backend.get_run(version.producer)
-    except RunNotFoundError:
+    except (RunNotFoundError, PermissionDeniedError):  # gone, or not readable by this user
         return []
     return [chart for chart in charts_in_config(run.config) if chart.draws(table_path)]
 
