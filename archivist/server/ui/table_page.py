@@ -3,6 +3,8 @@ parts for joined and partitioned tables."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from archivist.core.manifest import Entry
@@ -23,7 +25,13 @@ def table_page(
     trail: list[tuple[str, str]],
 ) -> Response:
     """``kind`` is the file's table kind (``archivist.core.table_json.table_kind``)."""
-    context = {"version": version, "tab": "files", "entry": entry, "trail": trail, "kind": kind}
+    context: dict[str, Any] = {
+        "version": version,
+        "tab": "files",
+        "entry": entry,
+        "trail": trail,
+        "kind": kind,
+    }
     if kind == "table":
         view = table_view(ui.tables, page.backend, version, entry, query, page_number)
         return ui.render(page.request, "table.html", view=view, **context)
