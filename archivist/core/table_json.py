@@ -155,6 +155,12 @@ def cell_text(value: object) -> str:
         return value
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 

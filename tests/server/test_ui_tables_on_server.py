@@ -35,6 +35,7 @@ class Shared:
     """The raw route of the image a cell names."""
     keys: dict[str, str]
     other_team: str
+    run_page: str
 
 
 @pytest.fixture
@@ -59,7 +60,13 @@ def shared(server: ServerProcess, admin: AdminClient, team: Team) -> Shared:
     stranger = admin.create_user(f"stranger-{uuid.uuid4().hex[:8]}")
     admin.set_member(other, stranger.user.name, "member")
     keys["other-team"] = stranger.key.key
-    return Shared(f"{base}/view?path=acc_table.table.json", f"{base}/raw?path={IMAGE}&inline=1", keys, other)
+    return Shared(
+        f"{base}/view?path=acc_table.table.json",
+        f"{base}/raw?path={IMAGE}&inline=1",
+        keys,
+        other,
+        f"/ui/runs/{team.name}/proj/{ref.run_id}",
+    )
 
 
 @pytest.mark.parametrize("role", ["viewer", "member", "admin"])
@@ -75,6 +82,8 @@ def test_every_role_of_the_team_sees_the_table_its_images_and_chart(
         assert source is not None
         image = browser.get(source.group(1).replace("&amp;", "&"))
         assert image.status_code == 200 and image.content == PNG
+        run_page = browser.get(shared.run_page)
+        assert run_page.status_code == 200 and run_page.text.count('data-chart-kind="line"') == 1
 
 
 @pytest.mark.parametrize("role", ["outsider", "other-team"])
@@ -82,7 +91,7 @@ def test_a_user_without_a_role_in_the_team_is_refused(
     server: ServerProcess, shared: Shared, role: str
 ) -> None:
     with closing(_browser(server, shared.keys[role])) as browser:
-        for url in (shared.page, shared.image):
+        for url in (shared.page, shared.image, shared.run_page):
             refused = browser.get(url)
             assert refused.status_code == 403, f"{role} {url}: {refused.status_code}"
             assert "Acc" not in refused.text and PNG not in refused.content

@@ -104,6 +104,8 @@ CHARTS = {
     "loss": ("wandb/line/v0", {"x": "step", "y": "loss"}, "Loss by step"),
     "roc": ("wandb/area-under-curve/v0", {"x": "fpr", "y": "tpr", "class": "class"}, "ROC"),
 }
+MISSING_CHART = "lost"
+"""A chart the run's config records whose table the run never logged."""
 
 
 def chart_tables() -> dict[str, str]:
@@ -173,6 +175,9 @@ def log_table_artifacts(work: Path, png_bytes: Any) -> str:
     big.mkdir()
     (big / "big.table.json").write_text(big_table())
     charts = {key: chart_config(key, spec, fields, title) for key, (spec, fields, title) in CHARTS.items()}
+    charts[MISSING_CHART] = chart_config(
+        MISSING_CHART, "wandb/bar/v0", {"label": "a", "value": "b"}, "Missing"
+    )
     with archivist.init(
         project=TABLES_PROJECT, job_type="eval", name="evaluate", config={"_wandb": {"visualize": charts}}
     ) as run:

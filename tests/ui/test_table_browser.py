@@ -7,6 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.ui.browser import screenshot
+from tests.ui.sample_data import SampleStore
 from tests.ui.table_data import CLASSES, IMAGE_SIZES, PRED_ROWS, TABLES_PROJECT
 
 PREDICTIONS = f"/ui/artifacts/local/{TABLES_PROJECT}/predictions/v0"
@@ -68,3 +69,19 @@ def test_a_chart_recorded_by_the_run_is_drawn(page: Page, local_ui: str) -> None
     )
     expect(page.locator('svg[data-chart-kind="curve"] polyline.series')).to_have_count(2)
     screenshot(page, "chart-roc")
+
+
+def test_the_run_page_shows_its_charts_and_links_their_tables(
+    page: Page, local_ui: str, sample: SampleStore
+) -> None:
+    page.goto(f"{local_ui}/ui/runs/local/{TABLES_PROJECT}/{sample.charts_run_id}")
+    expect(page.locator("#custom-charts svg.chart-svg")).to_have_count(3)
+    expect(page.locator('#custom-charts figure[data-chart="lost"] .chart-problem')).to_contain_text(
+        "in none of the versions"
+    )
+    screenshot(page, "run-charts")
+    page.locator('#custom-charts figure[data-chart="loss"]').get_by_role(
+        "link", name="loss_table.table.json"
+    ).click()
+    expect(page.locator('figure.table-chart svg[data-chart-kind="line"]')).to_be_visible()
+    expect(page.locator("#table-summary")).to_contain_text("40 rows")

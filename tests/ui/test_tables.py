@@ -12,7 +12,7 @@ import pytest
 
 from tests.ui.pages import get_ok
 from tests.ui.sample_data import SampleStore
-from tests.ui.table_data import BIG_ROWS, CLASSES, CONFUSION, PRED_ROWS, TABLES_PROJECT
+from tests.ui.table_data import BIG_ROWS, CLASSES, CONFUSION, MISSING_CHART, PRED_ROWS, TABLES_PROJECT
 
 PREDICTIONS = f"/ui/artifacts/local/{TABLES_PROJECT}/predictions/v0"
 BIG = f"/ui/artifacts/local/{TABLES_PROJECT}/big-table/v0"
@@ -190,3 +190,18 @@ def test_charts_the_run_recorded_are_drawn_as_svg(client: httpx.Client, sample: 
     roc = table(client, base, "roc_table.table.json")
     assert len(re.findall(r'<polyline [^>]*data-series="(\w+)"', roc)) == 2
     assert "<svg" not in table(client)  # no chart names the predictions table
+
+
+def test_the_run_page_draws_every_chart_its_config_records(client: httpx.Client, sample: SampleStore) -> None:
+    page = get_ok(client, f"/ui/runs/local/{TABLES_PROJECT}/{sample.charts_run_id}")
+    figures = re.findall(r'<figure class="table-chart" data-chart="(\w+)" data-spec="([^"]+)">', page)
+    assert figures == [
+        ("confusion", "wandb/confusion_matrix/v1"),
+        ("loss", "wandb/line/v0"),
+        (MISSING_CHART, "wandb/bar/v0"),
+        ("roc", "wandb/area-under-curve/v0"),
+    ]
+    kinds = re.findall(r'data-chart-kind="([\w-]+)"', page)
+    assert kinds == ["confusion-matrix", "line", "curve"]
+    assert "its table &#39;lost_table.table.json&#39; is in none of the versions this run logged" in page
+    assert "files/view?path=loss_table.table.json" in page and "eval-charts:v0" in page

@@ -19,7 +19,7 @@ from archivist.server.ui.ui_backend import UiBackend
 
 MAX_TABLE_BYTES = 512 * 1024 * 1024
 """A larger table file is not opened in the viewer (it can still be downloaded)."""
-DEFAULT_CELL_BUDGET = 4_000_000
+DEFAULT_CELL_BUDGET = 2_000_000
 SELECTIONS_KEPT = 16
 
 K = TypeVar("K")
