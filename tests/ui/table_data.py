@@ -144,6 +144,7 @@ def write_prediction_files(folder: Path, pngs: list[bytes]) -> None:
         "table2": "labels.table.json",
     }
     (folder / "both.joined-table.json").write_text(json.dumps(joined, sort_keys=True))
+    (folder / "broken.table.json").write_text('{"_type": "table", "columns": ["a", "b"], "data": [[1]]}')
     (folder / "parts").mkdir()
     for part in range(2):
         data = [[part * 5 + i, f"row {part * 5 + i}"] for i in range(5)]

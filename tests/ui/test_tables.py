@@ -205,3 +205,9 @@ def test_the_run_page_draws_every_chart_its_config_records(client: httpx.Client,
     assert kinds == ["confusion-matrix", "line", "curve"]
     assert "its table &#39;lost_table.table.json&#39; is in none of the versions this run logged" in page
     assert "files/view?path=loss_table.table.json" in page and "eval-charts:v0" in page
+
+
+def test_a_table_file_that_is_not_a_table_is_shown_as_a_file_with_the_reason(client: httpx.Client) -> None:
+    page = table(client, path="broken.table.json")
+    assert "Not shown as a table: row 0 of the table has 1 cells; the table has 2 columns" in page
+    assert 'data-kind="json"' in page and 'id="table-rows"' not in page

@@ -17,7 +17,7 @@ from archivist.core.table_query import RowQuery, select_rows
 from archivist.server.ui.previews import blob_file
 from archivist.server.ui.ui_backend import UiBackend
 
-MAX_TABLE_BYTES = 512 * 1024 * 1024
+MAX_TABLE_BYTES = 256 * 1024 * 1024
 """A larger table file is not opened in the viewer (it can still be downloaded)."""
 DEFAULT_CELL_BUDGET = 2_000_000
 SELECTIONS_KEPT = 16

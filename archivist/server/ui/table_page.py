@@ -7,9 +7,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import Entry
 from archivist.core.models import VersionRecord
 from archivist.core.table_query import RowQuery
+from archivist.server.ui.previews import build_preview
 from archivist.server.ui.state import Page, UiState
 from archivist.server.ui.table_view import joined_parts, partitioned_parts, table_view
 
@@ -33,7 +35,14 @@ def table_page(
         "kind": kind,
     }
     if kind == "table":
-        view = table_view(ui.tables, page.backend, version, entry, query, page_number)
+        try:
+            table = ui.tables.table(page.backend, entry)
+        except InvalidInputError as error:  # not a table after all: show the file as any other
+            preview = build_preview(page.backend, entry)
+            return ui.render(
+                page.request, "file.html", preview=preview, table_problem=error.message, **context
+            )
+        view = table_view(ui.tables, page.backend, version, entry, table, query, page_number)
         return ui.render(page.request, "table.html", view=view, **context)
     if kind == "joined-table":
         parts, key = joined_parts(ui.tables, ui.manifests, page.backend, version, entry)

@@ -123,11 +123,11 @@ def table_view(
     backend: UiBackend,
     version: VersionRecord,
     entry: Entry,
+    table: TableData,
     query: RowQuery,
     page_number: int,
 ) -> TableView:
-    """One page of the table at ``entry`` as ``query`` filters and sorts it."""
-    table = tables.table(backend, entry)
+    """One page of ``table`` (stored at ``entry``) as ``query`` filters and sorts it."""
     selected = tables.selection(table, entry.digest, query)
     paging = Paging(page_number, ROWS_PER_PAGE, len(selected))
     shown = selected[paging.offset : paging.offset + paging.size]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from archivist.core.chart_spec import ChartSpec
+from archivist.core.errors import InvalidInputError
 from archivist.core.table_json import TableData, cell_text, is_finite_number
-from archivist.server.ui.charts.chart_data import ChartDataError, column_name, numbers, required
+from archivist.server.ui.charts.chart_data import column_name, numbers, required
 from archivist.server.ui.charts.svg import Canvas, Scale, colour, number_label, padded_range
 
 MAX_BARS = 60
@@ -22,7 +23,7 @@ def bar(spec: ChartSpec, table: TableData) -> str:
             name = cell_text(row[label])
             bars[name] = bars.get(name, 0.0) + float(row[value])
     if not bars:
-        raise ChartDataError(f"no row has a number in {column_name(table, value)!r}: nothing to draw")
+        raise InvalidInputError(f"no row has a number in {column_name(table, value)!r}: nothing to draw")
     shown = list(bars.items())[:MAX_BARS]
     canvas = Canvas(spec.title, "bar")
     y = Scale(*padded_range([v for _, v in shown], include_zero=True), canvas.bottom, canvas.top)
@@ -51,7 +52,9 @@ def histogram(spec: ChartSpec, table: TableData) -> str:
     column = required(spec, table, "value", 0)
     values = numbers(table.rows, column)
     if not values:
-        raise ChartDataError(f"the column {column_name(table, column)!r} holds no numbers: nothing to count")
+        raise InvalidInputError(
+            f"the column {column_name(table, column)!r} holds no numbers: nothing to count"
+        )
     low, high = min(values), max(values)
     bins = HISTOGRAM_BINS if high > low else 1
     width = (high - low) / bins if high > low else 1.0

@@ -1,4 +1,5 @@
-"""The columns a chart reads: a spec's field mapping resolved against a table's columns."""
+"""The columns a chart reads: a spec's field mapping resolved against a table's columns.
+A table that lacks what a chart needs raises InvalidInputError saying what is missing."""
 
 from __future__ import annotations
 
@@ -14,10 +15,6 @@ MAX_POINTS = 5000
 """Longer series are thinned to this many evenly spaced points."""
 
 
-class ChartDataError(InvalidInputError):
-    """The table does not hold what the chart needs (a missing column, no numbers)."""
-
-
 def column_for(
     spec: ChartSpec, table: TableData, chart_field: str, position: int | None = None
 ) -> int | None:
@@ -26,7 +23,7 @@ def column_for(
     mapped = spec.fields.get(chart_field)
     if mapped:
         if mapped not in table.columns:
-            raise ChartDataError(
+            raise InvalidInputError(
                 f"the chart maps field {chart_field!r} to column {mapped!r}, which the table does not have; "
                 f"its columns are {', '.join(map(repr, table.columns))}"
             )
@@ -41,7 +38,7 @@ def column_for(
 def required(spec: ChartSpec, table: TableData, chart_field: str, position: int) -> int:
     found = column_for(spec, table, chart_field, position)
     if found is None:
-        raise ChartDataError(
+        raise InvalidInputError(
             f"the chart needs a column for field {chart_field!r}; the table has {len(table.columns)} columns"
         )
     return found

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from archivist.core.chart_spec import ChartSpec
+from archivist.core.errors import InvalidInputError
 from archivist.core.table_json import TableData, cell_text, is_finite_number
-from archivist.server.ui.charts.chart_data import ChartDataError, column_name, required
+from archivist.server.ui.charts.chart_data import column_name, required
 from archivist.server.ui.charts.svg import Canvas, number_label
 
 MAX_CLASSES = 40
@@ -33,7 +34,7 @@ def confusion_matrix(spec: ChartSpec, table: TableData) -> str:
         predicted_names.setdefault(p, None)
         cells[(a, p)] = cells.get((a, p), 0.0) + float(row[count])
     if not cells:
-        raise ChartDataError(f"no row has a count in {column_name(table, count)!r}: nothing to draw")
+        raise InvalidInputError(f"no row has a count in {column_name(table, count)!r}: nothing to draw")
     rows, columns = list(actual_names)[:MAX_CLASSES], list(predicted_names)[:MAX_CLASSES]
     canvas = Canvas(spec.title, "confusion-matrix", width=640, height=460)
     left, top = 120.0, 70.0

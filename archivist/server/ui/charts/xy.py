@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from archivist.core.chart_spec import ChartSpec
+from archivist.core.errors import InvalidInputError
 from archivist.core.table_json import TableData
 from archivist.server.ui.charts.chart_data import (
-    ChartDataError,
     column_for,
     column_name,
     groups,
@@ -23,7 +23,7 @@ def _draw(
 ) -> str:
     every = [p for values in series.values() for p in values]
     if not every:
-        raise ChartDataError(f"no row has numbers in both {x_title!r} and {y_title!r}: nothing to draw")
+        raise InvalidInputError(f"no row has numbers in both {x_title!r} and {y_title!r}: nothing to draw")
     x = Scale(*padded_range([p[0] for p in every]), canvas.left, canvas.right)
     y = Scale(*padded_range([p[1] for p in every]), canvas.bottom, canvas.top)
     canvas.axes(x, y, x_title, y_title)
