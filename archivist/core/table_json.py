@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,8 +162,3 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and math.isfinite(value):
         return repr(value)
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def column_values(table: TableData, column: str) -> Sequence[Any]:
-    index = table.column_index(column)
-    return [row[index] for row in table.rows]

@@ -37,6 +37,7 @@ COMPACT_CHARS = 80
 TITLE_CHARS = 2000
 POINTER_FILE_BYTES = 64 * 1024
 MAX_PARTS_SHOWN = 500
+TYPE_SAMPLE_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class TableRow:
 class TableView:
     columns: tuple[str, ...]
     numeric: tuple[bool, ...]
-    """Per column: every non-empty cell is a number (the column is right-aligned)."""
+    """Per column: every non-empty cell of the first ``TYPE_SAMPLE_ROWS`` is a number (right-aligned)."""
     rows: list[TableRow]
     paging: Paging
     query: RowQuery
@@ -113,7 +114,7 @@ def cell_of(value: Any) -> Cell:
 def numeric_columns(table: TableData) -> tuple[bool, ...]:
     flags = []
     for index in range(len(table.columns)):
-        present = [row[index] for row in table.rows[:1000] if row[index] is not None]
+        present = [row[index] for row in table.rows[:TYPE_SAMPLE_ROWS] if row[index] is not None]
         flags.append(bool(present) and all(is_number(cell) for cell in present))
     return tuple(flags)
 
