@@ -9,6 +9,8 @@ Project ``vision`` (entity ``local``):
     xss-check:v0 and a run whose name, config, description, metadata, alias and
     file names carry HTML/script payloads
     editable-http:v0, editable-browser:v0, editable-key:v0  (the tests that edit use these)
+
+Project ``tables``: W&B-layout table files (``tests/ui/table_data.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ui.table_data import log_table_artifacts
 
 ENTITY = "local"
 PROJECT = "vision"
@@ -50,6 +54,7 @@ class SampleStore:
     ingest_run_id: str
     xss_run_id: str
     sweep_run_ids: tuple[str, ...]
+    charts_run_id: str
 
 
 def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -211,6 +216,8 @@ def build_sample_store(root: Path) -> SampleStore:
                 with artifact.new_file("value.txt") as handle:
                     handle.write(name)
                 run.log_artifact(artifact).wait()
+
+        charts_run_id = log_table_artifacts(work, png_bytes)
     return SampleStore(
         home=home,
         external_file=external,
@@ -220,6 +227,7 @@ def build_sample_store(root: Path) -> SampleStore:
         ingest_run_id=ingest_run_id,
         xss_run_id=xss_run_id,
         sweep_run_ids=tuple(sweep_ids),
+        charts_run_id=charts_run_id,
     )
 
 

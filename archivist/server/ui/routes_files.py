@@ -7,8 +7,9 @@ import contextlib
 import os
 import posixpath
 import tempfile
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -16,11 +17,14 @@ from starlette.responses import FileResponse, Response
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry
 from archivist.core.models import VersionRecord
+from archivist.core.table_json import table_kind
+from archivist.core.table_query import RowQuery
 from archivist.server.ui.manifests import find_entry, folder_listing
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.previews import build_preview, image_type
 from archivist.server.ui.routes_version import VERSION_PATH, find_version
 from archivist.server.ui.state import Page, PageNumber, UiState, route_class
+from archivist.server.ui.table_page import table_page
 from archivist.server.ui.ui_backend import UiBackend
 
 FILES_PER_PAGE = 500
@@ -81,9 +85,24 @@ def files_routes(ui: UiState) -> APIRouter:
 
     @router.get(VERSION_PATH + "/files/view")
     def view_file(
-        request: Request, entity: str, project: str, name: str, selector: str, path: str
+        request: Request,
+        entity: str,
+        project: str,
+        name: str,
+        selector: str,
+        path: str,
+        page_number: PageNumber = 1,
+        sort: str = "",
+        order: str = "asc",
+        column: Annotated[str, Query(alias="col")] = "",
+        expression: Annotated[str, Query(alias="q")] = "",
     ) -> Response:
         page, version, entry = entry_of(request, entity, project, name, selector, path)
+        kind = table_kind(entry.path)
+        if kind is not None and not entry.is_reference:
+            query = RowQuery(column, expression, sort, order)
+            trail = folder_trail(posixpath.dirname(entry.path))
+            return table_page(ui, page, version, entry, kind, query, page_number, trail)
         return ui.render(
             request,
             "file.html",

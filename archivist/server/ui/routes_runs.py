@@ -1,5 +1,6 @@
 """Runs: the runs of a project, and one run's page (config, summary, metric
-history as line charts, and the versions it used and logged)."""
+history as line charts, the custom charts its config records, and the versions it
+used and logged)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from archivist.core.models import RunRef
 from archivist.server.ui.metric_history import chart_series, read_rows
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.routes_lineage import RUN_PATH
+from archivist.server.ui.run_charts import run_charts
 from archivist.server.ui.state import PageNumber, UiState, route_class
 
 RUNS_PER_PAGE = 100
@@ -39,13 +41,15 @@ def runs_routes(ui: UiState) -> APIRouter:
         ref = RunRef(entity, project, run_id)
         record = page.backend.get_run(ref)
         rows, more = read_rows(page.backend, ref)
+        outputs = page.backend.run_outputs(ref)
         return ui.render(
             request,
             "run.html",
             run=record,
             tab="overview",
             inputs=page.backend.run_inputs(ref),
-            outputs=page.backend.run_outputs(ref),
+            outputs=outputs,
+            custom_charts=run_charts(ui.tables, ui.manifests, page.backend, record, outputs),
             history=chart_series(rows),
             history_rows=len(rows),
             history_truncated=more,

@@ -21,6 +21,7 @@ from archivist.server.ui import csrf, urls
 from archivist.server.ui.auth import UiAuth, UiUser
 from archivist.server.ui.manifests import ManifestCache
 from archivist.server.ui.rendering import build_environment
+from archivist.server.ui.table_files import TableCache
 from archivist.server.ui.ui_backend import UiBackend
 
 BackendForRequest = Callable[[Request, UiUser], UiBackend]
@@ -77,6 +78,7 @@ class UiState:
     auth: UiAuth
     templates: Environment = field(default_factory=build_environment)
     manifests: ManifestCache = field(default_factory=ManifestCache)
+    tables: TableCache = field(default_factory=TableCache)
     public_message: Callable[[str], str] = _unchanged
     """What an error page may say of an error's message (a server takes its paths out)."""
 
