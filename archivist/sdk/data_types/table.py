@@ -111,6 +111,7 @@ class Table(Media):
         self._last_logged_idx: int | None = None
         self._increment_num: int | None = None
         self._logged_once = False
+        self._run_pointer: dict[str, Any] | None = None
         if allow_mixed_types:
             dtype = ct.ANY
         if columns is None:
@@ -173,8 +174,9 @@ class Table(Media):
 
     # --- rows and columns ----------------------------------------------------------------------
     def _mutating(self) -> None:
-        if self.log_mode == "MUTABLE":
+        if self.log_mode in ("MUTABLE", "INCREMENTAL"):
             self._logged_once = False
+            self._run_pointer = None
         elif self.log_mode == "IMMUTABLE" and self._logged_once:
             _log.warning(
                 "You are mutating a Table with log_mode='IMMUTABLE' that has been logged already. "
