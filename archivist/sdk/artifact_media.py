@@ -116,8 +116,9 @@ class MediaMixin:
         ) -> str: ...
 
     def add(self, obj: WBValue, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        """Store a table or media object as ``<name>.<type>.json`` plus its files;
-        adding the same object twice returns the first entry."""
+        """Store a table or media object as ``<name>.<type>.json`` plus its files.
+        As in W&B, adding the same object twice, or anything at a name already taken
+        (without ``overwrite=True``), returns the entry already there."""
         from archivist.sdk.data_types.wb_value import WBValue, media_tmp_path
 
         self._ensure_draft()
@@ -132,11 +133,15 @@ class MediaMixin:
         )
         if id(obj) in added and not overwrite:
             return added[id(obj)][1]
-        path = media_tmp_path(os.path.basename(with_suffix(name, obj._log_type)))
+        name = with_suffix(name, obj._log_type)
+        existing = self._current_manifest().get(name)
+        if existing is not None and not overwrite:  # W&B keeps what is there
+            return ArtifactManifestEntry(existing, self)  # type: ignore[arg-type]
+        path = media_tmp_path(os.path.basename(name))
         document = obj.to_json(self)  # type: ignore[arg-type]
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(document, handle, sort_keys=True, allow_nan=False)
-        entry = self.add_file(path, name=with_suffix(name, obj._log_type), overwrite=overwrite)
+        entry = self.add_file(path, name=name, overwrite=overwrite)
         added[id(obj)] = (obj, entry)
         return entry
 

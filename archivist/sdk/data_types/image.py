@@ -141,10 +141,6 @@ class Image(Media):
         return int(self._height)
 
     @property
-    def caption(self) -> str | None:
-        return self._caption
-
-    @property
     def boxes(self) -> dict[str, BoundingBoxes2D]:
         return self._boxes
 

@@ -99,7 +99,11 @@ class BoundingBoxes2D(WBValue):
                 raise InvalidInputError(f"boxes {key!r}: each box needs a 'position', got {box!r}")
         self._key = key
         self.box_data: list[dict[str, Any]] = [dict(b) for b in val["box_data"]]
-        self.class_labels = _labels(val)
+        if "class_labels" in val:
+            self.class_labels = _labels(val)
+        else:  # W&B names the ids the boxes use
+            ids = sorted({int(box["class_id"]) for box in self.box_data if "class_id" in box})
+            self.class_labels = {i: f"class_{i}" for i in ids}
 
     def to_json(self, artifact: ArtifactTarget) -> Any:
         return self.box_data

@@ -143,29 +143,56 @@ class Video(Media):
         return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj.get("caption"))
 
 
+_HTML_HEAD = '<base target="_blank"><link rel="stylesheet" type="text/css" href="https://app.wandb.ai/normalize.css" />'
+
+
+def _inject_head(html: str) -> str:
+    """W&B's ``inject_head``: its stylesheet and ``<base target="_blank">`` in ``<head>``."""
+    if "<head>" in html:
+        before, after = html.split("<head>", 1)
+        parts = [before + "<head>", after]
+    elif "<html>" in html:
+        before, after = html.split("<html>", 1)
+        parts = [before + "<html><head>", "</head>" + after]
+    else:
+        parts = ["", html]
+    parts.insert(1, _HTML_HEAD)
+    return "".join(parts).strip()
+
+
 class Html(Media):
-    """An HTML page: a string of HTML, a file-like object or a path to an ``.html`` file."""
+    """An HTML page: a string of HTML, a file-like object or a path to an ``.html`` file.
+    ``inject`` (the default, as in W&B) adds W&B's stylesheet to the page's head."""
 
     _log_type = "html-file"
     _media_subdir = "media/html"
 
     def __init__(self, data: Any, inject: bool = True, data_is_not_path: bool = False) -> None:
         super().__init__()
-        if hasattr(data, "read"):
-            data = data.read()
-        if isinstance(data, os.PathLike) or (
-            isinstance(data, str) and not data_is_not_path and data.endswith(".html") and os.path.isfile(data)
-        ):
-            path = os.fspath(data)
-            with open(path, encoding="utf-8") as handle:
+        is_path = (
+            isinstance(data, (str, os.PathLike))
+            and not data_is_not_path
+            and os.path.splitext(os.fspath(data))[1] == ".html"
+            and os.path.isfile(data)
+        )
+        if is_path:
+            with open(data, encoding="utf-8") as handle:
                 self.html = handle.read()
-            self._set_file(path)
-            return
-        if not isinstance(data, str):
+        elif isinstance(data, str):
+            self.html = data
+        elif hasattr(data, "read"):
+            if hasattr(data, "seek"):
+                data.seek(0)
+            self.html = data.read()
+        else:
             raise InvalidInputError(f"Html takes a string, a file or a path, got {type(data).__name__}")
-        self.html = data
-        path = write_tmp_bytes("page.html", data.encode("utf-8"))
-        self._set_file(path, is_tmp=True, extension=".html")
+        if inject:
+            self.html = _inject_head(self.html)
+        if is_path and not inject:
+            self._set_file(os.fspath(data))
+        else:
+            path = write_tmp_bytes("page.html", self.html.encode("utf-8"))
+            self._set_file(path, is_tmp=True, extension=".html")
 
     @classmethod
     def from_json(cls, json_obj: dict[str, Any], source_artifact: ArtifactSource) -> Html:

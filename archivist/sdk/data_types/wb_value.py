@@ -133,6 +133,10 @@ class Media(WBValue):
         return self._path is not None and self._sha256 is not None
 
     @property
+    def caption(self) -> str | None:
+        return self._caption
+
+    @property
     def path(self) -> str | None:
         """The local file holding this value's bytes."""
         return self._path
