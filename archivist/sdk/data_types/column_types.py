@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from typing import Any
 
-WBType = dict[str, Any]
+from archivist.sdk.data_types.image_types import WBType, merge_image_types
 
 ANY: WBType = {"wb_type": "any"}
 UNKNOWN: WBType = {"wb_type": "unknown"}
@@ -233,8 +233,6 @@ def assign_type(t: WBType, other: WBType) -> WBType | None:
             merged[key] = narrowed
         return typed_dict(merged)
     if name == "image-file":
-        from archivist.sdk.data_types.image_types import merge_image_types
-
         return merge_image_types(t, other)
     return t if params(t) == params(other) else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archivist.sdk.data_types.column_types import WBType, params
+WBType = dict[str, Any]
 
 
 def _const(value: Any, is_set: bool = False) -> WBType:
@@ -38,10 +38,10 @@ def image_type(
 
 
 def _val(t: WBType, key: str) -> Any:
-    member = params(t).get(key)
+    member = (t.get("params") or {}).get(key)
     if not isinstance(member, dict):
         return {} if key != "box_score_keys" else []
-    return params(member).get("val") or ({} if key != "box_score_keys" else [])
+    return (member.get("params") or {}).get("val") or ({} if key != "box_score_keys" else [])
 
 
 def _merge_layers(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

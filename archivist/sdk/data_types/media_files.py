@@ -143,7 +143,10 @@ class Video(Media):
         return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj.get("caption"))
 
 
-_HTML_HEAD = '<base target="_blank"><link rel="stylesheet" type="text/css" href="https://app.wandb.ai/normalize.css" />'
+_HTML_HEAD = (
+    '<base target="_blank">'
+    '<link rel="stylesheet" type="text/css" href="https://app.wandb.ai/normalize.css" />'
+)
 
 
 def _inject_head(html: str) -> str:
