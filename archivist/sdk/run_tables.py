@@ -8,7 +8,8 @@ W&B does, and the history row holds a small pointer to it.
   ``<n>-<epoch ms>.<key>.table.json`` to a new version built on the previous one.
 - An ``IMMUTABLE`` table logged again unchanged makes no new version (its pointer is
   repeated); a ``MUTABLE`` one makes a version per log (identical content dedups).
-- ``Histogram`` values are stored in the history row as their JSON.
+- ``Histogram`` values are stored in the history row as their JSON; other media
+  (images, audio, ...) become files of the run (``archivist.sdk.run_media``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import zlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from archivist.sdk import run_media
 from archivist.sdk.artifact import Artifact
 
 if TYPE_CHECKING:
@@ -46,7 +48,12 @@ def log_values(run: Run, data: Mapping[str, Any]) -> Mapping[str, Any]:
     from archivist.sdk.data_types.histogram import Histogram
     from archivist.sdk.data_types.wb_value import WBValue
 
-    if not isinstance(data, Mapping) or not any(isinstance(v, WBValue) for v in data.values()):
+    def is_media(value: Any) -> bool:
+        return isinstance(value, WBValue) or (
+            isinstance(value, (list, tuple)) and bool(value) and isinstance(value[0], WBValue)
+        )
+
+    if not isinstance(data, Mapping) or not any(is_media(v) for v in data.values()):
         return data
     out = dict(data)
     for key, value in data.items():
@@ -54,6 +61,9 @@ def log_values(run: Run, data: Mapping[str, Any]) -> Mapping[str, Any]:
             out[key] = value.to_json()
         elif isinstance(value, WBValue) and value._log_type in _TABLE_TYPES:
             out[key] = _log_table(run, str(key), value)
+        else:
+            media = run_media.media_values(run, str(key), value)
+            out[key] = value if media is None else media
     return out
 
 

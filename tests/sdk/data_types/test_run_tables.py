@@ -88,3 +88,28 @@ def test_disabled_run_logs_tables_without_storing_them() -> None:
         assert run.summary["preds"]["_type"] == "table-file"
     with pytest.raises(NotFoundError, match="no artifacts of type 'run_table'"):
         archivist.Api().artifact_collections("p", "run_table")
+
+
+def test_media_logged_to_a_run_become_run_files() -> None:
+    import numpy as np
+
+    from archivist.core.manifest import hash_bytes
+
+    pixels = [np.full((4, 6), i * 40, dtype=np.uint8) for i in range(3)]
+    with archivist.init(project="p") as run:
+        run.log({"sample": archivist.Image(pixels[0], caption="first"), "page": archivist.Html("<b>x</b>")})
+        run.log({"batch": [archivist.Image(p, caption=f"n{i}") for i, p in enumerate(pixels)]})
+        run_id = run.id
+        run_dir = run.dir
+    first, second = _history(run_id)
+    sample = first["sample"]
+    assert sample["_type"] == "image-file" and (sample["width"], sample["height"]) == (6, 4)
+    assert sample["caption"] == "first" and sample["path"].startswith("media/images/")
+    assert first["page"]["_type"] == "html-file"
+    batch = second["batch"]
+    assert batch["_type"] == "images/separated" and batch["count"] == 3
+    assert batch["captions"] == ["n0", "n1", "n2"]
+    stored = {f.path: f.digest for f in archivist.Api().run(f"p/{run_id}").files()}
+    for path in [sample["path"], first["page"]["path"], *batch["filenames"]]:
+        with open(f"{run_dir}/{path}", "rb") as handle:
+            assert stored[path] == hash_bytes(handle.read())
