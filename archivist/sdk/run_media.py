@@ -40,7 +40,7 @@ class _RunFolder:
             self.saved.append(target)
         return _RunFile(name, file_sha256(target))
 
-    def add_file(self, local_path: str, name: str | None = None, **_: Any) -> _RunFile:
+    def add_file(self, local_path: str, name: str | None = None) -> _RunFile:
         return self._place(local_path, name or os.path.basename(local_path))
 
     def add(self, obj: WBValue, name: str, overwrite: bool = False) -> _RunFile:
@@ -87,6 +87,6 @@ def media_values(run: Run, key: str, value: Any) -> Any:
 
 
 def _run_json(item: Media, folder: _RunFolder) -> dict[str, Any]:
-    document = item.to_json(folder)  # type: ignore[arg-type]
+    document = item.to_json(folder)
     document["size"] = item._size
     return document

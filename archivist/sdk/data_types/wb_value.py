@@ -24,15 +24,7 @@ _tmp_dir: tempfile.TemporaryDirectory[str] | None = None
 class ArtifactTarget(Protocol):
     """What ``to_json`` needs from the artifact draft it writes into."""
 
-    def add_file(
-        self,
-        local_path: str,
-        name: str | None = ...,
-        is_tmp: bool = ...,
-        skip_cache: bool = ...,
-        policy: str = ...,
-        overwrite: bool = ...,
-    ) -> Any: ...
+    def add_file(self, local_path: str, name: str | None = ...) -> Any: ...
 
     def add(self, obj: Any, name: str, overwrite: bool = ...) -> Any: ...
 
