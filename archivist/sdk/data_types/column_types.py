@@ -30,7 +30,9 @@ def make(name: str, **params: Any) -> WBType:
 
 
 def params(t: WBType) -> dict[str, Any]:
-    return dict(t.get("params") or {})
+    """A type's parameters (read-only: types are shared between columns and rows)."""
+    found: dict[str, Any] = t.get("params") or {}
+    return found
 
 
 def list_type(element: WBType, length: int | None) -> WBType:
@@ -166,7 +168,7 @@ def assign(t: WBType, value: Any) -> WBType | None:
     if name == "unknown":
         return type_of(value)
     if name == "union":
-        return _union_assign(params(t)["allowed_types"], value, typed=False)
+        return _union_assign(t, value, typed=False)
     if name == "const":
         p = params(t)
         if p.get("is_set"):
@@ -185,12 +187,14 @@ def assign(t: WBType, value: Any) -> WBType | None:
         if set(map(str, value)) - set(type_map):
             return None
         merged = {}
+        changed = False
         for key, member in type_map.items():
             narrowed = assign(member, value.get(key))
             if narrowed is None:
                 return None
             merged[key] = narrowed
-        return typed_dict(merged)
+            changed = changed or narrowed is not member
+        return typed_dict(merged) if changed else t  # (most rows change no column type)
     return assign_type(t, type_of(value))
 
 
@@ -205,7 +209,7 @@ def assign_type(t: WBType, other: WBType) -> WBType | None:
         others = params(other)["allowed_types"] if other["wb_type"] == "union" else [other]
         for member in others:
             assert result is not None
-            result = _union_assign(params(result)["allowed_types"], member, typed=True)
+            result = _union_assign(result, member, typed=True)
             if result is None:
                 return None
         return result
@@ -237,17 +241,21 @@ def assign_type(t: WBType, other: WBType) -> WBType | None:
     return t if params(t) == params(other) else None
 
 
-def _union_assign(allowed: list[WBType], value: Any, typed: bool) -> WBType | None:
+def _union_assign(t: WBType, value: Any, typed: bool) -> WBType | None:
+    """W&B's union assigner: the first member that takes the value narrows; failing
+    that, an ``unknown`` member becomes the value's type."""
     resolved: list[WBType] = []
     valid = False
     unknowns = 0
-    for member in allowed:
+    for member in params(t)["allowed_types"]:
         if valid:
             resolved.append(member)
         elif member["wb_type"] == "unknown":
             unknowns += 1
         else:
             narrowed = assign_type(member, value) if typed else assign(member, value)
+            if narrowed is member:
+                return t  # nothing changes (the common case)
             resolved.append(member if narrowed is None else narrowed)
             valid = narrowed is not None
     if not valid:

@@ -251,3 +251,17 @@ def test_bad_media_input_is_named() -> None:
         archivist.data_types.ImageMask({"mask_data": np.zeros(3)}, "m")
     with pytest.raises(InvalidInputError, match="join_key"):
         archivist.JoinedTable("a.table.json", "b.table.json", 3)  # type: ignore[arg-type]
+
+
+def test_rows_over_max_artifact_rows_are_cut_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(archivist.Table, "MAX_ARTIFACT_ROWS", 3)
+    table = archivist.Table(columns=["n"], data=[[i] for i in range(5)])
+    art = archivist.Artifact("big", type="dataset")
+    with caplog.at_level("WARNING"):
+        art.add(table, "t")
+    assert "Truncating Table to 3 rows" in caplog.text
+    document = json.loads(Path(art.local_paths["t.table.json"]).read_text())
+    assert document["data"] == [[0], [1], [2]] and document["nrows"] == 3
+    assert len(table.data) == 5  # the table itself keeps every row
