@@ -63,6 +63,7 @@ class Audio(Media):
 
     def to_json(self, artifact: ArtifactTarget) -> dict[str, Any]:
         json_obj = super().to_json(artifact)
+        json_obj.setdefault("caption", None)  # W&B's Audio.from_json reads json["caption"]
         if self._sample_rate is not None:
             json_obj["sample_rate"] = self._sample_rate
         if self._duration is not None:

@@ -125,6 +125,11 @@ def test_an_artifact_written_by_archivist_reads_with_wandbs_loaders(wandb: Any, 
     art.add(archivist.Image(_pixels(9), caption="alone"), "picture")
     art.add(archivist.Html("<p>report</p>"), "report")
     art.add(archivist.Audio(str(wav), caption="tone"), "sound")
+    art.add(archivist.Audio(np.zeros(400), sample_rate=8000), "silence")  # no caption
+    art.add(
+        archivist.Video(np.stack([np.full((3, 6, 8), v, dtype=np.uint8) for v in (0, 200)]), caption="clip"),
+        "clip",
+    )
     art.add(archivist.Object3D(np.arange(12.0).reshape(4, 3)), "cloud")
     with archivist.init(project="p") as run:
         run.log_artifact(art)
@@ -156,6 +161,12 @@ def test_an_artifact_written_by_archivist_reads_with_wandbs_loaders(wandb: Any, 
     assert report.html.endswith("<p>report</p>") and "normalize.css" in report.html  # W&B's injected head
     sound = source.get("sound")
     assert isinstance(sound, wandb.Audio) and Path(sound._path).read_bytes() == wav.read_bytes()
+    silence = source.get("silence")
+    assert isinstance(silence, wandb.Audio) and silence._caption is None
+    with wave.open(silence._path) as back:
+        assert (back.getframerate(), back.getnframes()) == (8000, 400)
+    clip = source.get("clip")
+    assert isinstance(clip, wandb.Video) and PILImage.open(clip._path).n_frames == 2
     cloud = source.get("cloud")
     assert isinstance(cloud, wandb.Object3D)
     assert json.loads(Path(cloud._path).read_text()) == np.arange(12.0).reshape(4, 3).tolist()
