@@ -17,6 +17,7 @@ from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 if TYPE_CHECKING:
     from archivist.core.manifest import Manifest
     from archivist.core.models import VersionRecord
+    from archivist.sdk.context import Context
     from archivist.sdk.data_types.wb_value import WBValue
 
 
@@ -84,6 +85,13 @@ class MediaMixin:
         @property
         def aliases(self) -> list[str]: ...
 
+        @property
+        def context(self) -> Context: ...
+
+        def add_reference(
+            self, uri: Any, name: str | None = None, checksum: bool = True, max_objects: int | None = None
+        ) -> list[ArtifactManifestEntry]: ...
+
         def _ensure_draft(self) -> None: ...
 
         def _logged(self) -> VersionRecord: ...
@@ -137,6 +145,11 @@ class MediaMixin:
         existing = self._current_manifest().get(name)
         if existing is not None and not overwrite:  # W&B keeps what is there
             return ArtifactManifestEntry(existing, self)  # type: ignore[arg-type]
+        source = obj._artifact_source
+        if source is not None:  # unchanged since artifact.get(): a reference to that entry
+            (entry,) = self.add_reference(source[0].get_entry(source[1]), name=name)
+            added[id(obj)] = (obj, entry)
+            return entry
         path = media_tmp_path(os.path.basename(name))
         document = obj.to_json(self)  # type: ignore[arg-type]
         with open(path, "w", encoding="utf-8") as handle:
@@ -156,6 +169,9 @@ class MediaMixin:
         path = next((c for c in candidates if c in entries and c.endswith(".json")), None)
         if path is None:
             return None
+        target = entries[path].ref
+        if target is not None and target.startswith("wandb-artifact://"):
+            return self._referenced(target)  # read where it lives, its media beside it
         root = self.default_root()
         self.download(root=root, _only=[path])
         with open(os.path.join(root, *path.split("/")), encoding="utf-8") as handle:
@@ -168,7 +184,19 @@ class MediaMixin:
         source = _FetchedSource(self, root, {path, *fetch})
         if not isinstance(document, dict):
             return None
-        return WBValue.init_from_json(document, source)
+        value = WBValue.init_from_json(document, source)
+        if value is not None:
+            value._artifact_source = (self, path)
+        return value
+
+    def _referenced(self, uri: str) -> WBValue | None:
+        """The object an entry of another artifact holds (``wandb-artifact://<id>/<path>``)."""
+        from archivist.sdk.artifact import Artifact
+        from archivist.sdk.references.artifact import parse_artifact_ref
+
+        version_id, path = parse_artifact_ref(uri)
+        ctx = self.context
+        return Artifact.from_record(ctx, ctx.backend.get_version(version_id)).get(path)
 
     def __getitem__(self, name: str) -> WBValue | None:
         return self.get(name)

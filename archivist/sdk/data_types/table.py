@@ -174,6 +174,7 @@ class Table(Media):
 
     # --- rows and columns ----------------------------------------------------------------------
     def _mutating(self) -> None:
+        self._artifact_source = None  # changed: no longer the entry it was read from
         if self.log_mode in ("MUTABLE", "INCREMENTAL"):
             self._logged_once = False
             self._run_pointer = None

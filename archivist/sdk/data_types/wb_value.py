@@ -68,6 +68,9 @@ class WBValue:
     """A value W&B knows how to store: ``_log_type`` names it in JSON (``"_type"``)."""
 
     _log_type: ClassVar[str] = ""
+    _artifact_source: tuple[Any, str] | None = None
+    """(artifact, entry path) of a value read with ``artifact.get`` and not changed since:
+    adding it to another artifact stores a reference to that entry, as W&B does."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

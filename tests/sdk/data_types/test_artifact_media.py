@@ -265,3 +265,24 @@ def test_rows_over_max_artifact_rows_are_cut_with_a_warning(
     document = json.loads(Path(art.local_paths["t.table.json"]).read_text())
     assert document["data"] == [[0], [1], [2]] and document["nrows"] == 3
     assert len(table.data) == 5  # the table itself keeps every row
+
+
+def test_an_object_read_from_one_artifact_is_added_to_another_as_a_reference() -> None:
+    table = archivist.Table(columns=["i", "image"], data=[[0, archivist.Image(_pixels(11))]])
+    source = archivist.Artifact("source", type="dataset")
+    source.add(table, "preds")
+    read = _log(source).get("preds")
+
+    derived = archivist.Artifact("derived", type="evaluation")
+    entry = derived.add(read, "copied")
+    assert entry.path == "copied.table.json" and entry.ref.startswith("wandb-artifact://")
+    derived_logged = _log(derived)
+    assert list(derived_logged.manifest.entries) == ["copied.table.json"]  # no media copied
+    back = derived_logged.get("copied")
+    assert back == table
+    assert np.array_equal(np.array(back.get_column("image")[0].image), _pixels(11))
+
+    read.add_data(1, None)  # changed since it was read: stored as a file of its own
+    again = archivist.Artifact("derived-changed", type="evaluation")
+    assert again.add(read, "copied").ref is None
+    assert _log(again).get("copied").get_column("i") == [0, 1]
