@@ -235,5 +235,13 @@ class Object3D(Media):
         )
 
     @classmethod
+    def from_file(cls, data_or_path: Any, file_type: str | None = None) -> Object3D:
+        return cls(data_or_path)
+
+    @classmethod
+    def from_numpy(cls, data: Any) -> Object3D:
+        return cls(data)
+
+    @classmethod
     def from_json(cls, json_obj: dict[str, Any], source_artifact: ArtifactSource) -> Object3D:
         return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj.get("caption"))

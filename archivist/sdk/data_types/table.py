@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -233,6 +233,23 @@ class Table(Media):
         except TypeError:
             self.data, self.columns = saved
             raise
+
+    def add_computed_columns(self, fn: Callable[[int, dict[Any, Any]], dict[str, Any]]) -> None:
+        """Add the columns ``fn(index, row as a dict)`` returns for each row."""
+        if self.log_mode == "INCREMENTAL":
+            raise InvalidInputError(
+                "add_computed_columns is not supported for tables with log_mode='INCREMENTAL'; "
+                "use 'MUTABLE' or 'IMMUTABLE'"
+            )
+        new_columns: dict[str, list[Any]] = {}
+        for index, row in self.iterrows():
+            computed = fn(index, dict(zip(self.columns, row, strict=True)))
+            if not isinstance(computed, dict):
+                raise InvalidInputError(f"add_computed_columns: fn must return a dict, got {computed!r}")
+            for key, value in computed.items():
+                new_columns.setdefault(key, []).append(value)
+        for name, values in new_columns.items():
+            self.add_column(name, values)
 
     def get_column(self, name: Any, convert_to: str | None = None) -> Any:
         """A column's values; ``convert_to="numpy"`` returns a numpy array (media as arrays)."""

@@ -132,3 +132,12 @@ def test_equality() -> None:
     assert a == archivist.Table(columns=["a"], data=[[1]])
     assert a != archivist.Table(columns=["a"], data=[[2]])
     assert a != archivist.Table(columns=["b"], data=[[1]])
+
+
+def test_add_computed_columns() -> None:
+    table = archivist.Table(columns=["x", "y"], data=[[3, 1], [4, 6]])
+    table.add_computed_columns(lambda index, row: {"diff": row["x"] - row["y"], "n": int(index)})
+    assert table.columns == ["x", "y", "diff", "n"] and table.data == [[3, 1, 2, 0], [4, 6, -2, 1]]
+    incremental = archivist.Table(columns=["x"], log_mode="INCREMENTAL")
+    with pytest.raises(InvalidInputError, match="not supported for tables with log_mode='INCREMENTAL'"):
+        incremental.add_computed_columns(lambda index, row: {})
