@@ -191,12 +191,12 @@ class MediaMixin:
 
     def _referenced(self, uri: str) -> WBValue | None:
         """The object an entry of another artifact holds (``wandb-artifact://<id>/<path>``)."""
-        from archivist.sdk.artifact import Artifact
         from archivist.sdk.references.artifact import parse_artifact_ref
 
         version_id, path = parse_artifact_ref(uri)
         ctx = self.context
-        return Artifact.from_record(ctx, ctx.backend.get_version(version_id)).get(path)
+        target: MediaMixin = type(self).from_record(ctx, ctx.backend.get_version(version_id))  # type: ignore[attr-defined]
+        return target.get(path)
 
     def __getitem__(self, name: str) -> WBValue | None:
         return self.get(name)

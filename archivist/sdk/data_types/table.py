@@ -9,20 +9,18 @@ table. Numpy columns of more than one dimension (or longer than 150 values) go t
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from archivist.core.errors import InvalidInputError
 from archivist.sdk.data_types import column_types as ct
+from archivist.sdk.data_types.table_cells import cell_json, cell_value, increment_rows
 from archivist.sdk.data_types.wb_value import (
     ArtifactSource,
     ArtifactTarget,
     Media,
-    WBValue,
     media_tmp_path,
     optional_module,
 )
@@ -50,38 +48,6 @@ def _is_ndarray(value: Any) -> bool:
 
 def _is_dataframe(value: Any) -> bool:
     return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
-
-
-def cell_json(value: Any, artifact: ArtifactTarget) -> Any:
-    """A cell as W&B writes it (its ``_json_helper``)."""
-    if isinstance(value, WBValue):
-        return value.to_json(artifact)
-    if value.__class__ is dict:
-        return {key: cell_json(item, artifact) for key, item in value.items()}
-    if hasattr(value, "tolist"):
-        plain = value.tolist()
-        if type(value).__name__ == "datetime64" and isinstance(plain, int):
-            return plain / 1_000_000  # nanoseconds -> milliseconds
-        return cell_json(plain, artifact)
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return cell_json(value.item(), artifact)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return int(value.timestamp() * 1000)
-    if isinstance(value, dt.date):
-        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
-    if isinstance(value, (list, tuple)):
-        return [cell_json(item, artifact) for item in value]
-    if isinstance(value, (set, frozenset)):
-        return [cell_json(item, artifact) for item in sorted(value, key=repr)]
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, float) and value != value:
-        return None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
 
 
 class Table(Media):
@@ -365,9 +331,9 @@ class Table(Media):
                     with np.load(source_artifact.get_entry(where["path"]).download()) as npz:
                         arrays[index] = npz[where["key"]]
                     array_type["params"]["serialization_path"] = None
-        raw_rows = _increment_rows(json_obj, source_artifact)
+        raw_rows = increment_rows(json_obj, source_artifact)
         data = [
-            [_cell_value(item, r, c, timestamps, arrays, source_artifact) for c, item in enumerate(row)]
+            [cell_value(item, r, c, timestamps, arrays, source_artifact) for c, item in enumerate(row)]
             for r, row in enumerate(raw_rows)
         ]
         table = cls(columns=columns, log_mode=json_obj.get("log_mode", "IMMUTABLE"), allow_mixed_types=True)
@@ -375,39 +341,3 @@ class Table(Media):
         if column_types is not None:
             table._column_types = column_types
         return table
-
-
-def _cell_value(
-    item: Any, row: int, column: int, timestamps: set[int], arrays: dict[int, Any], source: ArtifactSource
-) -> Any:
-    if column in timestamps and isinstance(item, (int, float)) and not isinstance(item, bool):
-        return dt.datetime.fromtimestamp(item / 1000, tz=dt.timezone.utc)
-    if column in arrays:
-        return arrays[column][row]
-    if isinstance(item, dict) and "_type" in item:
-        value = WBValue.init_from_json(item, source)
-        if value is not None:
-            return value
-    return item
-
-
-def _increment_rows(json_obj: dict[str, Any], source: ArtifactSource) -> Sequence[Any]:
-    """An incremental table's rows are every increment's (``<n>-<ms>.<key>.table.json``)."""
-    if json_obj.get("log_mode") != "INCREMENTAL" or json_obj.get("increment_num") is None:
-        rows: Sequence[Any] = json_obj["data"]
-        return rows
-    import json
-
-    def order(path: str) -> tuple[int, int]:
-        try:
-            head = path.rsplit("/", 1)[-1].split(".")[0].split("-")
-            return int(head[0]), int(head[1]) if len(head) > 1 else 0
-        except ValueError:
-            return (0, 0)
-
-    entries = [p for p in source.manifest.entries if p.endswith(".table.json")]  # type: ignore[attr-defined]
-    collected: list[Any] = []
-    for path in sorted(entries, key=order):
-        with open(source.get_entry(path).download(), encoding="utf-8") as handle:
-            collected.extend(json.load(handle)["data"])
-    return collected
