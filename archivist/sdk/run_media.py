@@ -33,6 +33,8 @@ class _RunFolder:
     def _place(self, local_path: str, name: str) -> _RunFile:
         from archivist.sdk.data_types.wb_value import file_sha256
 
+        if self._run.context is None:  # a disabled run keeps nothing
+            return _RunFile(name, file_sha256(local_path))
         target = os.path.join(self._run.dir, *name.split("/"))
         if not os.path.exists(target):
             os.makedirs(os.path.dirname(target), exist_ok=True)

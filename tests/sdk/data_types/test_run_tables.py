@@ -83,9 +83,16 @@ def test_incremental_table_adds_each_logs_new_rows() -> None:
 
 
 def test_disabled_run_logs_tables_without_storing_them() -> None:
+    import os
+
+    import numpy as np
+
     with archivist.init(project="p", mode="disabled") as run:
         run.log({"preds": archivist.Table(columns=["a"], data=[[1]])})
+        run.log({"sample": archivist.Image(np.zeros((2, 2), dtype=np.uint8))})
         assert run.summary["preds"]["_type"] == "table-file"
+        assert run.summary["sample"]["_type"] == "image-file"
+        assert not os.path.exists(os.path.join(run.dir, "media"))
     with pytest.raises(NotFoundError, match="no artifacts of type 'run_table'"):
         archivist.Api().artifact_collections("p", "run_table")
 
