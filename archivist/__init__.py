@@ -41,20 +41,32 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CommError": ("archivist.core.errors", "CommError"),
     "UsageError": ("archivist.core.errors", "UsageError"),
     "WaitTimeoutError": ("archivist.core.errors", "WaitTimeoutError"),
+    # tables and media (W&B's top-level names; the rest are in archivist.data_types)
+    "Audio": ("archivist.sdk.data_types", "Audio"),
+    "Classes": ("archivist.sdk.data_types", "Classes"),
+    "Histogram": ("archivist.sdk.data_types", "Histogram"),
+    "Html": ("archivist.sdk.data_types", "Html"),
+    "Image": ("archivist.sdk.data_types", "Image"),
+    "JoinedTable": ("archivist.sdk.data_types", "JoinedTable"),
+    "Object3D": ("archivist.sdk.data_types", "Object3D"),
+    "Table": ("archivist.sdk.data_types", "Table"),
+    "Video": ("archivist.sdk.data_types", "Video"),
 }
 
 # The current run's objects: they change with every init()/finish().
 _DYNAMIC = {"run": "current_run", "config": "current_config", "summary": "current_summary"}
 
-__all__ = sorted([*_EXPORTS, *_DYNAMIC, "errors", "__version__"])
+_MODULES = {"errors": "archivist.errors", "data_types": "archivist.data_types"}
+
+__all__ = sorted([*_EXPORTS, *_DYNAMIC, *_MODULES, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
     if name in _DYNAMIC:
         session = importlib.import_module("archivist.sdk.session")
         return getattr(session, _DYNAMIC[name])()
-    if name == "errors":
-        return importlib.import_module("archivist.errors")
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     target = _EXPORTS.get(name)
     if target is None:
         raise AttributeError(f"module 'archivist' has no attribute {name!r}")

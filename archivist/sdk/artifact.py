@@ -40,6 +40,7 @@ from archivist.core.names import (
 from archivist.core.paths import LATEST
 from archivist.sdk import upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
+from archivist.sdk.artifact_media import MediaMixin
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
 from archivist.sdk.context import Context, get_context
@@ -57,7 +58,7 @@ class ArtifactTTL(enum.Enum):
     INHERIT = 0
 
 
-class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
+class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
     """A versioned set of files and references (W&B's ``wandb.Artifact``)."""
 
     def __init__(
@@ -88,6 +89,14 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._tmp_dir: tempfile.TemporaryDirectory[str] | None = None
         self.storage_region = storage_region
         self.incremental = incremental
+
+    @classmethod
+    def internal(cls, name: str, type: str) -> Artifact:
+        """A draft of a type kept for Archivist's own artifacts (``run_table``,
+        ``wandb-run-incremental-table``), which users cannot create."""
+        art = cls(name, "unspecified")
+        art._type = validate_type(type, name, internal=True)
+        return art
 
     # --- construction from the store ---------------------------------------------------------------------
     @classmethod
