@@ -51,21 +51,11 @@ def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[
     if not _interactive() or total_bytes <= 0:
         yield lambda _n: None
         return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, Progress
 
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
+    from archivist.sdk.progress_columns import EtaColumn, SizeColumn, SpeedColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), SizeColumn(), SpeedColumn(), EtaColumn())
     lock = threading.Lock()
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task(description, total=total_bytes)
