@@ -55,7 +55,13 @@ def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[
 
     from archivist.sdk.progress_columns import EtaColumn, SizeColumn, SpeedColumn
 
-    columns = ("[progress.description]{task.description}", BarColumn(), SizeColumn(), SpeedColumn(), EtaColumn())
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        SizeColumn(),
+        SpeedColumn(),
+        EtaColumn(),
+    )
     lock = threading.Lock()
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task(description, total=total_bytes)
