@@ -168,3 +168,21 @@ def test_a_disabled_users_keys_stop_working_until_enabled(run, server: ServerPro
     login = run("login", server.url, "--key", key)
     assert login.exit_code == 0 and f"as {user!r}" in login.stdout
     assert run("whoami").stdout.strip() == f"{user} at {server.url}"
+
+
+def test_logout_forgets_the_saved_key_and_the_commands_use_the_embedded_store_again(
+    run, server: ServerProcess, tmp_path: Path
+) -> None:
+    saved = tmp_path / "config" / "archivist" / "credentials.json"
+    assert run("logout").stdout.strip() == "Not logged in to any server: nothing to forget."
+    assert run("login", server.url, "--key", ADMIN_KEY).exit_code == 0
+    assert run("whoami").stdout.strip() == f"admin at {server.url}, a server administrator"
+    other = "http://127.0.0.1:9"
+    wrong = run("logout", other)
+    assert wrong.exit_code == 2 and f"no login saved for {other} (saved: {server.url})" in wrong.stderr
+
+    out = run("logout")
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.strip() == f"Logged out of {server.url}: its key is no longer saved in {saved}."
+    assert not saved.exists()
+    assert run("whoami").stdout.strip() == f"local (no server: the embedded store at {tmp_path / 'home'})"
