@@ -165,7 +165,8 @@ def test_ls_and_project_ls(run_script, two_versions, default_entity):
     assert TIME_WITH_ZONE.match(" ".join(row[1:4])) and row[-2:] == ["data:v1", "latest"]
 
     empty = run_script("artifact", "ls", "runs-only")
-    assert empty.returncode == 0 and empty.stdout.strip() == f"No artifacts in project {default_entity}/runs-only."
+    assert empty.returncode == 0
+    assert empty.stdout.strip() == f"No artifacts in project {default_entity}/runs-only."
     missing = run_script("artifact", "ls", "typo", "--json")
     assert missing.returncode == 1 and missing.stdout == ""
     assert "project" in missing.stderr and "typo" in missing.stderr and "does not exist" in missing.stderr
