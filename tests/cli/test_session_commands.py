@@ -33,7 +33,9 @@ def test_whoami_with_a_key_the_server_refuses_is_one_error_line(run_script, scri
         script_env.pop("ARCHIVIST_API_KEY", None)
         result = run_script("whoami")
         assert result.returncode == 1
-        assert result.stderr.strip().startswith("archivist: error: no API key for the server at http://127.0.0.1:9")
+        assert result.stderr.strip().startswith(
+            "archivist: error: no API key for the server at http://127.0.0.1:9"
+        )
         return
     script_env["ARCHIVIST_API_KEY"] = "ak_" + "x" * 40
     result = run_script("status")
