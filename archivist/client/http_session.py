@@ -190,7 +190,7 @@ class ApiSession:
                 return
             self._in_outage = True
         budget = sum(self.backoff * 2**later for later in range(number, self.retries))
-        self.notice(f"the server at {self.base_url} {what}; retrying for up to {budget:.0f} s…")
+        self.notice(f"the server at {self.base_url} {what}; retrying for up to {max(budget, 1):.0f} s…")
 
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.status_code < 400:
