@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -13,6 +13,7 @@ from archivist.cli.table_output import print_json
 
 if TYPE_CHECKING:
     from archivist.core.accounts import Identity
+    from archivist.core.accounts_api import AccountsApi
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -79,7 +80,8 @@ def _identity(base_url: str, api_key: str | None) -> Identity:
         )
     client = AdminClient(base_url, api_key)
     try:
-        return client.identity()
+        # AdminClient's methods are installed from the AccountsApi declarations (remote_calls)
+        return cast("AccountsApi", client).identity()
     finally:
         client.close()
 
