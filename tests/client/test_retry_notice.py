@@ -21,7 +21,7 @@ def answering(port: int, statuses: list[int]) -> Iterator[None]:
     """A server on ``port`` answering GETs with the next of ``statuses`` (then 200 for good)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 -- the name http.server calls
+        def do_GET(self) -> None:
             status = statuses.pop(0) if statuses else 200
             body = json.dumps({"ok": True} if status == 200 else {"error": {"code": "x", "message": "busy"}})
             self.send_response(status)
