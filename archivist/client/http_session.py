@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -91,12 +92,17 @@ class ApiSession:
         retries: int = 5,
         backoff: float = 0.25,
         max_connections: int = 32,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
+        """``notice``: told once per outage that calls are being retried."""
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise InvalidInputError(f"invalid server URL {base_url!r}: use http://host:port or https://host")
         self.base_url = base_url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
+        self.notice = notice
+        self._outage_lock = threading.Lock()
+        self._in_outage = False
         headers = {"User-Agent": f"archivist/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -150,24 +156,41 @@ class ApiSession:
         for number in range(self.retries + 1):
             last = number == self.retries
             try:
-                return attempt()
+                result = attempt()
             except _NEVER_SENT as error:
                 if last:
                     raise CommError(
                         f"cannot reach the Archivist server at {self.base_url}: {error}"
                     ) from None
+                self._retrying("does not answer", number)
             except (httpx.TransportError, IncompleteAnswer) as error:
                 if last or not idempotent:
                     raise CommError(
                         f"connection to the Archivist server at {self.base_url} failed: {error}"
                     ) from None
+                self._retrying("dropped the connection", number)
             except _RetryableAnswer as answer:
                 if last or not idempotent:
                     raise answer.error from None
+                self._retrying(f"is busy or failing ({answer})", number)
                 time.sleep(max(answer.retry_after, self.backoff * 2**number))
                 continue
+            else:
+                self._in_outage = False
+                return result
             time.sleep(self.backoff * 2**number)
         raise AssertionError("unreachable")
+
+    def _retrying(self, what: str, number: int) -> None:
+        """Say once per outage that calls are retried (up to how long)."""
+        if self.notice is None:
+            return
+        with self._outage_lock:
+            if self._in_outage:
+                return
+            self._in_outage = True
+        budget = sum(self.backoff * 2**later for later in range(number, self.retries))
+        self.notice(f"the server at {self.base_url} {what}; retrying for up to {max(budget, 1):.0f} s…")
 
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.status_code < 400:

@@ -268,9 +268,11 @@ users = Table(
     Column("name", _name(), nullable=False),
     Column("is_admin", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
     UniqueConstraint("name"),
 )
-"""Server accounts; each user also has a personal entity of the same name."""
+"""Server accounts; each user also has a personal entity of the same name. The keys of a
+disabled user (``disabled_at`` set) are refused."""
 
 KEY_ID_LENGTH = 16
 

@@ -64,9 +64,10 @@ def open_context(settings: Settings) -> Context:
     """A new context: the Backend and BlobTransfer the settings name (``open_client``)."""
     from archivist.client.factory import open_client
     from archivist.client.transfer.client_cache import CacheOpener
+    from archivist.sdk.termlog import termlog
 
     cache = CacheOpener(settings.cache_dir, settings.cache_limit)
-    backend, transfer = open_client(settings, cache)
+    backend, transfer = open_client(settings, cache, notice=None if settings.silent else termlog)
     return Context(settings=settings, backend=backend, transfer=transfer, cache=cache)
 
 

@@ -51,20 +51,16 @@ def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[
     if not _interactive() or total_bytes <= 0:
         yield lambda _n: None
         return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, Progress
+
+    from archivist.sdk.progress_columns import EtaColumn, SizeColumn, SpeedColumn
 
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
+        SizeColumn(),
+        SpeedColumn(),
+        EtaColumn(),
     )
     lock = threading.Lock()
     with Progress(*columns, transient=True) as progress:

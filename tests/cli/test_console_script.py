@@ -29,8 +29,8 @@ def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
     ls = run_script("artifact", "ls", "proj")
     assert ls.returncode == 0, ls.stderr
     rows = ls.stdout.splitlines()
-    assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME"]
-    assert rows[1].split()[0] == "dataset" and rows[1].split()[-1] == "sample:v0"
+    assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME", "ALIASES"]
+    assert rows[1].split()[0] == "dataset" and rows[1].split()[-2:] == ["sample:v0", "latest,gold"]
 
     lineage = run_script("artifact", "lineage", "proj/sample:gold")
     assert lineage.returncode == 0, lineage.stderr

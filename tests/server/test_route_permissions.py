@@ -60,6 +60,29 @@ class World:
     def fresh_user(self) -> str:
         return self.admin.create_user(_name("target")).user.name
 
+    def fresh_member(self) -> str:
+        """A new user with a role in the team, for a call that takes it away."""
+        user = self.fresh_user()
+        self.admin.set_member(self.team, user, "viewer")
+        return user
+
+    def spare_key_id(self, caller: str) -> str:
+        """The id of a second key of the caller's own (made with their key), to revoke; a key
+        of another user for callers without a live key (they are refused before it matters)."""
+        key = self.keys[caller]
+        if caller in (ANONYMOUS, REVOKED) or key is None:
+            return self.admin.create_key(self.fresh_user()).record.id
+        answer = httpx.post(
+            f"{self.server.url}{API}/keys/mine/create", headers={"Authorization": f"Bearer {key}"}, json={}
+        )
+        answer.raise_for_status()
+        return str(answer.json()["record"]["id"])
+
+    def user_of(self, caller: str) -> str:
+        key = self.keys[caller]
+        answer = httpx.get(f"{self.server.url}{API}/identity", headers={"Authorization": f"Bearer {key}"})
+        return str(answer.json()["user"])
+
     def fresh_collection(self) -> str:
         name = _name("coll")
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
@@ -167,6 +190,31 @@ def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert all(not node["hidden"] for node in nodes)
 
 
+def _disabled_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert answer.json()["disabled"] is True
+
+
+def _teams_check(world: World, caller: str, answer: httpx.Response) -> None:
+    teams = {team["name"]: team["role"] for team in answer.json()}
+    if caller == SERVER_ADMIN:
+        assert world.team in teams
+    elif caller in READERS:
+        assert teams.get(world.team) == caller, teams
+    else:
+        assert world.team not in teams, teams
+    assert all(name != world.user_of(caller) for name in teams)  # a personal entity is no team
+
+
+def _own_key_check(world: World, caller: str, answer: httpx.Response) -> None:
+    record = answer.json().get("record", answer.json())
+    assert record["user"] == world.user_of(caller)
+
+
+def _own_keys_check(world: World, caller: str, answer: httpx.Response) -> None:
+    keys = answer.json()
+    assert keys and {key["user"] for key in keys} == {world.user_of(caller)}
+
+
 def _framed(data: bytes) -> Request:
     return {"content": encode_header(hash_bytes(data), len(data)) + data}
 
@@ -211,6 +259,35 @@ CASES: list[Case] = [
         lambda w, c: {"json": {"team": w.team, "user": w.fresh_user(), "role": "viewer"}},
     ),
     Case("POST", f"{API}/admin/teams/members/list", READERS, lambda w, c: {"json": {"team": w.team}}),
+    Case(
+        "POST",
+        f"{API}/admin/teams/members/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"team": w.team, "user": w.fresh_member()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/admin/users/disable",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"name": w.fresh_user()}},
+        check=_disabled_check,
+    ),
+    Case("GET", f"{API}/teams/list", AUTHENTICATED, lambda w, c: {}, check=_teams_check),
+    Case(
+        "POST",
+        f"{API}/keys/mine/create",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"description": f"made by {c}"}},
+        check=_own_key_check,
+    ),
+    Case("GET", f"{API}/keys/mine/list", AUTHENTICATED, lambda w, c: {}, check=_own_keys_check),
+    Case(
+        "POST",
+        f"{API}/keys/mine/revoke",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"key_id": w.spare_key_id(c)}},
+        check=_own_key_check,
+    ),
     Case(
         "POST",
         f"{API}/runs/upsert",

@@ -51,3 +51,23 @@ def test_roles_decide_what_the_ui_shows(server: ServerProcess, admin: AdminClien
     with closing(_browser(server, team.keys["outsider"])) as outsider:
         refused = outsider.get(page)
         assert refused.status_code == 403 and "no role in entity" in refused.text
+
+
+def test_a_disabled_users_ui_session_and_keys_stop_working(
+    server: ServerProcess, admin: AdminClient, team: Team
+) -> None:
+    page = _logged(team.backends["member"], team.name)
+    name = team.backends["viewer"].identity().user
+    with closing(_browser(server, team.keys["viewer"])) as browser:
+        assert browser.get(page).status_code == 200
+        admin.set_user_disabled(name, True)
+        try:
+            refused = browser.get(page)
+            assert refused.status_code == 303 and refused.headers["location"].startswith("/ui/login")
+            api = httpx.get(
+                f"{server.url}/api/v1/identity", headers={"Authorization": f"Bearer {team.keys['viewer']}"}
+            )
+            assert api.status_code == 401
+        finally:
+            admin.set_user_disabled(name, False)
+        assert browser.get(page).status_code == 200  # enabled again: the same session works
