@@ -18,7 +18,9 @@ from archivist.core.models import (
     CommitResult,
     Direction,
     LineageGraph,
+    ProjectRecord,
     RunFile,
+    RunQuery,
     RunRecord,
     RunRef,
     RunSpec,
@@ -48,6 +50,7 @@ from archivist.service import (
     namespaces,
     records,
     run_data,
+    run_queries,
     runs,
     transfers,
     versions,
@@ -106,6 +109,13 @@ class Service:
 
     def list_runs(self, entity: str, project: str) -> list[RunRecord]:
         return runs.list_runs(self.engine, entity, project)
+
+    def query_runs(self, query: RunQuery) -> list[RunRecord]:
+        return run_queries.query_runs(self.engine, query)
+
+    def delete_run(self, ref: RunRef) -> None:
+        with write_transaction(self.engine) as connection:
+            run_queries.delete_run(connection, ref)
 
     def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
         with write_transaction(self.engine) as connection:
@@ -247,6 +257,14 @@ class Service:
     def list_projects(self, entity: str) -> list[str]:
         with read_transaction(self.engine) as connection:
             return namespaces.list_projects(connection, entity)
+
+    def get_project(self, entity: str, project: str) -> ProjectRecord:
+        with read_transaction(self.engine) as connection:
+            return namespaces.get_project(connection, entity, project)
+
+    def list_project_records(self, entity: str) -> list[ProjectRecord]:
+        with read_transaction(self.engine) as connection:
+            return namespaces.list_project_records(connection, entity)
 
     def list_types(self, entity: str, project: str) -> list[str]:
         with read_transaction(self.engine) as connection:
