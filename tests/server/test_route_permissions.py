@@ -60,6 +60,12 @@ class World:
     def fresh_user(self) -> str:
         return self.admin.create_user(_name("target")).user.name
 
+    def fresh_run(self) -> dict[str, str]:
+        """A run of its own for a call that deletes it."""
+        run = {**self.run, "run_id": _name("run")}
+        self.owner.upsert_run(_run_spec(run))
+        return run
+
     def fresh_collection(self) -> str:
         name = _name("coll")
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
@@ -161,6 +167,10 @@ def _missing_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert (world.manifest_digest not in missing) is shown, (caller, missing)
 
 
+def _query_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert "run-1" in {run["ref"]["run_id"] for run in answer.json()}
+
+
 def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
     nodes = answer.json()["nodes"]
     assert {node["id"] for node in nodes} >= {world.version_id}
@@ -244,6 +254,18 @@ CASES: list[Case] = [
         },
     ),
     Case("POST", f"{API}/runs/files/list", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case(
+        "POST",
+        f"{API}/runs/query",
+        READERS,
+        lambda w, c: {
+            "json": {"query": {"entity": w.team, "project": "proj", "filters": {"state": {"$ne": "x"}}}}
+        },
+        check=_query_check,
+    ),
+    Case("POST", f"{API}/runs/delete", WRITERS, lambda w, c: {"json": {"ref": w.fresh_run()}}),
+    Case("POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),
+    Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
         "POST",
