@@ -100,6 +100,8 @@ def parse_field(name: object) -> Field:
     run field (``state``, ``tags``, ``jobType``, ``group``, ``displayName``, ``createdAt``...)."""
     if not isinstance(name, str) or not name:
         raise InvalidInputError(f"invalid run filter field {name!r}: {_FIELDS_HINT}")
+    if "\x00" in name:
+        raise InvalidInputError(f"invalid run filter field {name!r}: it holds a NUL character")
     head, _, rest = name.partition(".")
     if head in JSON_COLUMNS:
         keys = tuple(rest.split(".")) if rest else ()
@@ -136,10 +138,7 @@ def parse_run_order(order: object) -> tuple[Field, bool]:
     return field, descending
 
 
-_FIELDS_HINT = (
-    "use config.<key>, summary_metrics.<key>, or one of "
-    + ", ".join(sorted(set(PLAIN_FIELDS)))
-)
+_FIELDS_HINT = "use config.<key>, summary_metrics.<key>, or one of " + ", ".join(sorted(set(PLAIN_FIELDS)))
 
 
 def _document(document: Mapping[Any, Any], depth: int) -> Filter:
@@ -176,9 +175,7 @@ def _conditions(field: Field, key: str, value: object) -> list[Filter]:
     if isinstance(value, Mapping) and value and all(isinstance(k, str) and k.startswith("$") for k in value):
         return [_condition(field, key, op, operand) for op, operand in value.items()]
     if isinstance(value, Mapping) and any(isinstance(k, str) and k.startswith("$") for k in value):
-        raise InvalidInputError(
-            f"run filter on {key!r} mixes operators and plain keys: {dict(value)!r}"
-        )
+        raise InvalidInputError(f"run filter on {key!r} mixes operators and plain keys: {dict(value)!r}")
     return [_condition(field, key, "$eq", value)]
 
 
@@ -194,6 +191,8 @@ def _condition(field: Field, key: str, op: str, operand: object) -> Condition:
     if op == "$regex":
         if not isinstance(operand, str):
             raise InvalidInputError(f"$regex on {key!r} takes a pattern string, got {operand!r}")
+        if "\x00" in operand:
+            raise InvalidInputError(f"invalid $regex {operand!r} on {key!r}: it holds a NUL character")
         try:
             re.compile(operand)
         except re.error as error:
@@ -216,15 +215,17 @@ def _value(field: Field, key: str, op: str, value: object) -> Any:
         raise InvalidInputError(f"{op} on {key!r} cannot compare with null")
     if isinstance(value, bool) and op not in ("$eq", "$ne", "$in", "$nin"):
         raise InvalidInputError(f"{op} on {key!r} cannot order booleans: use $eq or $ne")
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidInputError(f"{op} on {key!r} cannot compare with text holding a NUL character")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        raise InvalidInputError(f"{op} on {key!r}: {value!r} is too large to compare (at most 2**53)")
     if isinstance(value, bool | int | float | str):
         if isinstance(value, float) and value != value:
             raise InvalidInputError(f"{op} on {key!r} cannot compare with NaN")
         if not field.is_json and not isinstance(value, str):
             raise InvalidInputError(f"{op} on {key!r} compares with text, got {value!r}")
         return value
-    raise InvalidInputError(
-        f"{op} on {key!r} compares with a string, number, boolean or null, got {value!r}"
-    )
+    raise InvalidInputError(f"{op} on {key!r} compares with a string, number, boolean or null, got {value!r}")
 
 
 def parse_filter_date(value: object, key: str) -> dt.datetime:

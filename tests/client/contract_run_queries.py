@@ -11,9 +11,33 @@ from tests.client.artifact_logging import ENTITY, PROJECT, log_files
 
 RUNS = {
     # run id: (config, summary, state, tags, job type, group, display name)
-    "r1": ({"lr": 0.1, "opt": {"name": "adam"}, "arch": "cnn"}, {"acc": 0.91}, "finished", ("best",), "train", "g1", "alpha"),
-    "r2": ({"lr": 0.01, "opt": {"name": "sgd"}, "arch": "mlp"}, {"acc": 0.75}, "finished", (), "train", "g1", "beta"),
-    "r3": ({"lr": "high", "arch": "cnn"}, {"acc": 0.5, "nan": None}, "failed", ("x", "best"), "eval", "g2", "gamma"),
+    "r1": (
+        {"lr": 0.1, "opt": {"name": "adam"}, "arch": "cnn"},
+        {"acc": 0.91},
+        "finished",
+        ("best",),
+        "train",
+        "g1",
+        "alpha",
+    ),
+    "r2": (
+        {"lr": 0.01, "opt": {"name": "sgd"}, "arch": "mlp"},
+        {"acc": 0.75},
+        "finished",
+        (),
+        "train",
+        "g1",
+        "beta",
+    ),
+    "r3": (
+        {"lr": "high", "arch": "cnn"},
+        {"acc": 0.5, "nan": None},
+        "failed",
+        ("x", "best"),
+        "eval",
+        "g2",
+        "gamma",
+    ),
     "r4": ({"lr": 0.001, "flag": True}, {}, "running", ("x",), "train", None, "delta"),
 }
 
@@ -21,11 +45,15 @@ RUNS = {
 def _make_runs(backend: Backend) -> None:
     for run_id, (config, summary, state, tags, job_type, group, name) in RUNS.items():
         ref = RunRef(ENTITY, PROJECT, run_id)
-        backend.upsert_run(RunSpec(ref=ref, config=config, tags=tags, job_type=job_type, group=group, name=name))
+        backend.upsert_run(
+            RunSpec(ref=ref, config=config, tags=tags, job_type=job_type, group=group, name=name)
+        )
         backend.update_run(ref, RunUpdate(summary=summary, state=state))
 
 
-def _ids(backend: Backend, filters: dict[str, object] | None = None, order: str = "+created_at", **kw: int) -> list[str]:
+def _ids(
+    backend: Backend, filters: dict[str, object] | None = None, order: str = "+created_at", **kw: int
+) -> list[str]:
     query = RunQuery(ENTITY, PROJECT, filters or {}, order, **kw)
     return [record.ref.run_id for record in backend.query_runs(query)]
 
@@ -118,7 +146,10 @@ class RunQueryContract:
         log_files(backend, "coll", {"a.txt": b"a"})
         log_files(backend, "other", {"b.txt": b"b"}, project="second")
         records = backend.list_project_records(ENTITY)
-        assert [(r.name, r.run_count, r.collection_count) for r in records] == [(PROJECT, 1, 1), ("second", 0, 1)]
+        assert [(r.name, r.run_count, r.collection_count) for r in records] == [
+            (PROJECT, 1, 1),
+            ("second", 0, 1),
+        ]
         found = backend.get_project(ENTITY, PROJECT)
         assert found == records[0] and found.entity == ENTITY and found.created_at.endswith("+00:00")
         with pytest.raises(NotFoundError, match="'proj'"):

@@ -264,7 +264,9 @@ CASES: list[Case] = [
         check=_query_check,
     ),
     Case("POST", f"{API}/runs/delete", WRITERS, lambda w, c: {"json": {"ref": w.fresh_run()}}),
-    Case("POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),
+    Case(
+        "POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
+    ),
     Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
