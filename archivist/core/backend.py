@@ -213,6 +213,12 @@ class Backend(Protocol):
         with no producer."""
         ...
 
+    @call("/lineage/record-output", write(Entity("ref.entity")), write(Version("version_id")))
+    def record_output(self, ref: RunRef, version_id: VersionId) -> None:
+        """Record that the run logged an existing version (an output edge; W&B's public
+        ``Run.log_artifact``); the run must be in the version's project. Idempotent."""
+        ...
+
     @call("/projects/get", read(Entity("entity")))
     def get_project(self, entity: Name, project: ProjectName) -> ProjectRecord:
         """One project; ``NotFoundError`` if the entity has none of that name."""

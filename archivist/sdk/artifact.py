@@ -38,6 +38,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
+from archivist.core.ui_paths import absolute, version_url
 from archivist.sdk import upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
@@ -291,7 +292,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def url(self) -> str | None:
-        return None
+        """The version's page in the web UI (``archivist server``, or ``archivist ui`` at its
+        default address for the embedded store); None for a draft."""
+        if self._record is None:
+            return None
+        return absolute(self._context().settings.base_url, version_url(self._record))
 
     @property
     def manifest(self) -> ArtifactManifest:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from archivist.core.digest_checks import validate_digest, validate_digests
+from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -295,6 +296,17 @@ class Service:
         with write_transaction(self.engine) as connection:
             version = versions.require_version_row(connection, version_id)
             lineage.record_use(connection, runs.run_pk(connection, ref), version.id)
+
+    def record_output(self, ref: RunRef, version_id: str) -> None:
+        with write_transaction(self.engine) as connection:
+            version = versions.require_version_row(connection, version_id)
+            run = runs.require_run(connection, ref)
+            if collections.project_id_of(connection, version.collection_id) != run.project_id:
+                raise InvalidInputError(
+                    f"run '{ref.path}' cannot log artifact version {version_id!r} of another project: "
+                    "a run logs artifacts of its own entity and project"
+                )
+            lineage.record_logged(connection, run.id, version.id)
 
     def version_producer(self, version_id: str) -> RunRecord | None:
         with read_transaction(self.engine) as connection:

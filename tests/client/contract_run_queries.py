@@ -159,3 +159,19 @@ class RunQueryContract:
     def test_running_state_unchanged_by_query(self, backend: Backend) -> None:
         _make_runs(backend)
         assert backend.get_run(RunRef(ENTITY, PROJECT, "r4")).state is RunState.RUNNING
+
+    def test_record_output_declares_an_existing_version(self, backend: Backend) -> None:
+        made = log_files(backend, "made-outside", {"a.txt": b"outside"}).version
+        assert made.producer is None
+        ref = RunRef(ENTITY, PROJECT, "adopter")
+        backend.upsert_run(RunSpec(ref=ref))
+        backend.record_output(ref, made.id)
+        backend.record_output(ref, made.id)  # idempotent
+        assert [v.id for v in backend.run_outputs(ref)] == [made.id]
+        assert backend.get_version(made.id).producer == ref
+        elsewhere = RunRef(ENTITY, "another-project", "stranger")
+        backend.upsert_run(RunSpec(ref=elsewhere))
+        with pytest.raises(InvalidInputError, match="another project"):
+            backend.record_output(elsewhere, made.id)
+        with pytest.raises(RunNotFoundError):
+            backend.record_output(RunRef(ENTITY, PROJECT, "absent"), made.id)

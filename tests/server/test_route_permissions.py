@@ -399,6 +399,13 @@ CASES: list[Case] = [
     ),
     Case(
         "POST",
+        f"{API}/lineage/record-output",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "version_id": w.version_id}},
+        refused_elsewhere=403,
+    ),
+    Case(
+        "POST",
         f"{API}/lineage/producer",
         READERS,
         lambda w, c: {"json": {"version_id": w.version_id}},
@@ -496,6 +503,7 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/producer", lambda w, v: {"version_id": v}),
     ("/lineage/consumers", lambda w, v: {"version_id": v}),
     ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
+    ("/lineage/record-output", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
     (
         "/versions/commit",
@@ -531,7 +539,8 @@ def test_a_foreign_version_is_answered_as_absent(
     for value in (foreign, "999999999999999999"):
         answer = httpx.post(f"{world.server.url}{API}{route}", json=body(world, value), headers=headers)
         answers[value] = answer
-        if route == "/lineage/record-use":  # the viewer may not write the run: refused first
+        if route in ("/lineage/record-use", "/lineage/record-output"):  # the viewer may not write
+            # the run: refused first
             assert answer.status_code == 403, answer.text
             continue
         assert answer.status_code == 404, answer.text
