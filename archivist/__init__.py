@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Api": ("archivist.sdk.api", "Api"),
-    "ArtifactCollection": ("archivist.sdk.api", "ArtifactCollection"),
-    "ArtifactType": ("archivist.sdk.api", "ArtifactType"),
+    "ArtifactCollection": ("archivist.sdk.artifact_collections", "ArtifactCollection"),
+    "ArtifactType": ("archivist.sdk.artifact_collections", "ArtifactType"),
     "Artifact": ("archivist.sdk.artifact", "Artifact"),
     "ArtifactTTL": ("archivist.sdk.artifact", "ArtifactTTL"),
     "ArtifactManifest": ("archivist.sdk.artifact_manifest", "ArtifactManifest"),

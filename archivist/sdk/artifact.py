@@ -50,7 +50,7 @@ from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 
 if TYPE_CHECKING:
-    from archivist.sdk.api import ArtifactCollection
+    from archivist.sdk.artifact_collections import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
 
 
