@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from archivist.core.digest_checks import validate_digest, validate_digests
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -48,6 +48,7 @@ from archivist.service import (
     commits,
     gc,
     lineage,
+    lookup_hints,
     namespaces,
     records,
     run_data,
@@ -236,7 +237,15 @@ class Service:
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
-            return versions.resolve_version(connection, entity, project, collection, selector)
+            try:
+                return versions.resolve_version(connection, entity, project, collection, selector)
+            except ArtifactNotFoundError as error:
+                nearby = lookup_hints.describe_missing(
+                    connection, self.store, entity, project, collection, selector
+                )
+                if not nearby:
+                    raise
+                raise ArtifactNotFoundError(f"{error}: {nearby}") from None
 
     def get_version(self, version_id: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
