@@ -84,6 +84,7 @@ def get_project(connection: Connection, entity: str, project: str) -> ProjectRec
     found = _project_records(connection, entity, project)
     if not found:
         names = list_projects(connection, entity)
-        held = f"it has {', '.join(repr(n) for n in names[:20])}" if names else "it has no projects yet"
-        raise NotFoundError(f"project '{entity}/{project}' not found: {held}")
+        more = f" (and {len(names) - 20} more)" if len(names) > 20 else ""
+        held = f"the entity's projects: {', '.join(names[:20])}{more}" if names else "the entity has no projects"
+        raise NotFoundError(f"project '{entity}/{project}' not found; {held}")
     return found[0]
