@@ -189,7 +189,7 @@ class PublicRun(RunIdentity):
         raise EntryNotFoundError(f"run {self._ref.path} has no file {name!r}; its files: {held}")
 
     def _file(self, stored: RunFile) -> File:
-        url = absolute(self._ctx.settings.base_url, run_url(self._ref, "files"))
+        url = absolute(self._ctx.settings.base_url, run_url(self._ref, "files/raw"))
         return File(stored.path, stored.size, stored.digest, with_query(url, path=stored.path), self._fetch)
 
     def _fetch(self, digest: str, path: str) -> None:

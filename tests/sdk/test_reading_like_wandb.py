@@ -8,6 +8,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 
 import archivist
@@ -19,12 +20,41 @@ from archivist.core.errors import (
     RunNotFoundError,
 )
 from archivist.core.manifest import hash_bytes
+from archivist.core.settings import Settings
+from tests.ui.live_server import serving
+from tests.ui.pages import csrf_token, get_ok
 
 pytestmark = pytest.mark.usefixtures("archivist_env")
 
 
 def _base(default_entity: str) -> str:
     return os.environ.get("ARCHIVIST_BASE_URL", "http://127.0.0.1:8080")
+
+
+def _fetch(url: str) -> bytes:
+    """What the web UI answers at ``url``: the server's (logged in with the test's key) or,
+    for the embedded store, what ``archivist ui`` serves at its default address."""
+    path = url.split("://", 1)[1].partition("/")[2]
+    base = os.environ.get("ARCHIVIST_BASE_URL")
+    if base is None:
+        from archivist.server.ui.local_app import create_local_ui_app
+        from archivist.service.embedded import LocalBackend
+
+        assert url.startswith("http://127.0.0.1:8080/")
+        backend = LocalBackend(Settings.from_env())
+        try:
+            with serving(create_local_ui_app(backend)) as local_ui, httpx.Client(base_url=local_ui) as http:
+                answer = http.get("/" + path)
+        finally:
+            backend.close()
+    else:
+        assert url.startswith(base)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            token = csrf_token(get_ok(http, "/ui/login"))
+            http.post("/ui/login", data={"api_key": os.environ["ARCHIVIST_API_KEY"], "csrf_token": token})
+            answer = http.get("/" + path)
+    assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
+    return answer.content
 
 
 def _log(project: str, name: str, files: dict[str, bytes], **init: object) -> archivist.Artifact:
@@ -53,6 +83,8 @@ def test_artifact_files_are_wandb_files(tmp_path: Path, default_entity: str) -> 
     assert logged.url == version_page
     assert files[1].url == f"{version_page}/files/raw?path=img%2F1.png"
     assert [f.name for f in logged.files(names=["img/1.png"], per_page=1)] == ["img/1.png"]
+    assert _fetch(files[1].url) == b"one"
+    assert b"d:v0" in _fetch(logged.url)
 
     os.chdir(tmp_path)
     with files[1].download() as opened:  # root "." as W&B's File
@@ -162,6 +194,7 @@ def test_projects_are_objects(default_entity: str) -> None:
     assert project == api.project("proj-a", entity=default_entity)
     assert dt.datetime.fromisoformat(project.created_at) <= dt.datetime.now(dt.timezone.utc)
     assert project.url == f"{_base(default_entity)}/ui/projects/{default_entity}/proj-a"
+    assert b"dataset" in _fetch(project.url)
     assert project.path == [default_entity, "proj-a"] and (project.run_count, project.collection_count) == (
         1,
         1,
@@ -181,6 +214,7 @@ def test_run_url(default_entity: str) -> None:
     with archivist.init(project="u") as run:
         assert run.url == f"{_base(default_entity)}/ui/runs/{default_entity}/u/{run.id}"
     assert archivist.Api().run(f"u/{run.id}").url == run.url
+    assert run.id.encode() in _fetch(run.url)
 
 
 def test_define_metric_summaries_and_step_sync() -> None:
@@ -223,6 +257,7 @@ def test_stored_run_files(tmp_path: Path, default_entity: str) -> None:
     assert (found.name, found.size, found.mimetype) == ("model.txt", 7, "text/plain")
     assert found.url.startswith(f"{_base(default_entity)}/ui/runs/{default_entity}/f/{run.id}/files")
     assert stored.files(names=["absent", "model.txt"])[0].name == "model.txt"
+    assert _fetch(found.url) == b"weights"
     one = stored.file("model.txt")
     with one.download(root=str(tmp_path / "out")) as opened:
         assert opened.read() == "weights"
