@@ -11,6 +11,7 @@ missing, and a list field (``tags``) matches when any element does.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +58,10 @@ class JsonValue:
     """One key path inside a JSON column, seen as each kind of value it may hold (an
     expression that is NULL when the value is of another kind or absent)."""
 
+    kind: Any
+    _text: Any
+    _kinds: dict[str, tuple[str, ...]]
+
     def __init__(self, dialect: str, column: Any, path: tuple[str, ...]) -> None:
         if dialect == "postgresql":
             document = cast(column, JSONB)
@@ -78,7 +83,7 @@ class JsonValue:
         self.string = case((self.kind.in_(self._kinds["string"]), cast(self._text, String)))
 
     def exists(self) -> ColumnElement[bool]:
-        return self.kind.is_not(None)
+        return _clause(self.kind.is_not(None))
 
     def is_null_or_missing(self) -> ColumnElement[bool]:
         return or_(self.kind.is_(None), self.kind == self._null)
@@ -111,6 +116,11 @@ def run_order_key(dialect: str, field: Field) -> Any:
         return _PLAIN_COLUMNS[field.column]
     value = JsonValue(dialect, _JSON_COLUMNS[field.column], field.path)
     return value.number, value.string
+
+
+def _clause(expression: Any) -> ColumnElement[bool]:
+    """A condition built from untyped column expressions, typed as the condition it is."""
+    return typing.cast("ColumnElement[bool]", expression)
 
 
 def _decided(clause: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -148,12 +158,12 @@ def _json(json: JsonValue, op: str, value: Any) -> ColumnElement[bool]:
     if op == "$exists":
         return json.exists() if value else not_(json.exists())
     if op == "$regex":
-        return json.string.regexp_match(value)
+        return _clause(json.string.regexp_match(value))
     if value is None:
         return json.is_null_or_missing()
     typed = json.typed(value)
     if isinstance(value, bool):
-        return typed == literal(value, Boolean)  # only $eq: the filter parser refuses ordering booleans
+        return _clause(typed == literal(value, Boolean))  # only $eq: the parser refuses ordering booleans
     operand = literal(float(value), Float) if isinstance(value, int | float) else literal(value, String)
     compared: ColumnElement[bool] = _COMPARE[op](typed, operand)
     return compared
@@ -161,11 +171,11 @@ def _json(json: JsonValue, op: str, value: Any) -> ColumnElement[bool]:
 
 def _plain(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == "$exists":
-        return column.is_not(None) if value else column.is_(None)
+        return _clause(column.is_not(None) if value else column.is_(None))
     if op == "$regex":
-        return column.regexp_match(value)
+        return _clause(column.regexp_match(value))
     if value is None:
-        return column.is_(None)
+        return _clause(column.is_(None))
     if isinstance(value, dt.datetime):
         compared: ColumnElement[bool] = _COMPARE[op](column, value)
         return compared

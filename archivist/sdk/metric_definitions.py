@@ -69,14 +69,15 @@ class MetricDefinitions:
 
     def define(
         self,
-        name: object,
-        step_metric: object = None,
-        step_sync: object = None,
-        hidden: object = None,
-        summary: object = None,
-        goal: object = None,
-        overwrite: object = None,
+        name: str,
+        step_metric: str | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
     ) -> MetricDefinition:
+        """Check and record a definition (arguments as ``Run.define_metric`` takes them)."""
         if not isinstance(name, str) or not name or "*" in name[:-1]:
             raise InvalidInputError(
                 f"invalid metric name {name!r}: use a non-empty string, optionally ending in '*'"
@@ -97,11 +98,11 @@ class MetricDefinitions:
         sync = step_sync if step_sync is not None else (True if step_metric else None)
         definition = MetricDefinition(
             name=name,
-            step_metric=step_metric,  # type: ignore[arg-type]
-            step_sync=sync,  # type: ignore[arg-type]
-            hidden=hidden,  # type: ignore[arg-type]
+            step_metric=step_metric,
+            step_sync=sync,
+            hidden=hidden,
             summary=summaries,
-            goal=GOALS[goal] if isinstance(goal, str) else None,
+            goal=GOALS[goal] if goal is not None else None,
         )
         self._definitions[name] = definition
         self._running.pop(name, None)

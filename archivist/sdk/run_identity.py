@@ -41,6 +41,6 @@ class RunIdentity:
     def url(self) -> str | None:
         """The run's page in the web UI (``archivist server``, or ``archivist ui`` at its
         default address for the embedded store); None for a disabled run."""
-        if self._ctx is None:  # type: ignore[comparison-overlap]
+        if self._ctx is None:
             return None
         return absolute(self._ctx.settings.base_url, run_url(self._ref))

@@ -85,6 +85,6 @@ def get_project(connection: Connection, entity: str, project: str) -> ProjectRec
     if not found:
         names = list_projects(connection, entity)
         more = f" (and {len(names) - 20} more)" if len(names) > 20 else ""
-        held = f"the entity's projects: {', '.join(names[:20])}{more}" if names else "the entity has no projects"
+        held = f"the entity's projects: {', '.join(names[:20])}{more}" if names else "it has no projects"
         raise NotFoundError(f"project '{entity}/{project}' not found; {held}")
     return found[0]

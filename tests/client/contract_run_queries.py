@@ -152,7 +152,7 @@ class RunQueryContract:
         ]
         found = backend.get_project(ENTITY, PROJECT)
         assert found == records[0] and found.entity == ENTITY and found.created_at.endswith("+00:00")
-        with pytest.raises(NotFoundError, match="'ent/absent' not found; the entity's projects: proj, second"):
+        with pytest.raises(NotFoundError, match="'ent/absent' not found; the entity's projects: proj, sec"):
             backend.get_project(ENTITY, "absent")
         assert backend.list_project_records("nobody") == []
 

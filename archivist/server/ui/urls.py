@@ -1,7 +1,7 @@
 """The UI's addresses: defined in ``archivist.core.ui_paths`` (the SDK's ``url``
 properties build the same ones); templates use them as ``urls``."""
 
-from archivist.core.ui_paths import (  # noqa: F401
+from archivist.core.ui_paths import (
     PREFIX,
     absolute,
     artifact_file_url,
@@ -18,3 +18,21 @@ from archivist.core.ui_paths import (  # noqa: F401
     version_url,
     with_query,
 )
+
+__all__ = [
+    "PREFIX",
+    "absolute",
+    "artifact_file_url",
+    "collection_url",
+    "compare_url",
+    "entity_url",
+    "home_url",
+    "login_url",
+    "project_url",
+    "run_url",
+    "runs_url",
+    "type_url",
+    "url_part",
+    "version_url",
+    "with_query",
+]
