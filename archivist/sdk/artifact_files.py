@@ -38,6 +38,9 @@ class ArtifactFile(ArtifactManifestEntry):
         base_url = artifact._context().settings.base_url
         return absolute(base_url, artifact_file_url(artifact._logged(), self.path))
 
+    direct_url = url
+    """W&B's signed storage URL; here the UI's download (``url``)."""
+
     @property
     def mimetype(self) -> str:
         return guess_mimetype(self.path)

@@ -49,6 +49,9 @@ class File:
         self.url = url
         self._fetch = fetch
 
+    direct_url = property(lambda self: self.url)
+    """W&B's signed storage URL; here the UI's download (``url``)."""
+
     path = property(lambda self: self.name)
     """The name, as the run file records used to call it."""
 
