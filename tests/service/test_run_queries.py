@@ -29,7 +29,9 @@ def test_the_database_selects_the_runs(service: Service) -> None:
         service.upsert_run(RunSpec(ref=ref, config={"lr": index / 1000, "opt": {"name": f"o{index % 3}"}}))
         service.update_run(ref, RunUpdate(summary={"acc": index / 120}, state="finished"))
     seen = _statements(service)
-    query = RunQuery("ent", "proj", {"config.lr": {"$gte": 0.1}, "config.opt.name": "o1"}, "-summary_metrics.acc")
+    query = RunQuery(
+        "ent", "proj", {"config.lr": {"$gte": 0.1}, "config.opt.name": "o1"}, "-summary_metrics.acc"
+    )
     found = service.query_runs(query)
     assert [r.ref.run_id for r in found] == [f"run-{i}" for i in range(118, 99, -1) if i % 3 == 1]
     [select] = [s for s in seen if "FROM runs" in s]
