@@ -32,6 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "finish": ("archivist.sdk.session", "finish"),
     "log": ("archivist.sdk.session", "log"),
     "save": ("archivist.sdk.session", "save"),
+    "define_metric": ("archivist.sdk.session", "define_metric"),
     "log_artifact": ("archivist.sdk.session", "log_artifact"),
     "use_artifact": ("archivist.sdk.session", "use_artifact"),
     "ArchivistError": ("archivist.core.errors", "ArchivistError"),

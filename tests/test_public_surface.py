@@ -24,6 +24,7 @@ EXPECTED = {
     "WaitTimeoutError",
     "__version__",
     "config",
+    "define_metric",
     "errors",
     "finish",
     "init",

@@ -56,7 +56,9 @@ class _Running:
 class MetricDefinitions:
     """The run's definitions, and the running statistics their summaries need."""
 
-    def __init__(self, stored: object = None) -> None:
+    def __init__(self, stored: object = None, summary: Mapping[str, Any] | None = None) -> None:
+        """``stored``: the run's ``_wandb`` config value; ``summary``: its stored summary, whose
+        statistics a resumed run continues (``mean`` starts again: its count is not stored)."""
         self._definitions: dict[str, MetricDefinition] = {}
         self._running: dict[str, _Running] = {}
         self._last: dict[str, Any] = {}
@@ -66,6 +68,10 @@ class MetricDefinitions:
                     known = {k: item[k] for k in MetricDefinition.__dataclass_fields__ if k in item}
                     known["summary"] = tuple(known.get("summary") or ())
                     self._definitions[item["name"]] = MetricDefinition(**known)
+        for key, value in (summary or {}).items():
+            if isinstance(value, Mapping) and self.find(key) is not None:
+                kept = {k: v for k, v in value.items() if k in ("min", "max", "first", "last", "best")}
+                self._running[key] = _Running(stats=kept)
 
     def define(
         self,

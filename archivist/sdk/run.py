@@ -53,7 +53,7 @@ class Run(RunIdentity):
         config = dict(record.config)
         internal = config.pop(CONFIG_KEY, None)
         self._internal_config: dict[str, Any] = dict(internal) if isinstance(internal, Mapping) else {}
-        self._metrics = MetricDefinitions(self._internal_config)
+        self._metrics = MetricDefinitions(self._internal_config, record.summary)
         self._config = Config(config, self._record_writer.touch)
         self._summary = Summary(record.summary, self._record_writer.touch)
         step = record.summary.get("_step")

@@ -219,7 +219,7 @@ def test_run_url(default_entity: str) -> None:
 
 def test_define_metric_summaries_and_step_sync() -> None:
     with archivist.init(project="m") as run:
-        run.define_metric("epoch")
+        archivist.define_metric("epoch")  # the module-level form acts on the current run
         run.define_metric("loss", summary="min,mean,last", step_metric="epoch")
         run.define_metric("val/*", summary="max")
         run.define_metric("noise", summary="none")
@@ -243,6 +243,12 @@ def test_define_metric_summaries_and_step_sync() -> None:
     defined = {m["name"]: m for m in stored.config["_wandb"]["m"]}
     assert defined["loss"]["step_metric"] == "epoch" and defined["loss"]["summary"] == ["min", "mean", "last"]
     assert "_wandb" not in dict(run.config)
+    with archivist.init(project="m", id=run.id, resume="allow") as resumed:  # definitions come back
+        resumed.log({"loss": 1.5, "val/acc": 0.2})
+        assert resumed.summary["loss"] == {"min": 1.0, "mean": 1.5, "last": 1.5}  # the mean starts again
+        assert resumed.summary["val/acc"] == {"max": 0.3}
+        assert "_wandb" not in dict(resumed.config)
+    assert archivist.Api().run(f"m/{run.id}").config["_wandb"]["m"][1]["name"] == "loss"
 
 
 # --- stored runs: files, delete, log_artifact -------------------------------------------------------------
