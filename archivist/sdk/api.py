@@ -142,11 +142,14 @@ class Api:
         filters: Mapping[str, Any] | None = None,
         order: str = DEFAULT_ORDER,
         per_page: int = 50,
+        include_sweeps: bool = True,
+        lazy: bool = True,
     ) -> Runs:
         """The runs of ``[entity/]project`` matching W&B's MongoDB-style ``filters`` on
         ``config.<key>``, ``summary_metrics.<key>``, ``state``, ``tags``, ``jobType``,
         ``group``, ``displayName``, ``createdAt``... (``archivist.core.run_filters``),
-        ordered by ``order`` ('+'/'-' and a field), read ``per_page`` at a time."""
+        ordered by ``order`` ('+'/'-' and a field), read ``per_page`` at a time.
+        ``include_sweeps`` and ``lazy`` are W&B's and change nothing here."""
         entity, project = parse_project_path(path or self._ctx.project)
         return Runs(self._ctx, entity or self._ctx.entity, project, filters, order, per_page)
 

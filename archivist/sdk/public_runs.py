@@ -69,6 +69,20 @@ class PublicRun(RunIdentity):
         return self._record.state.value
 
     @property
+    def display_name(self) -> str:
+        """W&B's name for ``name`` (saved by ``update()``)."""
+        return self.name
+
+    @display_name.setter
+    def display_name(self, value: str) -> None:
+        self.name = value
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        """The summary as a plain dict (W&B's ``summary_metrics``)."""
+        return dict(self.summary)
+
+    @property
     def job_type(self) -> str | None:
         return self._record.job_type
 

@@ -149,6 +149,8 @@ def test_runs_by_wandb_filters() -> None:
         "gamma",
     ]
     assert names(filters={"group": "g1", "config.opt": {"$ne": "adam"}}) == ["beta"]
+    [best] = api.runs("runs", filters={"summary_metrics.acc": {"$gte": 0.9}}, include_sweeps=False)
+    assert (best.display_name, best.summary_metrics["acc"], best.config["opt"]) == ("alpha", 0.9, "adam")
     assert names(filters={"state": "finished", "display_name": {"$regex": "^(al|be)"}}) == ["beta", "alpha"]
     earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
     assert len(api.runs("runs", filters={"createdAt": {"$gt": earlier}})) == 5
