@@ -38,7 +38,6 @@ KNOWN_IN_CYCLES: set[str] = set()
 
 KNOWN_IO_IN_CORE = {
     ("archivist.core.settings", "os.environ"),  # Settings.from_env: read once at the edge, passed down
-    ("archivist.core.ui_paths", "urllib.parse"),  # quoting path segments and queries: no I/O
 }
 """(core module, I/O it uses)."""
 

@@ -38,7 +38,6 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.core.ui_paths import absolute, version_url
 from archivist.sdk import upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
@@ -48,6 +47,7 @@ from archivist.sdk.draft_contents import DraftContents
 from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
+from archivist.wire.ui_paths import absolute, version_url
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact_collections import ArtifactCollection

@@ -14,9 +14,9 @@ import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from archivist.core.ui_paths import absolute, artifact_file_url
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.public_files import download_to, guess_mimetype
+from archivist.wire.ui_paths import absolute, artifact_file_url
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact

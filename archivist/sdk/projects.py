@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.models import ProjectRecord
-from archivist.core.ui_paths import absolute, project_url
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, ArtifactType
 from archivist.sdk.run_listing import DEFAULT_ORDER, Runs
+from archivist.wire.ui_paths import absolute, project_url
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context

@@ -19,10 +19,10 @@ from archivist.core.names import (
     validate_tags,
 )
 from archivist.core.paths import parse_project_path
-from archivist.core.ui_paths import absolute, run_url, with_query
 from archivist.sdk import run_artifacts
 from archivist.sdk.public_files import File
 from archivist.sdk.run_identity import RunIdentity
+from archivist.wire.ui_paths import absolute, run_url, with_query
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archivist.core.models import RunRef
-from archivist.core.ui_paths import absolute, run_url
+from archivist.wire.ui_paths import absolute, run_url
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context

@@ -1,7 +1,7 @@
-"""The UI's addresses: defined in ``archivist.core.ui_paths`` (the SDK's ``url``
+"""The UI's addresses: defined in ``archivist.wire.ui_paths`` (the SDK's ``url``
 properties build the same ones); templates use them as ``urls``."""
 
-from archivist.core.ui_paths import (
+from archivist.wire.ui_paths import (
     PREFIX,
     absolute,
     artifact_file_url,
