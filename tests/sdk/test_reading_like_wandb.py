@@ -253,6 +253,15 @@ def test_define_metric_summaries_and_step_sync() -> None:
     assert archivist.Api().run(f"m/{run.id}").config["_wandb"]["m"][1]["name"] == "loss"
 
 
+def test_define_metric_in_disabled_mode_keeps_the_summary_in_memory() -> None:
+    with archivist.init(project="off", mode="disabled") as run:
+        archivist.define_metric("loss", summary="min")
+        run.log({"loss": 2})
+        run.log({"loss": 1})
+        assert run.summary["loss"] == {"min": 1} and run.url is None
+    assert archivist.Api().projects() == []
+
+
 # --- stored runs: files, delete, log_artifact -------------------------------------------------------------
 
 
