@@ -277,10 +277,12 @@ class Run(RunIdentity):
 
     def _write_config_and_summary(self) -> None:
         config = self._config.as_dict()
+        written = config.get(CONFIG_KEY)  # what the script itself put under "_wandb" joins in
+        internal = {**self._internal_config, **(written if isinstance(written, Mapping) else {})}
         if self._metrics:
-            config[CONFIG_KEY] = {**self._internal_config, **self._metrics.stored()}
-        elif self._internal_config:
-            config[CONFIG_KEY] = self._internal_config
+            internal.update(self._metrics.stored())
+        if internal:
+            config[CONFIG_KEY] = internal
         update = RunUpdate(config=config, summary=self._summary.as_dict())
         self._ctx.backend.update_run(self._ref, update)
 

@@ -250,7 +250,9 @@ def test_define_metric_summaries_and_step_sync() -> None:
         assert resumed.summary["loss"] == {"min": 1.0, "mean": 1.5, "last": 1.5}  # the mean starts again
         assert resumed.summary["val/acc"] == {"max": 0.3}
         assert "_wandb" not in dict(resumed.config)
-    assert archivist.Api().run(f"m/{run.id}").config["_wandb"]["m"][1]["name"] == "loss"
+        resumed.config["_wandb"] = {"visualize": {"chart": {"panel_type": "Vega2"}}}
+    internal = archivist.Api().run(f"m/{run.id}").config["_wandb"]
+    assert internal["m"][1]["name"] == "loss" and internal["visualize"] == {"chart": {"panel_type": "Vega2"}}
 
 
 def test_define_metric_in_disabled_mode_keeps_the_summary_in_memory() -> None:
