@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Api": ("archivist.sdk.api", "Api"),
-    "ArtifactCollection": ("archivist.sdk.api", "ArtifactCollection"),
-    "ArtifactType": ("archivist.sdk.api", "ArtifactType"),
+    "ArtifactCollection": ("archivist.sdk.artifact_collections", "ArtifactCollection"),
+    "ArtifactType": ("archivist.sdk.artifact_collections", "ArtifactType"),
     "Artifact": ("archivist.sdk.artifact", "Artifact"),
     "ArtifactTTL": ("archivist.sdk.artifact", "ArtifactTTL"),
     "ArtifactManifest": ("archivist.sdk.artifact_manifest", "ArtifactManifest"),
@@ -32,6 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "finish": ("archivist.sdk.session", "finish"),
     "log": ("archivist.sdk.session", "log"),
     "save": ("archivist.sdk.session", "save"),
+    "define_metric": ("archivist.sdk.session", "define_metric"),
     "log_artifact": ("archivist.sdk.session", "log_artifact"),
     "use_artifact": ("archivist.sdk.session", "use_artifact"),
     "ArchivistError": ("archivist.core.errors", "ArchivistError"),

@@ -34,6 +34,7 @@ EXPECTED = {
     "__version__",
     "config",
     "data_types",
+    "define_metric",
     "errors",
     "finish",
     "init",

@@ -48,9 +48,10 @@ from archivist.sdk.draft_contents import DraftContents
 from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
+from archivist.wire.ui_paths import absolute, version_url
 
 if TYPE_CHECKING:
-    from archivist.sdk.api import ArtifactCollection
+    from archivist.sdk.artifact_collections import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
 
 
@@ -300,7 +301,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
 
     @property
     def url(self) -> str | None:
-        return None
+        """The version's page in the web UI (``archivist server``, or ``archivist ui`` at its
+        default address for the embedded store); None for a draft."""
+        if self._record is None:
+            return None
+        return absolute(self._context().settings.base_url, version_url(self._record))
 
     @property
     def manifest(self) -> ArtifactManifest:

@@ -159,6 +159,11 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> l
     return _require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
+def define_metric(name: str, *args: Any, **kwargs: Any) -> Any:
+    """``run.define_metric`` on the current run."""
+    return _require_run("define_metric").define_metric(name, *args, **kwargs)
+
+
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
     """Finish the current run; without one this does nothing (as in W&B)."""
     run = current_run()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from archivist.core.manifest import Entry
     from archivist.core.models import CollectionRecord, RunRecord
-    from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.artifact import Artifact
+    from archivist.sdk.artifact_collections import ArtifactCollection
     from archivist.sdk.context import Context
     from archivist.sdk.public_runs import PublicRun
 

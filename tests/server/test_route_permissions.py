@@ -83,6 +83,12 @@ class World:
         answer = httpx.get(f"{self.server.url}{API}/identity", headers={"Authorization": f"Bearer {key}"})
         return str(answer.json()["user"])
 
+    def fresh_run(self) -> dict[str, str]:
+        """A run of its own for a call that deletes it."""
+        run = {**self.run, "run_id": _name("run")}
+        self.owner.upsert_run(_run_spec(run))
+        return run
+
     def fresh_collection(self) -> str:
         name = _name("coll")
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
@@ -182,6 +188,10 @@ def _missing_check(world: World, caller: str, answer: httpx.Response) -> None:
     shown = caller in READERS
     assert (world.file_digest not in missing) is shown, (caller, missing)
     assert (world.manifest_digest not in missing) is shown, (caller, missing)
+
+
+def _query_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert "run-1" in {run["ref"]["run_id"] for run in answer.json()}
 
 
 def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
@@ -321,6 +331,20 @@ CASES: list[Case] = [
         },
     ),
     Case("POST", f"{API}/runs/files/list", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case(
+        "POST",
+        f"{API}/runs/query",
+        READERS,
+        lambda w, c: {
+            "json": {"query": {"entity": w.team, "project": "proj", "filters": {"state": {"$ne": "x"}}}}
+        },
+        check=_query_check,
+    ),
+    Case("POST", f"{API}/runs/delete", WRITERS, lambda w, c: {"json": {"ref": w.fresh_run()}}),
+    Case(
+        "POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
+    ),
+    Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
         "POST",
@@ -452,6 +476,13 @@ CASES: list[Case] = [
     ),
     Case(
         "POST",
+        f"{API}/lineage/record-output",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "version_id": w.version_id}},
+        refused_elsewhere=403,
+    ),
+    Case(
+        "POST",
         f"{API}/lineage/producer",
         READERS,
         lambda w, c: {"json": {"version_id": w.version_id}},
@@ -549,6 +580,7 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/producer", lambda w, v: {"version_id": v}),
     ("/lineage/consumers", lambda w, v: {"version_id": v}),
     ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
+    ("/lineage/record-output", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
     (
         "/versions/commit",
@@ -584,7 +616,8 @@ def test_a_foreign_version_is_answered_as_absent(
     for value in (foreign, "999999999999999999"):
         answer = httpx.post(f"{world.server.url}{API}{route}", json=body(world, value), headers=headers)
         answers[value] = answer
-        if route == "/lineage/record-use":  # the viewer may not write the run: refused first
+        if route in ("/lineage/record-use", "/lineage/record-output"):  # the viewer may not write
+            # the run: refused first
             assert answer.status_code == 403, answer.text
             continue
         assert answer.status_code == 404, answer.text
