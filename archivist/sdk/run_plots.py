@@ -41,9 +41,7 @@ def _pop_charts(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _contains_chart(data: Mapping[str, Any]) -> bool:
-    return any(
-        _is_chart(v) or (isinstance(v, Mapping) and _contains_chart(v)) for v in data.values()
-    )
+    return any(_is_chart(v) or (isinstance(v, Mapping) and _contains_chart(v)) for v in data.values())
 
 
 def log_charts(run: Run, data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -80,4 +80,3 @@ def test_logged_plots_are_drawn_on_the_run_page(page: Page, plot_ui: PlotStore) 
     confusion.get_by_role("link", name="eval/confusion_table.table.json").click()
     expect(page.locator("#table-summary")).to_contain_text(f"{len(CLASSES) ** 2} rows")
     expect(page.locator('figure.table-chart svg[data-chart-kind="confusion-matrix"]')).to_be_visible()
-

@@ -41,7 +41,9 @@ def _second_difference(values: list[float], j: int) -> float:
     return (values[j + 2] - values[j + 1]) - (values[j + 1] - values[j])
 
 
-def roc_points(y_true: Sequence[Any], scores: Sequence[float], positive: Any) -> tuple[list[float], list[float]]:
+def roc_points(
+    y_true: Sequence[Any], scores: Sequence[float], positive: Any
+) -> tuple[list[float], list[float]]:
     """(false positive rates, true positive rates), intermediate collinear points dropped
     (sklearn's ``roc_curve(drop_intermediate=True)``); NaN rates when a side has no samples."""
     fps, tps = counts_at_thresholds(y_true, scores, positive)

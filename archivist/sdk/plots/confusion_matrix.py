@@ -16,7 +16,9 @@ def plain_list(values: Any, argument: str) -> list[Any]:
     if hasattr(values, "tolist"):
         values = values.tolist()
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise InvalidInputError(f"{argument} must be a list (or array) of values, got {type(values).__name__}")
+        raise InvalidInputError(
+            f"{argument} must be a list (or array) of values, got {type(values).__name__}"
+        )
     return [v.tolist() if hasattr(v, "tolist") else v for v in values]
 
 
@@ -56,7 +58,9 @@ def confusion_matrix(
     if class_names is not None:
         names = plain_list(class_names, "class_names")
         if len(set(predicted)) > len(names):
-            raise InvalidInputError("The number of unique predicted classes exceeds the number of class names.")
+            raise InvalidInputError(
+                "The number of unique predicted classes exceeds the number of class names."
+            )
         if len(set(truth)) > len(names):
             raise InvalidInputError("The number of unique true labels exceeds the number of class names.")
         labels: list[Any] = list(range(len(names)))

@@ -120,6 +120,10 @@ def roc_curve(
         data_table=Table(columns=["class", "fpr", "tpr"], data=_limited(rows, Table.MAX_ROWS)),
         vega_spec_name="wandb/area-under-curve/v0",
         fields={"x": "fpr", "y": "tpr", "class": "class"},
-        string_fields={"title": title, "x-axis-title": "False positive rate", "y-axis-title": "True positive rate"},
+        string_fields={
+            "title": title,
+            "x-axis-title": "False positive rate",
+            "y-axis-title": "True positive rate",
+        },
         split_table=split_table,
     )

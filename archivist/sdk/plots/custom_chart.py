@@ -142,7 +142,7 @@ class Visualize:
         self.spec.key = key
 
 
-def visualize(id: str, value: Table) -> Visualize:  # noqa: A002 (W&B's parameter name)
+def visualize(id: str, value: Table) -> Visualize:
     """A chart of ``value`` by the vega spec ``id``; its table is logged under the key itself."""
     _require_table(value, "value")
     return Visualize(table=value, spec=VisualizeSpec(name=id))

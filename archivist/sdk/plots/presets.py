@@ -61,7 +61,9 @@ def _as_list(values: Any, argument: str) -> list[Any]:
     if hasattr(values, "tolist"):  # numpy arrays, pandas Series
         values = values.tolist()
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidInputError(f"{argument} must be a list (or array) of values, got {type(values).__name__}")
+        raise InvalidInputError(
+            f"{argument} must be a list (or array) of values, got {type(values).__name__}"
+        )
     return list(values)
 
 
@@ -86,7 +88,9 @@ def line_series(
     else:
         x_series = [_as_list(x, "each of xs") for x in x_series]
     if len(x_series) != len(y_series):
-        raise InvalidInputError(f"Number of x-series ({len(x_series)}) must match y-series ({len(y_series)}).")
+        raise InvalidInputError(
+            f"Number of x-series ({len(x_series)}) must match y-series ({len(y_series)})."
+        )
     names = [f"line_{i}" for i in range(len(y_series))] if keys is None else _as_list(keys, "keys")
     if len(names) != len(y_series):
         raise InvalidInputError(f"Number of keys ({len(names)}) must match y-series ({len(y_series)}).")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archivist.core.chart_spec import ChartSpec, charts_in_config
+from archivist.core.chart_spec import charts_in_config
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import Entry
 from archivist.core.models import RunRecord, VersionRecord
@@ -24,8 +24,6 @@ class RunChart:
     version: VersionRecord | None = None
     """The logged version holding the chart's table (None when none does)."""
     table_path: str = ""
-
-
 
 
 def _table_of(

@@ -34,7 +34,9 @@ def charts(module: Any) -> dict[str, Any]:
     return {
         "conf": module.plot.confusion_matrix(probs=PROBS, y_true=Y_TRUE, class_names=["a", "b", "c"]),
         "eval/roc": module.plot.roc_curve(Y_TRUE, PROBS, labels=["a", "b", "c"]),
-        "loss": module.plot.line(module.Table(columns=["step", "loss"], data=LOSS_ROWS), "step", "loss", title="Loss"),
+        "loss": module.plot.line(
+            module.Table(columns=["step", "loss"], data=LOSS_ROWS), "step", "loss", title="Loss"
+        ),
         "bars": module.plot.bar(
             module.Table(columns=["l", "v"], data=[["x", 1], ["y", 2]]), "l", "v", split_table=True
         ),

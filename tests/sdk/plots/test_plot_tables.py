@@ -37,7 +37,9 @@ def assert_same_chart(theirs: Any, ours: Any, key: str = "chart") -> None:
     assert ours.spec.config_value == theirs.spec.config_value
 
 
-def classification(seed: int, samples: int, classes: int, decimals: int) -> tuple[list[int], list[list[float]]]:
+def classification(
+    seed: int, samples: int, classes: int, decimals: int
+) -> tuple[list[int], list[list[float]]]:
     """Labels and per-class scores; few decimals make many tied scores."""
     rng = random.Random(seed)
     y_true = [rng.randrange(classes) for _ in range(samples)]
@@ -45,9 +47,12 @@ def classification(seed: int, samples: int, classes: int, decimals: int) -> tupl
     return y_true, scores
 
 
-CASES = [(seed, samples, classes, decimals) for seed, (samples, classes, decimals) in enumerate(
-    [(2, 2, 6), (10, 2, 1), (57, 3, 2), (200, 4, 6), (120, 5, 1), (33, 3, 0)]
-)]
+CASES = [
+    (seed, samples, classes, decimals)
+    for seed, (samples, classes, decimals) in enumerate(
+        [(2, 2, 6), (10, 2, 1), (57, 3, 2), (200, 4, 6), (120, 5, 1), (33, 3, 0)]
+    )
+]
 
 
 @pytest.mark.parametrize(("seed", "samples", "classes", "decimals"), CASES)
@@ -111,7 +116,11 @@ def test_presets_and_line_series_are_wandbs() -> None:
         (lambda m: m.plot.bar(table(m), "split", "loss", title="B", split_table=True)),
         (lambda m: m.plot.histogram(table(m), "loss", title="H")),
         (lambda m: m.plot_table("wandb/line/v0", table(m), {"x": "step", "y": "loss"}, {"title": "T"})),
-        (lambda m: m.plot.line_series([0, 1, 2, 3], [[4, 3, 2, 1], [1, 1, 2, 3]], keys=["a", "b"], title="LS", xname="epoch")),
+        (
+            lambda m: m.plot.line_series(
+                [0, 1, 2, 3], [[4, 3, 2, 1], [1, 1, 2, 3]], keys=["a", "b"], title="LS", xname="epoch"
+            )
+        ),
         (lambda m: m.plot.line_series([[0, 1], [0, 2, 4]], [[1, 2], [3, 4, 5]])),
         (lambda m: m.plot.line_series(np.arange(3), [np.array([1.5, 2.5, 3.5])])),
     ]
@@ -120,7 +129,9 @@ def test_presets_and_line_series_are_wandbs() -> None:
 
 
 def test_bad_arguments_say_what_is_wrong() -> None:
-    with pytest.raises(ArchivistError, match="Expected `data_table` to be `wandb.Table` type, instead got list"):
+    with pytest.raises(
+        ArchivistError, match="Expected `data_table` to be `wandb.Table` type, instead got list"
+    ):
         archivist.plot_table("wandb/line/v0", [[1, 2]], {"x": "a"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Only one of `probs` or `preds`"):
         archivist.plot.confusion_matrix(probs=[[0.1, 0.9]], preds=[1], y_true=[1])
@@ -142,8 +153,9 @@ def test_plots_need_no_numpy() -> None:
     code = """
 import sys, archivist
 y, p = [0, 1, 1, 0, 2], [[.7, .2, .1], [.1, .8, .1], [.3, .3, .4], [.5, .4, .1], [.2, .2, .6]]
-for chart in (archivist.plot.pr_curve(y, p), archivist.plot.roc_curve(y, p),
-              archivist.plot.confusion_matrix(probs=p, y_true=y), archivist.plot.line_series([1, 2], [[3, 4]])):
+plot = archivist.plot
+for chart in (plot.pr_curve(y, p), plot.roc_curve(y, p),
+              plot.confusion_matrix(probs=p, y_true=y), plot.line_series([1, 2], [[3, 4]])):
     assert chart.table.data, chart
 print(sorted(m for m in ("numpy", "pandas", "sklearn") if m in sys.modules))
 """
