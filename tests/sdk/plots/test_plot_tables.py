@@ -161,3 +161,25 @@ print(sorted(m for m in ("numpy", "pandas", "sklearn") if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_curves_longer_than_a_table_holds_are_thinned_keeping_every_class(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """W&B resamples past ``Table.MAX_ROWS`` rows (at random, with scikit-learn); here the
+    rows are thinned evenly, so every class keeps its share and the table its limit."""
+    samples = 6_000
+    y_true = [i % 2 for i in range(samples)]
+    scores = [[1 - (i * 7919 % samples) / samples, (i * 7919 % samples) / samples] for i in range(samples)]
+    full = [
+        row
+        for cls in (0, 1)
+        for row in archivist.plot.roc_curve(y_true, scores, classes_to_plot=[cls]).table.data
+    ]
+    assert len(full) > archivist.Table.MAX_ROWS
+    chart = archivist.plot.roc_curve(y_true, scores)
+    assert len(chart.table.data) == archivist.Table.MAX_ROWS
+    assert chart.table.data[0] == full[0] and {tuple(r) for r in chart.table.data} <= {tuple(r) for r in full}
+    shares = [sum(row[0] == cls for row in chart.table.data) for cls in (0, 1)]
+    assert abs(shares[0] - shares[1]) <= 1
+    assert f"only {archivist.Table.MAX_ROWS} data points" in capsys.readouterr().err
