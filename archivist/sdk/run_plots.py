@@ -34,8 +34,11 @@ def _pop_charts(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         elif isinstance(value, Mapping):
             nested = dict(value)
             found = _pop_charts(nested, full)
-            if found:
-                data[key] = nested
+            if found:  # a dict that held only charts leaves no key (W&B's history has none)
+                if nested:
+                    data[key] = nested
+                else:
+                    del data[key]
                 charts.update(found)
     return charts
 

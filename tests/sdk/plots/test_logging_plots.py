@@ -37,6 +37,8 @@ def charts(module: Any) -> dict[str, Any]:
         "loss": module.plot.line(
             module.Table(columns=["step", "loss"], data=LOSS_ROWS), "step", "loss", title="Loss"
         ),
+        "pr": module.plot.pr_curve(Y_TRUE, PROBS, interp_size=5),
+        "hist": module.plot.histogram(module.Table(columns=["v"], data=[[0.5], [1.5], [1.25]]), "v"),
         "bars": module.plot.bar(
             module.Table(columns=["l", "v"], data=[["x", 1], ["y", 2]]), "l", "v", split_table=True
         ),
@@ -62,12 +64,20 @@ def test_logged_charts_are_recorded_as_wandb_records_them() -> None:
                 "eval/roc": ours["eval/roc"],
                 "train": {"loss": ours["loss"], "acc": 0.5},
                 "bars": ours["bars"],
+                "metrics": {"pr": ours["pr"], "hist": ours["hist"]},
                 "lr": 0.1,
             }
         )
         run_id = run.id
     theirs = charts(wandb)
-    keys = {"conf": "conf", "eval/roc": "eval/roc", "loss": "train.loss", "bars": "bars"}
+    keys = {
+        "conf": "conf",
+        "eval/roc": "eval/roc",
+        "loss": "train.loss",
+        "bars": "bars",
+        "pr": "metrics.pr",
+        "hist": "metrics.hist",
+    }
     for name, key in keys.items():
         theirs[name].set_key(key)
     public = archivist.Api().run(f"plots/{run_id}")
@@ -76,8 +86,15 @@ def test_logged_charts_are_recorded_as_wandb_records_them() -> None:
 
     (row,) = public.scan_history()
     assert row["lr"] == 0.1 and row["train"] == {"acc": 0.5}
-    assert not any(k in row for k in ("conf", "eval/roc", "bars"))
-    table_keys = {"conf_table", "eval/roc_table", "train.loss_table", "Custom Chart Tables/bars_table"}
+    assert not any(k in row for k in ("conf", "eval/roc", "bars", "metrics"))  # a dict left empty goes too
+    table_keys = {
+        "conf_table",
+        "eval/roc_table",
+        "train.loss_table",
+        "Custom Chart Tables/bars_table",
+        "metrics.pr_table",
+        "metrics.hist_table",
+    }
     assert table_keys <= set(row) and all(row[k]["_type"] == "table-file" for k in table_keys)
 
     entries = run_table_entries("plots")
