@@ -9,17 +9,7 @@ from typing import Any
 
 from archivist.core.errors import InvalidInputError
 from archivist.sdk.plots.custom_chart import CustomChart, plot_table
-
-
-def plain_list(values: Any, argument: str) -> list[Any]:
-    """``values`` as a list of plain Python values (numpy arrays and pandas Series included)."""
-    if hasattr(values, "tolist"):
-        values = values.tolist()
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise InvalidInputError(
-            f"{argument} must be a list (or array) of values, got {type(values).__name__}"
-        )
-    return [v.tolist() if hasattr(v, "tolist") else v for v in values]
+from archivist.sdk.plots.plain_values import plain_list
 
 
 def _argmax(row: Any, index: int) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from archivist.core.errors import InvalidInputError
 from archivist.sdk.plots.classifier_curves import linspace, numpy_round, precision_recall_points, roc_points
-from archivist.sdk.plots.confusion_matrix import plain_list
 from archivist.sdk.plots.custom_chart import CustomChart, plot_table
+from archivist.sdk.plots.plain_values import plain_list
 from archivist.sdk.termlog import termwarn
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import InvalidInputError
 from archivist.sdk.plots.custom_chart import CustomChart, plot_table
+from archivist.sdk.plots.plain_values import plain_list
 
 if TYPE_CHECKING:
     from archivist.sdk.data_types.table import Table
@@ -57,16 +58,6 @@ def histogram(table: Table, value: str, title: str = "", split_table: bool = Fal
     )
 
 
-def _as_list(values: Any, argument: str) -> list[Any]:
-    if hasattr(values, "tolist"):  # numpy arrays, pandas Series
-        values = values.tolist()
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidInputError(
-            f"{argument} must be a list (or array) of values, got {type(values).__name__}"
-        )
-    return list(values)
-
-
 def line_series(
     xs: Any,
     ys: Any,
@@ -78,20 +69,20 @@ def line_series(
     """Several lines over shared or per-line x values; table ``step``, ``lineKey``, ``lineVal``."""
     from archivist.sdk.data_types.table import Table
 
-    x_series = _as_list(xs, "xs")
-    y_series = [_as_list(y, "each of ys") for y in _as_list(ys, "ys")]
+    x_series = plain_list(xs, "xs")
+    y_series = [plain_list(y, "each of ys") for y in plain_list(ys, "ys")]
     if not x_series:
         raise InvalidInputError("xs is empty: pass the x values (one list, or one per line)")
     first = x_series[0]
     if not isinstance(first, Iterable) or isinstance(first, (str, bytes)):
         x_series = [x_series] * len(y_series)
     else:
-        x_series = [_as_list(x, "each of xs") for x in x_series]
+        x_series = [plain_list(x, "each of xs") for x in x_series]
     if len(x_series) != len(y_series):
         raise InvalidInputError(
             f"Number of x-series ({len(x_series)}) must match y-series ({len(y_series)})."
         )
-    names = [f"line_{i}" for i in range(len(y_series))] if keys is None else _as_list(keys, "keys")
+    names = [f"line_{i}" for i in range(len(y_series))] if keys is None else plain_list(keys, "keys")
     if len(names) != len(y_series):
         raise InvalidInputError(f"Number of keys ({len(names)}) must match y-series ({len(y_series)}).")
     data = [
