@@ -52,12 +52,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Object3D": ("archivist.sdk.data_types", "Object3D"),
     "Table": ("archivist.sdk.data_types", "Table"),
     "Video": ("archivist.sdk.data_types", "Video"),
+    # charts (W&B's wandb.plot_table; the presets are in archivist.plot)
+    "plot_table": ("archivist.sdk.plots", "plot_table"),
 }
 
 # The current run's objects: they change with every init()/finish().
 _DYNAMIC = {"run": "current_run", "config": "current_config", "summary": "current_summary"}
 
-_MODULES = {"errors": "archivist.errors", "data_types": "archivist.data_types"}
+_MODULES = {"errors": "archivist.errors", "data_types": "archivist.data_types", "plot": "archivist.plot"}
 
 __all__ = sorted([*_EXPORTS, *_DYNAMIC, *_MODULES, "__version__"])
 

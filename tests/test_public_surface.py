@@ -40,6 +40,8 @@ EXPECTED = {
     "init",
     "log",
     "log_artifact",
+    "plot",
+    "plot_table",
     "run",
     "save",
     "summary",

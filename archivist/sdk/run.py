@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
 from archivist.core.names import validate_tags
-from archivist.sdk import run_artifacts, run_tables
+from archivist.sdk import run_artifacts, run_plots, run_tables
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
 from archivist.sdk.metric_definitions import CONFIG_KEY, MetricDefinition, MetricDefinitions
@@ -124,7 +124,7 @@ class Run(RunIdentity):
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
         """Add a row of metrics to the history; see ``archivist.sdk.history`` for step rules."""
         self._require_active("log")
-        data = run_tables.log_values(self, data)
+        data = run_tables.log_values(self, run_plots.log_charts(self, data))
         if isinstance(data, Mapping):
             data = self._metrics.sync_steps(data)
         values = self._history.log(data, step, commit)
