@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from archivist.core.settings import WANDB_NAMES
 from archivist.sdk.context import reset_contexts
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 from tests.fixtures.s3 import BUCKET, client_for
@@ -94,8 +95,10 @@ def archivist_env(
     monkeypatch.setenv("ARCHIVIST_CACHE_DIR", str(tmp_path / "archivist-cache"))
     monkeypatch.setenv("ARCHIVIST_ARTIFACT_DIR", str(tmp_path / "artifacts"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ("ARCHIVIST_ENTITY", "ARCHIVIST_PROJECT", "ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+    for name, (wandb_name, _below) in WANDB_NAMES.items():  # W&B's names would apply too
+        if name not in ("ARCHIVIST_CACHE_DIR", "ARCHIVIST_ARTIFACT_DIR"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(wandb_name, raising=False)
     if request.param in SERVER_FIXTURES:
         marker = request.node.get_closest_marker("embedded_only")
         if marker is not None:

@@ -1,11 +1,15 @@
 """Process state: ``init``, the current run and the module-level shortcuts
 (``archivist.log``, ``archivist.save``, ...) that act on it.
 
-``init`` while a run is active finishes that run first and starts a new one
-(``reinit='finish_previous'``, W&B's behaviour for notebooks and our default
-everywhere, so that a script calling ``init`` in a loop gets one run per call).
-``reinit='return_previous'`` (or ``False``) returns the active run instead, and
-``reinit='create_new'`` starts another run without making it current.
+``init`` while a run is active follows ``reinit`` as W&B does: 'default' (and
+None) returns the active run in a script and finishes it to start a new one in
+a notebook; 'return_previous' (or ``False``) returns the active run;
+'finish_previous' (or ``True``) finishes every active run and starts a new one;
+'create_new' starts another run without making it current.
+
+``init``'s defaults come from the settings (ARCHIVIST_* or W&B's WANDB_*
+variables): mode, job type, group, name, notes, tags and the run folder. In mode
+'disabled' nothing is stored and no store is opened.
 
 At interpreter exit every run still active is finished, after every artifact it
 logged was committed: ``finished``, or ``failed`` when the interpreter exits
@@ -91,13 +95,19 @@ def init(
     store (the embedded store needs no network, so 'offline' behaves like 'online').
     W&B arguments without meaning here (``save_code``, ``sync_tensorboard``, ...) are ignored.
     """
-    mode = _check_choice("mode", mode, MODES) if mode is not None else "online"
+    chosen = _settings(settings)
+    mode = _check_choice("mode", mode or chosen.mode or "online", MODES)
     policy = _reinit_policy(reinit)
     previous = current_run()
     if previous is not None and policy == "return_previous":
         return previous
     if policy == "finish_previous":
         _finish_active()
+    job_type = job_type if job_type is not None else chosen.job_type
+    group = group if group is not None else chosen.run_group
+    name = name if name is not None else chosen.run_name
+    notes = notes if notes is not None else chosen.run_notes
+    tags = tags if tags is not None else chosen.run_tags
     run_id = validate_run_id(id) if id is not None else new_run_id()
     values = filter_keys(config_mapping(config), config_include_keys, config_exclude_keys)
     tag_names = validate_tags(tags)
@@ -106,7 +116,7 @@ def init(
             RunRef("disabled", project or "disabled", run_id), name or run_id, values, tempfile.gettempdir()
         )
     else:
-        ctx = get_context(_settings(settings))
+        ctx = get_context(chosen)
         ref = RunRef(
             validate_entity(entity) if entity else ctx.entity,
             validate_project(project) if project else ctx.project,
@@ -286,12 +296,23 @@ def _check_choice(what: str, value: object, allowed: Sequence[str]) -> str:
 
 
 def _reinit_policy(reinit: bool | str | None) -> str:
-    if reinit is None or reinit is True:
+    """W&B's choices; 'default' finishes the previous run in a notebook only."""
+    if reinit is True:
         return "finish_previous"
     if reinit is False:
         return "return_previous"
-    policy = _check_choice("reinit", reinit, REINIT_POLICIES)
-    return "finish_previous" if policy == "default" else policy
+    policy = _check_choice("reinit", "default" if reinit is None else reinit, REINIT_POLICIES)
+    if policy == "default":
+        return "finish_previous" if _in_notebook() else "return_previous"
+    return policy
+
+
+def _in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (W&B's test: an IPython ZMQ shell)."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _existing_run(
@@ -350,8 +371,12 @@ def _settings(settings: Settings | Mapping[str, Any] | None) -> Settings:
 
 
 def _run_dir(dir: str | os.PathLike[str] | None, ctx: Context, run_id: str) -> str:
-    """``<dir or ARCHIVIST_DIR/runs>/run-<time>-<id>/files`` (W&B's layout), created."""
-    base = os.path.abspath(os.fspath(dir)) if dir is not None else os.path.join(ctx.settings.home, "runs")
+    """``<dir or ARCHIVIST_RUN_DIR or ARCHIVIST_DIR/runs>/run-<time>-<id>/files`` (W&B's
+    layout), created."""
+    if dir is not None:
+        base = os.path.abspath(os.fspath(dir))
+    else:
+        base = ctx.settings.run_dir or os.path.join(ctx.settings.home, "runs")
     stamp = time.strftime("%Y%m%d_%H%M%S")
     path = os.path.join(base, f"run-{stamp}-{run_id}", "files")
     os.makedirs(path, exist_ok=True)

@@ -179,9 +179,13 @@ def test_context_waits_for_pending_artifacts(archivist_env: Path) -> None:
     assert [a.id for a in reader.used_artifacts()] == [art.id]
 
 
-def test_second_init_finishes_the_previous_run(archivist_env: Path) -> None:
+def test_reinit_choices_as_w_and_b(archivist_env: Path) -> None:
+    """In a script W&B's default returns the active run; True/'finish_previous' finish it."""
     first = session.init(project="p")
-    second = session.init(project="p")
+    assert session.init(project="p") is first
+    assert session.init(project="p", reinit="default") is first
+    assert stored(first).state is RunState.RUNNING
+    second = session.init(project="p", reinit="finish_previous")
     assert stored(first).state is RunState.FINISHED
     assert session.current_run() is second
     assert session.init(project="p", reinit="return_previous") is second
