@@ -55,6 +55,33 @@ def validate_artifact_name(name: object) -> str:
     return name
 
 
+_REGISTERED_NAME = re.compile(r"^[A-Za-z0-9_\-.]+( +[A-Za-z0-9_\-.]+)*$")
+LEGACY_MODEL_REGISTRY = "model-registry"
+REGISTRY_PROJECT_PREFIX = "wandb-registry-"
+
+
+def is_registry_project(project: str | None) -> bool:
+    """W&B's registries and its legacy model registry: their collections may have spaces."""
+    return project is not None and (
+        project == LEGACY_MODEL_REGISTRY or project.startswith(REGISTRY_PROJECT_PREFIX)
+    )
+
+
+def validate_collection_name(name: object, project: str | None) -> str:
+    """An artifact name; in a registry project (``is_registry_project``) words separated
+    by single spaces are allowed too, as W&B allows them there ("Example ML Task")."""
+    if not is_registry_project(project):
+        return validate_artifact_name(name)
+    name = _check_str("collection name", name)
+    _check_length("collection name", name)
+    if not _REGISTERED_NAME.match(name):
+        raise InvalidInputError(
+            f"invalid collection name {name!r} in {project!r}: only letters, digits, '-', '_', '.' "
+            "and single spaces between words are allowed"
+        )
+    return name
+
+
 def validate_entity(entity: object) -> str:
     entity = _check_str("entity", entity)
     _check_length("entity", entity)

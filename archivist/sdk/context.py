@@ -86,6 +86,13 @@ def get_context(settings: Settings | None = None) -> Context:
         return ctx
 
 
+def forget_contexts() -> None:
+    """Forget the contexts without closing them (runs keep using theirs): the next
+    ``get_context`` opens what the settings and the login file name now (``login``)."""
+    with _contexts_lock:
+        _contexts.clear()
+
+
 def reset_contexts() -> None:
     """Close every backend and forget the contexts (tests, and ``archivist.teardown``)."""
     with _contexts_lock:

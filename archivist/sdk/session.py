@@ -37,7 +37,7 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
 from archivist.core.settings import Settings
-from archivist.sdk import run_artifacts
+from archivist.sdk import links, run_artifacts
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
@@ -217,6 +217,28 @@ def save_draft(art: Artifact, project: str | None) -> None:
 
 def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
     return _require_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
+
+
+def link_existing(art: Artifact, target_path: str, aliases: Sequence[str] | None) -> Artifact:
+    """``Artifact.link()``: in the active run if there is one (a draft is logged in it)."""
+    run = current_run()
+    if run is not None and not isinstance(run, DisabledRun):
+        return links.link_artifact(run.context, run, art, target_path, aliases)
+    return links.link_artifact(art.context, None, art, target_path, aliases)
+
+
+def log_model(path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
+    return _require_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    return _require_run("use_model").use_model(name)
+
+
+def link_model(
+    path: str, registered_model_name: str, name: str | None = None, aliases: Sequence[str] | None = None
+) -> Any:
+    return _require_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
 
 
 def current_config() -> Any:
