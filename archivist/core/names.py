@@ -4,14 +4,12 @@ types, aliases, tags, run ids and metadata. Each check raises
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from archivist.core.errors import InvalidInputError, ReservedTypeError, TooLargeError
+from archivist.core.json_values import dumps, json_friendly
 
 MAX_NAME_LENGTH = 128
 MAX_METADATA_KEYS = 100
@@ -189,42 +187,6 @@ def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def json_friendly(value: Any, where: str = "metadata") -> Any:
-    """Convert a value to plain JSON types: numpy scalars and arrays become Python
-    numbers and lists, NaN becomes None, datetimes ISO strings; ±Infinity and
-    unknown types are refused naming the key."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            raise InvalidInputError(f"{where}: Infinity is not allowed (JSON has no infinity)")
-        return float(value)
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidInputError(f"{where}: keys must be strings, got {key!r}")
-            out[key] = json_friendly(item, f"{where}.{key}")
-        return out
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [json_friendly(item, f"{where}[{i}]") for i, item in enumerate(items)]
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value.isoformat()
-    if hasattr(value, "tolist"):  # numpy arrays and scalars, without importing numpy
-        return json_friendly(value.tolist(), where)
-    if hasattr(value, "item"):
-        return json_friendly(value.item(), where)
-    raise InvalidInputError(
-        f"{where}: value of type {type(value).__name__} is not JSON-serialisable; "
-        "use numbers, strings, booleans, None, lists and dicts"
-    )
-
-
 def validate_metadata(metadata: object) -> dict[str, Any]:
     if metadata is None:
         return {}
@@ -235,7 +197,7 @@ def validate_metadata(metadata: object) -> dict[str, Any]:
             f"metadata has {len(metadata)} top-level keys; at most {MAX_METADATA_KEYS} are allowed"
         )
     friendly: dict[str, Any] = json_friendly(metadata, "metadata")
-    size = len(json.dumps(friendly, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    size = len(dumps(friendly, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if size > MAX_METADATA_BYTES:
         raise TooLargeError(
             f"metadata is {size} bytes as JSON; at most {MAX_METADATA_BYTES} are allowed "

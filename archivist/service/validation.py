@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.names import MAX_NAME_LENGTH, json_friendly
+from archivist.core.json_values import json_friendly
+from archivist.core.names import MAX_NAME_LENGTH
 
 VERSION_ORDER_KEYS = ("version", "created_at", "size")
 E = TypeVar("E", bound=enum.Enum)
