@@ -53,7 +53,7 @@ def validate_artifact_name(name: object) -> str:
     return name
 
 
-_REGISTERED_NAME = re.compile(r"^[A-Za-z0-9_\-.]+( +[A-Za-z0-9_\-.]+)*$")
+_REGISTERED_NAME = re.compile(r"^[A-Za-z0-9_\-.]+( [A-Za-z0-9_\-.]+)*$")
 LEGACY_MODEL_REGISTRY = "model-registry"
 REGISTRY_PROJECT_PREFIX = "wandb-registry-"
 

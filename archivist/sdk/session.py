@@ -37,7 +37,7 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
 from archivist.core.settings import Settings
-from archivist.sdk import links, run_artifacts
+from archivist.sdk import links
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
@@ -116,7 +116,7 @@ def init(
             RunRef("disabled", project or "disabled", run_id), name or run_id, values, tempfile.gettempdir()
         )
     else:
-        ctx = get_context(chosen)
+        ctx = get_context(chosen.evolve(mode=None) if chosen.mode == "disabled" else chosen)
         ref = RunRef(
             validate_entity(entity) if entity else ctx.entity,
             validate_project(project) if project else ctx.project,
@@ -208,11 +208,12 @@ def save_draft(art: Artifact, project: str | None) -> None:
     """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
     run = current_run()
     if run is not None:
-        run_artifacts.log_artifact(run, art)
+        run.log_artifact(art)  # a disabled run logs nowhere
         return
     with init(project=project, job_type="auto") as auto_run:
-        run_artifacts.log_artifact(auto_run, art)
-        art.wait()
+        auto_run.log_artifact(art)
+        if not isinstance(auto_run, DisabledRun):
+            art.wait()
 
 
 def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
