@@ -37,11 +37,21 @@ def test_run_defaults_come_from_w_and_b_names(
         monkeypatch.setenv("WANDB_ENTITY", "someone")
     _fresh_settings()
     with archivist.init() as run:
-        assert (run.project, run.job_type, run.group, run.name) == ("from-wandb", "train", "sweep-1", "first try")
+        assert (run.project, run.job_type, run.group, run.name) == (
+            "from-wandb",
+            "train",
+            "sweep-1",
+            "first try",
+        )
         assert run.tags == ("baseline", "small") and run.notes == "lr search"
         assert run.entity == os.environ["WANDB_ENTITY"]
     with archivist.init(project="mine", job_type="eval", group="g", name="n", tags=["t"]) as explicit:
-        assert (explicit.project, explicit.job_type, explicit.group, explicit.name) == ("mine", "eval", "g", "n")
+        assert (explicit.project, explicit.job_type, explicit.group, explicit.name) == (
+            "mine",
+            "eval",
+            "g",
+            "n",
+        )
         assert explicit.tags == ("t",)
     stored = archivist.Api().run(f"{os.environ['WANDB_ENTITY']}/from-wandb/{run.id}")
     assert (stored.job_type, stored.group, stored.tags) == ("train", "sweep-1", ["baseline", "small"])
@@ -103,7 +113,9 @@ def test_silent_and_switches_are_read_from_w_and_b_names() -> None:
     assert Settings.from_env({"WANDB_SILENT": "true", "ARCHIVIST_SILENT": "0"}).silent is False
 
 
-def test_disabled_mode_in_process(archivist_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_disabled_mode_in_process(
+    archivist_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("WANDB_MODE", "disabled")
     _fresh_settings()
     (tmp_path / "m.pt").write_bytes(b"m")

@@ -49,9 +49,7 @@ def test_module_functions_need_init(archivist_env: Path) -> None:
             call()
 
 
-def test_log_model_use_model_and_link_model_at_module_level(
-    archivist_env: Path, default_entity: str
-) -> None:
+def test_log_model_use_model_and_link_model_at_module_level(archivist_env: Path, default_entity: str) -> None:
     Path("model.pt").write_bytes(b"weights v1")
     archivist.init(project="train", job_type="train")
     archivist.log_model("model.pt", name="mnist", aliases=["candidate"])

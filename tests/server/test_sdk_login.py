@@ -59,10 +59,14 @@ def test_login_stores_what_the_command_stores(
     done = CliRunner().invoke(cli, ["login", server.url + "/", "--key", key])
     assert done.exit_code == 0, done.stderr
     by_cli = tmp_path / "cli-config" / "archivist" / "credentials.json"
-    assert json.loads(saved.read_text()) == json.loads(by_cli.read_text()) == {
-        "base_url": server.url,
-        "keys": {server.url: key},
-    }
+    assert (
+        json.loads(saved.read_text())
+        == json.loads(by_cli.read_text())
+        == {
+            "base_url": server.url,
+            "keys": {server.url: key},
+        }
+    )
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home.parent / "config"))
     reset_contexts()
     assert archivist.api.default_entity == user  # the saved login chooses the server
