@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from archivist.client.admin import AdminClient
 from archivist.client.credentials import credentials_path, normalise_url, save_login
+from archivist.core.accounts_api import AccountsApi
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,8 @@ class Login:
 def key_owner(base_url: str, api_key: str) -> str:
     """The user the server says ``api_key`` belongs to (``AuthenticationError`` if nobody)."""
     client = AdminClient(base_url, api_key.strip())
-    try:
-        return client.identity().user
+    try:  # AdminClient's calls are installed from AccountsApi's declarations
+        return cast(AccountsApi, client).identity().user
     finally:
         client.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.sizes import parse_size
@@ -121,7 +122,7 @@ def with_wandb_names(env: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-def _run_defaults(env: Mapping[str, str]) -> dict[str, object]:
+def _run_defaults(env: Mapping[str, str]) -> dict[str, Any]:
     tags = env.get("ARCHIVIST_TAGS")
     run_dir = env.get("ARCHIVIST_RUN_DIR")
     return {

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactNotLoggedError, EntryNotFoundError, InvalidInputError
+from archivist.core.json_values import json_friendly
 from archivist.core.manifest_entry import Entry
 from archivist.core.models import RunFile, RunRecord, RunRef, RunUpdate, VersionUpdate
 from archivist.core.names import (
-    json_friendly,
     validate_aliases,
     validate_entity,
     validate_project,
