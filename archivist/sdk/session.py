@@ -96,7 +96,9 @@ def init(
     W&B arguments without meaning here (``save_code``, ``sync_tensorboard``, ...) are ignored.
     """
     chosen = _settings(settings)
-    mode = _check_choice("mode", mode or chosen.mode or "online", MODES)
+    if mode is None and chosen.mode is not None:  # from the environment: say where it came from
+        mode = _check_choice("ARCHIVIST_MODE (or WANDB_MODE)", chosen.mode, MODES)
+    mode = _check_choice("mode", mode or "online", MODES)
     policy = _reinit_policy(reinit)
     previous = current_run()
     if previous is not None and policy == "return_previous":

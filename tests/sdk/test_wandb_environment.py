@@ -107,6 +107,17 @@ def test_w_and_b_folders_apply(archivist_env: Path, monkeypatch: pytest.MonkeyPa
     assert (tmp_path / "wandb-cache" / "archivist").is_dir()  # the stat cache (and a server's downloads)
 
 
+def test_a_bad_mode_from_the_environment_is_named(
+    archivist_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WANDB_MODE", "sometimes")
+    with pytest.raises(
+        ValueError, match=r"invalid ARCHIVIST_MODE \(or WANDB_MODE\) 'sometimes': use one of online"
+    ):
+        archivist.init(project="p")
+    assert archivist.run is None
+
+
 def test_silent_and_switches_are_read_from_w_and_b_names() -> None:
     settings = Settings.from_env({"WANDB_SILENT": "true", "WANDB_MODE": "disabled", "WANDB_TAGS": "a,,b "})
     assert settings.silent is True and settings.mode == "disabled" and settings.run_tags == ("a", "b")

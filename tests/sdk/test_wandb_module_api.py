@@ -100,3 +100,7 @@ def test_link_artifact_into_a_project_collection(archivist_env: Path, default_en
                 run.link_artifact(draft, bad)
         with pytest.raises(ValueError, match="must be a name without '/'"):
             run.link_model("data.csv", "team/model")
+    outside = archivist.Api().artifact("prep/raw:v0").link("curated/golden", aliases=["reviewed"])
+    assert outside.id == linked.id and "reviewed" in outside.aliases  # no run: a link of its own
+    with pytest.raises(ValueError, match="draft"):
+        archivist.Artifact("never-logged").link("curated/golden")
