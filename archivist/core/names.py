@@ -168,6 +168,26 @@ def validate_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
     return _validate_many(tags, validate_tag)
 
 
+def validate_run_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
+    """A run's tags: as in W&B, any non-empty strings (of at most ``MAX_NAME_LENGTH``
+    characters), e.g. 'lr=0.01' or 'v1.2'; duplicates are dropped keeping the first.
+    (An artifact's tags follow ``validate_tag``, W&B's rule for those.)"""
+    if tags is None:
+        return ()
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, Iterable):
+        raise InvalidInputError(f"run tags must be a list of strings, got {tags!r}")
+    checked: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str) or not tag or len(tag) > MAX_NAME_LENGTH:
+            raise InvalidInputError(
+                f"invalid run tag {tag!r}: use a non-empty string of at most {MAX_NAME_LENGTH} characters"
+            )
+        checked.append(tag)
+    return _dedupe(checked)
+
+
 def validate_run_id(run_id: object) -> str:
     run_id = _check_str("run id", run_id)
     _check_length("run id", run_id)

@@ -16,7 +16,7 @@ from archivist.core.names import (
     validate_entity,
     validate_project,
     validate_run_id,
-    validate_tags,
+    validate_run_tags,
 )
 from archivist.core.paths import parse_project_path
 from archivist.sdk import run_artifacts
@@ -117,7 +117,7 @@ class PublicRun(RunIdentity):
         update = RunUpdate(
             name=self.name,
             notes=self.notes,
-            tags=validate_tags(self.tags),
+            tags=validate_run_tags(self.tags),
             config=json_friendly(dict(self.config), "config"),
             summary=json_friendly(dict(self.summary), "summary"),
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
-from archivist.core.names import validate_tags
+from archivist.core.names import validate_run_tags
 from archivist.sdk import links, run_artifacts, run_tables
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
@@ -91,7 +91,7 @@ class Run(RunIdentity):
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
-        tags = validate_tags(value)
+        tags = validate_run_tags(value)
         self._update_record(RunUpdate(tags=tags))
         self._tags = tags
 

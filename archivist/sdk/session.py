@@ -35,7 +35,7 @@ from typing import Any, NoReturn
 
 from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundError, UsageError
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
-from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
+from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_run_tags
 from archivist.core.settings import Settings
 from archivist.sdk import links
 from archivist.sdk.artifact import Artifact
@@ -112,7 +112,7 @@ def init(
     tags = tags if tags is not None else chosen.run_tags
     run_id = validate_run_id(id) if id is not None else new_run_id()
     values = filter_keys(config_mapping(config), config_include_keys, config_exclude_keys)
-    tag_names = validate_tags(tags)
+    tag_names = validate_run_tags(tags)
     if mode == "disabled":
         run: Run = DisabledRun(
             RunRef("disabled", project or "disabled", run_id), name or run_id, values, tempfile.gettempdir()
@@ -380,7 +380,7 @@ def _apply_to_resumed(
     if notes is not None:
         changes["notes"] = str(notes)
     if tags is not None:
-        changes["tags"] = validate_tags(tags)
+        changes["tags"] = validate_run_tags(tags)
     return ctx.backend.update_run(record.ref, RunUpdate(**changes)) if changes else record
 
 

@@ -85,6 +85,23 @@ def test_an_artifact_without_a_type_is_unspecified(archivist_env: Path, tmp_path
     assert archivist.Api().artifact("values/notes:v0").type == "unspecified"
 
 
+def test_run_tags_are_any_strings_as_in_w_and_b(archivist_env: Path) -> None:
+    tags = ["lr=0.01", "v1.2", "data/augmented", "two words"]
+    with archivist.init(project="values", tags=tags) as run:
+        run.tags = (*run.tags, "added: later")
+        path = "/".join([run.entity, run.project, run.id])
+    stored = archivist.Api().run(path)
+    assert stored.tags == [*tags, "added: later"]
+    stored.tags.append("après")
+    stored.update()
+    assert archivist.Api().run(path).tags[-1] == "après"
+    with pytest.raises(InvalidInputError, match="run tag"):
+        archivist.init(project="values", tags=["ok", ""])
+    with archivist.init(project="values") as other:  # an artifact's tags keep W&B's artifact rule
+        with pytest.raises(InvalidInputError, match="invalid tag"):
+            other.log_artifact(archivist.Artifact("a"), tags=["lr=0.01"])
+
+
 def test_registered_model_names_may_have_spaces(archivist_env: Path, default_entity: str) -> None:
     """W&B's registry and legacy model registry collections are named like 'Example ML Task'."""
     Path("model.pt").write_bytes(b"weights")
