@@ -85,7 +85,8 @@ def _as_plain(value: Any) -> tuple[Any] | None:
         move = getattr(value, step, None)
         if callable(move) and hasattr(value, "tolist") and not isinstance(value, type):
             value = move()
-    size = getattr(value, "size", None)
+    numel = getattr(value, "numel", None)  # torch's element count; numpy's is ``size``
+    size = numel() if callable(numel) and not isinstance(value, type) else getattr(value, "size", None)
     tolist = getattr(value, "tolist", None)
     if callable(tolist) and not isinstance(value, type):
         if size == 1 and callable(getattr(value, "item", None)):  # W&B keeps one element as a scalar
