@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +107,29 @@ def test_link_artifact_into_a_project_collection(archivist_env: Path, default_en
     assert outside.id == linked.id and "reviewed" in outside.aliases  # no run: a link of its own
     with pytest.raises(ValueError, match="draft"):
         archivist.Artifact("never-logged").link("curated/golden")
+
+
+def test_reinit_default_in_a_notebook_finishes_the_previous_run(archivist_env: Path, tmp_path: Path) -> None:
+    """W&B's 'default' finishes the active run in a notebook. A notebook is told by its IPython
+    shell's class; the kernel is not installed here, so a module stands in for IPython."""
+    (tmp_path / "stand_in" / "IPython").mkdir(parents=True)
+    (tmp_path / "stand_in" / "IPython" / "__init__.py").write_text(
+        "class ZMQInteractiveShell:\n    pass\n\n_shell = ZMQInteractiveShell()\n\n"
+        "def get_ipython():\n    return _shell\n"
+    )
+    script = (
+        "import sys, IPython, archivist\n"
+        "first = archivist.init(project='nb')\n"
+        "second = archivist.init(project='nb')\n"
+        "print(first is second, first.state.value, archivist.run is second)\n"
+        "archivist.finish()\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path / "stand_in"), os.environ["PYTHONPATH"]]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "finished", "True"]
