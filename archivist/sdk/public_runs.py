@@ -17,6 +17,7 @@ from archivist.core.names import (
     validate_project,
     validate_run_id,
     validate_run_tags,
+    validate_tags,
 )
 from archivist.core.paths import parse_project_path
 from archivist.sdk import run_artifacts
