@@ -35,6 +35,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "define_metric": ("archivist.sdk.session", "define_metric"),
     "log_artifact": ("archivist.sdk.session", "log_artifact"),
     "use_artifact": ("archivist.sdk.session", "use_artifact"),
+    "link_artifact": ("archivist.sdk.session", "link_artifact"),
+    "log_model": ("archivist.sdk.session", "log_model"),
+    "use_model": ("archivist.sdk.session", "use_model"),
+    "link_model": ("archivist.sdk.session", "link_model"),
+    "login": ("archivist.sdk.login", "login"),
     "ArchivistError": ("archivist.core.errors", "ArchivistError"),
     "Error": ("archivist.core.errors", "ArchivistError"),
     "ArtifactFinalizedError": ("archivist.core.errors", "ArtifactFinalizedError"),
@@ -61,10 +66,12 @@ _DYNAMIC = {"run": "current_run", "config": "current_config", "summary": "curren
 
 _MODULES = {"errors": "archivist.errors", "data_types": "archivist.data_types", "plot": "archivist.plot"}
 
-__all__ = sorted([*_EXPORTS, *_DYNAMIC, *_MODULES, "__version__"])
+__all__ = sorted([*_EXPORTS, *_DYNAMIC, *_MODULES, "api", "__version__"])
 
 
 def __getattr__(name: str) -> Any:
+    if name == "api":  # W&B's ``wandb.api``: a query API for the current settings
+        return importlib.import_module("archivist.sdk.api").Api()
     if name in _DYNAMIC:
         session = importlib.import_module("archivist.sdk.session")
         return getattr(session, _DYNAMIC[name])()

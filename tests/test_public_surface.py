@@ -32,6 +32,7 @@ EXPECTED = {
     "Video",
     "WaitTimeoutError",
     "__version__",
+    "api",
     "config",
     "data_types",
     "define_metric",
@@ -39,13 +40,18 @@ EXPECTED = {
     "finish",
     "init",
     "log",
+    "link_artifact",
+    "link_model",
     "log_artifact",
+    "log_model",
+    "login",
     "plot",
     "plot_table",
     "run",
     "save",
     "summary",
     "use_artifact",
+    "use_model",
 }
 
 
@@ -55,7 +61,7 @@ def test_all_is_pinned() -> None:
 
 def test_every_name_resolves() -> None:
     for name in archivist.__all__:
-        if name not in ("run", "config", "summary"):
+        if name not in ("run", "config", "summary", "api"):
             assert getattr(archivist, name) is not None, name
 
 

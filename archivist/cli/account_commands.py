@@ -42,22 +42,15 @@ def _admin_client() -> Iterator[AdminClient]:
 @click.option("--key", help="The API key (prompted for, hidden, when omitted).")
 def login_command(url: str, key: str | None) -> None:
     """Use the server at URL from now on, with an API key saved in your config folder (mode 0600)."""
-    from archivist.client.admin import AdminClient
-    from archivist.client.credentials import credentials_path, save_login
+    from archivist.client.login import log_in
     from archivist.core.settings import Settings
 
     if key is None:
         key = click.prompt("API key", hide_input=True)
-    client = AdminClient(url, key.strip())
-    try:
-        identity = client.identity()
-    finally:
-        client.close()
     settings = Settings.from_env()
     assert settings.config_dir is not None
-    path = credentials_path(settings.config_dir)
-    save_login(path, url, key.strip())
-    click.echo(f"Logged in to {url.rstrip('/')} as {identity.user!r}; the key is saved in {path}.")
+    done = log_in(settings.config_dir, url, key)
+    click.echo(f"Logged in to {done.base_url} as {done.user!r}; the key is saved in {done.path}.")
 
 
 @click.group("user")

@@ -11,9 +11,7 @@ class that owns the code, so callers see what the embedded store raises.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import json
 import ssl
 import threading
 import time
@@ -25,6 +23,7 @@ import httpx
 
 from archivist import __version__
 from archivist.core.errors import ArchivistError, CommError, InvalidInputError, error_class_for_code
+from archivist.core.json_values import dumps, json_friendly
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -33,19 +32,9 @@ T = TypeVar("T")
 
 
 def _json_default(value: Any) -> Any:
-    """JSON for the values local calls accept too (numpy numbers and arrays, dates, sets)."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    raise InvalidInputError(
-        f"value of type {type(value).__name__} is not JSON-serialisable: {value!r}; "
-        "use numbers, strings, booleans, None, lists and dicts"
-    )
+    """JSON for the values local calls accept too (numpy numbers and arrays, dates, sets, ...:
+    ``json_friendly``)."""
+    return json_friendly(value, "value")
 
 
 @functools.cache
@@ -66,7 +55,7 @@ def store_client(timeout: float = 300.0, max_connections: int = 32) -> httpx.Cli
 
 
 def encode_json(payload: object) -> bytes:
-    return json.dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
+    return dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
 
 
 def error_from_response(response: httpx.Response, base_url: str) -> ArchivistError:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from archivist.core.errors import InvalidInputError
 from archivist.core.names import (
     validate_alias,
-    validate_artifact_name,
+    validate_collection_name,
     validate_entity,
     validate_project,
 )
@@ -63,8 +63,8 @@ def parse_artifact_path(path: object) -> ArtifactPath:
         raise InvalidInputError(
             f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
-    name = validate_artifact_name(parts[-1])
     project = validate_project(parts[-2]) if len(parts) >= 2 else None
+    name = validate_collection_name(parts[-1], project)
     entity = validate_entity(parts[-3]) if len(parts) == 3 else None
     alias: str | None = None
     version: int | None = None

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Float,
+    Numeric,
     String,
     and_,
     case,
@@ -71,7 +72,17 @@ class JsonValue:
             self._kinds = {"number": ("number",), "string": ("string",), "boolean": ("boolean",)}
             self._null = "null"
             self.boolean = case((self.kind == "boolean", self._text == "true"))
-            self.number = case((self.kind == "number", cast(self._text, Float)))
+            # numeric, not float8: an infinite summary is stored as ±9e999 (beyond float8),
+            # read back here as numeric's ±Infinity
+            self._number_type: Any = Numeric
+            number = cast(self._text, Numeric)
+            stored_infinity = cast(literal("9e999"), Numeric)
+            plus, minus = cast(literal("Infinity"), Numeric), cast(literal("-Infinity"), Numeric)
+            self.number = case(
+                (and_(self.kind == "number", number >= stored_infinity), plus),
+                (and_(self.kind == "number", number <= -stored_infinity), minus),
+                (self.kind == "number", number),
+            )
         else:
             json_path = "$" + "".join(f'."{key}"' for key in path)
             self.kind = func.json_type(column, json_path)
@@ -79,6 +90,7 @@ class JsonValue:
             self._kinds = {"number": ("integer", "real"), "string": ("text",), "boolean": ("true", "false")}
             self._null = "null"
             self.boolean = case((self.kind.in_(("true", "false")), self.kind == "true"))
+            self._number_type = Float  # SQLite reads 9e999 as an infinite real
             self.number = case((self.kind.in_(("integer", "real")), cast(self._text, Float)))
         self.string = case((self.kind.in_(self._kinds["string"]), cast(self._text, String)))
 
@@ -87,6 +99,10 @@ class JsonValue:
 
     def is_null_or_missing(self) -> ColumnElement[bool]:
         return or_(self.kind.is_(None), self.kind == self._null)
+
+    def number_literal(self, value: float) -> Any:
+        """A number to compare with ``number`` (±infinity included)."""
+        return cast(literal(float(value), Float), self._number_type)
 
     def typed(self, value: Any) -> Any:
         """The expression of the kind ``value`` is."""
@@ -164,7 +180,7 @@ def _json(json: JsonValue, op: str, value: Any) -> ColumnElement[bool]:
     typed = json.typed(value)
     if isinstance(value, bool):
         return _clause(typed == literal(value, Boolean))  # only $eq: the parser refuses ordering booleans
-    operand = literal(float(value), Float) if isinstance(value, int | float) else literal(value, String)
+    operand = json.number_literal(value) if isinstance(value, int | float) else literal(value, String)
     compared: ColumnElement[bool] = _COMPARE[op](typed, operand)
     return compared
 

@@ -11,3 +11,4 @@ upward_calls.collection = artifact_collections.ArtifactCollection
 upward_calls.public_run = public_runs.PublicRun
 upward_calls.save_draft = session.save_draft
 upward_calls.fetch_entry = materialize.fetch_entry
+upward_calls.link = session.link_existing

@@ -35,7 +35,11 @@ class Api:
     ) -> None:
         overrides = dict(overrides or {})
         base = settings or Settings.from_env()
-        changes = {k: overrides[k] for k in ("entity", "project", "base_url") if overrides.get(k)}
+        changes: dict[str, Any] = {
+            k: overrides[k] for k in ("entity", "project", "base_url") if overrides.get(k)
+        }
+        if base.mode == "disabled":  # the mode is the runs'; queries read the store, as in W&B
+            changes["mode"] = None
         if api_key:
             changes["api_key"] = api_key
         self._ctx = get_context(base.evolve(**changes) if changes else base)

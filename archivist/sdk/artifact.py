@@ -17,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
+    ArtifactFinalizedError,
     ArtifactNotLoggedError,
     InvalidInputError,
     WaitTimeoutError,
@@ -33,6 +34,7 @@ from archivist.core.models import (
 from archivist.core.names import (
     validate_aliases,
     validate_artifact_name,
+    validate_collection_name,
     validate_metadata,
     validate_tags,
     validate_type,
@@ -65,7 +67,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
     def __init__(
         self,
         name: str,
-        type: str,
+        type: str = "unspecified",
         description: str | None = None,
         metadata: dict[str, Any] | None = None,
         incremental: bool = False,
@@ -497,9 +499,17 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
-        from archivist.core.errors import NotSupportedError
+        """Link this logged version into the collection ``[[entity/]project/]collection``
+        (``archivist.sdk.links``: collections of a project; registries are not supported yet)."""
+        return upward_calls.link(self, target_path, aliases)
 
-        raise NotSupportedError("registries and links are not supported yet")
+    def rename_collection(self, name: str, project: str) -> None:
+        """A draft's collection, in ``project`` (where a registry's names may have spaces);
+        it starts a collection of its own, not the next version of where it came from."""
+        if not self.is_draft():
+            raise ArtifactFinalizedError(f"artifact {self.name!r} is logged; its collection is fixed")
+        self._collection_name = validate_collection_name(name, project)
+        self._base_version_id = None
 
     def json_encode(self) -> dict[str, Any]:
         record = self._logged()

@@ -8,14 +8,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactNotLoggedError, EntryNotFoundError, InvalidInputError
+from archivist.core.json_values import json_friendly
 from archivist.core.manifest_entry import Entry
 from archivist.core.models import RunFile, RunRecord, RunRef, RunUpdate, VersionUpdate
 from archivist.core.names import (
-    json_friendly,
     validate_aliases,
     validate_entity,
     validate_project,
     validate_run_id,
+    validate_run_tags,
     validate_tags,
 )
 from archivist.core.paths import parse_project_path
@@ -117,7 +118,7 @@ class PublicRun(RunIdentity):
         update = RunUpdate(
             name=self.name,
             notes=self.notes,
-            tags=validate_tags(self.tags),
+            tags=validate_run_tags(self.tags),
             config=json_friendly(dict(self.config), "config"),
             summary=json_friendly(dict(self.summary), "summary"),
         )

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
-from archivist.core.names import validate_tags
-from archivist.sdk import run_artifacts, run_plots, run_tables
+from archivist.core.names import validate_run_tags
+from archivist.sdk import links, run_artifacts, run_plots, run_tables
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
 from archivist.sdk.metric_definitions import CONFIG_KEY, MetricDefinition, MetricDefinitions
@@ -91,7 +91,7 @@ class Run(RunIdentity):
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
-        tags = validate_tags(value)
+        tags = validate_run_tags(value)
         self._update_record(RunUpdate(tags=tags))
         self._tags = tags
 
@@ -181,8 +181,21 @@ class Run(RunIdentity):
         return run_artifacts.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
     def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
+        """Link ``artifact`` (logged first if a draft) into ``[[entity/]project/]collection``;
+        see ``archivist.sdk.links`` (collections of a project; registries not yet)."""
         self._require_active("link_artifact")
-        return run_artifacts.link_artifact(self, artifact, target_path, aliases=aliases)
+        return links.link_artifact(self._ctx, self, artifact, target_path, aliases)
+
+    def link_model(
+        self,
+        path: str,
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: Sequence[str] | None = None,
+    ) -> Any:
+        """Log ``path`` as a model and link it to ``<entity>/model-registry/<registered_model_name>``."""
+        self._require_active("link_model")
+        return links.link_model(self, path, registered_model_name, name=name, aliases=aliases)
 
     def log_model(self, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
         self._require_active("log_model")
@@ -328,6 +341,9 @@ class DisabledRun(Run):
         return artifact
 
     def log_model(self, path: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def link_model(self, path: str, *args: Any, **kwargs: Any) -> None:
         return None
 
     def use_model(self, name: str) -> str:

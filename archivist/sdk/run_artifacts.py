@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
     InvalidInputError,
-    NotSupportedError,
     TypeConflictError,
 )
 from archivist.core.errors import NotFoundError as _NotFound
@@ -192,10 +191,6 @@ def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
 
 def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
     return [Artifact.from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
-
-
-def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
-    raise NotSupportedError("registries and links are not supported yet")
 
 
 def log_model(run: Run, path: str, name: str | None = None, aliases: Any = None) -> None:

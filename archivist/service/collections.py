@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from archivist.core.errors import ConflictError, NotFoundError, TypeConflictError
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
-from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
+from archivist.core.names import validate_collection_name, validate_description, validate_tags, validate_type
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
 from archivist.service.namespaces import find_project_id
@@ -133,7 +133,7 @@ def update_collection(
     row = require_collection(connection, entity, project, name, lock=True)
     values: dict[str, Any] = {"updated_at": utc_now()}
     if change.name is not UNSET and change.name != row.name:
-        new_name = validate_artifact_name(change.name)
+        new_name = validate_collection_name(change.name, project)
         if _live_row(connection, row.project_id, new_name, lock=False) is not None:
             raise ConflictError(
                 f"cannot rename artifact {name!r} to {new_name!r}: an artifact named {new_name!r} "

@@ -22,7 +22,7 @@ from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summ
 from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
     validate_aliases,
-    validate_artifact_name,
+    validate_collection_name,
     validate_description,
     validate_entity,
     validate_metadata,
@@ -140,7 +140,7 @@ def _has_identical(engine: Engine, checked: CommitRequest) -> bool:
 
 def _check(request: CommitRequest) -> CommitRequest:
     """The request with every field validated and normalised (``latest`` added to the aliases)."""
-    name = validate_artifact_name(request.name)
+    name = validate_collection_name(request.name, request.project)
     return dataclasses.replace(
         request,
         entity=validate_entity(request.entity),

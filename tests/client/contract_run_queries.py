@@ -76,6 +76,19 @@ class RunQueryContract:
         assert _ids(backend, {"summary_metrics.nan": None}) == ["r1", "r2", "r3", "r4"]
         assert _ids(backend, {"config.arch": {"$regex": "^c"}}) == ["r1", "r3"]
 
+    def test_filters_compare_infinite_summaries(self, backend: Backend) -> None:
+        """W&B keeps infinity in summaries (stored as 9e999): filters compare it as the largest number."""
+        values = {"i1": float("inf"), "i2": 2.5, "i3": float("-inf"), "i4": "text"}
+        for run_id, best in values.items():
+            ref = RunRef(ENTITY, PROJECT, run_id)
+            backend.upsert_run(RunSpec(ref=ref))
+            backend.update_run(ref, RunUpdate(summary={"best": best}))
+        assert _ids(backend, {"summary_metrics.best": {"$gt": 1e300}}) == ["i1"]
+        assert _ids(backend, {"summary_metrics.best": {"$lt": 0}}) == ["i3"]
+        assert _ids(backend, {"summary_metrics.best": {"$gte": -1e300, "$lte": 1e300}}) == ["i2"]
+        assert _ids(backend, {"summary_metrics.best": float("inf")}) == ["i1"]
+        assert _ids(backend, {"summary_metrics.best": {"$ne": 2.5}}) == ["i1", "i3", "i4"]
+
     def test_filters_on_run_fields_and_logic(self, backend: Backend) -> None:
         _make_runs(backend)
         assert _ids(backend, {"state": "finished"}) == ["r1", "r2"]

@@ -162,8 +162,16 @@ class VersionContract:
         version = log_text(backend, "cats", "a").version
         with pytest.raises(InvalidInputError):
             backend.update_version(version.id, VersionUpdate(tags=["no/slash"]))
-        with pytest.raises(InvalidInputError):
-            backend.update_version(version.id, VersionUpdate(metadata={"x": float("inf")}))
+        with pytest.raises(InvalidInputError, match="dict"):
+            backend.update_version(version.id, VersionUpdate(metadata=[1, 2]))  # type: ignore[arg-type]
+
+    def test_metadata_keeps_infinity_as_w_and_b_does(self, backend: Backend) -> None:
+        """JSON has no infinity: it is stored and sent as 9e999 and read back as infinity."""
+        version = log_text(backend, "cats", "a").version
+        metadata = {"best": float("inf"), "worst": [float("-inf"), 1.5], "text": "Infinity"}
+        updated = backend.update_version(version.id, VersionUpdate(metadata=metadata))
+        assert updated.metadata == metadata
+        assert backend.get_version(version.id).metadata == metadata
 
     # --- delete -------------------------------------------------------------------------------
     def test_delete_refuses_a_version_with_aliases(self, backend: Backend) -> None:

@@ -84,10 +84,6 @@ def test_metadata_is_made_json_friendly() -> None:
 def test_metadata_limits() -> None:
     with pytest.raises(InvalidInputError, match="101 top-level keys"):
         validate_metadata({str(i): i for i in range(101)})
-    with pytest.raises(InvalidInputError, match="Infinity"):
-        validate_metadata({"x": {"y": math.inf}})
-    with pytest.raises(InvalidInputError, match="metadata.x"):
-        validate_metadata({"x": object()})
     with pytest.raises(InvalidInputError, match="must be a dict"):
         validate_metadata([1, 2])
 
