@@ -126,7 +126,9 @@ def test_reinit_default_in_a_notebook_finishes_the_previous_run(archivist_env: P
     )
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tmp_path / "stand_in"), os.environ["PYTHONPATH"]]),
+        "PYTHONPATH": os.pathsep.join(
+            path for path in (str(tmp_path / "stand_in"), os.environ.get("PYTHONPATH")) if path
+        ),
     }
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
