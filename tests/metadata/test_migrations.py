@@ -79,17 +79,27 @@ def _reflected_schema(engine: Engine) -> dict[str, object]:
             ],
             "primary_key": inspector.get_pk_constraint(table),
             "foreign_keys": sorted(
-                (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"],
-                 tuple(fk["referred_columns"]), tuple(sorted(fk.get("options", {}).items())))
+                (
+                    fk["name"] or "",
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    tuple(sorted(fk.get("options", {}).items())),
+                )
                 for fk in inspector.get_foreign_keys(table)
             ),
             "indexes": sorted(
-                (ix["name"] or "", tuple(ix["column_names"]), bool(ix["unique"]),
-                 sorted((k, str(v)) for k, v in ix.get("dialect_options", {}).items()))
+                (
+                    ix["name"] or "",
+                    tuple(ix["column_names"]),
+                    bool(ix["unique"]),
+                    sorted((k, str(v)) for k, v in ix.get("dialect_options", {}).items()),
+                )
                 for ix in inspector.get_indexes(table)
             ),
             "unique": sorted(
-                (uq["name"] or "", tuple(uq["column_names"])) for uq in inspector.get_unique_constraints(table)
+                (uq["name"] or "", tuple(uq["column_names"]))
+                for uq in inspector.get_unique_constraints(table)
             ),
         }
         if engine.dialect.name == "sqlite":
