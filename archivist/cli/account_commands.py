@@ -3,6 +3,7 @@ managing its accounts (with an administrator's key for users, keys and teams).""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -44,6 +45,10 @@ def login_command(url: str, key: str | None) -> None:
     from archivist.core.settings import Settings
 
     if key is None:
+        if not sys.stdin.isatty():  # a script or CI: nobody could type the key
+            raise click.UsageError(
+                f"no API key for {url}: pass it with --key ak_... (there is no terminal to ask for it)"
+            )
         key = click.prompt("API key", hide_input=True)
     client = AdminClient(url, key.strip())
     try:
