@@ -44,7 +44,9 @@ def shell_name(program: str, executable: str, search_path: str | None) -> str:
     if found is not None and os.path.abspath(found) == os.path.abspath(executable):
         return program
     relative = os.path.relpath(executable)
-    return shlex.quote(executable if relative.startswith("..") else relative)
+    if relative.startswith(".."):
+        return shlex.quote(executable)
+    return shlex.quote(relative if os.sep in relative else os.path.join(".", relative))  # never a bare name
 
 
 def explore_commands(model_path: str, search_path: str | None = None) -> list[str]:

@@ -62,11 +62,11 @@ def test_unknown_alias_of_an_existing_artifact(invoke, sample_tree):
     assert_one_error_line(result, FAILURE, "nope")
 
 
-def test_an_os_error_is_one_line(invoke, sample_tree):
+def test_a_root_below_a_file_is_one_line_naming_it(invoke, sample_tree):
     assert invoke("artifact", "put", str(sample_tree.path), "-n", "proj/sample").exit_code == 0
     under_a_file = sample_tree.path / "README.md" / "sub"
     result = invoke("artifact", "get", "proj/sample", "--root", str(under_a_file))
-    assert_one_error_line(result, FAILURE, "README.md")
+    assert_one_error_line(result, USAGE, "README.md", "not a folder")
 
 
 def test_without_a_command_the_help_is_shown(invoke):
