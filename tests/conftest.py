@@ -20,6 +20,7 @@ import pytest
 from archivist.core.settings import WANDB_NAMES
 from archivist.sdk.context import reset_contexts
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.fixtures.prerequisites import missing_prerequisites
 from tests.fixtures.s3 import BUCKET, client_for
 from tests.fixtures.servers import S3_TEST_ENV, moto_s3
 from tests.metadata.postgres import temporary_database
@@ -54,6 +55,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "embedded_only(reason): the test checks the embedded store itself; not run against a server",
     )
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Stop at once, with one message, when the machine lacks a part the selected tests need."""
+    missing = missing_prerequisites(items)
+    if missing is not None:
+        pytest.exit(missing, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")

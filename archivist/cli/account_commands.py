@@ -4,6 +4,7 @@ manages their own keys, sees their teams, and a team's admins manage its members
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -46,6 +47,10 @@ def login_command(url: str, key: str | None) -> None:
     from archivist.core.settings import Settings
 
     if key is None:
+        if not sys.stdin.isatty():  # a script or CI: nobody could type the key
+            raise click.UsageError(
+                f"no API key for {url}: pass it with --key ak_... (there is no terminal to ask for it)"
+            )
         key = click.prompt("API key", hide_input=True)
     settings = Settings.from_env()
     assert settings.config_dir is not None

@@ -16,7 +16,7 @@ from archivist.cli.formatting import content_summary
 from archivist.cli.label_commands import alias_group, tag_group
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
-from archivist.cli.put import PutRequest, parse_metadata, put
+from archivist.cli.put import PutRequest, parse_metadata, put, put_report
 from archivist.cli.table_output import print_json
 from archivist.cli.verify import verify_command
 from archivist.cli.version_commands import diff_command, json_option, show_command, versions_command
@@ -48,6 +48,7 @@ for subcommand in (verify_command, versions_command, show_command, diff_command,
     show_default=True,
     help="'immutable' promises the files will not change while they are logged.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (for scripts).")
 def put_command(
     path: str,
     name: str | None,
@@ -57,6 +58,7 @@ def put_command(
     metadata: str | None,
     skip_cache: bool,
     policy: str,
+    as_json: bool,
 ) -> None:
     """Log PATH (a file, a directory or a URI such as file:///data) as a new artifact version."""
     request = PutRequest(
@@ -69,14 +71,7 @@ def put_command(
         skip_cache=skip_cache,
         policy=policy,
     )
-    logged = put(request)
-    full_name = f"{logged.qualified_name}:{logged.version}"
-    aliases_note = f" [{', '.join(logged.aliases)}]" if logged.aliases else ""
-    click.echo(
-        f"Logged {logged.type} {full_name}{aliases_note}: {content_summary(logged)}, digest {logged.digest}"
-    )
-    click.echo("Use it in a run:")
-    click.echo(f'    run.use_artifact("{full_name}")')
+    click.echo(put_report(put(request), as_json))
 
 
 @artifact_group.command("get")

@@ -66,9 +66,31 @@ def error_from_response(response: httpx.Response, base_url: str) -> ArchivistErr
         if not isinstance(code, str) or not isinstance(message, str):
             raise TypeError(code)
     except (ValueError, KeyError, TypeError):
+        if "json" not in response.headers.get("content-type", ""):
+            return not_an_archivist_server(response, base_url)
         text = " ".join(response.text.split())[:200]
         return CommError(f"the server at {base_url} answered HTTP {response.status_code}: {text}")
     return error_class_for_code(code)(message)
+
+
+def not_an_archivist_server(response: httpx.Response, base_url: str) -> CommError:
+    """What to say when the answer is not JSON at all (a web page, a proxy's error page): the
+    URL names something else than an Archivist server. Its body is not quoted: it is a page
+    of HTML that would bury the point."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    return CommError(
+        f"{base_url} does not look like an Archivist server: {response.request.url.path} answered "
+        f"HTTP {response.status_code} with {kind}, not JSON; check the URL (ARCHIVIST_BASE_URL, or "
+        "the one given to 'archivist login')"
+    )
+
+
+def json_answer(response: httpx.Response, base_url: str) -> Any:
+    """The decoded JSON of a successful answer; ``CommError`` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise not_an_archivist_server(response, base_url) from None
 
 
 class ApiSession:
@@ -115,7 +137,7 @@ class ApiSession:
         def send() -> Any:
             response = self.client.request(method, path, content=content, headers=headers)
             self.raise_for_error(response)
-            return response.json()
+            return json_answer(response, self.base_url)
 
         return self.with_retries(send, idempotent=idempotent)
 

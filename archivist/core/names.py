@@ -48,7 +48,7 @@ def validate_artifact_name(name: object) -> str:
     _check_length("artifact name", name)
     if not _ARTIFACT_NAME.match(name):
         raise InvalidInputError(
-            f"invalid artifact name {name!r}: only letters, digits, '-', '_' and '.' are allowed"
+            f"invalid artifact name {name!r}: only ASCII letters, digits, '-', '_' and '.' are allowed"
         )
     return name
 
@@ -85,7 +85,7 @@ def validate_entity(entity: object) -> str:
     _check_length("entity", entity)
     if not _ENTITY_NAME.match(entity):
         raise InvalidInputError(
-            f"invalid entity {entity!r}: only letters, digits, '-', '_' and '.' are allowed"
+            f"invalid entity {entity!r}: only ASCII letters, digits, '-', '_' and '.' are allowed"
         )
     return entity
 
@@ -192,7 +192,9 @@ def validate_run_id(run_id: object) -> str:
     run_id = _check_str("run id", run_id)
     _check_length("run id", run_id)
     if not _RUN_ID.match(run_id):
-        raise InvalidInputError(f"invalid run id {run_id!r}: only letters, digits, '-' and '_' are allowed")
+        raise InvalidInputError(
+            f"invalid run id {run_id!r}: only ASCII letters, digits, '-' and '_' are allowed"
+        )
     return run_id
 
 

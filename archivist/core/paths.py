@@ -61,7 +61,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
     parts = base.split("/")
     if len(parts) > 3 or any(p == "" for p in parts):
         raise InvalidInputError(
-            f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
+            f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
     project = validate_project(parts[-2]) if len(parts) >= 2 else None
     name = validate_collection_name(parts[-1], project)

@@ -27,7 +27,8 @@ class Settings:
     home: str
     """Embedded store: ``meta.sqlite`` and ``blobs/`` (ARCHIVIST_DIR, default ~/.archivist)."""
     cache_dir: str
-    """Client cache and stat cache (ARCHIVIST_CACHE_DIR, default ~/.cache/archivist)."""
+    """Client cache and stat cache (ARCHIVIST_CACHE_DIR, default $XDG_CACHE_HOME/archivist,
+    where XDG_CACHE_HOME defaults to ~/.cache)."""
     artifact_dir: str = "./artifacts"
     """Default download root (ARCHIVIST_ARTIFACT_DIR)."""
     cache_limit: int | None = None
@@ -61,26 +62,24 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = with_wandb_names(os.environ if environ is None else environ)
         home = os.path.expanduser("~")
-        limit = env.get("ARCHIVIST_CACHE_LIMIT")
-        reserve = env.get("ARCHIVIST_SPACE_RESERVE")
+        cache_home = env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+        reserve = parse_size_setting(env, "ARCHIVIST_SPACE_RESERVE")
         return cls(
             home=os.path.abspath(
                 os.path.expanduser(env.get("ARCHIVIST_DIR") or os.path.join(home, ".archivist"))
             ),
             cache_dir=os.path.abspath(
-                os.path.expanduser(
-                    env.get("ARCHIVIST_CACHE_DIR") or os.path.join(home, ".cache", "archivist")
-                )
+                os.path.expanduser(env.get("ARCHIVIST_CACHE_DIR") or os.path.join(cache_home, "archivist"))
             ),
             artifact_dir=env.get("ARCHIVIST_ARTIFACT_DIR") or "./artifacts",
-            cache_limit=parse_size(limit) if limit else None,
+            cache_limit=parse_size_setting(env, "ARCHIVIST_CACHE_LIMIT"),
             entity=env.get("ARCHIVIST_ENTITY") or None,
             project=env.get("ARCHIVIST_PROJECT") or None,
             base_url=env.get("ARCHIVIST_BASE_URL") or None,
             api_key=env.get("ARCHIVIST_API_KEY") or None,
             silent=env.get("ARCHIVIST_SILENT", "").lower() in ("1", "true", "yes"),
             pack_small_blobs=parse_switch(env, "ARCHIVIST_PACK_SMALL_BLOBS", default=True),
-            space_reserve=parse_size(reserve) if reserve else DEFAULT_SPACE_RESERVE_BYTES,
+            space_reserve=DEFAULT_SPACE_RESERVE_BYTES if reserve is None else reserve,
             config_dir=os.path.join(
                 os.path.expanduser(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")), "archivist"
             ),
@@ -146,6 +145,17 @@ _SWITCH_VALUES = {
     "no": False,
     "off": False,
 }
+
+
+def parse_size_setting(env: Mapping[str, str], name: str) -> int | None:
+    """A size environment variable (``5GB``), None when unset; ``InvalidInputError`` naming it."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_size(raw)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{name}: {error.message}") from None
 
 
 def parse_switch(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -281,11 +281,11 @@ api_keys = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("key_id", String(KEY_ID_LENGTH), nullable=False),
     Column("key_hash", _digest(), nullable=False),
     Column("description", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("key_id", String(KEY_ID_LENGTH), nullable=False),  # last, where migration 0005 adds it
     UniqueConstraint("key_hash"),
     UniqueConstraint("key_id"),
     Index(None, "user_id"),

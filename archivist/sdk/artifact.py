@@ -49,7 +49,7 @@ from archivist.sdk.context import Context, get_context
 from archivist.sdk.draft_contents import DraftContents
 from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
-from archivist.sdk.termlog import termlog_throttled
+from archivist.sdk.termlog import DEDUP_NOTICE, termlog_throttled
 from archivist.wire.ui_paths import absolute, version_url
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         self._final = False
         self._future: Future[CommitResult] | None = None
         self._failure_reported = False
+        self._deduplicated = False
         self._record: VersionRecord | None = None
         self._manifest: Manifest | None = None
         self._base_version_id: str | None = None
@@ -112,6 +113,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         art._final = True
         art._future = None
         art._failure_reported = False
+        art._deduplicated = False
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
@@ -289,6 +291,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         return len(self._contents.manifest)
 
     @property
+    def deduplicated(self) -> bool:
+        """True when logging this artifact made no new version: its content was identical to
+        the existing version it now names (an Archivist extension; False for a draft)."""
+        return self._deduplicated
+
+    @property
     def created_at(self) -> str:
         return self._logged().created_at
 
@@ -400,9 +408,10 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         self._set_record(result.version)
         self._manifest = manifest
         self._future = None
+        self._deduplicated = not result.created
         if not result.created:
             termlog_throttled(
-                f"dedup:{result.version.qualified_collection}",
+                f"{DEDUP_NOTICE}{result.version.qualified_collection}",
                 f"artifact {result.version.collection!r} is identical to {result.version.version}; "
                 "no new version was created",
             )

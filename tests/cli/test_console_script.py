@@ -47,18 +47,18 @@ def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
 
 
 @pytest.mark.parametrize(
-    ("args", "fragment"),
+    ("args", "code", "fragment"),
     [
-        (["artifact", "put", "missing-path"], "missing-path"),
-        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], "a/b/c/d"),
-        (["artifact", "put", "{sample}", "--metadata", "{not json"], "--metadata"),
-        (["artifact", "get", "proj/sample:no-such-alias"], "no-such-alias"),
-        (["artifact", "cache", "cleanup", "10XB"], "10XB"),
+        (["artifact", "put", "missing-path"], 1, "missing-path"),
+        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], 2, "a/b/c/d"),  # a usage mistake
+        (["artifact", "put", "{sample}", "--metadata", "{not json"], 2, "--metadata"),
+        (["artifact", "get", "proj/sample:no-such-alias"], 1, "no-such-alias"),
+        (["artifact", "cache", "cleanup", "10XB"], 2, "10XB"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, fragment):
+def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, code, fragment):
     result = run_script(*(arg.replace("{sample}", str(sample_tree.path)) for arg in args))
-    assert result.returncode == 1
+    assert result.returncode == code
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("archivist: error: ") and fragment in lines[0]

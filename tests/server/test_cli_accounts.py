@@ -42,8 +42,9 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def _one_error_line(result: Result) -> str:
-    assert result.exit_code == 1, result.stdout
+def _one_error_line(result: Result, code: int = 1) -> str:
+    """The one error line; ``code`` 2 for a usage mistake (a bad value), 1 for other failures."""
+    assert result.exit_code == code, (result.stdout, result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("archivist: error: "), result.stderr
     return lines[0]
@@ -104,14 +105,14 @@ def test_environment_overrides_the_saved_login(
 def test_clear_errors_without_a_server(run, server: ServerProcess) -> None:
     assert "no server chosen" in _one_error_line(run("user", "list"))
     assert "not valid" in _one_error_line(run("login", server.url, "--key", "ak_bad"))
-    assert "invalid server URL" in _one_error_line(run("login", "ftp://x", "--key", "k"))
+    assert "invalid server URL" in _one_error_line(run("login", "ftp://x", "--key", "k"), code=2)
 
 
 def test_db_upgrade(run, tmp_path: Path) -> None:
     result = run("db", "upgrade", "--db", f"sqlite:///{tmp_path}/new.sqlite")
     assert result.exit_code == 0, result.stderr
     assert f"schema revision {HEAD_REVISION}" in result.stdout
-    assert "unsupported database URL" in _one_error_line(run("db", "upgrade", "--db", "mysql://x/y"))
+    assert "unsupported database URL" in _one_error_line(run("db", "upgrade", "--db", "mysql://x/y"), code=2)
 
 
 def test_users_manage_their_own_keys_and_see_their_teams(run, server: ServerProcess) -> None:
