@@ -12,7 +12,6 @@ import click
 
 from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
-from archivist.cli.formatting import content_summary
 from archivist.cli.label_commands import alias_group, tag_group
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
