@@ -58,7 +58,9 @@ def _train(config_defaults: dict) -> None:
     assert (n_train, n_val) == (cfg.num_train, cfg.num_val)
 
     weights = np.zeros((cfg.fc_size, cfg.num_classes), dtype=np.float32)
-    model_artifact = wandb.Artifact("iv3", type="model", description="unmodified inception v3", metadata=dict(cfg))
+    model_artifact = wandb.Artifact(
+        "iv3", type="model", description="unmodified inception v3", metadata=dict(cfg)
+    )
     _save_model("init_model_keras_iv3", weights)
     model_artifact.add_dir("init_model_keras_iv3")
     run.log_artifact(model_artifact)
@@ -100,7 +102,9 @@ def test_basic_artifacts_notebook() -> None:
     data_dir = data_at.download()
     ats = {}
     for split, count in DATA_SPLITS.items():
-        ats[split] = wandb.Artifact("_".join([PREFIX, split, "data", str(count * 10)]), "_".join([split, "data"]))
+        ats[split] = wandb.Artifact(
+            "_".join([PREFIX, split, "data", str(count * 10)]), "_".join([split, "data"])
+        )
     for label in os.listdir(data_dir):
         if label.startswith("."):
             continue
@@ -109,7 +113,9 @@ def test_basic_artifacts_notebook() -> None:
         start_id = 0
         for split, count in DATA_SPLITS.items():
             for img_file in imgs_per_label[start_id : start_id + count]:
-                ats[split].add_file(os.path.join(data_dir, label, img_file), name=os.path.join(label, img_file))
+                ats[split].add_file(
+                    os.path.join(data_dir, label, img_file), name=os.path.join(label, img_file)
+                )
             start_id += count
     for artifact in ats.values():
         run.log_artifact(artifact)
@@ -170,7 +176,10 @@ def test_basic_artifacts_notebook() -> None:
     assert sorted(f.name for f in trained.files()) == ["saved_model.pb", "weights.npy"]
     train_run = trained.logged_by()
     assert train_run.job_type == "train"
-    assert sorted(a.name.split(":")[0] for a in train_run.used_artifacts()) == ["inat_train_data_40", "inat_val_data_10"]
+    assert sorted(a.name.split(":")[0] for a in train_run.used_artifacts()) == [
+        "inat_train_data_40",
+        "inat_val_data_10",
+    ]
     assert sorted(a.name.split(":")[0] for a in train_run.logged_artifacts()) == ["iv3", MODEL_NAME]
     inference_run = api.artifact(f"{PROJECT_NAME}/inat_test_data_10:latest").used_by()[0]
     assert inference_run.job_type == "inference"
