@@ -50,7 +50,8 @@ def _is_ndarray(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
-def _is_dataframe(value: Any) -> bool:
+def is_dataframe(value: Any) -> bool:
+    """A pandas DataFrame (recognised without importing pandas)."""
     return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
 
 
@@ -86,7 +87,7 @@ class Table(Media):
             dtype = ct.ANY
         if columns is None:
             columns = ["Input", "Output", "Expected"]
-        if dataframe is None and _is_dataframe(data):
+        if dataframe is None and is_dataframe(data):
             dataframe = data
         if dataframe is not None:
             columns = list(dataframe.columns)
