@@ -22,7 +22,7 @@ def test_tables_quickstart_notebook() -> None:
     rng = np.random.default_rng(5)
     data = np.round(rng.uniform(0.1, 7.9, (150, 4)), 1)
     target = np.repeat([0, 1, 2], 50)
-    iris_dataframe = pd.DataFrame(data=np.c_[data, target], columns=FEATURES + ["target"])
+    iris_dataframe = pd.DataFrame(data=np.c_[data, target], columns=[*FEATURES, "target"])
 
     wandb.init(project="Tables-Quickstart")
     wandb.log({"iris": iris_dataframe})
@@ -36,5 +36,5 @@ def test_tables_quickstart_notebook() -> None:
     (table_artifact,) = [a for a in run.logged_artifacts() if a.type == "run_table"]
     assert table_artifact.name.split(":")[0] == f"run-{run_id}-iris"
     table = table_artifact.get("iris")
-    assert table.columns == FEATURES + ["target"]
+    assert table.columns == [*FEATURES, "target"]
     assert table.get_dataframe().equals(iris_dataframe)
