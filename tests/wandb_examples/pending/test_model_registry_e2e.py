@@ -87,8 +87,8 @@ def test_model_registry_e2e_notebook(default_entity: str) -> None:
     run.log_artifact(data_split_at)
     run.finish()
 
-    cfg_defaults = {"num_train": 8 * len(CLASS_NAMES), "num_val": len(CLASS_NAMES), "num_classes": len(CLASS_NAMES),
-                    "epochs": 3, "batch_size": 32}  # fmt: skip
+    n = len(CLASS_NAMES)
+    cfg_defaults = {"num_train": 8 * n, "num_val": n, "num_classes": n, "epochs": 3, "batch_size": 32}
     run = wandb.init(
         project=PROJECT_NAME,
         entity=entity,
