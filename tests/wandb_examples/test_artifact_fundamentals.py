@@ -3,6 +3,8 @@
 Log a CSV as an artifact in one call, then with ``Artifact``/``add_file``/``add_dir``; use it
 and download it; subsample the CSV with pandas and log it again under an alias; edit the
 version's description and metadata inside a run; use it in a pipeline step.
+
+``colabs/wandb-artifacts/Artifact_Basics.ipynb`` holds the same cells and is covered here too.
 """
 
 from __future__ import annotations

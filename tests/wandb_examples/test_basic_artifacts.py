@@ -5,6 +5,9 @@ per image), split it into train/val/test artifacts, "train" a model from two of 
 the untrained and the trained model as artifacts with the config as metadata), then load the
 latest model and the test split for inference. Images are a few random bytes per file and the
 Keras model is a numpy array.
+
+``colabs/wandb-artifacts/Artifacts_Quickstart_with_W&B.ipynb`` holds the same cells (with the
+dataset size as a choice) and is covered here too.
 """
 
 from __future__ import annotations
