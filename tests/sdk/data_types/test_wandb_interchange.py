@@ -297,3 +297,32 @@ def test_tables_of_row_indexes_read_across_tools(wandb: Any, tmp_path: Path) -> 
 
     read_by_wandb = FolderSource(wandb, archivist.Api().artifact("p/fi-ours:latest").download()).get("split")
     assert [list(i.get_row().values()) for i in read_by_wandb.get_column("source")] == [rows[2], rows[0]]
+
+
+def test_molecules_read_across_tools(wandb: Any, tmp_path: Path) -> None:
+    pdb = tmp_path / "protein.pdb"
+    pdb.write_text("ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nEND\n")
+    theirs = wandb.Artifact("mol", type="evaluation")
+    theirs.add(wandb.Molecule(str(pdb), caption="litho"), "structure")
+    folder = tmp_path / "wandb-mol"
+    for path, entry in theirs.manifest.entries.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.local_path, folder / path)
+    ours = archivist.Artifact("mol-ours", type="evaluation")
+    ours.add(archivist.Molecule(str(pdb), caption="litho"), "structure")
+    ours_doc = json.loads(Path(ours.local_paths["structure.molecule-file.json"]).read_text())
+    theirs_doc = json.loads((folder / "structure.molecule-file.json").read_text())
+    assert {k: v for k, v in ours_doc.items() if k != "size"} == {
+        k: v for k, v in theirs_doc.items() if k != "size"
+    }
+
+    from_wandb = archivist.Artifact("mol-wandb", type="evaluation")
+    from_wandb.add_dir(str(folder))
+    with archivist.init(project="p") as run:
+        run.log_artifact(from_wandb)
+        run.log_artifact(ours)
+    read = archivist.Api().artifact("p/mol-wandb:latest").get("structure")
+    assert isinstance(read, archivist.Molecule) and read.caption == "litho"
+    assert Path(read.path).read_bytes() == pdb.read_bytes()
+    by_wandb = FolderSource(wandb, archivist.Api().artifact("p/mol-ours:latest").download()).get("structure")
+    assert isinstance(by_wandb, wandb.Molecule)
