@@ -50,6 +50,15 @@ def _is_ndarray(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
+def _indexed_table(col_type: dict[str, Any] | None) -> Table | None:
+    """The table a ``foreignIndex`` column points into (None for other columns, or when
+    the stored path could not be resolved)."""
+    if col_type is None or col_type.get("wb_type") != "foreignIndex":
+        return None
+    target = ct.params(col_type).get("table")
+    return target if isinstance(target, Table) else None
+
+
 def is_dataframe(value: Any) -> bool:
     """A pandas DataFrame (recognised without importing pandas)."""
     return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
@@ -184,12 +193,11 @@ class Table(Media):
     def _with_indexes(self, row: list[Any]) -> list[Any]:
         """The row with each cell of a ``foreignIndex`` column as an index into its table."""
         for position, column in enumerate(self.columns):
-            col_type = self._type_map().get(str(column))
+            target = _indexed_table(self._type_map().get(str(column)))
             value = row[position]
-            indexes = col_type is not None and col_type["wb_type"] == "foreignIndex"
             is_index = isinstance(value, _TableIndex) and value._table is not None
-            if col_type is not None and indexes and value is not None and not is_index:
-                row[position] = ct.params(col_type)["table"].index_ref(int(value))
+            if target is not None and value is not None and not is_index:
+                row[position] = target.index_ref(int(value))
         return row
 
     def add_row(self, *row: Any) -> None:
@@ -303,10 +311,9 @@ class Table(Media):
         type_map = column_types["params"]["type_map"]
         serialized: set[int] = set()
         for index, name in enumerate(self.columns):
-            if type_map[str(name)]["wb_type"] == "foreignIndex":  # the table it indexes, beside it
-                entry = artifact.add(
-                    ct.params(type_map[str(name)])["table"], f"media/tables/t_{secrets.token_hex(4)}"
-                )
+            target = _indexed_table(type_map[str(name)])
+            if target is not None:  # the table it indexes goes beside it, as W&B stores it
+                entry = artifact.add(target, f"media/tables/t_{secrets.token_hex(4)}")
                 type_map[str(name)] = {"wb_type": "foreignIndex", "params": {"table": entry.path}}
                 continue
             array_type = ct.ndarray_member(type_map[str(name)])
@@ -350,8 +357,10 @@ class Table(Media):
             type_map = column_types["params"]["type_map"]
             for name, col_type in type_map.items():
                 index = columns.index(name) if name in columns else columns.index(int(name))
-                if col_type.get("wb_type") == "foreignIndex":
-                    type_map[name] = ct.foreign_index(source_artifact.get(col_type["params"]["table"]))
+                if col_type.get("wb_type") == "foreignIndex":  # unresolved, it stays as stored
+                    target = source_artifact.get(str(col_type.get("params", {}).get("table")))
+                    if isinstance(target, Table):
+                        type_map[name] = ct.foreign_index(target)
                 if ct.has_member(col_type, "timestamp"):
                     timestamps.add(index)
                 array_type = ct.ndarray_member(col_type)

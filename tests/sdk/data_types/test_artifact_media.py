@@ -323,3 +323,26 @@ def test_bad_molecule_input_is_named(tmp_path: Path) -> None:
         archivist.Molecule(io.StringIO(PDB))
     with pytest.raises(InvalidInputError, match="not a file"):
         archivist.Molecule(str(tmp_path / "missing.pdb"))
+
+
+def test_a_foreign_index_into_a_missing_table_reads_as_row_numbers(tmp_path: Path) -> None:
+    document = {
+        "_type": "table",
+        "columns": ["source"],
+        "data": [[2], [0]],
+        "column_types": {
+            "wb_type": "typedDict",
+            "params": {
+                "type_map": {"source": {"wb_type": "foreignIndex", "params": {"table": "gone.table.json"}}}
+            },
+        },
+    }
+    (tmp_path / "split.table.json").write_text(json.dumps(document))
+    art = archivist.Artifact("dangling", type="dataset")
+    art.add_file(str(tmp_path / "split.table.json"))
+    split = _log(art).get("split")
+    assert split.get_column("source") == [2, 0]
+    assert split._column_types.params["type_map"]["source"]["params"]["table"] == "gone.table.json"
+    again = archivist.Artifact("again", type="dataset")
+    again.add(archivist.Table(columns=["source"], data=split.data), "copy")  # plain numbers now
+    assert _log(again).get("copy").get_column("source") == [2, 0]
