@@ -49,6 +49,7 @@ from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 
 if TYPE_CHECKING:
+    from archivist.core.blob_transfer import BlobTransfer
     from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
 
@@ -78,7 +79,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._tags: list[str] = []
         self._ttl: dt.timedelta | ArtifactTTL | None = ArtifactTTL.INHERIT
         self._ctx: Context | None = None
-        self._contents = DraftContents(self._stat_cache, self._ingest, self._blob_sink)
+        self._contents = DraftContents(self._stat_cache, self._transfer)
         self._final = False
         self._future: Future[CommitResult] | None = None
         self._failure_reported = False
@@ -103,7 +104,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
-        art._contents = DraftContents(art._stat_cache, art._ingest, art._blob_sink)
+        art._contents = DraftContents(art._stat_cache, art._transfer)
         art.storage_region = None
         art.incremental = False
         art._set_record(record)
@@ -128,13 +129,9 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
     def _stat_cache(self) -> Any:
         return self._context().stat_cache
 
-    def _ingest(self, path: str) -> tuple[str, int] | None:
-        """Large files of a draft are hashed in one pass (the embedded store stores them in it)."""
-        return self._context().transfer.ingest_file(path)
-
-    def _blob_sink(self) -> Any:
-        """Small files of a large ``add_dir``, as they are hashed (``BlobTransfer.open_sink``)."""
-        return self._context().transfer.open_sink()
+    def _transfer(self) -> BlobTransfer:
+        """Where a draft keeps the bytes of the files it adds (``file_digests``)."""
+        return self._context().transfer
 
     def _logged(self) -> VersionRecord:
         if self._record is None and self._future is not None:
