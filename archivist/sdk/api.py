@@ -18,6 +18,7 @@ from archivist.core.models import (
 from archivist.core.names import validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
+from archivist.sdk import pending_logs
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
@@ -156,6 +157,7 @@ class Api:
     # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         path = self._path(name)
+        pending_logs.wait_for(path.name, path.entity or None, path.project or None)  # logged just now
         record = self._ctx.backend.resolve_version(
             path.entity or "", path.project or "", path.name, path.selector
         )

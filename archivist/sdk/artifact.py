@@ -459,6 +459,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
         self._record = _with_state(record, VersionState.DELETED)
 
+    def build_on(self, base: Artifact | None) -> None:
+        """An incremental draft becomes ``base`` (its collection's latest version; None for
+        the first) with the draft's removals and additions applied on top."""
+        self._contents.build_on([] if base is None else list(base.core_manifest))
+        self._base_version_id = None if base is None else base.id
+
     def new_draft(self) -> Artifact:
         """A draft of the next version holding this version's entries; only what you
         add or change is hashed and stored."""

@@ -34,6 +34,12 @@ def to_logical(name: str) -> str:
     return validate_logical_path(name)
 
 
+def _folders_of(path: str) -> list[str]:
+    """``a/b/c`` -> ``["a/b", "a"]``."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
 class DraftContents:
     """Entries of a draft plus the local file behind each stored entry."""
 
@@ -52,6 +58,10 @@ class DraftContents:
         """Sinks still storing bytes of files added; the save waits for them."""
         self._folders: FolderIndex | None = None
         """Made when a path is added to a draft that has some (a folder walk cannot nest paths)."""
+        self.removed: list[str] = []
+        """Paths an incremental draft removes from the version it builds on."""
+        self._removed_here: set[str] = set()
+        """Of those, the ones that matched entries of the draft itself."""
 
     def _keeping(self, mutable: bool, file_count: int) -> Keeping:
         """How files being added are kept: a sink for the small files of a large folder."""
@@ -193,18 +203,47 @@ class DraftContents:
         for entry in entries:
             self._put(entry, None, overwrite)
 
-    def remove(self, path: str) -> int:
-        """Remove a path, or every entry under ``path/``; returns how many were removed."""
+    def remove(self, path: str, from_base: bool = False) -> int:
+        """Remove a path, or every entry under ``path/``; returns how many were removed.
+        ``from_base``: an incremental draft also removes it from the version it builds on
+        (``build_on``), so finding nothing in the draft is no error yet."""
         targets = [path] if path in self.manifest else []
         prefix = path.rstrip("/") + "/"
         targets += [p for p in self.manifest.entries if p.startswith(prefix)]
-        if not targets:
+        if from_base:
+            self.removed.append(path)
+            if targets:
+                self._removed_here.add(path)
+        elif not targets:
             raise PathNotFoundError(f"Cannot remove {path!r}: no entry or directory with that path")
         for target in targets:
             self.manifest.pop(target)
             self.local_paths.pop(target, None)
         self._folders = None  # its folders may be gone
         return len(targets)
+
+    def build_on(self, base: Sequence[Entry]) -> None:
+        """Add the entries of ``base`` (the version an incremental draft builds on) that the
+        draft neither holds nor removed; a removed path found nowhere is an error."""
+        removed = {path.rstrip("/") for path in self.removed}
+        used: set[str] = set()
+
+        def is_removed(path: str) -> bool:
+            for target in (path, *_folders_of(path)):
+                if target in removed:
+                    used.add(target)
+                    return True
+            return False
+
+        kept = [entry for entry in base if not is_removed(entry.path) and entry.path not in self.manifest]
+        unmatched = [path for path in self.removed if path.rstrip("/") not in used]
+        unmatched = [path for path in unmatched if path not in self._removed_here]
+        if unmatched:
+            raise PathNotFoundError(
+                f"Cannot remove {unmatched[0]!r}: no entry or directory with that path in the draft "
+                "or in the latest version it builds on"
+            )
+        self.add_entries(kept)
 
     def added_path_name(self, local_path: str) -> str | None:
         return self._added_from.get(os.path.abspath(local_path))

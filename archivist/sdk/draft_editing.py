@@ -27,6 +27,7 @@ _BAR_MIN_BYTES = 32 << 20
 class DraftEditingMixin:
     _contents: DraftContents
     _final: bool
+    incremental: bool
     _tmp_dir: tempfile.TemporaryDirectory[str] | None
 
     if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class DraftEditingMixin:
     def remove(self, item: str | ArtifactManifestEntry) -> None:
         self._ensure_draft()
         path = item.path if isinstance(item, ArtifactManifestEntry) else item
-        self._contents.remove(path)
+        self._contents.remove(path, from_base=self.incremental)
 
     def get_added_local_path_name(self, local_path: str) -> str | None:
         return self._contents.added_path_name(local_path)
