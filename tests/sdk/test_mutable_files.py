@@ -150,3 +150,17 @@ def test_an_unknown_policy_is_refused_naming_the_choices(tmp_path: Path) -> None
     (tmp_path / "f").write_bytes(b"x")
     with pytest.raises(ValueError, match=r"invalid policy 'copy': use 'mutable' or 'immutable'"):
         archivist.Artifact("x", type="t").add_file(str(tmp_path / "f"), policy="copy")
+
+
+@pytest.mark.parametrize("size", [300 * KIB, 8 * MIB], ids=["300KiB", "8MiB"])
+def test_the_added_bytes_are_on_this_machine_before_the_log(tmp_path: Path, size: int) -> None:
+    """Kept where the save sends from: the embedded store itself (no second copy), or the
+    client cache of a server's client; the file can go at once."""
+    src = tmp_path / "weights.bin"
+    src.write_bytes(os.urandom(size))
+    art = archivist.Artifact("kept", type="model")
+    entry = art.add_file(str(src))
+    src.unlink()
+    for sink in art.draft_contents.take_sinks():  # what the save waits for first
+        sink.wait()
+    assert art.context.transfer.not_held_here([entry.digest]) == []
