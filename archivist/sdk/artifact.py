@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
+from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.errors import (
     ArtifactNotLoggedError,
     InvalidInputError,
@@ -49,7 +50,6 @@ from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import termlog_throttled
 
 if TYPE_CHECKING:
-    from archivist.core.blob_transfer import BlobTransfer
     from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
 

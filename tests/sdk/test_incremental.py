@@ -14,7 +14,7 @@ from archivist.core.errors import PathNotFoundError
 pytestmark = pytest.mark.usefixtures("archivist_env")
 
 
-def _draft(name: str, files: dict[str, bytes], tmp_path: Path, incremental: bool = False) -> archivist.Artifact:
+def _draft(name: str, files: dict[str, bytes], _tmp: Path, incremental: bool = False) -> archivist.Artifact:
     art = archivist.Artifact(name, type="dataset", incremental=incremental)
     for rel, data in files.items():
         with art.new_file(rel, mode="wb") as handle:
