@@ -21,7 +21,8 @@ from archivist.core.progress import Progress
 
 class BlobSink(Protocol):
     """Takes blobs the caller has just read and hashed while it goes on hashing: the embedded
-    store packs them in the background, a server's transfer keeps them for the upload."""
+    store packs them in the background, a server's transfer keeps them for the upload (in
+    memory, past a budget in the client cache). Every blob given is kept as given."""
 
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
         """Queue ``(digest, bytes)`` pairs whose bytes hash to their digest."""
@@ -87,9 +88,17 @@ class BlobTransfer(Protocol):
         ...
 
     def ingest_file(self, path: str) -> tuple[str, int]:
-        """Hash a local file in one pass and return ``(digest, size)``; the embedded store
-        stores it in that same pass (so logging it reads it once), a server's transfer
-        uploads it only when it is logged and the server lacks it."""
+        """Hash a local file in one pass, keep its bytes as they are now until they are
+        logged, and return ``(digest, size)`` of those bytes: the embedded store stores them
+        in that same pass (so logging it reads it once), a server's transfer copies them into
+        the client cache and uploads that copy when logged, only if the server lacks it. A
+        change to the file afterwards does not change what is logged."""
+        ...
+
+    def not_held_here(self, digests: Sequence[str]) -> list[str]:
+        """The digests (in the order asked) whose bytes this machine does not keep for a
+        save: the embedded store lacks them; for a server, neither the client cache nor the
+        server holds them. A draft reads such files now to keep what it adds."""
         ...
 
     def open_sink(self) -> BlobSink:

@@ -15,6 +15,7 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
+from archivist.sdk import pending_logs
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
 from archivist.sdk.context import get_context
@@ -60,6 +61,7 @@ class Api:
     # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         path = self._path(name)
+        pending_logs.wait_for(path.name, path.entity or None, path.project or None)  # logged just now
         record = self._ctx.backend.resolve_version(
             path.entity or "", path.project or "", path.name, path.selector
         )

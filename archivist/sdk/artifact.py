@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
+from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.errors import (
     ArtifactFinalizedError,
     ArtifactNotLoggedError,
@@ -82,7 +83,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         self._tags: list[str] = []
         self._ttl: dt.timedelta | ArtifactTTL | None = ArtifactTTL.INHERIT
         self._ctx: Context | None = None
-        self._contents = DraftContents(self._stat_cache, self._ingest, self._blob_sink)
+        self._contents = DraftContents(self._stat_cache, self._transfer)
         self._final = False
         self._future: Future[CommitResult] | None = None
         self._failure_reported = False
@@ -117,7 +118,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
-        art._contents = DraftContents(art._stat_cache, art._ingest, art._blob_sink)
+        art._contents = DraftContents(art._stat_cache, art._transfer)
         art.storage_region = None
         art.incremental = False
         art._set_record(record)
@@ -142,13 +143,9 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
     def _stat_cache(self) -> Any:
         return self._context().stat_cache
 
-    def _ingest(self, path: str) -> tuple[str, int] | None:
-        """Large files of a draft are hashed in one pass (the embedded store stores them in it)."""
-        return self._context().transfer.ingest_file(path)
-
-    def _blob_sink(self) -> Any:
-        """Small files of a large ``add_dir``, as they are hashed (``BlobTransfer.open_sink``)."""
-        return self._context().transfer.open_sink()
+    def _transfer(self) -> BlobTransfer:
+        """Where a draft keeps the bytes of the files it adds (``file_digests``)."""
+        return self._context().transfer
 
     def _logged(self) -> VersionRecord:
         if self._record is None and self._future is not None:
@@ -486,6 +483,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         record = self._logged()
         self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
         self._record = _with_state(record, VersionState.DELETED)
+
+    def build_on(self, base: Artifact | None) -> None:
+        """An incremental draft becomes ``base`` (its collection's latest version; None for
+        the first) with the draft's removals and additions applied on top."""
+        self._contents.build_on([] if base is None else list(base.core_manifest))
+        self._base_version_id = None if base is None else base.id
 
     def new_draft(self) -> Artifact:
         """A draft of the next version holding this version's entries; only what you

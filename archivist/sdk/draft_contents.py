@@ -1,35 +1,30 @@
 """The contents of an artifact draft: entries being added, where each file's
 bytes are on local disk, and the rules for adding the same path twice.
 
-Files are hashed where they are (no staging copies); the stat cache makes
-re-adding an unchanged file cost a stat, not a read.
+Files are hashed where they are (``file_digests``); with ``policy="mutable"`` (the
+default) their bytes are kept as they were when added (in memory, in the store, or in the
+client cache), so that changing or deleting a file afterwards does not affect the log.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
-from archivist.client.transfer.hashing import hash_file, hash_small_files
-from archivist.core.blob_transfer import BlobSink
+from archivist.core.blob_transfer import BlobSink, BlobTransfer
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest
 from archivist.core.path_nesting import FolderIndex
 from archivist.core.paths import validate_logical_path, walked_logical_paths
+from archivist.core.progress import Progress
+from archivist.sdk.file_digests import Keeping, digest_files
 from archivist.sdk.held_bytes import HeldBytes
 from archivist.sdk.stat_cache import StatCache
 from archivist.sdk.walk import walk_files_with_stat
 from archivist.wire.cyclic_gc_pause import paused_gc
 
-_PARALLEL_HASH_BYTES = 1 << 20  # files above this are hashed in a thread pool
-INGEST_MIN_BYTES = 64 << 20
-"""Files this large are stored when added, where the store allows it (see ``digest_files``)."""
 SINK_MIN_FILES = 256
 """``add_dir`` of at least this many files stores small ones as it hashes them, where it can."""
-SINK_CHUNK_BYTES = 4 << 20
-
-Ingest = Callable[[str], "tuple[str, int] | None"]
 
 
 def to_logical(name: str) -> str:
@@ -39,88 +34,10 @@ def to_logical(name: str) -> str:
     return validate_logical_path(name)
 
 
-def digest_files(
-    stat_cache: StatCache | None,
-    files: Sequence[tuple[str, os.stat_result]],
-    held: HeldBytes | None = None,
-    under: str | None = None,
-    ingest: Ingest | None = None,
-    sink: BlobSink | None = None,
-) -> dict[str, tuple[str, int]]:
-    """Digest and size of each file, reading only files the stat cache does not know.
-
-    ``held`` keeps the bytes of small files read here, for the save. ``under``: every
-    file lies inside this folder (the stat cache then answers with one range read).
-    ``ingest``: stores a large file while hashing it (the embedded store), so it is read
-    once instead of once to hash and once more when logged; None where it cannot.
-    ``sink``: stores the small files' bytes in the background instead of holding them
-    (the embedded store packs them while the rest is hashed).
-    """
-    known = {}
-    if stat_cache is not None:
-        known = stat_cache.lookup_under(under, files) if under else stat_cache.lookup_many(files)
-    results: dict[str, tuple[str, int]] = {}
-    small: list[tuple[str, os.stat_result]] = []
-    large: list[tuple[str, os.stat_result]] = []
-    for path, st in files:
-        digest = known.get(path)
-        if digest is not None:
-            results[path] = (digest, st.st_size)
-        elif st.st_size > _PARALLEL_HASH_BYTES:
-            large.append((path, st))
-        else:
-            small.append((path, st))
-    if sink is not None:  # checked beside the hashing below
-        sink.expect([results[path] for path in known])
-    hashed: list[tuple[str, os.stat_result, str]] = []
-    kept: list[tuple[str, bytes | None]] = []
-    chunk: list[tuple[str, bytes]] = []
-    chunk_bytes = 0
-    for (path, st), (digest, size, data) in zip(small, hash_small_files(small), strict=True):
-        results[path] = (digest, size)
-        hashed.append((path, st, digest))
-        if sink is not None and data is not None:
-            chunk.append((digest, data))
-            chunk_bytes += size
-            if chunk_bytes >= SINK_CHUNK_BYTES:
-                sink.add_many(chunk)
-                chunk, chunk_bytes = [], 0
-        else:
-            kept.append((digest, data))
-    if sink is not None:
-        sink.add_many(chunk)
-    if held is not None:
-        held.offer_many(kept)
-    if ingest is not None:
-        large = _ingest_large(ingest, large, results, hashed)
-    if large:
-        with ThreadPoolExecutor(max_workers=min(4, len(large))) as pool:
-            for (path, st), (digest, size) in zip(
-                large, pool.map(lambda f: hash_file(f[0]), large), strict=True
-            ):
-                results[path] = (digest, size)
-                hashed.append((path, st, digest))
-    if stat_cache is not None and hashed:
-        stat_cache.record_many(hashed)
-    return results
-
-
-def _ingest_large(
-    ingest: Ingest,
-    files: list[tuple[str, os.stat_result]],
-    results: dict[str, tuple[str, int]],
-    hashed: list[tuple[str, os.stat_result, str]],
-) -> list[tuple[str, os.stat_result]]:
-    """Store the files of at least INGEST_MIN_BYTES as they are hashed; returns the rest."""
-    rest = []
-    for path, st in files:
-        stored = ingest(path) if st.st_size >= INGEST_MIN_BYTES else None
-        if stored is None:
-            rest.append((path, st))
-            continue
-        results[path] = stored
-        hashed.append((path, st, stored[0]))
-    return rest
+def _folders_of(path: str) -> list[str]:
+    """``a/b/c`` -> ``["a/b", "a"]``."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 class DraftContents:
@@ -129,20 +46,35 @@ class DraftContents:
     def __init__(
         self,
         stat_cache_factory: Callable[[], StatCache | None],
-        ingest: Ingest | None = None,
-        sink_factory: Callable[[], BlobSink | None] | None = None,
+        transfer_factory: Callable[[], BlobTransfer] | None = None,
     ) -> None:
         self.manifest = Manifest()
         self.local_paths: dict[str, str] = {}
         self._added_from: dict[str, str] = {}
         self._stat_cache_factory = stat_cache_factory
-        self._ingest = ingest
-        self._sink_factory = sink_factory
+        self._transfer_factory = transfer_factory
         self.held = HeldBytes()
         self._sinks: list[BlobSink] = []
         """Sinks still storing bytes of files added; the save waits for them."""
         self._folders: FolderIndex | None = None
         """Made when a path is added to a draft that has some (a folder walk cannot nest paths)."""
+        self.removed: list[str] = []
+        """Paths an incremental draft removes from the version it builds on."""
+        self._removed_here: set[str] = set()
+        """Of those, the ones that matched entries of the draft itself."""
+
+    def _keeping(self, mutable: bool, file_count: int) -> Keeping:
+        """How files being added are kept: a sink for the small files of a large folder."""
+        if self._transfer_factory is None:
+            return Keeping()
+        transfer = self._transfer_factory()
+        sink = self._open_sink(transfer) if file_count >= SINK_MIN_FILES else None
+        return Keeping(transfer, mutable, sink, lambda: self._open_sink(transfer))
+
+    def _open_sink(self, transfer: BlobTransfer) -> BlobSink:
+        sink = transfer.open_sink()
+        self._sinks.append(sink)  # the save waits for it
+        return sink
 
     def _folder_index(self) -> FolderIndex:
         if self._folders is None:
@@ -178,7 +110,9 @@ class DraftContents:
             self._added_from[local_path] = entry.path
         return entry
 
-    def add_file(self, local_path: str, name: str | None, is_tmp: bool, overwrite: bool) -> Entry:
+    def add_file(
+        self, local_path: str, name: str | None, is_tmp: bool, overwrite: bool, mutable: bool = True
+    ) -> Entry:
         local_path = os.path.abspath(local_path)
         try:
             st = os.stat(local_path)
@@ -187,20 +121,35 @@ class DraftContents:
         if not os.path.isfile(local_path):
             raise InvalidInputError(f"Path is not a file: {local_path} (use add_dir for directories)")
         logical = to_logical(name if name is not None else os.path.basename(local_path))
-        digest, size = digest_files(
-            self._stat_cache_factory(), [(local_path, st)], self.held, ingest=self._ingest
-        )[local_path]
+        keeping = self._keeping(mutable, 1)
+        found = digest_files(self._stat_cache_factory(), [(local_path, st)], self.held, keeping=keeping)
+        digest, size = found[local_path]
         if is_tmp:
             directory, base = os.path.split(logical)
             _stem, ext = os.path.splitext(base)
             logical = to_logical(os.path.join(directory, digest[:20] + ext).replace(os.sep, "/"))
         return self._put(Entry(path=logical, digest=digest, size=size), local_path, overwrite)
 
-    def add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
+    def add_dir(
+        self,
+        local_path: str,
+        name: str | None,
+        merge: bool,
+        mutable: bool = True,
+        progress: Callable[[int], Callable[[int], None]] | None = None,
+    ) -> int:
+        """``progress(total_bytes)`` gives the callback that counts the bytes digested."""
         with paused_gc():  # bulk allocation, no cycles (see cyclic_gc_pause)
-            return self._add_dir(local_path, name, merge)
+            return self._add_dir(local_path, name, merge, mutable, progress)
 
-    def _add_dir(self, local_path: str, name: str | None, merge: bool) -> int:
+    def _add_dir(
+        self,
+        local_path: str,
+        name: str | None,
+        merge: bool,
+        mutable: bool,
+        progress: Callable[[int], Progress] | None,
+    ) -> int:
         local_path = os.path.abspath(local_path)
         if not os.path.exists(local_path):
             raise PathNotFoundError(f"cannot add {local_path}: no such directory")
@@ -208,20 +157,20 @@ class DraftContents:
             raise InvalidInputError(f"Path is not a directory: {local_path} (use add_file for files)")
         prefix = to_logical(name) if name else None
         found = [(abs_path, rel, st) for abs_path, rel, st in walk_files_with_stat(local_path)]
-        sink = self._sink_factory() if self._sink_factory and len(found) >= SINK_MIN_FILES else None
+        keeping = self._keeping(mutable, len(found))
+        report = None if progress is None else progress(sum(st.st_size for _p, _r, st in found))
         try:
             digests = digest_files(
                 self._stat_cache_factory(),
                 [(p, st) for p, _rel, st in found],
                 self.held,
                 under=local_path,
-                ingest=self._ingest,
-                sink=sink,
+                keeping=keeping,
+                progress=report,
             )
         finally:
-            if sink is not None:
-                sink.close()  # it finishes in the background; the save waits for it
-                self._sinks.append(sink)
+            if keeping.sink is not None:
+                keeping.sink.close()  # it finishes in the background; the save waits for it
         logical = walked_logical_paths(prefix, [relative for _abs, relative, _st in found])
         entries = [
             (Entry(path, *digests[abs_path]), abs_path)
@@ -254,18 +203,47 @@ class DraftContents:
         for entry in entries:
             self._put(entry, None, overwrite)
 
-    def remove(self, path: str) -> int:
-        """Remove a path, or every entry under ``path/``; returns how many were removed."""
+    def remove(self, path: str, from_base: bool = False) -> int:
+        """Remove a path, or every entry under ``path/``; returns how many were removed.
+        ``from_base``: an incremental draft also removes it from the version it builds on
+        (``build_on``), so finding nothing in the draft is no error yet."""
         targets = [path] if path in self.manifest else []
         prefix = path.rstrip("/") + "/"
         targets += [p for p in self.manifest.entries if p.startswith(prefix)]
-        if not targets:
+        if from_base:
+            self.removed.append(path)
+            if targets:
+                self._removed_here.add(path)
+        elif not targets:
             raise PathNotFoundError(f"Cannot remove {path!r}: no entry or directory with that path")
         for target in targets:
             self.manifest.pop(target)
             self.local_paths.pop(target, None)
         self._folders = None  # its folders may be gone
         return len(targets)
+
+    def build_on(self, base: Sequence[Entry]) -> None:
+        """Add the entries of ``base`` (the version an incremental draft builds on) that the
+        draft neither holds nor removed; a removed path found nowhere is an error."""
+        removed = {path.rstrip("/") for path in self.removed}
+        used: set[str] = set()
+
+        def is_removed(path: str) -> bool:
+            for target in (path, *_folders_of(path)):
+                if target in removed:
+                    used.add(target)
+                    return True
+            return False
+
+        kept = [entry for entry in base if not is_removed(entry.path) and entry.path not in self.manifest]
+        unmatched = [path for path in self.removed if path.rstrip("/") not in used]
+        unmatched = [path for path in unmatched if path not in self._removed_here]
+        if unmatched:
+            raise PathNotFoundError(
+                f"Cannot remove {unmatched[0]!r}: no entry or directory with that path in the draft "
+                "or in the latest version it builds on"
+            )
+        self.add_entries(kept)
 
     def added_path_name(self, local_path: str) -> str | None:
         return self._added_from.get(os.path.abspath(local_path))

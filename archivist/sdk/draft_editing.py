@@ -8,7 +8,8 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactFinalizedError, InvalidInputError
@@ -16,14 +17,17 @@ from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.draft_contents import DraftContents, to_logical
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
 from archivist.sdk.references.artifact import reference_to_entry
-from archivist.sdk.termlog import termlog, termwarn
+from archivist.sdk.termlog import termlog, termwarn, transfer_progress
 
 _POLICIES = ("mutable", "immutable")
+_BAR_MIN_BYTES = 32 << 20
+"""``add_dir`` of fewer bytes shows no bar (it is over before one would be read)."""
 
 
 class DraftEditingMixin:
     _contents: DraftContents
     _final: bool
+    incremental: bool
     _tmp_dir: tempfile.TemporaryDirectory[str] | None
 
     if TYPE_CHECKING:
@@ -47,11 +51,13 @@ class DraftEditingMixin:
         policy: str = "mutable",
         overwrite: bool = False,
     ) -> ArtifactManifestEntry:
-        """Add one file. No copy is made (whatever the policy): a file that changes
-        before the upload is detected and the log fails naming it."""
+        """Add one file. ``policy="mutable"`` (the default): the artifact holds the file's
+        bytes as they are now (kept in memory, in the store, or in the client cache until
+        uploaded); changing or deleting the file afterwards does not affect the log.
+        ``"immutable"``: you promise the file will not change until it is logged; no copy
+        is kept, and a change before the upload fails the log naming the file."""
         self._ensure_draft()
-        _check_policy(policy)
-        entry = self._contents.add_file(local_path, name, is_tmp, overwrite)
+        entry = self._contents.add_file(local_path, name, is_tmp, overwrite, _is_mutable(policy))
         return ArtifactManifestEntry(entry, self, self._contents.local_paths.get(entry.path))
 
     def add_dir(
@@ -62,10 +68,20 @@ class DraftEditingMixin:
         policy: str = "mutable",
         merge: bool = False,
     ) -> None:
+        """Add every file under ``local_path`` (see ``add_file`` for ``policy``); a bar shows
+        the bytes digested on a terminal."""
         self._ensure_draft()
-        _check_policy(policy)
+        mutable = _is_mutable(policy)
         started = time.monotonic()
-        count = self._contents.add_dir(local_path, name, merge)
+        with ExitStack() as bars:
+
+            def progress(total_bytes: int) -> Callable[[int], None]:
+                if total_bytes < _BAR_MIN_BYTES:
+                    return _ignore
+                label = f"Adding {os.path.basename(os.path.normpath(local_path)) or local_path}"
+                return bars.enter_context(transfer_progress(label, total_bytes))
+
+            count = self._contents.add_dir(local_path, name, merge, mutable, progress)
         elapsed = time.monotonic() - started
         if count == 0:
             termwarn(f"folder {local_path!r} holds no files: add_dir added nothing")
@@ -78,7 +94,7 @@ class DraftEditingMixin:
     ) -> Iterator[IO[Any]]:
         """Write a new file into the artifact; it is added at ``name`` when the block ends."""
         self._ensure_draft()
-        _check_policy(policy)
+        mutable = _is_mutable(policy)
         logical = to_logical(name)
         overwrite = "x" not in mode
         if not overwrite and logical in self._contents.manifest:
@@ -93,7 +109,7 @@ class DraftEditingMixin:
             encoding = "utf-8"
         with open(path, file_mode, encoding=encoding) as handle:
             yield handle
-        self._contents.add_file(path, logical, is_tmp=False, overwrite=True)
+        self._contents.add_file(path, logical, is_tmp=False, overwrite=True, mutable=mutable)
 
     def add_reference(
         self,
@@ -126,12 +142,17 @@ class DraftEditingMixin:
     def remove(self, item: str | ArtifactManifestEntry) -> None:
         self._ensure_draft()
         path = item.path if isinstance(item, ArtifactManifestEntry) else item
-        self._contents.remove(path)
+        self._contents.remove(path, from_base=self.incremental)
 
     def get_added_local_path_name(self, local_path: str) -> str | None:
         return self._contents.added_path_name(local_path)
 
 
-def _check_policy(policy: str) -> None:
+def _is_mutable(policy: str) -> bool:
     if policy not in _POLICIES:
         raise InvalidInputError(f"invalid policy {policy!r}: use 'mutable' or 'immutable'")
+    return policy == "mutable"
+
+
+def _ignore(_count: int) -> None:
+    pass

@@ -28,16 +28,20 @@ class HeldBytes:
         self._room = limit
         self._lock = threading.Lock()
 
-    def offer_many(self, blobs: Iterable[tuple[str, bytes | None]]) -> None:
+    def offer_many(self, blobs: Iterable[tuple[str, bytes | None]]) -> list[tuple[str, bytes | None]]:
         """Keep each ``data`` (which hashed to ``digest``) that is small and fits the
-        budget, taking the lock once for the whole batch."""
+        budget, taking the lock once for the whole batch; returns the blobs not kept."""
+        refused: list[tuple[str, bytes | None]] = []
         with self._lock:
             for digest, data in blobs:
-                if data is None or len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room:
+                if digest in self._blobs:
                     continue
-                if digest not in self._blobs:
-                    self._blobs[digest] = data
-                    self._room -= len(data)
+                if data is None or len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room:
+                    refused.append((digest, data))
+                    continue
+                self._blobs[digest] = data
+                self._room -= len(data)
+        return refused
 
     def take(self) -> dict[str, bytes]:
         """Everything kept, handed over once (the draft forgets it)."""

@@ -33,7 +33,7 @@ from archivist.core.errors import IntegrityError, PathNotFoundError
 from archivist.core.manifest import Entry, Manifest, is_blob_digest
 from archivist.core.sizes import format_size
 from archivist.sdk.context import Context
-from archivist.sdk.draft_contents import digest_files
+from archivist.sdk.file_digests import digest_files
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
 from archivist.sdk.references.checking import check_references
 from archivist.sdk.references.download import fetch_reference

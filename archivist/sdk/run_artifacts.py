@@ -15,7 +15,8 @@ from archivist.core.errors import (
 from archivist.core.errors import NotFoundError as _NotFound
 from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
-from archivist.core.paths import parse_artifact_path
+from archivist.core.paths import LATEST, parse_artifact_path
+from archivist.sdk import pending_logs
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -70,6 +71,8 @@ def submit_log(
     wanted_tags = validate_tags(tags if tags is not None else art.tags)
     art = art.draft_to_log()
     art.bind_context(ctx)
+    if art.incremental:
+        _build_on_latest(ctx, art, entity, project)
     request = art.commit_request(entity, project, run_ref, wanted_aliases, wanted_tags, history_step)
     _check_collection_type(ctx, request)
     contents = art.draft_contents
@@ -85,9 +88,22 @@ def submit_log(
         control,
     )
     art.begin_logging(future)
+    pending_logs.note((request.entity, request.project, request.name), future)
     with _pending_lock:
         _pending.setdefault(run_ref, []).append((art, control))
     return art
+
+
+def _build_on_latest(ctx: Context, art: Artifact, entity: str, project: str) -> None:
+    """An incremental draft starts from its collection's latest version (once the logs of
+    it this process is running have ended); the first version builds on nothing."""
+    pending_logs.wait_for(art.name, entity, project)
+    try:
+        latest = ctx.backend.resolve_version(entity, project, art.name, LATEST)
+    except _NotFound:
+        art.build_on(None)
+        return
+    art.build_on(Artifact.from_record(ctx, latest))
 
 
 def log_artifact(
@@ -129,6 +145,7 @@ def use_artifact(
     ctx = run.context
     if isinstance(artifact_or_name, str):
         path = parse_artifact_path(artifact_or_name)
+        pending_logs.wait_for(path.name, path.entity or run.entity, path.project or run.project)
         record = ctx.backend.resolve_version(
             path.entity or run.entity, path.project or run.project, path.name, path.selector
         )

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from archivist.core.backend import Backend
 from archivist.core.blob_transfer import BlobSink, BlobTransfer
-from archivist.core.errors import BlobNotFoundError, LogCancelledError
+from archivist.core.errors import BlobNotFoundError, FileChangedError, LogCancelledError
 from archivist.core.manifest import Manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
 from archivist.core.sizes import format_size
@@ -184,7 +184,14 @@ def save_manifest(
     sizes = {e.digest: e.size for e in manifest if e.ref is None} if missing else {}
     total = sum(sizes[d] for d in missing)
     with transfer_progress(f"Storing {request.name} ({format_size(total)})", total) as advance:
-        transfer.upload_files(uploads, control.watching(advance), held=held)
+        try:
+            transfer.upload_files(uploads, control.watching(advance), held=held)
+        except FileChangedError as error:
+            raise FileChangedError(
+                f"cannot log {request.name!r}: {error}. A file added with policy='immutable' must "
+                "not change until it is logged; add it with policy='mutable' (the default) to log "
+                "its bytes as they were when added"
+            ) from error
     control.begin_commit()
     return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
 

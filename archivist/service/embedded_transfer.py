@@ -75,6 +75,10 @@ class EmbeddedTransfer:
     def ingest_file(self, path: str) -> tuple[str, int]:
         return self._store.ingest_file(path)
 
+    def not_held_here(self, digests: Sequence[str]) -> list[str]:
+        lacking = self._store.missing(digests)
+        return [digest for digest in digests if digest in lacking]
+
     def open_sink(self) -> BlobSink:
         return self._store.open_sink()
 

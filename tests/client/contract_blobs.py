@@ -74,6 +74,48 @@ class BlobTransferContract:
         (tmp_path / "big").write_bytes(data)
         assert transfer.ingest_file(str(tmp_path / "big")) == (hash_bytes(data), len(data))
 
+    def test_ingest_file_keeps_the_bytes_it_hashed(self, transfer: BlobTransfer, tmp_path: Path) -> None:
+        """What was ingested is what is stored, however the file changes afterwards."""
+        added = os.urandom(3 << 20)
+        (tmp_path / "model.pt").write_bytes(added)
+        digest, size = transfer.ingest_file(str(tmp_path / "model.pt"))
+        (tmp_path / "model.pt").write_bytes(b"overwritten by the next epoch")
+        transfer.upload_files([(digest, str(tmp_path / "model.pt"))])
+        assert transfer.read_bytes(digest) == added and size == len(added)
+        ingested = tmp_path / "tmp" / "gone.bin"
+        ingested.parent.mkdir()
+        ingested.write_bytes(added[::-1])
+        digest, _size = transfer.ingest_file(str(ingested))
+        ingested.unlink()  # a temporary folder removed before the upload
+        transfer.upload_files([(digest, str(ingested))])
+        assert transfer.read_bytes(digest) == added[::-1]
+
+    def test_not_held_here_names_what_no_store_here_keeps(
+        self, transfer: BlobTransfer, tmp_path: Path
+    ) -> None:
+        kept, stored, absent = os.urandom(2 << 20), os.urandom(100), os.urandom(100)
+        (tmp_path / "kept").write_bytes(kept)
+        kept_digest, _size = transfer.ingest_file(str(tmp_path / "kept"))
+        transfer.upload_bytes(hash_bytes(stored), stored)
+        asked = [hash_bytes(absent), kept_digest, hash_bytes(stored)]
+        assert transfer.not_held_here(asked) == [hash_bytes(absent)]
+        assert transfer.not_held_here([]) == []
+        with pytest.raises(InvalidInputError, match="not-a-digest"):
+            transfer.not_held_here(["not-a-digest"])
+
+    def test_a_sink_keeps_what_it_is_given(self, transfer: BlobTransfer, tmp_path: Path) -> None:
+        """Small and larger blobs given to a sink are sent as given, with their files gone."""
+        blobs = [os.urandom(size) for size in (100, 300 << 10, 900 << 10)]
+        sink = transfer.open_sink()
+        sink.add_many([(hash_bytes(data), data) for data in blobs])
+        sink.close()
+        stored = sink.wait()
+        wanted = {hash_bytes(data) for data in blobs}
+        gone = {hash_bytes(data): str(tmp_path / f"gone-{i}") for i, data in enumerate(blobs)}
+        send = transfer.blobs_to_send(wanted, list(gone), stored)
+        transfer.upload_files([(digest, gone[digest]) for digest in send])
+        assert [transfer.read_bytes(hash_bytes(data)) for data in blobs] == blobs
+
     def test_a_sink_makes_sure_only_of_what_a_save_need_not_send(
         self, transfer: BlobTransfer, tmp_path: Path
     ) -> None:

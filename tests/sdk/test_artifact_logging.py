@@ -94,19 +94,19 @@ def test_log_path_string(tmp_path: Path) -> None:
         run.log_artifact(str(tmp_path / "nope"))
 
 
-# Files above this size are read again when stored (smaller ones are kept from hashing).
+# Files above this size are not held in memory (with policy="immutable": read again when stored).
 _NOT_HELD = HELD_FILE_MAX_BYTES + 1
 
 
-def test_file_changed_before_upload_fails_loudly(tmp_path: Path) -> None:
+def test_an_immutable_file_changed_before_upload_fails_loudly(tmp_path: Path) -> None:
     src = tmp_path / "weights.bin"
     src.write_bytes(b"A" * _NOT_HELD)
     run = archivist.init(project="p")
     art = archivist.Artifact("m", type="model")
-    art.add_file(str(src))
+    art.add_file(str(src), policy="immutable")
     src.write_bytes(b"B" * _NOT_HELD)  # changed after hashing, before the upload
     run.log_artifact(art)
-    with pytest.raises(FileChangedError, match="weights.bin"):
+    with pytest.raises(FileChangedError, match=r"weights\.bin.*policy='immutable' must not change"):
         art.wait()
     assert not archivist.Api().artifact_exists("p/m")
     run.finish()
@@ -117,7 +117,7 @@ def test_pending_failure_raises_when_the_run_ends(tmp_path: Path) -> None:
     src.write_bytes(b"A" * _NOT_HELD)
     with pytest.raises(FileChangedError), archivist.init(project="p") as run:
         art = archivist.Artifact("m", type="model")
-        art.add_file(str(src))
+        art.add_file(str(src), policy="immutable")
         src.write_bytes(b"C" * _NOT_HELD)
         run.log_artifact(art)
     assert not archivist.Api().artifact_exists("p/m")
@@ -139,39 +139,12 @@ def test_small_file_changed_after_adding_logs_the_added_content(tmp_path: Path) 
     assert (Path(out) / "labels.txt").read_bytes() == b"added"
 
 
-def test_a_large_file_is_logged_as_it_was_when_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large files are hashed as they are stored (the embedded store, at add time) or
-    hashed then uploaded (a server); either way a change after adding is never logged
-    under the old digest: the version holds the added bytes, or the log fails."""
-    import archivist.sdk.draft_contents as draft
-
-    monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
-    src = tmp_path / "weights.bin"
-    added = b"A" * (3 << 20)
-    src.write_bytes(added)
-    run = archivist.init(project="p")
-    art = archivist.Artifact("w", type="model")
-    art.add_file(str(src))
-    src.write_bytes(b"B" * (3 << 20))
-    run.log_artifact(art)
-    try:
-        art.wait()
-    except FileChangedError:
-        assert not archivist.Api().artifact_exists("p/w")  # a server: hashed, then changed
-    else:
-        out = archivist.Api().artifact("p/w:v0").download(root=str(tmp_path / "out"))
-        assert (Path(out) / "weights.bin").read_bytes() == added
-    run.finish()
-
-
 @pytest.mark.embedded_only("checks that the embedded store holds the blob right after add_file")
 def test_the_embedded_store_takes_a_large_file_when_it_is_added(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob_folder: Path
 ) -> None:
-    import archivist.sdk.draft_contents as draft
     from archivist.storage.local import LocalBlobStore
 
-    monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 << 20)
     src = tmp_path / "weights.bin"
     src.write_bytes(b"C" * (3 << 20))
     art = archivist.Artifact("w", type="model")

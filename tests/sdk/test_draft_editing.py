@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -137,10 +138,13 @@ def test_stat_cache_avoids_rehashing(make_tree, monkeypatch: pytest.MonkeyPatch)
     old = os.stat(root / "f0.txt").st_mtime - 60
     for path in root.iterdir():
         os.utime(path, (old, old))  # old enough for the stat cache to trust
-    archivist.Artifact("x", type="t").add_dir(str(root))
+    first = archivist.Artifact("x", type="t")
+    first.add_dir(str(root))
+    with archivist.init(project="p") as run:  # stored: a draft need not keep the bytes again
+        run.log_artifact(first).wait()
 
     calls: list[str] = []
-    import archivist.sdk.draft_contents as draft
+    import archivist.sdk.file_digests as draft
 
     real = draft.hash_small_files
 
@@ -155,6 +159,31 @@ def test_stat_cache_avoids_rehashing(make_tree, monkeypatch: pytest.MonkeyPatch)
     art.add_dir(str(root))
     assert calls == [str(root / "f3.txt")]
     assert art.manifest.entries["f3.txt"].digest == hash_bytes(b"new")
+
+
+def test_files_the_stat_cache_knows_are_read_again_when_no_store_holds_them(make_tree, monkeypatch) -> None:
+    """A draft that was never logged left nothing stored: the next draft (mutable) reads the
+    files again to keep their bytes; with policy="immutable" it trusts the stat cache."""
+    unique = uuid.uuid4().hex  # bytes no store holds yet (a server's tests share one user)
+    root = make_tree("unstored", {f"f{i}.txt": f"{unique} {i}" for i in range(5)})
+    old = os.stat(root / "f0.txt").st_mtime - 60
+    for path in root.iterdir():
+        os.utime(path, (old, old))
+    archivist.Artifact("x", type="t").add_dir(str(root))
+    import archivist.sdk.file_digests as digests
+
+    calls: list[str] = []
+    real = digests.hash_small_files
+
+    def counting(files):  # type: ignore[no-untyped-def]
+        calls.extend(path for path, _st in files)
+        return real(files)
+
+    monkeypatch.setattr(digests, "hash_small_files", counting)
+    archivist.Artifact("x", type="t").add_dir(str(root), policy="immutable")
+    assert calls == []
+    archivist.Artifact("x", type="t").add_dir(str(root))
+    assert sorted(calls) == sorted(str(path) for path in root.iterdir())
 
 
 NESTED = r"cannot be both a file and the folder of"

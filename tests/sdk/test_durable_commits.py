@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import archivist
-from archivist.sdk import draft_contents as draft
+from archivist.sdk import file_digests
 from archivist.sdk.context import reset_contexts
 from archivist.server.app import create_app
 from archivist.server.config import ServerConfig
@@ -67,7 +67,7 @@ def test_an_embedded_commit_syncs_what_it_names_first(
     home = tmp_path / "home"
     _point_sdk_at(monkeypatch, tmp_path, home)
     monkeypatch.setenv("ARCHIVIST_PACK_SMALL_BLOBS", "1" if pack_small_blobs else "0")
-    monkeypatch.setattr(draft, "INGEST_MIN_BYTES", 2 * MIB)  # the ingest path, without 64 MiB files
+    monkeypatch.setattr(file_digests, "INGEST_MIN_BYTES", 2 * MIB)  # the ingest path, without 64 MiB files
     # Stored while add_dir hashes them; a store that keeps them loose syncs its filesystem once.
     sizes = {f"small/{i:03}.bin": 100 + 37 * i for i in range(300)}
     sizes |= {"medium.bin": 300 * KIB, "larger.bin": 1536 * KIB, "ingested.bin": 3 * MIB}

@@ -101,7 +101,7 @@ def test_a_log_that_fails_is_named_and_the_others_are_committed(tmp_path: Path) 
                 f.write(f"ds {{i}}")
             if i == 1:  # changed after it was added: this log fails when it uploads
                 big.write_bytes(b"A" * {HELD_FILE_MAX_BYTES + 1})
-                art.add_file(str(big))
+                art.add_file(str(big), policy="immutable")
                 big.write_bytes(b"B" * {HELD_FILE_MAX_BYTES + 1})
             run.log_artifact(art)
         raise RuntimeError("boom in the script")

@@ -165,6 +165,44 @@ class ClientCache:
         self._admit(path, size)
         return path
 
+    def ingest(self, path: str) -> tuple[str, int] | None:
+        """Copy the file at ``path`` in while hashing it (one pass) and return ``(digest,
+        size)`` of the bytes copied, whatever happens to the file afterwards; None, caching
+        nothing, when the file is larger than the whole limit."""
+        try:
+            size = os.stat(path).st_size
+        except FileNotFoundError:
+            raise PathNotFoundError(f"cannot add {path}: no such file") from None
+        if size > self.limit:
+            return None
+        self._reserve(size)
+        try:
+            digest, stored = self._blobs.ingest_file(path)
+        except BaseException:
+            self._release(size)
+            raise
+        self._release(size - stored)  # the file may have grown or shrunk since the stat
+        self._admit(self._blobs.blob_path(digest), stored)
+        return digest, stored
+
+    def missing(self, digests: Sequence[str]) -> set[str]:
+        """The digests among ``digests`` the cache does not hold (loose or packed)."""
+        return self._blobs.missing(digests)
+
+    def sources(self, digests: Sequence[str]) -> dict[str, str | bytes]:
+        """Where the cache holds each of ``digests``: the path of its file, or the bytes of a
+        packed one; blobs it lacks are left out. Marks them as just used."""
+        found: dict[str, str | bytes] = {}
+        for digest in digests:
+            path = self.get(digest)
+            if path is not None:
+                found[digest] = path
+        rest = [digest for digest in digests if digest not in found]
+        if rest:
+            located = self._blobs.index.locate(rest)
+            found.update(self.packed({digest: where.size for digest, where in located.items()}))
+        return found
+
     @contextlib.contextmanager
     def writer(self, digest: str, size: int | None = None) -> Iterator[BlobWriter]:
         """Stream blob ``digest`` into the cache: ``with cache.writer(d, size) as w: w.write(...)``.

@@ -10,8 +10,10 @@ are never planned one by one.
 Blobs are never on this machine: downloads go through the client cache
 (``cached_downloads``), which verifies every byte as it arrives and is what link mode links
 to. ``fetch_blobs`` and ``download_to`` let it write each downloaded byte once and verify it
-without reading it back. Small files' bytes a draft read while hashing are kept (within a
-budget, ``HeldSink``) and sent from memory when the version is logged.
+without reading it back. What a draft adds is kept as it was when added until it is sent:
+small files' bytes in memory (within a budget, ``HeldSink``), the rest in the client cache
+(``ingest_file``, and small files past the budget); uploads send from memory, then from the
+cache, and read the user's file only for what neither holds.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ class HttpBlobTransfer:
         """Bytes the sinks of this transfer kept are sent from memory, like ``held``."""
         kept = self._held.take([item[0] for item in files if isinstance(item, (tuple, list)) and item])
         from_memory = {**kept, **held} if held else kept  # once, not per file
-        uploads = [_upload(item, from_memory) for item in files]
+        cached = self._cached_sources(files, from_memory)
+        uploads = [_upload(item, from_memory, cached) for item in files]
         report = ProgressOnce(progress)
         if self._server_carries([upload.digest for upload in uploads[:1]]):
             via_server = self.transfers.stream(uploads, report)  # large blobs to its listener
@@ -112,11 +115,38 @@ class HttpBlobTransfer:
             self.upload_files([(digest, source)])
 
     def ingest_file(self, path: str) -> tuple[str, int]:
-        """Hashed here; uploaded when logged, and only if the server lacks it."""
-        return hash_file(path)
+        """Copied into the client cache as it is hashed (the upload sends that copy, so a
+        change to the file afterwards does not matter); uploaded when logged, and only if
+        the server lacks it. Without a cache, or past its limit, only hashed."""
+        cache = None if self._cache is None else self._cache()
+        kept = None if cache is None else cache.ingest(path)
+        return hash_file(path) if kept is None else kept
+
+    def not_held_here(self, digests: Sequence[str]) -> list[str]:
+        """Digests neither the client cache nor the server holds (the server is asked only
+        about those the cache lacks, in one round trip)."""
+        asked = validate_digests(digests)
+        lacking = set(asked) if self._cache is None else self._cache().missing(asked)
+        if lacking:
+            lacking = set(self.missing_blobs([digest for digest in asked if digest in lacking]))
+        return [digest for digest in asked if digest in lacking]
 
     def open_sink(self) -> BlobSink:
-        return HeldSink(self._held)
+        return HeldSink(self._held, self._cache)
+
+    def _cached_sources(
+        self, files: Sequence[tuple[str, str]], from_memory: Mapping[str, bytes]
+    ) -> dict[str, str | bytes]:
+        """Where the client cache holds the files not sent from memory: a draft's files were
+        kept there as they were when added (``ingest_file``, ``HeldSink``)."""
+        if self._cache is None:
+            return {}
+        wanted = [
+            validate_digest(item[0])
+            for item in files
+            if isinstance(item, (tuple, list)) and len(item) == 2 and item[0] not in from_memory
+        ]
+        return self._cache().sources(wanted) if wanted else {}
 
     # --- receiving ------------------------------------------------------------------------
     def read_bytes(self, digest: str) -> bytes:
@@ -225,13 +255,19 @@ class _HeldBytes:
         self._room = limit
         self._lock = threading.Lock()
 
-    def offer_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
+    def offer_many(self, blobs: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        """Keep what fits; returns the blobs not kept (too large, or past the budget)."""
+        refused = []
         with self._lock:
             for digest, data in blobs:
-                if len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room or digest in self._blobs:
+                if digest in self._blobs:
+                    continue
+                if len(data) > HELD_FILE_MAX_BYTES or len(data) > self._room:
+                    refused.append((digest, data))
                     continue
                 self._blobs[digest] = data
                 self._room -= len(data)
+        return refused
 
     def take(self, digests: Sequence[str] | None) -> dict[str, bytes]:
         """The bytes kept of ``digests`` (of all when None), forgotten once taken."""
@@ -244,14 +280,19 @@ class _HeldBytes:
 
 class HeldSink:
     """A server's BlobSink: small files' bytes are kept in memory (within a budget) and sent
-    from there when the version is logged; the server holds none of them for sure before
-    (``wait`` answers no digest), so the save asks it about every blob."""
+    from there when the version is logged; those past the budget go to the client cache (so
+    the version holds them as they were when added, whatever happens to the files). The
+    server holds none of them for sure before (``wait`` answers no digest), so the save
+    asks it about every blob."""
 
-    def __init__(self, held: _HeldBytes) -> None:
+    def __init__(self, held: _HeldBytes, cache: Callable[[], ClientCache] | None = None) -> None:
         self._held = held
+        self._cache = cache
 
     def add_many(self, blobs: Sequence[tuple[str, bytes]]) -> None:
-        self._held.offer_many(blobs)
+        refused = self._held.offer_many(blobs)
+        if refused and self._cache is not None:
+            self._cache().add_many(refused)
 
     def expect(self, blobs: Sequence[tuple[str, int]]) -> None:
         """Presence is asked of the server when the version is logged, with the others."""
@@ -263,14 +304,19 @@ class HeldSink:
         return set()
 
 
-def _upload(item: object, held: Mapping[str, bytes]) -> Upload:
+def _upload(item: object, held: Mapping[str, bytes], cached: Mapping[str, str | bytes]) -> Upload:
+    """Sent from memory, else from the client cache's copy, else from the file itself; the
+    server verifies every upload."""
     if not isinstance(item, (tuple, list)) or len(item) != 2:
         raise InvalidInputError(f"expected (digest, local_path) pairs, got {item!r}")
     digest, path = item
     validate_digest(digest)
     data = held.get(digest)
-    if data is not None:  # sent from memory; the server verifies it like any upload
-        return Upload(digest, str(path), len(data), data)
+    source = cached.get(digest) if data is None else data
+    if isinstance(source, bytes):
+        return Upload(digest, str(path), len(source), source)
+    if source is not None:
+        return Upload(digest, source, api_uploads.file_size(source))
     return Upload(digest, str(path), api_uploads.file_size(str(path)))
 
 
