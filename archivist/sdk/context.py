@@ -102,7 +102,8 @@ _contexts_lock = threading.Lock()
 def get_context(settings: Settings | None = None) -> Context:
     """The process-wide context for these settings (built from the environment by default)."""
     settings = settings or Settings.from_env()
-    set_silent(settings.silent)
+    if settings.silent:  # ARCHIVIST_SILENT silences; its absence never undoes a silence asked for in code
+        set_silent(True)
     with _contexts_lock:
         ctx = _contexts.get(settings)
         if ctx is None:
