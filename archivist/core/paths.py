@@ -14,6 +14,13 @@ from archivist.core.names import (
     validate_entity,
     validate_project,
 )
+from archivist.core.registries import (
+    ORGANIZATION,
+    is_registry_project,
+    registry_of_project,
+    registry_project,
+    validate_registry_collection,
+)
 
 MAX_LOGICAL_PATH_LENGTH = 4096
 _VERSION = re.compile(r"^v(\d+)$")
@@ -63,9 +70,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
         raise InvalidInputError(
             f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
-    name = validate_artifact_name(parts[-1])
-    project = validate_project(parts[-2]) if len(parts) >= 2 else None
-    entity = validate_entity(parts[-3]) if len(parts) == 3 else None
+    name, entity, project = _parse_names(parts)
     alias: str | None = None
     version: int | None = None
     if sep:
@@ -77,6 +82,20 @@ def parse_artifact_path(path: object) -> ArtifactPath:
         else:
             alias = validate_alias(selector)
     return ArtifactPath(name=name, entity=entity, project=project, alias=alias, version=version)
+
+
+def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
+    """(name, entity, project) of a path's parts. A registry path's collection may hold
+    spaces, and its prefix is an organization: it lives in the organization's entity."""
+    if len(parts) >= 2 and is_registry_project(parts[-2]):
+        if len(parts) == 3:
+            validate_entity(parts[0])
+        registry_project(registry_of_project(parts[-2]) or "")  # validates the registry name
+        return validate_registry_collection(parts[-1]), ORGANIZATION, parts[-2]
+    name = validate_artifact_name(parts[-1])
+    project = validate_project(parts[-2]) if len(parts) >= 2 else None
+    entity = validate_entity(parts[-3]) if len(parts) == 3 else None
+    return name, entity, project
 
 
 def parse_project_path(path: object) -> tuple[str | None, str]:

@@ -25,7 +25,7 @@ from archivist.metadata.engine import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest revision under ``migrations/versions``; a test keeps the two in step."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

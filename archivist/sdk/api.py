@@ -18,6 +18,7 @@ from archivist.core.models import (
 from archivist.core.names import validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
+from archivist.sdk import registries
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
@@ -222,6 +223,27 @@ class Api:
 
     def projects(self, entity: str | None = None) -> list[str]:
         return self._ctx.backend.list_projects(entity or self._ctx.entity)
+
+    # --- registries -------------------------------------------------------------------
+    def create_registry(
+        self,
+        name: str,
+        visibility: str,
+        organization: str | None = None,
+        description: str | None = None,
+        artifact_types: list[str] | None = None,
+    ) -> registries.Registry:
+        """A new registry (``artifact_types`` None: it accepts every type); ``organization``
+        is accepted for W&B's signature: the store is the organization."""
+        return registries.create_registry(self._ctx, name, visibility, description, artifact_types)
+
+    def registries(
+        self, organization: str | None = None, filter: dict[str, Any] | None = None
+    ) -> list[registries.Registry]:
+        return registries.list_registries(self._ctx, filter)
+
+    def registry(self, name: str, organization: str | None = None) -> registries.Registry:
+        return registries.get_registry(self._ctx, name)
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:

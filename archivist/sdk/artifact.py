@@ -38,7 +38,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.sdk import upward_calls
+from archivist.sdk import links, upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
@@ -209,36 +209,58 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
     def project(self) -> str:
         return self._logged().project
 
-    source_entity = entity
-    source_project = project
-    source_version = version
-    source_qualified_name = qualified_name
+    @property
+    def source_entity(self) -> str:
+        return links.source_parts(self._logged())[0]
+
+    @property
+    def source_project(self) -> str:
+        return links.source_parts(self._logged())[1]
+
+    @property
+    def source_version(self) -> str:
+        return f"v{links.source_parts(self._logged())[3]}"
+
+    @property
+    def source_qualified_name(self) -> str:
+        entity, project, collection, _ = links.source_parts(self._logged())
+        return f"{entity}/{project}/{collection}"
 
     @property
     def source_name(self) -> str:
-        return self.name
+        return links.source_name(self._logged())
 
     @property
     def collection(self) -> ArtifactCollection:
+        """The collection holding this version (for a link, the registry collection)."""
         record = self._logged()
         ctx = self._context()
         return upward_calls.collection(
             ctx, ctx.backend.get_collection(record.entity, record.project, record.collection)
         )
 
-    source_collection = collection
+    @property
+    def source_collection(self) -> ArtifactCollection:
+        entity, project, collection, _ = links.source_parts(self._logged())
+        ctx = self._context()
+        return upward_calls.collection(ctx, ctx.backend.get_collection(entity, project, collection))
 
     @property
     def is_link(self) -> bool:
-        return False
+        return self._record is not None and self._record.source is not None
 
     @property
     def source_artifact(self) -> Artifact:
-        return self
+        record = self._logged()
+        if record.source is None:
+            return self
+        return Artifact.from_record(self._context(), links.source_record(self._context(), record))
 
     @property
     def linked_artifacts(self) -> list[Artifact]:
-        return []
+        """The links of this version in registries (empty for a link, as in W&B)."""
+        ctx = self._context()
+        return [Artifact.from_record(ctx, r) for r in links.linked_records(ctx, self._logged())]
 
     @property
     def type(self) -> str:
@@ -458,7 +480,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._set_record(self._context().backend.update_version(record.id, update))
 
     def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version (and its links); for a link, remove only the link."""
         record = self._logged()
+        if record.source is not None:
+            self.unlink()
+            return
         self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
         self._record = _with_state(record, VersionState.DELETED)
 
@@ -483,9 +509,19 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
-        from archivist.core.errors import NotSupportedError
+        """Link this logged version into a registry collection
+        (``[org/]wandb-registry-<registry>/<collection>``); returns the link."""
+        if self._record is None and self._future is not None:
+            self.wait()
+        ctx = self._context()
+        return Artifact.from_record(ctx, links.link(ctx, self._logged(), target_path, aliases))
 
-        raise NotSupportedError("registries and links are not supported yet")
+    def unlink(self) -> None:
+        """Remove this link from its registry collection (the source version stays)."""
+        record = self._logged()
+        links.require_link(record, "unlink")
+        self._context().backend.delete_version(record.id, delete_aliases=True)
+        self._record = _with_state(record, VersionState.DELETED)
 
     def json_encode(self) -> dict[str, Any]:
         record = self._logged()

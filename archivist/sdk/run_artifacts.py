@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
     InvalidInputError,
-    NotSupportedError,
     TypeConflictError,
 )
 from archivist.core.errors import NotFoundError as _NotFound
 from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
 from archivist.core.paths import parse_artifact_path
+from archivist.core.registries import parse_link_target
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -195,7 +195,14 @@ def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
 
 
 def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
-    raise NotSupportedError("registries and links are not supported yet")
+    """Link ``artifact`` into a registry collection; a draft is logged by the run first."""
+    if not isinstance(artifact, Artifact):
+        raise InvalidInputError(f"link_artifact takes an Artifact, got {artifact.__class__.__name__}")
+    parse_link_target(target_path)  # a bad target fails before anything is logged
+    if artifact.is_draft():
+        artifact = log_artifact(run, artifact)
+    artifact.wait()
+    return artifact.link(target_path, aliases=aliases)
 
 
 def log_model(run: Run, path: str, name: str | None = None, aliases: Any = None) -> None:

@@ -17,6 +17,7 @@ from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, Ver
 from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
+from archivist.service.link_removal import remove_links
 from archivist.service.namespaces import find_project_id
 from archivist.service.records import collection_select, load_collections
 from archivist.service.timestamps import utc_now
@@ -163,3 +164,4 @@ def delete_collection(connection: Connection, entity: str, project: str, name: s
     connection.execute(
         update(collections).where(collections.c.id == row.id).values(deleted_at=now, updated_at=now)
     )
+    remove_links(connection, select(versions.c.id).where(versions.c.collection_id == row.id))

@@ -1,0 +1,63 @@
+"""Linking logged versions into registry collections (``core.registries``), and what a
+link knows of its source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.models import VersionRecord
+from archivist.core.names import validate_aliases
+from archivist.core.registries import LEGACY_REGISTRY, parse_link_target, registry_project
+from archivist.sdk.termlog import termwarn
+
+if TYPE_CHECKING:
+    from archivist.sdk.context import Context
+
+
+def link(
+    ctx: Context, record: VersionRecord, target_path: str, aliases: Sequence[str] | None
+) -> VersionRecord:
+    """Link the logged version ``record`` to ``target_path``; a legacy model-registry target
+    lands in the ``model`` registry with a notice."""
+    target = parse_link_target(target_path)
+    wanted = validate_aliases(list(aliases or ()))
+    if target.legacy:
+        termwarn(
+            f"{target_path!r} names W&B's old model registry; linking into the {LEGACY_REGISTRY!r} "
+            f"registry as '{registry_project(LEGACY_REGISTRY)}/{target.collection}'"
+        )
+    return ctx.backend.link_version(record.id, target.registry, target.collection, wanted)
+
+
+def require_link(record: VersionRecord, action: str) -> None:
+    if record.source is None:
+        raise InvalidInputError(
+            f"cannot {action} '{record.qualified_collection}:{record.version}': it is not a linked "
+            "artifact (is_link is False); a link is a version of a 'wandb-registry-...' collection"
+        )
+
+
+def source_name(record: VersionRecord) -> str:
+    source = record.source
+    if source is None:
+        return f"{record.collection}:{record.version}"
+    return f"{source.collection}:v{source.version_index}"
+
+
+def source_parts(record: VersionRecord) -> tuple[str, str, str, int]:
+    """(entity, project, collection, version index) of the version a record stands for."""
+    source = record.source
+    if source is None:
+        return record.entity, record.project, record.collection, record.version_index
+    return source.entity, source.project, source.collection, source.version_index
+
+
+def linked_records(ctx: Context, record: VersionRecord) -> list[VersionRecord]:
+    """The links of a source version; a link has none (W&B: an empty list)."""
+    return [] if record.source is not None else ctx.backend.list_links(record.id)
+
+
+def source_record(ctx: Context, record: VersionRecord) -> VersionRecord:
+    return record if record.source is None else ctx.backend.get_version(record.source.id)
