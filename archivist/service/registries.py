@@ -56,6 +56,14 @@ def accepted_types(connection: Connection, registry_id: int) -> tuple[str, ...]:
     return tuple(connection.execute(statement).scalars())
 
 
+def ensure_core_registries(connection: Connection) -> None:
+    """Create the core registries that are missing (migration 0007 creates them in every
+    store; this restores them in a store whose tables were emptied, as tests do)."""
+    for name, types in CORE_REGISTRIES.items():
+        if find_registry(connection, name) is None:
+            create_registry(connection, name, Visibility.ORGANIZATION.value, None, types, False)
+
+
 def create_registry(
     connection: Connection,
     name: str,
