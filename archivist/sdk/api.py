@@ -3,7 +3,6 @@ Fetching an artifact here records no lineage edge."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
@@ -20,26 +19,11 @@ from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_projec
 from archivist.core.settings import Settings
 from archivist.sdk import registries
 from archivist.sdk.artifact import Artifact
+from archivist.sdk.artifact_list import Artifacts
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
-
-
-class Artifacts(Sequence[Artifact]):
-    """A list of versions that also answers ``len()`` (W&B's paginated ``Artifacts``)."""
-
-    def __init__(self, items: list[Artifact]) -> None:
-        self._items = items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._items[index]
-
-    def __iter__(self) -> Iterator[Artifact]:
-        return iter(self._items)
 
 
 class ArtifactCollection:

@@ -16,9 +16,10 @@ from archivist.core.registries import (
 )
 from archivist.core.registry_filters import matches
 from archivist.sdk.artifact import Artifact
+from archivist.sdk.artifact_list import Artifacts
 
 if TYPE_CHECKING:
-    from archivist.sdk.api import ArtifactCollection, Artifacts
+    from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.context import Context
 
 
@@ -103,8 +104,6 @@ class Registry:
     def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
         """The linked versions of every collection, newest first per collection; ``filter``
         on alias, version, collection."""
-        from archivist.sdk.api import Artifacts
-
         found: list[Artifact] = []
         for collection in self._ctx.backend.list_collections(ORGANIZATION, self.full_name):
             records = self._ctx.backend.list_versions(
