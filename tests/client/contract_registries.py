@@ -64,7 +64,9 @@ class RegistryContract:
         assert grown.artifact_types == ("dataset", "table")
         with pytest.raises(InvalidInputError, match=r"lose the accepted types \['dataset'\]"):
             backend.update_registry("evals", RegistryUpdate(artifact_types=["table"]))
-        restricted = backend.update_registry("evals", RegistryUpdate(visibility="restricted", description="d"))
+        restricted = backend.update_registry(
+            "evals", RegistryUpdate(visibility="restricted", description="d")
+        )
         assert (restricted.visibility, restricted.description) == (Visibility.RESTRICTED, "d")
         with pytest.raises(InvalidInputError, match="cannot become visible"):
             backend.update_registry("evals", RegistryUpdate(visibility="organization"))
@@ -72,7 +74,9 @@ class RegistryContract:
             backend.update_registry("model", RegistryUpdate(visibility="restricted"))
         assert backend.get_registry("evals").artifact_types == ("dataset", "table")
 
-    def test_link_gets_its_own_number_and_aliases_and_linking_again_returns_it(self, backend: Backend) -> None:
+    def test_link_gets_its_own_number_and_aliases_and_linking_again_returns_it(
+        self, backend: Backend
+    ) -> None:
         first = log_text(backend, "clf", "weights 1", type_name="model").version
         second = log_text(backend, "clf", "weights 2", type_name="model").version
         link = backend.link_version(first.id, "model", "classifier", ["staging"])
@@ -83,7 +87,11 @@ class RegistryContract:
             "v0",
         )
         assert link.aliases == ("latest", "staging") and link.type == "model"
-        assert link.id != first.id and link.digest == first.digest and link.manifest_digest == first.manifest_digest
+        assert (
+            link.id != first.id
+            and link.digest == first.digest
+            and link.manifest_digest == first.manifest_digest
+        )
         assert link.source is not None
         assert (link.source.id, link.source.entity, link.source.project) == (first.id, ENTITY, PROJECT)
         assert link.source.qualified_name == f"{ENTITY}/{PROJECT}/clf:v0"
