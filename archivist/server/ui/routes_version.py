@@ -29,7 +29,9 @@ class EditableField(str, enum.Enum):
 
 
 def usage_snippet(version: VersionRecord) -> str:
-    return f'run.use_artifact("{version.qualified_collection}:{version.version}")'
+    """A link is used by its registry path (the organization is implied)."""
+    name = f"{version.project}/{version.collection}" if version.source else version.qualified_collection
+    return f'run.use_artifact("{name}:{version.version}")'
 
 
 def find_version(page: Page, entity: str, project: str, name: str, selector: str) -> VersionRecord:
