@@ -99,12 +99,17 @@ def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
 
 
 def parse_project_path(path: object) -> tuple[str | None, str]:
-    """Parse ``[entity/]project`` into (entity or None, project)."""
+    """Parse ``[entity/]project`` into (entity or None, project); a registry's project
+    (``[org/]wandb-registry-<name>``) is the organization's."""
     if not isinstance(path, str) or not path:
         raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
     parts = path.split("/")
     if len(parts) > 2 or any(p == "" for p in parts):
         raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
+    if is_registry_project(parts[-1]):  # a registry: the organization's, whatever prefix
+        if len(parts) == 2:
+            validate_entity(parts[0])
+        return ORGANIZATION, registry_project(registry_of_project(parts[-1]) or "")
     if len(parts) == 2:
         return validate_entity(parts[0]), validate_project(parts[1])
     return None, validate_project(parts[0])
