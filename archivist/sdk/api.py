@@ -17,11 +17,12 @@ from archivist.core.models import (
 from archivist.core.names import validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import registries
+from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_list import Artifacts
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
+from archivist.sdk.registries import Registry
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
 
@@ -216,18 +217,18 @@ class Api:
         organization: str | None = None,
         description: str | None = None,
         artifact_types: list[str] | None = None,
-    ) -> registries.Registry:
+    ) -> Registry:
         """A new registry (``artifact_types`` None: it accepts every type); ``organization``
         is accepted for W&B's signature: the store is the organization."""
-        return registries.create_registry(self._ctx, name, visibility, description, artifact_types)
+        return registry_calls.create_registry(self._ctx, name, visibility, description, artifact_types)
 
     def registries(
         self, organization: str | None = None, filter: dict[str, Any] | None = None
-    ) -> list[registries.Registry]:
-        return registries.list_registries(self._ctx, filter)
+    ) -> list[Registry]:
+        return registry_calls.list_registries(self._ctx, filter)
 
-    def registry(self, name: str, organization: str | None = None) -> registries.Registry:
-        return registries.get_registry(self._ctx, name)
+    def registry(self, name: str, organization: str | None = None) -> Registry:
+        return registry_calls.get_registry(self._ctx, name)
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:

@@ -94,7 +94,7 @@ def link_version(
     if found is None:
         now = utc_now()
         index = allocate_version_index(connection, target, now)
-        found = connection.execute(
+        inserted = connection.execute(
             insert(versions).values(
                 collection_id=target.id,
                 version_index=index,
@@ -114,7 +114,9 @@ def link_version(
                 base_version_id=None,
                 source_version_id=source.id,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        found = inserted[0]
         wanted = (LATEST, *wanted)
     assign_aliases(connection, target.id, int(found), wanted)
     return versions_by_id(connection, [int(found)])[0]

@@ -95,8 +95,9 @@ def create_registry(
             created_at=now,
             updated_at=now,
         )
-    ).inserted_primary_key[0]
-    _add_types(connection, int(registry_id), types)
+    ).inserted_primary_key
+    assert registry_id is not None
+    _add_types(connection, int(registry_id[0]), types)
     return registry_record(connection, name)
 
 

@@ -453,7 +453,6 @@ CASES: list[Case] = [
 ]
 
 
-
 def _path(case: Case, world: World, caller: str, request: Request) -> str:
     if "{digest}" not in case.path:
         return case.path
