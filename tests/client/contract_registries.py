@@ -12,7 +12,7 @@ from archivist.core.errors import (
     NotFoundError,
     TypeConflictError,
 )
-from archivist.core.models import RunRef, RunSpec
+from archivist.core.models import CollectionUpdate, RunRef, RunSpec
 from archivist.core.registries import ORGANIZATION, RegistryUpdate, Visibility
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 
@@ -131,6 +131,19 @@ class RegistryContract:
         model = log_text(backend, "net", "n", type_name="model").version
         link = backend.link_version(model.id, "model", "My Model")
         assert backend.resolve_version(ORGANIZATION, MODELS, "My Model", "v0").id == link.id
+
+    def test_a_registry_collection_keeps_its_type_and_may_be_renamed_with_spaces(
+        self, backend: Backend
+    ) -> None:
+        model = log_text(backend, "net", "n", type_name="model").version
+        backend.link_version(model.id, "model", "clf")
+        with pytest.raises(InvalidInputError, match="type is fixed when it is created"):
+            backend.update_collection(ORGANIZATION, MODELS, "clf", CollectionUpdate(type="dataset"))
+        renamed = backend.update_collection(
+            ORGANIZATION, MODELS, "clf", CollectionUpdate(name="Prod Classifier")
+        )
+        assert (renamed.name, renamed.type) == ("Prod Classifier", "model")
+        assert backend.resolve_version(ORGANIZATION, MODELS, "Prod Classifier", "latest").source is not None
 
     def test_using_a_link_records_the_edge_to_the_source(self, backend: Backend) -> None:
         producer = RunRef(ENTITY, PROJECT, "train")
