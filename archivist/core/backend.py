@@ -201,7 +201,7 @@ class Backend(Protocol):
 
     # --- registries and links (``archivist.core.registries``) ------------------------------
     # Until registry roles exist, the role in a registry is the role in the organization's
-    # entity (``archivist team add organization USER ROLE``), else viewer for every user
+    # entity (``archivist team add organization USER --role ROLE``), else viewer for every user
     # when the registry is visible to the organization (``service.authorization``).
     @call("/registries/create", manage(Registry("name")), idempotent=False)
     def create_registry(

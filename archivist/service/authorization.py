@@ -148,7 +148,7 @@ class Access:
         if role is None:
             raise PermissionDeniedError(
                 f"user {self.user!r} has no role in registry {registry!r}; an admin can add them "
-                f"to the organization with 'archivist team add {ORGANIZATION} <user> <role>'"
+                f"to the organization with 'archivist team add {ORGANIZATION} USER --role ROLE'"
             )
         if right is Right.READ or (right is Right.WRITE and role in WRITE_ROLES) or role == ADMIN:
             return
