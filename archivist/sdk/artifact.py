@@ -38,7 +38,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.sdk import links, upward_calls
+from archivist.sdk import registry_links, upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
@@ -211,24 +211,24 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def source_entity(self) -> str:
-        return links.source_parts(self._logged())[0]
+        return registry_links.source_parts(self._logged())[0]
 
     @property
     def source_project(self) -> str:
-        return links.source_parts(self._logged())[1]
+        return registry_links.source_parts(self._logged())[1]
 
     @property
     def source_version(self) -> str:
-        return f"v{links.source_parts(self._logged())[3]}"
+        return f"v{registry_links.source_parts(self._logged())[3]}"
 
     @property
     def source_qualified_name(self) -> str:
-        entity, project, collection, _ = links.source_parts(self._logged())
+        entity, project, collection, _ = registry_links.source_parts(self._logged())
         return f"{entity}/{project}/{collection}"
 
     @property
     def source_name(self) -> str:
-        return links.source_name(self._logged())
+        return registry_links.source_name(self._logged())
 
     @property
     def collection(self) -> ArtifactCollection:
@@ -241,7 +241,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def source_collection(self) -> ArtifactCollection:
-        entity, project, collection, _ = links.source_parts(self._logged())
+        entity, project, collection, _ = registry_links.source_parts(self._logged())
         ctx = self._context()
         return upward_calls.collection(ctx, ctx.backend.get_collection(entity, project, collection))
 
@@ -254,13 +254,13 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         record = self._logged()
         if record.source is None:
             return self
-        return Artifact.from_record(self._context(), links.source_record(self._context(), record))
+        return Artifact.from_record(self._context(), registry_links.source_record(self._context(), record))
 
     @property
     def linked_artifacts(self) -> list[Artifact]:
         """The links of this version in registries (empty for a link, as in W&B)."""
         ctx = self._context()
-        return [Artifact.from_record(ctx, r) for r in links.linked_records(ctx, self._logged())]
+        return [Artifact.from_record(ctx, r) for r in registry_links.linked_records(ctx, self._logged())]
 
     @property
     def type(self) -> str:
@@ -514,12 +514,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         if self._record is None and self._future is not None:
             self.wait()
         ctx = self._context()
-        return Artifact.from_record(ctx, links.link(ctx, self._logged(), target_path, aliases))
+        return Artifact.from_record(ctx, registry_links.link(ctx, self._logged(), target_path, aliases))
 
     def unlink(self) -> None:
         """Remove this link from its registry collection (the source version stays)."""
         record = self._logged()
-        links.require_link(record, "unlink")
+        registry_links.require_link(record, "unlink")
         self._context().backend.delete_version(record.id, delete_aliases=True)
         self._record = _with_state(record, VersionState.DELETED)
 
