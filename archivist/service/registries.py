@@ -27,6 +27,7 @@ from archivist.core.registries import (
     validate_registry_name,
     validate_visibility,
 )
+from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import LIVE_COLLECTION, collections, registries, registry_types
 from archivist.service.collections import delete_collection
 from archivist.service.namespaces import ensure_project
@@ -85,19 +86,20 @@ def create_registry(
         raise ConflictError(f"registry {name!r} already exists")
     project_id = ensure_project(connection, ORGANIZATION, registry_project(name))
     now = utc_now()
-    registry_id = connection.execute(
-        insert(registries).values(
-            project_id=project_id,
-            name=name,
-            description=description,
-            visibility=seen.value,
-            allow_all_types=allow_all_artifact_types,
-            created_at=now,
-            updated_at=now,
-        )
-    ).inserted_primary_key
-    assert registry_id is not None
-    _add_types(connection, int(registry_id[0]), types)
+    row = {
+        "project_id": project_id,
+        "name": name,
+        "description": description,
+        "visibility": seen.value,
+        "allow_all_types": allow_all_artifact_types,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert_ignoring_conflict(connection, registries, row, ["name"])  # two creators at once: one wins
+    created = require_registry(connection, name)
+    if created.created_at != now:
+        raise ConflictError(f"registry {name!r} already exists")
+    _add_types(connection, created.id, types)
     return registry_record(connection, name)
 
 
