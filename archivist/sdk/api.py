@@ -22,7 +22,7 @@ from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_list import Artifacts
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
-from archivist.sdk.registries import Registry
+from archivist.sdk.registries import Registries, Registry
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
 
@@ -222,9 +222,7 @@ class Api:
         is accepted for W&B's signature: the store is the organization."""
         return registry_calls.create_registry(self._ctx, name, visibility, description, artifact_types)
 
-    def registries(
-        self, organization: str | None = None, filter: dict[str, Any] | None = None
-    ) -> list[Registry]:
+    def registries(self, organization: str | None = None, filter: dict[str, Any] | None = None) -> Registries:
         return registry_calls.list_registries(self._ctx, filter)
 
     def registry(self, name: str, organization: str | None = None) -> Registry:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.models import VersionQuery
+from archivist.core.models import CollectionRecord, VersionQuery, VersionRecord
 from archivist.core.registries import (
     ORGANIZATION,
     REGISTRY_PREFIX,
@@ -90,43 +90,75 @@ class Registry:
     def delete(self) -> None:
         self._ctx.backend.delete_registry(self.name)
 
-    def collections(self, filter: dict[str, Any] | None = None) -> list[ArtifactCollection]:
-        """The registry's collections, by name; ``filter`` on name, type, description."""
+    def collections(self, filter: dict[str, Any] | None = None) -> Collections:
+        """The registry's collections, by name; ``filter`` on name, type, description, tag."""
         from archivist.sdk import upward_calls
 
         records = self._ctx.backend.list_collections(ORGANIZATION, self.full_name)
-        return [
-            upward_calls.collection(self._ctx, record)
-            for record in records
-            if matches(filter, {"name": record.name, "type": record.type, "description": record.description})
-        ]
+        return Collections(
+            self._ctx,
+            [
+                upward_calls.collection(self._ctx, record)
+                for record in records
+                if _collection_matches(filter, record)
+            ],
+        )
 
     def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
         """The linked versions of every collection, newest first per collection; ``filter``
-        on alias, version, collection."""
-        found: list[Artifact] = []
-        for collection in self._ctx.backend.list_collections(ORGANIZATION, self.full_name):
-            records = self._ctx.backend.list_versions(
-                VersionQuery(ORGANIZATION, self.full_name, collection.name)
-            )
-            for record in records:
-                fields = {
-                    "alias": list(record.aliases),
-                    "version": record.version,
-                    "collection": record.collection,
-                }
-                if _version_matches(filter, fields):
-                    found.append(Artifact.from_record(self._ctx, record))
-        return Artifacts(found)
+        on alias, tag, version, collection."""
+        return self.collections().versions(filter)
 
     def __repr__(self) -> str:
         return f"<Registry {self.name} visibility={self.visibility}>"
 
 
-def _version_matches(wanted: dict[str, Any] | None, fields: dict[str, Any]) -> bool:
-    """``alias`` matches when any alias of the version does."""
-    aliases = fields["alias"] or [None]
-    return any(matches(wanted, {**fields, "alias": alias}) for alias in aliases)
+class Collections(list["ArtifactCollection"]):
+    """Registry collections (a list) whose linked versions ``versions(filter)`` lists."""
+
+    def __init__(self, ctx: Context, items: list[ArtifactCollection]) -> None:
+        super().__init__(items)
+        self._ctx = ctx
+
+    def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
+        found: list[Artifact] = []
+        for collection in self:
+            query = VersionQuery(collection.entity, collection.project, collection.name)
+            for record in self._ctx.backend.list_versions(query):
+                if _version_matches(filter, record):
+                    found.append(Artifact.from_record(self._ctx, record))
+        return Artifacts(found)
+
+
+class Registries(list[Registry]):
+    """Registries (a list); ``collections(filter)`` and ``versions(filter)`` look inside all
+    of them, as W&B's ``api.registries().collections().versions()`` does."""
+
+    def __init__(self, ctx: Context, items: list[Registry]) -> None:
+        super().__init__(items)
+        self._ctx = ctx
+
+    def collections(self, filter: dict[str, Any] | None = None) -> Collections:
+        return Collections(self._ctx, [c for registry in self for c in registry.collections(filter)])
+
+    def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
+        return self.collections().versions(filter)
+
+
+def _collection_matches(wanted: dict[str, Any] | None, record: CollectionRecord) -> bool:
+    """``tag`` matches when any tag of the collection does."""
+    fields = {"name": record.name, "type": record.type, "description": record.description}
+    return any(matches(wanted, {**fields, "tag": tag}) for tag in (record.tags or (None,)))
+
+
+def _version_matches(wanted: dict[str, Any] | None, record: VersionRecord) -> bool:
+    """``alias`` (``tag``) matches when any alias (tag) of the version does."""
+    fields = {"version": record.version, "collection": record.collection}
+    return any(
+        matches(wanted, {**fields, "alias": alias, "tag": tag})
+        for alias in (record.aliases or (None,))
+        for tag in (record.tags or (None,))
+    )
 
 
 def registry_name(name: object) -> str:
@@ -150,12 +182,15 @@ def create_registry(
     return Registry(ctx, record)
 
 
-def list_registries(ctx: Context, filter: dict[str, Any] | None = None) -> list[Registry]:
-    return [
-        Registry(ctx, record)
-        for record in ctx.backend.list_registries()
-        if matches(filter, {"name": record.name, "description": record.description})
-    ]
+def list_registries(ctx: Context, filter: dict[str, Any] | None = None) -> Registries:
+    return Registries(
+        ctx,
+        [
+            Registry(ctx, record)
+            for record in ctx.backend.list_registries()
+            if matches(filter, {"name": record.name, "description": record.description})
+        ],
+    )
 
 
 def get_registry(ctx: Context, name: str) -> Registry:

@@ -185,3 +185,33 @@ def test_nothing_is_logged_into_a_registry_project() -> None:
         with pytest.raises(InvalidInputError, match="are registries"):
             run.log_artifact(art).wait()
         run.finish()
+
+
+def test_filters_chain_from_registries_to_collections_to_versions() -> None:
+    api = wandb.Api()
+    name = _unique("chain")
+    api.create_registry(name, "organization", artifact_types=["model"])
+    with wandb.init(project="p") as run:
+        for collection, text, aliases in (
+            ("alpha", "1", ["production"]),
+            ("alpha", "2", []),
+            ("beta", "3", []),
+        ):
+            _model(run, "net", text).link(f"wandb-registry-{name}/{collection}", aliases=aliases)
+    registries = api.registries(filter={"name": name})
+    assert [r.name for r in registries] == [name]
+    assert [c.name for c in registries.collections()] == ["alpha", "beta"]
+    assert [c.name for c in registries.collections(filter={"name": {"$regex": "^b"}})] == ["beta"]
+    assert [v.name for v in registries.versions(filter={"alias": "production"})] == ["alpha:v0"]
+    assert [v.name for v in registries.collections(filter={"name": "alpha"}).versions()] == [
+        "alpha:v1",
+        "alpha:v0",
+    ]
+    either = {"$or": [{"alias": "production"}, {"collection": "beta"}]}
+    assert sorted(v.name for v in api.registry(name).versions(filter=either)) == ["alpha:v0", "beta:v0"]
+    with pytest.raises(InvalidInputError, match="cannot filter on 'colour'"):
+        api.registries(filter={"colour": "red"})
+    with pytest.raises(InvalidInputError, match=r"unsupported operator '\$gt' on 'name'"):
+        api.registries(filter={"name": {"$gt": "a"}})
+    with pytest.raises(InvalidInputError, match="invalid \\$regex"):
+        api.registries(filter={"name": {"$regex": "("}})
