@@ -15,6 +15,8 @@ from archivist.core.names import (
     validate_project,
 )
 from archivist.core.registries import (
+    LEGACY_PROJECT,
+    LEGACY_REGISTRY,
     ORGANIZATION,
     is_registry_project,
     registry_of_project,
@@ -86,7 +88,13 @@ def parse_artifact_path(path: object) -> ArtifactPath:
 
 def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
     """(name, entity, project) of a path's parts. A registry path's collection may hold
-    spaces, and its prefix is an organization: it lives in the organization's entity."""
+    spaces, and its prefix is an organization: it lives in the organization's entity. W&B's
+    old model registry (``[entity/]model-registry/<name>``) is the ``model`` registry, as W&B
+    redirects it (``is_legacy_path`` tells the SDK to say so)."""
+    if len(parts) >= 2 and parts[-2] == LEGACY_PROJECT:
+        if len(parts) == 3:
+            validate_entity(parts[0])
+        return validate_registry_collection(parts[-1]), ORGANIZATION, registry_project(LEGACY_REGISTRY)
     if len(parts) >= 2 and is_registry_project(parts[-2]):
         if len(parts) == 3:
             validate_entity(parts[0])
@@ -96,6 +104,15 @@ def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
     project = validate_project(parts[-2]) if len(parts) >= 2 else None
     entity = validate_entity(parts[-3]) if len(parts) == 3 else None
     return name, entity, project
+
+
+def is_legacy_path(path: object) -> bool:
+    """Whether an artifact path names W&B's old model registry (read from the ``model``
+    registry)."""
+    if not isinstance(path, str):
+        return False
+    parts = path.partition(":")[0].split("/")
+    return len(parts) >= 2 and parts[-2] == LEGACY_PROJECT
 
 
 def parse_project_path(path: object) -> tuple[str | None, str]:

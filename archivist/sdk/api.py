@@ -18,6 +18,7 @@ from archivist.core.names import validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
 from archivist.sdk import registries as registry_calls
+from archivist.sdk import registry_links
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_list import Artifacts
 from archivist.sdk.context import Context, get_context
@@ -142,6 +143,7 @@ class Api:
     # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         path = self._path(name)
+        registry_links.note_legacy_path(name)
         record = self._ctx.backend.resolve_version(
             path.entity or "", path.project or "", path.name, path.selector
         )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from archivist.core.errors import InvalidInputError
 from archivist.core.models import VersionRecord
 from archivist.core.names import validate_aliases
+from archivist.core.paths import is_legacy_path
 from archivist.core.registries import LEGACY_REGISTRY, parse_link_target, registry_project
 from archivist.sdk.termlog import termwarn
 
@@ -29,6 +30,15 @@ def link(
             f"registry as '{registry_project(LEGACY_REGISTRY)}/{target.collection}'"
         )
     return ctx.backend.link_version(record.id, target.registry, target.collection, wanted)
+
+
+def note_legacy_path(path: str) -> None:
+    """Say that a path of W&B's old model registry is read from the ``model`` registry."""
+    if is_legacy_path(path):
+        termwarn(
+            f"{path!r} names W&B's old model registry; reading it from the {LEGACY_REGISTRY!r} registry "
+            f"('{registry_project(LEGACY_REGISTRY)}/...')"
+        )
 
 
 def require_link(record: VersionRecord, action: str) -> None:

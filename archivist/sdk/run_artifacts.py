@@ -17,6 +17,7 @@ from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
 from archivist.core.paths import parse_artifact_path
 from archivist.core.registries import parse_link_target
+from archivist.sdk import registry_links
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -130,6 +131,7 @@ def use_artifact(
     ctx = run.context
     if isinstance(artifact_or_name, str):
         path = parse_artifact_path(artifact_or_name)
+        registry_links.note_legacy_path(artifact_or_name)
         record = ctx.backend.resolve_version(
             path.entity or run.entity, path.project or run.project, path.name, path.selector
         )

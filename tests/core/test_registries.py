@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.paths import parse_artifact_path, parse_project_path
+from archivist.core.paths import is_legacy_path, parse_artifact_path, parse_project_path
 from archivist.core.registries import ORGANIZATION, LinkTarget, parse_link_target
 from archivist.core.registry_filters import matches
 
@@ -58,6 +58,9 @@ def test_a_registry_path_is_the_organizations_whatever_its_prefix() -> None:
         ORGANIZATION,
         "wandb-registry-Golden Sets",
     )
+    legacy = parse_artifact_path("team/model-registry/My Model:v1")
+    assert (legacy.entity, legacy.project, legacy.name) == (ORGANIZATION, "wandb-registry-model", "My Model")
+    assert is_legacy_path("model-registry/x:v1") and not is_legacy_path("proj/x:v1")
     with pytest.raises(InvalidInputError, match="artifact name 'clf v2'"):
         parse_artifact_path("proj/clf v2")  # spaces only inside registries
 

@@ -118,6 +118,13 @@ def test_legacy_targets_land_in_the_model_registry_with_a_notice(capsys: pytest.
     assert f"'model-registry/{spaced}' names W&B's old model registry" in err
     assert f"as 'wandb-registry-model/{spaced}'" in err
     assert wandb.Api().artifact(f"wandb-registry-model/{spaced}:latest").id == legacy.id
+    # reading through the old path is redirected too, with a notice
+    assert wandb.Api().artifact(f"model-registry/{spaced}:latest").id == legacy.id
+    with wandb.init(project="serve") as run:
+        assert run.use_artifact(f"some-team/model-registry/{bare}").id == plain.id
+    err = capsys.readouterr().err
+    assert f"'model-registry/{spaced}:latest' names W&B's old model registry; reading it" in err
+    assert f"'some-team/model-registry/{bare}' names W&B's old model registry" in err
 
 
 def test_types_are_checked_and_the_error_names_both() -> None:
