@@ -28,5 +28,9 @@ def test_a_links_files_are_its_sources(client: httpx.Client) -> None:
     assert raw.status_code == 200 and raw.text == '{"weights": [1, 2, 3]}'
 
 
-def test_a_source_page_has_no_link_fact(client: httpx.Client) -> None:
-    assert 'id="link-source"' not in get_ok(client, f"/ui/artifacts/{ENTITY}/{PROJECT}/classifier/v0")
+def test_a_source_page_lists_its_links_and_no_source(client: httpx.Client) -> None:
+    page = get_ok(client, f"/ui/artifacts/{ENTITY}/{PROJECT}/classifier/v0")
+    assert 'id="link-source"' not in page
+    assert f'href="{LINK}/v0"' in page
+    assert f"wandb-registry-model/{REGISTERED_MODEL}:v0" in page
+    assert 'id="registry-links"' not in get_ok(client, f"/ui/artifacts/{ENTITY}/{PROJECT}/images/v0")

@@ -78,6 +78,7 @@ def version_routes(ui: UiState) -> APIRouter:
             snippet=usage_snippet(version),
             latest=LATEST,
             can_write=ui.can_write(page, version.entity),
+            links=page.backend.list_links(version.id) if version.source is None else [],
         )
 
     @router.post(VERSION_PATH + "/{field}")
