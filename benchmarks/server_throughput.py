@@ -18,7 +18,8 @@ the server's times are shown beside it (the goal: at most 3x).
 
 The machine is shared and its disk's speed drifts, so each download and each ``cp`` runs
 ``--repeat`` times, interleaved (a download, then the ``cp`` of the same workload), and the
-medians are compared. A log runs once (a second log of the same bytes would find them stored).
+medians are compared. A log runs once (a second log of the same bytes would find them stored); as a commit is
+durable when it returns, a log is also shown beside ``cp`` followed by ``sync -f``.
 
 ``--paths`` also measures what the two extra byte paths earn: the 1 GiB file logged with
 the blob listener off (``--blob-port off``: every byte through the API) and downloaded
@@ -86,6 +87,8 @@ class Measured:
     runs: tuple[float, ...] = ()
     cp_seconds: float = 0.0
     """The median ``cp`` of the same workload, run between this operation's repeats."""
+    synced_cp_seconds: float = 0.0
+    """For a log: ``cp`` then ``sync -f`` of the copy, run right after it (a commit is durable)."""
 
 
 def make_workloads(data: str, big_bytes: int, small_count: int) -> list[Workload]:
@@ -226,8 +229,9 @@ def measure(
                     shutil.rmtree(root)
                     shutil.rmtree(env["ARCHIVIST_CACHE_DIR"])
                 cps.append(copy_seconds(workload, scratch))
+            synced = copy_seconds(workload, scratch, synced=True) if operation == "log" else 0.0
             results[(workload.name, operation)] = Measured(
-                statistics.median(runs), rss, requests, tuple(runs), statistics.median(cps)
+                statistics.median(runs), rss, requests, tuple(runs), statistics.median(cps), synced
             )
     return results
 
@@ -255,12 +259,15 @@ CP_GOAL = 3.0
 """The server's uploads and downloads should take at most this many times what ``cp`` does."""
 
 
-def copy_seconds(workload: Workload, scratch: str) -> float:
-    """Seconds ``cp`` (a file) or ``cp -r`` (a folder) takes to copy the workload, now."""
+def copy_seconds(workload: Workload, scratch: str, synced: bool = False) -> float:
+    """Seconds ``cp`` (a file) or ``cp -r`` (a folder) takes to copy the workload, now;
+    ``synced``: and to get the copy onto the disk (``sync -f``), as a durable commit must."""
     target = os.path.join(scratch, "cp-target")
     command = ["cp", "-r"] if os.path.isdir(workload.path) else ["cp"]
     started = time.perf_counter()
     subprocess.run([*command, workload.path, target], check=True)
+    if synced:
+        subprocess.run(["sync", "-f", target], check=True)
     seconds = time.perf_counter() - started
     if os.path.isdir(target):
         shutil.rmtree(target)
@@ -277,9 +284,11 @@ def report_beside_cp(workloads: list[Workload], served: dict) -> None:
             there, cp = measured.seconds, measured.cp_seconds
             verdict = "ok" if there <= CP_GOAL * cp else "SLOWER THAN THE GOAL"
             runs = " ".join(f"{run:.2f}" for run in measured.runs)
+            synced = measured.synced_cp_seconds
+            durable = f"; cp + sync {synced:.2f}s: {there / synced:.2f}x" if synced else ""
             print(
                 f"  {operation + ' ' + workload.name:<34} server {there:6.2f}s  cp {cp:6.2f}s  "
-                f"{there / cp:5.2f}x  {verdict}  (runs: {runs})"
+                f"{there / cp:5.2f}x  {verdict}  (runs: {runs}{durable})"
             )
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from archivist.core.settings import WANDB_NAMES
 from archivist.sdk.context import reset_contexts
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.fixtures.prerequisites import missing_prerequisites
 from tests.fixtures.s3 import BUCKET, client_for
 from tests.fixtures.servers import S3_TEST_ENV, moto_s3
 from tests.metadata.postgres import temporary_database
@@ -29,9 +31,14 @@ SERVER_FIXTURES = {"server": "sdk_server", "server-pg-s3": "sdk_server_pg_s3"}
 
 @pytest.fixture(scope="session", autouse=True)
 def _never_touch_the_users_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Any test that forgets ``archivist_env`` still writes to a throwaway store, not ~/.archivist."""
+    """Any test that forgets ``archivist_env`` still writes to a throwaway store, not ~/.archivist,
+    and no W&B variable of the developer's shell (``WANDB_BASE_URL``, ...) applies."""
     fallback = tmp_path_factory.mktemp("fallback-store")
-    saved = {k: os.environ.get(k) for k in ("ARCHIVIST_DIR", "ARCHIVIST_CACHE_DIR", "XDG_CONFIG_HOME")}
+    wandb_names = [wandb_name for wandb_name, _below in WANDB_NAMES.values()]
+    names = ("ARCHIVIST_DIR", "ARCHIVIST_CACHE_DIR", "XDG_CONFIG_HOME", *wandb_names)
+    saved = {k: os.environ.get(k) for k in names}
+    for name in wandb_names:  # a W&B user's WANDB_BASE_URL/WANDB_API_KEY would apply to every test
+        os.environ.pop(name, None)
     os.environ["ARCHIVIST_DIR"] = str(fallback / "home")
     os.environ["ARCHIVIST_CACHE_DIR"] = str(fallback / "cache")
     os.environ["XDG_CONFIG_HOME"] = str(fallback / "config")  # no saved ``archivist login`` applies
@@ -48,6 +55,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "embedded_only(reason): the test checks the embedded store itself; not run against a server",
     )
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Stop at once, with one message, when the machine lacks a part the selected tests need."""
+    missing = missing_prerequisites(items)
+    if missing is not None:
+        pytest.exit(missing, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")
@@ -94,8 +110,10 @@ def archivist_env(
     monkeypatch.setenv("ARCHIVIST_CACHE_DIR", str(tmp_path / "archivist-cache"))
     monkeypatch.setenv("ARCHIVIST_ARTIFACT_DIR", str(tmp_path / "artifacts"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ("ARCHIVIST_ENTITY", "ARCHIVIST_PROJECT", "ARCHIVIST_BASE_URL", "ARCHIVIST_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+    for name, (wandb_name, _below) in WANDB_NAMES.items():  # W&B's names would apply too
+        if name not in ("ARCHIVIST_CACHE_DIR", "ARCHIVIST_ARTIFACT_DIR"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(wandb_name, raising=False)
     if request.param in SERVER_FIXTURES:
         marker = request.node.get_closest_marker("embedded_only")
         if marker is not None:

@@ -1,4 +1,5 @@
-"""``archivist artifact put|get|ls|lineage|verify|cache``: the W&B-style artifact commands.
+"""``archivist artifact put|get|ls|lineage|verify|cache``: the W&B-style artifact commands,
+and ``versions|show|diff|alias|tag`` (``version_commands``, ``label_commands``).
 
 The commands parse options and print; the work lives in ``put``, ``listing``,
 ``lineage_view`` and ``cache_commands``. The SDK is imported inside the
@@ -11,11 +12,13 @@ import click
 
 from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
-from archivist.cli.formatting import content_summary
+from archivist.cli.label_commands import alias_group, tag_group
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
-from archivist.cli.listing import empty_message, listing_rows, render_rows
-from archivist.cli.put import PutRequest, parse_metadata, put
+from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
+from archivist.cli.put import PutRequest, parse_metadata, put, put_report
+from archivist.cli.table_output import print_json
 from archivist.cli.verify import verify_command
+from archivist.cli.version_commands import diff_command, json_option, show_command, versions_command
 from archivist.core.paths import parse_artifact_path, parse_project_path
 
 
@@ -25,7 +28,8 @@ def artifact_group() -> None:
 
 
 artifact_group.add_command(cache_group)
-artifact_group.add_command(verify_command)
+for subcommand in (verify_command, versions_command, show_command, diff_command, alias_group, tag_group):
+    artifact_group.add_command(subcommand)
 
 
 @artifact_group.command("put")
@@ -43,6 +47,7 @@ artifact_group.add_command(verify_command)
     show_default=True,
     help="'immutable' promises the files will not change while they are logged.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (for scripts).")
 def put_command(
     path: str,
     name: str | None,
@@ -52,6 +57,7 @@ def put_command(
     metadata: str | None,
     skip_cache: bool,
     policy: str,
+    as_json: bool,
 ) -> None:
     """Log PATH (a file, a directory or a URI such as file:///data) as a new artifact version."""
     request = PutRequest(
@@ -64,14 +70,7 @@ def put_command(
         skip_cache=skip_cache,
         policy=policy,
     )
-    logged = put(request)
-    full_name = f"{logged.qualified_name}:{logged.version}"
-    aliases_note = f" [{', '.join(logged.aliases)}]" if logged.aliases else ""
-    click.echo(
-        f"Logged {logged.type} {full_name}{aliases_note}: {content_summary(logged)}, digest {logged.digest}"
-    )
-    click.echo("Use it in a run:")
-    click.echo(f'    run.use_artifact("{full_name}")')
+    click.echo(put_report(put(request), as_json))
 
 
 @artifact_group.command("get")
@@ -96,14 +95,21 @@ def get_command(path: str, root: str | None, type_name: str | None, link: bool) 
 @artifact_group.command("ls")
 @click.argument("project_path", metavar="[ENTITY/]PROJECT")
 @click.option("-t", "--type", "type_name", help="Only collections of this type.")
-def ls_command(project_path: str, type_name: str | None) -> None:
-    """List every collection of a project with its latest version."""
+@json_option
+def ls_command(project_path: str, type_name: str | None, as_json: bool) -> None:
+    """List every collection of a project with its latest version and that version's aliases
+    (times in the local time zone). A project that does not exist is an error."""
     from archivist.sdk.context import get_context
 
     entity, project = parse_project_path(project_path)
     context = get_context()
     entity = entity or context.entity
     rows = listing_rows(context.backend, entity, project, type_name)
+    if not rows:
+        require_project(context.backend, entity, project)
+    if as_json:
+        print_json([row.as_json() for row in rows])
+        return
     if not rows:
         click.echo(empty_message(entity, project, type_name))
         return

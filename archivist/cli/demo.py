@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import sys
 import tempfile
 
 import click
@@ -33,12 +36,33 @@ def describe_logged(logged: LoggedVersion) -> Text:
     return text
 
 
-def explore_commands(model_path: str) -> list[str]:
+def shell_name(program: str, executable: str, search_path: str | None) -> str:
+    """How to run ``executable`` (``program`` in this interpreter's bin folder) from the user's
+    shell: its bare name when the PATH finds this very file, else its path (relative to the
+    current folder when it is below it, e.g. ``.venv/bin/archivist`` for an inactive venv)."""
+    found = shutil.which(program, path=search_path)
+    if found is not None and os.path.abspath(found) == os.path.abspath(executable):
+        return program
+    relative = os.path.relpath(executable)
+    if relative.startswith(".."):
+        return shlex.quote(executable)
+    return shlex.quote(relative if os.sep in relative else os.path.join(".", relative))  # never a bare name
+
+
+def explore_commands(model_path: str, search_path: str | None = None) -> list[str]:
+    """Commands to look further that work as printed, also without an activated venv."""
+    bin_dir = os.path.dirname(sys.executable)
+    python = shell_name(os.path.basename(sys.executable), sys.executable, search_path)
+    script = os.path.join(bin_dir, "archivist")
+    archivist = (
+        shell_name("archivist", script, search_path) if os.path.exists(script) else f"{python} -m archivist"
+    )
+    snippet = f'import archivist; print(archivist.Api().artifact("{model_path}").metadata)'
     return [
-        f"archivist artifact ls {PROJECT}",
-        f"archivist artifact lineage {PROJECT}/demo-raw:latest --direction down",
-        f"archivist artifact get {model_path} --root ./demo-model",
-        f"python -c 'import archivist; print(archivist.Api().artifact(\"{model_path}\").metadata)'",
+        f"{archivist} artifact ls {PROJECT}",
+        f"{archivist} artifact lineage {PROJECT}/demo-raw:latest --direction down",
+        f"{archivist} artifact get {model_path} --root ./demo-model",
+        f"{python} -c {shlex.quote(snippet)}",
     ]
 
 
@@ -46,8 +70,11 @@ def run_demo(workdir: str, console: Console) -> None:
     settings = Settings.from_env()
     console.print(f"Archivist demo: project {PROJECT!r} in the store at {settings.home}", markup=False)
     console.print(f"Working files in {workdir}\n", markup=False, style="dim")
+    from archivist.sdk.termlog import DEDUP_NOTICE, said_by_caller
+
     pipeline = DemoPipeline(workdir, on_logged=lambda logged: console.print(describe_logged(logged)))
-    outcome = pipeline.run_all()
+    with said_by_caller(DEDUP_NOTICE):  # describe_logged says it
+        outcome = pipeline.run_all()
     model_path = f"{PROJECT}/demo-model:{outcome.model.version}"
     console.print(f"\nLineage of {model_path}:", markup=False)
     print_lineage(model_path, console)

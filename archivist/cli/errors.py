@@ -1,6 +1,7 @@
 """How the ``archivist`` command fails: one line on stderr and a non-zero exit.
 
-Usage mistakes exit 2, every other failure exits 1. User mistakes (our own
+Usage mistakes exit 2 (click's usage errors, and our ``InvalidInputError``:
+a bad name, size, path or setting), every other failure exits 1. User mistakes (our own
 errors, click usage errors, OS errors such as a missing file, Ctrl-C) never show
 a traceback. An unexpected exception is a bug: it shows one line plus a hint,
 and the full traceback only when ``ARCHIVIST_DEBUG=1``.
@@ -16,7 +17,7 @@ from collections.abc import Callable
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from archivist.core.errors import ArchivistError
+from archivist.core.errors import ArchivistError, InvalidInputError, TooLargeError
 
 PREFIX = "archivist: error: "
 USAGE_EXIT = 2
@@ -76,7 +77,7 @@ def run_guarded(invoke: Callable[[], object], debug: bool = False) -> int:
     except ArchivistError as error:
         _show_traceback_if(debug)
         _report(error.message)
-        return FAILURE_EXIT
+        return USAGE_EXIT if is_usage_mistake(error) else FAILURE_EXIT
     except OSError as error:
         if error.errno == errno.EPIPE:  # the reader went away (``| head``): nothing to say
             return FAILURE_EXIT
@@ -90,6 +91,12 @@ def run_guarded(invoke: Callable[[], object], debug: bool = False) -> int:
         _report(f"unexpected internal error: {detail}{hint}")
         return FAILURE_EXIT
     return result if isinstance(result, int) else 0
+
+
+def is_usage_mistake(error: ArchivistError) -> bool:
+    """What was asked is wrong (a name, a size, a value), not what happened while doing it;
+    an upload over a size limit or quota is a failure of the work, not of the command line."""
+    return isinstance(error, InvalidInputError) and not isinstance(error, TooLargeError)
 
 
 def _show_traceback_if(debug: bool) -> None:

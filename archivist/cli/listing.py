@@ -1,24 +1,24 @@
-"""``archivist artifact ls``: one row per collection with its latest version.
+"""``archivist artifact ls``: one row per collection with its latest version and its aliases.
 
-Rows are collected from the Backend and rendered as a rich table in a terminal
-or as plain aligned columns when the output is piped (easy to grep and cut).
+Rows are collected from the Backend and rendered as a rich table in a terminal, as plain
+aligned columns when the output is piped, or as JSON. Times are in the local time zone,
+which each time names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from archivist.cli.table_output import render_table
 from archivist.core.backend import Backend
-from archivist.core.errors import ArtifactNotFoundError
+from archivist.core.errors import ArtifactNotFoundError, NotFoundError
 from archivist.core.paths import LATEST
 from archivist.core.sizes import format_size
 
-HEADERS = ("TYPE", "UPDATED", "SIZE", "NAME")
+HEADERS = ("TYPE", "UPDATED", "SIZE", "NAME", "ALIASES")
 NO_VERSIONS = "(no versions)"
 
 
@@ -28,20 +28,48 @@ class ListingRow:
     updated: str
     size: str
     name: str  # 'name:vN', or 'name (no versions)'
+    aliases: tuple[str, ...] = ()
+    """The latest version's aliases, ``latest`` first."""
+    size_bytes: int | None = None
+    updated_at: str = ""
+    """ISO-8601, as the store keeps it (for ``--json``)."""
 
-    def cells(self) -> tuple[str, str, str, str]:
-        return (self.type, self.updated, self.size, self.name)
+    def cells(self) -> tuple[str, str, str, str, str]:
+        return (self.type, self.updated, self.size, self.name, ",".join(self.aliases) or "-")
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        del data["size"], data["updated"]
+        data["aliases"] = list(self.aliases)
+        return data
 
 
 def format_time(timestamp: str) -> str:
-    """An ISO-8601 UTC timestamp in the local time zone, to the second."""
+    """An ISO-8601 timestamp in the local time zone, to the second, naming the zone."""
     try:
         moment = dt.datetime.fromisoformat(timestamp)
     except ValueError:
         return timestamp
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.strftime("%Z") or local.strftime("%z"))
+
+
+def aliases_in_order(aliases: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``latest`` first, then the others sorted."""
+    return tuple(sorted(aliases, key=lambda alias: (alias != LATEST, alias)))
+
+
+def require_project(backend: Backend, entity: str, project: str) -> None:
+    """``NotFoundError`` naming the entity's projects when ``project`` is not one of them."""
+    known = backend.list_projects(entity)
+    if project not in known:
+        shown = ", ".join(known) if known else "none yet"
+        raise NotFoundError(
+            f"project {entity}/{project} does not exist (projects of {entity}: {shown}); "
+            "'archivist project ls' lists them"
+        )
 
 
 def listing_rows(
@@ -60,6 +88,7 @@ def listing_rows(
                     format_time(collection.updated_at),
                     "-",
                     f"{collection.name} {NO_VERSIONS}",
+                    updated_at=collection.updated_at,
                 )
             )
             continue
@@ -69,6 +98,9 @@ def listing_rows(
                 updated=format_time(latest.updated_at),
                 size=format_size(latest.size),
                 name=f"{collection.name}:{latest.version}",
+                aliases=aliases_in_order(latest.aliases),
+                size_bytes=latest.size,
+                updated_at=latest.updated_at,
             )
         )
     return rows
@@ -79,25 +111,5 @@ def empty_message(entity: str, project: str, type_name: str | None) -> str:
     return f"No {kind} in project {entity}/{project}."
 
 
-def plain_lines(rows: list[ListingRow]) -> list[str]:
-    """Columns padded to their widest cell; the size column is right-aligned."""
-    table = [HEADERS, *(row.cells() for row in rows)]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(HEADERS))]
-    lines = []
-    for type_, updated, size, name in table:
-        cells = (type_.ljust(widths[0]), updated.ljust(widths[1]), size.rjust(widths[2]), name)
-        lines.append("  ".join(cells))
-    return lines
-
-
 def render_rows(rows: list[ListingRow], title: str, console: Console) -> None:
-    if not console.is_terminal:
-        for line in plain_lines(rows):
-            console.print(line, markup=False, soft_wrap=True)
-        return
-    table = Table(title=title, title_justify="left")
-    for header in HEADERS:
-        table.add_column(header.title(), justify="right" if header == "SIZE" else "left")
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row.cells()))
-    console.print(table)
+    render_table(HEADERS, [row.cells() for row in rows], title, console, right={"SIZE"})

@@ -1,5 +1,6 @@
-"""The ``archivist`` command: ``artifact put|get|ls|lineage|cache cleanup``, ``demo``, ``ui``,
-``fsck`` and the server's commands.
+"""The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|lineage|cache
+cleanup``, ``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
+commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
 failure is one ``archivist: error: ...`` line on stderr, also under click's test
@@ -20,7 +21,9 @@ from archivist.cli.account_commands import key_group, login_command, team_group,
 from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
+from archivist.cli.project_commands import project_group
 from archivist.cli.server_commands import db_group, server_command
+from archivist.cli.session_commands import logout_command, status_command, whoami_command
 from archivist.cli.store_commands import fsck_command, gc_command
 from archivist.cli.ui_command import ui_command
 
@@ -76,8 +79,12 @@ def cli() -> None:
 
 
 cli.add_command(artifact_group)
+cli.add_command(project_group)
 cli.add_command(demo_command)
-for server_side_command in (server_command, db_group, login_command, user_group, key_group, team_group):
+for server_side_command in (
+    server_command, db_group, login_command, logout_command, whoami_command, status_command,
+    user_group, key_group, team_group,
+):  # fmt: skip
     cli.add_command(server_side_command)
 cli.add_command(ui_command)
 cli.add_command(fsck_command)

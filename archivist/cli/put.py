@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archivist.cli.errors import Interrupted
+from archivist.cli.formatting import content_summary
 from archivist.core.errors import InvalidInputError, PathNotFoundError
 from archivist.core.paths import ArtifactPath, parse_artifact_path
 
@@ -110,6 +111,7 @@ def build_artifact(request: PutRequest, target: ArtifactPath) -> Artifact:
 def put(request: PutRequest) -> Artifact:
     """Log the path as a version in a ``cli_put`` run and return it once committed."""
     import archivist
+    from archivist.sdk.termlog import DEDUP_NOTICE, said_by_caller
 
     check_path(request.path)
     target = target_of(request.path, request.name)
@@ -117,18 +119,47 @@ def put(request: PutRequest) -> Artifact:
         draft = build_artifact(request, target)
     except KeyboardInterrupt:
         raise Interrupted("nothing was logged") from None
-    with archivist.init(
-        entity=target.entity,
-        project=target.project,
-        job_type=JOB_TYPE,
-        config={"path": request.path},
-    ) as run:
+    with (
+        said_by_caller(DEDUP_NOTICE),  # put_report says it, on stdout
+        archivist.init(
+            entity=target.entity,
+            project=target.project,
+            job_type=JOB_TYPE,
+            config={"path": request.path},
+        ) as run,
+    ):
         try:
             logged: Artifact = run.log_artifact(draft, aliases=list(request.aliases))
             logged.wait()
         except KeyboardInterrupt:
             raise Interrupted(_cancel(run)) from None
     return logged
+
+
+def put_report(logged: Artifact, as_json: bool = False) -> str:
+    """What ``put`` prints: the version, whether it is new, and how to use it (or JSON)."""
+    full_name = f"{logged.qualified_name}:{logged.version}"
+    if as_json:
+        return json.dumps(
+            {
+                "name": full_name,
+                "version": logged.version,
+                "created": not logged.deduplicated,
+                "type": logged.type,
+                "aliases": list(logged.aliases),
+                "digest": logged.digest,
+                "size": logged.size,
+                "file_count": logged.file_count,
+                "id": logged.id,
+            }
+        )
+    aliases_note = f" [{', '.join(logged.aliases)}]" if logged.aliases else ""
+    described = f"{logged.type} {full_name}{aliases_note}: {content_summary(logged)}, digest {logged.digest}"
+    if logged.deduplicated:
+        outcome = f"Identical to {logged.version}; no new version: {described}"
+    else:
+        outcome = f"Logged {described}"
+    return f'{outcome}\nUse it in a run:\n    run.use_artifact("{full_name}")'
 
 
 def _cancel(run: Run) -> str:

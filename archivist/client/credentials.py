@@ -59,7 +59,25 @@ def save_login(path: str, base_url: str, api_key: str) -> None:
     """Remember ``api_key`` for ``base_url`` and make that server the default (file mode 0600)."""
     current = load_credentials(path)
     url = normalise_url(base_url)
-    data = {"base_url": url, "keys": {**current.keys, url: api_key}}
+    _write(path, {"base_url": url, "keys": {**current.keys, url: api_key}})
+
+
+def forget_login(path: str, base_url: str) -> bool:
+    """Forget the key saved for ``base_url`` (and that it is the default server); False when
+    none was saved. The file is removed once it holds no key."""
+    current = load_credentials(path)
+    url = normalise_url(base_url)
+    if url not in current.keys and current.base_url != url:
+        return False
+    keys = {saved: key for saved, key in current.keys.items() if saved != url}
+    if not keys:
+        os.unlink(path)
+        return True
+    _write(path, {"base_url": None if current.base_url == url else current.base_url, "keys": keys})
+    return True
+
+
+def _write(path: str, data: Mapping[str, object]) -> None:
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)

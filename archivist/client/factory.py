@@ -14,12 +14,15 @@ if TYPE_CHECKING:
     from archivist.client.transfer.client_cache import ClientCache
 
 
-def open_client(settings: Settings, cache: Callable[[], ClientCache]) -> tuple[Backend, BlobTransfer]:
+def open_client(
+    settings: Settings, cache: Callable[[], ClientCache], notice: Callable[[str], None] | None = None
+) -> tuple[Backend, BlobTransfer]:
     """A server when ARCHIVIST_BASE_URL (or a saved ``archivist login``) names one, its
     downloads going through the client cache ``cache()`` gives; else the embedded store
     under ``settings.home`` (which needs no cache: its blobs are on this machine).
 
     The key is ARCHIVIST_API_KEY, else the one saved for that server by ``archivist login``.
+    ``notice`` is told when calls to the server are being retried (once per outage).
     """
     base_url, api_key = server_settings(settings)
     if base_url is None:
@@ -29,7 +32,9 @@ def open_client(settings: Settings, cache: Callable[[], ClientCache]) -> tuple[B
     from archivist.client.http import HttpBackend
     from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 
-    backend = HttpBackend(base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"))
+    backend = HttpBackend(
+        base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"), notice=notice
+    )
     return backend, HttpBlobTransfer(backend, cache)
 
 

@@ -11,10 +11,9 @@ class that owns the code, so callers see what the embedded store raises.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import json
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ import httpx
 
 from archivist import __version__
 from archivist.core.errors import ArchivistError, CommError, InvalidInputError, error_class_for_code
+from archivist.core.json_values import dumps, json_friendly
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -32,19 +32,9 @@ T = TypeVar("T")
 
 
 def _json_default(value: Any) -> Any:
-    """JSON for the values local calls accept too (numpy numbers and arrays, dates, sets)."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    raise InvalidInputError(
-        f"value of type {type(value).__name__} is not JSON-serialisable: {value!r}; "
-        "use numbers, strings, booleans, None, lists and dicts"
-    )
+    """JSON for the values local calls accept too (numpy numbers and arrays, dates, sets, ...:
+    ``json_friendly``)."""
+    return json_friendly(value, "value")
 
 
 @functools.cache
@@ -65,7 +55,7 @@ def store_client(timeout: float = 300.0, max_connections: int = 32) -> httpx.Cli
 
 
 def encode_json(payload: object) -> bytes:
-    return json.dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
+    return dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
 
 
 def error_from_response(response: httpx.Response, base_url: str) -> ArchivistError:
@@ -76,9 +66,31 @@ def error_from_response(response: httpx.Response, base_url: str) -> ArchivistErr
         if not isinstance(code, str) or not isinstance(message, str):
             raise TypeError(code)
     except (ValueError, KeyError, TypeError):
+        if "json" not in response.headers.get("content-type", ""):
+            return not_an_archivist_server(response, base_url)
         text = " ".join(response.text.split())[:200]
         return CommError(f"the server at {base_url} answered HTTP {response.status_code}: {text}")
     return error_class_for_code(code)(message)
+
+
+def not_an_archivist_server(response: httpx.Response, base_url: str) -> CommError:
+    """What to say when the answer is not JSON at all (a web page, a proxy's error page): the
+    URL names something else than an Archivist server. Its body is not quoted: it is a page
+    of HTML that would bury the point."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    return CommError(
+        f"{base_url} does not look like an Archivist server: {response.request.url.path} answered "
+        f"HTTP {response.status_code} with {kind}, not JSON; check the URL (ARCHIVIST_BASE_URL, or "
+        "the one given to 'archivist login')"
+    )
+
+
+def json_answer(response: httpx.Response, base_url: str) -> Any:
+    """The decoded JSON of a successful answer; ``CommError`` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise not_an_archivist_server(response, base_url) from None
 
 
 class ApiSession:
@@ -91,12 +103,17 @@ class ApiSession:
         retries: int = 5,
         backoff: float = 0.25,
         max_connections: int = 32,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
+        """``notice``: told once per outage that calls are being retried."""
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise InvalidInputError(f"invalid server URL {base_url!r}: use http://host:port or https://host")
         self.base_url = base_url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
+        self.notice = notice
+        self._outage_lock = threading.Lock()
+        self._in_outage = False
         headers = {"User-Agent": f"archivist/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -120,7 +137,7 @@ class ApiSession:
         def send() -> Any:
             response = self.client.request(method, path, content=content, headers=headers)
             self.raise_for_error(response)
-            return response.json()
+            return json_answer(response, self.base_url)
 
         return self.with_retries(send, idempotent=idempotent)
 
@@ -150,24 +167,41 @@ class ApiSession:
         for number in range(self.retries + 1):
             last = number == self.retries
             try:
-                return attempt()
+                result = attempt()
             except _NEVER_SENT as error:
                 if last:
                     raise CommError(
                         f"cannot reach the Archivist server at {self.base_url}: {error}"
                     ) from None
+                self._retrying("does not answer", number)
             except (httpx.TransportError, IncompleteAnswer) as error:
                 if last or not idempotent:
                     raise CommError(
                         f"connection to the Archivist server at {self.base_url} failed: {error}"
                     ) from None
+                self._retrying("dropped the connection", number)
             except _RetryableAnswer as answer:
                 if last or not idempotent:
                     raise answer.error from None
+                self._retrying(f"is busy or failing ({answer})", number)
                 time.sleep(max(answer.retry_after, self.backoff * 2**number))
                 continue
+            else:
+                self._in_outage = False
+                return result
             time.sleep(self.backoff * 2**number)
         raise AssertionError("unreachable")
+
+    def _retrying(self, what: str, number: int) -> None:
+        """Say once per outage that calls are retried (up to how long)."""
+        if self.notice is None:
+            return
+        with self._outage_lock:
+            if self._in_outage:
+                return
+            self._in_outage = True
+        budget = sum(self.backoff * 2**later for later in range(number, self.retries))
+        self.notice(f"the server at {self.base_url} {what}; retrying for up to {max(budget, 1):.0f} s…")
 
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.status_code < 400:

@@ -44,6 +44,8 @@ class UserRecord:
     name: str
     is_admin: bool
     created_at: str
+    disabled: bool = False
+    """A disabled user's keys are refused (until an administrator enables the user again)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,16 @@ class MemberRecord:
     entity: str
     user: str
     role: str
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    """A team as its member sees it: ``role`` is the caller's role in it (None for a server
+    administrator who is not a member)."""
+
+    name: str
+    role: str | None
+    members: int
 
 
 @dataclass(frozen=True)

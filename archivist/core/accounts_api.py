@@ -7,7 +7,15 @@ from __future__ import annotations
 from typing import Protocol
 
 from archivist.core.access import ANY_USER, SERVER, Entity, manage, read
-from archivist.core.accounts import ApiKeyRecord, Identity, MemberRecord, NewApiKey, NewUser, UserRecord
+from archivist.core.accounts import (
+    ApiKeyRecord,
+    Identity,
+    MemberRecord,
+    NewApiKey,
+    NewUser,
+    TeamRecord,
+    UserRecord,
+)
 from archivist.core.calls import call
 from archivist.core.ids import Name
 
@@ -26,6 +34,12 @@ class AccountsApi(Protocol):
     @call("/admin/users", manage(SERVER), method="GET")
     def list_users(self) -> list[UserRecord]:
         """Every user of the server."""
+        ...
+
+    @call("/admin/users/disable", manage(SERVER))
+    def set_user_disabled(self, name: Name, disabled: bool = True) -> UserRecord:
+        """Disable a user (their keys are refused from now on, the keys and data stay) or,
+        with ``disabled=False``, enable them again. An administrator cannot disable themself."""
         ...
 
     @call("/admin/keys/create", manage(SERVER), idempotent=False)
@@ -56,4 +70,30 @@ class AccountsApi(Protocol):
     @call("/admin/teams/members/list", read(Entity("team")))
     def list_members(self, team: Name) -> list[MemberRecord]:
         """The team's members and their roles."""
+        ...
+
+    @call("/admin/teams/members/remove", manage(Entity("team")))
+    def remove_member(self, team: Name, user: Name) -> MemberRecord:
+        """Take a user's role in a team away; returns the role they had."""
+        ...
+
+    @call("/teams/list", read(ANY_USER), method="GET")
+    def list_teams(self) -> list[TeamRecord]:
+        """The teams the caller has a role in (every team for a server administrator)."""
+        ...
+
+    # --- the caller's own keys -------------------------------------------------------------
+    @call("/keys/mine/create", read(ANY_USER), idempotent=False)
+    def create_own_key(self, description: str | None = None) -> NewApiKey:
+        """A new API key for the caller (shown only in this answer)."""
+        ...
+
+    @call("/keys/mine/list", read(ANY_USER), method="GET")
+    def list_own_keys(self) -> list[ApiKeyRecord]:
+        """The caller's keys, by key id."""
+        ...
+
+    @call("/keys/mine/revoke", read(ANY_USER))
+    def revoke_own_key(self, key_id: str) -> ApiKeyRecord:
+        """Revoke one of the caller's keys (another user's key id is answered as not found)."""
         ...

@@ -26,7 +26,9 @@ from archivist.core.models import (
     CommitResult,
     Direction,
     LineageGraph,
+    ProjectRecord,
     RunFile,
+    RunQuery,
     RunRecord,
     RunRef,
     RunSpec,
@@ -248,4 +250,33 @@ class Backend(Protocol):
     @call("/links/list", read(Version("version_id")))
     def list_links(self, version_id: VersionId) -> list[VersionRecord]:
         """The links of the version (of its source, for a link) the caller may read."""
+        ...
+
+    # --- reading like W&B: run queries, run deletion, project records ----------------------
+    @call("/runs/query", read(Entity("query.entity")))
+    def query_runs(self, query: RunQuery) -> list[RunRecord]:
+        """The project's runs matching W&B's filters, ordered and paged, selected by the
+        database; an ``InvalidInputError`` names a bad field, operator or value."""
+        ...
+
+    @call("/runs/delete", write(Entity("ref.entity")), idempotent=False)
+    def delete_run(self, ref: RunRef) -> None:
+        """Delete the run with its history, files and lineage edges; versions it logged stay,
+        with no producer."""
+        ...
+
+    @call("/lineage/record-output", write(Entity("ref.entity")), write(Version("version_id")))
+    def record_output(self, ref: RunRef, version_id: VersionId) -> None:
+        """Record that the run logged an existing version (an output edge; W&B's public
+        ``Run.log_artifact``); the run must be in the version's project. Idempotent."""
+        ...
+
+    @call("/projects/get", read(Entity("entity")))
+    def get_project(self, entity: Name, project: ProjectName) -> ProjectRecord:
+        """One project; ``NotFoundError`` if the entity has none of that name."""
+        ...
+
+    @call("/projects/records", read(Entity("entity")))
+    def list_project_records(self, entity: Name) -> list[ProjectRecord]:
+        """The entity's projects with when they were made and what they hold, by name."""
         ...

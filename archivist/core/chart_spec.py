@@ -17,12 +17,13 @@ and put the chart in the run's config::
 The older ``wandb.visualize(id, table)`` records ``config["_wandb"]["viz"][<key>] =
 {"id": <spec id>, "historyFieldSettings": {"key": <key>, ...}}`` with the table under
 ``<key>`` itself and no field mapping. The table itself lands in the run's ``run_table``
-artifact as ``<table key>.table.json``.
+artifact as ``<table key>.table.json``, the whole key kept: the chart logged as ``eval/conf``
+reads ``eval/conf_table.table.json``, and with ``split_table=True``
+``Custom Chart Tables/conf_table.table.json``.
 """
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,11 +47,15 @@ class ChartSpec:
     def title(self) -> str:
         return self.string_fields.get("title") or self.key
 
+    @property
+    def table_path(self) -> str:
+        """The artifact entry holding the chart's table: the whole table key (slashes and
+        all, as W&B names the entry after the logged key) plus ``.table.json``."""
+        return self.table_key + TABLE_SUFFIX
+
     def draws(self, table_path: str) -> bool:
         """Whether this chart reads the table stored at ``table_path`` (an artifact entry)."""
-        name = posixpath.basename(table_path)
-        stem = name[: -len(TABLE_SUFFIX)] if name.endswith(TABLE_SUFFIX) else name
-        return stem == posixpath.basename(self.table_key)
+        return table_path == self.table_path
 
 
 def _strings(value: Any) -> dict[str, str]:

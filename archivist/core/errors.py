@@ -13,7 +13,8 @@ class also subclasses the builtin exception W&B raises in that situation, so
     ├── ConflictError (ValueError)                conflict           409
     │   ├── TypeConflictError                     type_conflict      409
     │   └── AliasInUseError                       alias_in_use       409
-    ├── NotFoundError (LookupError, ValueError)   not_found          404
+    ├── NotFoundError (CommError, LookupError,    not_found          404
+    │   │              ValueError)
     │   ├── ArtifactNotFoundError                 artifact_not_found 404
     │   ├── RunNotFoundError                      run_not_found      404
     │   └── BlobNotFoundError                     blob_not_found     404
@@ -90,7 +91,17 @@ class AliasInUseError(ConflictError):
     code = "alias_in_use"
 
 
-class NotFoundError(ArchivistError, LookupError, ValueError):
+class CommError(ArchivistError):
+    """W&B's error for what the server answered or could not answer."""
+
+    code = "comm"
+    status = 502
+
+
+class NotFoundError(CommError, LookupError, ValueError):
+    """Nothing of that name. A ``CommError`` too, as in W&B, where scripts catch a
+    missing artifact with ``except wandb.errors.CommError``."""
+
     code = "not_found"
     status = 404
 
@@ -170,11 +181,6 @@ class UsageError(ArchivistError, RuntimeError):
 
     code = "usage"
     status = 400
-
-
-class CommError(ArchivistError):
-    code = "comm"
-    status = 502
 
 
 class AuthenticationError(CommError):

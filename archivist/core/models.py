@@ -252,6 +252,28 @@ class VersionQuery:
 
 
 @dataclass(frozen=True)
+class RunQuery:
+    """Which runs of a project to list: W&B's MongoDB-style ``filters`` (checked by
+    ``archivist.core.run_filters``; dates as ISO strings), an order and a page."""
+
+    entity: Name
+    project: ProjectName
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    order: str = "-created_at"  # '+'/'-' then a run field, config.<key> or summary_metrics.<key>
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    entity: str
+    name: str
+    created_at: str
+    run_count: int
+    collection_count: int
+
+
+@dataclass(frozen=True)
 class LineageNode:
     """A node of the lineage graph: kind is 'run' or 'version'; id is the run path or version id.
     ``hidden``: the caller may not read the node's entity; it is a placeholder (kind and id

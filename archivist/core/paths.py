@@ -70,7 +70,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
     parts = base.split("/")
     if len(parts) > 3 or any(p == "" for p in parts):
         raise InvalidInputError(
-            f"Invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
+            f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
     name, entity, project = _parse_names(parts)
     alias: str | None = None

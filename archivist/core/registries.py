@@ -33,7 +33,8 @@ LEGACY_REGISTRY = "model"
 CORE_REGISTRIES: dict[str, tuple[str, ...]] = {"model": ("model",), "dataset": ("dataset",)}
 """The registries every store has from the start, with the type each accepts."""
 
-_FORBIDDEN = re.compile(r"[/\\#?%:\r\n\x00]")
+_SPACED_NAME = re.compile(r"[A-Za-z0-9_\-.]+( [A-Za-z0-9_\-.]+)*")
+"""W&B's artifact-name characters, and single spaces between words ("Example ML Task")."""
 
 
 class Visibility(str, enum.Enum):
@@ -61,10 +62,10 @@ def _validate_spaced_name(kind: str, value: object, limit: int) -> str:
         raise InvalidInputError(
             f"{kind} {value[:40]!r}... is {len(value)} characters long; at most {limit} are allowed"
         )
-    if _FORBIDDEN.search(value) or value.strip() != value:
+    if not _SPACED_NAME.fullmatch(value):
         raise InvalidInputError(
-            f"invalid {kind} {value!r}: it must not contain / \\ # ? % : or line breaks, "
-            "nor start or end with a space"
+            f"invalid {kind} {value!r}: only letters, digits, '-', '_', '.' and single spaces "
+            "between words are allowed"
         )
     return value
 

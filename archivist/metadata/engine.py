@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from archivist.core import json_values
 from archivist.core.errors import InvalidInputError, NoSpaceError
 
 READ_ONLY_OPTION = "archivist_read_only"
@@ -47,7 +48,9 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_serializer=json_values.dumps
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     event.listen(engine, "handle_error", _no_space_as_error)
@@ -86,7 +89,9 @@ def _postgresql_engine(url: str) -> Engine:
         raise InvalidInputError(
             "a PostgreSQL database needs the psycopg package: pip install 'psycopg[binary]'"
         )
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    engine = create_engine(
+        url, pool_size=10, max_overflow=20, pool_recycle=1800, json_serializer=json_values.dumps
+    )
     event.listen(engine, "handle_error", _no_space_as_error)
     return engine
 

@@ -300,9 +300,11 @@ users = Table(
     Column("name", _name(), nullable=False),
     Column("is_admin", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
     UniqueConstraint("name"),
 )
-"""Server accounts; each user also has a personal entity of the same name."""
+"""Server accounts; each user also has a personal entity of the same name. The keys of a
+disabled user (``disabled_at`` set) are refused."""
 
 KEY_ID_LENGTH = 16
 
@@ -311,11 +313,11 @@ api_keys = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("key_id", String(KEY_ID_LENGTH), nullable=False),
     Column("key_hash", _digest(), nullable=False),
     Column("description", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("key_id", String(KEY_ID_LENGTH), nullable=False),  # last, where migration 0005 adds it
     UniqueConstraint("key_hash"),
     UniqueConstraint("key_id"),
     Index(None, "user_id"),

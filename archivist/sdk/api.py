@@ -3,111 +3,27 @@ Fetching an artifact here records no lineage edge."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import (
-    UNSET,
-    CollectionRecord,
-    CollectionUpdate,
     Direction,
     LineageGraph,
     VersionQuery,
 )
-from archivist.core.names import validate_tags
+from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
 from archivist.sdk import registries as registry_calls
 from archivist.sdk import registry_links
 from archivist.sdk.artifact import Artifact
-from archivist.sdk.artifact_list import Artifacts
-from archivist.sdk.context import Context, get_context
-from archivist.sdk.public_runs import PublicRun, get_public_run, list_public_runs
+from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
+from archivist.sdk.context import get_context
+from archivist.sdk.projects import Project
+from archivist.sdk.public_runs import PublicRun, get_public_run
 from archivist.sdk.registries import Registries, Registry
-
-_ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
-
-
-class ArtifactCollection:
-    """A named sequence of versions in a project."""
-
-    def __init__(self, ctx: Context, record: CollectionRecord) -> None:
-        self._ctx = ctx
-        self._record = record
-        self.name = record.name
-        self.description = record.description
-        self.tags = list(record.tags)
-        self._type = record.type
-
-    id = property(lambda self: self._record.id)
-    entity = property(lambda self: self._record.entity)
-    project = property(lambda self: self._record.project)
-    aliases = property(lambda self: list(self._record.aliases))
-    created_at = property(lambda self: self._record.created_at)
-    updated_at = property(lambda self: self._record.updated_at)
-
-    @property
-    def type(self) -> str:
-        return self._type
-
-    @type.setter
-    def type(self, value: str) -> None:
-        from archivist.core.names import validate_type
-
-        self._type = validate_type(value, self.name)
-
-    def change_type(self, new_type: str) -> None:
-        self.type = new_type
-        self.save()
-
-    def is_sequence(self) -> bool:
-        return True
-
-    def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
-        query = VersionQuery(self.entity, self.project, self._record.name, order=_order(order))
-        return Artifacts([Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)])
-
-    def save(self) -> None:
-        update = CollectionUpdate(
-            name=self.name if self.name != self._record.name else UNSET,
-            type=self._type if self._type != self._record.type else UNSET,
-            description=self.description,
-            tags=tuple(validate_tags(self.tags)),
-        )
-        self._record = self._ctx.backend.update_collection(
-            self.entity, self.project, self._record.name, update
-        )
-
-    def delete(self) -> None:
-        self._ctx.backend.delete_collection(self.entity, self.project, self._record.name)
-
-    def __repr__(self) -> str:
-        return f"<ArtifactCollection {self.entity}/{self.project}/{self.name} type={self.type}>"
-
-
-class ArtifactType:
-    def __init__(self, ctx: Context, entity: str, project: str, name: str) -> None:
-        self._ctx = ctx
-        self.entity = entity
-        self.project = project
-        self.name = name
-
-    @property
-    def id(self) -> str:
-        return f"{self.entity}/{self.project}/{self.name}"
-
-    def collections(self, per_page: int = 50) -> list[ArtifactCollection]:
-        records = self._ctx.backend.list_collections(self.entity, self.project, self.name)
-        return [ArtifactCollection(self._ctx, r) for r in records]
-
-    def collection(self, name: str) -> ArtifactCollection:
-        record = self._ctx.backend.get_collection(self.entity, self.project, name)
-        if record.type != self.name:
-            raise NotFoundError(f"collection {name!r} has type {record.type!r}, not {self.name!r}")
-        return ArtifactCollection(self._ctx, record)
-
-    def __repr__(self) -> str:
-        return f"<ArtifactType {self.name}>"
+from archivist.sdk.run_listing import DEFAULT_ORDER, Runs
 
 
 class Api:
@@ -122,7 +38,11 @@ class Api:
     ) -> None:
         overrides = dict(overrides or {})
         base = settings or Settings.from_env()
-        changes = {k: overrides[k] for k in ("entity", "project", "base_url") if overrides.get(k)}
+        changes: dict[str, Any] = {
+            k: overrides[k] for k in ("entity", "project", "base_url") if overrides.get(k)
+        }
+        if base.mode == "disabled":  # the mode is the runs'; queries read the store, as in W&B
+            changes["mode"] = None
         if api_key:
             changes["api_key"] = api_key
         self._ctx = get_context(base.evolve(**changes) if changes else base)
@@ -173,7 +93,7 @@ class Api:
             raise InvalidInputError(
                 f"collection {path.name!r} has type {collection.type!r}, not {type_name!r}"
             )
-        query = VersionQuery(entity, project, path.name, tuple(validate_tags(tags)), _order(order))
+        query = VersionQuery(entity, project, path.name, tuple(validate_tags(tags)), version_order(order))
         records = self._ctx.backend.list_versions(query)
         return Artifacts([Artifact.from_record(self._ctx, r) for r in records])
 
@@ -208,8 +128,17 @@ class Api:
             return False
         return True
 
-    def projects(self, entity: str | None = None) -> list[str]:
-        return self._ctx.backend.list_projects(entity or self._ctx.entity)
+    def projects(self, entity: str | None = None, per_page: int = 200) -> list[Project]:
+        """The entity's projects (the default entity's without one), by name."""
+        records = self._ctx.backend.list_project_records(validate_entity(entity or self._ctx.entity))
+        return [Project(self._ctx, record) for record in records]
+
+    def project(self, name: str, entity: str | None = None) -> Project:
+        """One project, by ``name`` or ``entity/name``; ``NotFoundError`` naming the entity's
+        projects when it has none of that name."""
+        path_entity, project = parse_project_path(name)
+        owner = validate_entity(entity or path_entity or self._ctx.entity)
+        return Project(self._ctx, self._ctx.backend.get_project(owner, project))
 
     # --- registries -------------------------------------------------------------------
     def create_registry(
@@ -234,8 +163,22 @@ class Api:
     def run(self, path: str) -> PublicRun:
         return get_public_run(self._ctx, path)
 
-    def runs(self, path: str | None = None) -> list[PublicRun]:
-        return list_public_runs(self._ctx, path or self._ctx.project)
+    def runs(
+        self,
+        path: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str = DEFAULT_ORDER,
+        per_page: int = 50,
+        include_sweeps: bool = True,
+        lazy: bool = True,
+    ) -> Runs:
+        """The runs of ``[entity/]project`` matching W&B's MongoDB-style ``filters`` on
+        ``config.<key>``, ``summary_metrics.<key>``, ``state``, ``tags``, ``jobType``,
+        ``group``, ``displayName``, ``createdAt``... (``archivist.core.run_filters``),
+        ordered by ``order`` ('+'/'-' and a field), read ``per_page`` at a time.
+        ``include_sweeps`` and ``lazy`` are W&B's and change nothing here."""
+        entity, project = parse_project_path(path or self._ctx.project)
+        return Runs(self._ctx, entity or self._ctx.entity, project, filters, order, per_page)
 
     # --- lineage ---------------------------------------------------------------------
     def lineage(
@@ -258,15 +201,3 @@ class Api:
             path = node.path
             node_id = path if isinstance(path, str) else "/".join(path)
         return self._ctx.backend.lineage(node_id, walk, depth)
-
-
-def _order(order: str | None) -> str:
-    if not order:
-        return "-version"
-    sign = order[0] if order[0] in "+-" else "+"
-    field = order.lstrip("+-")
-    if field not in _ORDER_FIELDS:
-        raise InvalidInputError(
-            f"invalid order {order!r}: use '+' or '-' followed by version, created_at or size"
-        )
-    return sign + ("created_at" if field == "createdAt" else field)

@@ -40,16 +40,18 @@ from archivist.core.names import (
 from archivist.core.paths import LATEST
 from archivist.sdk import registry_links, upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
+from archivist.sdk.artifact_media import MediaMixin
 from archivist.sdk.artifact_reading import ReadingMixin
 from archivist.sdk.artifact_streaming import StreamingMixin
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.draft_contents import DraftContents
 from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
-from archivist.sdk.termlog import termlog_throttled
+from archivist.sdk.termlog import DEDUP_NOTICE, termlog_throttled
+from archivist.wire.ui_paths import absolute, version_url
 
 if TYPE_CHECKING:
-    from archivist.sdk.api import ArtifactCollection
+    from archivist.sdk.artifact_collections import ArtifactCollection
     from archivist.sdk.public_runs import PublicRun
 
 
@@ -57,13 +59,13 @@ class ArtifactTTL(enum.Enum):
     INHERIT = 0
 
 
-class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
+class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
     """A versioned set of files and references (W&B's ``wandb.Artifact``)."""
 
     def __init__(
         self,
         name: str,
-        type: str,
+        type: str = "unspecified",
         description: str | None = None,
         metadata: dict[str, Any] | None = None,
         incremental: bool = False,
@@ -82,12 +84,21 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._final = False
         self._future: Future[CommitResult] | None = None
         self._failure_reported = False
+        self._deduplicated = False
         self._record: VersionRecord | None = None
         self._manifest: Manifest | None = None
         self._base_version_id: str | None = None
         self._tmp_dir: tempfile.TemporaryDirectory[str] | None = None
         self.storage_region = storage_region
         self.incremental = incremental
+
+    @classmethod
+    def internal(cls, name: str, type: str) -> Artifact:
+        """A draft of a type kept for Archivist's own artifacts (``run_table``,
+        ``wandb-run-incremental-table``), which users cannot create."""
+        art = cls(name, "unspecified")
+        art._type = validate_type(type, name, internal=True)
+        return art
 
     # --- construction from the store ---------------------------------------------------------------------
     @classmethod
@@ -100,6 +111,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         art._final = True
         art._future = None
         art._failure_reported = False
+        art._deduplicated = False
         art._manifest = None
         art._base_version_id = None
         art._tmp_dir = None
@@ -299,6 +311,12 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return len(self._contents.manifest)
 
     @property
+    def deduplicated(self) -> bool:
+        """True when logging this artifact made no new version: its content was identical to
+        the existing version it now names (an Archivist extension; False for a draft)."""
+        return self._deduplicated
+
+    @property
     def created_at(self) -> str:
         return self._logged().created_at
 
@@ -313,7 +331,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
 
     @property
     def url(self) -> str | None:
-        return None
+        """The version's page in the web UI (``archivist server``, or ``archivist ui`` at its
+        default address for the embedded store); None for a draft."""
+        if self._record is None:
+            return None
+        return absolute(self._context().settings.base_url, version_url(self._record))
 
     @property
     def manifest(self) -> ArtifactManifest:
@@ -406,9 +428,10 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         self._set_record(result.version)
         self._manifest = manifest
         self._future = None
+        self._deduplicated = not result.created
         if not result.created:
             termlog_throttled(
-                f"dedup:{result.version.qualified_collection}",
+                f"{DEDUP_NOTICE}{result.version.qualified_collection}",
                 f"artifact {result.version.collection!r} is identical to {result.version.version}; "
                 "no new version was created",
             )
@@ -509,12 +532,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin):
         return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
-        """Link this logged version into a registry collection
-        (``[org/]wandb-registry-<registry>/<collection>``); returns the link."""
-        if self._record is None and self._future is not None:
-            self.wait()
-        ctx = self._context()
-        return Artifact.from_record(ctx, registry_links.link(ctx, self._logged(), target_path, aliases))
+        """Link this version into a registry collection
+        (``[org/]wandb-registry-<registry>/<collection>``; an old model-registry target lands
+        in the ``model`` registry); in the active run a draft is logged first. Returns the
+        link."""
+        return upward_calls.link(self, target_path, aliases)
 
     def unlink(self) -> None:
         """Remove this link from its registry collection (the source version stays)."""

@@ -2,19 +2,72 @@
 
 Iterating reads the stored manifest piece by piece (see ``wire.manifest_blocks``), so
 listing a path prefix of a million-entry version decodes only that prefix's
-lines and holds one entry at a time.
+lines and holds one entry at a time. Each is an ``ArtifactFile``: a manifest entry that
+is also W&B's public ``File`` (``name``, ``size``, ``url``, ``digest``, ``mimetype``,
+``download(root=".", replace=False, exist_ok=False)``).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
+from archivist.sdk.public_files import download_to, guess_mimetype
+from archivist.wire.ui_paths import absolute, artifact_file_url
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact
+
+
+class ArtifactFile(ArtifactManifestEntry):
+    """An entry of ``artifact.files()``: a manifest entry that is also W&B's public ``File``."""
+
+    @property
+    def name(self) -> str:
+        return self.path
+
+    @property
+    def url(self) -> str | None:
+        """The web UI's download of this file (None on a draft, or for a reference)."""
+        artifact = self.parent_artifact()
+        if artifact.is_draft() or self.ref is not None:
+            return None
+        base_url = artifact._context().settings.base_url
+        return absolute(base_url, artifact_file_url(artifact._logged(), self.path))
+
+    direct_url = url
+    """W&B's signed storage URL; here the UI's download (``url``)."""
+
+    @property
+    def mimetype(self) -> str:
+        return guess_mimetype(self.path)
+
+    md5 = property(lambda self: None)
+    """W&B's base64 MD5: Archivist records BLAKE3 digests instead (``digest``)."""
+
+    def download(  # type: ignore[override]
+        self,
+        root: str | None = ".",
+        replace: bool = False,
+        exist_ok: bool = False,
+        skip_cache: bool | None = None,
+    ) -> IO[str]:
+        """Write ``root/<name>`` (root defaults to the working folder, as W&B's ``File``)
+        and return it opened; a file already there needs ``replace`` or ``exist_ok``."""
+        from archivist.sdk.materialize import fetch_replacing
+
+        artifact = self.parent_artifact()
+        artifact._logged()
+        ctx = artifact._context()
+
+        def fetch(path: str) -> None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            fetch_replacing(ctx, self._entry, path, bool(skip_cache))
+
+        return download_to(self.path, root or ".", replace, exist_ok, fetch)
 
 
 class ArtifactFiles:
@@ -37,13 +90,13 @@ class ArtifactFiles:
         self._per_page = per_page
         self._path_prefix = path_prefix or None
 
-    def __iter__(self) -> Iterator[ArtifactManifestEntry]:
+    def __iter__(self) -> Iterator[ArtifactFile]:
         artifact = self._artifact
         local = artifact.local_paths
         if self._names is None:
             with artifact.entries_in_order(self._path_prefix) as entries:
                 for entry in entries:
-                    yield ArtifactManifestEntry(entry, artifact, local.get(entry.path))
+                    yield ArtifactFile(entry, artifact, local.get(entry.path))
             return
         wanted = set(self._names)
         found = {}
@@ -54,9 +107,9 @@ class ArtifactFiles:
         for name in self._names:
             hit = found.get(name)
             if hit is not None:
-                yield ArtifactManifestEntry(hit, artifact, local.get(name))
+                yield ArtifactFile(hit, artifact, local.get(name))
 
-    def __getitem__(self, index: int) -> ArtifactManifestEntry:
+    def __getitem__(self, index: int) -> ArtifactFile:
         """The entry at ``index`` in iteration order (reads the manifest up to it)."""
         if index < 0:
             return list(self)[index]

@@ -16,6 +16,23 @@ from archivist.sdk.damaged_files import check_linked_sizes, name_damaged_files
 from archivist.sdk.draft_contents import DraftContents
 
 
+def check_root_is_a_folder(root: str) -> None:
+    """A download root must be a folder, or a path where one can be made: say so before
+    anything is written, instead of a bare ``NotADirectoryError`` from deep inside."""
+    probe = os.path.abspath(root)
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return
+        probe = parent
+    if not os.path.isdir(probe):
+        where = "is a file" if probe == os.path.abspath(root) else f"is below the file {probe!r}"
+        raise InvalidInputError(
+            f"cannot download into {root!r}: it {where}, not a folder; "
+            "pass root= a folder (a missing one is created)"
+        )
+
+
 class ReadingMixin:
     _contents: DraftContents
 
@@ -74,6 +91,7 @@ class ReadingMixin:
         record = self._logged()
         version = f"{record.qualified_collection}:{record.version}"
         root = root or self.default_root()
+        check_root_is_a_folder(root)
         manifest = self._current_manifest()
         entries = [manifest.entries[p] for p in _only] if _only else list(manifest)
         if path_prefix:

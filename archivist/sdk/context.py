@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archivist.core.settings import DEFAULT_PROJECT, Settings
+from archivist.sdk.termlog import set_silent
 
 if TYPE_CHECKING:
     from archivist.client.transfer.client_cache import CacheOpener, ClientCache
@@ -61,13 +62,37 @@ class Context:
 
 
 def open_context(settings: Settings) -> Context:
-    """A new context: the Backend and BlobTransfer the settings name (``open_client``)."""
+    """A new context: the Backend and BlobTransfer the settings name (``open_client``).
+    In mode 'disabled' that is a throwaway embedded store (``throwaway_settings``)."""
     from archivist.client.factory import open_client
     from archivist.client.transfer.client_cache import CacheOpener
+    from archivist.sdk.termlog import termlog
 
+    if settings.mode == "disabled":
+        settings = throwaway_settings(settings)
     cache = CacheOpener(settings.cache_dir, settings.cache_limit)
-    backend, transfer = open_client(settings, cache)
+    backend, transfer = open_client(settings, cache, notice=None if settings.silent else termlog)
     return Context(settings=settings, backend=backend, transfer=transfer, cache=cache)
+
+
+def throwaway_settings(settings: Settings) -> Settings:
+    """Mode 'disabled' (W&B's WANDB_MODE=disabled): drafts built outside a run still hash
+    and hold their files, in an embedded store in a temporary folder removed at exit, so
+    nothing reaches the configured store, server or login."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="archivist-disabled-")
+    atexit.register(shutil.rmtree, folder, True)
+    return settings.evolve(
+        home=folder,
+        cache_dir=os.path.join(folder, "cache"),
+        base_url=None,
+        api_key=None,
+        config_dir=None,
+        run_dir=None,
+    )
 
 
 _contexts: dict[Settings, Context] = {}
@@ -77,12 +102,20 @@ _contexts_lock = threading.Lock()
 def get_context(settings: Settings | None = None) -> Context:
     """The process-wide context for these settings (built from the environment by default)."""
     settings = settings or Settings.from_env()
+    set_silent(settings.silent)
     with _contexts_lock:
         ctx = _contexts.get(settings)
         if ctx is None:
             ctx = open_context(settings)
             _contexts[settings] = ctx
         return ctx
+
+
+def forget_contexts() -> None:
+    """Forget the contexts without closing them (runs keep using theirs): the next
+    ``get_context`` opens what the settings and the login file name now (``login``)."""
+    with _contexts_lock:
+        _contexts.clear()
 
 
 def reset_contexts() -> None:

@@ -16,7 +16,7 @@ from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.draft_contents import DraftContents, to_logical
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
 from archivist.sdk.references.artifact import reference_to_entry
-from archivist.sdk.termlog import termlog
+from archivist.sdk.termlog import termlog, termwarn
 
 _POLICIES = ("mutable", "immutable")
 
@@ -67,6 +67,8 @@ class DraftEditingMixin:
         started = time.monotonic()
         count = self._contents.add_dir(local_path, name, merge)
         elapsed = time.monotonic() - started
+        if count == 0:
+            termwarn(f"folder {local_path!r} holds no files: add_dir added nothing")
         if elapsed > 2:
             termlog(f"Added directory {local_path} ({count} files) in {elapsed:.1f}s")
 

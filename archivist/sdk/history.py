@@ -11,7 +11,6 @@ merges into row ``n`` and commits it only once a later step arrives (or with
 
 from __future__ import annotations
 
-import math
 import operator
 import threading
 import time
@@ -19,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.names import json_friendly
+from archivist.core.json_values import json_friendly
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.termlog import termwarn
 
@@ -124,19 +123,15 @@ class History:
 
 
 def history_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON-friendly copies of logged values. A top-level ±Infinity becomes None
-    (like NaN) rather than failing a training loop."""
+    """JSON-friendly copies of logged values (``json_friendly``: NaN becomes None,
+    ±Infinity stays, as W&B keeps it)."""
     if not isinstance(data, Mapping):
         raise InvalidInputError(f"log() takes a dict of metrics, got {type(data).__name__}: {data!r}")
     out: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str) or not key:
             raise InvalidInputError(f"metric names must be non-empty strings, got {key!r}")
-        scalar = value.item() if getattr(value, "ndim", None) == 0 else value  # numpy scalars
-        if isinstance(scalar, float) and math.isinf(scalar):
-            out[key] = None
-        else:
-            out[key] = json_friendly(scalar, f"metric {key!r}")
+        out[key] = json_friendly(value, f"metric {key!r}")
     return out
 
 

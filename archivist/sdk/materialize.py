@@ -111,7 +111,7 @@ def download_entries(
             ctx.transfer.place_blobs(stored, dests, advance, link=link, skip_cache=skip_cache)
         for entry in refs:
             try:
-                _fetch_replacing(ctx, entry, dests[entry.path], skip_cache)
+                fetch_replacing(ctx, entry, dests[entry.path], skip_cache)
             except PathNotFoundError as exc:
                 if not allow_missing_references:
                     raise
@@ -234,7 +234,8 @@ def _make_parents(root: str, dests: Iterable[str]) -> None:
             os.makedirs(parent, exist_ok=True)  # exists already, or deeper: the full story
 
 
-def _fetch_replacing(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
+def fetch_replacing(ctx: Context, entry: Entry, dest: str, skip_cache: bool) -> None:
+    """Write the entry's bytes to ``dest`` through a temporary name, replacing what is there."""
     temp = temp_beside(dest)
     try:
         fetch_entry(ctx, entry, temp, skip_cache)

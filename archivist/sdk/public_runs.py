@@ -3,21 +3,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from archivist.core.errors import ArtifactNotLoggedError, InvalidInputError
-from archivist.core.models import RunFile, RunRecord, RunRef, RunUpdate
+from archivist.core.errors import ArtifactNotLoggedError, EntryNotFoundError, InvalidInputError
+from archivist.core.json_values import json_friendly
+from archivist.core.manifest_entry import Entry
+from archivist.core.models import RunFile, RunRecord, RunRef, RunUpdate, VersionUpdate
 from archivist.core.names import (
-    json_friendly,
+    validate_aliases,
     validate_entity,
     validate_project,
     validate_run_id,
+    validate_run_tags,
     validate_tags,
 )
 from archivist.core.paths import parse_project_path
 from archivist.sdk import run_artifacts
+from archivist.sdk.public_files import File
 from archivist.sdk.run_identity import RunIdentity
+from archivist.wire.ui_paths import absolute, run_url, with_query
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
@@ -64,6 +70,20 @@ class PublicRun(RunIdentity):
         return self._record.state.value
 
     @property
+    def display_name(self) -> str:
+        """W&B's name for ``name`` (saved by ``update()``)."""
+        return self.name
+
+    @display_name.setter
+    def display_name(self, value: str) -> None:
+        self.name = value
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        """The summary as a plain dict (W&B's ``summary_metrics``)."""
+        return dict(self.summary)
+
+    @property
     def job_type(self) -> str | None:
         return self._record.job_type
 
@@ -98,7 +118,7 @@ class PublicRun(RunIdentity):
         update = RunUpdate(
             name=self.name,
             notes=self.notes,
-            tags=validate_tags(self.tags),
+            tags=validate_run_tags(self.tags),
             config=json_friendly(dict(self.config), "config"),
             summary=json_friendly(dict(self.summary), "summary"),
         )
@@ -164,9 +184,64 @@ class PublicRun(RunIdentity):
         return rows
 
     # --- files and lineage ----------------------------------------------------------------
-    def files(self) -> list[RunFile]:
-        """The files stored with ``run.save``."""
-        return self._ctx.backend.list_run_files(self._ref)
+    def files(self, names: Iterable[str] | None = None, per_page: int = 50) -> list[File]:
+        """The files stored with ``run.save`` (those named in ``names``, in that order,
+        when given), as W&B's ``File`` objects."""
+        stored = self._ctx.backend.list_run_files(self._ref)
+        if names is None:
+            return [self._file(f) for f in stored]
+        by_path = {f.path: f for f in stored}
+        return [self._file(by_path[name]) for name in _key_list(names) or () if name in by_path]
+
+    def file(self, name: str) -> File:
+        """One stored file; otherwise ``EntryNotFoundError`` (a ``KeyError``) naming the files
+        the run has."""
+        stored = self._ctx.backend.list_run_files(self._ref)
+        for found in stored:
+            if found.path == name:
+                return self._file(found)
+        held = ", ".join(repr(f.path) for f in stored[:20]) or "none"
+        raise EntryNotFoundError(f"run {self._ref.path} has no file {name!r}; its files: {held}")
+
+    def _file(self, stored: RunFile) -> File:
+        url = absolute(self._ctx.settings.base_url, run_url(self._ref, "files/raw"))
+        return File(stored.path, stored.size, stored.digest, with_query(url, path=stored.path), self._fetch)
+
+    def _fetch(self, digest: str, path: str) -> None:
+        from archivist.sdk.materialize import fetch_replacing
+
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        fetch_replacing(self._ctx, Entry(path=os.path.basename(path), digest=digest), path, False)
+
+    def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete the run with its history and files. The versions it logged stay (with no
+        producer) unless ``delete_artifacts``, which deletes them and their aliases first."""
+        if delete_artifacts:
+            for record in self._ctx.backend.run_outputs(self._ref):
+                self._ctx.backend.delete_version(record.id, delete_aliases=True)
+        self._ctx.backend.delete_run(self._ref)
+
+    def log_artifact(
+        self, artifact: Any, aliases: Iterable[str] | None = None, tags: Iterable[str] | None = None
+    ) -> Any:
+        """Declare an already logged version of this run's project as an output of this run
+        (W&B's public ``Run.log_artifact``), adding ``aliases`` and ``tags`` to it."""
+        version_id = getattr(artifact, "id", None)
+        if not version_id:
+            raise ArtifactNotLoggedError(
+                f"log_artifact on a stored run needs a logged artifact; {artifact!r} is not logged yet"
+            )
+        self._ctx.backend.record_output(self._ref, version_id)
+        if aliases or tags:
+            record = self._ctx.backend.get_version(version_id)
+            update = VersionUpdate(
+                aliases=list(dict.fromkeys([*record.aliases, *validate_aliases(list(aliases or ()))])),
+                tags=list(dict.fromkeys([*record.tags, *validate_tags(list(tags or ()))])),
+            )
+            self._ctx.backend.update_version(version_id, update)
+        if hasattr(artifact, "_set_record"):  # an Artifact: show the new producer, aliases, tags
+            artifact._set_record(self._ctx.backend.get_version(version_id))
+        return artifact
 
     def logged_artifacts(self, per_page: int = 100) -> list[Any]:
         return run_artifacts.logged_artifacts(self._ctx, self._ref)
@@ -206,7 +281,7 @@ def get_public_run(ctx: Context, path: str) -> PublicRun:
 
 
 def list_public_runs(ctx: Context, path: str) -> list[PublicRun]:
-    """Every run of the project ``[entity/]project``."""
+    """Every run of the project ``[entity/]project``, newest first."""
     entity, project = parse_project_path(path)
     return [PublicRun(ctx, record) for record in ctx.backend.list_runs(entity or ctx.entity, project)]
 

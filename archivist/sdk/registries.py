@@ -16,7 +16,7 @@ from archivist.core.registries import (
 )
 from archivist.core.registry_filters import matches
 from archivist.sdk.artifact import Artifact
-from archivist.sdk.artifact_list import Artifacts
+from archivist.sdk.artifact_collections import Artifacts
 
 if TYPE_CHECKING:
     from archivist.sdk.api import ArtifactCollection

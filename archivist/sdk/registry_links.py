@@ -7,10 +7,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.ids import VersionId
 from archivist.core.models import VersionRecord
 from archivist.core.names import validate_aliases
 from archivist.core.paths import is_legacy_path
-from archivist.core.registries import LEGACY_REGISTRY, parse_link_target, registry_project
+from archivist.core.registries import (
+    LEGACY_REGISTRY,
+    parse_link_target,
+    registry_project,
+    validate_registry_collection,
+)
 from archivist.sdk.termlog import termwarn
 
 if TYPE_CHECKING:
@@ -18,10 +24,10 @@ if TYPE_CHECKING:
 
 
 def link(
-    ctx: Context, record: VersionRecord, target_path: str, aliases: Sequence[str] | None
+    ctx: Context, version_id: VersionId, target_path: str, aliases: Sequence[str] | None
 ) -> VersionRecord:
-    """Link the logged version ``record`` to ``target_path``; a legacy model-registry target
-    lands in the ``model`` registry with a notice."""
+    """Link the logged version ``version_id`` to ``target_path``; a legacy model-registry
+    target lands in the ``model`` registry with a notice."""
     target = parse_link_target(target_path)
     wanted = validate_aliases(list(aliases or ()))
     if target.legacy:
@@ -29,7 +35,18 @@ def link(
             f"{target_path!r} names W&B's old model registry; linking into the {LEGACY_REGISTRY!r} "
             f"registry as '{registry_project(LEGACY_REGISTRY)}/{target.collection}'"
         )
-    return ctx.backend.link_version(record.id, target.registry, target.collection, wanted)
+    return ctx.backend.link_version(version_id, target.registry, target.collection, wanted)
+
+
+def model_registry_target(registered_model_name: object) -> str:
+    """The link target of ``link_model``: the ``model`` registry's collection of that name
+    (W&B links to ``<entity>/model-registry/<name>``, which lands there)."""
+    if not isinstance(registered_model_name, str) or "/" in registered_model_name:
+        raise InvalidInputError(
+            f"registered_model_name {registered_model_name!r} must be a name without '/'; "
+            f"the model is linked to '{registry_project(LEGACY_REGISTRY)}/<registered_model_name>'"
+        )
+    return f"{registry_project(LEGACY_REGISTRY)}/{validate_registry_collection(registered_model_name)}"
 
 
 def note_legacy_path(path: str) -> None:

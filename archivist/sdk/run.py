@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
-from archivist.core.names import validate_tags
-from archivist.sdk import run_artifacts
+from archivist.core.names import validate_run_tags
+from archivist.sdk import run_artifacts, run_plots, run_tables
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
+from archivist.sdk.metric_definitions import CONFIG_KEY, MetricDefinition, MetricDefinitions
 from archivist.sdk.run_config import Config, Summary
 from archivist.sdk.run_files import RunFiles
 from archivist.sdk.run_identity import RunIdentity
@@ -49,7 +50,11 @@ class Run(RunIdentity):
         self._finish_lock = threading.Lock()
         self._finished = False
         self._record_writer = Debouncer(self._write_config_and_summary, RECORD_WRITE_SECONDS, "run config")
-        self._config = Config(record.config, self._record_writer.touch)
+        config = dict(record.config)
+        internal = config.pop(CONFIG_KEY, None)
+        self._internal_config: dict[str, Any] = dict(internal) if isinstance(internal, Mapping) else {}
+        self._metrics = MetricDefinitions(self._internal_config, record.summary)
+        self._config = Config(config, self._record_writer.touch)
         self._summary = Summary(record.summary, self._record_writer.touch)
         step = record.summary.get("_step")
         start_step = step + 1 if isinstance(step, int) else 0  # a resumed run continues its history
@@ -86,7 +91,7 @@ class Run(RunIdentity):
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
-        tags = validate_tags(value)
+        tags = validate_run_tags(value)
         self._update_record(RunUpdate(tags=tags))
         self._tags = tags
 
@@ -119,7 +124,32 @@ class Run(RunIdentity):
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
         """Add a row of metrics to the history; see ``archivist.sdk.history`` for step rules."""
         self._require_active("log")
-        self._summary.update_from_history(self._history.log(data, step, commit))
+        data = run_tables.log_values(self, run_plots.log_charts(self, data))
+        if isinstance(data, Mapping):
+            data = self._metrics.sync_steps(data)
+        values = self._history.log(data, step, commit)
+        self._summary.update_from_history(self._metrics.summary_values(values))
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> MetricDefinition:
+        """Say how a metric is summarised (``summary="min,max,mean,last,first,best,none"``,
+        ``goal`` for ``best``) and which metric is its x axis (``step_metric``); see
+        ``archivist.sdk.metric_definitions``. Recorded with the run's config, as in W&B."""
+        self._require_active("define_metric")
+        definition = self._metrics.define(name, step_metric, step_sync, hidden, summary, goal, overwrite)
+        self._definitions_changed()
+        return definition
+
+    def _definitions_changed(self) -> None:
+        self._record_writer.touch()
 
     def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
         """Store the files matching ``glob_str`` with the run; returns their paths in the run."""
@@ -151,8 +181,23 @@ class Run(RunIdentity):
         return run_artifacts.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
     def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
+        """Link ``artifact`` (logged first if a draft) into a registry collection
+        (``[org/]wandb-registry-<registry>/<collection>``; ``model-registry/<name>`` or a bare
+        name lands in the ``model`` registry with a notice)."""
         self._require_active("link_artifact")
-        return run_artifacts.link_artifact(self, artifact, target_path, aliases=aliases)
+        return run_artifacts.link_artifact(self, artifact, target_path, aliases)
+
+    def link_model(
+        self,
+        path: str,
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: Sequence[str] | None = None,
+    ) -> Any:
+        """Log ``path`` as a model and link it to ``wandb-registry-model/<registered_model_name>``
+        (where W&B's ``<entity>/model-registry/<registered_model_name>`` lands)."""
+        self._require_active("link_model")
+        return run_artifacts.link_model(self, path, registered_model_name, name=name, aliases=aliases)
 
     def log_model(self, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
         self._require_active("log_model")
@@ -247,7 +292,14 @@ class Run(RunIdentity):
         self._ctx.backend.append_history(self._ref, rows)
 
     def _write_config_and_summary(self) -> None:
-        update = RunUpdate(config=self._config.as_dict(), summary=self._summary.as_dict())
+        config = self._config.as_dict()
+        written = config.get(CONFIG_KEY)  # what the script itself put under "_wandb" joins in
+        internal = {**self._internal_config, **(written if isinstance(written, Mapping) else {})}
+        if self._metrics:
+            internal.update(self._metrics.stored())
+        if internal:
+            config[CONFIG_KEY] = internal
+        update = RunUpdate(config=config, summary=self._summary.as_dict())
         self._ctx.backend.update_run(self._ref, update)
 
 
@@ -272,6 +324,11 @@ class DisabledRun(Run):
         self._config = Config(config)
         self._summary = Summary()
         self._history = History(_discard_rows, self.start_time)
+        self._metrics = MetricDefinitions()
+        self._internal_config = {}
+
+    def _definitions_changed(self) -> None:
+        return None
 
     def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
         return []
@@ -286,6 +343,9 @@ class DisabledRun(Run):
         return artifact
 
     def log_model(self, path: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def link_model(self, path: str, *args: Any, **kwargs: Any) -> None:
         return None
 
     def use_model(self, name: str) -> str:

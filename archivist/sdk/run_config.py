@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from typing import Any
 
 from archivist.core.errors import ConflictError, InvalidInputError
-from archivist.core.names import json_friendly
+from archivist.core.json_values import json_friendly, json_key
 
 _INTERNAL = ("_data", "_lock", "_on_change", "_pinned")
 
@@ -103,9 +103,8 @@ class _TrackedMapping(MutableMapping[str, Any]):
         return {self._key(k): self._value(k, v) for k, v in values.items()}
 
     def _key(self, key: object) -> str:
-        if not isinstance(key, str):
-            raise InvalidInputError(f"{self._kind} keys must be strings, got {key!r}")
-        return key
+        """A string key; others become the string JSON makes of them (``1`` -> ``"1"``)."""
+        return json_key(key)
 
     def _value(self, key: str, value: Any) -> Any:
         encode = getattr(value, "json_encode", None)  # an Artifact put in the config

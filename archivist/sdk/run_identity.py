@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archivist.core.models import RunRef
+from archivist.wire.ui_paths import absolute, run_url
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
@@ -35,3 +36,11 @@ class RunIdentity:
     def context(self) -> Context:
         """The context the run reads and writes through."""
         return self._ctx
+
+    @property
+    def url(self) -> str | None:
+        """The run's page in the web UI (``archivist server``, or ``archivist ui`` at its
+        default address for the embedded store); None for a disabled run."""
+        if self._ctx is None:
+            return None
+        return absolute(self._ctx.settings.base_url, run_url(self._ref))

@@ -1,11 +1,15 @@
 """Process state: ``init``, the current run and the module-level shortcuts
 (``archivist.log``, ``archivist.save``, ...) that act on it.
 
-``init`` while a run is active finishes that run first and starts a new one
-(``reinit='finish_previous'``, W&B's behaviour for notebooks and our default
-everywhere, so that a script calling ``init`` in a loop gets one run per call).
-``reinit='return_previous'`` (or ``False``) returns the active run instead, and
-``reinit='create_new'`` starts another run without making it current.
+``init`` while a run is active follows ``reinit`` as W&B does: 'default' (and
+None) returns the active run in a script and finishes it to start a new one in
+a notebook; 'return_previous' (or ``False``) returns the active run;
+'finish_previous' (or ``True``) finishes every active run and starts a new one;
+'create_new' starts another run without making it current.
+
+``init``'s defaults come from the settings (ARCHIVIST_* or W&B's WANDB_*
+variables): mode, job type, group, name, notes, tags and the run folder. In mode
+'disabled' nothing is stored and no store is opened.
 
 At interpreter exit every run still active is finished, after every artifact it
 logged was committed: ``finished``, or ``failed`` when the interpreter exits
@@ -31,7 +35,7 @@ from typing import Any, NoReturn
 
 from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundError, UsageError
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
-from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_tags
+from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_run_tags
 from archivist.core.settings import Settings
 from archivist.sdk import run_artifacts
 from archivist.sdk.artifact import Artifact
@@ -91,22 +95,30 @@ def init(
     store (the embedded store needs no network, so 'offline' behaves like 'online').
     W&B arguments without meaning here (``save_code``, ``sync_tensorboard``, ...) are ignored.
     """
-    mode = _check_choice("mode", mode, MODES) if mode is not None else "online"
+    chosen = _settings(settings)
+    if mode is None and chosen.mode is not None:  # from the environment: say where it came from
+        mode = _check_choice("ARCHIVIST_MODE (or WANDB_MODE)", chosen.mode, MODES)
+    mode = _check_choice("mode", mode or "online", MODES)
     policy = _reinit_policy(reinit)
     previous = current_run()
     if previous is not None and policy == "return_previous":
         return previous
     if policy == "finish_previous":
         _finish_active()
+    job_type = job_type if job_type is not None else chosen.job_type
+    group = group if group is not None else chosen.run_group
+    name = name if name is not None else chosen.run_name
+    notes = notes if notes is not None else chosen.run_notes
+    tags = tags if tags is not None else chosen.run_tags
     run_id = validate_run_id(id) if id is not None else new_run_id()
     values = filter_keys(config_mapping(config), config_include_keys, config_exclude_keys)
-    tag_names = validate_tags(tags)
+    tag_names = validate_run_tags(tags)
     if mode == "disabled":
         run: Run = DisabledRun(
             RunRef("disabled", project or "disabled", run_id), name or run_id, values, tempfile.gettempdir()
         )
     else:
-        ctx = get_context(_settings(settings))
+        ctx = get_context(chosen.evolve(mode=None) if chosen.mode == "disabled" else chosen)
         ref = RunRef(
             validate_entity(entity) if entity else ctx.entity,
             validate_project(project) if project else ctx.project,
@@ -159,6 +171,11 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> l
     return _require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
+def define_metric(name: str, *args: Any, **kwargs: Any) -> Any:
+    """``run.define_metric`` on the current run."""
+    return _require_run("define_metric").define_metric(name, *args, **kwargs)
+
+
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
     """Finish the current run; without one this does nothing (as in W&B)."""
     run = current_run()
@@ -193,15 +210,38 @@ def save_draft(art: Artifact, project: str | None) -> None:
     """``Artifact.save()`` on a draft: log in the active run, else in a new 'auto' run."""
     run = current_run()
     if run is not None:
-        run_artifacts.log_artifact(run, art)
+        run.log_artifact(art)  # a disabled run logs nowhere
         return
     with init(project=project, job_type="auto") as auto_run:
-        run_artifacts.log_artifact(auto_run, art)
-        art.wait()
+        auto_run.log_artifact(art)
+        if not isinstance(auto_run, DisabledRun):
+            art.wait()
 
 
 def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
     return _require_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
+
+
+def link_existing(art: Artifact, target_path: str, aliases: Sequence[str] | None) -> Artifact:
+    """``Artifact.link()``: in the active run if there is one (a draft is logged in it)."""
+    run = current_run()
+    if run is not None and not isinstance(run, DisabledRun):
+        return run_artifacts.link_artifact(run, art, target_path, aliases)
+    return run_artifacts.link_outside_run(art, target_path, aliases)
+
+
+def log_model(path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
+    return _require_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    return _require_run("use_model").use_model(name)
+
+
+def link_model(
+    path: str, registered_model_name: str, name: str | None = None, aliases: Sequence[str] | None = None
+) -> Any:
+    return _require_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
 
 
 def current_config() -> Any:
@@ -281,12 +321,23 @@ def _check_choice(what: str, value: object, allowed: Sequence[str]) -> str:
 
 
 def _reinit_policy(reinit: bool | str | None) -> str:
-    if reinit is None or reinit is True:
+    """W&B's choices; 'default' finishes the previous run in a notebook only."""
+    if reinit is True:
         return "finish_previous"
     if reinit is False:
         return "return_previous"
-    policy = _check_choice("reinit", reinit, REINIT_POLICIES)
-    return "finish_previous" if policy == "default" else policy
+    policy = _check_choice("reinit", "default" if reinit is None else reinit, REINIT_POLICIES)
+    if policy == "default":
+        return "finish_previous" if _in_notebook() else "return_previous"
+    return policy
+
+
+def _in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (W&B's test: an IPython ZMQ shell)."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _existing_run(
@@ -329,7 +380,7 @@ def _apply_to_resumed(
     if notes is not None:
         changes["notes"] = str(notes)
     if tags is not None:
-        changes["tags"] = validate_tags(tags)
+        changes["tags"] = validate_run_tags(tags)
     return ctx.backend.update_run(record.ref, RunUpdate(**changes)) if changes else record
 
 
@@ -345,8 +396,12 @@ def _settings(settings: Settings | Mapping[str, Any] | None) -> Settings:
 
 
 def _run_dir(dir: str | os.PathLike[str] | None, ctx: Context, run_id: str) -> str:
-    """``<dir or ARCHIVIST_DIR/runs>/run-<time>-<id>/files`` (W&B's layout), created."""
-    base = os.path.abspath(os.fspath(dir)) if dir is not None else os.path.join(ctx.settings.home, "runs")
+    """``<dir or ARCHIVIST_RUN_DIR or ARCHIVIST_DIR/runs>/run-<time>-<id>/files`` (W&B's
+    layout), created."""
+    if dir is not None:
+        base = os.path.abspath(os.fspath(dir))
+    else:
+        base = ctx.settings.run_dir or os.path.join(ctx.settings.home, "runs")
     stamp = time.strftime("%Y%m%d_%H%M%S")
     path = os.path.join(base, f"run-{stamp}-{run_id}", "files")
     os.makedirs(path, exist_ok=True)

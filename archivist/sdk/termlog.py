@@ -13,11 +13,30 @@ _PREFIX = "archivist: "
 _silent = False
 _once_lock = threading.Lock()
 _last_said: dict[str, float] = {}
+_said_by_caller: list[str] = []
+"""Key prefixes of throttled notices that the running command says itself (see ``said_by_caller``)."""
+
+DEDUP_NOTICE = "dedup:"
+"""Key prefix of the notice that a logged artifact was identical to an existing version."""
 
 
 def set_silent(silent: bool) -> None:
+    """``ARCHIVIST_SILENT``: no notices or warnings, no progress bars."""
     global _silent
     _silent = silent
+
+
+@contextmanager
+def said_by_caller(key_prefix: str) -> Iterator[None]:
+    """Within this block, throttled notices whose key starts with ``key_prefix`` are not
+    printed: the caller (a CLI command) reports that outcome in its own output, once."""
+    with _once_lock:
+        _said_by_caller.append(key_prefix)
+    try:
+        yield
+    finally:
+        with _once_lock:
+            _said_by_caller.remove(key_prefix)
 
 
 def termlog(message: str) -> None:
@@ -34,6 +53,8 @@ def termlog_throttled(key: str, message: str, every_seconds: float = 60.0) -> No
     """Say ``message`` at most once per ``every_seconds`` for the same key."""
     now = time.monotonic()
     with _once_lock:
+        if any(key.startswith(prefix) for prefix in _said_by_caller):
+            return
         last = _last_said.get(key)
         if last is not None and now - last < every_seconds:
             return
@@ -51,20 +72,16 @@ def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[
     if not _interactive() or total_bytes <= 0:
         yield lambda _n: None
         return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, Progress
+
+    from archivist.sdk.progress_columns import EtaColumn, SizeColumn, SpeedColumn
 
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
+        SizeColumn(),
+        SpeedColumn(),
+        EtaColumn(),
     )
     lock = threading.Lock()
     with Progress(*columns, transient=True) as progress:

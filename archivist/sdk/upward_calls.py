@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from archivist.core.manifest import Entry
     from archivist.core.models import CollectionRecord, RunRecord
-    from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.artifact import Artifact
+    from archivist.sdk.artifact_collections import ArtifactCollection
     from archivist.sdk.context import Context
     from archivist.sdk.public_runs import PublicRun
 
@@ -29,6 +29,9 @@ public_run: Callable[[Context, RunRecord], PublicRun]
 
 save_draft: Callable[[Artifact, str | None], None]
 """``Artifact.save()`` of a draft: log it in the active run, else in a new 'auto' run."""
+
+link: Callable[[Artifact, str, list[str] | None], Artifact]
+"""``Artifact.link()``: link a logged version into another collection (in the active run, if any)."""
 
 fetch_entry: Callable[[Context, Entry, str, bool], None]
 """A reference to another artifact's entry: write that entry's bytes to a path."""

@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from archivist.core.accounts import ApiKeyRecord, Identity, MemberRecord, NewApiKey, NewUser, UserRecord
-from archivist.service import accounts
+from archivist.core.accounts import (
+    ApiKeyRecord,
+    Identity,
+    MemberRecord,
+    NewApiKey,
+    NewUser,
+    TeamRecord,
+    UserRecord,
+)
+from archivist.service import accounts, teams
 from archivist.service.accounts import Principal
 
 
@@ -27,6 +35,9 @@ class AccountCalls:
     def list_users(self) -> list[UserRecord]:
         return accounts.list_users(self.engine)
 
+    def set_user_disabled(self, name: str, disabled: bool = True) -> UserRecord:
+        return accounts.set_user_disabled(self.engine, name, disabled, by=self.principal)
+
     def create_key(self, user: str, description: str | None = None) -> NewApiKey:
         return accounts.create_key(self.engine, user, description)
 
@@ -37,10 +48,25 @@ class AccountCalls:
         return accounts.revoke_key(self.engine, key_id)
 
     def create_team(self, name: str) -> str:
-        return accounts.create_team(self.engine, name)
+        return teams.create_team(self.engine, name)
 
     def set_member(self, team: str, user: str, role: str = "member") -> MemberRecord:
-        return accounts.set_member(self.engine, team, user, role)
+        return teams.set_member(self.engine, team, user, role)
 
     def list_members(self, team: str) -> list[MemberRecord]:
-        return accounts.list_members(self.engine, team)
+        return teams.list_members(self.engine, team)
+
+    def remove_member(self, team: str, user: str) -> MemberRecord:
+        return teams.remove_member(self.engine, team, user)
+
+    def list_teams(self) -> list[TeamRecord]:
+        return teams.list_teams(self.engine, self.principal)
+
+    def create_own_key(self, description: str | None = None) -> NewApiKey:
+        return accounts.create_key(self.engine, self.principal.name, description)
+
+    def list_own_keys(self) -> list[ApiKeyRecord]:
+        return accounts.list_keys(self.engine, self.principal.name)
+
+    def revoke_own_key(self, key_id: str) -> ApiKeyRecord:
+        return accounts.revoke_key(self.engine, key_id, owner=self.principal.user_id)

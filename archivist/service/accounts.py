@@ -27,13 +27,11 @@ from sqlalchemy import Connection, CursorResult, Engine, Row, insert, select, te
 from archivist.core.accounts import (
     ADMIN,
     ApiKeyRecord,
-    MemberRecord,
     NewApiKey,
     NewUser,
     UserRecord,
     is_long_enough,
     validate_operator_key,
-    validate_role,
 )
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
 from archivist.core.names import validate_entity
@@ -81,7 +79,7 @@ def hash_key(key: str) -> str:
 
 
 @contextmanager
-def _accounts_transaction(engine: Engine) -> Iterator[Connection]:
+def accounts_transaction(engine: Engine) -> Iterator[Connection]:
     """A write transaction in which a unique-key race reads as a conflict."""
     try:
         with write_transaction(engine) as connection:
@@ -102,7 +100,11 @@ def authenticate(engine: Engine, key: str) -> Principal | None:
     statement = (
         select(users.c.id, users.c.name, users.c.is_admin)
         .join(api_keys, api_keys.c.user_id == users.c.id)
-        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+        .where(
+            api_keys.c.key_hash == hash_key(key),
+            api_keys.c.revoked_at.is_(None),
+            users.c.disabled_at.is_(None),
+        )
     )
     with read_transaction(engine) as connection:
         row = connection.execute(statement).first()
@@ -110,8 +112,10 @@ def authenticate(engine: Engine, key: str) -> Principal | None:
 
 
 def principal_named(engine: Engine, name: str) -> Principal | None:
-    """The user called ``name``, if there is one."""
-    statement = select(users.c.id, users.c.name, users.c.is_admin).where(users.c.name == name)
+    """The user called ``name``, if there is one and they are not disabled."""
+    statement = select(users.c.id, users.c.name, users.c.is_admin).where(
+        users.c.name == name, users.c.disabled_at.is_(None)
+    )
     with read_transaction(engine) as connection:
         row = connection.execute(statement).first()
     return None if row is None else Principal(row.id, row.name, bool(row.is_admin))
@@ -144,11 +148,11 @@ def ensure_admin(engine: Engine, admin_key: str | None) -> AdminBootstrap:
     """
     if admin_key is not None:
         validate_operator_key(admin_key, ADMIN_KEY_VARIABLE)
-    with _accounts_transaction(engine) as connection:
+    with accounts_transaction(engine) as connection:
         if connection.execute(select(users.c.id).where(users.c.is_admin)).first() is not None:
             ignored = admin_key is not None and not _is_live_admin_key(connection, admin_key)
             return AdminBootstrap(ignored_admin_key=ignored)
-        user_id = _user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
+        user_id = user_id_or_none(connection, ADMIN_USER) or _insert_user(connection, ADMIN_USER, True)
         connection.execute(update(users).where(users.c.id == user_id).values(is_admin=True))
         if admin_key is None:
             generated = generate_key()
@@ -181,10 +185,10 @@ def _is_live_admin_key(connection: Connection, key: str) -> bool:
 def create_user(engine: Engine, name: str, is_admin: bool = False) -> NewUser:
     """A new user, their personal entity (they are its admin) and their first key."""
     validate_entity(name)
-    with _accounts_transaction(engine) as connection:
-        if _user_id_or_none(connection, name) is not None:
+    with accounts_transaction(engine) as connection:
+        if user_id_or_none(connection, name) is not None:
             raise ConflictError(f"user {name!r} already exists")
-        if _entity_id_or_none(connection, name) is not None:
+        if entity_id_or_none(connection, name) is not None:
             raise ConflictError(f"an entity named {name!r} already exists; choose another user name")
         user_id = _insert_user(connection, name, is_admin)
         key = generate_key()
@@ -198,99 +202,69 @@ def list_users(engine: Engine) -> list[UserRecord]:
         return [_user_record(connection, user_id) for user_id in ids]
 
 
+def set_user_disabled(engine: Engine, name: str, disabled: bool, by: Principal) -> UserRecord:
+    """Disable the user ``name`` (their keys are refused; keys, roles and data stay) or enable
+    them again. ``by`` may not disable themself (a server would be left without its admin)."""
+    if not isinstance(disabled, bool):
+        raise InvalidInputError(f"disabled must be true or false, got {disabled!r}")
+    with accounts_transaction(engine) as connection:
+        user_id = require_user(connection, name)
+        if disabled and user_id == by.user_id:
+            raise InvalidInputError(f"you cannot disable yourself ({name!r}); ask another administrator")
+        connection.execute(
+            update(users).where(users.c.id == user_id).values(disabled_at=utc_now() if disabled else None)
+        )
+        return _user_record(connection, user_id)
+
+
 def create_key(engine: Engine, user: str, description: str | None = None) -> NewApiKey:
     if description is not None and not isinstance(description, str):
         raise InvalidInputError(f"key description must be a string, got {description!r}")
-    with _accounts_transaction(engine) as connection:
+    with accounts_transaction(engine) as connection:
         key = generate_key()
-        row_id = _insert_key(connection, _require_user(connection, user), key, description)
+        row_id = _insert_key(connection, require_user(connection, user), key, description)
         return NewApiKey(_key_record(connection, row_id), key)
 
 
 def list_keys(engine: Engine, user: str) -> list[ApiKeyRecord]:
     with read_transaction(engine) as connection:
-        user_id = _require_user(connection, user)
+        user_id = require_user(connection, user)
         ids = connection.execute(
             select(api_keys.c.id).where(api_keys.c.user_id == user_id).order_by(api_keys.c.id)
         ).scalars()
         return [_key_record(connection, row_id) for row_id in ids]
 
 
-def revoke_key(engine: Engine, key_id: str) -> ApiKeyRecord:
-    """Revoke the key with id ``key_id``; requests with it are refused from now on."""
-    with _accounts_transaction(engine) as connection:
+def revoke_key(engine: Engine, key_id: str, owner: int | None = None) -> ApiKeyRecord:
+    """Revoke the key with id ``key_id``; requests with it are refused from now on. With
+    ``owner`` (a user id) only that user's key: another's is not found, as if absent."""
+    with accounts_transaction(engine) as connection:
         row = None
         if isinstance(key_id, str):
             row = connection.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
-        if row is None:
+        if row is None or (owner is not None and row.user_id != owner):
+            listing = "archivist key list" + (" --user NAME" if owner is None else " --mine")
             raise NotFoundError(
-                f"no API key with id {key_id!r}: key ids look like kid_0123456789ab; "
-                "'archivist key list --user NAME' shows them"
+                f"no API key with id {key_id!r}: key ids look like kid_0123456789ab; '{listing}' shows them"
             )
         if row.revoked_at is None:
             connection.execute(update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=utc_now()))
         return _key_record(connection, row.id)
 
 
-# --- teams and roles ---------------------------------------------------------------------
-
-
-def create_team(engine: Engine, name: str) -> str:
-    """Create the team entity ``name`` (an entity that already exists and is nobody's
-    personal entity becomes the team); returns its name."""
-    validate_entity(name)
-    with _accounts_transaction(engine) as connection:
-        if _user_id_or_none(connection, name) is not None:
-            raise ConflictError(f"{name!r} is a user's personal entity; choose another team name")
-        if _entity_id_or_none(connection, name) is None:
-            connection.execute(insert(entities).values(name=name, created_at=utc_now()))
-        return name
-
-
-def set_member(engine: Engine, entity: str, user: str, role: str) -> MemberRecord:
-    """Give ``user`` the ``role`` in ``entity`` (replacing a role they had)."""
-    validate_role(role)
-    with _accounts_transaction(engine) as connection:
-        entity_id = _entity_id_or_none(connection, entity)
-        if entity_id is None:
-            raise NotFoundError(
-                f"no entity named {entity!r}; create it with 'archivist team create {entity}'"
-            )
-        user_id = _require_user(connection, user)
-        key = {"entity_id": entity_id, "user_id": user_id}
-        changed = connection.execute(update(entity_members).filter_by(**key).values(role=role)).rowcount
-        if not changed:
-            connection.execute(insert(entity_members).values(**key, role=role, created_at=utc_now()))
-        return MemberRecord(entity=entity, user=user, role=role)
-
-
-def list_members(engine: Engine, entity: str) -> list[MemberRecord]:
-    statement = (
-        select(users.c.name, entity_members.c.role)
-        .join(entity_members, entity_members.c.user_id == users.c.id)
-        .join(entities, entities.c.id == entity_members.c.entity_id)
-        .where(entities.c.name == entity)
-        .order_by(users.c.name)
-    )
-    with read_transaction(engine) as connection:
-        if _entity_id_or_none(connection, entity) is None:
-            raise NotFoundError(f"no entity named {entity!r}")
-        return [MemberRecord(entity, row.name, row.role) for row in connection.execute(statement)]
-
-
 # --- rows --------------------------------------------------------------------------------
 
 
-def _user_id_or_none(connection: Connection, name: str) -> int | None:
+def user_id_or_none(connection: Connection, name: str) -> int | None:
     return connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
 
 
-def _entity_id_or_none(connection: Connection, name: str) -> int | None:
+def entity_id_or_none(connection: Connection, name: str) -> int | None:
     return connection.execute(select(entities.c.id).where(entities.c.name == name)).scalar()
 
 
-def _require_user(connection: Connection, name: object) -> int:
-    user_id = _user_id_or_none(connection, name) if isinstance(name, str) else None
+def require_user(connection: Connection, name: object) -> int:
+    user_id = user_id_or_none(connection, name) if isinstance(name, str) else None
     if user_id is None:
         raise NotFoundError(f"no user named {name!r}; 'archivist user list' shows the users")
     return user_id
@@ -301,7 +275,7 @@ def _insert_user(connection: Connection, name: str, is_admin: bool) -> int:
     user_id = _inserted_id(
         connection.execute(insert(users).values(name=name, is_admin=is_admin, created_at=now))
     )
-    entity_id = _entity_id_or_none(connection, name)
+    entity_id = entity_id_or_none(connection, name)
     if entity_id is None:
         entity_id = _inserted_id(connection.execute(insert(entities).values(name=name, created_at=now)))
     connection.execute(
@@ -329,7 +303,12 @@ def _inserted_id(result: CursorResult[Any]) -> int:
 
 def _user_record(connection: Connection, user_id: int) -> UserRecord:
     row: Row[Any] = connection.execute(select(users).where(users.c.id == user_id)).one()
-    return UserRecord(name=row.name, is_admin=bool(row.is_admin), created_at=to_iso(row.created_at))
+    return UserRecord(
+        name=row.name,
+        is_admin=bool(row.is_admin),
+        created_at=to_iso(row.created_at),
+        disabled=row.disabled_at is not None,
+    )
 
 
 def _key_record(connection: Connection, row_id: int) -> ApiKeyRecord:

@@ -174,3 +174,11 @@ def delete_collection(connection: Connection, entity: str, project: str, name: s
         update(collections).where(collections.c.id == row.id).values(deleted_at=now, updated_at=now)
     )
     remove_links(connection, select(versions.c.id).where(versions.c.collection_id == row.id))
+
+
+def project_id_of(connection: Connection, collection_id: int) -> int:
+    """The project holding the collection."""
+    project_id: int = connection.execute(
+        select(collections.c.project_id).where(collections.c.id == collection_id)
+    ).scalar_one()
+    return project_id

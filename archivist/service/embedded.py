@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from archivist.core.errors import InvalidInputError
 from archivist.core.models import CommitRequest, CommitResult
 from archivist.core.settings import DEFAULT_ENTITY, Settings
 from archivist.metadata.migrate import open_engine
@@ -23,7 +24,14 @@ class LocalBackend(Service):
     """The Service over the embedded store's database and blob folder."""
 
     def __init__(self, settings: Settings) -> None:
-        make_folders(settings.home)  # durably: a store whose folder a power cut loses is lost
+        try:
+            make_folders(settings.home)  # durably: a store whose folder a power cut loses is lost
+        except (FileExistsError, NotADirectoryError, PermissionError) as error:
+            reason = "permission denied" if isinstance(error, PermissionError) else "it is not a folder"
+            raise InvalidInputError(
+                f"ARCHIVIST_DIR {settings.home!r} cannot hold the embedded store ({reason}: "
+                f"{error.filename!r}); set ARCHIVIST_DIR to a folder you may write to"
+            ) from None
         engine = open_engine(f"sqlite:///{os.path.join(settings.home, DATABASE_FILE)}")
         self.folder_store = LocalBlobStore(
             os.path.join(settings.home, BLOBS_DIR),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, select
+from typing import Any
 
+from sqlalchemy import Connection, bindparam, func, select
+
+from archivist.core.errors import NotFoundError
+from archivist.core.models import ProjectRecord
 from archivist.core.names import validate_entity, validate_project
 from archivist.metadata.dialects import insert_ignoring_conflict
-from archivist.metadata.schema import entities, projects
-from archivist.service.timestamps import utc_now
+from archivist.metadata.schema import collections, entities, projects, runs
+from archivist.service.timestamps import to_iso, utc_now
 
 _PROJECT_ID = (
     select(projects.c.id)
@@ -49,3 +53,38 @@ def list_projects(connection: Connection, entity: str) -> list[str]:
         .order_by(projects.c.name)
     )
     return list(connection.execute(statement).scalars())
+
+
+def _project_records(connection: Connection, entity: str, project: str | None) -> list[ProjectRecord]:
+    run_count = select(func.count()).where(runs.c.project_id == projects.c.id).scalar_subquery()
+    collection_count = (
+        select(func.count())
+        .where(collections.c.project_id == projects.c.id, collections.c.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    statement: Any = (
+        select(projects.c.name, projects.c.created_at, run_count, collection_count)
+        .join(entities, entities.c.id == projects.c.entity_id)
+        .where(entities.c.name == entity)
+        .order_by(projects.c.name)
+    )
+    if project is not None:
+        statement = statement.where(projects.c.name == project)
+    return [
+        ProjectRecord(entity, name, to_iso(created), int(run_total), int(collection_total))
+        for name, created, run_total, collection_total in connection.execute(statement)
+    ]
+
+
+def list_project_records(connection: Connection, entity: str) -> list[ProjectRecord]:
+    return _project_records(connection, entity, None)
+
+
+def get_project(connection: Connection, entity: str, project: str) -> ProjectRecord:
+    found = _project_records(connection, entity, project)
+    if not found:
+        names = list_projects(connection, entity)
+        more = f" (and {len(names) - 20} more)" if len(names) > 20 else ""
+        held = f"the entity's projects: {', '.join(names[:20])}{more}" if names else "it has no projects"
+        raise NotFoundError(f"project '{entity}/{project}' not found; {held}")
+    return found[0]

@@ -58,8 +58,9 @@ def accepted_types(connection: Connection, registry_id: int) -> tuple[str, ...]:
 
 
 def ensure_core_registries(connection: Connection) -> None:
-    """Create the core registries that are missing (migration 0007 creates them in every
-    store; this restores them in a store whose tables were emptied, as tests do)."""
+    """Create the core registries that are missing (every store has them from its creation:
+    migration 0008, ``metadata.core_rows``); this restores them in a store whose tables were
+    emptied, as tests do."""
     for name, types in CORE_REGISTRIES.items():
         if find_registry(connection, name) is None:
             create_registry(connection, name, Visibility.ORGANIZATION.value, None, types, False)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from archivist.core.digest_checks import validate_digest, validate_digests
+from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -18,7 +19,9 @@ from archivist.core.models import (
     CommitResult,
     Direction,
     LineageGraph,
+    ProjectRecord,
     RunFile,
+    RunQuery,
     RunRecord,
     RunRef,
     RunSpec,
@@ -47,10 +50,12 @@ from archivist.service import (
     gc,
     lineage,
     links,
+    lookup_hints,
     namespaces,
     records,
     registries,
     run_data,
+    run_queries,
     runs,
     transfers,
     versions,
@@ -109,6 +114,13 @@ class Service:
 
     def list_runs(self, entity: str, project: str) -> list[RunRecord]:
         return runs.list_runs(self.engine, entity, project)
+
+    def query_runs(self, query: RunQuery) -> list[RunRecord]:
+        return run_queries.query_runs(self.engine, query)
+
+    def delete_run(self, ref: RunRef) -> None:
+        with write_transaction(self.engine) as connection:
+            run_queries.delete_run(connection, ref)
 
     def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
         with write_transaction(self.engine) as connection:
@@ -228,7 +240,15 @@ class Service:
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
-            return versions.resolve_version(connection, entity, project, collection, selector)
+            try:
+                return versions.resolve_version(connection, entity, project, collection, selector)
+            except ArtifactNotFoundError as error:
+                nearby = lookup_hints.describe_missing(
+                    connection, self.store, entity, project, collection, selector
+                )
+                if not nearby:
+                    raise
+                raise ArtifactNotFoundError(f"{error}: {nearby}") from None
 
     def get_version(self, version_id: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
@@ -250,6 +270,14 @@ class Service:
     def list_projects(self, entity: str) -> list[str]:
         with read_transaction(self.engine) as connection:
             return namespaces.list_projects(connection, entity)
+
+    def get_project(self, entity: str, project: str) -> ProjectRecord:
+        with read_transaction(self.engine) as connection:
+            return namespaces.get_project(connection, entity, project)
+
+    def list_project_records(self, entity: str) -> list[ProjectRecord]:
+        with read_transaction(self.engine) as connection:
+            return namespaces.list_project_records(connection, entity)
 
     def list_types(self, entity: str, project: str) -> list[str]:
         with read_transaction(self.engine) as connection:
@@ -281,6 +309,17 @@ class Service:
         with write_transaction(self.engine) as connection:
             version = versions.require_version_row(connection, version_id)
             lineage.record_use(connection, runs.run_pk(connection, ref), links.content_version_id(version))
+
+    def record_output(self, ref: RunRef, version_id: str) -> None:
+        with write_transaction(self.engine) as connection:
+            version = versions.require_version_row(connection, version_id)
+            run = runs.require_run(connection, ref)
+            if collections.project_id_of(connection, version.collection_id) != run.project_id:
+                raise InvalidInputError(
+                    f"run '{ref.path}' cannot log artifact version {version_id!r} of another project: "
+                    "a run logs artifacts of its own entity and project"
+                )
+            lineage.record_logged(connection, run.id, version.id)
 
     def version_producer(self, version_id: str) -> RunRecord | None:
         with read_transaction(self.engine) as connection:

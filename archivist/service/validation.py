@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar, overload
 
+from archivist.core import names
 from archivist.core.errors import InvalidInputError
-from archivist.core.names import MAX_NAME_LENGTH, json_friendly
+from archivist.core.json_values import json_friendly
 
 VERSION_ORDER_KEYS = ("version", "created_at", "size")
 E = TypeVar("E", bound=enum.Enum)
@@ -59,18 +60,9 @@ def validate_json_object(value: object, what: str) -> dict[str, Any]:
 
 
 def validate_run_tags(tags: object) -> list[str]:
-    if tags is None:
-        return []
-    if isinstance(tags, str) or not isinstance(tags, Iterable):
+    if isinstance(tags, str):  # one string is not a list of tags on the wire
         raise InvalidInputError(f"run tags must be a list of strings, got {tags!r}")
-    checked: dict[str, None] = {}
-    for tag in tags:
-        if not isinstance(tag, str) or not tag or len(tag) > MAX_NAME_LENGTH:
-            raise InvalidInputError(
-                f"invalid run tag {tag!r}: use a non-empty string of at most {MAX_NAME_LENGTH} characters"
-            )
-        checked.setdefault(tag, None)
-    return list(checked)
+    return list(names.validate_run_tags(tags))  # type: ignore[arg-type]
 
 
 def parse_enum(enum_type: type[E], value: object, what: str) -> E:

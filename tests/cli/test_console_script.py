@@ -29,8 +29,8 @@ def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
     ls = run_script("artifact", "ls", "proj")
     assert ls.returncode == 0, ls.stderr
     rows = ls.stdout.splitlines()
-    assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME"]
-    assert rows[1].split()[0] == "dataset" and rows[1].split()[-1] == "sample:v0"
+    assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME", "ALIASES"]
+    assert rows[1].split()[0] == "dataset" and rows[1].split()[-2:] == ["sample:v0", "latest,gold"]
 
     lineage = run_script("artifact", "lineage", "proj/sample:gold")
     assert lineage.returncode == 0, lineage.stderr
@@ -47,18 +47,18 @@ def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
 
 
 @pytest.mark.parametrize(
-    ("args", "fragment"),
+    ("args", "code", "fragment"),
     [
-        (["artifact", "put", "missing-path"], "missing-path"),
-        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], "a/b/c/d"),
-        (["artifact", "put", "{sample}", "--metadata", "{not json"], "--metadata"),
-        (["artifact", "get", "proj/sample:no-such-alias"], "no-such-alias"),
-        (["artifact", "cache", "cleanup", "10XB"], "10XB"),
+        (["artifact", "put", "missing-path"], 1, "missing-path"),
+        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], 2, "a/b/c/d"),  # a usage mistake
+        (["artifact", "put", "{sample}", "--metadata", "{not json"], 2, "--metadata"),
+        (["artifact", "get", "proj/sample:no-such-alias"], 1, "no-such-alias"),
+        (["artifact", "cache", "cleanup", "10XB"], 2, "10XB"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, fragment):
+def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, code, fragment):
     result = run_script(*(arg.replace("{sample}", str(sample_tree.path)) for arg in args))
-    assert result.returncode == 1
+    assert result.returncode == code
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("archivist: error: ") and fragment in lines[0]

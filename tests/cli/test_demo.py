@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import archivist
 from archivist.cli.demo_data import (
@@ -71,3 +73,50 @@ def test_the_synthetic_data_is_deterministic_and_learnable(tmp_path):
     model = fit_linear(train, on_epoch=lambda _epoch, loss: losses.append(loss))
     assert losses[-1] < losses[0] / 100
     assert r_squared(model, test) > 0.95
+
+
+def explore_lines(stdout: str) -> list[str]:
+    return [line.strip() for line in stdout.split("Explore further:", 1)[1].splitlines() if line.strip()]
+
+
+def test_the_commands_to_explore_further_work_as_printed_without_an_activated_venv(script_env, tmp_path):
+    """The README's first command runs ``.venv/bin/archivist demo`` without activating the venv:
+    the printed commands must not rely on ``archivist`` or ``python`` being on the PATH."""
+    bare_path = os.pathsep.join(
+        folder
+        for folder in ("/usr/local/bin", "/usr/bin", "/bin")
+        if folder != os.path.dirname(sys.executable)
+    )
+    env = {**script_env, "PATH": bare_path}
+    demo = subprocess.run(
+        [sys.executable, "-m", "archivist", "demo"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert demo.returncode == 0, demo.stderr
+    commands = explore_lines(demo.stdout)
+    assert len(commands) == 4
+    assert all(not command.startswith(("archivist ", "python ")) for command in commands), commands
+    outputs = []
+    for command in commands:
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        outputs.append(done.stdout)
+    assert "demo-model" in outputs[0]  # artifact ls
+    assert "demo-processed" in outputs[1]  # lineage downstream of the raw data
+    assert (tmp_path / "demo-model").is_dir()  # artifact get --root ./demo-model
+    assert "weights" in outputs[3]  # the model's metadata, read in Python
+
+
+def test_explore_commands_use_bare_names_when_the_path_finds_this_installation(tmp_path):
+    from archivist.cli.demo import explore_commands
+
+    bin_dir = os.path.dirname(sys.executable)
+    commands = explore_commands("archivist-demo/demo-model:candidate", search_path=bin_dir)
+    assert commands[0] == "archivist artifact ls archivist-demo"
+    assert commands[3].startswith(os.path.basename(sys.executable) + " -c ")
+    elsewhere = explore_commands("archivist-demo/demo-model:candidate", search_path=str(tmp_path))
+    assert elsewhere[0].split()[0] in (
+        os.path.join(bin_dir, "archivist"),
+        os.path.relpath(os.path.join(bin_dir, "archivist")),
+    )

@@ -26,23 +26,23 @@ def assert_one_error_line(result, exit_code: int, *fragments: str) -> None:
     ("args", "exit_code", "fragment"),
     [
         (["artifact", "put", "no-such-dir"], FAILURE, "'no-such-dir' does not exist"),
-        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], FAILURE, "a/b/c/d"),
-        (["artifact", "put", "{sample}", "--name", "proj/x:v1"], FAILURE, "must not contain ':'"),
-        (["artifact", "put", "{sample}", "--metadata", "{bad json"], FAILURE, "not valid JSON"),
-        (["artifact", "put", "{sample}", "--type", "job"], FAILURE, "reserved"),
-        (["artifact", "put", "{sample}/README.md", "--name", "bad name"], FAILURE, "'bad name'"),
+        (["artifact", "put", "{sample}", "--name", "a/b/c/d"], USAGE, "a/b/c/d"),
+        (["artifact", "put", "{sample}", "--name", "proj/x:v1"], USAGE, "must not contain ':'"),
+        (["artifact", "put", "{sample}", "--metadata", "{bad json"], USAGE, "not valid JSON"),
+        (["artifact", "put", "{sample}", "--type", "job"], USAGE, "reserved"),
+        (["artifact", "put", "{sample}/README.md", "--name", "bad name"], USAGE, "'bad name'"),
         (["artifact", "get", "proj/never-logged:latest"], FAILURE, "never-logged"),
-        (["artifact", "ls", "a/b/c"], FAILURE, "a/b/c"),
-        (["artifact", "lineage", "x/y/z/w"], FAILURE, "x/y/z/w"),
-        (["artifact", "cache", "cleanup", "10XB"], FAILURE, "10XB"),
+        (["artifact", "ls", "a/b/c"], USAGE, "a/b/c"),
+        (["artifact", "lineage", "x/y/z/w"], USAGE, "x/y/z/w"),
+        (["artifact", "cache", "cleanup", "10XB"], USAGE, "10XB"),
         (["artifact", "put"], USAGE, "Missing argument 'PATH'"),
         (["artifact", "put", "{sample}", "--bogus"], USAGE, "--bogus"),
         (["artifact", "put", "{sample}", "--policy", "sometimes"], USAGE, "sometimes"),
         (["artifact", "lineage", "x", "--direction", "sideways"], USAGE, "sideways"),
         (["artifact", "lineage", "x", "--depth", "0"], USAGE, "--depth"),
         (["artifact", "nonsense"], USAGE, "nonsense"),
-        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "99999"], FAILURE, "'off'"),
-        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "near"], FAILURE, "port number"),
+        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "99999"], USAGE, "'off'"),
+        (["server", "--db", "sqlite:///x.db", "--store", "s", "--blob-port", "near"], USAGE, "port number"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(invoke, sample_tree, args, exit_code, fragment):
@@ -62,11 +62,11 @@ def test_unknown_alias_of_an_existing_artifact(invoke, sample_tree):
     assert_one_error_line(result, FAILURE, "nope")
 
 
-def test_an_os_error_is_one_line(invoke, sample_tree):
+def test_a_root_below_a_file_is_one_line_naming_it(invoke, sample_tree):
     assert invoke("artifact", "put", str(sample_tree.path), "-n", "proj/sample").exit_code == 0
     under_a_file = sample_tree.path / "README.md" / "sub"
     result = invoke("artifact", "get", "proj/sample", "--root", str(under_a_file))
-    assert_one_error_line(result, FAILURE, "README.md")
+    assert_one_error_line(result, USAGE, "README.md", "not a folder")
 
 
 def test_without_a_command_the_help_is_shown(invoke):

@@ -16,15 +16,15 @@ def test_ls_prints_one_aligned_row_per_collection_with_its_latest_version(invoke
     result = invoke("artifact", "ls", "proj")
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["TYPE", "UPDATED", "SIZE", "NAME"]
+    assert header.split() == ["TYPE", "UPDATED", "SIZE", "NAME", "ALIASES"]
     assert [row.split()[0] for row in rows] == ["dataset", "docs"]  # sorted by type
     dataset_row, docs_row = (row.split() for row in rows)
-    assert dataset_row[-1] == "sample:v1"
-    assert docs_row[-1] == "notes:v0"
-    assert parse_size(docs_row[-2]) == 3
+    assert dataset_row[-2:] == ["sample:v1", "latest"]
+    assert docs_row[-2] == "notes:v0"
+    assert parse_size(docs_row[-3]) == 3
     size = archivist.Api().artifact("proj/sample:v1").size
-    assert abs(parse_size(dataset_row[-2]) - size) <= size * 0.05
-    assert len({row.index(row.split()[-1]) for row in rows}) == 1  # names start in one column
+    assert abs(parse_size(dataset_row[-3]) - size) <= size * 0.05
+    assert len({row.index(row.split()[-2]) for row in rows}) == 1  # names start in one column
 
 
 def test_ls_filters_by_type_and_says_when_nothing_is_there(invoke, sample_tree, default_entity):
@@ -34,9 +34,12 @@ def test_ls_filters_by_type_and_says_when_nothing_is_there(invoke, sample_tree, 
     assert only_docs.exit_code == 0
     assert only_docs.stdout.strip() == f"No artifacts of type 'docs' in project {default_entity}/proj."
 
-    empty = invoke("artifact", "ls", "nothing-here")
-    assert empty.exit_code == 0
-    assert empty.stdout.strip() == f"No artifacts in project {default_entity}/nothing-here."
+    missing = invoke("artifact", "ls", "nothing-here")
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == (
+        f"archivist: error: project {default_entity}/nothing-here does not exist "
+        f"(projects of {default_entity}: proj); 'archivist project ls' lists them"
+    )
 
 
 def test_lineage_shows_the_producing_run_and_its_consumers(invoke, sample_tree):

@@ -109,7 +109,7 @@ def test_get_defaults_to_latest_and_checks_the_type(invoke, sample_tree, tmp_pat
     assert (tmp_path / "doc" / "README.md").read_bytes() == b"second\n"
 
     wrong_type = invoke("artifact", "get", "proj/doc", "--root", str(tmp_path / "x"), "--type", "model")
-    assert wrong_type.exit_code == 1
+    assert wrong_type.exit_code == 2  # a usage mistake: the version is not of the type asked for
     assert wrong_type.stderr.startswith("archivist: error: ")
     assert "model" in wrong_type.stderr
 
@@ -125,5 +125,40 @@ def test_get_without_root_uses_the_artifact_dir(invoke, sample_tree, cli_env):
 
 def test_metadata_must_be_a_json_object(invoke, sample_tree):
     result = invoke("artifact", "put", str(sample_tree.path), "--metadata", json.dumps([1, 2]))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--metadata must be a JSON object" in result.stderr
+
+
+def test_put_on_identical_content_says_no_new_version_once(run_script, sample_tree, default_entity):
+    first = run_script("artifact", "put", str(sample_tree.path), "-n", "proj/sample")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"Logged dataset {default_entity}/proj/sample:v0")
+    again = run_script("artifact", "put", str(sample_tree.path), "-n", "proj/sample")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        f"Identical to v0; no new version: dataset {default_entity}/proj/sample:v0"
+    )
+    assert "Logged" not in again.stdout
+    assert "identical" not in again.stderr.lower()  # said once, on stdout: not again as a notice
+
+
+def test_put_json_tells_a_script_whether_a_version_was_made(run_script, sample_tree, default_entity):
+    made = run_script("artifact", "put", str(sample_tree.path), "-n", "proj/sample", "--json")
+    assert made.returncode == 0, made.stderr
+    record = json.loads(made.stdout)  # stdout is the JSON object alone
+    assert record["name"] == f"{default_entity}/proj/sample:v0"
+    assert (record["version"], record["created"], record["type"]) == ("v0", True, "dataset")
+    assert record["file_count"] == len(sample_tree.files)
+    assert record["size"] == sum(len(content) for content in sample_tree.files.values())
+    assert "latest" in record["aliases"] and len(record["digest"]) == 64
+
+    same = json.loads(
+        run_script("artifact", "put", str(sample_tree.path), "-n", "proj/sample", "--json").stdout
+    )
+    assert (same["version"], same["created"], same["digest"]) == ("v0", False, record["digest"])
+
+    (sample_tree.path / "README.md").write_bytes(b"changed\n")
+    changed = json.loads(
+        run_script("artifact", "put", str(sample_tree.path), "-n", "proj/sample", "--json").stdout
+    )
+    assert (changed["version"], changed["created"]) == ("v1", True)

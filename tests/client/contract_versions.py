@@ -34,6 +34,34 @@ class VersionContract:
         assert f"artifact 'ent/proj/{name}:{selector}' not found" in str(caught.value)
         assert isinstance(caught.value, LookupError)
 
+    def test_not_found_says_what_exists_nearby(self, backend: Backend) -> None:
+        for text in ("one", "two", "three"):
+            log_text(backend, "cats", text, aliases=("best",) if text == "two" else ())
+        log_files(backend, "example_artifact", {"training_dataset": b"rows", "notes/readme.md": b"hi"})
+        log_text(backend, "kitten-pics", "k")
+
+        def message(name: str, selector: str = "latest", project: str = PROJECT) -> str:
+            with pytest.raises(ArtifactNotFoundError) as caught:
+                backend.resolve_version(ENTITY, project, name, selector)
+            return str(caught.value)
+
+        assert message("cats", "prod").endswith(
+            ": 'cats' has no alias 'prod'; its aliases: best, latest; its versions: v0-v2"
+        )
+        assert message("cats", "v7").endswith(
+            ": 'cats' has no version v7; its aliases: best, latest; its versions: v0-v2"
+        )
+        assert message("training_dataset").endswith(
+            ": no artifact 'training_dataset' in ent/proj; "
+            "'example_artifact' has a file named training_dataset"
+        )
+        assert "'example_artifact' has a file named notes/readme.md" in message("readme")
+        assert "similar names: cats" in message("catz")
+        assert message("zzz").endswith("; the project holds cats, example_artifact, kitten-pics")
+        assert message("cats", project="nowhere").endswith(
+            ": entity 'ent' has no project 'nowhere'; its projects: proj"
+        )
+
     def test_get_version_by_id(self, backend: Backend) -> None:
         version = log_text(backend, "cats", "one").version
         assert backend.get_version(version.id) == backend.resolve_version(ENTITY, PROJECT, "cats", "v0")
@@ -134,8 +162,16 @@ class VersionContract:
         version = log_text(backend, "cats", "a").version
         with pytest.raises(InvalidInputError):
             backend.update_version(version.id, VersionUpdate(tags=["no/slash"]))
-        with pytest.raises(InvalidInputError):
-            backend.update_version(version.id, VersionUpdate(metadata={"x": float("inf")}))
+        with pytest.raises(InvalidInputError, match="dict"):
+            backend.update_version(version.id, VersionUpdate(metadata=[1, 2]))  # type: ignore[arg-type]
+
+    def test_metadata_keeps_infinity_as_w_and_b_does(self, backend: Backend) -> None:
+        """JSON has no infinity: it is stored and sent as 9e999 and read back as infinity."""
+        version = log_text(backend, "cats", "a").version
+        metadata = {"best": float("inf"), "worst": [float("-inf"), 1.5], "text": "Infinity"}
+        updated = backend.update_version(version.id, VersionUpdate(metadata=metadata))
+        assert updated.metadata == metadata
+        assert backend.get_version(version.id).metadata == metadata
 
     # --- delete -------------------------------------------------------------------------------
     def test_delete_refuses_a_version_with_aliases(self, backend: Backend) -> None:

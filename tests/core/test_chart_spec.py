@@ -40,10 +40,16 @@ def test_custom_charts_from_the_visualize_config() -> None:
 
 
 def test_which_table_file_a_chart_draws() -> None:
-    chart = ChartSpec("roc", "wandb/line/v0", "Custom Chart Tables/roc_table")
-    assert chart.draws("roc_table.table.json")
-    assert chart.draws("media/tables/roc_table.table.json")
+    """The entry W&B writes is named after the whole logged key, slashes included."""
+    chart = ChartSpec("roc", "wandb/line/v0", "roc_table")
+    assert chart.table_path == "roc_table.table.json" and chart.draws("roc_table.table.json")
     assert not chart.draws("roc.table.json") and not chart.draws("other_table.table.json")
+    split = ChartSpec("roc", "wandb/line/v0", "Custom Chart Tables/roc_table")
+    assert split.draws("Custom Chart Tables/roc_table.table.json")
+    assert not split.draws("roc_table.table.json")
+    nested = ChartSpec("eval/roc", "wandb/line/v0", "eval/roc_table")
+    assert nested.table_path == "eval/roc_table.table.json"
+    assert not nested.draws("roc_table.table.json") and not nested.draws("other/roc_table.table.json")
 
 
 def test_configs_without_charts() -> None:

@@ -1,5 +1,7 @@
-"""Migrations: the packaged Alembic scripts build exactly ``schema.metadata``,
-opening a migrated store skips Alembic, and concurrent first opens migrate once."""
+"""Migrations: the packaged Alembic scripts build exactly ``schema.metadata``, a new
+store is created at the head revision (the same schema, without Alembic), an older one
+is migrated, opening a migrated store skips Alembic, and concurrent first opens create
+or migrate once."""
 
 from __future__ import annotations
 
@@ -51,12 +53,145 @@ def test_head_revision_constant_matches_the_scripts() -> None:
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
 
 
+def _migrate_one_by_one(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
 def test_migrations_build_the_declared_schema(database_url: str) -> None:
     engine = create_metadata_engine(database_url)
     assert current_revision(engine) is None
+    _migrate_one_by_one(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert _schema_differences(engine) == []
+    engine.dispose()
+
+
+def _reflected_schema(engine: Engine) -> dict[str, object]:
+    """Everything the database says about each table (alembic_version included)."""
+    inspector = inspect(engine)
+    schema: dict[str, object] = {}
+    for table in sorted(inspector.get_table_names()):
+        schema[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                for c in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table),
+            "foreign_keys": sorted(
+                (
+                    fk["name"] or "",
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    tuple(sorted(fk.get("options", {}).items())),
+                )
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (
+                    ix["name"] or "",
+                    tuple(ix["column_names"]),
+                    bool(ix["unique"]),
+                    sorted((k, str(v)) for k, v in ix.get("dialect_options", {}).items()),
+                )
+                for ix in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                (uq["name"] or "", tuple(uq["column_names"]))
+                for uq in inspector.get_unique_constraints(table)
+            ),
+        }
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                sql = connection.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).scalar_one()
+            schema[f"{table} without rowid"] = "WITHOUT ROWID" in sql
+    return schema
+
+
+@pytest.fixture
+def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database of the same kind as ``database_url``."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/other.sqlite"
+    else:
+        with temporary_database() as url:
+            yield url
+
+
+def test_a_new_store_is_created_at_head_with_the_migrated_schema(
+    database_url: str, second_database_url: str
+) -> None:
+    created = create_metadata_engine(database_url)
+    upgrade_to_head(created)  # an empty database: created at its head revision in one go
+    migrated = create_metadata_engine(second_database_url)
+    _migrate_one_by_one(migrated)
+    assert current_revision(created) == current_revision(migrated) == HEAD_REVISION
+    created_schema = _reflected_schema(created)
+    assert "version_blobs" in created_schema and "alembic_version" in created_schema
+    assert created_schema == _reflected_schema(migrated)
+    assert _schema_differences(created) == []
+    assert (
+        _core_rows(created)
+        == _core_rows(migrated)
+        == {
+            "entities": [("organization",)],
+            "projects": [
+                ("organization", "wandb-registry-dataset"),
+                ("organization", "wandb-registry-model"),
+            ],
+            "registries": [("dataset", "organization", False, None), ("model", "organization", False, None)],
+            "registry_types": [("dataset", "dataset"), ("model", "model")],
+        }
+    )
+    created.dispose()
+    migrated.dispose()
+
+
+def _core_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """The rows a store holds from its creation (the organization and the core registries)."""
+    queries = {
+        "entities": "SELECT name FROM entities",
+        "projects": "SELECT e.name, p.name FROM projects p JOIN entities e ON e.id = p.entity_id",
+        "registries": "SELECT name, visibility, allow_all_types, description FROM registries",
+        "registry_types": (
+            "SELECT r.name, t.type FROM registry_types t JOIN registries r ON r.id = t.registry_id"
+        ),
+    }
+    with engine.connect() as connection:
+        return {
+            table: sorted(tuple(row) for row in connection.exec_driver_sql(sql).all())
+            for table, sql in queries.items()
+        }
+
+
+def test_creating_a_new_store_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/meta.sqlite"
+    probe = (
+        "import sys\n"
+        "from archivist.metadata.migrate import current_revision, open_engine\n"
+        f"engine = open_engine({url!r})\n"
+        "print(current_revision(engine), 'alembic' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == [HEAD_REVISION, "False"]
+
+
+def test_a_store_of_an_older_revision_is_migrated(database_url: str) -> None:
+    engine = create_metadata_engine(database_url)
+    _migrate_one_by_one(engine, "0005")
+    with engine.begin() as connection:  # a row made at 0005 survives the upgrade
+        connection.execute(
+            text("INSERT INTO entities (id, name, created_at) VALUES (1, 'kept', '2026-01-01 00:00:00')")
+        )
+    assert current_revision(engine) == "0005"
     upgrade_to_head(engine)
     assert current_revision(engine) == HEAD_REVISION
     assert _schema_differences(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM entities")).scalar_one() == "kept"
     engine.dispose()
 
 

@@ -161,7 +161,7 @@ def test_a_full_server_answers_507_naming_no_path_and_is_freed_by_its_admin(
         assert error.code == "no_space" and error.status == 507
         assert str(error).startswith("no space left on the server's blob store")
         assert str(small_disk) not in str(error) and "/tmp" not in str(error)
-        assert '"status":507' in server.log_text()
+        assert '"status":507' in server.log_text(until='"status":507')
         _delete_all_but_latest(logged)
         assert "Deleted" in _gc("--db", db_url, "--store", store)
         assert _log_new_file(tmp_path, "model-after") == "p/model-after:v0"

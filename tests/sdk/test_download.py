@@ -20,7 +20,7 @@ import pytest
 
 import archivist
 from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
-from archivist.core.errors import IntegrityError
+from archivist.core.errors import IntegrityError, InvalidInputError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.sdk import materialize
 from archivist.sdk.context import get_context
@@ -85,6 +85,21 @@ def test_download_into_a_fresh_folder(logged: archivist.Artifact, tmp_path: Path
     empty = tmp_path / "empty"
     empty.mkdir()
     assert read_tree(logged.download(str(empty))) == FILES
+
+
+@pytest.mark.parametrize("below", ["", "sub/folder"])
+def test_a_root_that_is_a_file_is_explained_and_nothing_is_written(
+    logged: archivist.Artifact, tmp_path: Path, below: str
+) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    root = a_file / below if below else a_file
+    with pytest.raises(InvalidInputError) as raised:
+        logged.download(str(root))
+    message = str(raised.value)
+    assert f"cannot download into {str(root)!r}" in message and "not a folder" in message
+    assert "root=" in message
+    assert a_file.read_text() == "mine"
 
 
 def test_wrong_files_are_replaced_and_right_ones_left_alone(

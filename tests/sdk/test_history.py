@@ -138,8 +138,8 @@ def test_values_become_json_friendly() -> None:
     history.close()
     assert user_values(store.rows[0]) == {
         "nan": None,
-        "inf": None,
-        "np_inf": None,
+        "inf": math.inf,
+        "np_inf": -math.inf,
         "np": 0.5,
         "arr": [1.0, 1.0],
     }

@@ -117,8 +117,8 @@ def test_summary_update_and_run_update_persist(finished_run: session.Run) -> Non
         ["baseline", "small data", "promoted"],
         {"lr": 0.2},
     )
-    third.tags = ["bad/tag"]
-    with pytest.raises(InvalidInputError, match="bad/tag"):
+    third.tags = ["x" * 129]
+    with pytest.raises(InvalidInputError, match="invalid run tag"):
         third.update()
     assert run.load().name == "renamed"
 

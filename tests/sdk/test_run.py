@@ -98,7 +98,8 @@ def test_settings_choose_the_embedded_store_folder(archivist_env: Path) -> None:
     ("kwargs", "message"),
     [
         ({"id": "bad id!"}, "run id"),
-        ({"tags": ["no/slash"]}, "tag"),
+        ({"tags": [""]}, "run tag"),
+        ({"tags": ["x" * 129]}, "run tag"),
         ({"project": "a/b"}, "project"),
         ({"entity": "bad entity"}, "entity"),
         ({"mode": "sometimes"}, "mode"),
@@ -179,9 +180,13 @@ def test_context_waits_for_pending_artifacts(archivist_env: Path) -> None:
     assert [a.id for a in reader.used_artifacts()] == [art.id]
 
 
-def test_second_init_finishes_the_previous_run(archivist_env: Path) -> None:
+def test_reinit_choices_as_w_and_b(archivist_env: Path) -> None:
+    """In a script W&B's default returns the active run; True/'finish_previous' finish it."""
     first = session.init(project="p")
-    second = session.init(project="p")
+    assert session.init(project="p") is first
+    assert session.init(project="p", reinit="default") is first
+    assert stored(first).state is RunState.RUNNING
+    second = session.init(project="p", reinit="finish_previous")
     assert stored(first).state is RunState.FINISHED
     assert session.current_run() is second
     assert session.init(project="p", reinit="return_previous") is second
@@ -203,7 +208,7 @@ def test_name_notes_and_tags_can_change(archivist_env: Path) -> None:
         run.notes = "new notes"
         run.tags = ["x", "y"]
         with pytest.raises(InvalidInputError, match="tag"):
-            run.tags = ["bad/tag"]
+            run.tags = ["good", ""]
     record = stored(run)
     assert (record.name, record.notes, record.tags) == ("after", "new notes", ("x", "y"))
 

@@ -130,7 +130,7 @@ def test_openapi_describes_every_backend_call(server: ServerProcess) -> None:
 def test_each_request_is_one_json_log_line(server: ServerProcess, admin_backend: HttpBackend) -> None:
     admin_backend.list_projects("logged-entity")
     httpx.post(f"{server.url}/api/v1/projects/list", json={"entity": "anonymous"})
-    lines = server.request_log()
+    lines = server.answered_request_log()
     listed = [line for line in lines if line["path"] == "/api/v1/projects/list"]
     assert {"method", "path", "status", "duration_ms", "user"} <= set(listed[-1])
     assert (listed[-2]["status"], listed[-2]["user"]) == (200, "admin")

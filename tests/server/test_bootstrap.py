@@ -88,7 +88,7 @@ def test_a_short_admin_key_is_refused_in_one_line(tmp_path: Path, short_key: str
         stop_server(server)
         raise
     lines = server.log_text().splitlines()
-    assert code == 1 and len(lines) == 1, server.log_text()
+    assert code == 2 and len(lines) == 1, server.log_text()  # a wrong setting: a usage mistake
     assert lines[0].startswith("archivist: error: ARCHIVIST_ADMIN_KEY is too short")
     assert "at least 32" in lines[0] and short_key not in lines[0]
 

@@ -68,6 +68,35 @@ class World:
         self.owner.create_registry(name, "organization", artifact_types=["dataset"])
         return name
 
+    def fresh_member(self) -> str:
+        """A new user with a role in the team, for a call that takes it away."""
+        user = self.fresh_user()
+        self.admin.set_member(self.team, user, "viewer")
+        return user
+
+    def spare_key_id(self, caller: str) -> str:
+        """The id of a second key of the caller's own (made with their key), to revoke; a key
+        of another user for callers without a live key (they are refused before it matters)."""
+        key = self.keys[caller]
+        if caller in (ANONYMOUS, REVOKED) or key is None:
+            return self.admin.create_key(self.fresh_user()).record.id
+        answer = httpx.post(
+            f"{self.server.url}{API}/keys/mine/create", headers={"Authorization": f"Bearer {key}"}, json={}
+        )
+        answer.raise_for_status()
+        return str(answer.json()["record"]["id"])
+
+    def user_of(self, caller: str) -> str:
+        key = self.keys[caller]
+        answer = httpx.get(f"{self.server.url}{API}/identity", headers={"Authorization": f"Bearer {key}"})
+        return str(answer.json()["user"])
+
+    def fresh_run(self) -> dict[str, str]:
+        """A run of its own for a call that deletes it."""
+        run = {**self.run, "run_id": _name("run")}
+        self.owner.upsert_run(_run_spec(run))
+        return run
+
     def fresh_collection(self) -> str:
         name = _name("coll")
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
@@ -173,10 +202,39 @@ def _missing_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert (world.manifest_digest not in missing) is shown, (caller, missing)
 
 
+def _query_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert "run-1" in {run["ref"]["run_id"] for run in answer.json()}
+
+
 def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
     nodes = answer.json()["nodes"]
     assert {node["id"] for node in nodes} >= {world.version_id}
     assert all(not node["hidden"] for node in nodes)
+
+
+def _disabled_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert answer.json()["disabled"] is True
+
+
+def _teams_check(world: World, caller: str, answer: httpx.Response) -> None:
+    teams = {team["name"]: team["role"] for team in answer.json()}
+    if caller == SERVER_ADMIN:
+        assert world.team in teams
+    elif caller in READERS:
+        assert teams.get(world.team) == caller, teams
+    else:
+        assert world.team not in teams, teams
+    assert all(name != world.user_of(caller) for name in teams)  # a personal entity is no team
+
+
+def _own_key_check(world: World, caller: str, answer: httpx.Response) -> None:
+    record = answer.json().get("record", answer.json())
+    assert record["user"] == world.user_of(caller)
+
+
+def _own_keys_check(world: World, caller: str, answer: httpx.Response) -> None:
+    keys = answer.json()
+    assert keys and {key["user"] for key in keys} == {world.user_of(caller)}
 
 
 def _framed(data: bytes) -> Request:
@@ -230,6 +288,35 @@ CASES: list[Case] = [
     Case("POST", f"{API}/admin/teams/members/list", READERS, lambda w, c: {"json": {"team": w.team}}),
     Case(
         "POST",
+        f"{API}/admin/teams/members/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"team": w.team, "user": w.fresh_member()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/admin/users/disable",
+        ONLY_SERVER_ADMIN,
+        lambda w, c: {"json": {"name": w.fresh_user()}},
+        check=_disabled_check,
+    ),
+    Case("GET", f"{API}/teams/list", AUTHENTICATED, lambda w, c: {}, check=_teams_check),
+    Case(
+        "POST",
+        f"{API}/keys/mine/create",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"description": f"made by {c}"}},
+        check=_own_key_check,
+    ),
+    Case("GET", f"{API}/keys/mine/list", AUTHENTICATED, lambda w, c: {}, check=_own_keys_check),
+    Case(
+        "POST",
+        f"{API}/keys/mine/revoke",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"key_id": w.spare_key_id(c)}},
+        check=_own_key_check,
+    ),
+    Case(
+        "POST",
         f"{API}/runs/upsert",
         WRITERS,
         lambda w, c: {"json": {"spec": {"ref": {**_ref(w), "run_id": _name("run")}}}},
@@ -261,6 +348,20 @@ CASES: list[Case] = [
         },
     ),
     Case("POST", f"{API}/runs/files/list", READERS, lambda w, c: {"json": {"ref": _ref(w)}}),
+    Case(
+        "POST",
+        f"{API}/runs/query",
+        READERS,
+        lambda w, c: {
+            "json": {"query": {"entity": w.team, "project": "proj", "filters": {"state": {"$ne": "x"}}}}
+        },
+        check=_query_check,
+    ),
+    Case("POST", f"{API}/runs/delete", WRITERS, lambda w, c: {"json": {"ref": w.fresh_run()}}),
+    Case(
+        "POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
+    ),
+    Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
         "POST",
@@ -389,6 +490,13 @@ CASES: list[Case] = [
         f"{API}/lineage/record-use",
         WRITERS,
         lambda w, c: {"json": {"ref": _ref(w), "version_id": w.version_id}},
+    ),
+    Case(
+        "POST",
+        f"{API}/lineage/record-output",
+        WRITERS,
+        lambda w, c: {"json": {"ref": _ref(w), "version_id": w.version_id}},
+        refused_elsewhere=403,
     ),
     Case(
         "POST",
@@ -525,6 +633,7 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/producer", lambda w, v: {"version_id": v}),
     ("/lineage/consumers", lambda w, v: {"version_id": v}),
     ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
+    ("/lineage/record-output", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
     ("/links/create", lambda w, v: {"version_id": v, "registry": w.registry, "collection": "data"}),
     ("/links/list", lambda w, v: {"version_id": v}),
@@ -562,7 +671,8 @@ def test_a_foreign_version_is_answered_as_absent(
     for value in (foreign, "999999999999999999"):
         answer = httpx.post(f"{world.server.url}{API}{route}", json=body(world, value), headers=headers)
         answers[value] = answer
-        if route == "/lineage/record-use":  # the viewer may not write the run: refused first
+        if route in ("/lineage/record-use", "/lineage/record-output"):  # the viewer may not write
+            # the run: refused first
             assert answer.status_code == 403, answer.text
             continue
         assert answer.status_code == 404, answer.text

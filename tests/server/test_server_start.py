@@ -33,13 +33,13 @@ def test_a_database_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "missing" / "dir"
     command = server_command(0, f"sqlite:///{folder}/meta.sqlite", tmp_path / "blobs")
     code, out, err = _start_and_fail(command)
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")  # a usage mistake: a mistyped --db
     assert f"the database folder {folder} does not exist" in _the_error_line(err)
     assert not (tmp_path / "missing").exists()
 
     upgrade = [sys.executable, "-m", "archivist", "db", "upgrade", "--db", f"sqlite:///{folder}/meta.sqlite"]
     code, out, err = _start_and_fail(upgrade)
-    assert code == 1 and str(folder) in _the_error_line(err)
+    assert code == 2 and str(folder) in _the_error_line(err)
     assert not (tmp_path / "missing").exists()
 
 

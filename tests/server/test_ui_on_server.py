@@ -8,7 +8,10 @@ from contextlib import closing
 import httpx
 
 from archivist.client.admin import AdminClient
+from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.backend import Backend
+from archivist.core.manifest import hash_bytes
+from archivist.core.models import RunFile, RunRef, RunSpec
 from tests.client.artifact_logging import log_text
 from tests.fixtures.archivist_server import ServerProcess
 from tests.server.conftest import Team
@@ -51,3 +54,42 @@ def test_roles_decide_what_the_ui_shows(server: ServerProcess, admin: AdminClien
     with closing(_browser(server, team.keys["outsider"])) as outsider:
         refused = outsider.get(page)
         assert refused.status_code == 403 and "no role in entity" in refused.text
+
+
+def test_a_disabled_users_ui_session_and_keys_stop_working(
+    server: ServerProcess, admin: AdminClient, team: Team
+) -> None:
+    page = _logged(team.backends["member"], team.name)
+    name = team.backends["viewer"].identity().user
+    with closing(_browser(server, team.keys["viewer"])) as browser:
+        assert browser.get(page).status_code == 200
+        admin.set_user_disabled(name, True)
+        try:
+            refused = browser.get(page)
+            assert refused.status_code == 303 and refused.headers["location"].startswith("/ui/login")
+            api = httpx.get(
+                f"{server.url}/api/v1/identity", headers={"Authorization": f"Bearer {team.keys['viewer']}"}
+            )
+            assert api.status_code == 401
+        finally:
+            admin.set_user_disabled(name, False)
+        assert browser.get(page).status_code == 200  # enabled again: the same session works
+
+
+def test_a_runs_saved_file_is_served_to_readers_only(server: ServerProcess, team: Team) -> None:
+    member = team.backends["member"]
+    ref = RunRef(team.name, "proj", "saver")
+    member.upsert_run(RunSpec(ref=ref))
+    data = b"saved with the run"
+    HttpBlobTransfer(member).upload_bytes(hash_bytes(data), data)
+    member.add_run_files(ref, [RunFile("notes/model.txt", hash_bytes(data), len(data))])
+    raw = f"/ui/runs/{team.name}/proj/saver/files/raw"
+    with closing(_browser(server, team.keys["viewer"])) as viewer:
+        shown = viewer.get(raw, params={"path": "notes/model.txt"})
+        assert shown.status_code == 200 and shown.content == data
+        assert "attachment" in shown.headers["content-disposition"]
+        missing = viewer.get(raw, params={"path": "absent.txt"})
+        assert missing.status_code == 404 and "absent.txt" in missing.text
+    with closing(_browser(server, team.keys["outsider"])) as outsider:
+        refused = outsider.get(raw, params={"path": "notes/model.txt"})
+        assert refused.status_code == 403 and data.decode() not in refused.text

@@ -27,7 +27,7 @@ def postgres_engine() -> Iterator[Engine]:
 @pytest.fixture
 def postgres_service(postgres_engine: Engine, tmp_path: Path) -> Service:
     truncate_all(postgres_engine)
-    with postgres_engine.begin() as connection:  # every store has them (migration 0007)
+    with postgres_engine.begin() as connection:  # every store has them (migration 0008)
         ensure_core_registries(connection)
     return Service(postgres_engine, LocalBlobStore(str(tmp_path / "blobs")))
 

@@ -150,7 +150,7 @@ def test_ui_refuses_a_non_loopback_host(sample: SampleStore) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage mistake
     assert "refusing to serve the UI on '0.0.0.0'" in result.stderr and "--allow-remote" in result.stderr
     assert "Traceback" not in result.stderr
 

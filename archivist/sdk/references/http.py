@@ -25,7 +25,7 @@ from archivist.core.errors import (
     PermissionDeniedError,
 )
 from archivist.core.manifest import Entry
-from archivist.sdk.references.base import digest_is_uri, first_line, missing_package, single_name, strip_etag
+from archivist.sdk.references.base import digest_is_uri, first_line, single_name, strip_etag
 
 _HEADERS = {"Accept-Encoding": "identity"}
 _GONE = (404, 410)
@@ -105,10 +105,8 @@ class HttpReferenceHandler:
     def _http_client(self) -> Any:
         with self._lock:
             if self._client is None:
-                try:
-                    import httpx
-                except ImportError:
-                    raise missing_package("httpx", "http", "http(s):// references") from None
+                import httpx  # a base dependency
+
                 self._client = httpx.Client(follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0))
             return self._client
 

@@ -121,12 +121,12 @@ def files_routes(ui: UiState) -> APIRouter:
         if entry.is_reference:
             raise InvalidInputError(f"{path!r} is a reference to {entry.ref}; it is not stored here")
         media_type = image_type(entry.path) if inline else None
-        return _file_response(page.backend, entry, media_type)
+        return file_response(page.backend, entry, media_type)
 
     return router
 
 
-def _file_response(backend: UiBackend, entry: Entry, inline_type: str | None) -> FileResponse:
+def file_response(backend: UiBackend, entry: Entry, inline_type: str | None) -> FileResponse:
     """The blob's bytes: inline for previewable images, else as an attachment download."""
     filename = posixpath.basename(entry.path)
     disposition = "inline" if inline_type else "attachment"

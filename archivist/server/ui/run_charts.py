@@ -4,14 +4,12 @@ in one of the versions the run logged (W&B puts it in the run's ``run_table`` ar
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
-from archivist.core.chart_spec import ChartSpec, charts_in_config
+from archivist.core.chart_spec import charts_in_config
 from archivist.core.errors import InvalidInputError
 from archivist.core.manifest import Entry
 from archivist.core.models import RunRecord, VersionRecord
-from archivist.core.table_json import TABLE_SUFFIX
 from archivist.server.ui.charts import RenderedChart, render_chart
 from archivist.server.ui.manifests import ManifestCache, find_entry
 from archivist.server.ui.table_files import TableCache
@@ -26,11 +24,6 @@ class RunChart:
     version: VersionRecord | None = None
     """The logged version holding the chart's table (None when none does)."""
     table_path: str = ""
-
-
-def table_file_name(spec: ChartSpec) -> str:
-    """``<key>_table.table.json``: where W&B stores a chart's table in the run's artifact."""
-    return posixpath.basename(spec.table_key) + TABLE_SUFFIX
 
 
 def _table_of(
@@ -54,7 +47,7 @@ def run_charts(
     """The first ``MAX_RUN_CHARTS`` charts of ``run``'s config, drawn or with a reason why not."""
     drawn = []
     for spec in charts_in_config(run.config)[:MAX_RUN_CHARTS]:
-        path = table_file_name(spec)
+        path = spec.table_path
         found = _table_of(manifests, backend, outputs, path)
         if found is None:
             problem = f"its table {path!r} is in none of the versions this run logged"

@@ -1,71 +1,38 @@
-"""The UI's addresses, built in one place so templates and graph data agree.
+"""The UI's addresses: defined in ``archivist.wire.ui_paths`` (the SDK's ``url``
+properties build the same ones); templates use them as ``urls``."""
 
-Every name is quoted as one path segment, so no name can change the route it
-lands on (names are validated by the store, but aliases may hold more characters).
-"""
+from archivist.wire.ui_paths import (
+    PREFIX,
+    absolute,
+    artifact_file_url,
+    collection_url,
+    compare_url,
+    entity_url,
+    home_url,
+    login_url,
+    project_url,
+    run_url,
+    runs_url,
+    type_url,
+    url_part,
+    version_url,
+    with_query,
+)
 
-from __future__ import annotations
-
-from urllib.parse import quote, urlencode
-
-from archivist.core.models import RunRef, VersionRecord
-
-PREFIX = "/ui"
-
-
-def url_part(value: object) -> str:
-    """One URL path segment (or query value): everything but unreserved characters escaped."""
-    return quote(str(value), safe="")
-
-
-def _join(*parts: object) -> str:
-    return "/".join([PREFIX, *(url_part(p) for p in parts)])
-
-
-def with_query(url: str, **params: object) -> str:
-    kept = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{url}?{urlencode(kept)}" if kept else url
-
-
-def home_url() -> str:
-    return f"{PREFIX}/"
-
-
-def login_url() -> str:
-    return f"{PREFIX}/login"
-
-
-def entity_url(entity: str) -> str:
-    return _join("projects", entity)
-
-
-def project_url(entity: str, project: str) -> str:
-    return _join("projects", entity, project)
-
-
-def type_url(entity: str, project: str, type_name: str) -> str:
-    return _join("projects", entity, project, "types", type_name)
-
-
-def collection_url(entity: str, project: str, collection: str) -> str:
-    return _join("artifacts", entity, project, collection)
-
-
-def compare_url(entity: str, project: str, collection: str) -> str:
-    return collection_url(entity, project, collection) + "/compare"
-
-
-def version_url(version: VersionRecord, tab: str = "") -> str:
-    base = (
-        collection_url(version.entity, version.project, version.collection) + "/" + url_part(version.version)
-    )
-    return f"{base}/{tab}" if tab else base
-
-
-def runs_url(entity: str, project: str) -> str:
-    return _join("runs", entity, project)
-
-
-def run_url(ref: RunRef, tab: str = "") -> str:
-    base = _join("runs", ref.entity, ref.project, ref.run_id)
-    return f"{base}/{tab}" if tab else base
+__all__ = [
+    "PREFIX",
+    "absolute",
+    "artifact_file_url",
+    "collection_url",
+    "compare_url",
+    "entity_url",
+    "home_url",
+    "login_url",
+    "project_url",
+    "run_url",
+    "runs_url",
+    "type_url",
+    "url_part",
+    "version_url",
+    "with_query",
+]

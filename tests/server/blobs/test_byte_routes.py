@@ -98,7 +98,8 @@ def test_a_corrupted_blob_of_a_batch_is_rejected_and_never_visible(server: Serve
 
 
 def _request_statuses(server: ServerProcess, path: str) -> list[int]:
-    return [line["status"] for line in server.request_log() if line["path"] == path]
+    """The logged statuses of the requests to ``path`` the server has answered."""
+    return [line["status"] for line in server.answered_request_log() if line["path"] == path]
 
 
 def test_an_upload_cut_short_stores_none_of_the_blobs_it_held(server: ServerProcess) -> None:

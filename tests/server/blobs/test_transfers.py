@@ -60,9 +60,9 @@ def sdk_on(server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def _requests_during(server: ServerProcess, action: object) -> list[dict]:
-    before = len(server.request_log())
+    before = len(server.answered_request_log())
     action()  # type: ignore[operator]
-    return server.request_log()[before:]
+    return server.answered_request_log()[before:]
 
 
 def test_many_small_files_take_few_requests(server: ServerProcess, sdk_on: str, tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ add-only). A link is a version of a registry collection naming its source versio
 (``versions.source_version_id``). The organization's entity and the core registries
 ``model`` and ``dataset`` are created here, so every store has them from the start.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

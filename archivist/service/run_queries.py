@@ -1,0 +1,99 @@
+"""Runs selected by W&B's filters, and deleting a run.
+
+The filter is checked here again (a server takes it from the wire) and compiled to SQL
+by ``archivist.metadata.run_filter_sql``: the database picks and orders the runs.
+A running run whose process died reads as crashed (``runs.settle_crashed``); a filter
+on ``state`` sees that, because such runs of the project are settled before the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, delete, update
+from sqlalchemy.exc import DBAPIError
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.models import RunQuery, RunRecord, RunRef, RunState
+from archivist.core.run_filters import Combined, Condition, Filter, parse_run_filters, parse_run_order
+from archivist.metadata.engine import read_transaction
+from archivist.metadata.run_filter_sql import run_filter_clause, run_order_key
+from archivist.metadata.schema import (
+    entities,
+    logged_edges,
+    projects,
+    run_files,
+    run_history,
+    runs,
+    used_edges,
+    versions,
+)
+from archivist.service.records import run_select
+from archivist.service.runs import require_run, settle_crashed
+from archivist.service.validation import validate_count
+
+
+def query_runs(engine: Engine, query: RunQuery) -> list[RunRecord]:
+    if not isinstance(query, RunQuery):
+        raise InvalidInputError(f"expected a RunQuery, got {type(query).__name__}: {query!r}")
+    tree = parse_run_filters(query.filters)
+    order_field, descending = parse_run_order(query.order)
+    offset = _bounded(validate_count(query.offset, "offset"), "offset")
+    limit = _bounded(validate_count(query.limit, "limit", optional=True), "limit")
+    dialect = engine.dialect.name
+    in_project = (entities.c.name == query.entity, projects.c.name == query.project)
+    if tree is not None and _mentions(tree, lambda c: c.field.column == "state"):
+        _settle_running(engine, in_project)
+    statement = run_select().where(*in_project)
+    if tree is not None:
+        statement = statement.where(run_filter_clause(dialect, tree))
+    keys = run_order_key(dialect, order_field)
+    for key in keys if isinstance(keys, tuple) else (keys,):
+        statement = statement.order_by(key.desc().nulls_last() if descending else key.asc().nulls_last())
+    statement = statement.order_by(runs.c.id.desc() if descending else runs.c.id.asc())
+    statement = statement.offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    try:
+        with read_transaction(engine) as connection:
+            rows = connection.execute(statement).all()
+    except DBAPIError as error:  # PostgreSQL's regular expressions are not Python's
+        if tree is None or not _mentions(tree, lambda c: c.op == "$regex"):
+            raise
+        raise InvalidInputError(
+            f"the database refused a $regex of these run filters: {str(error.orig).splitlines()[0]}"
+        ) from None
+    return settle_crashed(engine, rows)
+
+
+def delete_run(connection: Connection, ref: RunRef) -> None:
+    """The run goes with its history, files and edges; the versions it logged stay."""
+    pk = require_run(connection, ref).id
+    connection.execute(update(versions).where(versions.c.producer_run_id == pk).values(producer_run_id=None))
+    for table in (run_history, run_files, logged_edges, used_edges):
+        connection.execute(delete(table).where(table.c.run_pk == pk))
+    connection.execute(delete(runs).where(runs.c.id == pk))
+
+
+def _mentions(tree: Filter, test: Callable[[Condition], bool]) -> bool:
+    if isinstance(tree, Combined):
+        return any(_mentions(part, test) for part in tree.parts)
+    return test(tree)
+
+
+def _settle_running(engine: Engine, in_project: tuple[Any, ...]) -> None:
+    statement = run_select().where(*in_project, runs.c.state == RunState.RUNNING.value)
+    with read_transaction(engine) as connection:
+        rows = connection.execute(statement).all()
+    settle_crashed(engine, rows)
+
+
+N = TypeVar("N", int, int | None)
+MAX_COUNT = 2**62
+
+
+def _bounded(value: N, what: str) -> N:
+    if value is not None and value > MAX_COUNT:
+        raise InvalidInputError(f"invalid {what} {value!r}: at most {MAX_COUNT}")
+    return value
