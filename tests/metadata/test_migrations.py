@@ -184,14 +184,15 @@ def test_a_store_of_an_older_revision_is_migrated(database_url: str) -> None:
     _migrate_one_by_one(engine, "0005")
     with engine.begin() as connection:  # a row made at 0005 survives the upgrade
         connection.execute(
-            text("INSERT INTO entities (id, name, created_at) VALUES (1, 'kept', '2026-01-01 00:00:00')")
+            text("INSERT INTO entities (name, created_at) VALUES ('kept', '2026-01-01 00:00:00')")
         )
     assert current_revision(engine) == "0005"
     upgrade_to_head(engine)
     assert current_revision(engine) == HEAD_REVISION
     assert _schema_differences(engine) == []
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT name FROM entities")).scalar_one() == "kept"
+        names = connection.execute(text("SELECT name FROM entities ORDER BY name")).scalars().all()
+        assert names == ["kept", "organization"]  # 0008 adds the organization of the registries
     engine.dispose()
 
 
