@@ -54,6 +54,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Html": ("archivist.sdk.data_types", "Html"),
     "Image": ("archivist.sdk.data_types", "Image"),
     "JoinedTable": ("archivist.sdk.data_types", "JoinedTable"),
+    "Molecule": ("archivist.sdk.data_types", "Molecule"),
     "Object3D": ("archivist.sdk.data_types", "Object3D"),
     "Table": ("archivist.sdk.data_types", "Table"),
     "Video": ("archivist.sdk.data_types", "Video"),

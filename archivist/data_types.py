@@ -2,3 +2,4 @@
 
 from archivist.sdk.data_types import *  # noqa: F403
 from archivist.sdk.data_types import __all__ as __all__
+from archivist.sdk.data_types.column_types import ForeignIndexType as _ForeignIndexType  # noqa: F401

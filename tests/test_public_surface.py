@@ -24,6 +24,7 @@ EXPECTED = {
     "Html",
     "Image",
     "JoinedTable",
+    "Molecule",
     "Object3D",
     "Run",
     "Settings",

@@ -8,6 +8,7 @@ W&B does, and the history row holds a small pointer to it.
   ``<n>-<epoch ms>.<key>.table.json`` to a new version built on the previous one.
 - An ``IMMUTABLE`` table logged again unchanged makes no new version (its pointer is
   repeated); a ``MUTABLE`` one makes a version per log (identical content dedups).
+- A pandas ``DataFrame`` is logged as the ``Table`` made from it, as W&B does.
 - ``Histogram`` values are stored in the history row as their JSON; other media
   (images, audio, ...) become files of the run (``archivist.sdk.run_media``).
 """
@@ -46,7 +47,11 @@ def log_values(run: Run, data: Mapping[str, Any]) -> Mapping[str, Any]:
     """``data`` with each table replaced by its pointer (after logging its artifact) and
     each histogram by its JSON; other values are left as they are."""
     from archivist.sdk.data_types.histogram import Histogram
+    from archivist.sdk.data_types.table import Table, is_dataframe
     from archivist.sdk.data_types.wb_value import WBValue
+
+    if isinstance(data, Mapping) and any(is_dataframe(v) for v in data.values()):
+        data = {k: Table(dataframe=v) if is_dataframe(v) else v for k, v in data.items()}
 
     def is_media(value: Any) -> bool:
         return isinstance(value, WBValue) or (

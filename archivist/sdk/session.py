@@ -100,6 +100,7 @@ def init(
         mode = _check_choice("ARCHIVIST_MODE (or WANDB_MODE)", chosen.mode, MODES)
     mode = _check_choice("mode", mode or "online", MODES)
     policy = _reinit_policy(reinit)
+    _unbind_run_globals()
     previous = current_run()
     if previous is not None and policy == "return_previous":
         return previous
@@ -242,6 +243,16 @@ def link_model(
     path: str, registered_model_name: str, name: str | None = None, aliases: Sequence[str] | None = None
 ) -> Any:
     return _require_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
+def _unbind_run_globals() -> None:
+    """Forget a value a script assigned to ``archivist.config``/``summary``/``run`` (W&B's
+    notebooks do ``wandb.config = Config``): as W&B's ``init`` rebinds them to the new run,
+    they are the current run's again (read through the package's ``__getattr__``)."""
+    package = sys.modules.get("archivist")
+    if package is not None:
+        for name in ("config", "summary", "run"):
+            package.__dict__.pop(name, None)
 
 
 def current_config() -> Any:

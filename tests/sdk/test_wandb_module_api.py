@@ -53,6 +53,18 @@ def test_module_functions_need_init(archivist_env: Path) -> None:
             call()
 
 
+def test_a_script_that_assigns_wandb_config_gets_the_next_runs_config_after_init(archivist_env: Path) -> None:
+    """W&B's notebooks do ``wandb.config = Config`` (a plain dict); the next ``init`` makes
+    ``wandb.config`` the new run's config again, as W&B's does."""
+    with archivist.init(project="p", config={"lr": 0.1}) as run:
+        archivist.config = {"PROJECT": "p"}  # type: ignore[attr-defined]
+        assert archivist.config == {"PROJECT": "p"}
+        run.finish()
+    with archivist.init(project="p", config={"num_train": 3}) as run:
+        assert archivist.config is run.config and archivist.config.num_train == 3
+        assert archivist.run is run
+
+
 def _unique(prefix: str) -> str:
     """A registry collection name of this test's own (the organization's registries are
     shared by every test of a server variant)."""

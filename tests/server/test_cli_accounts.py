@@ -147,7 +147,7 @@ def test_users_manage_their_own_keys_and_see_their_teams(run, server: ServerProc
     assert run("login", server.url, "--key", ADMIN_KEY).exit_code == 0
     assert run("team", "remove", team, user).stdout.strip() == f"{user!r} is no longer member of {team!r}."
     assert f"{user!r} is not a member of {team!r}" in _one_error_line(run("team", "remove", team, user))
-    assert "personal entity" in _one_error_line(run("team", "remove", user, user))
+    assert "personal entity" in _one_error_line(run("team", "remove", user, user), code=2)
 
 
 def test_a_disabled_users_keys_stop_working_until_enabled(run, server: ServerProcess, tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_disabled_users_keys_stop_working_until_enabled(run, server: ServerPro
     assert {"name": user, "disabled": True}.items() <= next(
         entry for entry in json.loads(run("user", "list", "--json").stdout) if entry["name"] == user
     ).items()
-    assert "cannot disable yourself" in _one_error_line(run("user", "disable", "admin"))
+    assert "cannot disable yourself" in _one_error_line(run("user", "disable", "admin"), code=2)
 
     for refused in (key, second):
         assert "not valid" in _one_error_line(run("login", server.url, "--key", refused))

@@ -8,7 +8,7 @@ needs them (``pip install 'archivist[media]'``).
 from archivist.sdk.data_types.histogram import Histogram
 from archivist.sdk.data_types.image import Image
 from archivist.sdk.data_types.image_overlays import BoundingBoxes2D, Classes, ImageMask
-from archivist.sdk.data_types.media_files import Audio, Html, Object3D, Video
+from archivist.sdk.data_types.media_files import Audio, Html, Molecule, Object3D, Video
 from archivist.sdk.data_types.table import Table
 from archivist.sdk.data_types.table_refs import JoinedTable, PartitionedTable
 from archivist.sdk.data_types.wb_value import Media, WBValue
@@ -23,6 +23,7 @@ __all__ = [
     "ImageMask",
     "JoinedTable",
     "Media",
+    "Molecule",
     "Object3D",
     "PartitionedTable",
     "Table",

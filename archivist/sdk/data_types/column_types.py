@@ -50,8 +50,36 @@ def optional(t: WBType) -> WBType:
     return union([t, NONE])
 
 
+class TypedDictType(dict[str, Any]):
+    """A ``typedDict`` type; ``params`` as an attribute too, as W&B's type objects have it
+    (scripts read a table's ``_column_types.params["type_map"]``)."""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        found: dict[str, Any] = self["params"]
+        return found
+
+
+class ForeignIndexType(dict[str, Any]):
+    """W&B's ``foreignIndex`` (``wandb.data_types._ForeignIndexType``): a column of row
+    numbers of another table. In memory ``params["table"]`` is that Table; in the JSON it
+    is the table's entry path in the artifact."""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        found: dict[str, Any] = self["params"]
+        return found
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ForeignIndexType:
+        return ForeignIndexType(wb_type="foreignIndex", params={"table": self["params"]["table"]})  # shared
+
+
 def typed_dict(type_map: dict[str, WBType]) -> WBType:
-    return {"wb_type": "typedDict", "params": {"type_map": type_map}}
+    return TypedDictType(wb_type="typedDict", params={"type_map": type_map})
+
+
+def foreign_index(table: Any) -> WBType:
+    return ForeignIndexType(wb_type="foreignIndex", params={"table": table})
 
 
 def const(value: Any) -> WBType:
@@ -213,6 +241,9 @@ def assign_type(t: WBType, other: WBType) -> WBType | None:
             if result is None:
                 return None
         return result
+    if name == "foreignIndex":  # takes row numbers, or indexes of the very same table
+        same = other["wb_type"] == name and params(other)["table"] is params(t)["table"]
+        return t if other["wb_type"] == "number" or same else None
     if name == "ndarray" and other["wb_type"] in ("ndarray", "list"):
         same = other["wb_type"] == "list" or params(other).get("shape") == params(t).get("shape")
         return t if same else None

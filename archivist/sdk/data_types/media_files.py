@@ -1,5 +1,6 @@
 """Media stored as one file each: ``Audio`` (``media/audio``), ``Video``
-(``media/videos``), ``Html`` (``media/html``) and ``Object3D`` (``media/object3D``)."""
+(``media/videos``), ``Html`` (``media/html``), ``Object3D`` (``media/object3D``) and
+``Molecule`` (``media/molecule``)."""
 
 from __future__ import annotations
 
@@ -244,4 +245,51 @@ class Object3D(Media):
 
     @classmethod
     def from_json(cls, json_obj: dict[str, Any], source_artifact: ArtifactSource) -> Object3D:
+        return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj.get("caption"))
+
+
+class Molecule(Media):
+    """A molecule's 3-D structure: a file (pdb, pqr, mmcif, mcif, cif, sdf, sd, gro, mol2,
+    mmtf), or a text stream with ``file_type``. (W&B's ``from_smiles``/``from_rdkit`` are not
+    provided: they need rdkit.)"""
+
+    _log_type = "molecule-file"
+    _media_subdir = "media/molecule"
+    SUPPORTED_TYPES = ("pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf")
+
+    def __init__(self, data_or_path: Any, caption: str | None = None, file_type: str | None = None) -> None:
+        super().__init__(caption=caption)
+        if hasattr(data_or_path, "name") and isinstance(data_or_path.name, str):
+            data_or_path = data_or_path.name  # an open file: use the file itself, as W&B does
+        if isinstance(data_or_path, (str, os.PathLike)):
+            path = _existing_file("Molecule", os.fspath(data_or_path))
+            self._check_type(os.path.splitext(path)[1][1:], path)
+            self._set_file(path)
+            return
+        if hasattr(data_or_path, "read"):
+            if file_type is None:
+                raise InvalidInputError("Molecule from a stream needs file_type (e.g. file_type='pdb')")
+            self._check_type(file_type, "the stream")
+            if hasattr(data_or_path, "seek"):
+                data_or_path.seek(0)
+            text = data_or_path.read()
+            data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+            self._set_file(
+                write_tmp_bytes("molecule." + file_type, data), is_tmp=True, extension="." + file_type
+            )
+            return
+        raise InvalidInputError(
+            f"Molecule takes a file path or a file object, got {type(data_or_path).__name__}"
+        )
+
+    @classmethod
+    def _check_type(cls, extension: str, what: str) -> None:
+        if extension not in cls.SUPPORTED_TYPES:
+            raise InvalidInputError(
+                f"Molecule: unsupported type {extension!r} for {what}; "
+                f"use one of {', '.join(cls.SUPPORTED_TYPES)}"
+            )
+
+    @classmethod
+    def from_json(cls, json_obj: dict[str, Any], source_artifact: ArtifactSource) -> Molecule:
         return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj.get("caption"))

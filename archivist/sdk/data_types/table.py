@@ -41,12 +41,26 @@ class _TableIndex(int):
         assert self._table is not None
         return dict(zip(self._table.columns, self._table.data[self], strict=True))
 
+    def column_type(self) -> dict[str, Any]:
+        """In a table, a column of indexes into one table is W&B's ``foreignIndex``."""
+        return ct.NUMBER if self._table is None else ct.foreign_index(self._table)
+
 
 def _is_ndarray(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
-def _is_dataframe(value: Any) -> bool:
+def _indexed_table(col_type: dict[str, Any] | None) -> Table | None:
+    """The table a ``foreignIndex`` column points into (None for other columns, or when
+    the stored path could not be resolved)."""
+    if col_type is None or col_type.get("wb_type") != "foreignIndex":
+        return None
+    target = ct.params(col_type).get("table")
+    return target if isinstance(target, Table) else None
+
+
+def is_dataframe(value: Any) -> bool:
+    """A pandas DataFrame (recognised without importing pandas)."""
     return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
 
 
@@ -82,7 +96,7 @@ class Table(Media):
             dtype = ct.ANY
         if columns is None:
             columns = ["Input", "Output", "Expected"]
-        if dataframe is None and _is_dataframe(data):
+        if dataframe is None and is_dataframe(data):
             dataframe = data
         if dataframe is not None:
             columns = list(dataframe.columns)
@@ -159,6 +173,11 @@ class Table(Media):
                 f"This table expects {len(self.columns)} columns: {self.columns}, found {len(data)}"
             )
         self._mutating()
+        for column, value in zip(self.columns, data, strict=True):
+            if isinstance(value, _TableIndex) and value._table is not None:
+                current = self._type_map()[str(column)]
+                if current["wb_type"] != "foreignIndex" or ct.params(current)["table"] is not value._table:
+                    self.cast(column, ct.foreign_index(value._table))  # as W&B: never optional
         row = {str(c): v for c, v in zip(self.columns, data, strict=True)}
         result = ct.assign(self._column_types, row)
         if result is None:
@@ -169,7 +188,17 @@ class Table(Media):
             ]
             raise TypeError("Data row contained incompatible types:\n" + "\n".join(problems))
         self._column_types = result
-        self.data.append(list(data))
+        self.data.append(self._with_indexes(list(data)))
+
+    def _with_indexes(self, row: list[Any]) -> list[Any]:
+        """The row with each cell of a ``foreignIndex`` column as an index into its table."""
+        for position, column in enumerate(self.columns):
+            target = _indexed_table(self._type_map().get(str(column)))
+            value = row[position]
+            is_index = isinstance(value, _TableIndex) and value._table is not None
+            if target is not None and value is not None and not is_index:
+                row[position] = target.index_ref(int(value))
+        return row
 
     def add_row(self, *row: Any) -> None:
         self.add_data(*row)
@@ -282,6 +311,11 @@ class Table(Media):
         type_map = column_types["params"]["type_map"]
         serialized: set[int] = set()
         for index, name in enumerate(self.columns):
+            target = _indexed_table(type_map[str(name)])
+            if target is not None:  # the table it indexes goes beside it, as W&B stores it
+                entry = artifact.add(target, f"media/tables/t_{secrets.token_hex(4)}")
+                type_map[str(name)] = {"wb_type": "foreignIndex", "params": {"table": entry.path}}
+                continue
             array_type = ct.ndarray_member(type_map[str(name)])
             if array_type is None:
                 continue
@@ -320,8 +354,13 @@ class Table(Media):
         arrays: dict[int, Any] = {}
         timestamps: set[int] = set()
         if column_types is not None:
-            for name, col_type in column_types["params"]["type_map"].items():
+            type_map = column_types["params"]["type_map"]
+            for name, col_type in type_map.items():
                 index = columns.index(name) if name in columns else columns.index(int(name))
+                if col_type.get("wb_type") == "foreignIndex":  # unresolved, it stays as stored
+                    target = source_artifact.get(str(col_type.get("params", {}).get("table")))
+                    if isinstance(target, Table):
+                        type_map[name] = ct.foreign_index(target)
                 if ct.has_member(col_type, "timestamp"):
                     timestamps.add(index)
                 array_type = ct.ndarray_member(col_type)
@@ -337,7 +376,7 @@ class Table(Media):
             for r, row in enumerate(raw_rows)
         ]
         table = cls(columns=columns, log_mode=json_obj.get("log_mode", "IMMUTABLE"), allow_mixed_types=True)
-        table.data = data
         if column_types is not None:
-            table._column_types = column_types
+            table._column_types = ct.typed_dict(column_types["params"]["type_map"])
+        table.data = [table._with_indexes(row) for row in data]
         return table

@@ -286,3 +286,63 @@ def test_an_object_read_from_one_artifact_is_added_to_another_as_a_reference() -
     again = archivist.Artifact("derived-changed", type="evaluation")
     assert again.add(read, "copied").ref is None
     assert _log(again).get("copied").get_column("i") == [0, 1]
+
+
+PDB = "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nEND\n"
+
+
+def test_molecules_round_trip_from_a_file_and_from_a_stream(tmp_path: Path) -> None:
+    import io
+
+    pdb = tmp_path / "protein.pdb"
+    pdb.write_text(PDB)
+    art = archivist.Artifact("molecules", type="evaluation")
+    art.add(archivist.Molecule(str(pdb), caption="from a file"), "from_file")
+    art.add(archivist.Molecule(io.StringIO(PDB), file_type="pdb"), "from_stream")
+    table = archivist.Table(columns=["tag", "molecule"])
+    with open(pdb) as handle:  # an open file is used by its name, as in W&B
+        table.add_data("lithostathine", archivist.Molecule(handle))
+    art.add(table, "predicted_molecules")
+    logged = _log(art)
+    first = logged.get("from_file")
+    assert isinstance(first, archivist.Molecule) and first.caption == "from a file"
+    assert Path(first.path).read_text() == PDB
+    assert Path(logged.get("from_stream").path).read_text() == PDB
+    assert Path(logged.get("predicted_molecules").get_column("molecule")[0].path).read_text() == PDB
+    stored = [p for p in logged.manifest.entries if p.startswith("media/molecule/")]
+    assert any(p.endswith("/protein.pdb") for p in stored) and any(p.endswith(".pdb") for p in stored)
+
+
+def test_bad_molecule_input_is_named(tmp_path: Path) -> None:
+    import io
+
+    (tmp_path / "shape.obj").write_text("v 0 0 0\n")
+    with pytest.raises(InvalidInputError, match="'obj'.*pdb"):
+        archivist.Molecule(str(tmp_path / "shape.obj"))
+    with pytest.raises(InvalidInputError, match="file_type"):
+        archivist.Molecule(io.StringIO(PDB))
+    with pytest.raises(InvalidInputError, match="not a file"):
+        archivist.Molecule(str(tmp_path / "missing.pdb"))
+
+
+def test_a_foreign_index_into_a_missing_table_reads_as_row_numbers(tmp_path: Path) -> None:
+    document = {
+        "_type": "table",
+        "columns": ["source"],
+        "data": [[2], [0]],
+        "column_types": {
+            "wb_type": "typedDict",
+            "params": {
+                "type_map": {"source": {"wb_type": "foreignIndex", "params": {"table": "gone.table.json"}}}
+            },
+        },
+    }
+    (tmp_path / "split.table.json").write_text(json.dumps(document))
+    art = archivist.Artifact("dangling", type="dataset")
+    art.add_file(str(tmp_path / "split.table.json"))
+    split = _log(art).get("split")
+    assert split.get_column("source") == [2, 0]
+    assert split._column_types.params["type_map"]["source"]["params"]["table"] == "gone.table.json"
+    again = archivist.Artifact("again", type="dataset")
+    again.add(archivist.Table(columns=["source"], data=split.data), "copy")  # plain numbers now
+    assert _log(again).get("copy").get_column("source") == [2, 0]

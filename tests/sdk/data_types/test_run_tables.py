@@ -32,6 +32,20 @@ def test_logging_a_table_makes_a_run_table_artifact() -> None:
         archivist.Artifact(f"run-{run_id}-mine", type="run_table")  # users cannot make one
 
 
+def test_logging_a_dataframe_logs_the_table_made_from_it() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [1.5, 2.5, 3.5], "label": ["a", "b", "c"]})
+    with archivist.init(project="p") as run:
+        run.log({"frame": frame, "acc": 0.5})
+        run_id = run.id
+    art = archivist.Api().artifact(f"p/run-{run_id}-frame:latest")
+    assert art.type == "run_table"
+    assert art.get("frame").get_dataframe().equals(frame)
+    (row,) = _history(run_id)
+    assert row["frame"]["_type"] == "table-file" and row["frame"]["nrows"] == 3
+
+
 def test_module_level_log_and_key_with_slash() -> None:
     with archivist.init(project="p") as run:
         archivist.log({"eval/preds": archivist.Table(columns=["a"], data=[[1]])})

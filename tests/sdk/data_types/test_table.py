@@ -141,3 +141,20 @@ def test_add_computed_columns() -> None:
     incremental = archivist.Table(columns=["x"], log_mode="INCREMENTAL")
     with pytest.raises(InvalidInputError, match="not supported for tables with log_mode='INCREMENTAL'"):
         incremental.add_computed_columns(lambda index, row: {})
+
+
+def test_a_column_of_row_indexes_is_a_foreign_index_into_that_table() -> None:
+    raw = archivist.Table(columns=["id", "name"], data=[[1, "a"], [2, "b"], [3, "c"]])
+    other = archivist.Table(columns=["id"], data=[[9]])
+    split = archivist.Table(columns=["source"])
+    split.add_data(raw.get_index()[2])
+    split.add_data(0)  # a plain row number joins the column as an index into the same table
+    assert split._column_types.params["type_map"]["source"]["wb_type"] == "foreignIndex"
+    assert [i.get_row() for i in split.get_column("source")] == [
+        {"id": 3, "name": "c"},
+        {"id": 1, "name": "a"},
+    ]
+    with pytest.raises(TypeError):
+        split.add_data("not an index")
+    with pytest.raises(TypeError):  # an index into another table does not fit the column
+        archivist.Table(columns=["source"], data=[[raw.get_index()[0]]]).add_data(other.get_index()[0])

@@ -257,3 +257,72 @@ def test_archivist_writes_the_json_wandb_writes(wandb: Any, tmp_path: Path) -> N
 
     assert strip(ours) == strip(theirs)
     assert ours["data"][0][1]["classes"]["path"] == theirs["data"][0][1]["classes"]["path"]
+
+
+def test_tables_of_row_indexes_read_across_tools(wandb: Any, tmp_path: Path) -> None:
+    """A table of ``get_index()`` pointers (W&B's ``foreignIndex`` column) is written as W&B
+    writes it, and each tool dereferences the other's pointers with ``get_row()``."""
+    rows = [[1, "a", 0.5], [2, "b", None], [3, "c", 2.5]]
+    theirs_raw = wandb.Table(columns=["id", "name", "score"], data=rows)
+    theirs = wandb.Artifact("fi", type="dataset")
+    theirs.add(theirs_raw, "raw")
+    pointers = theirs_raw.get_index()
+    theirs.add(wandb.Table(columns=["source"], data=[[pointers[2]], [pointers[0]]]), "split")
+    folder = tmp_path / "wandb-fi"
+    for path, entry in theirs.manifest.entries.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.local_path, folder / path)
+
+    ours_raw = archivist.Table(columns=["id", "name", "score"], data=rows)
+    ours = archivist.Artifact("fi-ours", type="dataset")
+    ours.add(ours_raw, "raw")
+    ours.add(
+        archivist.Table(columns=["source"], data=[[ours_raw.get_index()[2]], [ours_raw.get_index()[0]]]),
+        "split",
+    )
+    ours_doc = json.loads(Path(ours.local_paths["split.table.json"]).read_text())
+    assert ours_doc == json.loads((folder / "split.table.json").read_text())
+
+    from_wandb = archivist.Artifact("fi-wandb", type="dataset")
+    from_wandb.add_dir(str(folder))
+    with archivist.init(project="p") as run:
+        run.log_artifact(from_wandb)
+        run.log_artifact(ours)
+    for name in ("fi-wandb", "fi-ours"):
+        split = archivist.Api().artifact(f"p/{name}:latest").get("split")
+        column_type = split._column_types.params["type_map"]["source"]
+        assert type(column_type) is archivist.data_types._ForeignIndexType
+        assert split.get_column("source") == [2, 0]
+        assert [list(i.get_row().values()) for i in split.get_column("source")] == [rows[2], rows[0]]
+
+    read_by_wandb = FolderSource(wandb, archivist.Api().artifact("p/fi-ours:latest").download()).get("split")
+    assert [list(i.get_row().values()) for i in read_by_wandb.get_column("source")] == [rows[2], rows[0]]
+
+
+def test_molecules_read_across_tools(wandb: Any, tmp_path: Path) -> None:
+    pdb = tmp_path / "protein.pdb"
+    pdb.write_text("ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nEND\n")
+    theirs = wandb.Artifact("mol", type="evaluation")
+    theirs.add(wandb.Molecule(str(pdb), caption="litho"), "structure")
+    folder = tmp_path / "wandb-mol"
+    for path, entry in theirs.manifest.entries.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.local_path, folder / path)
+    ours = archivist.Artifact("mol-ours", type="evaluation")
+    ours.add(archivist.Molecule(str(pdb), caption="litho"), "structure")
+    ours_doc = json.loads(Path(ours.local_paths["structure.molecule-file.json"]).read_text())
+    theirs_doc = json.loads((folder / "structure.molecule-file.json").read_text())
+    assert {k: v for k, v in ours_doc.items() if k != "size"} == {
+        k: v for k, v in theirs_doc.items() if k != "size"
+    }
+
+    from_wandb = archivist.Artifact("mol-wandb", type="evaluation")
+    from_wandb.add_dir(str(folder))
+    with archivist.init(project="p") as run:
+        run.log_artifact(from_wandb)
+        run.log_artifact(ours)
+    read = archivist.Api().artifact("p/mol-wandb:latest").get("structure")
+    assert isinstance(read, archivist.Molecule) and read.caption == "litho"
+    assert Path(read.path).read_bytes() == pdb.read_bytes()
+    by_wandb = FolderSource(wandb, archivist.Api().artifact("p/mol-ours:latest").download()).get("structure")
+    assert isinstance(by_wandb, wandb.Molecule)
