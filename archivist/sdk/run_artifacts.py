@@ -133,6 +133,8 @@ def use_artifact(
     if isinstance(artifact_or_name, str):
         path = parse_artifact_path(artifact_or_name)
         registry_links.note_legacy_path(artifact_or_name)
+        if path.project in (None, run.project) and path.entity in (None, run.entity):
+            _wait_logging(run, path.name)
         record = ctx.backend.resolve_version(
             path.entity or run.entity, path.project or run.project, path.name, path.selector
         )
@@ -152,6 +154,16 @@ def use_artifact(
         )
     ctx.backend.record_use(run.ref, art.id or "")
     return art
+
+
+def _wait_logging(run: Run, collection: str) -> None:
+    """Wait for the run's background logs into ``collection``, so that a name the run just
+    logged (``log_model`` then ``use_model``) resolves to what it logged. A failed log is
+    raised here, as its ``wait()`` raises it."""
+    with _pending_lock:
+        logging = [art for art, _control in _pending.get(run.ref, []) if art.name == collection]
+    for art in logging:
+        art.wait()
 
 
 def wait_pending(run: Run | None) -> None:

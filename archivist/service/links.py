@@ -1,7 +1,7 @@
 """Links: a registry collection's versions that name a version logged elsewhere.
 
 A link copies no data: its row carries the source's digest, manifest pointer, size,
-description and metadata (as they were when it was linked) and ``source_version_id``.
+description, metadata and tags (as they were when it was linked) and ``source_version_id``.
 It has its own dense version number and aliases in the registry collection; linking the
 same source again returns the existing link and applies the new aliases. Lineage and
 blobs are the source's. Deleting a source version deletes its links.
@@ -26,6 +26,7 @@ from archivist.service.collections import allocate_version_index, lock_or_create
 from archivist.service.records import load_versions, version_select, versions_by_id
 from archivist.service.registries import accepted_types, require_registry
 from archivist.service.timestamps import utc_now
+from archivist.service.versions import add_tags
 
 _COMMITTED = VersionState.COMMITTED.value
 
@@ -117,6 +118,7 @@ def link_version(
         ).inserted_primary_key
         assert inserted is not None
         found = inserted[0]
+        add_tags(connection, int(found), tuple(source_record.tags))
         wanted = (LATEST, *wanted)
     assign_aliases(connection, target.id, int(found), wanted)
     return versions_by_id(connection, [int(found)])[0]

@@ -95,6 +95,21 @@ def test_linking_again_returns_the_link_and_a_new_version_gets_the_next_number()
     assert api.artifact(f"my-org/wandb-registry-model/{collection}:v0").id == link.id  # an org prefix
 
 
+def test_a_link_carries_the_tags_and_metadata_its_source_had_when_linked() -> None:
+    collection = _unique("tagged")
+    with wandb.init(project="p") as run:
+        source = _model(run, "tagged", "w")
+        source.tags = ["us-west-2", "production"]
+        source.metadata = {"accuracy": 0.7}
+        source.save()
+        link = run.link_artifact(source, f"wandb-registry-model/{collection}")
+        plain = _model(run, "plain", "x").link(f"wandb-registry-model/{collection}")
+    assert sorted(link.tags) == ["production", "us-west-2"] and link.metadata == {"accuracy": 0.7}
+    assert plain.tags == []
+    found = wandb.Api().artifacts("model", f"wandb-registry-model/{collection}", tags=["production"])
+    assert [a.id for a in found] == [link.id]
+
+
 def test_a_draft_is_logged_by_link_artifact_before_it_is_linked() -> None:
     collection = _unique("drafted")
     with wandb.init(project="p") as run:

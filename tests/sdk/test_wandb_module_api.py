@@ -100,6 +100,17 @@ def test_log_model_use_model_and_link_model_at_module_level(
     )
 
 
+def test_use_model_right_after_log_model_gets_what_the_run_just_logged(archivist_env: Path) -> None:
+    """log_model logs in the background; using the name at once waits for that log."""
+    with archivist.init(project="train") as run:
+        for epoch in range(3):
+            Path("model.bin").write_bytes(b"w" * 200_000 + bytes([epoch]))
+            run.log_model("model.bin", name="net", aliases=["best", f"epoch_{epoch}"])
+            path = run.use_model("net:best")
+            assert Path(path).read_bytes()[-1] == epoch
+    assert archivist.Api().artifact("train/net:best").version == "v2"
+
+
 def test_linking_again_moves_aliases_and_new_content_is_the_next_version(archivist_env: Path) -> None:
     registered = _unique("Classifier")
     Path("model.pt").write_bytes(b"weights v1")
