@@ -16,10 +16,9 @@ from archivist.core.registries import (
 )
 from archivist.core.registry_filters import matches
 from archivist.sdk.artifact import Artifact
-from archivist.sdk.artifact_collections import Artifacts
+from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts
 
 if TYPE_CHECKING:
-    from archivist.sdk.api import ArtifactCollection
     from archivist.sdk.context import Context
 
 
@@ -113,7 +112,7 @@ class Registry:
         return f"<Registry {self.name} visibility={self.visibility}>"
 
 
-class Collections(list["ArtifactCollection"]):
+class Collections(list[ArtifactCollection]):
     """Registry collections (a list) whose linked versions ``versions(filter)`` lists."""
 
     def __init__(self, ctx: Context, items: list[ArtifactCollection]) -> None:
