@@ -17,12 +17,12 @@ MAX_METADATA_BYTES = 1 << 20
 """Metadata as compact JSON: it is read with every listing of versions."""
 MAX_DESCRIPTION_BYTES = 256 * 1024
 
-_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
-_ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
+_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+\Z")
+_ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+\Z")
 _PROJECT_FORBIDDEN = re.compile(r"[/\\#?%:\r\n\x00]")
-_TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
-_VERSION_ALIAS = re.compile(r"^v\d+$")
-_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_TAG = re.compile(r"^[-\w]+( +[-\w]+)*\Z")
+_VERSION_ALIAS = re.compile(r"^v\d+\Z")
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 INTERNAL_TYPES = ("run_table", "code", "job")

@@ -25,7 +25,7 @@ from archivist.core.registries import (
 )
 
 MAX_LOGICAL_PATH_LENGTH = 4096
-_VERSION = re.compile(r"^v(\d+)$")
+_VERSION = re.compile(r"^v(\d+)\Z")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 LATEST = "latest"
 
