@@ -10,6 +10,12 @@ blob calls do so in ``BLOB_CALLS`` below. A ``Need`` names a right
 - ``Version("version_id")``: the entity that really holds the version the id names (read
   from the database after the id was checked to be canonical, never from the request);
 - ``Node("node_id")``: a lineage root, a version id or a run path ``entity/project/run_id``;
+- ``Registry("name")``: the registry an argument names (for now the roles in it are the
+  roles in the organization's entity, plus viewer for every user when the registry's
+  visibility is ``organization``; registry roles come later). An ``Entity`` that is the
+  organization's is decided the same way, for the registry its sibling ``project``
+  argument names (``query.entity`` -> ``query.project``); so is a ``Version`` that is a
+  link;
 - ``SERVER``: server administration (a user flagged ``is_admin``);
 - ``ANY_USER``: any live key; the answer is scoped to what the caller may read (blob
   presence, lineage placeholders);
@@ -52,6 +58,11 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Registry:
+    arg: str
+
+
+@dataclass(frozen=True)
 class Everyone:
     """A target that is not an entity: ``SERVER``, ``ANY_USER`` or ``SOME_ENTITY``."""
 
@@ -62,7 +73,7 @@ SERVER = Everyone("server administration")
 ANY_USER = Everyone("any user")
 SOME_ENTITY = Everyone("some entity")
 
-Target = Entity | Version | Node | Everyone
+Target = Entity | Version | Node | Registry | Everyone
 
 
 @dataclass(frozen=True)

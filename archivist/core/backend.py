@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from archivist.core.access import Entity, Node, Version, read, write
+from archivist.core.access import ANYONE, Entity, Node, Registry, Version, manage, read, write
 from archivist.core.calls import call
 from archivist.core.ids import Name, NodeId, ProjectName, VersionId
 from archivist.core.models import (
@@ -37,6 +37,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
+from archivist.core.registries import RegistryRecord, RegistryUpdate
 
 
 @runtime_checkable
@@ -198,6 +199,57 @@ class Backend(Protocol):
     def lineage(self, node_id: NodeId, direction: Direction, depth: int) -> LineageGraph:
         """Walk from a version id or a run path (``entity/project/run_id``) up to ``depth`` hops;
         nodes the caller may not read are placeholders."""
+        ...
+
+    # --- registries and links (``archivist.core.registries``) ------------------------------
+    # Until registry roles exist, the role in a registry is the role in the organization's
+    # entity (``archivist team add organization USER --role ROLE``), else viewer for every user
+    # when the registry is visible to the organization (``service.authorization``).
+    @call("/registries/create", manage(Registry("name")), idempotent=False)
+    def create_registry(
+        self,
+        name: str,
+        visibility: str,
+        description: str | None = None,
+        artifact_types: Sequence[str] | None = None,
+        allow_all_artifact_types: bool = False,
+    ) -> RegistryRecord:
+        """Create a registry (server admin or organization admin); ``ConflictError`` when it
+        exists."""
+        ...
+
+    @call("/registries/list", *ANYONE)
+    def list_registries(self) -> list[RegistryRecord]:
+        """The registries the caller may read, by name."""
+        ...
+
+    @call("/registries/get", read(Registry("name")))
+    def get_registry(self, name: str) -> RegistryRecord:
+        """One registry; ``NotFoundError`` if absent."""
+        ...
+
+    @call("/registries/update", manage(Registry("name")), idempotent=False)
+    def update_registry(self, name: str, update: RegistryUpdate) -> RegistryRecord:
+        """Describe it, add accepted types (never removed), restrict it (never undone)."""
+        ...
+
+    @call("/registries/delete", manage(Registry("name")), idempotent=False)
+    def delete_registry(self, name: str) -> None:
+        """Delete a custom registry and its collections' links (their sources stay)."""
+        ...
+
+    @call("/links/create", read(Version("version_id")), write(Registry("registry")))
+    def link_version(
+        self, version_id: VersionId, registry: str, collection: str, aliases: Sequence[str] = ()
+    ) -> VersionRecord:
+        """Link the version (a link's source, for a link) into the registry's collection,
+        created with the version's type on first use; linking it again returns the existing
+        link with the aliases applied. Reading the version and member of the registry."""
+        ...
+
+    @call("/links/list", read(Version("version_id")))
+    def list_links(self, version_id: VersionId) -> list[VersionRecord]:
+        """The links of the version (of its source, for a link) the caller may read."""
         ...
 
     # --- reading like W&B: run queries, run deletion, project records ----------------------

@@ -150,6 +150,21 @@ class CollectionUpdate:
 
 
 @dataclass(frozen=True)
+class LinkSource:
+    """The version a registry link names (its content, lineage and blobs are the source's)."""
+
+    id: VersionId
+    entity: str
+    project: str
+    collection: str
+    version_index: int
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.entity}/{self.project}/{self.collection}:v{self.version_index}"
+
+
+@dataclass(frozen=True)
 class VersionRecord:
     """One committed (or deleted) version as the store knows it."""
 
@@ -173,6 +188,8 @@ class VersionRecord:
     updated_at: str
     producer: RunRef | None = None
     history_step: int | None = None
+    source: LinkSource | None = None
+    """Set on a link in a registry collection: the version it names."""
 
     @property
     def version(self) -> str:

@@ -17,12 +17,12 @@ MAX_METADATA_BYTES = 1 << 20
 """Metadata as compact JSON: it is read with every listing of versions."""
 MAX_DESCRIPTION_BYTES = 256 * 1024
 
-_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
-_ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
+_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_\-.]+\Z")
+_ENTITY_NAME = re.compile(r"^[A-Za-z0-9_\-.]+\Z")
 _PROJECT_FORBIDDEN = re.compile(r"[/\\#?%:\r\n\x00]")
-_TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
-_VERSION_ALIAS = re.compile(r"^v\d+$")
-_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_TAG = re.compile(r"^[-\w]+( +[-\w]+)*\Z")
+_VERSION_ALIAS = re.compile(r"^v\d+\Z")
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 INTERNAL_TYPES = ("run_table", "code", "job")
@@ -49,33 +49,6 @@ def validate_artifact_name(name: object) -> str:
     if not _ARTIFACT_NAME.match(name):
         raise InvalidInputError(
             f"invalid artifact name {name!r}: only ASCII letters, digits, '-', '_' and '.' are allowed"
-        )
-    return name
-
-
-_REGISTERED_NAME = re.compile(r"^[A-Za-z0-9_\-.]+( [A-Za-z0-9_\-.]+)*$")
-LEGACY_MODEL_REGISTRY = "model-registry"
-REGISTRY_PROJECT_PREFIX = "wandb-registry-"
-
-
-def is_registry_project(project: str | None) -> bool:
-    """W&B's registries and its legacy model registry: their collections may have spaces."""
-    return project is not None and (
-        project == LEGACY_MODEL_REGISTRY or project.startswith(REGISTRY_PROJECT_PREFIX)
-    )
-
-
-def validate_collection_name(name: object, project: str | None) -> str:
-    """An artifact name; in a registry project (``is_registry_project``) words separated
-    by single spaces are allowed too, as W&B allows them there ("Example ML Task")."""
-    if not is_registry_project(project):
-        return validate_artifact_name(name)
-    name = _check_str("collection name", name)
-    _check_length("collection name", name)
-    if not _REGISTERED_NAME.match(name):
-        raise InvalidInputError(
-            f"invalid collection name {name!r} in {project!r}: only letters, digits, '-', '_', '.' "
-            "and single spaces between words are allowed"
         )
     return name
 

@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from archivist.core.errors import InvalidInputError
 from archivist.core.names import (
     validate_alias,
-    validate_collection_name,
+    validate_artifact_name,
     validate_entity,
     validate_project,
 )
+from archivist.core.registries import (
+    LEGACY_PROJECT,
+    LEGACY_REGISTRY,
+    ORGANIZATION,
+    is_registry_project,
+    registry_of_project,
+    registry_project,
+    validate_registry_collection,
+)
 
 MAX_LOGICAL_PATH_LENGTH = 4096
-_VERSION = re.compile(r"^v(\d+)$")
+_VERSION = re.compile(r"^v(\d+)\Z")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 LATEST = "latest"
 
@@ -63,9 +72,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
         raise InvalidInputError(
             f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
-    project = validate_project(parts[-2]) if len(parts) >= 2 else None
-    name = validate_collection_name(parts[-1], project)
-    entity = validate_entity(parts[-3]) if len(parts) == 3 else None
+    name, entity, project = _parse_names(parts)
     alias: str | None = None
     version: int | None = None
     if sep:
@@ -79,13 +86,47 @@ def parse_artifact_path(path: object) -> ArtifactPath:
     return ArtifactPath(name=name, entity=entity, project=project, alias=alias, version=version)
 
 
+def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
+    """(name, entity, project) of a path's parts. A registry path's collection may hold
+    spaces, and its prefix is an organization: it lives in the organization's entity. W&B's
+    old model registry (``[entity/]model-registry/<name>``) is the ``model`` registry, as W&B
+    redirects it (``is_legacy_path`` tells the SDK to say so)."""
+    if len(parts) >= 2 and parts[-2] == LEGACY_PROJECT:
+        if len(parts) == 3:
+            validate_entity(parts[0])
+        return validate_registry_collection(parts[-1]), ORGANIZATION, registry_project(LEGACY_REGISTRY)
+    if len(parts) >= 2 and is_registry_project(parts[-2]):
+        if len(parts) == 3:
+            validate_entity(parts[0])
+        registry_project(registry_of_project(parts[-2]) or "")  # validates the registry name
+        return validate_registry_collection(parts[-1]), ORGANIZATION, parts[-2]
+    name = validate_artifact_name(parts[-1])
+    project = validate_project(parts[-2]) if len(parts) >= 2 else None
+    entity = validate_entity(parts[-3]) if len(parts) == 3 else None
+    return name, entity, project
+
+
+def is_legacy_path(path: object) -> bool:
+    """Whether an artifact path names W&B's old model registry (read from the ``model``
+    registry)."""
+    if not isinstance(path, str):
+        return False
+    parts = path.partition(":")[0].split("/")
+    return len(parts) >= 2 and parts[-2] == LEGACY_PROJECT
+
+
 def parse_project_path(path: object) -> tuple[str | None, str]:
-    """Parse ``[entity/]project`` into (entity or None, project)."""
+    """Parse ``[entity/]project`` into (entity or None, project); a registry's project
+    (``[org/]wandb-registry-<name>``) is the organization's."""
     if not isinstance(path, str) or not path:
         raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
     parts = path.split("/")
     if len(parts) > 2 or any(p == "" for p in parts):
         raise InvalidInputError(f"invalid project path {path!r}: expected '[entity/]project'")
+    if is_registry_project(parts[-1]):  # a registry: the organization's, whatever prefix
+        if len(parts) == 2:
+            validate_entity(parts[0])
+        return ORGANIZATION, registry_project(registry_of_project(parts[-1]) or "")
     if len(parts) == 2:
         return validate_entity(parts[0]), validate_project(parts[1])
     return None, validate_project(parts[0])

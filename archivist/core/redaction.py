@@ -14,8 +14,9 @@ from typing import Any
 
 from archivist.core.models import LineageGraph, LineageNode, RunRecord, VersionRecord
 
-CanRead = Callable[[str], bool]
-"""``can_read(entity) -> bool``."""
+CanRead = Callable[[str, str | None], bool]
+"""``can_read(entity, project) -> bool`` (the project decides inside the organization's
+entity, whose projects are registries)."""
 
 HIDDEN_LABEL = "(no access)"
 
@@ -33,9 +34,9 @@ def redact(answer: Any, can_read: CanRead) -> Any:
 
 def _readable(item: Any, can_read: CanRead) -> bool:
     if isinstance(item, RunRecord):
-        return can_read(item.ref.entity)
+        return can_read(item.ref.entity, item.ref.project)
     if isinstance(item, VersionRecord):
-        return can_read(item.entity)
+        return can_read(item.entity, item.project)
     return True
 
 

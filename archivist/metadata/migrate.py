@@ -39,7 +39,7 @@ from archivist.metadata.engine import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest revision under ``migrations/versions``; a test keeps the two in step."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -91,10 +91,13 @@ def _is_empty(connection: Connection) -> bool:
 
 
 def create_at_head(connection: Connection) -> None:
-    """Create the whole schema at ``HEAD_REVISION`` on an empty database and stamp it."""
+    """Create the whole schema at ``HEAD_REVISION`` on an empty database, with the rows
+    every store holds (``core_rows``), and stamp it."""
+    from archivist.metadata.core_rows import insert_core_rows
     from archivist.metadata.schema import metadata
 
     metadata.create_all(connection)
+    insert_core_rows(connection)
     _ALEMBIC_VERSION.create(connection)
     connection.execute(_ALEMBIC_VERSION.insert().values(version_num=HEAD_REVISION))
 

@@ -169,14 +169,46 @@ versions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("base_version_id", Integer),
+    Column("source_version_id", Integer),
     UniqueConstraint("collection_id", "version_index"),
     Index(None, "collection_id", "digest"),
     Index(None, "manifest_digest"),
     Index(None, "expires_at"),
     Index(None, "base_version_id"),
+    Index(None, "source_version_id"),
 )
 """``base_version_id``: the version whose blob rows this one's extend (``version_blobs``
-holds only the blobs none of its base chain's rows name; see ``service.blob_rows``)."""
+holds only the blobs none of its base chain's rows name; see ``service.blob_rows``).
+``source_version_id``: set on a link in a registry collection, the version it names (its
+digest, manifest and size are copied from it; its blobs are the source's)."""
+
+registries = Table(
+    "registries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", _name(), nullable=False),
+    Column("description", Text),
+    Column("visibility", String(16), nullable=False),
+    Column("allow_all_types", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name"),
+    UniqueConstraint("project_id"),
+)
+"""A registry: the project ``wandb-registry-<name>`` of the organization's entity, with its
+settings. Protected aliases, members with roles and the audit trail of its collections
+are tables of their own keyed by ``registries.id`` (or by the collection and version)."""
+
+registry_types = Table(
+    "registry_types",
+    metadata,
+    Column("registry_id", Integer, ForeignKey("registries.id"), nullable=False),
+    Column("type", _name(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("registry_id", "type"),
+)
+"""The artifact types a registry accepts; rows are added, never removed."""
 
 aliases = Table(
     "aliases",

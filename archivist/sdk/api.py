@@ -15,12 +15,14 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import pending_logs
+from archivist.sdk import pending_logs, registry_links
+from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
 from archivist.sdk.context import get_context
 from archivist.sdk.projects import Project
 from archivist.sdk.public_runs import PublicRun, get_public_run
+from archivist.sdk.registries import Registries, Registry
 from archivist.sdk.run_listing import DEFAULT_ORDER, Runs
 
 
@@ -61,6 +63,7 @@ class Api:
     # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         path = self._path(name)
+        registry_links.note_legacy_path(name)
         pending_logs.wait_for(path.name, path.entity or None, path.project or None)  # logged just now
         record = self._ctx.backend.resolve_version(
             path.entity or "", path.project or "", path.name, path.selector
@@ -137,6 +140,25 @@ class Api:
         path_entity, project = parse_project_path(name)
         owner = validate_entity(entity or path_entity or self._ctx.entity)
         return Project(self._ctx, self._ctx.backend.get_project(owner, project))
+
+    # --- registries -------------------------------------------------------------------
+    def create_registry(
+        self,
+        name: str,
+        visibility: str,
+        organization: str | None = None,
+        description: str | None = None,
+        artifact_types: list[str] | None = None,
+    ) -> Registry:
+        """A new registry (``artifact_types`` None: it accepts every type); ``organization``
+        is accepted for W&B's signature: the store is the organization."""
+        return registry_calls.create_registry(self._ctx, name, visibility, description, artifact_types)
+
+    def registries(self, organization: str | None = None, filter: dict[str, Any] | None = None) -> Registries:
+        return registry_calls.list_registries(self._ctx, filter)
+
+    def registry(self, name: str, organization: str | None = None) -> Registry:
+        return registry_calls.get_registry(self._ctx, name)
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.errors import (
-    ArtifactFinalizedError,
     ArtifactNotLoggedError,
     InvalidInputError,
     WaitTimeoutError,
@@ -35,13 +34,12 @@ from archivist.core.models import (
 from archivist.core.names import (
     validate_aliases,
     validate_artifact_name,
-    validate_collection_name,
     validate_metadata,
     validate_tags,
     validate_type,
 )
 from archivist.core.paths import LATEST
-from archivist.sdk import upward_calls
+from archivist.sdk import registry_links, upward_calls
 from archivist.sdk.artifact_manifest import ArtifactManifest
 from archivist.sdk.artifact_media import MediaMixin
 from archivist.sdk.artifact_reading import ReadingMixin
@@ -220,36 +218,58 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
     def project(self) -> str:
         return self._logged().project
 
-    source_entity = entity
-    source_project = project
-    source_version = version
-    source_qualified_name = qualified_name
+    @property
+    def source_entity(self) -> str:
+        return registry_links.source_parts(self._logged())[0]
+
+    @property
+    def source_project(self) -> str:
+        return registry_links.source_parts(self._logged())[1]
+
+    @property
+    def source_version(self) -> str:
+        return f"v{registry_links.source_parts(self._logged())[3]}"
+
+    @property
+    def source_qualified_name(self) -> str:
+        entity, project, collection, _ = registry_links.source_parts(self._logged())
+        return f"{entity}/{project}/{collection}"
 
     @property
     def source_name(self) -> str:
-        return self.name
+        return registry_links.source_name(self._logged())
 
     @property
     def collection(self) -> ArtifactCollection:
+        """The collection holding this version (for a link, the registry collection)."""
         record = self._logged()
         ctx = self._context()
         return upward_calls.collection(
             ctx, ctx.backend.get_collection(record.entity, record.project, record.collection)
         )
 
-    source_collection = collection
+    @property
+    def source_collection(self) -> ArtifactCollection:
+        entity, project, collection, _ = registry_links.source_parts(self._logged())
+        ctx = self._context()
+        return upward_calls.collection(ctx, ctx.backend.get_collection(entity, project, collection))
 
     @property
     def is_link(self) -> bool:
-        return False
+        return self._record is not None and self._record.source is not None
 
     @property
     def source_artifact(self) -> Artifact:
-        return self
+        record = self._logged()
+        if record.source is None:
+            return self
+        return Artifact.from_record(self._context(), registry_links.source_record(self._context(), record))
 
     @property
     def linked_artifacts(self) -> list[Artifact]:
-        return []
+        """The links of this version in registries (empty for a link, as in W&B)."""
+        ctx = self._context()
+        return [Artifact.from_record(ctx, r) for r in registry_links.linked_records(ctx, self._logged())]
 
     @property
     def type(self) -> str:
@@ -480,7 +500,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         self._set_record(self._context().backend.update_version(record.id, update))
 
     def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version (and its links); for a link, remove only the link."""
         record = self._logged()
+        if record.source is not None:
+            self.unlink()
+            return
         self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
         self._record = _with_state(record, VersionState.DELETED)
 
@@ -511,17 +535,18 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
     def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
-        """Link this logged version into the collection ``[[entity/]project/]collection``
-        (``archivist.sdk.links``: collections of a project; registries are not supported yet)."""
+        """Link this version into a registry collection
+        (``[org/]wandb-registry-<registry>/<collection>``; an old model-registry target lands
+        in the ``model`` registry); in the active run a draft is logged first. Returns the
+        link."""
         return upward_calls.link(self, target_path, aliases)
 
-    def rename_collection(self, name: str, project: str) -> None:
-        """A draft's collection, in ``project`` (where a registry's names may have spaces);
-        it starts a collection of its own, not the next version of where it came from."""
-        if not self.is_draft():
-            raise ArtifactFinalizedError(f"artifact {self.name!r} is logged; its collection is fixed")
-        self._collection_name = validate_collection_name(name, project)
-        self._base_version_id = None
+    def unlink(self) -> None:
+        """Remove this link from its registry collection (the source version stays)."""
+        record = self._logged()
+        registry_links.require_link(record, "unlink")
+        self._context().backend.delete_version(record.id, delete_aliases=True)
+        self._record = _with_state(record, VersionState.DELETED)
 
     def json_encode(self) -> dict[str, Any]:
         record = self._logged()

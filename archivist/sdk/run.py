@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from archivist.core.errors import UsageError
 from archivist.core.models import RunRecord, RunRef, RunState, RunUpdate
 from archivist.core.names import validate_run_tags
-from archivist.sdk import links, run_artifacts, run_plots, run_tables
+from archivist.sdk import run_artifacts, run_plots, run_tables
 from archivist.sdk.debounce import Debouncer
 from archivist.sdk.history import History
 from archivist.sdk.metric_definitions import CONFIG_KEY, MetricDefinition, MetricDefinitions
@@ -181,10 +181,11 @@ class Run(RunIdentity):
         return run_artifacts.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
     def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
-        """Link ``artifact`` (logged first if a draft) into ``[[entity/]project/]collection``;
-        see ``archivist.sdk.links`` (collections of a project; registries not yet)."""
+        """Link ``artifact`` (logged first if a draft) into a registry collection
+        (``[org/]wandb-registry-<registry>/<collection>``; ``model-registry/<name>`` or a bare
+        name lands in the ``model`` registry with a notice)."""
         self._require_active("link_artifact")
-        return links.link_artifact(self._ctx, self, artifact, target_path, aliases)
+        return run_artifacts.link_artifact(self, artifact, target_path, aliases)
 
     def link_model(
         self,
@@ -193,9 +194,10 @@ class Run(RunIdentity):
         name: str | None = None,
         aliases: Sequence[str] | None = None,
     ) -> Any:
-        """Log ``path`` as a model and link it to ``<entity>/model-registry/<registered_model_name>``."""
+        """Log ``path`` as a model and link it to ``wandb-registry-model/<registered_model_name>``
+        (where W&B's ``<entity>/model-registry/<registered_model_name>`` lands)."""
         self._require_active("link_model")
-        return links.link_model(self, path, registered_model_name, name=name, aliases=aliases)
+        return run_artifacts.link_model(self, path, registered_model_name, name=name, aliases=aliases)
 
     def log_model(self, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:
         self._require_active("log_model")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import (
+    ArtifactNotLoggedError,
     InvalidInputError,
     TypeConflictError,
 )
@@ -16,7 +17,8 @@ from archivist.core.errors import NotFoundError as _NotFound
 from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
 from archivist.core.paths import LATEST, parse_artifact_path
-from archivist.sdk import pending_logs
+from archivist.core.registries import parse_link_target
+from archivist.sdk import pending_logs, registry_links
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -145,6 +147,7 @@ def use_artifact(
     ctx = run.context
     if isinstance(artifact_or_name, str):
         path = parse_artifact_path(artifact_or_name)
+        registry_links.note_legacy_path(artifact_or_name)
         pending_logs.wait_for(path.name, path.entity or run.entity, path.project or run.project)
         record = ctx.backend.resolve_version(
             path.entity or run.entity, path.project or run.project, path.name, path.selector
@@ -208,6 +211,66 @@ def logged_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
 
 def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
     return [Artifact.from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
+
+
+def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
+    """Link ``artifact`` into a registry collection; a draft is logged by the run first."""
+    _require_artifact(artifact)
+    parse_link_target(target_path)  # a bad target fails before anything is logged
+    if artifact.is_draft():
+        artifact = log_artifact(run, artifact)
+    return _link_logged(artifact, target_path, aliases)
+
+
+def link_outside_run(artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
+    """``Artifact.link()`` with no active run: the version must be logged already."""
+    _require_artifact(artifact)
+    parse_link_target(target_path)
+    if artifact.is_draft():
+        raise InvalidInputError(
+            f"artifact {artifact.name!r} is a draft: log it (or link it in a run) before linking it"
+        )
+    return _link_logged(artifact, target_path, aliases)
+
+
+def _require_artifact(artifact: object) -> None:
+    if not isinstance(artifact, Artifact):
+        raise InvalidInputError(f"link_artifact takes an Artifact, got {artifact.__class__.__name__}")
+
+
+def _link_logged(artifact: Artifact, target_path: str, aliases: Any) -> Artifact:
+    source = artifact.wait()
+    version_id = source.id
+    if version_id is None:  # wait() returns once the version is committed, with its id
+        raise ArtifactNotLoggedError(f"artifact {artifact.name!r} is not logged; it cannot be linked")
+    ctx = source.context
+    return Artifact.from_record(ctx, registry_links.link(ctx, version_id, target_path, aliases))
+
+
+def link_model(
+    run: Run,
+    path: str | os.PathLike[str],
+    registered_model_name: str,
+    name: str | None = None,
+    aliases: Sequence[str] | None = None,
+) -> Artifact:
+    """W&B's ``run.link_model``: log ``path`` as a model (keeping the type of an existing
+    ``name`` collection when it is a model type) and link it to the ``model`` registry's
+    collection ``registered_model_name`` (where W&B's ``model-registry/<name>`` lands)."""
+    target = registry_links.model_registry_target(registered_model_name)
+    model_type = _existing_model_type(run, name) or "model"
+    art = log_artifact(run, os.fspath(path), name=name, type=model_type)
+    return link_artifact(run, art, target, aliases)
+
+
+def _existing_model_type(run: Run, name: str | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        existing = run.context.backend.get_collection(run.entity, run.project, name)
+    except _NotFound:
+        return None
+    return existing.type if "model" in existing.type.lower() else None
 
 
 def log_model(run: Run, path: str, name: str | None = None, aliases: Any = None) -> None:

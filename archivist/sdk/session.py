@@ -37,7 +37,7 @@ from archivist.core.errors import ConflictError, InvalidInputError, RunNotFoundE
 from archivist.core.models import RunRecord, RunRef, RunSpec, RunUpdate
 from archivist.core.names import validate_entity, validate_project, validate_run_id, validate_run_tags
 from archivist.core.settings import Settings
-from archivist.sdk import links
+from archivist.sdk import run_artifacts
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context, get_context
 from archivist.sdk.run import DisabledRun, Run
@@ -227,8 +227,8 @@ def link_existing(art: Artifact, target_path: str, aliases: Sequence[str] | None
     """``Artifact.link()``: in the active run if there is one (a draft is logged in it)."""
     run = current_run()
     if run is not None and not isinstance(run, DisabledRun):
-        return links.link_artifact(run.context, run, art, target_path, aliases)
-    return links.link_artifact(art.context, None, art, target_path, aliases)
+        return run_artifacts.link_artifact(run, art, target_path, aliases)
+    return run_artifacts.link_outside_run(art, target_path, aliases)
 
 
 def log_model(path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:

@@ -31,7 +31,7 @@ save_draft: Callable[[Artifact, str | None], None]
 """``Artifact.save()`` of a draft: log it in the active run, else in a new 'auto' run."""
 
 link: Callable[[Artifact, str, list[str] | None], Artifact]
-"""``Artifact.link()``: link a logged version into another collection (in the active run, if any)."""
+"""``Artifact.link()``: link a version into a registry collection (in the active run, if any)."""
 
 fetch_entry: Callable[[Context, Entry, str, bool], None]
 """A reference to another artifact's entry: write that entry's bytes to a path."""

@@ -6,6 +6,10 @@ names), so the right is checked on the entity the object really belongs to. A ve
 the caller may not read is answered as not found, exactly like one that does not exist;
 an entity named in a request that the caller has no role in is refused with
 ``PermissionDeniedError``.
+
+Inside the organization's entity each project is a registry, and the role there is the
+registry's (``registry_role``): for now the role in the organization's entity, else
+viewer when the registry is visible to the whole organization.
 """
 
 from __future__ import annotations
@@ -15,14 +19,26 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from archivist.core.access import ANY_USER, SERVER, SOME_ENTITY, Entity, Everyone, Need, Node, Right, argument
-from archivist.core.accounts import ADMIN, WRITE_ROLES
+from archivist.core.access import (
+    ANY_USER,
+    SERVER,
+    SOME_ENTITY,
+    Entity,
+    Everyone,
+    Need,
+    Node,
+    Registry,
+    Right,
+    argument,
+)
+from archivist.core.accounts import ADMIN, VIEWER, WRITE_ROLES
 from archivist.core.api import needs_of as declared_needs
 from archivist.core.errors import ArtifactNotFoundError, PermissionDeniedError
 from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.models import VersionState
+from archivist.core.registries import ORGANIZATION, Visibility, registry_of_project
 from archivist.metadata.engine import read_transaction
-from archivist.metadata.schema import collections, entities, entity_members, projects, versions
+from archivist.metadata.schema import collections, entities, entity_members, projects, registries, versions
 from archivist.service.accounts import Principal
 
 _NEEDED = {Right.READ: "reading needs any role", Right.WRITE: "writing needs member or admin"}
@@ -35,6 +51,7 @@ class Access:
         self.engine = engine
         self.principal = principal
         self._roles: dict[str, str] | None = None
+        self._visibility: dict[str, str | None] = {}
 
     @property
     def user(self) -> str:
@@ -57,11 +74,35 @@ class Access:
                 self._roles = {row.name: row.role for row in connection.execute(statement)}
         return self._roles
 
-    def role(self, entity: str) -> str | None:
-        return ADMIN if self.sees_everything else self.roles().get(entity)
+    def role(self, entity: str, project: str | None = None) -> str | None:
+        """The role in ``entity``; in the organization's entity, the role in the registry
+        ``project`` names."""
+        if self.sees_everything:
+            return ADMIN
+        registry = registry_of_project(project)
+        if entity == ORGANIZATION and registry is not None:
+            return self.registry_role(registry)
+        return self.roles().get(entity)
 
-    def can_read(self, entity: str) -> bool:
-        return self.role(entity) is not None
+    def registry_role(self, registry: str) -> str | None:
+        """The role in a registry (see the module docstring); for a registry that does not
+        exist, the role in the organization."""
+        if self.sees_everything:
+            return ADMIN
+        role = self.roles().get(ORGANIZATION)
+        if role is not None:
+            return role
+        return VIEWER if self._registry_visibility(registry) == Visibility.ORGANIZATION.value else None
+
+    def _registry_visibility(self, registry: str) -> str | None:
+        if registry not in self._visibility:
+            statement = select(registries.c.visibility).where(registries.c.name == registry)
+            with read_transaction(self.engine) as connection:
+                self._visibility[registry] = connection.execute(statement).scalar()
+        return self._visibility[registry]
+
+    def can_read(self, entity: str, project: str | None = None) -> bool:
+        return self.role(entity, project) is not None
 
     def require(self, call: str, arguments: Mapping[str, Any]) -> None:
         """Raise unless the principal holds every need ``call`` declares."""
@@ -77,14 +118,17 @@ class Access:
         if value is None and need.optional:
             return
         if isinstance(target, Entity):
-            self.require_entity(need.right, value)
+            self.require_entity(need.right, value, argument(arguments, _sibling_project(target.arg)))
+            return
+        if isinstance(target, Registry):
+            self.require_registry(need.right, value)
             return
         if isinstance(target, Node):
             run_path = split_run_path(value) if isinstance(value, str) else None
             if run_path is not None:
-                self.require_entity(need.right, run_path[0])
+                self.require_entity(need.right, run_path[0], run_path[1])
                 return
-        self.require_entity(need.right, self.version_entity(value))
+        self.require_entity(need.right, *self.version_scope(value))
 
     def _require_everyone(self, target: Everyone) -> None:
         if target is ANY_USER or self.sees_everything:
@@ -99,7 +143,25 @@ class Access:
                 f"user {self.user!r} may not upload: that needs the member or admin role in some entity"
             )
 
-    def require_entity(self, right: Right, entity: object) -> None:
+    def require_registry(self, right: Right, registry: object) -> None:
+        role = self.registry_role(registry) if isinstance(registry, str) else None
+        if role is None:
+            raise PermissionDeniedError(
+                f"user {self.user!r} has no role in registry {registry!r}; an admin can add them "
+                f"to the organization with 'archivist team add {ORGANIZATION} USER --role ROLE'"
+            )
+        if right is Right.READ or (right is Right.WRITE and role in WRITE_ROLES) or role == ADMIN:
+            return
+        needed = {Right.WRITE: "this needs member or admin"}.get(right, "this needs admin")
+        raise PermissionDeniedError(
+            f"user {self.user!r} is a {role} of registry {registry!r} (through the organization); {needed}"
+        )
+
+    def require_entity(self, right: Right, entity: object, project: object = None) -> None:
+        registry = registry_of_project(project)
+        if entity == ORGANIZATION and registry is not None:
+            self.require_registry(right, registry)
+            return
         role = self.role(entity) if isinstance(entity, str) else None
         if role is None:
             raise PermissionDeniedError(
@@ -111,12 +173,13 @@ class Access:
         needed = _NEEDED.get(right, "managing it needs admin")
         raise PermissionDeniedError(f"user {self.user!r} is a {role} of entity {entity!r}; {needed}")
 
-    def version_entity(self, version_id: object) -> str:
-        """The entity holding the live version ``version_id`` names; ``ArtifactNotFoundError``
-        when there is none or the caller may not read it (the two are not told apart)."""
+    def version_scope(self, version_id: object) -> tuple[str, str]:
+        """The entity and project holding the live version ``version_id`` names;
+        ``ArtifactNotFoundError`` when there is none or the caller may not read it (the two
+        are not told apart)."""
         key = parse_version_id(version_id)
         statement = (
-            select(entities.c.name)
+            select(entities.c.name, projects.c.name)
             .select_from(versions)
             .join(collections, collections.c.id == versions.c.collection_id)
             .join(projects, projects.c.id == collections.c.project_id)
@@ -124,7 +187,14 @@ class Access:
             .where(versions.c.id == key, versions.c.state != VersionState.DELETED.value)
         )
         with read_transaction(self.engine) as connection:
-            entity: str | None = connection.execute(statement).scalar()
-        if entity is None or not self.can_read(entity):
+            row = connection.execute(statement).first()
+        if row is None or not self.can_read(row[0], row[1]):
             raise ArtifactNotFoundError(f"artifact version {version_id!r} not found")
-        return entity
+        return row[0], row[1]
+
+
+def _sibling_project(entity_arg: str) -> str:
+    """The argument naming the project beside an entity argument (``query.entity`` ->
+    ``query.project``)."""
+    head, _, _ = entity_arg.rpartition(".")
+    return f"{head}.project" if head else "project"

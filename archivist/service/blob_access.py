@@ -1,5 +1,8 @@
 """Which blobs a user of a server may read, and the uploads they hold.
 
+(A link in a registry the user may read counts as a version they may read: its source's
+blobs are readable through it.)
+
 Blobs are stored once per store, but a blob belongs to whoever can read it: a user reads
 a blob when a version of an entity they have a role in names it (a manifest entry or the
 manifest itself), when a run of such an entity saved it as a file, or when they uploaded
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -39,6 +43,8 @@ from sqlalchemy import (
 )
 
 from archivist.core.errors import BlobNotFoundError, InvalidInputError, UploadQuotaError
+from archivist.core.models import VersionState
+from archivist.core.registries import Visibility
 from archivist.core.sizes import format_size
 from archivist.metadata.dialects import value_set
 from archivist.metadata.schema import (
@@ -46,6 +52,7 @@ from archivist.metadata.schema import (
     collections,
     entity_members,
     projects,
+    registries,
     run_files,
     runs,
     version_blobs,
@@ -78,7 +85,13 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
             select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
         )
     )
-    their_collections = select(collections.c.id).where(collections.c.project_id.in_(their_projects))
+    open_registries = select(registries.c.project_id).where(
+        registries.c.visibility == Visibility.ORGANIZATION.value
+    )
+    their_collections = select(collections.c.id).where(
+        or_(collections.c.project_id.in_(their_projects), collections.c.project_id.in_(open_registries))
+    )
+    through_links = _linked_chain(their_collections)
     found: set[str] = set()
     for start in range(0, len(wanted), STATEMENT_DIGESTS):
         asked = value_set(connection, wanted[start : start + STATEMENT_DIGESTS])
@@ -94,6 +107,9 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
             versions.c.id == version_blobs.c.version_id,
             versions.c.collection_id.in_(their_collections),
         )
+        linked = exists().where(
+            version_blobs.c.digest == digest, version_blobs.c.version_id.in_(select(through_links.c.id))
+        )
         manifest = exists().where(
             versions.c.manifest_digest == digest, versions.c.collection_id.in_(their_collections)
         )
@@ -102,9 +118,28 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
             runs.c.id == run_files.c.run_pk,
             runs.c.project_id.in_(their_projects),
         )
-        statement = select(digest).select_from(asked).where(or_(uploaded, named, manifest, saved))
+        statement = select(digest).select_from(asked).where(or_(uploaded, named, linked, manifest, saved))
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def _linked_chain(readable_collections: Select[Any]) -> Any:
+    """The versions whose blob rows a readable link reaches: each link's source and the
+    source's base chain (``service.blob_rows``), as a recursive CTE of version ids."""
+    sources = select(versions.c.source_version_id).where(
+        versions.c.collection_id.in_(readable_collections),
+        versions.c.source_version_id.is_not(None),
+        versions.c.state != VersionState.DELETED.value,
+    )
+    chain = (
+        select(versions.c.id, versions.c.base_version_id)
+        .where(versions.c.id.in_(sources))
+        .cte("linked_chain", recursive=True)
+    )
+    base = versions.alias("chain_base")
+    return chain.union_all(
+        select(base.c.id, base.c.base_version_id).where(base.c.id == chain.c.base_version_id)
+    )
 
 
 def require_readable(connection: Connection, access: Access | None, digests: Collection[str]) -> None:

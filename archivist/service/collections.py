@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
-from archivist.core.errors import ConflictError, NotFoundError, TypeConflictError
+from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError, TypeConflictError
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
-from archivist.core.names import validate_collection_name, validate_description, validate_tags, validate_type
+from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
+from archivist.core.registries import is_registry_project, validate_registry_collection
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
+from archivist.service.link_removal import remove_links
 from archivist.service.namespaces import find_project_id
 from archivist.service.records import collection_select, load_collections
 from archivist.service.timestamps import utc_now
@@ -132,14 +134,22 @@ def update_collection(
 ) -> CollectionRecord:
     row = require_collection(connection, entity, project, name, lock=True)
     values: dict[str, Any] = {"updated_at": utc_now()}
+    in_registry = is_registry_project(project)
     if change.name is not UNSET and change.name != row.name:
-        new_name = validate_collection_name(change.name, project)
+        new_name = (
+            validate_registry_collection(change.name) if in_registry else validate_artifact_name(change.name)
+        )
         if _live_row(connection, row.project_id, new_name, lock=False) is not None:
             raise ConflictError(
                 f"cannot rename artifact {name!r} to {new_name!r}: an artifact named {new_name!r} "
                 f"already exists in project {project!r}"
             )
         values["name"] = new_name
+    if change.type is not UNSET and change.type != row.type and in_registry:
+        raise InvalidInputError(
+            f"collection {row.name!r} of {project!r} holds type {row.type!r}; a registry collection's "
+            f"type is fixed when it is created, so it cannot become {change.type!r}"
+        )
     if change.type is not UNSET:
         values["type"] = validate_type(change.type, values.get("name", row.name))
     if change.description is not UNSET:
@@ -163,6 +173,7 @@ def delete_collection(connection: Connection, entity: str, project: str, name: s
     connection.execute(
         update(collections).where(collections.c.id == row.id).values(deleted_at=now, updated_at=now)
     )
+    remove_links(connection, select(versions.c.id).where(versions.c.collection_id == row.id))
 
 
 def project_id_of(connection: Connection, collection_id: int) -> int:

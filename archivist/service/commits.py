@@ -17,12 +17,12 @@ import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
 from archivist.core.digest_checks import validate_digest
-from archivist.core.errors import BlobNotFoundError, IntegrityError
+from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
     validate_aliases,
-    validate_collection_name,
+    validate_artifact_name,
     validate_description,
     validate_entity,
     validate_metadata,
@@ -31,6 +31,7 @@ from archivist.core.names import (
     validate_type,
 )
 from archivist.core.paths import LATEST
+from archivist.core.registries import is_registry_project
 from archivist.metadata.dialects import insert_values
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
@@ -140,7 +141,13 @@ def _has_identical(engine: Engine, checked: CommitRequest) -> bool:
 
 def _check(request: CommitRequest) -> CommitRequest:
     """The request with every field validated and normalised (``latest`` added to the aliases)."""
-    name = validate_collection_name(request.name, request.project)
+    name = validate_artifact_name(request.name)
+    if is_registry_project(request.project):
+        raise InvalidInputError(
+            f"cannot log {name!r} into {request.project!r}: projects named 'wandb-registry-...' are "
+            "registries; log it into a project and link it with run.link_artifact(artifact, "
+            f"'{request.project}/<collection>')"
+        )
     return dataclasses.replace(
         request,
         entity=validate_entity(request.entity),

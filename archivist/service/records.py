@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from archivist.core.models import (
     CollectionRecord,
+    LinkSource,
     RunRecord,
     RunRef,
     RunState,
@@ -49,6 +50,10 @@ T = TypeVar("T")
 _producer = runs.alias("producer")
 _producer_project = projects.alias("producer_project")
 _producer_entity = entities.alias("producer_entity")
+_source = versions.alias("source")
+_source_collection = collections.alias("source_collection")
+_source_project = projects.alias("source_project")
+_source_entity = entities.alias("source_entity")
 
 
 def chunked(values: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -69,6 +74,10 @@ _VERSION_SELECT = select(
     _producer.c.run_id.label("producer_run"),
     _producer_project.c.name.label("producer_project"),
     _producer_entity.c.name.label("producer_entity"),
+    _source.c.version_index.label("source_index"),
+    _source_collection.c.name.label("source_collection"),
+    _source_project.c.name.label("source_project"),
+    _source_entity.c.name.label("source_entity"),
 ).select_from(
     versions.join(collections, collections.c.id == versions.c.collection_id)
     .join(projects, projects.c.id == collections.c.project_id)
@@ -76,6 +85,10 @@ _VERSION_SELECT = select(
     .outerjoin(_producer, _producer.c.id == versions.c.producer_run_id)
     .outerjoin(_producer_project, _producer_project.c.id == _producer.c.project_id)
     .outerjoin(_producer_entity, _producer_entity.c.id == _producer_project.c.entity_id)
+    .outerjoin(_source, _source.c.id == versions.c.source_version_id)
+    .outerjoin(_source_collection, _source_collection.c.id == _source.c.collection_id)
+    .outerjoin(_source_project, _source_project.c.id == _source_collection.c.project_id)
+    .outerjoin(_source_entity, _source_entity.c.id == _source_project.c.entity_id)
 )
 
 # The aliases (in the order they were set) and tags (in the order given) of some
@@ -126,6 +139,15 @@ def _version_record(row: Row[Any], alias_list: Iterable[str], tag_list: Iterable
     producer = None
     if row.producer_run is not None:
         producer = RunRef(row.producer_entity, row.producer_project, row.producer_run)
+    source = None
+    if row.source_version_id is not None:
+        source = LinkSource(
+            str(row.source_version_id),
+            row.source_entity,
+            row.source_project,
+            row.source_collection,
+            row.source_index,
+        )
     return VersionRecord(
         id=str(row.id),
         entity=row.entity_name,
@@ -147,6 +169,7 @@ def _version_record(row: Row[Any], alias_list: Iterable[str], tag_list: Iterable
         updated_at=to_iso(row.updated_at),
         producer=producer,
         history_step=row.history_step,
+        source=source,
     )
 
 

@@ -30,6 +30,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
+from archivist.core.registries import RegistryRecord, RegistryUpdate
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -48,9 +49,11 @@ from archivist.service import (
     commits,
     gc,
     lineage,
+    links,
     lookup_hints,
     namespaces,
     records,
+    registries,
     run_data,
     run_queries,
     runs,
@@ -302,9 +305,10 @@ class Service:
 
     # --- lineage --------------------------------------------------------------------------
     def record_use(self, ref: RunRef, version_id: str) -> None:
+        """Using a link records the edge to its source (the graph shows who made it)."""
         with write_transaction(self.engine) as connection:
             version = versions.require_version_row(connection, version_id)
-            lineage.record_use(connection, runs.run_pk(connection, ref), version.id)
+            lineage.record_use(connection, runs.run_pk(connection, ref), links.content_version_id(version))
 
     def record_output(self, ref: RunRef, version_id: str) -> None:
         with write_transaction(self.engine) as connection:
@@ -327,7 +331,8 @@ class Service:
     def version_consumers(self, version_id: str) -> list[RunRecord]:
         with read_transaction(self.engine) as connection:
             version = versions.require_version_row(connection, version_id)
-            return records.runs_by_pk(connection, lineage.consumer_pks(connection, version.id))
+            source = links.content_version_id(version)
+            return records.runs_by_pk(connection, lineage.consumer_pks(connection, source))
 
     def run_outputs(self, ref: RunRef) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:
@@ -342,8 +347,54 @@ class Service:
             return records.versions_by_id(connection, ids)
 
     def lineage(self, node_id: str, direction: Direction, depth: int) -> LineageGraph:
+        """The graph around a link is its source's."""
         with read_transaction(self.engine) as connection:
-            return lineage.lineage_graph(connection, node_id, direction, depth)
+            root = links.linked_node(connection, node_id)
+            return lineage.lineage_graph(connection, root, direction, depth)
+
+    # --- registries and links -------------------------------------------------------------
+    def create_registry(
+        self,
+        name: str,
+        visibility: str,
+        description: str | None = None,
+        artifact_types: Sequence[str] | None = None,
+        allow_all_artifact_types: bool = False,
+    ) -> RegistryRecord:
+        with write_transaction(self.engine) as connection:
+            return registries.create_registry(
+                connection, name, visibility, description, artifact_types, allow_all_artifact_types
+            )
+
+    def list_registries(self) -> list[RegistryRecord]:
+        access = self.access
+        readable = None if access is None else (lambda name: access.registry_role(name) is not None)
+        with read_transaction(self.engine) as connection:
+            return registries.list_registries(connection, readable)
+
+    def get_registry(self, name: str) -> RegistryRecord:
+        with read_transaction(self.engine) as connection:
+            return registries.registry_record(connection, name)
+
+    def update_registry(self, name: str, update: RegistryUpdate) -> RegistryRecord:
+        with write_transaction(self.engine) as connection:
+            return registries.update_registry(connection, name, update)
+
+    def delete_registry(self, name: str) -> None:
+        with write_transaction(self.engine) as connection:
+            registries.delete_registry(connection, name)
+
+    def link_version(
+        self, version_id: str, registry: str, collection: str, aliases: Sequence[str] = ()
+    ) -> VersionRecord:
+        with write_transaction(self.engine) as connection:
+            row = versions.require_version_row(connection, version_id)
+            return links.link_version(connection, row, registry, collection, aliases)
+
+    def list_links(self, version_id: str) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            row = versions.require_version_row(connection, version_id)
+            return links.links_of(connection, links.content_version_id(row))
 
     # --- maintenance (not part of the Backend protocol) -----------------------------------
     def collect_garbage(self, grace_seconds: float = gc.DEFAULT_GRACE_SECONDS) -> int:

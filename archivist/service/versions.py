@@ -30,6 +30,7 @@ from archivist.metadata.schema import (
 )
 from archivist.service.aliases import aliases_of, point_latest_at_newest, remove_aliases, replace_aliases
 from archivist.service.collections import lock_collection_by_id
+from archivist.service.link_removal import remove_links
 from archivist.service.records import load_versions, version_select, versions_by_id
 from archivist.service.timestamps import utc_now
 from archivist.service.validation import (
@@ -186,3 +187,4 @@ def delete_version(connection: Connection, version_id: object, delete_aliases: b
     )
     if LATEST in held:
         point_latest_at_newest(connection, row.collection_id)
+    remove_links(connection, [row.id])

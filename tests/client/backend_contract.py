@@ -13,13 +13,20 @@ from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
+from tests.client.contract_registries import RegistryContract
 from tests.client.contract_run_queries import RunQueryContract
 from tests.client.contract_runs import RunContract
 from tests.client.contract_versions import VersionContract
 
 
 class BackendContract(
-    CommitContract, VersionContract, CollectionContract, RunContract, LineageContract, RunQueryContract
+    CommitContract,
+    VersionContract,
+    CollectionContract,
+    RunContract,
+    LineageContract,
+    RegistryContract,
+    RunQueryContract,
 ):
     def test_is_a_backend(self, backend: Backend) -> None:
         assert isinstance(backend, Backend)

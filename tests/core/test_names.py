@@ -1,4 +1,6 @@
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from archivist.core.names import (
     validate_entity,
     validate_metadata,
     validate_project,
+    validate_run_id,
     validate_tag,
     validate_tags,
     validate_type,
@@ -110,3 +113,23 @@ def test_metadata_and_descriptions_have_size_limits() -> None:
         validate_description("é" * (MAX_DESCRIPTION_BYTES // 2 + 1))
     with pytest.raises(ValueError):  # W&B scripts catch ValueError
         validate_description("x" * (MAX_DESCRIPTION_BYTES + 1))
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (validate_artifact_name, "model\n"),
+        (validate_entity, "team\n"),
+        (validate_tags, ["good\n"]),
+        (validate_run_id, "abc123\n"),
+    ],
+)
+def test_a_trailing_line_break_is_refused(check: Callable[[Any], object], value: object) -> None:
+    """``$`` would match before a final newline; the rules end at the end of the string."""
+    with pytest.raises(InvalidInputError, match=r"\\n"):
+        check(value)
+
+
+def test_a_version_selector_with_a_line_break_is_not_a_version() -> None:
+    with pytest.raises(InvalidInputError, match="alias"):
+        parse_artifact_path("model:v1\n")

@@ -133,8 +133,38 @@ def test_a_new_store_is_created_at_head_with_the_migrated_schema(
     assert "version_blobs" in created_schema and "alembic_version" in created_schema
     assert created_schema == _reflected_schema(migrated)
     assert _schema_differences(created) == []
+    assert (
+        _core_rows(created)
+        == _core_rows(migrated)
+        == {
+            "entities": [("organization",)],
+            "projects": [
+                ("organization", "wandb-registry-dataset"),
+                ("organization", "wandb-registry-model"),
+            ],
+            "registries": [("dataset", "organization", False, None), ("model", "organization", False, None)],
+            "registry_types": [("dataset", "dataset"), ("model", "model")],
+        }
+    )
     created.dispose()
     migrated.dispose()
+
+
+def _core_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """The rows a store holds from its creation (the organization and the core registries)."""
+    queries = {
+        "entities": "SELECT name FROM entities",
+        "projects": "SELECT e.name, p.name FROM projects p JOIN entities e ON e.id = p.entity_id",
+        "registries": "SELECT name, visibility, allow_all_types, description FROM registries",
+        "registry_types": (
+            "SELECT r.name, t.type FROM registry_types t JOIN registries r ON r.id = t.registry_id"
+        ),
+    }
+    with engine.connect() as connection:
+        return {
+            table: sorted(tuple(row) for row in connection.exec_driver_sql(sql).all())
+            for table, sql in queries.items()
+        }
 
 
 def test_creating_a_new_store_does_not_load_alembic(tmp_path: Path) -> None:
@@ -154,14 +184,15 @@ def test_a_store_of_an_older_revision_is_migrated(database_url: str) -> None:
     _migrate_one_by_one(engine, "0005")
     with engine.begin() as connection:  # a row made at 0005 survives the upgrade
         connection.execute(
-            text("INSERT INTO entities (id, name, created_at) VALUES (1, 'kept', '2026-01-01 00:00:00')")
+            text("INSERT INTO entities (name, created_at) VALUES ('kept', '2026-01-01 00:00:00')")
         )
     assert current_revision(engine) == "0005"
     upgrade_to_head(engine)
     assert current_revision(engine) == HEAD_REVISION
     assert _schema_differences(engine) == []
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT name FROM entities")).scalar_one() == "kept"
+        names = connection.execute(text("SELECT name FROM entities ORDER BY name")).scalars().all()
+        assert names == ["kept", "organization"]  # 0008 adds the organization of the registries
     engine.dispose()
 
 

@@ -4,6 +4,7 @@ history and metadata take what W&B takes and read back as W&B stores them."""
 from __future__ import annotations
 
 import math
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +105,18 @@ def test_run_tags_are_any_strings_as_in_w_and_b(archivist_env: Path) -> None:
 
 def test_registered_model_names_may_have_spaces(archivist_env: Path, default_entity: str) -> None:
     """W&B's registry and legacy model registry collections are named like 'Example ML Task'."""
+    name = f"Example ML Task {uuid.uuid4().hex[:8]}"  # the registries are shared on a server
     Path("model.pt").write_bytes(b"weights")
     with archivist.init(project="train") as run:
-        linked = run.link_model("model.pt", "Example ML Task", name="mnist-model", aliases=["staging"])
-    assert (linked.project, linked.name) == ("model-registry", "Example ML Task:v0")
-    read = archivist.Api().artifact(f"{default_entity}/model-registry/Example ML Task:staging")
+        linked = run.link_model("model.pt", name, name="mnist-model", aliases=["staging"])
+    assert (linked.project, linked.name) == ("wandb-registry-model", f"{name}:v0")
+    read = archivist.Api().artifact(f"{default_entity}/model-registry/{name}:staging")
     assert read.id == linked.id and read.type == "model"
-    for bad in (" Lead", "Two  spaces", "tab\there", "semi;colon"):
-        with pytest.raises(InvalidInputError, match="collection name"):
+    for bad in (" Lead", "Trail ", "Two  spaces", "tab\there", "semi;colon", "line\n"):
+        with pytest.raises(InvalidInputError, match="registry collection name"):
             archivist.Api().artifact(f"model-registry/{bad}:latest")
+        with pytest.raises(InvalidInputError, match="registry collection name"):
+            archivist.Api().artifact(f"wandb-registry-model/{bad}:latest")
     with pytest.raises(InvalidInputError, match="artifact name"):  # elsewhere names stay W&B's
         archivist.Artifact("with space", type="model")
     with pytest.raises(InvalidInputError, match="artifact name"):

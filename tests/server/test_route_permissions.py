@@ -22,6 +22,7 @@ from archivist.client.admin import AdminClient
 from archivist.client.http import HttpBackend
 from archivist.core.manifest import Entry, Manifest, hash_bytes
 from archivist.core.models import CommitRequest
+from archivist.core.registries import ORGANIZATION
 from archivist.wire.blob_frames import encode_header
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
@@ -51,6 +52,8 @@ class World:
     manifest_digest: str = ""
     file_digest: str = ""
     run: dict[str, str] = field(default_factory=dict)
+    registry: str = ""
+    """A restricted registry: links into it leave the team's blobs unreadable to others."""
 
     def fresh_version(self) -> str:
         """A version of its own for a call that changes or deletes it."""
@@ -59,6 +62,11 @@ class World:
 
     def fresh_user(self) -> str:
         return self.admin.create_user(_name("target")).user.name
+
+    def fresh_registry(self) -> str:
+        name = _name("registry")
+        self.owner.create_registry(name, "organization", artifact_types=["dataset"])
+        return name
 
     def fresh_member(self) -> str:
         """A new user with a role in the team, for a call that takes it away."""
@@ -113,6 +121,8 @@ def world(server: ServerProcess, admin: AdminClient) -> Iterator[World]:
         created = admin.create_user(_name(caller))
         if entity is not None:
             admin.set_member(entity, created.user.name, role)
+        if entity == team:  # the team's roles are the organization's too: the registries' roles
+            admin.set_member(ORGANIZATION, created.user.name, role)
         found.keys[caller] = created.key.key
         if caller == REVOKED:
             admin.revoke_key(created.key.record.id)
@@ -123,6 +133,8 @@ def world(server: ServerProcess, admin: AdminClient) -> Iterator[World]:
     found.version_id = result.version.id
     found.manifest_digest = result.version.manifest_digest
     found.file_digest = hash_bytes(data)
+    found.registry = _name("private")
+    owner.create_registry(found.registry, "restricted", artifact_types=["dataset"])
     yield found
     owner.close()
 
@@ -231,6 +243,11 @@ def _framed(data: bytes) -> Request:
 
 def _upload_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert answer.json()["rejected"] == [] and len(answer.json()["stored"]) == 1
+
+
+def _registries_check(world: World, caller: str, answer: httpx.Response) -> None:
+    names = {registry["name"] for registry in answer.json()}
+    assert {"model", "dataset"} <= names
 
 
 CASES: list[Case] = [
@@ -505,6 +522,42 @@ CASES: list[Case] = [
         refused_elsewhere=404,
         check=_graph_check,
     ),
+    # registries: the roles are the organization's (the team's callers hold the same role
+    # there); every user is a viewer of a registry visible to the organization
+    Case(
+        "POST",
+        f"{API}/registries/create",
+        MANAGERS,
+        lambda w, c: {"json": {"name": _name("reg"), "visibility": "restricted"}},
+    ),
+    Case("POST", f"{API}/registries/list", AUTHENTICATED, lambda w, c: {}, check=_registries_check),
+    Case("POST", f"{API}/registries/get", AUTHENTICATED, lambda w, c: {"json": {"name": "model"}}),
+    Case(
+        "POST",
+        f"{API}/registries/update",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry(), "update": {"description": c}}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/delete",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/links/create",
+        WRITERS,
+        lambda w, c: {"json": {"version_id": w.version_id, "registry": w.registry, "collection": "data"}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/links/list",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
 ]
 
 
@@ -582,6 +635,8 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/record-use", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/record-output", lambda w, v: {"ref": _ref(w), "version_id": v}),
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
+    ("/links/create", lambda w, v: {"version_id": v, "registry": w.registry, "collection": "data"}),
+    ("/links/list", lambda w, v: {"version_id": v}),
     (
         "/versions/commit",
         lambda w, v: {"request": {**_commit_body(w, SERVER_ADMIN)["json"]["request"], "base_version_id": v}},

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from archivist.metadata.migrate import open_engine
+from archivist.service.registries import ensure_core_registries
 from archivist.service.service import Service
 from archivist.storage.local import LocalBlobStore
 from tests.metadata.postgres import temporary_database, truncate_all
@@ -26,6 +27,8 @@ def postgres_engine() -> Iterator[Engine]:
 @pytest.fixture
 def postgres_service(postgres_engine: Engine, tmp_path: Path) -> Service:
     truncate_all(postgres_engine)
+    with postgres_engine.begin() as connection:  # every store has them (migration 0008)
+        ensure_core_registries(connection)
     return Service(postgres_engine, LocalBlobStore(str(tmp_path / "blobs")))
 
 

@@ -5,6 +5,7 @@ Project ``vision`` (entity ``local``):
     ingest ──logs──> images:v0            (text, CSV, JSON, PNG, binary, a reference)
     ingest-2 ──logs──> images:v1 (stable)  (labels changed, dog.png added, notes.txt removed)
     images:v1 ──used by──> train ──logs──> classifier:v0 (candidate)
+    classifier:v0 ──linked as──> wandb-registry-model/Vision Classifier:v0 (production)
     classifier:v0 ──used by──> sweep-0..5 ──log──> eval-report:v0..v5
     xss-check:v0 and a run whose name, config, description, metadata, alias and
     file names carry HTML/script payloads
@@ -32,6 +33,8 @@ PROJECT = "vision"
 SWEEP_RUNS = 6
 LABEL_ROWS_V0 = 80
 HISTORY_STEPS = 50
+REGISTERED_MODEL = "Vision Classifier"
+"""classifier:v0 is linked into the ``model`` registry under this name, alias production."""
 XSS = "<script>window.__xss=1</script>"
 XSS_IMG = "<img src=x onerror=window.__xss=2>"
 XSS_DESCRIPTION = (
@@ -179,6 +182,7 @@ def build_sample_store(root: Path) -> SampleStore:
             with model.new_file("model.json") as handle:
                 handle.write('{"weights": [1, 2, 3]}')
             run.log_artifact(model, aliases=["candidate"]).wait()
+            run.link_artifact(model, f"wandb-registry-model/{REGISTERED_MODEL}", aliases=["production"])
             train_run_id = run.id
 
         sweep_ids = []

@@ -29,7 +29,9 @@ class EditableField(str, enum.Enum):
 
 
 def usage_snippet(version: VersionRecord) -> str:
-    return f'run.use_artifact("{version.qualified_collection}:{version.version}")'
+    """A link is used by its registry path (the organization is implied)."""
+    name = f"{version.project}/{version.collection}" if version.source else version.qualified_collection
+    return f'run.use_artifact("{name}:{version.version}")'
 
 
 def find_version(page: Page, entity: str, project: str, name: str, selector: str) -> VersionRecord:
@@ -76,6 +78,7 @@ def version_routes(ui: UiState) -> APIRouter:
             snippet=usage_snippet(version),
             latest=LATEST,
             can_write=ui.can_write(page, version.entity),
+            links=page.backend.list_links(version.id) if version.source is None else [],
         )
 
     @router.post(VERSION_PATH + "/{field}")

@@ -7,9 +7,10 @@ validation loss improves) and links the best one to the model collection "MNIST 
 ``get_path(...).download()``, logs a table of predictions built with ``add_column`` and links
 the model again with ``production``. MNIST is random 28x28 arrays and the network a numpy matrix.
 
-PENDING on the registry (another branch): ``run.link_artifact(best_model, "MNIST Grayscale
-28x28", ["latest"])`` raises ``NotSupportedError: registries and links are not supported yet``
-(a legacy model-registry collection name, with spaces). Everything before the link passes.
+PENDING on where a bare link target goes: here (issue 18) ``run.link_artifact(art, "<name>")``
+lands in the ``model`` registry, as W&B's old model registry, but the notebook reads the link
+back from the run's project (``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``),
+where W&B's SDK puts a bare target; and names with spaces are registry names only.
 """
 
 from __future__ import annotations

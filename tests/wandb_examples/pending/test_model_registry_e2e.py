@@ -8,10 +8,10 @@ checkpoint to the registered model "Nature Classification" with the alias ``stag
 UI (here: ``run.link_artifact``), and an inference run uses ``Nature Classification:staging``
 and logs a table of test results. Images are small random PNGs and Keras a numpy matrix.
 
-PENDING on the registry (another branch): the UI's link is ``run.link_artifact(best, "Nature
-Classification", ["staging"])`` (a legacy model-registry name with a space), which raises
-``NotSupportedError: registries and links are not supported yet``. Everything before it (the
-project "Model Registry E2E" included) passes on the embedded store and a server.
+PENDING on where a bare link target goes: here (issue 18) ``run.link_artifact(art, "<name>")``
+lands in the ``model`` registry, as W&B's old model registry, but the notebook reads the link
+back from the run's project (``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``),
+where W&B's SDK puts a bare target; and names with spaces are registry names only.
 """
 
 from __future__ import annotations

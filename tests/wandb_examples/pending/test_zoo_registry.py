@@ -7,10 +7,10 @@ the model as ``zoo-<run id>`` and links it to "Zoo_Classifier_Models"; team B (a
 then uses the model and the test split from the registry. The UCI zoo data is generated
 (16 features, 7 classes); torch is numpy.
 
-PENDING on the registry (another branch): ``run.link_artifact(artifact=, target_path=
-"wandb-registry-Zoo/zoo-dataset-tensors")`` raises ``NotSupportedError``; it also needs
-``wandb-registry-*`` paths in ``use_artifact``. ``artifact.save()`` of a draft inside a run
-(the model step) already logs it to that run.
+PENDING on case-insensitive registry names: the notebook reads ``wandb-registry-zoo/...`` for
+the registry "Zoo" (W&B matches them whatever the case; here they are case-sensitive). The
+registry "Zoo" is made in W&B's UI, so the test must also create it with
+``api.create_registry("Zoo", "organization")`` first. Links and registry paths themselves work.
 """
 
 from __future__ import annotations

@@ -5,9 +5,8 @@ validation accuracy improves, else ``epoch_<n>`` only), then ``wandb.use_model``
 ``best`` checkpoint and ``wandb.link_model`` of its path to the registered model "Industrial
 ViT" with the alias ``staging``. The ViT is a numpy array and training a few updates.
 
-PENDING on the module-level API (another branch): ``wandb.log_model`` does not exist
-(``AttributeError: module 'archivist' has no attribute 'log_model'``), nor ``use_model``/
-``link_model``; ``link_model`` also needs the registry.
+``use_model`` right after ``log_model`` waits for the run's log of that name; ``link_model``
+links to ``wandb-registry-model/Industrial ViT``, read back through ``model-registry/...``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ Helpers write a JSON object into an artifact with ``new_file`` and read it back 
 three epochs (an artifact ``m1-<run id>`` per epoch) and links the last one to the registered
 model ``ensemble_m1`` with ``latest``.
 
-PENDING on the registry (another branch): ``run.link_artifact(art, "ensemble_m1", ["latest"])``
-raises ``NotSupportedError: registries and links are not supported yet``.
+The bare target ``ensemble_m1`` lands in the ``model`` registry (W&B's old model registry),
+with a notice.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def test_ensembles_registry_notebook() -> None:
 
     api = wandb.Api()
     assert [a.version for a in api.artifacts("model", f"{PROJECT}/m1-{m1_run}")] == ["v2", "v1", "v0"]
-    linked = api.artifact(f"{PROJECT}/ensemble_m1:latest")
+    # a bare target is W&B's old model registry: the link is in the model registry
+    linked = api.artifact("wandb-registry-model/ensemble_m1:latest")
+    assert linked.is_link and linked.source_name == f"m1-{m1_run}:v2"
     with open(linked.get_path("model.json").download()) as f:
         assert json.load(f) == models[-1]

@@ -3,8 +3,7 @@
 One run logs a metric, saves a stand-in model file as ``model_<run id>``, logs it and links it
 to the model registry collection "My Registered Model" (``model-registry/My Registered Model``).
 
-PENDING on the registry (another branch): ``run.link_artifact(best_model, "model-registry/My
-Registered Model")`` raises ``NotSupportedError: registries and links are not supported yet``.
+``model-registry/My Registered Model`` lands in the ``model`` registry, with a notice.
 """
 
 from __future__ import annotations

@@ -1,0 +1,179 @@
+"""Registries: organization-level projects whose collections hold links to versions
+logged in other projects (SPEC §7).
+
+A registry named ``<name>`` is the project ``wandb-registry-<name>`` of the
+organization's entity (``ORGANIZATION``); the store, or the server, is the organization.
+Its collections hold one artifact type each; a link is a version of such a collection
+that names its source version (it copies no data) and gets its own number and aliases.
+
+This module holds the names and records: the registry path and link-target grammar,
+name rules (registry and collection names may hold spaces), visibility, and the records
+that cross the Backend protocol.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archivist.core.errors import InvalidInputError
+from archivist.core.models import settable
+from archivist.core.names import MAX_NAME_LENGTH, validate_entity, validate_type
+
+REGISTRY_PREFIX = "wandb-registry-"
+ORGANIZATION = "organization"
+"""The entity that holds every registry project; no user or team may take this name.
+A registry path may name any organization before the registry (W&B's ``org/``): the
+store is one organization, so the prefix is accepted and not stored."""
+LEGACY_PROJECT = "model-registry"
+"""W&B's old model registry: ``[entity/]model-registry/<name>`` links land in ``model``."""
+LEGACY_REGISTRY = "model"
+CORE_REGISTRIES: dict[str, tuple[str, ...]] = {"model": ("model",), "dataset": ("dataset",)}
+"""The registries every store has from the start, with the type each accepts."""
+
+_SPACED_NAME = re.compile(r"[A-Za-z0-9_\-.]+( [A-Za-z0-9_\-.]+)*")
+"""W&B's artifact-name characters, and single spaces between words ("Example ML Task")."""
+
+
+class Visibility(str, enum.Enum):
+    ORGANIZATION = "organization"
+    """Every user of the organization may read it."""
+    RESTRICTED = "restricted"
+    """Only its members (for now: the organization's members) may read it."""
+
+
+def validate_visibility(value: object) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        allowed = ", ".join(repr(v.value) for v in Visibility)
+        raise InvalidInputError(f"invalid registry visibility {value!r}: use one of {allowed}") from None
+
+
+def _validate_spaced_name(kind: str, value: object, limit: int) -> str:
+    """A name that may hold spaces (W&B's registry and registered-model names)."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{kind} must be a string, got {type(value).__name__}: {value!r}")
+    if not value:
+        raise InvalidInputError(f"{kind} must not be empty")
+    if len(value) > limit:
+        raise InvalidInputError(
+            f"{kind} {value[:40]!r}... is {len(value)} characters long; at most {limit} are allowed"
+        )
+    if not _SPACED_NAME.fullmatch(value):
+        raise InvalidInputError(
+            f"invalid {kind} {value!r}: only letters, digits, '-', '_', '.' and single spaces "
+            "between words are allowed"
+        )
+    return value
+
+
+def validate_registry_name(name: object) -> str:
+    """A registry name: its project ``wandb-registry-<name>`` is at most 128 characters."""
+    return _validate_spaced_name("registry name", name, MAX_NAME_LENGTH - len(REGISTRY_PREFIX))
+
+
+def validate_registry_collection(name: object) -> str:
+    """A collection name in a registry (spaces allowed, as in W&B's registered models)."""
+    return _validate_spaced_name("registry collection name", name, MAX_NAME_LENGTH)
+
+
+def registry_project(name: str) -> str:
+    return REGISTRY_PREFIX + validate_registry_name(name)
+
+
+def registry_of_project(project: object) -> str | None:
+    """The registry name a project name stands for, None for an ordinary project."""
+    if isinstance(project, str) and project.startswith(REGISTRY_PREFIX):
+        return project[len(REGISTRY_PREFIX) :]
+    return None
+
+
+def is_registry_project(project: object) -> bool:
+    return registry_of_project(project) is not None
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    registry: str
+    collection: str
+    legacy: bool
+    """The target was W&B's old model-registry form; it lands in the ``model`` registry."""
+
+    @property
+    def project(self) -> str:
+        return registry_project(self.registry)
+
+    def __str__(self) -> str:
+        return f"{self.project}/{self.collection}"
+
+
+def parse_link_target(path: object) -> LinkTarget:
+    """``[org/]wandb-registry-<registry>/<collection>``, or a legacy target
+    (``[entity/]model-registry/<name>`` or a bare ``<name>``) meaning the ``model`` registry."""
+    if not isinstance(path, str) or not path:
+        raise InvalidInputError(
+            f"invalid link target {path!r}: expected '[org/]wandb-registry-<registry>/<collection>'"
+        )
+    if ":" in path:
+        raise InvalidInputError(
+            f"invalid link target {path!r}: a target names a collection, not a version; "
+            "pass the aliases with aliases=[...]"
+        )
+    parts = path.split("/")
+    if len(parts) > 3 or any(part == "" for part in parts):
+        raise InvalidInputError(
+            f"invalid link target {path!r}: expected '[org/]wandb-registry-<registry>/<collection>'"
+        )
+    if len(parts) == 3:
+        validate_entity(parts[0])
+    collection = validate_registry_collection(parts[-1])
+    if len(parts) == 1:
+        return LinkTarget(LEGACY_REGISTRY, collection, legacy=True)
+    registry = registry_of_project(parts[-2])
+    if registry is not None:
+        return LinkTarget(validate_registry_name(registry), collection, legacy=False)
+    if parts[-2] == LEGACY_PROJECT:
+        return LinkTarget(LEGACY_REGISTRY, collection, legacy=True)
+    raise InvalidInputError(
+        f"invalid link target {path!r}: {parts[-2]!r} is not a registry; expected "
+        f"'[org/]wandb-registry-<registry>/<collection>' (or '{LEGACY_PROJECT}/<name>')"
+    )
+
+
+def validate_artifact_types(types: object) -> tuple[str, ...]:
+    """Accepted types of a registry: a list of type names, duplicates dropped."""
+    if types is None:
+        return ()
+    if isinstance(types, str) or not isinstance(types, (list, tuple)):
+        raise InvalidInputError(f"artifact_types must be a list of type names, got {types!r}")
+    return tuple(dict.fromkeys(validate_type(t) for t in types))
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    name: str
+    entity: str
+    project: str
+    description: str | None
+    visibility: Visibility
+    artifact_types: tuple[str, ...]
+    allow_all_artifact_types: bool
+    created_at: str
+    updated_at: str
+
+    @property
+    def is_core(self) -> bool:
+        return self.name in CORE_REGISTRIES
+
+
+@dataclass(frozen=True)
+class RegistryUpdate:
+    """Changes to a registry; ``artifact_types`` lists types to add (never removes)."""
+
+    description: Any = settable(str | None)
+    visibility: Any = settable(Visibility)
+    artifact_types: Any = settable(list[str])
+    allow_all_artifact_types: Any = settable(bool)

@@ -1,0 +1,41 @@
+"""Registry paths on the command line, in real ``python -m archivist`` processes, on the
+embedded store and on a server: ``artifact get`` and ``artifact ls`` of a registry."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import archivist
+from tests.cli.conftest import RunScript
+
+
+def _linked(collection: str) -> None:
+    with archivist.init(project="train") as run:
+        art = archivist.Artifact("clf", type="model")
+        with art.new_file("weights.txt", mode="w") as f:
+            f.write("trained weights")
+        run.log_artifact(art).wait()
+        run.link_artifact(art, f"wandb-registry-model/{collection}", aliases=["production"])
+
+
+def test_get_and_ls_take_registry_paths(run_script: RunScript, tmp_path: Path) -> None:
+    collection = f"Served Model {uuid.uuid4().hex[:8]}"
+    _linked(collection)
+    dest = tmp_path / "served"
+    got = run_script("artifact", "get", f"wandb-registry-model/{collection}:production", "--root", str(dest))
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == str(dest)
+    assert (dest / "weights.txt").read_text() == "trained weights"
+    listed = run_script("artifact", "ls", "wandb-registry-model")
+    assert listed.returncode == 0, listed.stderr
+    assert collection in listed.stdout
+
+
+def test_a_bad_registry_path_is_named_without_a_traceback(run_script: RunScript) -> None:
+    bad = run_script("artifact", "get", "wandb-registry-model/ spaced:production")
+    assert bad.returncode != 0
+    assert "registry collection name ' spaced'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = run_script("artifact", "get", "wandb-registry-model/nothing-here:production")
+    assert missing.returncode != 0 and "not found" in missing.stderr and "Traceback" not in missing.stderr

@@ -1,0 +1,235 @@
+"""Who may do what with registries and links on a server, caller by caller: no key, a
+revoked key, a user with no role, a member of another team, the organization's viewer,
+member and admin, and the server administrator; in a registry visible to the whole
+organization and in a restricted one.
+
+Until registry roles exist, the role in a registry is the role in the organization's
+entity; every user is a viewer of a registry visible to the organization. A link counts as
+a version the caller may read: the source's blobs are readable through it, and only its
+blobs (not those of the source's other versions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from archivist.client.admin import AdminClient
+from archivist.client.http import HttpBackend
+from archivist.core.errors import (
+    ArtifactNotFoundError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from archivist.core.manifest import hash_bytes
+from archivist.core.models import VersionRecord
+from archivist.core.registries import ORGANIZATION, RegistryUpdate
+from tests.client.artifact_logging import log_files
+from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
+from tests.server.conftest import _name
+
+ANONYMOUS, REVOKED, NONE, OTHER = "anonymous", "revoked", "none", "other-team"
+VIEWER, MEMBER, ADMIN, SERVER_ADMIN = "org-viewer", "org-member", "org-admin", "server-admin"
+CALLERS = (REVOKED, NONE, OTHER, VIEWER, MEMBER, ADMIN, SERVER_ADMIN)
+
+
+@dataclass
+class Org:
+    server: ServerProcess
+    admin: AdminClient
+    team: str
+    keys: dict[str, str] = field(default_factory=dict)
+    backends: dict[str, HttpBackend] = field(default_factory=dict)
+    source: VersionRecord | None = None
+    sibling: VersionRecord | None = None
+    open_registry: str = ""
+    closed_registry: str = ""
+
+    def secret(self, which: str) -> bytes:
+        return f"{which} of {self.team}".encode()
+
+
+@pytest.fixture(scope="module")
+def org(server: ServerProcess, admin: AdminClient) -> Iterator[Org]:
+    team, other_team = _name("team"), _name("other")
+    admin.create_team(team)
+    admin.create_team(other_team)
+    found = Org(server, admin, team)
+    for caller, role in ((VIEWER, "viewer"), (MEMBER, "member"), (ADMIN, "admin")):
+        created = admin.create_user(_name(caller))
+        admin.set_member(ORGANIZATION, created.user.name, role)
+        admin.set_member(team, created.user.name, "viewer")  # they may read the source versions
+        found.keys[caller] = created.key.key
+    for caller in (NONE, OTHER, REVOKED):
+        created = admin.create_user(_name(caller))
+        found.keys[caller] = created.key.key
+        if caller == OTHER:
+            admin.set_member(other_team, created.user.name, "admin")
+        if caller == REVOKED:
+            admin.set_member(ORGANIZATION, created.user.name, "admin")
+            admin.revoke_key(created.key.record.id)
+    found.keys[SERVER_ADMIN] = ADMIN_KEY
+    found.backends = {caller: HttpBackend(server.url, key, retries=1) for caller, key in found.keys.items()}
+    owner = found.backends[SERVER_ADMIN]
+    found.source = log_files(owner, "clf", {"w.bin": found.secret("linked")}, "model", entity=team).version
+    found.sibling = log_files(owner, "clf", {"w.bin": found.secret("sibling")}, "model", entity=team).version
+    found.open_registry, found.closed_registry = _name("open"), _name("closed")
+    owner.create_registry(found.open_registry, "organization", artifact_types=["model"])
+    owner.create_registry(found.closed_registry, "restricted", artifact_types=["model"])
+    for registry in (found.open_registry, found.closed_registry):
+        owner.link_version(found.source.id, registry, "clf", ["production"])
+    yield found
+    for backend in found.backends.values():
+        backend.close()
+
+
+def _blob_status(org: Org, caller: str, data: bytes) -> int:
+    headers = {"Authorization": f"Bearer {org.keys[caller]}"}
+    return httpx.get(f"{org.server.url}/api/v1/blobs/{hash_bytes(data)}", headers=headers).status_code
+
+
+def _project(registry: str) -> str:
+    return f"wandb-registry-{registry}"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_reading_a_registry_visible_to_the_organization(org: Org, caller: str) -> None:
+    backend = org.backends[caller]
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.get_registry(org.open_registry)
+        return
+    assert backend.get_registry(org.open_registry).name == org.open_registry
+    link = backend.resolve_version(ORGANIZATION, _project(org.open_registry), "clf", "production")
+    assert link.source is not None and link.source.id == org.source.id  # type: ignore[union-attr]
+    assert org.open_registry in [r.name for r in backend.list_registries()]
+    # the linked version's bytes are readable through the link; its sibling's are not
+    assert _blob_status(org, caller, org.secret("linked")) == 200
+    sibling = 200 if caller in (VIEWER, MEMBER, ADMIN, SERVER_ADMIN) else 404  # team viewers read it anyway
+    assert _blob_status(org, caller, org.secret("sibling")) == sibling
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_reading_a_restricted_registry_needs_a_role_in_the_organization(org: Org, caller: str) -> None:
+    backend = org.backends[caller]
+    project = _project(org.closed_registry)
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.resolve_version(ORGANIZATION, project, "clf", "production")
+        return
+    if caller in (NONE, OTHER):
+        with pytest.raises(PermissionDeniedError, match=f"no role in registry '{org.closed_registry}'"):
+            backend.get_registry(org.closed_registry)
+        with pytest.raises(PermissionDeniedError, match="no role in registry"):
+            backend.resolve_version(ORGANIZATION, project, "clf", "production")
+        assert org.closed_registry not in [r.name for r in backend.list_registries()]
+        return
+    assert backend.get_registry(org.closed_registry).visibility.value == "restricted"
+    assert backend.resolve_version(ORGANIZATION, project, "clf", "production").collection == "clf"
+
+
+def test_a_restricted_link_opens_no_blob_to_outsiders(org: Org) -> None:
+    """The source is linked into both registries; the outsiders read its blob through the open
+    one only. A source linked only into the restricted registry stays hidden from them."""
+    owner = org.backends[SERVER_ADMIN]
+    hidden = log_files(owner, "hidden", {"h.bin": org.secret("hidden")}, "model", entity=org.team).version
+    owner.link_version(hidden.id, org.closed_registry, "hidden")
+    for caller in (NONE, OTHER):
+        assert _blob_status(org, caller, org.secret("hidden")) == 404
+    assert _blob_status(org, VIEWER, org.secret("hidden")) == 200
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_linking_needs_member_of_the_registry_and_reading_the_source(org: Org, caller: str) -> None:
+    backend = org.backends[caller]
+    collection = _name("linked")
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.link_version(org.source.id, org.open_registry, collection)  # type: ignore[union-attr]
+        return
+    call = lambda: backend.link_version(org.source.id, org.open_registry, collection)  # type: ignore[union-attr]  # noqa: E731
+    if caller in (NONE, OTHER):  # they may not read the source version: it does not exist for them
+        with pytest.raises(ArtifactNotFoundError):
+            call()
+    elif caller == VIEWER:
+        with pytest.raises(PermissionDeniedError, match="is a viewer of registry .*needs member or admin"):
+            call()
+    else:
+        assert call().collection == collection
+
+
+def test_another_team_links_its_own_version_only_as_a_member_of_the_organization(org: Org) -> None:
+    theirs = org.backends[SERVER_ADMIN]
+    own_team = _name("own")
+    org.admin.create_team(own_team)
+    user = org.admin.create_user(_name("linker"))
+    org.admin.set_member(own_team, user.user.name, "member")
+    linker = HttpBackend(org.server.url, user.key.key, retries=1)
+    version = log_files(
+        linker, "mine", {"m.bin": b"mine " + own_team.encode()}, "model", entity=own_team
+    ).version
+    with pytest.raises(PermissionDeniedError, match="is a viewer of registry"):
+        linker.link_version(version.id, org.open_registry, "mine")
+    org.admin.set_member(ORGANIZATION, user.user.name, "member")
+    assert linker.link_version(version.id, org.open_registry, "mine").source.id == version.id  # type: ignore[union-attr]
+    assert theirs.get_registry(org.open_registry).name == org.open_registry
+    linker.close()
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_creating_changing_and_deleting_registries_needs_admin(org: Org, caller: str) -> None:
+    backend = org.backends[caller]
+    name = _name("made")
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.create_registry(name, "organization")
+        return
+    if caller not in (ADMIN, SERVER_ADMIN):
+        with pytest.raises(PermissionDeniedError, match="needs admin|no role in registry"):
+            backend.create_registry(name, "organization")
+        with pytest.raises(PermissionDeniedError, match="needs admin|no role in registry"):
+            backend.update_registry(org.open_registry, RegistryUpdate(description="mine"))
+        with pytest.raises(PermissionDeniedError, match="needs admin|no role in registry"):
+            backend.delete_registry(org.open_registry)
+        assert org.backends[SERVER_ADMIN].get_registry(org.open_registry).description is None
+        return
+    backend.create_registry(name, "organization")
+    assert backend.update_registry(name, RegistryUpdate(description="d")).description == "d"
+    backend.delete_registry(name)
+    with pytest.raises(NotFoundError):
+        backend.get_registry(name)
+
+
+def test_unlinking_needs_member_and_leaves_the_source(org: Org) -> None:
+    owner = org.backends[SERVER_ADMIN]
+    link = owner.link_version(org.sibling.id, org.open_registry, _name("unlink"))  # type: ignore[union-attr]
+    with pytest.raises(PermissionDeniedError, match="is a viewer of registry"):
+        org.backends[VIEWER].delete_version(link.id, delete_aliases=True)
+    with pytest.raises(PermissionDeniedError):
+        org.backends[NONE].delete_version(link.id, delete_aliases=True)
+    org.backends[MEMBER].delete_version(link.id, delete_aliases=True)
+    assert owner.get_version(org.sibling.id).id == org.sibling.id  # type: ignore[union-attr]
+
+
+def test_nobody_commits_into_a_registry_project(org: Org) -> None:
+    with pytest.raises(InvalidInputError, match="are registries"):
+        log_files(
+            org.backends[ADMIN],
+            "sneak",
+            {"s.bin": b"s"},
+            "model",
+            entity=ORGANIZATION,
+            project=_project(org.open_registry),
+        )
+
+
+def test_no_user_or_team_may_take_the_organizations_name(org: Org) -> None:
+    from archivist.core.errors import ConflictError
+
+    with pytest.raises(ConflictError, match="'organization' already exists"):
+        org.admin.create_user(ORGANIZATION)
