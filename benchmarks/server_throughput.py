@@ -18,8 +18,10 @@ the server's times are shown beside it (the goal: at most 3x).
 
 The machine is shared and its disk's speed drifts, so each download and each ``cp`` runs
 ``--repeat`` times, interleaved (a download, then the ``cp`` of the same workload), and the
-medians are compared. A log runs once (a second log of the same bytes would find them stored); as a commit is
-durable when it returns, a log is also shown beside ``cp`` followed by ``sync -f``.
+medians are compared; each starts after ``sync``, so that neither pays for writing back (or
+deleting) what the step before it left. A log runs once (a second log of the same bytes
+would find them stored); as a commit is durable when it returns, a log is also shown beside
+``cp`` followed by ``sync -f``.
 
 ``--paths`` also measures what the two extra byte paths earn: the 1 GiB file logged with
 the blob listener off (``--blob-port off``: every byte through the API) and downloaded
@@ -220,6 +222,7 @@ def measure(
                 env["ARCHIVIST_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch, prefix="cache-")
                 before = request_count(server_target[2]) if server_target else None
                 root = tempfile.mkdtemp(dir=scratch, prefix="download-")
+                os.sync()  # start from no dirty pages: what the last step wrote or deleted is not timed here
                 seconds, peak = run_child(env, operation, workload.path, name, root)
                 after = request_count(server_target[2]) if server_target else None
                 requests = None if before is None or after is None else after - before
@@ -264,6 +267,7 @@ def copy_seconds(workload: Workload, scratch: str, synced: bool = False) -> floa
     ``synced``: and to get the copy onto the disk (``sync -f``), as a durable commit must."""
     target = os.path.join(scratch, "cp-target")
     command = ["cp", "-r"] if os.path.isdir(workload.path) else ["cp"]
+    os.sync()  # as before each operation
     started = time.perf_counter()
     subprocess.run([*command, workload.path, target], check=True)
     if synced:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import blake3
 import pytest
 
 from archivist.client.http import HttpBackend
@@ -253,7 +254,7 @@ def test_a_failing_file_writer_raises_its_error_without_blocking_the_caller(tmp_
     path = tmp_path / "read-only"
     path.write_bytes(b"")
     fd = os.open(path, os.O_RDONLY)  # every pwrite fails with EBADF
-    writer = api_downloads._FileWriter(fd, None)
+    writer = api_downloads._FileWriter(fd, None, blake3.blake3())
     try:
         for number in range(10):  # more pieces than the queue holds: none of these block
             with contextlib.suppress(OSError):
@@ -265,11 +266,12 @@ def test_a_failing_file_writer_raises_its_error_without_blocking_the_caller(tmp_
         os.close(fd)
 
 
-def test_the_file_writer_reports_what_is_written_in_order(tmp_path: Path) -> None:
+def test_the_file_writer_reports_and_hashes_what_is_written_in_order(tmp_path: Path) -> None:
     path = tmp_path / "out"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT)
     reported: list[int] = []
-    writer = api_downloads._FileWriter(fd, reported.append)
+    hasher = blake3.blake3()
+    writer = api_downloads._FileWriter(fd, reported.append, hasher)
     pieces = [os.urandom(1000 + number) for number in range(20)]
     offset = 0
     for piece in pieces:
@@ -279,3 +281,4 @@ def test_the_file_writer_reports_what_is_written_in_order(tmp_path: Path) -> Non
     os.close(fd)
     assert path.read_bytes() == b"".join(pieces)
     assert reported == sorted(reported) and reported[-1] == offset
+    assert hasher.hexdigest() == hash_bytes(b"".join(pieces))
