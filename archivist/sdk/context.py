@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archivist.core.settings import DEFAULT_PROJECT, Settings
-from archivist.sdk.termlog import set_silent
+from archivist.sdk.termlog import apply_settings
 
 if TYPE_CHECKING:
     from archivist.client.transfer.client_cache import CacheOpener, ClientCache
@@ -102,8 +102,7 @@ _contexts_lock = threading.Lock()
 def get_context(settings: Settings | None = None) -> Context:
     """The process-wide context for these settings (built from the environment by default)."""
     settings = settings or Settings.from_env()
-    if settings.silent:  # ARCHIVIST_SILENT silences; its absence never undoes a silence asked for in code
-        set_silent(True)
+    apply_settings(settings.silent)
     with _contexts_lock:
         ctx = _contexts.get(settings)
         if ctx is None:

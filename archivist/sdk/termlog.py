@@ -11,6 +11,10 @@ from contextlib import contextmanager
 
 _PREFIX = "archivist: "
 _silent = False
+_silent_in_code = False
+"""Asked by ``set_silent`` (the process itself)..."""
+_silent_by_settings = False
+"""...or by the settings of the context opened last (``ARCHIVIST_SILENT``)."""
 _once_lock = threading.Lock()
 _last_said: dict[str, float] = {}
 _said_by_caller: list[str] = []
@@ -21,9 +25,17 @@ DEDUP_NOTICE = "dedup:"
 
 
 def set_silent(silent: bool) -> None:
-    """``ARCHIVIST_SILENT``: no notices or warnings, no progress bars."""
-    global _silent
-    _silent = silent
+    """No notices or warnings, no progress bars, whatever the settings say."""
+    global _silent, _silent_in_code
+    _silent_in_code = silent
+    _silent = _silent_in_code or _silent_by_settings
+
+
+def apply_settings(silent: bool) -> None:
+    """``ARCHIVIST_SILENT`` of the settings in effect; a silence asked for in code stays."""
+    global _silent, _silent_by_settings
+    _silent_by_settings = silent
+    _silent = _silent_in_code or _silent_by_settings
 
 
 @contextmanager
