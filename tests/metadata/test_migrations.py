@@ -107,7 +107,13 @@ def _reflected_schema(engine: Engine) -> dict[str, object]:
                 sql = connection.exec_driver_sql(
                     "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
                 ).scalar_one()
+                indexes = connection.exec_driver_sql(  # expression indexes are not reflected
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL",
+                    (table,),
+                ).all()
             schema[f"{table} without rowid"] = "WITHOUT ROWID" in sql
+            schema[f"{table} index sql"] = sorted((name, " ".join(text.split())) for name, text in indexes)
     return schema
 
 
