@@ -21,6 +21,7 @@ from archivist.core.registries import (
     is_registry_project,
     registry_of_project,
     registry_project,
+    validate_linked_name,
     validate_registry_collection,
 )
 
@@ -103,7 +104,7 @@ def _parse_names(parts: list[str], linked_names: bool) -> tuple[str, str | None,
         registry_project(registry_of_project(parts[-2]) or "")  # validates the registry name
         return validate_registry_collection(parts[-1]), ORGANIZATION, parts[-2]
     spaced = linked_names and " " in parts[-1]
-    name = validate_registry_collection(parts[-1]) if spaced else validate_artifact_name(parts[-1])
+    name = validate_linked_name(parts[-1]) if spaced else validate_artifact_name(parts[-1])
     project = validate_project(parts[-2]) if len(parts) >= 2 else None
     entity = validate_entity(parts[-3]) if len(parts) == 3 else None
     return name, entity, project

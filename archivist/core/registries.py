@@ -81,6 +81,12 @@ def validate_registry_collection(name: object) -> str:
     return _validate_spaced_name("registry collection name", name, MAX_NAME_LENGTH)
 
 
+def validate_linked_name(name: object) -> str:
+    """A collection name with spaces in a path read from a project: a link a bare target made
+    there (W&B's old registered models); as a registry collection's name."""
+    return _validate_spaced_name("linked collection name", name, MAX_NAME_LENGTH)
+
+
 def registry_project(name: str) -> str:
     return REGISTRY_PREFIX + validate_registry_name(name)
 

@@ -23,28 +23,26 @@ if TYPE_CHECKING:
 
 def resolve_path(ctx: Context, text: str, entity: str, project: str) -> VersionRecord:
     """The version ``text`` names, ``entity`` and ``project`` filling what it leaves out."""
+    path = parse_artifact_path(text, linked_names=True).with_defaults(entity, project)
+    assert path.entity is not None and path.project is not None
     if is_legacy_path(text):
-        in_project = _in_model_registry_project(ctx, text, entity)
+        parts = text.partition(":")[0].split("/")
+        owner = parts[0] if len(parts) == 3 else entity
+        in_project = _in_model_registry_project(ctx, owner, path.name, path.selector)
         if in_project is not None:
             return in_project
-    path = parse_artifact_path(text, linked_names=True).with_defaults(entity, project)
     registry_links.note_legacy_path(text)
-    assert path.entity is not None and path.project is not None
     pending_logs.wait_for(path.name, path.entity, path.project)  # logged just now
     record = ctx.backend.resolve_version(path.entity, path.project, path.name, path.selector)
     registry_links.note_legacy_read(text, path.entity, path.project, record)
     return record
 
 
-def _in_model_registry_project(ctx: Context, text: str, entity: str) -> VersionRecord | None:
+def _in_model_registry_project(ctx: Context, owner: str, name: str, selector: str) -> VersionRecord | None:
     """The version a legacy path names in an ordinary project named ``model-registry`` of
-    the entity (a W&B notebook may log its models there), None when it holds none."""
-    base, sep, selector = text.partition(":")
-    parts = base.split("/")
-    own = parse_artifact_path(f"{parts[-1]}{sep}{selector}", linked_names=True)
-    owner = parts[0] if len(parts) == 3 else entity
-    pending_logs.wait_for(own.name, owner, LEGACY_PROJECT)
+    ``owner`` (a W&B notebook may log its models there), None when it holds none."""
+    pending_logs.wait_for(name, owner, LEGACY_PROJECT)
     try:
-        return ctx.backend.resolve_version(owner, LEGACY_PROJECT, own.name, own.selector)
+        return ctx.backend.resolve_version(owner, LEGACY_PROJECT, name, selector)
     except (ArtifactNotFoundError, NotFoundError, PermissionDeniedError):  # not the entity's
         return None

@@ -71,7 +71,7 @@ def test_a_registry_path_is_the_organizations_whatever_its_prefix() -> None:
         "Nature Classification",
         "staging",
     )
-    with pytest.raises(InvalidInputError, match="single spaces"):
+    with pytest.raises(InvalidInputError, match="linked collection name 'clf  v2'.*single spaces"):
         parse_artifact_path("proj/clf  v2", linked_names=True)
 
 
