@@ -243,18 +243,23 @@ class Service:
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
             project = registries.canonical_project(connection, entity, project)
-            entity, project = legacy_links.read_from(
-                connection, entity, project, collection, self._may_read_registry
-            )
             try:
                 return versions.resolve_version(connection, entity, project, collection, selector)
             except ArtifactNotFoundError as error:
-                nearby = lookup_hints.describe_missing(
-                    connection, self.store, entity, project, collection, selector
-                )
-                if not nearby:
-                    raise
-                raise ArtifactNotFoundError(f"{error}: {nearby}") from None
+                missing = error
+            linked = legacy_links.read_from(connection, entity, project, collection, self._may_read_registry)
+            if linked != (entity, project):  # a bare target's link, read from the project it was made in
+                entity, project = linked
+                try:
+                    return versions.resolve_version(connection, entity, project, collection, selector)
+                except ArtifactNotFoundError as error:
+                    missing = error
+            nearby = lookup_hints.describe_missing(
+                connection, self.store, entity, project, collection, selector
+            )
+            if not nearby:
+                raise missing
+            raise ArtifactNotFoundError(f"{missing}: {nearby}") from None
 
     def _may_read_registry(self, name: str) -> bool:
         return self.access is None or self.access.registry_role(name) is not None
