@@ -87,7 +87,8 @@ def get_command(path: str, root: str | None, type_name: str | None, link: bool) 
     """Download [entity/][project/]name[:alias|vN] (default alias: latest) and print where it is."""
     import archivist
 
-    resolved = str(parse_artifact_path(path))  # adds ':latest' when no alias was given
+    # adds ":latest" when no alias was given; a project may hold a bare target's spaced link name
+    resolved = str(parse_artifact_path(path, linked_names=True))
     artifact = archivist.Api().artifact(resolved, type=type_name)
     click.echo(artifact.download(root=root, link=link))
 

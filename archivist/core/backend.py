@@ -37,7 +37,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import RegistryRecord, RegistryUpdate
+from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate
 
 
 @runtime_checkable
@@ -238,13 +238,25 @@ class Backend(Protocol):
         """Delete a custom registry and its collections' links (their sources stay)."""
         ...
 
-    @call("/links/create", read(Version("version_id")), write(Registry("registry")))
+    @call(
+        "/links/create",
+        read(Version("version_id")),
+        write(Registry("registry")),
+        write(Entity("origin.entity"), optional=True),
+    )
     def link_version(
-        self, version_id: VersionId, registry: str, collection: str, aliases: Sequence[str] = ()
+        self,
+        version_id: VersionId,
+        registry: str,
+        collection: str,
+        aliases: Sequence[str] = (),
+        origin: LinkOrigin | None = None,
     ) -> VersionRecord:
         """Link the version (a link's source, for a link) into the registry's collection,
         created with the version's type on first use; linking it again returns the existing
-        link with the aliases applied. Reading the version and member of the registry."""
+        link with the aliases applied. Reading the version and member of the registry.
+        ``origin``: the project a bare target was given in (W&B's old model registry), whose
+        paths then read the link (a member of that project)."""
         ...
 
     @call("/links/list", read(Version("version_id")))

@@ -21,6 +21,7 @@ from archivist.core.registries import (
     is_registry_project,
     registry_of_project,
     registry_project,
+    validate_linked_name,
     validate_registry_collection,
 )
 
@@ -62,8 +63,10 @@ class ArtifactPath:
         return f"{base}:{self.selector}"
 
 
-def parse_artifact_path(path: object) -> ArtifactPath:
-    """Parse ``[entity/][project/]name[:alias|vN]``; the alias is split at the first ':'."""
+def parse_artifact_path(path: object, *, linked_names: bool = False) -> ArtifactPath:
+    """Parse ``[entity/][project/]name[:alias|vN]``; the alias is split at the first ':'.
+    ``linked_names``: a path being read may name, in a project, a collection with spaces (a
+    link a bare link target made there, W&B's old registered models such as "MNIST 28x28")."""
     if not isinstance(path, str) or not path:
         raise InvalidInputError(f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]'")
     base, sep, selector = path.partition(":")
@@ -72,7 +75,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
         raise InvalidInputError(
             f"invalid artifact path {path!r}: expected '[entity/][project/]name[:alias]' with at most two '/'"
         )
-    name, entity, project = _parse_names(parts)
+    name, entity, project = _parse_names(parts, linked_names)
     alias: str | None = None
     version: int | None = None
     if sep:
@@ -86,7 +89,7 @@ def parse_artifact_path(path: object) -> ArtifactPath:
     return ArtifactPath(name=name, entity=entity, project=project, alias=alias, version=version)
 
 
-def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
+def _parse_names(parts: list[str], linked_names: bool) -> tuple[str, str | None, str | None]:
     """(name, entity, project) of a path's parts. A registry path's collection may hold
     spaces, and its prefix is an organization: it lives in the organization's entity. W&B's
     old model registry (``[entity/]model-registry/<name>``) is the ``model`` registry, as W&B
@@ -100,7 +103,8 @@ def _parse_names(parts: list[str]) -> tuple[str, str | None, str | None]:
             validate_entity(parts[0])
         registry_project(registry_of_project(parts[-2]) or "")  # validates the registry name
         return validate_registry_collection(parts[-1]), ORGANIZATION, parts[-2]
-    name = validate_artifact_name(parts[-1])
+    spaced = linked_names and " " in parts[-1]
+    name = validate_linked_name(parts[-1]) if spaced else validate_artifact_name(parts[-1])
     project = validate_project(parts[-2]) if len(parts) >= 2 else None
     entity = validate_entity(parts[-3]) if len(parts) == 3 else None
     return name, entity, project

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.ids import Name, ProjectName
 from archivist.core.models import settable
-from archivist.core.names import MAX_NAME_LENGTH, validate_entity, validate_type
+from archivist.core.names import MAX_NAME_LENGTH, validate_entity, validate_project, validate_type
 
 REGISTRY_PREFIX = "wandb-registry-"
 ORGANIZATION = "organization"
@@ -80,6 +81,12 @@ def validate_registry_collection(name: object) -> str:
     return _validate_spaced_name("registry collection name", name, MAX_NAME_LENGTH)
 
 
+def validate_linked_name(name: object) -> str:
+    """A collection name with spaces in a path read from a project: a link a bare target made
+    there (W&B's old registered models); as a registry collection's name."""
+    return _validate_spaced_name("linked collection name", name, MAX_NAME_LENGTH)
+
+
 def registry_project(name: str) -> str:
     return REGISTRY_PREFIX + validate_registry_name(name)
 
@@ -101,6 +108,8 @@ class LinkTarget:
     collection: str
     legacy: bool
     """The target was W&B's old model-registry form; it lands in the ``model`` registry."""
+    bare: bool = False
+    """The target was a bare ``<name>`` (W&B puts it in the run's project)."""
 
     @property
     def project(self) -> str:
@@ -108,6 +117,21 @@ class LinkTarget:
 
     def __str__(self) -> str:
         return f"{self.project}/{self.collection}"
+
+
+@dataclass(frozen=True)
+class LinkOrigin:
+    """The project a bare link target was given in (the run's, else the artifact's): W&B
+    keeps such a link there, so a path in that project reads it back."""
+
+    entity: Name
+    project: ProjectName
+
+
+def validate_link_origin(origin: object) -> LinkOrigin:
+    if not isinstance(origin, LinkOrigin):
+        raise InvalidInputError(f"a link origin names an entity and a project, got {origin!r}")
+    return LinkOrigin(validate_entity(origin.entity), validate_project(origin.project))
 
 
 def parse_link_target(path: object) -> LinkTarget:
@@ -131,7 +155,7 @@ def parse_link_target(path: object) -> LinkTarget:
         validate_entity(parts[0])
     collection = validate_registry_collection(parts[-1])
     if len(parts) == 1:
-        return LinkTarget(LEGACY_REGISTRY, collection, legacy=True)
+        return LinkTarget(LEGACY_REGISTRY, collection, legacy=True, bare=True)
     registry = registry_of_project(parts[-2])
     if registry is not None:
         return LinkTarget(validate_registry_name(registry), collection, legacy=False)

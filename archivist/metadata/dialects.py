@@ -19,12 +19,12 @@ def insert_ignoring_conflict(
     conflict_where: ColumnElement[bool] | None = None,
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on the unique key ``conflict_columns``
-    (a partial unique index needs its ``conflict_where``)."""
+    (a partial unique index needs its ``conflict_where``; none: on any unique key)."""
     if not rows:
         return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(
-        index_elements=list(conflict_columns), index_where=conflict_where
+        index_elements=list(conflict_columns) or None, index_where=conflict_where
     )
     connection.execute(statement, rows)
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -196,9 +197,12 @@ registries = Table(
     UniqueConstraint("name"),
     UniqueConstraint("project_id"),
 )
+Index("uq_registries_folded_name", func.lower(registries.c.name), unique=True)
 """A registry: the project ``wandb-registry-<name>`` of the organization's entity, with its
 settings. Protected aliases, members with roles and the audit trail of its collections
-are tables of their own keyed by ``registries.id`` (or by the collection and version)."""
+are tables of their own keyed by ``registries.id`` (or by the collection and version).
+Names match whatever their case (W&B's ``wandb-registry-zoo`` is the registry "Zoo"): the
+folded unique index refuses two names that differ only by case (names are ASCII)."""
 
 registry_types = Table(
     "registry_types",
@@ -209,6 +213,19 @@ registry_types = Table(
     PrimaryKeyConstraint("registry_id", "type"),
 )
 """The artifact types a registry accepts; rows are added, never removed."""
+
+legacy_link_origins = Table(
+    "legacy_link_origins",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("collection_id", "project_id"),
+    Index(None, "project_id"),
+)
+"""The projects from which a bare link target (W&B's old model registry: ``link_artifact(art,
+"<name>")``) linked into a collection of the ``model`` registry. W&B keeps such a link in the
+run's project, so ``<entity>/<project>/<name>`` reads it from there (``service.legacy_links``)."""
 
 aliases = Table(
     "aliases",

@@ -15,7 +15,7 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import pending_logs, registry_links
+from archivist.sdk import path_reads
 from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
@@ -62,12 +62,7 @@ class Api:
 
     # --- artifacts ---------------------------------------------------------------------
     def artifact(self, name: str, type: str | None = None) -> Artifact:
-        path = self._path(name)
-        registry_links.note_legacy_path(name)
-        pending_logs.wait_for(path.name, path.entity or None, path.project or None)  # logged just now
-        record = self._ctx.backend.resolve_version(
-            path.entity or "", path.project or "", path.name, path.selector
-        )
+        record = path_reads.resolve_path(self._ctx, name, self._ctx.entity, self._ctx.project)
         if type is not None and record.type != type:
             raise InvalidInputError(f"artifact {name!r} has type {record.type!r}, not the requested {type!r}")
         return Artifact.from_record(self._ctx, record)

@@ -13,6 +13,7 @@ from archivist.core.names import validate_aliases
 from archivist.core.paths import is_legacy_path
 from archivist.core.registries import (
     LEGACY_REGISTRY,
+    LinkOrigin,
     parse_link_target,
     registry_project,
     validate_registry_collection,
@@ -24,10 +25,15 @@ if TYPE_CHECKING:
 
 
 def link(
-    ctx: Context, version_id: VersionId, target_path: str, aliases: Sequence[str] | None
+    ctx: Context,
+    version_id: VersionId,
+    target_path: str,
+    aliases: Sequence[str] | None,
+    origin: LinkOrigin,
 ) -> VersionRecord:
     """Link the logged version ``version_id`` to ``target_path``; a legacy model-registry
-    target lands in the ``model`` registry with a notice."""
+    target lands in the ``model`` registry with a notice, and a bare one is readable from
+    ``origin`` (the project W&B would have put it in)."""
     target = parse_link_target(target_path)
     wanted = validate_aliases(list(aliases or ()))
     if target.legacy:
@@ -35,7 +41,9 @@ def link(
             f"{target_path!r} names W&B's old model registry; linking into the {LEGACY_REGISTRY!r} "
             f"registry as '{registry_project(LEGACY_REGISTRY)}/{target.collection}'"
         )
-    return ctx.backend.link_version(version_id, target.registry, target.collection, wanted)
+    return ctx.backend.link_version(
+        version_id, target.registry, target.collection, wanted, origin if target.bare else None
+    )
 
 
 def model_registry_target(registered_model_name: object) -> str:
@@ -55,6 +63,16 @@ def note_legacy_path(path: str) -> None:
         termwarn(
             f"{path!r} names W&B's old model registry; reading it from the {LEGACY_REGISTRY!r} registry "
             f"('{registry_project(LEGACY_REGISTRY)}/...')"
+        )
+
+
+def note_legacy_read(path: str, entity: str, project: str, record: VersionRecord) -> None:
+    """Say that ``path``, read in ``entity/project``, found a link a bare target made from
+    there, in the ``model`` registry (W&B keeps such links in the project)."""
+    if record.project == registry_project(LEGACY_REGISTRY) and record.entity != entity:
+        termwarn(
+            f"{path!r} is not in {entity}/{project}; reading the link a bare link target (W&B's old "
+            f"model registry) made from there: '{registry_project(LEGACY_REGISTRY)}/{record.collection}'"
         )
 
 

@@ -16,9 +16,9 @@ from archivist.core.errors import (
 from archivist.core.errors import NotFoundError as _NotFound
 from archivist.core.models import CommitRequest, RunRef
 from archivist.core.names import validate_aliases, validate_tags
-from archivist.core.paths import LATEST, parse_artifact_path
-from archivist.core.registries import parse_link_target
-from archivist.sdk import pending_logs, registry_links
+from archivist.core.paths import LATEST
+from archivist.core.registries import LinkOrigin, parse_link_target
+from archivist.sdk import path_reads, pending_logs, registry_links
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.context import Context
 from archivist.sdk.saver import SaveControl, get_saver
@@ -146,12 +146,7 @@ def use_artifact(
 ) -> Artifact:
     ctx = run.context
     if isinstance(artifact_or_name, str):
-        path = parse_artifact_path(artifact_or_name)
-        registry_links.note_legacy_path(artifact_or_name)
-        pending_logs.wait_for(path.name, path.entity or run.entity, path.project or run.project)
-        record = ctx.backend.resolve_version(
-            path.entity or run.entity, path.project or run.project, path.name, path.selector
-        )
+        record = path_reads.resolve_path(ctx, artifact_or_name, run.entity, run.project)
         art = Artifact.from_record(ctx, record)
     elif isinstance(artifact_or_name, Artifact):
         art = artifact_or_name
@@ -219,7 +214,7 @@ def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any =
     parse_link_target(target_path)  # a bad target fails before anything is logged
     if artifact.is_draft():
         artifact = log_artifact(run, artifact)
-    return _link_logged(artifact, target_path, aliases)
+    return _link_logged(artifact, target_path, aliases, LinkOrigin(run.entity, run.project))
 
 
 def link_outside_run(artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
@@ -230,7 +225,7 @@ def link_outside_run(artifact: Artifact, target_path: str, aliases: Any = None) 
         raise InvalidInputError(
             f"artifact {artifact.name!r} is a draft: log it (or link it in a run) before linking it"
         )
-    return _link_logged(artifact, target_path, aliases)
+    return _link_logged(artifact, target_path, aliases, None)
 
 
 def _require_artifact(artifact: object) -> None:
@@ -238,13 +233,18 @@ def _require_artifact(artifact: object) -> None:
         raise InvalidInputError(f"link_artifact takes an Artifact, got {artifact.__class__.__name__}")
 
 
-def _link_logged(artifact: Artifact, target_path: str, aliases: Any) -> Artifact:
+def _link_logged(artifact: Artifact, target_path: str, aliases: Any, origin: LinkOrigin | None) -> Artifact:
+    """Link the logged ``artifact``; a bare target is remembered in ``origin`` (the run's
+    project, else the artifact's own), where W&B keeps it."""
     source = artifact.wait()
     version_id = source.id
     if version_id is None:  # wait() returns once the version is committed, with its id
         raise ArtifactNotLoggedError(f"artifact {artifact.name!r} is not logged; it cannot be linked")
     ctx = source.context
-    return Artifact.from_record(ctx, registry_links.link(ctx, version_id, target_path, aliases))
+    if origin is None:
+        entity, project, _, _ = registry_links.source_parts(source._logged())
+        origin = LinkOrigin(entity, project)
+    return Artifact.from_record(ctx, registry_links.link(ctx, version_id, target_path, aliases, origin))
 
 
 def link_model(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from archivist.core.access import (
     ANY_USER,
@@ -96,7 +96,9 @@ class Access:
 
     def _registry_visibility(self, registry: str) -> str | None:
         if registry not in self._visibility:
-            statement = select(registries.c.visibility).where(registries.c.name == registry)
+            statement = select(registries.c.visibility).where(
+                func.lower(registries.c.name) == registry.lower()
+            )
             with read_transaction(self.engine) as connection:
                 self._visibility[registry] = connection.execute(statement).scalar()
         return self._visibility[registry]

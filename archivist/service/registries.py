@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
 from archivist.core.models import UNSET
@@ -22,6 +22,7 @@ from archivist.core.registries import (
     RegistryRecord,
     RegistryUpdate,
     Visibility,
+    registry_of_project,
     registry_project,
     validate_artifact_types,
     validate_registry_name,
@@ -35,9 +36,11 @@ from archivist.service.timestamps import to_iso, utc_now
 
 
 def find_registry(connection: Connection, name: object, *, lock: bool = False) -> Row[Any] | None:
+    """The registry of that name whatever its case (W&B reads ``wandb-registry-zoo`` for "Zoo");
+    its row holds the name as created."""
     if not isinstance(name, str):
         return None
-    statement = select(registries).where(registries.c.name == name)
+    statement = select(registries).where(func.lower(registries.c.name) == name.lower())
     return connection.execute(statement.with_for_update() if lock else statement).first()
 
 
@@ -83,8 +86,7 @@ def create_registry(
         raise InvalidInputError(
             f"allow_all_artifact_types must be true or false, got {allow_all_artifact_types!r}"
         )
-    if find_registry(connection, name) is not None:
-        raise ConflictError(f"registry {name!r} already exists")
+    _refuse_existing(connection, name)
     project_id = ensure_project(connection, ORGANIZATION, registry_project(name))
     now = utc_now()
     row = {
@@ -96,12 +98,35 @@ def create_registry(
         "created_at": now,
         "updated_at": now,
     }
-    insert_ignoring_conflict(connection, registries, row, ["name"])  # two creators at once: one wins
+    insert_ignoring_conflict(connection, registries, row, [])  # two creators at once: one wins
     created = require_registry(connection, name)
-    if created.created_at != now:
-        raise ConflictError(f"registry {name!r} already exists")
+    if created.created_at != now or created.name != name:
+        _refuse_existing(connection, name)
     _add_types(connection, created.id, types)
     return registry_record(connection, name)
+
+
+def _refuse_existing(connection: Connection, name: str) -> None:
+    """``ConflictError`` naming the registry that holds ``name`` whatever its case."""
+    existing = find_registry(connection, name)
+    if existing is None:
+        return
+    if existing.name == name:
+        raise ConflictError(f"registry {name!r} already exists")
+    raise ConflictError(
+        f"registry {name!r} differs from the existing registry {existing.name!r} only by case; "
+        "registry names match whatever their case"
+    )
+
+
+def canonical_project(connection: Connection, entity: str, project: str) -> str:
+    """A registry's project as created (``wandb-registry-Zoo`` for ``wandb-registry-zoo``);
+    any other project as it is."""
+    name = registry_of_project(project)
+    if entity != ORGANIZATION or name is None:
+        return project
+    row = find_registry(connection, name)
+    return project if row is None else registry_project(row.name)
 
 
 def _add_types(connection: Connection, registry_id: int, types: Sequence[str]) -> None:

@@ -4,6 +4,7 @@ database and one BlobStore, each call in one transaction."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import RegistryRecord, RegistryUpdate
+from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -48,6 +49,7 @@ from archivist.service import (
     collections,
     commits,
     gc,
+    legacy_links,
     lineage,
     links,
     lookup_hints,
@@ -240,15 +242,27 @@ class Service:
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             try:
                 return versions.resolve_version(connection, entity, project, collection, selector)
             except ArtifactNotFoundError as error:
-                nearby = lookup_hints.describe_missing(
-                    connection, self.store, entity, project, collection, selector
-                )
-                if not nearby:
-                    raise
-                raise ArtifactNotFoundError(f"{error}: {nearby}") from None
+                missing = error
+            linked = legacy_links.read_from(connection, entity, project, collection, self._may_read_registry)
+            if linked != (entity, project):  # a bare target's link, read from the project it was made in
+                entity, project = linked
+                try:
+                    return versions.resolve_version(connection, entity, project, collection, selector)
+                except ArtifactNotFoundError as error:
+                    missing = error
+            nearby = lookup_hints.describe_missing(
+                connection, self.store, entity, project, collection, selector
+            )
+            if not nearby:
+                raise missing
+            raise ArtifactNotFoundError(f"{missing}: {nearby}") from None
+
+    def _may_read_registry(self, name: str) -> bool:
+        return self.access is None or self.access.registry_role(name) is not None
 
     def get_version(self, version_id: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
@@ -256,7 +270,8 @@ class Service:
 
     def list_versions(self, query: VersionQuery) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:
-            return versions.list_versions(connection, query)
+            project = registries.canonical_project(connection, query.entity, query.project)
+            return versions.list_versions(connection, dataclasses.replace(query, project=project))
 
     def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
         with write_transaction(self.engine) as connection:
@@ -273,6 +288,7 @@ class Service:
 
     def get_project(self, entity: str, project: str) -> ProjectRecord:
         with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             return namespaces.get_project(connection, entity, project)
 
     def list_project_records(self, entity: str) -> list[ProjectRecord]:
@@ -281,26 +297,31 @@ class Service:
 
     def list_types(self, entity: str, project: str) -> list[str]:
         with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             return collections.list_types(connection, entity, project)
 
     def list_collections(
         self, entity: str, project: str, type_name: str | None = None
     ) -> list[CollectionRecord]:
         with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             return collections.list_collections(connection, entity, project, type_name)
 
     def get_collection(self, entity: str, project: str, name: str) -> CollectionRecord:
         with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             return collections.get_collection(connection, entity, project, name)
 
     def update_collection(
         self, entity: str, project: str, name: str, update: CollectionUpdate
     ) -> CollectionRecord:
         with write_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             return collections.update_collection(connection, entity, project, name, update)
 
     def delete_collection(self, entity: str, project: str, name: str) -> None:
         with write_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
             collections.delete_collection(connection, entity, project, name)
 
     # --- lineage --------------------------------------------------------------------------
@@ -385,11 +406,27 @@ class Service:
             registries.delete_registry(connection, name)
 
     def link_version(
-        self, version_id: str, registry: str, collection: str, aliases: Sequence[str] = ()
+        self,
+        version_id: str,
+        registry: str,
+        collection: str,
+        aliases: Sequence[str] = (),
+        origin: LinkOrigin | None = None,
     ) -> VersionRecord:
         with write_transaction(self.engine) as connection:
             row = versions.require_version_row(connection, version_id)
-            return links.link_version(connection, row, registry, collection, aliases)
+            linked = links.link_version(connection, row, registry, collection, aliases)
+            if origin is not None:
+                if linked.project != legacy_links.MODEL_REGISTRY_PROJECT:
+                    raise InvalidInputError(
+                        f"a link origin is for a bare target, which links into the 'model' registry; "
+                        f"not into {linked.project!r}"
+                    )
+                target = collections.require_collection(
+                    connection, linked.entity, linked.project, linked.collection
+                )
+                legacy_links.remember_origin(connection, target.id, validate_link_origin(origin))
+            return linked
 
     def list_links(self, version_id: str) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:

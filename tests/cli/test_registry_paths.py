@@ -39,3 +39,21 @@ def test_a_bad_registry_path_is_named_without_a_traceback(run_script: RunScript)
     assert "Traceback" not in bad.stderr
     missing = run_script("artifact", "get", "wandb-registry-model/nothing-here:production")
     assert missing.returncode != 0 and "not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_get_reads_a_bare_targets_link_from_the_project_it_was_made_in(
+    run_script: RunScript, tmp_path: Path
+) -> None:
+    name = f"Nature Classification {uuid.uuid4().hex[:8]}"
+    with archivist.init(project="train") as run:
+        art = archivist.Artifact("iv3", type="model")
+        with art.new_file("weights.txt", mode="w") as f:
+            f.write("staged weights")
+        run.link_artifact(art, name, aliases=["staging"])
+    dest = tmp_path / "staged"
+    got = run_script("artifact", "get", f"train/{name}:staging", "--root", str(dest))
+    assert got.returncode == 0, got.stderr
+    assert (dest / "weights.txt").read_text() == "staged weights"
+    assert "reading the link a bare link target (W&B's old model registry) made from there" in got.stderr
+    missing = run_script("artifact", "get", f"elsewhere/{name}:staging")
+    assert missing.returncode != 0 and "not found" in missing.stderr and "Traceback" not in missing.stderr

@@ -13,7 +13,7 @@ from archivist.core.errors import (
     TypeConflictError,
 )
 from archivist.core.models import CollectionUpdate, RunRef, RunSpec
-from archivist.core.registries import ORGANIZATION, RegistryUpdate, Visibility
+from archivist.core.registries import ORGANIZATION, LinkOrigin, RegistryUpdate, Visibility
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 
 MODELS = "wandb-registry-model"
@@ -194,3 +194,21 @@ class RegistryContract:
     def test_nothing_is_logged_into_a_registry_project_directly(self, backend: Backend) -> None:
         with pytest.raises(InvalidInputError, match="are registries"):
             log_text(backend, "clf", "w", type_name="model", entity=ORGANIZATION, project=MODELS)
+
+    def test_a_registry_name_matches_whatever_its_case(self, backend: Backend) -> None:
+        backend.create_registry("Zoo", "organization", None, ["model"])
+        assert backend.get_registry("zoo").name == "Zoo"
+        with pytest.raises(ConflictError, match="'ZOO' differs from the existing registry 'Zoo'"):
+            backend.create_registry("ZOO", "organization")
+        model = log_text(backend, "clf", "w", type_name="model").version
+        link = backend.link_version(model.id, "zoo", "clf", ["production"])
+        assert link.project == "wandb-registry-Zoo"
+        assert backend.resolve_version(ORGANIZATION, "wandb-registry-ZOO", "clf", "production").id == link.id
+        assert backend.update_registry("zOo", RegistryUpdate(description="d")).name == "Zoo"
+
+    def test_a_bare_targets_link_is_read_from_its_origin_project(self, backend: Backend) -> None:
+        model = log_text(backend, "clf", "w", type_name="model").version
+        link = backend.link_version(model.id, "model", "My Model", ["staging"], LinkOrigin(ENTITY, PROJECT))
+        assert backend.resolve_version(ENTITY, PROJECT, "My Model", "staging").id == link.id
+        with pytest.raises(ArtifactNotFoundError):
+            backend.resolve_version(ENTITY, "another", "My Model", "staging")

@@ -17,7 +17,7 @@ from archivist.core.registry_filters import matches
         ("acme/wandb-registry-Golden Sets/eval set", LinkTarget("Golden Sets", "eval set", legacy=False)),
         ("model-registry/My Model", LinkTarget("model", "My Model", legacy=True)),
         ("team/model-registry/My Model", LinkTarget("model", "My Model", legacy=True)),
-        ("My Model", LinkTarget("model", "My Model", legacy=True)),
+        ("My Model", LinkTarget("model", "My Model", legacy=True, bare=True)),
     ],
 )
 def test_link_targets(target: str, expected: LinkTarget) -> None:
@@ -63,6 +63,16 @@ def test_a_registry_path_is_the_organizations_whatever_its_prefix() -> None:
     assert is_legacy_path("model-registry/x:v1") and not is_legacy_path("proj/x:v1")
     with pytest.raises(InvalidInputError, match="artifact name 'clf v2'"):
         parse_artifact_path("proj/clf v2")  # spaces only inside registries
+    # ... and in a path being read: a link a bare target made in the project (W&B's old models)
+    read = parse_artifact_path("team/Model Registry E2E/Nature Classification:staging", linked_names=True)
+    assert (read.entity, read.project, read.name, read.alias) == (
+        "team",
+        "Model Registry E2E",
+        "Nature Classification",
+        "staging",
+    )
+    with pytest.raises(InvalidInputError, match="linked collection name 'clf  v2'.*single spaces"):
+        parse_artifact_path("proj/clf  v2", linked_names=True)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,11 @@ from archivist.service import accounts
 from archivist.service.accounts import hash_key
 from tests.metadata.postgres import temporary_database
 
+pytestmark = [  # the folded registry-name index is an expression: SQLite reflects no such index
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+]
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -107,7 +112,13 @@ def _reflected_schema(engine: Engine) -> dict[str, object]:
                 sql = connection.exec_driver_sql(
                     "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
                 ).scalar_one()
+                indexes = connection.exec_driver_sql(  # expression indexes are not reflected
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL",
+                    (table,),
+                ).all()
             schema[f"{table} without rowid"] = "WITHOUT ROWID" in sql
+            schema[f"{table} index sql"] = sorted((name, " ".join(text.split())) for name, text in indexes)
     return schema
 
 
@@ -193,6 +204,42 @@ def test_a_store_of_an_older_revision_is_migrated(database_url: str) -> None:
     with engine.connect() as connection:
         names = connection.execute(text("SELECT name FROM entities ORDER BY name")).scalars().all()
         assert names == ["kept", "organization"]  # 0008 adds the organization of the registries
+    engine.dispose()
+
+
+def test_registries_of_0008_differing_only_by_case_are_renamed_not_lost(database_url: str) -> None:
+    engine = create_metadata_engine(database_url)
+    _migrate_one_by_one(engine, "0008")
+    with engine.begin() as connection:
+        organization = connection.execute(
+            text("SELECT id FROM entities WHERE name = 'organization'")
+        ).scalar()
+        for name in ("Zoo", "zoo", "ZOO", "Other"):
+            connection.execute(
+                text("INSERT INTO projects (entity_id, name, created_at) VALUES (:e, :p, '2026-01-01')"),
+                {"e": organization, "p": f"wandb-registry-{name}"},
+            )
+            project_id = connection.execute(
+                text("SELECT id FROM projects WHERE name = :p"), {"p": f"wandb-registry-{name}"}
+            ).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO registries (project_id, name, visibility, allow_all_types, created_at, "
+                    "updated_at) VALUES (:p, :n, 'organization', :f, '2026-01-01', '2026-01-01')"
+                ),
+                {"p": project_id, "n": name, "f": False},
+            )
+    upgrade_to_head(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT r.id, r.name, p.name FROM registries r JOIN projects p ON p.id = r.project_id")
+        ).all()
+    named = {name: (rid, project) for rid, name, project in rows}
+    zoo_ids = sorted(rid for rid, name, _ in rows if name.lower().startswith("zoo"))
+    expected = {"Zoo", f"zoo-{zoo_ids[1]}", f"ZOO-{zoo_ids[2]}", "Other", "model", "dataset"}
+    assert set(named) == expected
+    assert all(project == f"wandb-registry-{name}" for name, (_, project) in named.items())
     engine.dispose()
 
 

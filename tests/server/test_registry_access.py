@@ -28,7 +28,7 @@ from archivist.core.errors import (
 )
 from archivist.core.manifest import hash_bytes
 from archivist.core.models import VersionRecord
-from archivist.core.registries import ORGANIZATION, RegistryUpdate
+from archivist.core.registries import ORGANIZATION, LinkOrigin, RegistryUpdate
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
 from tests.server.conftest import _name
@@ -233,3 +233,76 @@ def test_no_user_or_team_may_take_the_organizations_name(org: Org) -> None:
 
     with pytest.raises(ConflictError, match="'organization' already exists"):
         org.admin.create_user(ORGANIZATION)
+
+
+# --- a bare target's link, read back from the project it was linked from ---------------------
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_link_origin_needs_write_in_its_entity(org: Org, caller: str) -> None:
+    """The origin makes the link readable from ``team/project``: only a member of the team
+    may name it (the organization's member and admin are the team's viewers here)."""
+    backend = org.backends[caller]
+    origin = LinkOrigin(org.team, _name("proj"))
+    call = lambda: backend.link_version(org.source.id, "model", _name("bare"), [], origin)  # type: ignore[union-attr]  # noqa: E731
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            call()
+    elif caller in (NONE, OTHER):
+        with pytest.raises(ArtifactNotFoundError):
+            call()
+    elif caller == VIEWER:
+        with pytest.raises(PermissionDeniedError, match="is a viewer of registry 'model'"):
+            call()
+    elif caller in (MEMBER, ADMIN):
+        with pytest.raises(PermissionDeniedError, match=f"is a viewer of entity '{org.team}'"):
+            call()
+    else:
+        linked = call()
+        assert linked.project == _project("model")
+        assert backend.resolve_version(org.team, origin.project, linked.collection, "v0").id == linked.id
+
+
+def test_a_link_origin_that_is_padded_foreign_or_malformed_is_refused(org: Org) -> None:
+    owner, member = org.backends[SERVER_ADMIN], org.backends[MEMBER]
+    source = org.source.id  # type: ignore[union-attr]
+    refused = [_name("bad") for _ in range(3)]
+    bad_origins = (LinkOrigin(f" {org.team}", "p"), LinkOrigin(org.team, " p"), LinkOrigin("a/b", "p"))
+    for collection, bad in zip(refused, bad_origins, strict=True):
+        with pytest.raises(InvalidInputError):
+            owner.link_version(source, "model", collection, [], bad)
+    with pytest.raises(PermissionDeniedError, match="no role in entity"):
+        member.link_version(source, "model", _name("foreign"), [], LinkOrigin(_name("nowhere"), "p"))
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for origin in (f"{org.team}/p", {"entity": org.team}, [org.team, "p"]):
+        body = {"version_id": source, "registry": "model", "collection": _name("shape"), "origin": origin}
+        answer = httpx.post(f"{org.server.url}/api/v1/links/create", json=body, headers=headers)
+        assert answer.status_code in (400, 422), (origin, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_input", answer.text
+    held = {c.name for c in owner.list_collections(ORGANIZATION, _project("model"))}
+    assert held.isdisjoint(refused)  # a refused origin leaves no link behind
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_bare_targets_link_is_read_from_its_project_by_those_who_may_read_it(org: Org, caller: str) -> None:
+    owner, backend = org.backends[SERVER_ADMIN], org.backends[caller]
+    project, name = _name("proj"), _name("Bare Model")
+    linked = owner.link_version(org.source.id, "model", name, ["staging"], LinkOrigin(org.team, project))  # type: ignore[union-attr]
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.resolve_version(org.team, project, name, "staging")
+        return
+    if caller in (NONE, OTHER):  # the same answer as for a name nothing linked
+        with pytest.raises(PermissionDeniedError) as linked_name:
+            backend.resolve_version(org.team, project, name, "staging")
+        with pytest.raises(PermissionDeniedError) as other_name:
+            backend.resolve_version(org.team, project, _name("nothing"), "staging")
+        assert str(linked_name.value) == str(other_name.value)
+        assert "wandb-registry" not in str(linked_name.value)
+        return
+    found = backend.resolve_version(org.team, project, name, "staging")
+    assert (found.id, found.project) == (linked.id, _project("model"))
+    assert found.source is not None and found.source.id == org.source.id  # type: ignore[union-attr]
+    with pytest.raises(ArtifactNotFoundError) as elsewhere:  # another project: not found there
+        backend.resolve_version(org.team, _name("other"), name, "staging")
+    assert "wandb-registry" not in str(elsewhere.value)

@@ -3,7 +3,8 @@
 Three simulated training runs, each with a random learning rate in its config, five epochs of
 metrics and a model file logged as ``demo_model_<run id>``. (The notebook stops before linking
 to the registry; the model-registry notebooks that link are ``test_models_quickstart``,
-``test_new_model_logging`` and ``test_ensembles_registry``, two more wait in ``pending/``.)
+``test_new_model_logging``, ``test_ensembles_registry``, ``test_model_management_guide``,
+``test_model_registry_e2e`` and ``test_zoo_registry``.)
 """
 
 from __future__ import annotations

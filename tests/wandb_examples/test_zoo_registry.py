@@ -7,10 +7,9 @@ the model as ``zoo-<run id>`` and links it to "Zoo_Classifier_Models"; team B (a
 then uses the model and the test split from the registry. The UCI zoo data is generated
 (16 features, 7 classes); torch is numpy.
 
-PENDING on case-insensitive registry names: the notebook reads ``wandb-registry-zoo/...`` for
-the registry "Zoo" (W&B matches them whatever the case; here they are case-sensitive). The
-registry "Zoo" is made in W&B's UI, so the test must also create it with
-``api.create_registry("Zoo", "organization")`` first. Links and registry paths themselves work.
+The notebook reads ``wandb-registry-zoo/...`` for the registry "Zoo": registry names match
+whatever their case, as in W&B. The registry "Zoo" is made in W&B's UI; here
+``api.create_registry("Zoo", "organization")`` makes it first.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ PROJECT = "zoo_experiment"
 
 def test_zoo_registry_notebook(default_entity: str) -> None:
     team_entity = default_entity
+    wandb.Api().create_registry(REGISTRY_NAME, "organization", artifact_types=["dataset", "model"])
     rng = np.random.default_rng(0)
     dataset = rng.integers(0, 2, (101, 16)).astype(np.float32)
     labels = rng.integers(0, 7, (101, 1))
@@ -118,5 +118,8 @@ def test_zoo_registry_notebook(default_entity: str) -> None:
             artifact_or_name=f"wandb-registry-{REGISTRY_NAME}/zoo-dataset-tensors-split:v0"
         )
         x_test = np.load(data_artifact.download(path_prefix="zoo_dataset_X_test") + "/zoo_dataset_X_test")
+    assert registry_model.project == f"wandb-registry-{REGISTRY_NAME}"  # the name as created
+    assert dataset_artifact.project == f"wandb-registry-{REGISTRY_NAME}"
+    assert [r.name for r in wandb.Api().registries()].count(REGISTRY_NAME) == 1
     assert np.array_equal(loaded, weights)
     assert np.array_equal(x_test, splits["zoo_dataset_X_test"])

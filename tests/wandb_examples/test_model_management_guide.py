@@ -7,10 +7,10 @@ validation loss improves) and links the best one to the model collection "MNIST 
 ``get_path(...).download()``, logs a table of predictions built with ``add_column`` and links
 the model again with ``production``. MNIST is random 28x28 arrays and the network a numpy matrix.
 
-PENDING on where a bare link target goes: here (issue 18) ``run.link_artifact(art, "<name>")``
-lands in the ``model`` registry, as W&B's old model registry, but the notebook reads the link
-back from the run's project (``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``),
-where W&B's SDK puts a bare target; and names with spaces are registry names only.
+A bare link target (``run.link_artifact(art, "<name>")``, W&B's old model registry) lands in
+the ``model`` registry (issue 18); the notebook reads the link back from the run's project
+(``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``), where W&B's SDK puts it:
+such a path finds it there, with a one-line notice.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def test_model_management_guide_notebook() -> None:
     art.add_dir(test_data_path)
     wandb.use_artifact(art)
     model_art = wandb.use_artifact(f"{model_collection_name}:latest")
+    assert model_art.is_link and model_art.source_name == f"mnist-{trainer_id}:{best_model.version}"
     model_path = model_art.get_path("model.pt").download()
     model_obj = np.load(model_path)
     test_loss, test_acc, preds = evaluate_model(model_obj, x_test, y_test)

@@ -8,10 +8,10 @@ checkpoint to the registered model "Nature Classification" with the alias ``stag
 UI (here: ``run.link_artifact``), and an inference run uses ``Nature Classification:staging``
 and logs a table of test results. Images are small random PNGs and Keras a numpy matrix.
 
-PENDING on where a bare link target goes: here (issue 18) ``run.link_artifact(art, "<name>")``
-lands in the ``model`` registry, as W&B's old model registry, but the notebook reads the link
-back from the run's project (``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``),
-where W&B's SDK puts a bare target; and names with spaces are registry names only.
+A bare link target (``run.link_artifact(art, "<name>")``, W&B's old model registry) lands in
+the ``model`` registry (issue 18); the notebook reads the link back from the run's project
+(``use_artifact("<name>:<alias>")``, ``<entity>/<project>/<name>``), where W&B's SDK puts it:
+such a path finds it there, with a one-line notice.
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ def test_model_registry_e2e_notebook(default_entity: str) -> None:
     assert sorted({f.name.split("/")[0] for f in split.files()}) == ["test", "train", "val"]
     assert len(list(split.files())) == TOTAL_IMAGES
     staged = api.artifact(f"{entity}/{PROJECT_NAME}/Nature Classification:staging")
+    assert staged.is_link and staged.source_name == f"{MODEL_NAME}:{best_model.version}"
     assert np.array_equal(np.load(os.path.join(staged.download(), "weights.npy")), model)
     inference = api.run(f"{entity}/{PROJECT_NAME}/{inference_id}")
     assert inference.summary["test_results"]["nrows"] == len(CLASS_NAMES)
