@@ -23,8 +23,9 @@ deleting) what the step before it left. A log runs once (a second log of the sam
 would find them stored); as a commit is durable when it returns, a log is also shown beside
 ``cp`` followed by ``sync -f``.
 
-``--paths`` also measures what the blob listener earns: the 1 GiB file logged with the
-listener off (``--blob-port off``: every byte through the API).
+``--paths`` also measures what the two extra byte paths earn: the 1 GiB file logged with
+the blob listener off (``--blob-port off``: every byte through the API) and downloaded
+with httpx's response stream instead of ``streaming_get``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ if operation == "warm-up":  # create (and migrate) the store, or reach the serve
     from archivist.sdk.context import get_context
     print(get_context().entity)
     sys.exit(0)
+if os.environ.get("BENCH_HTTPX_DOWNLOAD"):  # --paths: the download through httpx alone
+    from archivist.client.transfer import streaming_get
+    streaming_get.usable = lambda session: False
 started = time.perf_counter()
 if operation == "log":
     with archivist.init(project="bench", job_type="bench") as run:
@@ -292,12 +296,14 @@ def report_beside_cp(workloads: list[Workload], served: dict) -> None:
             )
 
 
-def report_paths(big: Workload, served: dict, api_only: dict) -> None:
-    """What the blob listener earns, beside the API alone."""
+def report_paths(big: Workload, served: dict, api_only: dict, httpx_download: dict) -> None:
+    """What the blob listener and ``streaming_get`` earn, beside the API and httpx alone."""
     print(f"\nthe extra byte paths for {big.name} (medians; each beside cp of the same run):")
     rows = [
         ("log, blob listener", served[(big.name, "log")]),
         ("log, API only (--blob-port off)", api_only[(big.name, "log")]),
+        ("download, streaming_get", served[(big.name, "download")]),
+        ("download, httpx stream", httpx_download[(big.name, "download")]),
     ]
     for label, measured in rows:
         print(f"  {label:<34} {measured.seconds:6.2f}s  {measured.seconds / measured.cp_seconds:5.2f}x cp")
@@ -317,7 +323,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="64 MiB and 2,000 files: a smoke test")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each download and cp (medians)")
-    parser.add_argument("--paths", action="store_true", help="also the API alone (no blob listener)")
+    parser.add_argument(
+        "--paths", action="store_true", help="also the API alone (no blob listener) and httpx alone"
+    )
     parser.add_argument("--db", help="the server's database URL (default: SQLite in a temp folder)")
     parser.add_argument(
         "--store", help="the server's blob store, e.g. s3://bucket/prefix (default: a folder)"
@@ -335,6 +343,12 @@ def main() -> None:
         with server(os.path.join(scratch, "server"), args.db, args.store) as target:
             print(f"server at {target[0]} ...", flush=True)
             served = measure(workloads, os.path.join(scratch, "server"), target, args.repeat)
+            if args.paths:
+                print("the same server, downloads through httpx alone ...", flush=True)
+                httpx_download = measure(
+                    workloads[:1], os.path.join(scratch, "server"), target, args.repeat,
+                    {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",),
+                )  # fmt: skip
             server_rss = peak_rss(target[3])
         if args.paths:
             api_state = os.path.join(scratch, "api-only")
@@ -344,7 +358,7 @@ def main() -> None:
         report(workloads, embedded, served)
         report_beside_cp(workloads, served)
         if args.paths:
-            report_paths(workloads[0], served, api_only)
+            report_paths(workloads[0], served, api_only, httpx_download)
         print(f"peak RSS of the server process over all operations: {server_rss // MIB} MiB")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

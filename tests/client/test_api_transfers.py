@@ -17,7 +17,7 @@ import blake3
 import pytest
 
 from archivist.client.http import HttpBackend
-from archivist.client.transfer import api_downloads
+from archivist.client.transfer import api_downloads, streaming_get
 from archivist.core.errors import BlobNotFoundError, CommError, IntegrityError
 from archivist.core.manifest import hash_bytes
 from tests.client.artifact_logging import blobs_of
@@ -227,10 +227,11 @@ def test_download_to_of_an_absent_blob_raises_not_found_and_leaves_nothing(
     backend.close()
 
 
-def test_large_downloads_go_through_a_configured_proxy(
+def test_large_downloads_go_through_httpx_when_a_proxy_is_configured(
     server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     direct = HttpBackend(server.url, ADMIN_KEY)
+    assert streaming_get.usable(direct.session)
     data = os.urandom(5 << 20)
     (digest,) = _store(direct, tmp_path, [data])
     direct.close()
@@ -239,9 +240,12 @@ def test_large_downloads_go_through_a_configured_proxy(
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     proxied = HttpBackend(server.url, ADMIN_KEY)
+    assert not streaming_get.usable(proxied.session)
     assert blobs_of(proxied).download_to(digest, [str(tmp_path / "a")]) == digest
     assert (tmp_path / "a").read_bytes() == data
     assert len(proxy.asked) == 1  # through the proxy, as every other request
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert streaming_get.usable(proxied.session)
     proxied.close()
     proxy.close()
 

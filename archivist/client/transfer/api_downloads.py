@@ -9,8 +9,10 @@ did not deliver whole. ``fetch_many`` hands each blob's bytes to a callback (the
 SDK verifies and writes them: no temp file, nothing read back).
 
 One large blob: ``download_to`` streams ``GET /blobs/{digest}`` into one or more new
-files at once and hashes it on the way, so it is never read back to be verified.
-``download_one`` is the plain single download behind ``BlobTransfer.download_blob``.
+files at once and hashes it on the way, so it is never read back to be verified; the
+answer is read in large pieces straight into one buffer (``streaming_get``) unless a proxy
+stands between us and the server. ``download_one`` is
+the plain single download behind ``Backend.download_blob``.
 
 Nothing here checks digests against what was asked: the callers compare.
 """
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 import blake3
 
 from archivist.client.http_session import ApiSession, IncompleteAnswer, encode_json
+from archivist.client.transfer import streaming_get
 from archivist.client.transfer.api_uploads import Stopped, run_parallel
 from archivist.core.errors import CommError, InvalidInputError
 from archivist.core.progress import Progress
@@ -228,9 +231,12 @@ def download_to(session: ApiSession, digest: str, paths: Sequence[str], progress
 
 @contextlib.contextmanager
 def _blob_pieces(session: ApiSession, digest: str) -> Iterator[Iterator[bytes | memoryview]]:
-    """The blob's bytes in pieces of about ``WRITE_BYTES``: httpx's chunks joined. (A reader
-    of its own straight into reused buffers, kept until this issue, measured no faster:
-    benchmarks/server_throughput.py --paths.)"""
+    """The blob's bytes in large pieces: read straight into one buffer (``streaming_get``)
+    where that reaches the server, else httpx's chunks joined (each valid until the next)."""
+    if streaming_get.usable(session):
+        with streaming_get.get_pieces(session, f"/blobs/{digest}", buffers=_FileWriter.PIECES_HELD) as pieces:
+            yield pieces
+        return
     with session.stream("GET", f"/blobs/{digest}") as response:
         yield _coalesced(response.iter_bytes())
 
