@@ -7,10 +7,8 @@ rebinds ``wandb.config = Config``. Finally a chosen checkpoint is fetched with t
 API and copied to a bucket only when its ``digest`` differs from the one stored there. The
 training is a few numpy steps, the bucket a local folder with a JSON sidecar per object.
 
-PENDING on W&B's lenient config values (another branch): ``wandb.init(config=Config)`` is
-refused because ``Config["TEST_AUG"]`` is an object (``InvalidInputError: config.TEST_AUG:
-value of type CenterCrop is not JSON-serialisable``). Without that key the rest passes on the
-embedded store and both servers.
+The config holds objects (the notebook's transforms): they are stored as W&B stores them
+(``str(obj)``), not refused.
 """
 
 from __future__ import annotations

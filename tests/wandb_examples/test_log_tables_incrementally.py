@@ -6,9 +6,8 @@ adds a ``PartitionedTable`` over ``incremental_table_parts/``, and each adds its
 ``incremental_table_parts/tab_<i>``. The last version holds the whole table, every part shared
 with the earlier versions.
 
-PENDING on ``Artifact(..., incremental=True)`` (another branch): today it is ignored, so each
-version holds only the part its run added (entries per version ``[2, 1, 1, 1, 1]`` instead of
-``[2, 3, 4, 5, 6]``) and the latest version has no ``PartitionedTable`` at all.
+Each ``incremental=True`` version builds on the latest one, so version N holds N + 2 entries
+and the latest one reads back as the whole ``PartitionedTable``.
 """
 
 from __future__ import annotations
