@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,17 +82,36 @@ class Combined:
 Filter = Condition | Combined
 
 
-def parse_run_filters(filters: object) -> Filter | None:
-    """The checked tree of a W&B filter document; None for no filter (``None`` or ``{}``)."""
+@dataclass(frozen=True)
+class Grammar:
+    """What one kind of filter accepts: its fields (``field`` turns a key into a ``Field`` or
+    raises naming the allowed ones), its comparison operators and its date fields. Runs and
+    the registry listings (``archivist.core.registry_filters``) share the parsing below."""
+
+    subject: str
+    """What is filtered, for messages ("run", "registry"...)."""
+    field: Callable[[object], Field]
+    comparisons: tuple[str, ...]
+    date_fields: tuple[str, ...]
+    example: str
+
+
+def parse_filters(filters: object, grammar: Grammar) -> Filter | None:
+    """The checked tree of a MongoDB-style filter document; None for no filter (``None`` or ``{}``)."""
     if filters is None:
         return None
     if not isinstance(filters, Mapping):
         raise InvalidInputError(
-            f"invalid run filters {filters!r}: expected a dict such as {{'config.lr': {{'$gt': 0.01}}}}"
+            f"invalid {grammar.subject} filters {filters!r}: expected a dict such as {grammar.example}"
         )
     if not filters:
         return None
-    return _document(filters, 0)
+    return _document(filters, 0, grammar)
+
+
+def parse_run_filters(filters: object) -> Filter | None:
+    """The checked tree of a W&B run filter document; None for no filter (``None`` or ``{}``)."""
+    return parse_filters(filters, RUN_GRAMMAR)
 
 
 def parse_field(name: object) -> Field:
@@ -141,25 +160,25 @@ def parse_run_order(order: object) -> tuple[Field, bool]:
 _FIELDS_HINT = "use config.<key>, summary_metrics.<key>, or one of " + ", ".join(sorted(set(PLAIN_FIELDS)))
 
 
-def _document(document: Mapping[Any, Any], depth: int) -> Filter:
+def _document(document: Mapping[Any, Any], depth: int, grammar: Grammar) -> Filter:
     if depth > MAX_DEPTH:
-        raise InvalidInputError(f"run filters nest deeper than {MAX_DEPTH} levels")
+        raise InvalidInputError(f"{grammar.subject} filters nest deeper than {MAX_DEPTH} levels")
     parts: list[Filter] = []
     for key, value in document.items():
         if isinstance(key, str) and key.startswith("$"):
-            parts.append(_logical(key, value, depth))
+            parts.append(_logical(key, value, depth, grammar))
         else:
-            parts.extend(_conditions(parse_field(key), key, value))
+            parts.extend(_conditions(grammar.field(key), key, value, grammar, depth))
     if not parts:
         raise InvalidInputError("an empty filter {} inside $and/$or/$nor matches nothing useful: remove it")
     return parts[0] if len(parts) == 1 else Combined("$and", tuple(parts))
 
 
-def _logical(op: str, value: object, depth: int) -> Filter:
+def _logical(op: str, value: object, depth: int, grammar: Grammar) -> Filter:
     if op not in LOGICAL:
         raise InvalidInputError(
-            f"unknown run filter operator {op!r} at the top of a filter: use one of {', '.join(LOGICAL)}, "
-            f"or a field with one of {', '.join(COMPARISONS)}"
+            f"unknown {grammar.subject} filter operator {op!r} at the top of a filter: use one of "
+            f"{', '.join(LOGICAL)}, or a field with one of {', '.join(grammar.comparisons)}"
         )
     if not isinstance(value, list | tuple) or not value:
         raise InvalidInputError(f"{op} takes a non-empty list of filters, got {value!r}")
@@ -167,26 +186,50 @@ def _logical(op: str, value: object, depth: int) -> Filter:
     for item in value:
         if not isinstance(item, Mapping):
             raise InvalidInputError(f"{op} takes a list of filter dicts; {item!r} is not one")
-        parts.append(_document(item, depth + 1))
+        parts.append(_document(item, depth + 1, grammar))
     return Combined(op, tuple(parts))
 
 
-def _conditions(field: Field, key: str, value: object) -> list[Filter]:
+def _conditions(field: Field, key: str, value: object, grammar: Grammar, depth: int) -> list[Filter]:
     if isinstance(value, Mapping) and value and all(isinstance(k, str) and k.startswith("$") for k in value):
-        return [_condition(field, key, op, operand) for op, operand in value.items()]
+        return [_operation(field, key, op, operand, grammar, depth) for op, operand in value.items()]
     if isinstance(value, Mapping) and any(isinstance(k, str) and k.startswith("$") for k in value):
-        raise InvalidInputError(f"run filter on {key!r} mixes operators and plain keys: {dict(value)!r}")
-    return [_condition(field, key, "$eq", value)]
-
-
-def _condition(field: Field, key: str, op: str, operand: object) -> Condition:
-    if op not in COMPARISONS:
         raise InvalidInputError(
-            f"unknown run filter operator {op!r} on {key!r}: use one of {', '.join(COMPARISONS)}"
+            f"{grammar.subject} filter on {key!r} mixes operators and plain keys: {dict(value)!r}"
+        )
+    return [_condition(field, key, "$eq", value, grammar)]
+
+
+def _operation(field: Field, key: str, op: str, operand: object, grammar: Grammar, depth: int) -> Filter:
+    """One ``op: operand`` of a field; ``$not`` (when the grammar has it) negates the
+    operators it holds, as MongoDB's ``{field: {"$not": {...}}}``: a ``$nor`` of them."""
+    if op != "$not" or op not in grammar.comparisons:
+        return _condition(field, key, op, operand, grammar)
+    if depth > MAX_DEPTH:
+        raise InvalidInputError(f"{grammar.subject} filters nest deeper than {MAX_DEPTH} levels")
+    if not isinstance(operand, Mapping) or not operand or not all(
+        isinstance(k, str) and k.startswith("$") for k in operand
+    ):
+        raise InvalidInputError(
+            f"$not on {key!r} takes a dict of operators, as in {{'$regex': '^tmp'}}, got {operand!r}"
+        )
+    inner = _conditions(field, key, operand, grammar, depth + 1)
+    return Combined("$nor", (inner[0] if len(inner) == 1 else Combined("$and", tuple(inner)),))
+
+
+def _condition(field: Field, key: str, op: str, operand: object, grammar: Grammar) -> Condition:
+    if op not in grammar.comparisons:
+        raise InvalidInputError(
+            f"unknown {grammar.subject} filter operator {op!r} on {key!r}: use one of "
+            f"{', '.join(grammar.comparisons)}"
         )
     if op == "$exists":
         if not isinstance(operand, bool):
             raise InvalidInputError(f"$exists on {key!r} takes true or false, got {operand!r}")
+        return Condition(field, op, operand)
+    if op == "$contains":
+        if not isinstance(operand, str) or not operand or "\x00" in operand:
+            raise InvalidInputError(f"$contains on {key!r} takes a non-empty string, got {operand!r}")
         return Condition(field, op, operand)
     if op == "$regex":
         if not isinstance(operand, str):
@@ -201,13 +244,13 @@ def _condition(field: Field, key: str, op: str, operand: object) -> Condition:
     if op in ("$in", "$nin"):
         if not isinstance(operand, list | tuple):
             raise InvalidInputError(f"{op} on {key!r} takes a list of values, got {operand!r}")
-        return Condition(field, op, tuple(_value(field, key, op, item) for item in operand))
-    return Condition(field, op, _value(field, key, op, operand))
+        return Condition(field, op, tuple(_value(field, key, op, item, grammar) for item in operand))
+    return Condition(field, op, _value(field, key, op, operand, grammar))
 
 
-def _value(field: Field, key: str, op: str, value: object) -> Any:
+def _value(field: Field, key: str, op: str, value: object, grammar: Grammar) -> Any:
     """A plain comparison value: a string, number, boolean or None (dates for date fields)."""
-    if field.column in DATE_FIELDS:
+    if field.column in grammar.date_fields:
         return parse_filter_date(value, key)
     if value is None:
         if op in ("$eq", "$ne", "$in", "$nin"):
@@ -226,6 +269,11 @@ def _value(field: Field, key: str, op: str, value: object) -> Any:
             raise InvalidInputError(f"{op} on {key!r} compares with text, got {value!r}")
         return value
     raise InvalidInputError(f"{op} on {key!r} compares with a string, number, boolean or null, got {value!r}")
+
+
+RUN_GRAMMAR = Grammar(
+    "run", parse_field, COMPARISONS, DATE_FIELDS, "{'config.lr': {'$gt': 0.01}}"
+)
 
 
 def parse_filter_date(value: object, key: str) -> dt.datetime:
