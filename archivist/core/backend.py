@@ -147,9 +147,16 @@ class Backend(Protocol):
 
     @call("/collections/list", read(Entity("entity")))
     def list_collections(
-        self, entity: Name, project: ProjectName, type_name: str | None = None
+        self,
+        entity: Name,
+        project: ProjectName,
+        type_name: str | None = None,
+        filter: Mapping[str, Any] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[CollectionRecord]:
-        """The project's collections (of one type when ``type_name`` is given)."""
+        """The project's collections by name (of one type when ``type_name`` is given),
+        filtered as ``core.registry_filters`` says (run as SQL) and paged."""
         ...
 
     @call("/collections/get", read(Entity("entity")))
@@ -219,8 +226,11 @@ class Backend(Protocol):
         ...
 
     @call("/registries/list", *ANYONE)
-    def list_registries(self) -> list[RegistryRecord]:
-        """The registries the caller may read, by name."""
+    def list_registries(
+        self, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[RegistryRecord]:
+        """The registries the caller may read, by name, filtered as ``core.registry_filters``
+        says (run as SQL) and paged."""
         ...
 
     @call("/registries/get", read(Registry("name")))

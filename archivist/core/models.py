@@ -249,6 +249,9 @@ class VersionQuery:
     offset: int = 0
     limit: int | None = None
     digest: str | None = None  # only versions with this content digest (dedup lookups)
+    filter: Mapping[str, Any] = field(default_factory=dict)
+    """MongoDB-style, checked by ``archivist.core.registry_filters`` (alias, tag, version,
+    type, created_at, metadata.<key>)."""
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,104 @@
-"""The simple filters ``api.registries(filter=...)`` and ``Registry.collections(filter=...)``
-take for now: a field equal to a value, or matching ``$eq``, ``$ne``, ``$regex``, ``$in``,
-combined with ``$and`` / ``$or`` (the full operator set, run as SQL, comes later)."""
+"""The MongoDB-style filters of ``api.registries(filter=)``, ``Registry.collections(filter=)``
+and ``.versions(filter=)`` (SPEC §7), checked into the tree ``archivist.core.run_filters``
+builds; the metadata layer runs it as SQL (``archivist.metadata.registry_filter_sql``).
+
+Operators: ``$eq $ne $gt $gte $lt $lte $in $nin $regex $exists $contains`` on a field,
+``$not`` around them, ``$and $or $nor`` around documents. A list field (a collection's
+tags, a version's aliases and tags) matches when some element does. Pure: no I/O.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from archivist.core.errors import InvalidInputError
+from archivist.core.run_filters import COMPARISONS, Combined, Condition, Field, Filter, Grammar, parse_filters
 
-_OPERATORS = ("$eq", "$ne", "$regex", "$in")
+REGISTRY_COMPARISONS = (*COMPARISONS, "$contains", "$not")
 
-
-def matches(wanted: object, values: Mapping[str, Any]) -> bool:
-    """Whether ``values`` (field -> value) pass the filter ``wanted`` (None passes all)."""
-    if wanted is None:
-        return True
-    if not isinstance(wanted, Mapping):
-        raise InvalidInputError(f"a filter is a dict like {{'name': {{'$regex': '^clf'}}}}, got {wanted!r}")
-    return all(_clause(key, condition, values) for key, condition in wanted.items())
-
-
-def _clause(key: object, condition: object, values: Mapping[str, Any]) -> bool:
-    if key in ("$and", "$or"):
-        if not isinstance(condition, list):
-            raise InvalidInputError(f"{key} takes a list of filters, got {condition!r}")
-        found = [matches(part, values) for part in condition]
-        return all(found) if key == "$and" else any(found)
-    if not isinstance(key, str) or key not in values:
-        allowed = ", ".join(sorted(values))
-        raise InvalidInputError(f"cannot filter on {key!r}: the fields are {allowed}, with $and / $or")
-    value = values[key]
-    if not isinstance(condition, Mapping):
-        return bool(value == condition)
-    return all(_compare(key, operator, operand, value) for operator, operand in condition.items())
+REGISTRY_FIELDS = {"name": "name", "description": "description", "visibility": "visibility"}
+COLLECTION_FIELDS = {
+    "name": "name",
+    "description": "description",
+    "type": "type",
+    "tag": "tags",
+    "tags": "tags",
+}
+VERSION_FIELDS = {
+    "alias": "aliases",
+    "aliases": "aliases",
+    "tag": "tags",
+    "tags": "tags",
+    "version": "version",
+    "type": "type",
+    "collection": "collection",
+}
+_DATES = {"created_at": "created_at", "createdAt": "created_at"}
+METADATA = "metadata"
 
 
-def _compare(key: str, operator: object, operand: object, value: object) -> bool:
-    if operator == "$eq":
-        return value == operand
-    if operator == "$ne":
-        return value != operand
-    if operator == "$in":
-        if not isinstance(operand, list):
-            raise InvalidInputError(f"$in on {key!r} takes a list, got {operand!r}")
-        return value in operand
-    if operator == "$regex":
-        if not isinstance(operand, str):
-            raise InvalidInputError(f"$regex on {key!r} takes a pattern string, got {operand!r}")
-        try:
-            return isinstance(value, str) and re.search(operand, value) is not None
-        except re.error as exc:
-            raise InvalidInputError(f"invalid $regex {operand!r} on {key!r}: {exc}") from None
-    raise InvalidInputError(
-        f"unsupported operator {operator!r} on {key!r}: use one of {', '.join(_OPERATORS)} (more come later)"
-    )
+def _plain_field(subject: str, fields: Mapping[str, str]) -> Any:
+    allowed = sorted({*fields, "created_at"} | ({f"{METADATA}.<key>"} if subject == "version" else set()))
+
+    def parse(name: object) -> Field:
+        if isinstance(name, str):
+            if name in fields:
+                return Field(fields[name])
+            if name in _DATES:
+                return Field(_DATES[name])
+            head, _, rest = name.partition(".")
+            if subject == "version" and head == METADATA and rest:
+                keys = tuple(rest.split("."))
+                if all(keys) and not any('"' in k or "\\" in k or "\x00" in k for k in keys):
+                    return Field(METADATA, keys)
+        raise InvalidInputError(
+            f"cannot filter on {name!r} in a {subject} filter: the fields are {', '.join(allowed)}"
+        )
+
+    return parse
+
+
+def _grammar(subject: str, fields: Mapping[str, str], example: str) -> Grammar:
+    parse = _plain_field(subject, fields)
+    return Grammar(subject, parse, REGISTRY_COMPARISONS, ("created_at",), example, number_fields=("version",))
+
+
+REGISTRY_GRAMMAR = _grammar("registry", REGISTRY_FIELDS, "{'name': {'$regex': '^team-'}}")
+COLLECTION_GRAMMAR = _grammar("collection", COLLECTION_FIELDS, "{'tag': 'prod', 'type': 'model'}")
+VERSION_GRAMMAR = _grammar("version", VERSION_FIELDS, "{'alias': 'production'}")
+_GRAMMARS = {"registry": REGISTRY_GRAMMAR, "collection": COLLECTION_GRAMMAR, "version": VERSION_GRAMMAR}
+
+
+def parse_registry_filter(subject: str, filter: object) -> Filter | None:
+    """The checked tree of a filter on registries, collections or versions (``subject``);
+    None for no filter. ``version`` takes ``3`` or ``'v3'``."""
+    tree = parse_filters(filter, _GRAMMARS[subject])
+    return None if tree is None else _versions_as_numbers(tree)
+
+
+def _versions_as_numbers(tree: Filter) -> Filter:
+    if isinstance(tree, Combined):
+        return replace(tree, parts=tuple(_versions_as_numbers(part) for part in tree.parts))
+    if tree.field.column != "version" or tree.op in ("$exists", "$regex", "$contains"):
+        return tree
+    if isinstance(tree.value, tuple):
+        return Condition(tree.field, tree.op, tuple(_version_number(v) for v in tree.value))
+    return Condition(tree.field, tree.op, _version_number(tree.value))
+
+
+def _version_number(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = value[1:] if isinstance(value, str) and value[:1] == "v" else value
+    if isinstance(text, str) and text.isdigit() and text.isascii():
+        return int(text)
+    raise InvalidInputError(f"a version filter compares with 'vN' such as 'v3', got {value!r}")
+
+
+def validate_page(per_page: object) -> int:
+    """W&B's ``per_page``: how many records one page fetches (1..1000)."""
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 1000:
+        raise InvalidInputError(f"per_page must be a whole number from 1 to 1000, got {per_page!r}")
+    return per_page

@@ -94,6 +94,8 @@ class Grammar:
     comparisons: tuple[str, ...]
     date_fields: tuple[str, ...]
     example: str
+    number_fields: tuple[str, ...] = ()
+    """Plain fields that compare with numbers too (not only text)."""
 
 
 def parse_filters(filters: object, grammar: Grammar) -> Filter | None:
@@ -265,7 +267,7 @@ def _value(field: Field, key: str, op: str, value: object, grammar: Grammar) -> 
     if isinstance(value, bool | int | float | str):
         if isinstance(value, float) and value != value:
             raise InvalidInputError(f"{op} on {key!r} cannot compare with NaN")
-        if not field.is_json and not isinstance(value, str):
+        if not field.is_json and not isinstance(value, str) and field.column not in grammar.number_fields:
             raise InvalidInputError(f"{op} on {key!r} compares with text, got {value!r}")
         return value
     raise InvalidInputError(f"{op} on {key!r} compares with a string, number, boolean or null, got {value!r}")

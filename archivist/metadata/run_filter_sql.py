@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -50,6 +51,41 @@ _PLAIN_COLUMNS: dict[str, KeyedColumnElement[Any]] = {
     "updated_at": runs.c.updated_at,
 }
 _JSON_COLUMNS = {"config": runs.c.config, "summary": runs.c.summary}
+
+
+@dataclass(frozen=True)
+class FilterColumns:
+    """Where a filter's fields live: plain columns, JSON documents (``Field.path`` keys
+    inside), and JSON arrays of strings (a condition holds when some element does)."""
+
+    plain: Mapping[str, Any]
+    json: Mapping[str, Any] = field(default_factory=dict)
+    lists: Mapping[str, Elements] = field(default_factory=dict)
+
+
+Elements = Callable[[str], tuple[Any, Any]]
+"""For a dialect: a ``SELECT 1 FROM ...`` correlated to the filtered row, and its element column."""
+
+
+def json_array_elements(array: Any) -> Elements:
+    """The elements of a JSON array column of strings."""
+
+    def elements(dialect: str) -> tuple[Any, Any]:
+        if dialect == "postgresql":
+            tag = func.jsonb_array_elements_text(cast(array, JSONB)).table_valued("value").alias("tag")
+        else:
+            tag = func.json_each(array).table_valued("value").alias("tag")
+        return select(1).select_from(tag), cast(tag.c.value, String)
+
+    return elements
+
+
+def row_elements(column: Any, owner: Any, owner_key: Any) -> Elements:
+    """The values of ``column`` in its rows whose ``owner`` is the filtered row's ``owner_key``."""
+    return lambda dialect: (select(1).where(owner == owner_key), column)
+
+
+RUN_COLUMNS = FilterColumns(_PLAIN_COLUMNS, _JSON_COLUMNS, {"tags": json_array_elements(runs.c.tags)})
 
 
 _TEXT_ARRAY = ARRAY(String)
@@ -115,14 +151,19 @@ class JsonValue:
 
 def run_filter_clause(dialect: str, tree: Filter) -> ColumnElement[bool]:
     """The WHERE clause of ``tree`` on the ``runs`` table, for ``dialect`` ('sqlite' or 'postgresql')."""
+    return filter_clause(dialect, tree, RUN_COLUMNS)
+
+
+def filter_clause(dialect: str, tree: Filter, columns: FilterColumns) -> ColumnElement[bool]:
+    """The WHERE clause of ``tree`` over ``columns``, for ``dialect`` ('sqlite' or 'postgresql')."""
     if isinstance(tree, Combined):
-        parts = [run_filter_clause(dialect, part) for part in tree.parts]
+        parts = [filter_clause(dialect, part, columns) for part in tree.parts]
         if tree.op == "$and":
             return and_(*parts)
         if tree.op == "$or":
             return or_(*parts)
         return not_(or_(*parts))
-    return _decided(_condition(dialect, tree))
+    return _decided(_condition(dialect, tree, columns))
 
 
 def run_order_key(dialect: str, field: Field) -> Any:
@@ -144,21 +185,21 @@ def _decided(clause: ColumnElement[bool]) -> ColumnElement[bool]:
     return case((clause, true()), else_=false())
 
 
-def _condition(dialect: str, condition: Condition) -> ColumnElement[bool]:
+def _condition(dialect: str, condition: Condition, columns: FilterColumns) -> ColumnElement[bool]:
     field, op, value = condition.field, condition.op, condition.value
     if op == "$ne":
-        return not_(_decided(_condition(dialect, Condition(field, "$eq", value))))
+        return not_(_decided(_condition(dialect, Condition(field, "$eq", value), columns)))
     if op == "$nin":
-        return not_(_decided(_condition(dialect, Condition(field, "$in", value))))
+        return not_(_decided(_condition(dialect, Condition(field, "$in", value), columns)))
     if op == "$in":
         if not value:
             return false()
-        return or_(*(_decided(_condition(dialect, Condition(field, "$eq", item))) for item in value))
-    if field.column == "tags":
-        return _tags(dialect, op, value)
+        return or_(*(_decided(_condition(dialect, Condition(field, "$eq", item), columns)) for item in value))
+    if field.column in columns.lists:
+        return _elements(dialect, columns.lists[field.column], op, value)
     if field.is_json:
-        return _json(JsonValue(dialect, _JSON_COLUMNS[field.column], field.path), op, value)
-    return _plain(_PLAIN_COLUMNS[field.column], op, value)
+        return _json(JsonValue(dialect, columns.json[field.column], field.path), op, value)
+    return _plain(columns.plain[field.column], op, value)
 
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -175,6 +216,8 @@ def _json(json: JsonValue, op: str, value: Any) -> ColumnElement[bool]:
         return json.exists() if value else not_(json.exists())
     if op == "$regex":
         return _clause(json.string.regexp_match(value))
+    if op == "$contains":
+        return _clause(json.string.contains(value, autoescape=True))
     if value is None:
         return json.is_null_or_missing()
     typed = json.typed(value)
@@ -190,27 +233,28 @@ def _plain(column: Any, op: str, value: Any) -> ColumnElement[bool]:
         return _clause(column.is_not(None) if value else column.is_(None))
     if op == "$regex":
         return _clause(column.regexp_match(value))
+    if op == "$contains":
+        return _clause(column.contains(value, autoescape=True))
     if value is None:
         return _clause(column.is_(None))
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | int | float):
         compared: ColumnElement[bool] = _COMPARE[op](column, value)
         return compared
     return _COMPARE[op](column, literal(value, String))  # type: ignore[no-any-return]
 
 
-def _tags(dialect: str, op: str, value: Any) -> ColumnElement[bool]:
-    """A tag condition holds when some tag satisfies it (MongoDB's array matching)."""
+def _elements(dialect: str, elements: Elements, op: str, value: Any) -> ColumnElement[bool]:
+    """A condition on a list (tags, aliases) holds when some element satisfies it
+    (MongoDB's array matching)."""
     if op == "$exists":
         return true() if value else false()
     if value is None:
         return false()
-    if dialect == "postgresql":
-        tag = func.jsonb_array_elements_text(cast(runs.c.tags, JSONB)).table_valued("value").alias("tag")
-    else:
-        tag = func.json_each(runs.c.tags).table_valued("value").alias("tag")
-    element = tag.c.value
+    source, element = elements(dialect)
     if op == "$regex":
         test = element.regexp_match(value)
+    elif op == "$contains":
+        test = element.contains(value, autoescape=True)
     else:
-        test = _COMPARE[op](cast(element, String), literal(str(value), String))
-    return exists(select(1).select_from(tag).where(test))
+        test = _COMPARE[op](element, literal(str(value), String))
+    return exists(source.where(test))

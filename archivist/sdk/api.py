@@ -149,8 +149,10 @@ class Api:
         is accepted for W&B's signature: the store is the organization."""
         return registry_calls.create_registry(self._ctx, name, visibility, description, artifact_types)
 
-    def registries(self, organization: str | None = None, filter: dict[str, Any] | None = None) -> Registries:
-        return registry_calls.list_registries(self._ctx, filter)
+    def registries(
+        self, organization: str | None = None, filter: dict[str, Any] | None = None, per_page: int = 100
+    ) -> Registries:
+        return registry_calls.list_registries(self._ctx, filter, per_page)
 
     def registry(self, name: str, organization: str | None = None) -> Registry:
         return registry_calls.get_registry(self._ctx, name)

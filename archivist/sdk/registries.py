@@ -3,10 +3,12 @@ registries (``core.registries``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.models import CollectionRecord, VersionQuery, VersionRecord
+from archivist.core.models import VersionQuery
 from archivist.core.registries import (
     ORGANIZATION,
     REGISTRY_PREFIX,
@@ -14,12 +16,14 @@ from archivist.core.registries import (
     RegistryUpdate,
     validate_registry_name,
 )
-from archivist.core.registry_filters import matches
+from archivist.core.registry_filters import parse_registry_filter, validate_page
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
+
+_Record = TypeVar("_Record")
 
 
 class AcceptedTypes(list[str]):
@@ -89,24 +93,25 @@ class Registry:
     def delete(self) -> None:
         self._ctx.backend.delete_registry(self.name)
 
-    def collections(self, filter: dict[str, Any] | None = None) -> Collections:
-        """The registry's collections, by name; ``filter`` on name, type, description, tag."""
+    def collections(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Collections:
+        """The registry's collections, by name; ``filter`` (run by the database) on name,
+        description, tag, type, created_at; fetched ``per_page`` at a time."""
         from archivist.sdk import upward_calls
 
-        records = self._ctx.backend.list_collections(ORGANIZATION, self.full_name)
-        return Collections(
-            self._ctx,
-            [
-                upward_calls.collection(self._ctx, record)
-                for record in records
-                if _collection_matches(filter, record)
-            ],
+        parse_registry_filter("collection", filter)
+        ctx, project = self._ctx, self.full_name
+        records = _paged(
+            lambda offset, limit: ctx.backend.list_collections(
+                ORGANIZATION, project, None, filter, offset, limit
+            ),
+            validate_page(per_page),
         )
+        return Collections(ctx, [upward_calls.collection(ctx, record) for record in records])
 
-    def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
+    def versions(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Artifacts:
         """The linked versions of every collection, newest first per collection; ``filter``
-        on alias, tag, version, collection."""
-        return self.collections().versions(filter)
+        (run by the database) on alias, tag, version, type, created_at, metadata.<key>."""
+        return self.collections().versions(filter, per_page)
 
     def __repr__(self) -> str:
         return f"<Registry {self.name} visibility={self.visibility}>"
@@ -119,13 +124,19 @@ class Collections(list[ArtifactCollection]):
         super().__init__(items)
         self._ctx = ctx
 
-    def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
+    def versions(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Artifacts:
+        parse_registry_filter("version", filter)
+        size = validate_page(per_page)
         found: list[Artifact] = []
         for collection in self:
-            query = VersionQuery(collection.entity, collection.project, collection.name)
-            for record in self._ctx.backend.list_versions(query):
-                if _version_matches(filter, record):
-                    found.append(Artifact.from_record(self._ctx, record))
+            query = VersionQuery(collection.entity, collection.project, collection.name, filter=filter or {})
+            records = _paged(
+                lambda offset, limit, query=query: self._ctx.backend.list_versions(
+                    replace(query, offset=offset, limit=limit)
+                ),
+                size,
+            )
+            found.extend(Artifact.from_record(self._ctx, record) for record in records)
         return Artifacts(found)
 
 
@@ -137,27 +148,25 @@ class Registries(list[Registry]):
         super().__init__(items)
         self._ctx = ctx
 
-    def collections(self, filter: dict[str, Any] | None = None) -> Collections:
-        return Collections(self._ctx, [c for registry in self for c in registry.collections(filter)])
+    def collections(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Collections:
+        return Collections(
+            self._ctx, [c for registry in self for c in registry.collections(filter, per_page)]
+        )
 
-    def versions(self, filter: dict[str, Any] | None = None) -> Artifacts:
-        return self.collections().versions(filter)
-
-
-def _collection_matches(wanted: dict[str, Any] | None, record: CollectionRecord) -> bool:
-    """``tag`` matches when any tag of the collection does."""
-    fields = {"name": record.name, "type": record.type, "description": record.description}
-    return any(matches(wanted, {**fields, "tag": tag}) for tag in (record.tags or (None,)))
+    def versions(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Artifacts:
+        return self.collections().versions(filter, per_page)
 
 
-def _version_matches(wanted: dict[str, Any] | None, record: VersionRecord) -> bool:
-    """``alias`` (``tag``) matches when any alias (tag) of the version does."""
-    fields = {"version": record.version, "collection": record.collection}
-    return any(
-        matches(wanted, {**fields, "alias": alias, "tag": tag})
-        for alias in (record.aliases or (None,))
-        for tag in (record.tags or (None,))
-    )
+def _paged(fetch: Callable[[int, int], list[_Record]], per_page: int) -> Iterator[_Record]:
+    """Every record of a listing, fetched a page of ``per_page`` at a time (W&B's paged
+    iteration); a short page is the last."""
+    offset = 0
+    while True:
+        page = fetch(offset, per_page)
+        yield from page
+        if len(page) < per_page:
+            return
+        offset += per_page
 
 
 def registry_name(name: object) -> str:
@@ -181,15 +190,14 @@ def create_registry(
     return Registry(ctx, record)
 
 
-def list_registries(ctx: Context, filter: dict[str, Any] | None = None) -> Registries:
-    return Registries(
-        ctx,
-        [
-            Registry(ctx, record)
-            for record in ctx.backend.list_registries()
-            if matches(filter, {"name": record.name, "description": record.description})
-        ],
+def list_registries(ctx: Context, filter: dict[str, Any] | None = None, per_page: int = 100) -> Registries:
+    """The registries the caller may read, ``filter`` (on name, description, visibility,
+    created_at) run by the database, fetched ``per_page`` at a time."""
+    parse_registry_filter("registry", filter)
+    records = _paged(
+        lambda offset, limit: ctx.backend.list_registries(filter, offset, limit), validate_page(per_page)
     )
+    return Registries(ctx, [Registry(ctx, record) for record in records])
 
 
 def get_registry(ctx: Context, name: str) -> Registry:

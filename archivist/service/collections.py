@@ -8,6 +8,7 @@ starts a fresh collection at v0.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, select, update
@@ -16,12 +17,15 @@ from archivist.core.errors import ConflictError, InvalidInputError, NotFoundErro
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
 from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
 from archivist.core.registries import is_registry_project, validate_registry_collection
+from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
+from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
 from archivist.service.link_removal import remove_links
 from archivist.service.namespaces import find_project_id
 from archivist.service.records import collection_select, load_collections
 from archivist.service.timestamps import utc_now
+from archivist.service.validation import validate_count
 
 _LIVE_ROW = select(collections).where(
     collections.c.project_id == bindparam("project_id"),
@@ -113,12 +117,27 @@ def list_types(connection: Connection, entity: str, project: str) -> list[str]:
 
 
 def list_collections(
-    connection: Connection, entity: str, project: str, type_name: str | None = None
+    connection: Connection,
+    entity: str,
+    project: str,
+    type_name: str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[CollectionRecord]:
+    """The project's collections by name, filtered (``core.registry_filters``, as SQL) and paged."""
+    tree = parse_registry_filter("collection", filter)
+    validate_count(offset, "offset")
+    validate_count(limit, "limit", optional=True)
     statement = collection_select().where(entities.c.name == entity, projects.c.name == project)
     if type_name is not None:
         statement = statement.where(collections.c.type == type_name)
-    return load_collections(connection, statement.order_by(collections.c.name))
+    if tree is not None:
+        statement = statement.where(registry_filter_clause(connection.dialect.name, "collection", tree))
+    statement = statement.order_by(collections.c.name).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return load_collections(connection, statement)
 
 
 def collection_record(connection: Connection, collection_id: int) -> CollectionRecord:

@@ -8,7 +8,7 @@ Deleting a registry deletes its collections (their links) and frees its name.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
@@ -28,11 +28,14 @@ from archivist.core.registries import (
     validate_registry_name,
     validate_visibility,
 )
+from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
+from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.schema import LIVE_COLLECTION, collections, registries, registry_types
 from archivist.service.collections import delete_collection
 from archivist.service.namespaces import ensure_project
 from archivist.service.timestamps import to_iso, utc_now
+from archivist.service.validation import validate_count
 
 
 def find_registry(connection: Connection, name: object, *, lock: bool = False) -> Row[Any] | None:
@@ -142,12 +145,29 @@ def registry_record(connection: Connection, name: str) -> RegistryRecord:
     return _records(connection, [require_registry(connection, name)])[0]
 
 
-def list_registries(connection: Connection, readable: Any = None) -> list[RegistryRecord]:
-    """Every registry by name; ``readable(name) -> bool`` keeps those a user may read."""
-    rows = connection.execute(select(registries).order_by(registries.c.name)).all()
+def list_registries(
+    connection: Connection,
+    readable: Any = None,
+    filter: Mapping[str, Any] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[RegistryRecord]:
+    """Registries by name, filtered (``core.registry_filters``, as SQL) and paged;
+    ``readable(name) -> bool`` keeps those a user may read (decided on the names first, so
+    a page holds only readable registries)."""
+    tree = parse_registry_filter("registry", filter)
+    validate_count(offset, "offset")
+    validate_count(limit, "limit", optional=True)
+    statement = select(registries).order_by(registries.c.name)
     if readable is not None:
-        rows = [row for row in rows if readable(row.name)]
-    return _records(connection, rows)
+        names = [name for name in connection.execute(select(registries.c.name)).scalars() if readable(name)]
+        statement = statement.where(registries.c.name.in_(names))
+    if tree is not None:
+        statement = statement.where(registry_filter_clause(connection.dialect.name, "registry", tree))
+    statement = statement.offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return _records(connection, connection.execute(statement).all())
 
 
 def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryRecord]:

@@ -301,11 +301,17 @@ class Service:
             return collections.list_types(connection, entity, project)
 
     def list_collections(
-        self, entity: str, project: str, type_name: str | None = None
+        self,
+        entity: str,
+        project: str,
+        type_name: str | None = None,
+        filter: Mapping[str, Any] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[CollectionRecord]:
         with read_transaction(self.engine) as connection:
             project = registries.canonical_project(connection, entity, project)
-            return collections.list_collections(connection, entity, project, type_name)
+            return collections.list_collections(connection, entity, project, type_name, filter, offset, limit)
 
     def get_collection(self, entity: str, project: str, name: str) -> CollectionRecord:
         with read_transaction(self.engine) as connection:
@@ -387,11 +393,13 @@ class Service:
                 connection, name, visibility, description, artifact_types, allow_all_artifact_types
             )
 
-    def list_registries(self) -> list[RegistryRecord]:
+    def list_registries(
+        self, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[RegistryRecord]:
         access = self.access
         readable = None if access is None else (lambda name: access.registry_role(name) is not None)
         with read_transaction(self.engine) as connection:
-            return registries.list_registries(connection, readable)
+            return registries.list_registries(connection, readable, filter, offset, limit)
 
     def get_registry(self, name: str) -> RegistryRecord:
         with read_transaction(self.engine) as connection:

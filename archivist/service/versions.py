@@ -19,6 +19,8 @@ from archivist.core.names import (
     validate_tags,
 )
 from archivist.core.paths import LATEST
+from archivist.core.registry_filters import parse_registry_filter
+from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
     aliases,
@@ -114,6 +116,9 @@ def list_versions(connection: Connection, query: VersionQuery) -> list[VersionRe
     )
     if query.digest is not None:
         statement = statement.where(versions.c.digest == validate_digest(query.digest, "digest"))
+    tree = parse_registry_filter("version", query.filter)
+    if tree is not None:
+        statement = statement.where(registry_filter_clause(connection.dialect.name, "version", tree))
     wanted_tags = validate_tags(query.tags)
     if wanted_tags:
         having_all = (

@@ -14,6 +14,7 @@ from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_registries import RegistryContract
+from tests.client.contract_registry_filters import RegistryFilterContract
 from tests.client.contract_run_queries import RunQueryContract
 from tests.client.contract_runs import RunContract
 from tests.client.contract_versions import VersionContract
@@ -26,6 +27,7 @@ class BackendContract(
     RunContract,
     LineageContract,
     RegistryContract,
+    RegistryFilterContract,
     RunQueryContract,
 ):
     def test_is_a_backend(self, backend: Backend) -> None:

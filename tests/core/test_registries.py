@@ -7,7 +7,6 @@ import pytest
 from archivist.core.errors import InvalidInputError
 from archivist.core.paths import is_legacy_path, parse_artifact_path, parse_project_path
 from archivist.core.registries import ORGANIZATION, LinkTarget, parse_link_target
-from archivist.core.registry_filters import matches
 
 
 @pytest.mark.parametrize(
@@ -73,19 +72,3 @@ def test_a_registry_path_is_the_organizations_whatever_its_prefix() -> None:
     )
     with pytest.raises(InvalidInputError, match="linked collection name 'clf  v2'.*single spaces"):
         parse_artifact_path("proj/clf  v2", linked_names=True)
-
-
-@pytest.mark.parametrize(
-    ("wanted", "expected"),
-    [
-        (None, True),
-        ({"name": "model"}, True),
-        ({"name": {"$ne": "model"}}, False),
-        ({"name": {"$regex": "^mo"}}, True),
-        ({"name": {"$in": ["a", "model"]}}, True),
-        ({"$and": [{"name": "model"}, {"type": "x"}]}, False),
-        ({"$or": [{"name": "nope"}, {"type": "model"}]}, True),
-    ],
-)
-def test_simple_filters(wanted: object, expected: bool) -> None:
-    assert matches(wanted, {"name": "model", "type": "model"}) is expected
