@@ -112,7 +112,7 @@ class RegistryFilterContract:
             ("registries", {"$xor": [{"name": "a"}]}, r"unknown registry filter operator '\$xor'"),
             ("registries", {"name": {"$regex": "("}}, r"invalid \$regex"),
             ("registries", {"created_at": {"$gt": "yesterday"}}, "invalid date 'yesterday'"),
-            ("registries", ["name"], "expected a dict"),
+            ("registries", ["name"], r"\['name'\].*(expected a dict|valid dictionary)|valid dictionary \(got \['name'\]"),
             ("collections", {"tag": {"$not": "x"}}, r"\$not on 'tag' takes a dict of operators"),
             ("collections", {"alias": "x"}, "cannot filter on 'alias' in a collection filter"),
             ("versions", {"version": "latest"}, "compares with 'vN'"),
