@@ -27,7 +27,7 @@ from archivist.core.errors import (
     PermissionDeniedError,
 )
 from archivist.core.manifest import hash_bytes
-from archivist.core.models import VersionRecord
+from archivist.core.models import VersionQuery, VersionRecord
 from archivist.core.registries import ORGANIZATION, LinkOrigin, RegistryUpdate
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
@@ -306,3 +306,32 @@ def test_a_bare_targets_link_is_read_from_its_project_by_those_who_may_read_it(o
     with pytest.raises(ArtifactNotFoundError) as elsewhere:  # another project: not found there
         backend.resolve_version(org.team, _name("other"), name, "staging")
     assert "wandb-registry" not in str(elsewhere.value)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_filtered_pages_hold_only_what_the_caller_may_read(org: Org, caller: str) -> None:
+    """A filter naming both registries, one per page: outsiders get the open one only, on
+    the first page, and the restricted one's collections and versions are refused to them."""
+    backend = org.backends[caller]
+    both = {"name": {"$in": [org.open_registry, org.closed_registry]}}
+    closed = _project(org.closed_registry)
+    query = VersionQuery(ORGANIZATION, closed, "clf", filter={"alias": "production"})
+    if caller == REVOKED:
+        with pytest.raises(AuthenticationError):
+            backend.list_registries(both, 0, 1)
+        return
+    pages = [[r.name for r in backend.list_registries(both, offset, 1)] for offset in (0, 1, 2)]
+    if caller in (NONE, OTHER):
+        assert pages == [[org.open_registry], [], []]
+        with pytest.raises(PermissionDeniedError, match="no role in registry"):
+            backend.list_collections(ORGANIZATION, closed, None, {"name": "clf"})
+        with pytest.raises(PermissionDeniedError, match="no role in registry"):
+            backend.list_versions(query)
+        return
+    assert pages == [
+        sorted([org.open_registry, org.closed_registry])[0:1],
+        sorted([org.open_registry, org.closed_registry])[1:2],
+        [],
+    ]
+    assert [c.name for c in backend.list_collections(ORGANIZATION, closed, None, {"name": "clf"})] == ["clf"]
+    assert [v.version for v in backend.list_versions(query)] == ["v0"]
