@@ -111,6 +111,13 @@ def parse_filters(filters: object, grammar: Grammar) -> Filter | None:
     return _document(filters, 0, grammar)
 
 
+def mentions(tree: Filter, test: Callable[[Condition], bool]) -> bool:
+    """Whether some condition of ``tree`` passes ``test``."""
+    if isinstance(tree, Combined):
+        return any(mentions(part, test) for part in tree.parts)
+    return test(tree)
+
+
 def parse_run_filters(filters: object) -> Filter | None:
     """The checked tree of a W&B run filter document; None for no filter (``None`` or ``{}``)."""
     return parse_filters(filters, RUN_GRAMMAR)
@@ -209,8 +216,10 @@ def _operation(field: Field, key: str, op: str, operand: object, grammar: Gramma
         return _condition(field, key, op, operand, grammar)
     if depth > MAX_DEPTH:
         raise InvalidInputError(f"{grammar.subject} filters nest deeper than {MAX_DEPTH} levels")
-    if not isinstance(operand, Mapping) or not operand or not all(
-        isinstance(k, str) and k.startswith("$") for k in operand
+    if (
+        not isinstance(operand, Mapping)
+        or not operand
+        or not all(isinstance(k, str) and k.startswith("$") for k in operand)
     ):
         raise InvalidInputError(
             f"$not on {key!r} takes a dict of operators, as in {{'$regex': '^tmp'}}, got {operand!r}"
@@ -273,9 +282,7 @@ def _value(field: Field, key: str, op: str, value: object, grammar: Grammar) -> 
     raise InvalidInputError(f"{op} on {key!r} compares with a string, number, boolean or null, got {value!r}")
 
 
-RUN_GRAMMAR = Grammar(
-    "run", parse_field, COMPARISONS, DATE_FIELDS, "{'config.lr': {'$gt': 0.01}}"
-)
+RUN_GRAMMAR = Grammar("run", parse_field, COMPARISONS, DATE_FIELDS, "{'config.lr': {'$gt': 0.01}}")
 
 
 def parse_filter_date(value: object, key: str) -> dt.datetime:

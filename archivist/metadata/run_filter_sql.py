@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +36,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from archivist.core.run_filters import Combined, Condition, Field, Filter
+from archivist.core.errors import InvalidInputError
+from archivist.core.run_filters import Combined, Condition, Field, Filter, mentions
 from archivist.metadata.schema import runs
 
 _PLAIN_COLUMNS: dict[str, KeyedColumnElement[Any]] = {
@@ -147,6 +150,21 @@ class JsonValue:
         if isinstance(value, int | float):
             return self.number
         return self.string
+
+
+@contextmanager
+def regex_refusals(tree: Filter | None, subject: str) -> Iterator[None]:
+    """A ``$regex`` the database refuses (PostgreSQL's regular expressions are not Python's)
+    as an ``InvalidInputError`` naming the database's reason."""
+    try:
+        yield
+    except DBAPIError as error:
+        if tree is None or not mentions(tree, lambda c: c.op == "$regex"):
+            raise
+        reason = str(error.orig).splitlines()[0]
+        raise InvalidInputError(
+            f"the database refused a $regex of these {subject} filters: {reason}"
+        ) from None
 
 
 def run_filter_clause(dialect: str, tree: Filter) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from archivist.core.registries import is_registry_project, validate_registry_col
 from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.registry_filter_sql import registry_filter_clause
+from archivist.metadata.run_filter_sql import regex_refusals
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
 from archivist.service.link_removal import remove_links
 from archivist.service.namespaces import find_project_id
@@ -137,7 +138,8 @@ def list_collections(
     statement = statement.order_by(collections.c.name).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    return load_collections(connection, statement)
+    with regex_refusals(tree, "collection"):
+        return load_collections(connection, statement)
 
 
 def collection_record(connection: Connection, collection_id: int) -> CollectionRecord:

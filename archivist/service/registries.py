@@ -31,6 +31,7 @@ from archivist.core.registries import (
 from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.registry_filter_sql import registry_filter_clause
+from archivist.metadata.run_filter_sql import regex_refusals
 from archivist.metadata.schema import LIVE_COLLECTION, collections, registries, registry_types
 from archivist.service.collections import delete_collection
 from archivist.service.namespaces import ensure_project
@@ -167,7 +168,9 @@ def list_registries(
     statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    return _records(connection, connection.execute(statement).all())
+    with regex_refusals(tree, "registry"):
+        rows = connection.execute(statement).all()
+    return _records(connection, rows)
 
 
 def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryRecord]:

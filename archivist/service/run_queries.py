@@ -8,17 +8,15 @@ on ``state`` sees that, because such runs of the project are settled before the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, update
-from sqlalchemy.exc import DBAPIError
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.models import RunQuery, RunRecord, RunRef, RunState
-from archivist.core.run_filters import Combined, Condition, Filter, parse_run_filters, parse_run_order
+from archivist.core.run_filters import mentions, parse_run_filters, parse_run_order
 from archivist.metadata.engine import read_transaction
-from archivist.metadata.run_filter_sql import run_filter_clause, run_order_key
+from archivist.metadata.run_filter_sql import regex_refusals, run_filter_clause, run_order_key
 from archivist.metadata.schema import (
     entities,
     logged_edges,
@@ -43,7 +41,7 @@ def query_runs(engine: Engine, query: RunQuery) -> list[RunRecord]:
     limit = _bounded(validate_count(query.limit, "limit", optional=True), "limit")
     dialect = engine.dialect.name
     in_project = (entities.c.name == query.entity, projects.c.name == query.project)
-    if tree is not None and _mentions(tree, lambda c: c.field.column == "state"):
+    if tree is not None and mentions(tree, lambda c: c.field.column == "state"):
         _settle_running(engine, in_project)
     statement = run_select().where(*in_project)
     if tree is not None:
@@ -55,15 +53,8 @@ def query_runs(engine: Engine, query: RunQuery) -> list[RunRecord]:
     statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    try:
-        with read_transaction(engine) as connection:
-            rows = connection.execute(statement).all()
-    except DBAPIError as error:  # PostgreSQL's regular expressions are not Python's
-        if tree is None or not _mentions(tree, lambda c: c.op == "$regex"):
-            raise
-        raise InvalidInputError(
-            f"the database refused a $regex of these run filters: {str(error.orig).splitlines()[0]}"
-        ) from None
+    with regex_refusals(tree, "run"), read_transaction(engine) as connection:
+        rows = connection.execute(statement).all()
     return settle_crashed(engine, rows)
 
 
@@ -74,12 +65,6 @@ def delete_run(connection: Connection, ref: RunRef) -> None:
     for table in (run_history, run_files, logged_edges, used_edges):
         connection.execute(delete(table).where(table.c.run_pk == pk))
     connection.execute(delete(runs).where(runs.c.id == pk))
-
-
-def _mentions(tree: Filter, test: Callable[[Condition], bool]) -> bool:
-    if isinstance(tree, Combined):
-        return any(_mentions(part, test) for part in tree.parts)
-    return test(tree)
 
 
 def _settle_running(engine: Engine, in_project: tuple[Any, ...]) -> None:

@@ -21,6 +21,7 @@ from archivist.core.names import (
 from archivist.core.paths import LATEST
 from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.registry_filter_sql import registry_filter_clause
+from archivist.metadata.run_filter_sql import regex_refusals
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
     aliases,
@@ -135,7 +136,8 @@ def list_versions(connection: Connection, query: VersionQuery) -> list[VersionRe
     ).offset(query.offset)
     if query.limit is not None:
         statement = statement.limit(query.limit)
-    return load_versions(connection, statement)
+    with regex_refusals(tree, "version"):
+        return load_versions(connection, statement)
 
 
 def update_version(connection: Connection, version_id: object, change: VersionUpdate) -> VersionRecord:
