@@ -237,3 +237,43 @@ def test_filters_chain_from_registries_to_collections_to_versions() -> None:
         api.registries(filter={"name": {"$near": "a"}})
     with pytest.raises(InvalidInputError, match="invalid \\$regex"):
         api.registries(filter={"name": {"$regex": "("}})
+
+
+def test_filters_run_by_the_database_come_back_page_by_page() -> None:
+    api = wandb.Api()
+    name = _unique("paged")
+    api.create_registry(name, "organization", description="paged one", artifact_types=["model"])
+    with wandb.init(project="p") as run:
+        for index in range(5):
+            art = wandb.Artifact("net", type="model", metadata={"acc": index / 10})
+            with art.new_file("weights.bin", mode="w") as f:
+                f.write(f"w{index}")
+            run.log_artifact(art).wait().link(
+                f"wandb-registry-{name}/{'odd' if index % 2 else 'even'}",
+                aliases=["best"] if index == 3 else [],
+            )
+    registry = api.registry(name)
+    assert [r.name for r in api.registries(filter={"description": {"$contains": "paged"}}, per_page=1)] == [
+        name
+    ]
+    assert [c.name for c in registry.collections(per_page=1)] == ["even", "odd"]
+    assert [c.name for c in registry.collections(filter={"name": {"$not": {"$regex": "^e"}}})] == ["odd"]
+    assert [v.name for v in registry.versions(per_page=2)] == [
+        "even:v2",
+        "even:v1",
+        "even:v0",
+        "odd:v1",
+        "odd:v0",
+    ]
+    assert [v.name for v in registry.versions(filter={"metadata.acc": {"$gte": 0.2}}, per_page=1)] == [
+        "even:v2",
+        "even:v1",
+        "odd:v1",
+    ]
+    assert [v.name for v in registry.versions(filter={"alias": "best", "version": {"$gte": "v1"}})] == [
+        "odd:v1"
+    ]
+    with pytest.raises(InvalidInputError, match="per_page must be a whole number from 1 to 1000, got 0"):
+        registry.versions(per_page=0)
+    with pytest.raises(InvalidInputError, match="cannot filter on 'size' in a version filter"):
+        registry.versions(filter={"size": 3})
