@@ -42,15 +42,25 @@ def call_routes() -> APIRouter:
 def _endpoint(declared: Call) -> Any:
     """A function FastAPI can route: its body parameter typed with the call's schema."""
     body_type = body_model(declared) if declared.parameters else None
+    # a call whose parameters all have defaults may be posted without a body (as before it
+    # had any): clients of the call's earlier form keep working
+    optional = all(default is not inspect.Parameter.empty for _name, _hint, default in declared.parameters)
 
     def endpoint(who: Who, body: Any = None) -> JSONResponse:
+        if body is None and body_type is not None:
+            body = body_type()
         arguments = from_body(declared, body) if body_type is not None else {}
         return reply(who.call(declared.name, **arguments))
 
     parameters = [inspect.Parameter("who", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Who)]
     if body_type is not None:
         parameters.append(
-            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body_type)
+            inspect.Parameter(
+                "body",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=body_type | None if optional else body_type,
+                default=None if optional else inspect.Parameter.empty,
+            )
         )
     endpoint.__signature__ = inspect.Signature(parameters, return_annotation=JSONResponse)  # type: ignore[attr-defined]
     endpoint.__name__ = declared.name
