@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from archivist.core.errors import InvalidInputError
-from archivist.core.models import VersionQuery
+from archivist.core.models import VersionQuery, VersionRecord
 from archivist.core.registries import (
     ORGANIZATION,
     REGISTRY_PREFIX,
@@ -130,14 +130,14 @@ class Collections(list[ArtifactCollection]):
         found: list[Artifact] = []
         for collection in self:
             query = VersionQuery(collection.entity, collection.project, collection.name, filter=filter or {})
-            records = _paged(
-                lambda offset, limit, query=query: self._ctx.backend.list_versions(
-                    replace(query, offset=offset, limit=limit)
-                ),
-                size,
-            )
-            found.extend(Artifact.from_record(self._ctx, record) for record in records)
+            found.extend(Artifact.from_record(self._ctx, record) for record in self._pages(query, size))
         return Artifacts(found)
+
+    def _pages(self, query: VersionQuery, per_page: int) -> Iterator[VersionRecord]:
+        backend = self._ctx.backend
+        return _paged(
+            lambda offset, limit: backend.list_versions(replace(query, offset=offset, limit=limit)), per_page
+        )
 
 
 class Registries(list[Registry]):

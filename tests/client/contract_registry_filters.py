@@ -24,6 +24,10 @@ def _versions(backend: Backend, wanted: dict[str, Any], collection: str = "clf")
     ]
 
 
+_NOT_A_DICT = r"\['name'\].*expected a dict|valid dictionary \(got \['name'\]"
+"""In process the filter parser answers; over HTTP the request's schema does."""
+
+
 class RegistryFilterContract:
     def test_registry_filters_each_operator_and_pages(self, backend: Backend) -> None:
         backend.create_registry("alpha", "organization", "vision models", ["model"])
@@ -112,7 +116,7 @@ class RegistryFilterContract:
             ("registries", {"$xor": [{"name": "a"}]}, r"unknown registry filter operator '\$xor'"),
             ("registries", {"name": {"$regex": "("}}, r"invalid \$regex"),
             ("registries", {"created_at": {"$gt": "yesterday"}}, "invalid date 'yesterday'"),
-            ("registries", ["name"], r"\['name'\].*(expected a dict|valid dictionary)|valid dictionary \(got \['name'\]"),
+            ("registries", ["name"], _NOT_A_DICT),
             ("collections", {"tag": {"$not": "x"}}, r"\$not on 'tag' takes a dict of operators"),
             ("collections", {"alias": "x"}, "cannot filter on 'alias' in a collection filter"),
             ("versions", {"version": "latest"}, "compares with 'vN'"),
