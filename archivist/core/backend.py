@@ -238,6 +238,14 @@ class Backend(Protocol):
         """One registry; ``NotFoundError`` if absent."""
         ...
 
+    @call("/registries/versions", read(Registry("name")))
+    def list_registry_versions(
+        self, name: str, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[VersionRecord]:
+        """The linked versions of every collection of the registry, by collection then newest
+        first, filtered as ``core.registry_filters`` says (run as SQL) and paged."""
+        ...
+
     @call("/registries/update", manage(Registry("name")), idempotent=False)
     def update_registry(self, name: str, update: RegistryUpdate) -> RegistryRecord:
         """Describe it, add accepted types (never removed), restrict it (never undone)."""

@@ -109,9 +109,16 @@ class Registry:
         return Collections(ctx, [upward_calls.collection(ctx, record) for record in records])
 
     def versions(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Artifacts:
-        """The linked versions of every collection, newest first per collection; ``filter``
-        (run by the database) on alias, tag, version, type, created_at, metadata.<key>."""
-        return self.collections().versions(filter, per_page)
+        """The linked versions of every collection, by collection then newest first; ``filter``
+        (run by the database, one statement a page) on alias, tag, version, type, collection,
+        created_at, metadata.<key>."""
+        parse_registry_filter("version", filter)
+        ctx, name = self._ctx, self.name
+        records = _paged(
+            lambda offset, limit: ctx.backend.list_registry_versions(name, filter, offset, limit),
+            validate_page(per_page),
+        )
+        return Artifacts([Artifact.from_record(ctx, record) for record in records])
 
     def __repr__(self) -> str:
         return f"<Registry {self.name} visibility={self.visibility}>"

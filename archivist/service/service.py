@@ -405,6 +405,13 @@ class Service:
         with read_transaction(self.engine) as connection:
             return registries.registry_record(connection, name)
 
+    def list_registry_versions(
+        self, name: str, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            project = registries.registry_record(connection, name).project
+            return versions.list_registry_versions(connection, project, filter, offset, limit)
+
     def update_registry(self, name: str, update: RegistryUpdate) -> RegistryRecord:
         with write_transaction(self.engine) as connection:
             return registries.update_registry(connection, name, update)

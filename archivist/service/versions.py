@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
@@ -19,6 +20,7 @@ from archivist.core.names import (
     validate_tags,
 )
 from archivist.core.paths import LATEST
+from archivist.core.registries import ORGANIZATION
 from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.run_filter_sql import regex_refusals
@@ -136,6 +138,33 @@ def list_versions(connection: Connection, query: VersionQuery) -> list[VersionRe
     ).offset(query.offset)
     if query.limit is not None:
         statement = statement.limit(query.limit)
+    with regex_refusals(tree, "version"):
+        return load_versions(connection, statement)
+
+
+def list_registry_versions(
+    connection: Connection,
+    project: str,
+    filter: Mapping[str, Any] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[VersionRecord]:
+    """The committed versions of every collection of a registry project, by collection name
+    then newest first, filtered and paged in one statement."""
+    validate_count(offset, "offset")
+    validate_count(limit, "limit", optional=True)
+    tree = parse_registry_filter("version", filter)
+    statement = version_select().where(
+        entities.c.name == ORGANIZATION,
+        projects.c.name == project,
+        LIVE_COLLECTION,
+        versions.c.state == _COMMITTED,
+    )
+    if tree is not None:
+        statement = statement.where(registry_filter_clause(connection.dialect.name, "version", tree))
+    statement = statement.order_by(collections.c.name, versions.c.version_index.desc()).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
     with regex_refusals(tree, "version"):
         return load_versions(connection, statement)
 

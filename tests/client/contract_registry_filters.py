@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from archivist.core.backend import Backend
-from archivist.core.errors import InvalidInputError
+from archivist.core.errors import InvalidInputError, NotFoundError
 from archivist.core.models import CollectionUpdate, VersionQuery, VersionUpdate
 from archivist.core.registries import ORGANIZATION
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
@@ -103,6 +103,29 @@ class RegistryFilterContract:
         query = VersionQuery(ENTITY, PROJECT, "clf", filter={"metadata.acc": {"$exists": True}})
         pages = [backend.list_versions(dataclasses.replace(query, offset=o, limit=2)) for o in (0, 2)]
         assert [[v.version for v in page] for page in pages] == [["v2", "v1"], ["v0"]]
+
+    def test_a_registrys_versions_across_collections_in_one_paged_listing(self, backend: Backend) -> None:
+        backend.create_registry("zoo", "organization", None, ["model"])
+        for name, count in (("beta", 2), ("alpha", 3)):
+            for index in range(count):
+                version = log_text(backend, name, f"{name} {index}", type_name="model").version
+                backend.link_version(version.id, "zoo", name, ["best"] if index == 1 else [])
+
+        def listed(wanted: Any = None, offset: int = 0, limit: int | None = None) -> list[str]:
+            return [
+                f"{v.collection}:{v.version}"
+                for v in backend.list_registry_versions("zoo", wanted, offset, limit)
+            ]
+
+        assert listed() == ["alpha:v2", "alpha:v1", "alpha:v0", "beta:v1", "beta:v0"]
+        assert listed(None, 2, 2) == ["alpha:v0", "beta:v1"]
+        assert listed({"alias": "best"}) == ["alpha:v1", "beta:v1"]
+        assert listed({"collection": "beta", "version": {"$lt": 1}}) == ["beta:v0"]
+        assert listed({"alias": "latest"}, 1, 5) == ["beta:v1"]
+        with pytest.raises(InvalidInputError, match="cannot filter on 'size' in a version filter"):
+            listed({"size": 1})
+        with pytest.raises(NotFoundError, match="'nothing'"):
+            backend.list_registry_versions("nothing")
 
     @pytest.mark.parametrize(
         ("call", "wanted", "message"),

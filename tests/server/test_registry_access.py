@@ -327,6 +327,11 @@ def test_filtered_pages_hold_only_what_the_caller_may_read(org: Org, caller: str
             backend.list_collections(ORGANIZATION, closed, None, {"name": "clf"})
         with pytest.raises(PermissionDeniedError, match="no role in registry"):
             backend.list_versions(query)
+        with pytest.raises(PermissionDeniedError, match="no role in registry"):
+            backend.list_registry_versions(org.closed_registry, {"alias": "production"}, 0, 1)
+        assert [
+            v.collection for v in backend.list_registry_versions(org.open_registry, {"alias": "production"})
+        ] == ["clf"]
         return
     assert pages == [
         sorted([org.open_registry, org.closed_registry])[0:1],
@@ -335,3 +340,6 @@ def test_filtered_pages_hold_only_what_the_caller_may_read(org: Org, caller: str
     ]
     assert [c.name for c in backend.list_collections(ORGANIZATION, closed, None, {"name": "clf"})] == ["clf"]
     assert [v.version for v in backend.list_versions(query)] == ["v0"]
+    assert [
+        v.version for v in backend.list_registry_versions(org.closed_registry, {"alias": "production"})
+    ] == ["v0"]

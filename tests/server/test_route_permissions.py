@@ -534,6 +534,12 @@ CASES: list[Case] = [
     Case("POST", f"{API}/registries/get", AUTHENTICATED, lambda w, c: {"json": {"name": "model"}}),
     Case(
         "POST",
+        f"{API}/registries/versions",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"name": "model", "filter": {"alias": "production"}, "limit": 5}},
+    ),
+    Case(
+        "POST",
         f"{API}/registries/update",
         MANAGERS,
         lambda w, c: {"json": {"name": w.fresh_registry(), "update": {"description": c}}},
