@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from archivist.core.errors import ArchivistError, FileChangedError
 from archivist.storage import whole_blobs
 from archivist.storage.batches import BATCH_ERRORS, Progress, raise_first
-from archivist.storage.folder_store import FolderStore
+from archivist.storage.folder_store import FolderStore, pack_writer
 from archivist.storage.loose_batch import LooseBatch
-from archivist.storage.packs import PackWriter
 
 
 def store_batch(
@@ -48,7 +47,7 @@ def store_batch(
                 rest.append(digest)
         todo = rest
     errors: list[ArchivistError] = []
-    writer = PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable)
+    writer = pack_writer(store)
     loose = LooseBatch(store.temp_dir, store.durable)
     try:
         writer.add_many(quick, report)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from archivist.storage.pack_index import PackIndex
+from archivist.storage.packs import PackWriter
 from archivist.storage.space import SpaceGuard
 
 
@@ -36,3 +37,8 @@ class FolderStore(Protocol):
     def loose_sizes(self, unpacked: Sequence[str]) -> dict[str, int]: ...
 
     def put_file(self, digest: str, path: str) -> int: ...
+
+
+def pack_writer(store: FolderStore) -> PackWriter:
+    """A writer of new packs for ``store``, with its pack size and durability."""
+    return PackWriter(store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable)

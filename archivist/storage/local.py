@@ -49,6 +49,7 @@ from archivist.storage.batches import (
     ignore_progress,
     unique_pairs,
 )
+from archivist.storage.folder_store import pack_writer
 from archivist.storage.loose import (
     READ_CHUNK_BYTES,
     BlobWriter,
@@ -60,7 +61,7 @@ from archivist.storage.loose import (
     store_whole,
 )
 from archivist.storage.pack_index import INDEX_FILE, PackIndex
-from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PackWriter
+from archivist.storage.packs import PACK_MAX_BLOB_BYTES
 from archivist.storage.space import SpaceGuard, converts_no_space, no_space_as
 from archivist.storage.store_sink import StoreSink
 from archivist.storage.syncing import make_folders
@@ -302,7 +303,7 @@ class LocalBlobStore:
         without looking up which the store holds first (a blob it holds already gets no
         second row); returns the names of the packs written. For the client cache, which
         keeps what it has just found missing."""
-        writer = PackWriter(self.packs_dir, self.index, max_bytes=self.pack_max_bytes, durable=self.durable)
+        writer = pack_writer(self)
         try:
             writer.add_many(blobs, ignore_progress)
             writer.finish()

@@ -25,9 +25,8 @@ from collections.abc import Sequence
 
 from archivist.storage import whole_blobs
 from archivist.storage.batches import ignore_progress
-from archivist.storage.folder_store import FolderStore
+from archivist.storage.folder_store import FolderStore, pack_writer
 from archivist.storage.loose_batch import LooseBatch
-from archivist.storage.packs import PackWriter
 from archivist.storage.space import no_space_as
 from archivist.wire.background_batches import BatchWorker
 
@@ -45,9 +44,7 @@ class StoreSink:
 
     def __init__(self, store: FolderStore) -> None:
         self._store = store
-        self._pack = PackWriter(
-            store.packs_dir, store.index, max_bytes=store.pack_max_bytes, durable=store.durable
-        )
+        self._pack = pack_writer(store)
         self._loose = LooseBatch(store.temp_dir, store.durable)
         self._covered: set[str] = set()  # stored, or found held: written by the worker thread only
         self._worker: BatchWorker[Batch] = BatchWorker(
