@@ -171,17 +171,21 @@ versions = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("base_version_id", Integer),
     Column("source_version_id", Integer),
+    Column("deleted_at", UtcDateTime),
     UniqueConstraint("collection_id", "version_index"),
     Index(None, "collection_id", "digest"),
     Index(None, "manifest_digest"),
     Index(None, "expires_at"),
     Index(None, "base_version_id"),
     Index(None, "source_version_id"),
+    Index(None, "deleted_at"),
 )
 """``base_version_id``: the version whose blob rows this one's extend (``version_blobs``
 holds only the blobs none of its base chain's rows name; see ``service.blob_rows``).
 ``source_version_id``: set on a link in a registry collection, the version it names (its
-digest, manifest and size are copied from it; its blobs are the source's)."""
+digest, manifest and size are copied from it; its blobs are the source's).
+``deleted_at``: when the version was soft-deleted (state ``DELETED``); the collector purges
+it once its grace period has passed."""
 
 registries = Table(
     "registries",

@@ -189,7 +189,7 @@ def delete_collection(connection: Connection, entity: str, project: str, name: s
     connection.execute(
         update(versions)
         .where(versions.c.collection_id == row.id, versions.c.state != VersionState.DELETED.value)
-        .values(state=VersionState.DELETED.value, updated_at=now)
+        .values(state=VersionState.DELETED.value, updated_at=now, deleted_at=now)
     )
     connection.execute(
         update(collections).where(collections.c.id == row.id).values(deleted_at=now, updated_at=now)

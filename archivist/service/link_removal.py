@@ -32,7 +32,9 @@ def remove_links(connection: Connection, source_ids: Iterable[int] | Select[Any]
             moved_latest.add(collection_id)
         remove_aliases(connection, link_id)
         connection.execute(
-            update(versions).where(versions.c.id == link_id).values(state=_DELETED, updated_at=now)
+            update(versions)
+            .where(versions.c.id == link_id)
+            .values(state=_DELETED, updated_at=now, deleted_at=now)
         )
     for collection_id in moved_latest:
         point_latest_at_newest(connection, collection_id)

@@ -218,8 +218,9 @@ def delete_version(connection: Connection, version_id: object, delete_aliases: b
             f"aliases {held}; pass delete_aliases=True to delete them with it"
         )
     remove_aliases(connection, row.id)
+    now = utc_now()
     connection.execute(
-        update(versions).where(versions.c.id == row.id).values(state=_DELETED, updated_at=utc_now())
+        update(versions).where(versions.c.id == row.id).values(state=_DELETED, updated_at=now, deleted_at=now)
     )
     if LATEST in held:
         point_latest_at_newest(connection, row.collection_id)
