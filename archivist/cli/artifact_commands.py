@@ -14,8 +14,8 @@ import click
 from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
 from archivist.cli.label_commands import alias_group, tag_group
-from archivist.cli.link_commands import link_command, unlink_command
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
+from archivist.cli.link_commands import link_command, unlink_command
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
 from archivist.cli.put import PutRequest, parse_metadata, put, put_report
 from archivist.cli.table_output import print_json

@@ -1,5 +1,6 @@
 """The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|link|unlink|
-lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions``, ``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
+lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions``,
+``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
 commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a

@@ -49,7 +49,9 @@ def parse_filter(text: str | None) -> dict[str, Any] | None:
     except json.JSONDecodeError as error:
         raise click.BadParameter(f"{text!r} is not JSON ({error.msg})", param_hint="--filter") from None
     if not isinstance(value, dict):
-        raise click.BadParameter(f"{text!r} must be a JSON object such as '{{\"name\": \"x\"}}'", param_hint="--filter")
+        raise click.BadParameter(
+            f'{text!r} must be a JSON object such as \'{{"name": "x"}}\'', param_hint="--filter"
+        )
     return value
 
 
@@ -94,7 +96,11 @@ def registry_group() -> None:
 )
 @click.option("-d", "--description", help="Description of the registry (Markdown).")
 @click.option(
-    "-t", "--type", "types", multiple=True, help="An artifact type it accepts (repeatable; default: all types)."
+    "-t",
+    "--type",
+    "types",
+    multiple=True,
+    help="An artifact type it accepts (repeatable; default: all types).",
 )
 @json_option
 def create_command(
@@ -156,7 +162,9 @@ def _latest_links(backend: Backend, registry: str) -> dict[str, VersionRecord]:
     """The latest link of every collection of the registry, by collection name (one query a page)."""
     from archivist.core.paths import LATEST
 
-    found = paged(lambda offset, size: backend.list_registry_versions(registry, {"alias": LATEST}, offset, size), None)
+    found = paged(
+        lambda offset, size: backend.list_registry_versions(registry, {"alias": LATEST}, offset, size), None
+    )
     return {record.collection: record for record in found}
 
 
@@ -233,7 +241,9 @@ def versions_command(path: str, filter_json: str | None, limit: int | None, as_j
         backend.get_collection(ORGANIZATION, record.project, collection)  # not found: says so
 
         def fetch(offset: int, size: int) -> list[VersionRecord]:
-            query = VersionQuery(ORGANIZATION, record.project, collection, filter=wanted or {}, offset=offset, limit=size)
+            query = VersionQuery(
+                ORGANIZATION, record.project, collection, filter=wanted or {}, offset=offset, limit=size
+            )
             return backend.list_versions(query)
 
     else:
@@ -267,7 +277,9 @@ def delete_command(name: str, yes: bool) -> None:
 
         collections = backend.list_collections(ORGANIZATION, record.project)
         links = sum(c.version_count for c in collections)
-        question = f"Delete registry {record.name!r} with {len(collections)} collection(s) and {links} link(s)?"
+        question = (
+            f"Delete registry {record.name!r} with {len(collections)} collection(s) and {links} link(s)?"
+        )
         if not click.confirm(question):
             click.echo(f"Kept registry {record.name!r}.")
             return

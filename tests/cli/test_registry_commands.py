@@ -80,7 +80,9 @@ def test_usage_mistakes_exit_2_with_one_line(run_script: RunScript) -> None:
     _usage_error(
         run_script("artifact", "link", "train/clf:v0", "wandb-registry-model/x:v0"), "--alias", "x:v0"
     )
-    _usage_error(run_script("artifact", "link", "train/clf:v0", "elsewhere/x"), "'elsewhere' is not a registry")
+    _usage_error(
+        run_script("artifact", "link", "train/clf:v0", "elsewhere/x"), "'elsewhere' is not a registry"
+    )
     core = run_script("registry", "delete", "model", "--yes")
     assert core.returncode != 0 and "core registry 'model'" in core.stderr and "Traceback" not in core.stderr
 
@@ -90,7 +92,9 @@ def test_link_promote_roll_back_and_unlink(run_script: RunScript) -> None:
     collection = f"Served {uuid.uuid4().hex[:6]}"
     target = f"wandb-registry-model/{collection}"
     _log_models(source, 3)
-    linked = json.loads(_ok(run_script("artifact", "link", f"train/{source}:v0", target, "-a", "candidate", "--json")))
+    linked = json.loads(
+        _ok(run_script("artifact", "link", f"train/{source}:v0", target, "-a", "candidate", "--json"))
+    )
     assert linked["registry_path"] == f"{target}:v0" and linked["source"].endswith(f"/train/{source}:v0")
     assert linked["aliases"] == ["latest", "candidate"]
     again = _ok(run_script("artifact", "link", f"train/{source}:v0", target))
@@ -108,16 +112,34 @@ def test_link_promote_roll_back_and_unlink(run_script: RunScript) -> None:
     listing = _ok(run_script("registry", "versions", f"model/{collection}"))
     lines = listing.splitlines()
     assert lines[0].split() == ["VERSION", "ALIASES", "SOURCE", "CREATED"]
-    assert lines[1].split()[:2] == ["v1", "latest,staging"] and lines[2].split()[:2] == ["v0", "candidate,production"]
+    assert lines[1].split()[:2] == ["v1", "latest,staging"] and lines[2].split()[:2] == [
+        "v0",
+        "candidate,production",
+    ]
     filtered = json.loads(
-        _ok(run_script("registry", "versions", "model", "--filter", json.dumps({"alias": "production", "collection": collection}), "--json"))
+        _ok(
+            run_script(
+                "registry",
+                "versions",
+                "model",
+                "--filter",
+                json.dumps({"alias": "production", "collection": collection}),
+                "--json",
+            )
+        )
     )
     assert [(v["collection"], v["version"]) for v in filtered] == [(collection, "v0")]
-    limited = json.loads(_ok(run_script("registry", "versions", f"model/{collection}", "--limit", "1", "--json")))
+    limited = json.loads(
+        _ok(run_script("registry", "versions", f"model/{collection}", "--limit", "1", "--json"))
+    )
     assert [v["version"] for v in limited] == ["v1"]
 
     collections = json.loads(
-        _ok(run_script("registry", "collections", "model", "--filter", json.dumps({"name": collection}), "--json"))
+        _ok(
+            run_script(
+                "registry", "collections", "model", "--filter", json.dumps({"name": collection}), "--json"
+            )
+        )
     )
     assert [(c["name"], c["type"], c["version_count"]) for c in collections] == [(collection, "model", 2)]
     assert collections[0]["latest"]["version"] == "v1"
@@ -127,7 +149,10 @@ def test_link_promote_roll_back_and_unlink(run_script: RunScript) -> None:
 
     unlinked = _ok(run_script("artifact", "unlink", f"{target}:v0"))
     assert f"Unlinked {target}:v0" in unlinked and f"train/{source}:v0" in unlinked
-    assert [v["version"] for v in json.loads(_ok(run_script("registry", "versions", f"model/{collection}", "--json")))] == ["v1"]
+    assert [
+        v["version"]
+        for v in json.loads(_ok(run_script("registry", "versions", f"model/{collection}", "--json")))
+    ] == ["v1"]
     assert _ok(run_script("artifact", "show", f"train/{source}:v0", "--json"))  # the source stays
     not_link = run_script("artifact", "unlink", f"train/{source}:v1")
     assert not_link.returncode == 2 and "is not a linked artifact" in not_link.stderr

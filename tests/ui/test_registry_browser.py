@@ -24,7 +24,7 @@ from archivist.core.registries import ORGANIZATION
 from archivist.core.settings import Settings
 from archivist.service.embedded import LocalBackend
 from tests.client.artifact_logging import log_text
-from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
+from tests.fixtures.archivist_server import ADMIN_KEY, archivist_server
 from tests.fixtures.servers import free_port, running
 from tests.ui.browser import VIEWPORT, ConsoleProblems, screenshot
 from tests.ui.pages import csrf_token
@@ -220,7 +220,12 @@ def test_on_the_server_a_viewers_forged_forms_are_refused(on_server: OnServer) -
     with httpx.Client(base_url=on_server.url, timeout=30) as http:
         login = http.get("/ui/login")
         token = csrf_token(login.text)
-        assert http.post("/ui/login", data={"api_key": on_server.keys["viewer"], "csrf_token": token}).status_code == 303
+        assert (
+            http.post(
+                "/ui/login", data={"api_key": on_server.keys["viewer"], "csrf_token": token}
+            ).status_code
+            == 303
+        )
         served = "/ui/registries/model/Served"
         unlink = http.post(f"{served}/v0/unlink", data={"csrf_token": token})
         assert unlink.status_code == 403 and "need member or admin" in unlink.text
@@ -234,7 +239,9 @@ def test_on_the_server_a_viewers_forged_forms_are_refused(on_server: OnServer) -
             data={"action": "add", "value": "mine", "csrf_token": token},
         )
         assert alias.status_code == 403
-        create = http.post("/ui/registries", data={"name": "forged", "visibility": "organization", "csrf_token": token})
+        create = http.post(
+            "/ui/registries", data={"name": "forged", "visibility": "organization", "csrf_token": token}
+        )
         assert create.status_code == 403
         page = http.get(served)
         assert page.status_code == 200 and page.text.count('data-version="') == 1  # nothing changed
