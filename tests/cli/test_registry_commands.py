@@ -108,6 +108,9 @@ def test_link_promote_roll_back_and_unlink(run_script: RunScript) -> None:
     assert "(moved from v1)" in rolled
     got = _ok(run_script("artifact", "show", f"{target}:production", "--json"))
     assert json.loads(got)["version"] == "v0"
+    removed = _ok(run_script("artifact", "alias", "rm", f"{target}:v1", "staging", "--json"))
+    assert json.loads(removed)["aliases"] == ["latest"]
+    _ok(run_script("artifact", "alias", "add", f"{target}:v1", "staging"))
 
     listing = _ok(run_script("registry", "versions", f"model/{collection}"))
     lines = listing.splitlines()

@@ -109,12 +109,12 @@ def registry_routes(ui: UiState) -> APIRouter:
         page = ui.page(request)
         record = page.backend.get_registry(name)
         paging = Paging(page_number, LINKS_PER_PAGE, None)
-        view = collection_view(page.backend, record, collection, paging.offset, paging.size + 1)
+        view = collection_view(page.backend, record, collection, paging.offset, paging.size)
         return ui.render(
             request,
             "registry_collection.html",
             view=view,
-            links=view.links[: paging.size],
+            links=view.links,
             paging=Paging(paging.number, LINKS_PER_PAGE, view.collection.version_count),
             can_write=ui.can_write_registry(page, record.name),
         )
