@@ -99,7 +99,7 @@ def browse_routes(ui: UiState) -> APIRouter:
             versions=versions[: paging.size],
             paging=paging,
             tag=tag.strip(),
-            can_write=ui.can_write(page, entity),
+            can_write=ui.can_write(page, entity, project),
         )
 
     return router

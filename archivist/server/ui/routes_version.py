@@ -16,6 +16,7 @@ from archivist.core.errors import InvalidInputError, RunNotFoundError
 from archivist.core.models import RunRecord, VersionRecord, VersionUpdate
 from archivist.core.paths import LATEST
 from archivist.server.ui import urls
+from archivist.server.ui.registry_views import link_choices
 from archivist.server.ui.state import FormFields, Page, UiState, route_class
 
 MAX_CONSUMERS_SHOWN = 50
@@ -77,8 +78,9 @@ def version_routes(ui: UiState) -> APIRouter:
             consumer_count=len(consumers),
             snippet=usage_snippet(version),
             latest=LATEST,
-            can_write=ui.can_write(page, version.entity),
+            can_write=ui.can_write(page, version.entity, version.project),
             links=page.backend.list_links(version.id) if version.source is None else [],
+            link_targets=link_choices(ui, page, version),
         )
 
     @router.post(VERSION_PATH + "/{field}")
@@ -92,7 +94,7 @@ def version_routes(ui: UiState) -> APIRouter:
         fields: FormFields,
     ) -> Response:
         page = ui.page(request)
-        ui.require_write(page, entity)
+        ui.require_write(page, entity, project)
         version = find_version(page, entity, project, name, selector)
         action, value = fields.get("action", ""), fields.get("value", "")
         if field is EditableField.ALIASES:
