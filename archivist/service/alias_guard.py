@@ -170,9 +170,13 @@ def check_deletion(connection: Connection, actor: Actor, version_ids: Iterable[i
     """Refuse to delete (or unlink) these versions when one holds a protected alias and the
     actor is no admin of its registry, or when a link of one holds a protected alias."""
     ids = version_ids if isinstance(version_ids, Select) else list(version_ids)
-    held = _protected_join(
-        select(aliases.c.alias, aliases.c.version_id, registries.c.name), aliases.c.collection_id
-    ).where(aliases.c.version_id.in_(ids))
+    held = (
+        _protected_join(
+            select(aliases.c.alias, aliases.c.version_id, registries.c.name), aliases.c.collection_id
+        )
+        .where(aliases.c.version_id.in_(ids))
+        .order_by(aliases.c.alias)
+    )
     for alias, version_id, registry in connection.execute(held):
         if not actor.is_registry_admin(registry):
             raise PermissionDeniedError(
@@ -189,7 +193,7 @@ def check_deletion(connection: Connection, actor: Actor, version_ids: Iterable[i
     linked = _protected_join(linked, link.c.collection_id).where(
         link.c.source_version_id.in_(ids), link.c.state != VersionState.DELETED.value
     )
-    found = connection.execute(linked.limit(1)).first()
+    found = connection.execute(linked.order_by(aliases.c.alias).limit(1)).first()
     if found is not None:
         alias, link_id, source_id, registry = found
         raise ProtectedAliasError(

@@ -80,7 +80,8 @@ class ProtectedAliasContract:
         link = backend.link_version(source.id, "model", "clf", ["production"])
         with pytest.raises(
             ProtectedAliasError,
-            match=r"its link 'organization/wandb-registry-model/clf:v0' holds the protected alias 'production'",
+            match=r"its link 'organization/wandb-registry-model/clf:v0' holds the protected alias "
+            r"'production'",
         ):
             backend.delete_version(source.id, delete_aliases=True)
         with pytest.raises(ProtectedAliasError, match="'production'"):
