@@ -195,10 +195,10 @@ def check_deletion(connection: Connection, actor: Actor, version_ids: Iterable[i
     )
     found = connection.execute(linked.order_by(aliases.c.alias).limit(1)).first()
     if found is not None:
-        alias, link_id, source_id, registry = found
+        source, link_name = _name(connection, found.source_version_id), _name(connection, found.id)
         raise ProtectedAliasError(
-            f"cannot delete {_name(connection, source_id)!r}: its link {_name(connection, link_id)!r} "
-            f"holds the protected alias {alias!r} of registry {registry!r}; nobody may delete the source "
+            f"cannot delete {source!r}: its link {link_name!r} "
+            f"holds the protected alias {found.alias!r} of registry {found.name!r}; nobody may delete the source "
             "of a protected version until a registry admin removes the alias from the link "
             "(link.aliases.remove(...); link.save())"
         )
