@@ -197,9 +197,9 @@ def check_deletion(connection: Connection, actor: Actor, version_ids: Iterable[i
     if found is not None:
         source, link_name = _name(connection, found.source_version_id), _name(connection, found.id)
         raise ProtectedAliasError(
-            f"cannot delete {source!r}: its link {link_name!r} "
-            f"holds the protected alias {found.alias!r} of registry {found.name!r}; nobody may delete the source "
-            "of a protected version until a registry admin removes the alias from the link "
+            f"cannot delete {source!r}: its link {link_name!r} holds the protected alias "
+            f"{found.alias!r} of registry {found.name!r}; nobody may delete the source of a protected "
+            "version until a registry admin removes the alias from the link "
             "(link.aliases.remove(...); link.save())"
         )
 
