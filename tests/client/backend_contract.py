@@ -13,6 +13,7 @@ from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
+from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
 from tests.client.contract_registry_filters import RegistryFilterContract
 from tests.client.contract_run_queries import RunQueryContract
@@ -27,6 +28,7 @@ class BackendContract(
     RunContract,
     LineageContract,
     RegistryContract,
+    ProtectedAliasContract,
     RegistryFilterContract,
     RunQueryContract,
 ):
