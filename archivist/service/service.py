@@ -31,7 +31,14 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
+from archivist.core.registries import (
+    DEFAULT_MEMBER_ROLE,
+    LinkOrigin,
+    RegistryMember,
+    RegistryRecord,
+    RegistryUpdate,
+    validate_link_origin,
+)
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -56,6 +63,7 @@ from archivist.service import (
     namespaces,
     records,
     registries,
+    registry_roles,
     run_data,
     run_queries,
     runs,
@@ -388,10 +396,14 @@ class Service:
         artifact_types: Sequence[str] | None = None,
         allow_all_artifact_types: bool = False,
     ) -> RegistryRecord:
+        """Its creator (a user of a server) becomes its admin."""
         with write_transaction(self.engine) as connection:
-            return registries.create_registry(
+            created = registries.create_registry(
                 connection, name, visibility, description, artifact_types, allow_all_artifact_types
             )
+            if self.access is not None:
+                registry_roles.make_admin(connection, created.name, self.access.user)
+            return created
 
     def list_registries(
         self, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
@@ -442,6 +454,29 @@ class Service:
                 )
                 legacy_links.remember_origin(connection, target.id, validate_link_origin(origin))
             return linked
+
+    def list_registry_members(self, name: str) -> list[RegistryMember]:
+        with read_transaction(self.engine) as connection:
+            return registry_roles.list_members(connection, name)
+
+    def add_registry_members(
+        self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE
+    ) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.add_members(connection, name, members, role)
+
+    def update_registry_member(self, name: str, member: str, role: str) -> RegistryMember:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.update_member(connection, name, member, role)
+
+    def remove_registry_members(self, name: str, members: Sequence[str]) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.remove_members(connection, name, members)
+
+    def check_download(self, version_id: str) -> None:
+        """The right is checked where the call is declared; here the version must exist."""
+        with read_transaction(self.engine) as connection:
+            versions.require_version_row(connection, version_id)
 
     def list_links(self, version_id: str) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:
