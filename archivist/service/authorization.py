@@ -36,7 +36,7 @@ from archivist.core.access import (
 )
 from archivist.core.accounts import ADMIN, VIEWER, WRITE_ROLES
 from archivist.core.api import needs_of as declared_needs
-from archivist.core.errors import ArtifactNotFoundError, PermissionDeniedError
+from archivist.core.errors import ArtifactNotFoundError, DownloadRefusedError, PermissionDeniedError
 from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.models import VersionState
 from archivist.core.registries import ORGANIZATION, REGISTRY_ROLES, RESTRICTED_VIEWER, registry_of_project
@@ -177,9 +177,8 @@ class Access:
         least = _LEAST_REGISTRY_ROLE[right]
         if REGISTRY_ROLES.index(role) >= REGISTRY_ROLES.index(least):
             return
-        raise PermissionDeniedError(
-            f"user {self.user!r} is a {role} of registry {registry!r}; {_REGISTRY_NEEDED[right]}"
-        )
+        refused = DownloadRefusedError if right is Right.DOWNLOAD else PermissionDeniedError
+        raise refused(f"user {self.user!r} is a {role} of registry {registry!r}; {_REGISTRY_NEEDED[right]}")
 
     def require_entity(self, right: Right, entity: object, project: object = None) -> None:
         registry = registry_of_project(project)
