@@ -55,6 +55,9 @@ class RegistryMemberContract:
             backend.add_registry_members("strict", [ENTITY], "owner")
         with pytest.raises(NotFoundError, match="no user or team named 'nobody-here'"):
             backend.add_registry_members("strict", [ENTITY, "nobody-here"])
+        for padded in (f" {ENTITY}", f"{ENTITY} ", ENTITY.upper()):  # a name is matched exactly
+            with pytest.raises(NotFoundError, match=f"no user or team named '{padded}'"):
+                backend.add_registry_members("strict", [padded])
         with pytest.raises(InvalidInputError, match="'organization' cannot be a member"):
             backend.add_registry_members("strict", [ORGANIZATION])
         with pytest.raises(InvalidInputError, match="list of user or team names|valid list"):
