@@ -290,6 +290,12 @@ class Backend(Protocol):
         """The users and teams holding a role of the registry's own, by name."""
         ...
 
+    @call("/registries/role", read(Registry("name")))
+    def registry_role(self, name: str) -> str:
+        """The caller's own role in the registry, as every check decides it (``admin`` on the
+        embedded store): what a client may offer them to do."""
+        ...
+
     @call("/registries/members/add", manage(Registry("name")))
     def add_registry_members(
         self, name: str, members: Sequence[Name], role: str = DEFAULT_MEMBER_ROLE

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from archivist.core.digest_checks import validate_digest, validate_digests
-from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -458,6 +458,16 @@ class Service:
     def list_registry_members(self, name: str) -> list[RegistryMember]:
         with read_transaction(self.engine) as connection:
             return registry_roles.list_members(connection, name)
+
+    def registry_role(self, name: str) -> str:
+        with read_transaction(self.engine) as connection:
+            row = registries.require_registry(connection, name)
+        if self.access is None:  # the embedded store's user
+            return "admin"
+        role = self.access.registry_role(row.name)
+        if role is None:  # the declared check refused it already; here for a direct caller
+            raise PermissionDeniedError(f"user {self.access.user!r} has no role in registry {row.name!r}")
+        return role
 
     def add_registry_members(
         self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE

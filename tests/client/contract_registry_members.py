@@ -74,6 +74,13 @@ class RegistryMemberContract:
         backend.create_registry("brief", "restricted")
         assert _others(backend, backend.list_registry_members("brief")) == []
 
+    def test_the_callers_role_is_admin_for_the_store_and_the_servers_admin(self, backend: Backend) -> None:
+        assert backend.registry_role("model") == "admin"
+        backend.create_registry("Roles", "restricted")
+        assert backend.registry_role("roles") == "admin"
+        with pytest.raises(NotFoundError, match="registry 'nowhere' not found"):
+            backend.registry_role("nowhere")
+
     def test_check_download_answers_for_a_version_and_a_link(self, backend: Backend) -> None:
         source = log_text(backend, "clf", "w", type_name="model").version
         link = backend.link_version(source.id, "model", "clf")

@@ -220,6 +220,7 @@ def test_viewing_needs_any_role(registry: Registry, caller: str) -> None:
     assert [v.id for v in backend.list_versions(query)] == [registry.link.id]
     assert registry.link.id in [v.id for v in backend.list_registry_versions(registry.name)]
     assert len(backend.list_registry_members(registry.name)) >= 4
+    assert backend.registry_role(registry.name) == ROLE[caller]
 
 
 # --- use_artifact, download files: viewer and above ------------------------------------------

@@ -570,6 +570,7 @@ CASES: list[Case] = [
         AUTHENTICATED,
         lambda w, c: {"json": {"name": "model"}},
     ),
+    Case("POST", f"{API}/registries/role", AUTHENTICATED, lambda w, c: {"json": {"name": "model"}}),
     Case(
         "POST",
         f"{API}/registries/members/add",
