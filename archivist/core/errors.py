@@ -34,6 +34,7 @@ class also subclasses the builtin exception W&B raises in that situation, so
     ├── CommError                                 comm               502
     │   ├── AuthenticationError                   unauthenticated    401
     │   └── PermissionDeniedError                 permission_denied  403
+    │       └── DownloadRefusedError (PermissionError) download_refused 403
     ├── StorageError (OSError)                    storage            500
     │   └── NoSpaceError                          no_space           507
     └── NotSupportedError (NotImplementedError)   not_supported      501
@@ -206,6 +207,15 @@ class AuthenticationError(CommError):
 
 class PermissionDeniedError(CommError):
     code = "permission_denied"
+    status = 403
+
+
+class DownloadRefusedError(PermissionDeniedError, PermissionError):
+    """A version's files (or its use as a run's input) refused to one who may read its
+    metadata: a restricted viewer of the registry it was reached through. W&B raises a
+    permission error there; the message names the role needed."""
+
+    code = "download_refused"
     status = 403
 
 

@@ -48,7 +48,47 @@ class Visibility(str, enum.Enum):
     ORGANIZATION = "organization"
     """Every user of the organization may read it."""
     RESTRICTED = "restricted"
-    """Only its members (for now: the organization's members) may read it."""
+    """Only its members (and the organization's) may read it."""
+
+
+RESTRICTED_VIEWER = "restricted_viewer"
+REGISTRY_ROLES = (RESTRICTED_VIEWER, "viewer", "member", "admin")
+"""A registry's roles, lowest first: a restricted viewer reads metadata only (no files, no
+``use_artifact``), a viewer also downloads, a member writes (links, aliases, tags,
+collections), an admin manages settings, protected aliases and members (SPEC §7)."""
+DEFAULT_MEMBER_ROLE = RESTRICTED_VIEWER
+"""The role of a user or team added to a registry without one (W&B server 0.75 and later),
+and every user's role in a registry visible to the whole organization."""
+
+
+def validate_registry_role(role: object) -> str:
+    if role not in REGISTRY_ROLES:
+        raise InvalidInputError(f"invalid registry role {role!r}: use one of {', '.join(REGISTRY_ROLES)}")
+    return str(role)
+
+
+def highest_role(*roles: str | None) -> str | None:
+    """The highest of ``roles`` (None ignored; None when all are)."""
+    held = [role for role in roles if role is not None]
+    return max(held, key=REGISTRY_ROLES.index) if held else None
+
+
+def role_at_least(role: str | None, wanted: str) -> bool:
+    return role is not None and REGISTRY_ROLES.index(role) >= REGISTRY_ROLES.index(wanted)
+
+
+class MemberKind(str, enum.Enum):
+    USER = "user"
+    TEAM = "team"
+
+
+@dataclass(frozen=True)
+class RegistryMember:
+    """A user or team with a role in a registry (its own: not the organization's)."""
+
+    name: str
+    kind: MemberKind
+    role: str
 
 
 def validate_visibility(value: object) -> Visibility:

@@ -254,6 +254,20 @@ promotion rule, with their reason and the comparisons that failed
 (``service.promotion_overrides.record_override``). The names are kept as they were, and
 ``version_id`` has no foreign key, so the record outlives the link it speaks of."""
 
+registry_members = Table(
+    "registry_members",
+    metadata,
+    Column("registry_id", Integer, ForeignKey("registries.id"), nullable=False),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("registry_id", "entity_id"),
+    Index(None, "entity_id"),
+)
+"""Who holds which role in a registry (``restricted_viewer``, ``viewer``, ``member``,
+``admin``): a user (their personal entity) or a team, whose every member then holds the
+role (``service.registry_roles``)."""
+
 legacy_link_origins = Table(
     "legacy_link_origins",
     metadata,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from archivist.core.accounts import ADMIN
 from archivist.core.digest_checks import validate_digest, validate_digests
-from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -33,8 +33,10 @@ from archivist.core.models import (
     VersionUpdate,
 )
 from archivist.core.registries import (
+    DEFAULT_MEMBER_ROLE,
     LinkOrigin,
     PromotionOverride,
+    RegistryMember,
     RegistryRecord,
     RegistryUpdate,
     validate_link_origin,
@@ -66,6 +68,7 @@ from archivist.service import (
     protected_aliases,
     records,
     registries,
+    registry_roles,
     run_data,
     run_queries,
     runs,
@@ -418,10 +421,14 @@ class Service:
         artifact_types: Sequence[str] | None = None,
         allow_all_artifact_types: bool = False,
     ) -> RegistryRecord:
+        """Its creator (a user of a server) becomes its admin."""
         with write_transaction(self.engine) as connection:
-            return registries.create_registry(
+            created = registries.create_registry(
                 connection, name, visibility, description, artifact_types, allow_all_artifact_types
             )
+            if self.access is not None:
+                registry_roles.make_admin(connection, created.name, self.access.user)
+            return created
 
     def list_registries(
         self, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
@@ -496,6 +503,39 @@ class Service:
         with read_transaction(self.engine) as connection:
             row = versions.require_version_row(connection, version_id)
             return promotion_overrides.overrides_of(connection, row.id)
+
+    def list_registry_members(self, name: str) -> list[RegistryMember]:
+        with read_transaction(self.engine) as connection:
+            return registry_roles.list_members(connection, name)
+
+    def registry_role(self, name: str) -> str:
+        with read_transaction(self.engine) as connection:
+            row = registries.require_registry(connection, name)
+        if self.access is None:  # the embedded store's user
+            return "admin"
+        role = self.access.registry_role(row.name)
+        if role is None:  # the declared check refused it already; here for a direct caller
+            raise PermissionDeniedError(f"user {self.access.user!r} has no role in registry {row.name!r}")
+        return role
+
+    def add_registry_members(
+        self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE
+    ) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.add_members(connection, name, members, role)
+
+    def update_registry_member(self, name: str, member: str, role: str) -> RegistryMember:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.update_member(connection, name, member, role)
+
+    def remove_registry_members(self, name: str, members: Sequence[str]) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.remove_members(connection, name, members)
+
+    def check_download(self, version_id: str) -> None:
+        """The right is checked where the call is declared; here the version must exist."""
+        with read_transaction(self.engine) as connection:
+            versions.require_version_row(connection, version_id)
 
     def list_links(self, version_id: str) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:

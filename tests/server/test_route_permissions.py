@@ -74,6 +74,12 @@ class World:
         self.owner.protect_alias(name, "production")
         return name
 
+    def fresh_registry_with_member(self) -> str:
+        """A registry (visible to the organization) whose member is the team."""
+        name = self.fresh_registry()
+        self.owner.add_registry_members(name, [self.team])
+        return name
+
     def fresh_member(self) -> str:
         """A new user with a role in the team, for a call that takes it away."""
         user = self.fresh_user()
@@ -529,11 +535,12 @@ CASES: list[Case] = [
         check=_graph_check,
     ),
     # registries: the roles are the organization's (the team's callers hold the same role
-    # there); every user is a viewer of a registry visible to the organization
+    # there); every user is a restricted viewer of a registry visible to the organization
+    # (tests/server/test_registry_roles.py holds the registry's own roles)
     Case(
         "POST",
         f"{API}/registries/create",
-        MANAGERS,
+        WRITERS,
         lambda w, c: {"json": {"name": _name("reg"), "visibility": "restricted"}},
     ),
     Case("POST", f"{API}/registries/list", AUTHENTICATED, lambda w, c: {}, check=_registries_check),
@@ -561,6 +568,38 @@ CASES: list[Case] = [
         f"{API}/links/create",
         WRITERS,
         lambda w, c: {"json": {"version_id": w.version_id, "registry": w.registry, "collection": "data"}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/members/list",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"name": "model"}},
+    ),
+    Case("POST", f"{API}/registries/role", AUTHENTICATED, lambda w, c: {"json": {"name": "model"}}),
+    Case(
+        "POST",
+        f"{API}/registries/members/add",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry(), "members": [w.team]}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/members/update",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry_with_member(), "member": w.team, "role": "viewer"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/members/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry_with_member(), "members": [w.team]}},
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/check-download",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
         refused_elsewhere=404,
     ),
     Case(
@@ -671,6 +710,7 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/links/create", lambda w, v: {"version_id": v, "registry": w.registry, "collection": "data"}),
     ("/links/list", lambda w, v: {"version_id": v}),
     ("/registries/promotion-overrides", lambda w, v: {"version_id": v}),
+    ("/versions/check-download", lambda w, v: {"version_id": v}),
     (
         "/versions/commit",
         lambda w, v: {"request": {**_commit_body(w, SERVER_ADMIN)["json"]["request"], "base_version_id": v}},
