@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, insert, select
 from archivist.core.models import VersionState
 from archivist.core.paths import LATEST
 from archivist.metadata.schema import aliases, versions
+from archivist.service.artifact_events import record_alias_moves, record_alias_removals
 
 
 def aliases_of(connection: Connection, version_id: int) -> list[str]:
@@ -28,13 +29,19 @@ def take_aliases(connection: Connection, collection_id: int, version_id: int, na
     moving = list(dict.fromkeys(names))
     if not moving:
         return
-    connection.execute(
-        delete(aliases).where(aliases.c.collection_id == collection_id, aliases.c.alias.in_(moving))
+    current = select(aliases.c.alias, aliases.c.version_id).where(
+        aliases.c.collection_id == collection_id, aliases.c.alias.in_(moving)
     )
+    holders: dict[str, int] = {name: holder for name, holder in connection.execute(current)}
+    if holders:
+        connection.execute(
+            delete(aliases).where(aliases.c.collection_id == collection_id, aliases.c.alias.in_(moving))
+        )
     connection.execute(
         insert(aliases),
         [{"collection_id": collection_id, "version_id": version_id, "alias": name} for name in moving],
     )
+    record_alias_moves(connection, collection_id, version_id, [(name, holders.get(name)) for name in moving])
 
 
 def replace_aliases(
@@ -50,11 +57,19 @@ def replace_aliases(
         connection.execute(
             delete(aliases).where(aliases.c.version_id == version_id, aliases.c.alias.in_(dropped))
         )
+        record_alias_removals(connection, collection_id, version_id, dropped)
     assign_aliases(connection, collection_id, version_id, names)
 
 
 def remove_aliases(connection: Connection, version_id: int) -> None:
-    connection.execute(delete(aliases).where(aliases.c.version_id == version_id))
+    held = connection.execute(
+        select(aliases.c.collection_id, aliases.c.alias)
+        .where(aliases.c.version_id == version_id)
+        .order_by(aliases.c.id)
+    ).all()
+    if held:
+        connection.execute(delete(aliases).where(aliases.c.version_id == version_id))
+        record_alias_removals(connection, held[0].collection_id, version_id, [row.alias for row in held])
 
 
 def point_latest_at_newest(connection: Connection, collection_id: int) -> None:
