@@ -17,6 +17,7 @@ promotion rule's override pass its reason as ``note``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, insert, select
@@ -28,10 +29,20 @@ from archivist.service.timestamps import utc_now
 
 ACTOR_OPTION = "archivist_actor"
 """Execution option on a write transaction's connection: the user name to record."""
+_MOMENT_OPTION = "archivist_event_time"
 
 
 def set_actor(connection: Connection, actor: str) -> None:
     connection.execution_options(**{ACTOR_OPTION: actor})
+
+
+def _moment(connection: Connection) -> dt.datetime:
+    """The time of the transaction's first event: every event of one change shares it."""
+    moment: dt.datetime | None = connection.get_execution_options().get(_MOMENT_OPTION)
+    if moment is None:
+        moment = utc_now()
+        connection.execution_options(**{_MOMENT_OPTION: moment})
+    return moment
 
 
 def actor_of(connection: Connection) -> str:
@@ -127,7 +138,7 @@ def record_protection_change(
     connection.execute(
         insert(artifact_events).values(
             event_type=kind.value,
-            created_at=utc_now(),
+            created_at=_moment(connection),
             actor=actor_of(connection),
             project_id=project_id,
             alias=alias,
@@ -143,7 +154,7 @@ def _append(connection: Connection, collection_id: int, rows: list[dict[str, obj
         select(collections.c.project_id).where(collections.c.id == collection_id)
     ).scalar_one()
     common = {
-        "created_at": utc_now(),
+        "created_at": _moment(connection),
         "actor": actor_of(connection),
         "project_id": project_id,
         "collection_id": collection_id,

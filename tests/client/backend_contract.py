@@ -12,6 +12,7 @@ from __future__ import annotations
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
+from tests.client.contract_history import HistoryContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_registries import RegistryContract
 from tests.client.contract_registry_filters import RegistryFilterContract
@@ -22,6 +23,7 @@ from tests.client.contract_versions import VersionContract
 
 class BackendContract(
     CommitContract,
+    HistoryContract,
     VersionContract,
     CollectionContract,
     RunContract,
