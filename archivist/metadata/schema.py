@@ -390,7 +390,8 @@ artifact_events = Table(
     Column("previous_version_id", Integer),
     Column("note", Text),
     Index(None, "collection_id", "id"),
-    Index(None, "collection_id", "alias", "created_at"),
+    Index(None, "collection_id", "alias", "id"),
+    Index(None, "collection_id", "alias", "created_at", "id"),
     Index(None, "project_id", "id"),
 )
 """The append-only audit trail of versions, links, aliases and tags
@@ -399,4 +400,6 @@ never updated or deleted. ``id`` grows with every row (the automations' outbox m
 from it). ``version_id`` is the version after the change (for an alias: the version that
 holds it afterwards, None once removed); ``previous_version_id`` the one before (the
 alias's former holder; the version unlinked or deleted). ``collection_id`` is None for a
-registry-wide change (a protected alias declared); ``note`` carries a reason (an override)."""
+registry-wide change (a protected alias declared); ``note`` carries a reason (an override).
+Indexes: a collection's history (by id), an alias's history (by id), an alias's holder at a
+time (by time), and a project's events in order (an outbox reading a registry)."""

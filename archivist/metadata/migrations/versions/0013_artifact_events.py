@@ -45,9 +45,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_artifact_events_collection_id_id", "artifact_events", ["collection_id", "id"])
     op.create_index(
-        "ix_artifact_events_collection_id_alias_created_at",
+        "ix_artifact_events_collection_id_alias_id", "artifact_events", ["collection_id", "alias", "id"]
+    )
+    op.create_index(
+        "ix_artifact_events_collection_id_alias_created_at_id",
         "artifact_events",
-        ["collection_id", "alias", "created_at"],
+        ["collection_id", "alias", "created_at", "id"],
     )
     op.create_index("ix_artifact_events_project_id_id", "artifact_events", ["project_id", "id"])
     op.execute(
@@ -62,6 +65,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_artifact_events_project_id_id", "artifact_events")
-    op.drop_index("ix_artifact_events_collection_id_alias_created_at", "artifact_events")
+    op.drop_index("ix_artifact_events_collection_id_alias_created_at_id", "artifact_events")
+    op.drop_index("ix_artifact_events_collection_id_alias_id", "artifact_events")
     op.drop_index("ix_artifact_events_collection_id_id", "artifact_events")
     op.drop_table("artifact_events")
