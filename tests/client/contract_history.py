@@ -122,7 +122,7 @@ class HistoryContract:
 
     def test_every_kind_of_change_of_an_ordinary_collection_is_listed(self, backend: Backend) -> None:
         first = log_text(backend, "data", "a", aliases=["best"]).version
-        log_text(backend, "data", "b").version
+        log_text(backend, "data", "b")
         log_text(backend, "data", "a")  # identical to v0: latest moves back, nothing is created
         backend.update_version(first.id, VersionUpdate(tags=["gold", "checked"]))
         backend.update_version(first.id, VersionUpdate(tags=["gold"]))
