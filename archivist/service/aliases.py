@@ -63,12 +63,12 @@ def remove_aliases(connection: Connection, version_id: int) -> None:
 def _delete_recorded(connection: Connection, where: tuple[ColumnElement[bool], ...]) -> None:
     """Delete alias rows of one version and record a removal for each row really deleted
     (``RETURNING``: a row another transaction moved meanwhile is not reported as removed)."""
-    rows = connection.execute(
+    deleted = connection.execute(
         delete(aliases)
         .where(*where)
         .returning(aliases.c.id, aliases.c.collection_id, aliases.c.version_id, aliases.c.alias)
-    ).all()
-    rows.sort(key=lambda row: row.id)
+    )
+    rows = sorted(deleted, key=lambda row: row.id)
     if rows:
         names = [row.alias for row in rows]
         record_alias_removals(connection, rows[0].collection_id, rows[0].version_id, names)
