@@ -13,6 +13,7 @@ import click
 
 from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
+from archivist.cli.history_commands import as_of_option, history_command
 from archivist.cli.label_commands import alias_group, tag_group
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.link_commands import link_command, unlink_command
@@ -35,6 +36,7 @@ for subcommand in (
     link_command, unlink_command,
 ):  # fmt: skip
     artifact_group.add_command(subcommand)
+artifact_group.add_command(history_command)
 
 
 @artifact_group.command("put")
@@ -88,13 +90,14 @@ def put_command(
     help="Hard-link the files to the store's read-only blobs instead of copying them "
     "(fast, no extra space; the files are read-only and shared with the store).",
 )
-def get_command(path: str, root: str | None, type_name: str | None, link: bool) -> None:
+@as_of_option
+def get_command(path: str, root: str | None, type_name: str | None, link: bool, as_of: str | None) -> None:
     """Download [entity/][project/]name[:alias|vN] (default alias: latest) and print where it is."""
     import archivist
 
     # adds ":latest" when no alias was given; a project may hold a bare target's spaced link name
     resolved = str(parse_artifact_path(path, linked_names=True))
-    artifact = archivist.Api().artifact(resolved, type=type_name)
+    artifact = archivist.Api().artifact(resolved, type=type_name, as_of=as_of)
     click.echo(artifact.download(root=root, link=link))
 
 

@@ -47,9 +47,12 @@ def collection_at(path: str) -> Collection:
     return Collection(backend, full.entity, full.project, full.name)
 
 
-def version_at(path: str, *, explicit: bool = False) -> tuple[Backend, VersionRecord]:
+def version_at(
+    path: str, *, explicit: bool = False, as_of: str | None = None
+) -> tuple[Backend, VersionRecord]:
     """The version ``[entity/][project/]name[:alias|vN]`` names (``latest`` by default; with
-    ``explicit`` the version or alias must be given, as when changing it)."""
+    ``explicit`` the version or alias must be given, as when changing it; with ``as_of``
+    the one it named then)."""
     parsed = parse_artifact_path(path)
     if explicit and parsed.alias is None and parsed.version is None:
         raise click.UsageError(
@@ -57,4 +60,8 @@ def version_at(path: str, *, explicit: bool = False) -> tuple[Backend, VersionRe
         )
     backend, full = _with_defaults(parsed)
     assert full.entity is not None and full.project is not None
+    if as_of is not None:
+        return backend, backend.resolve_version_as_of(
+            full.entity, full.project, full.name, full.selector, as_of
+        )
     return backend, backend.resolve_version(full.entity, full.project, full.name, full.selector)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from archivist.cli.console import output_console
+from archivist.cli.history_commands import as_of_option
 from archivist.cli.table_output import print_json, render_table
 from archivist.cli.version_views import VERSION_HEADERS, run_json, show_lines, version_json, version_row
 
@@ -44,11 +45,12 @@ def versions_command(path: str, as_json: bool) -> None:
 @click.command("show")
 @click.argument("path", metavar="[ENTITY/][PROJECT/]NAME[:ALIAS]")
 @json_option
-def show_command(path: str, as_json: bool) -> None:
+@as_of_option
+def show_command(path: str, as_json: bool, as_of: str | None) -> None:
     """Show a version (default: latest): metadata, description, aliases, tags, files, lineage."""
     from archivist.cli.resolving import version_at
 
-    backend, record = version_at(path)
+    backend, record = version_at(path, as_of=as_of)
     producer = backend.version_producer(record.id)
     consumers = backend.version_consumers(record.id)
     if as_json:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from archivist.core.access import ANYONE, Entity, Node, Registry, Version, download, manage, read, write
+from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.calls import call
 from archivist.core.ids import Name, NodeId, ProjectName, VersionId
 from archivist.core.models import (
@@ -119,6 +120,30 @@ class Backend(Protocol):
         self, entity: Name, project: ProjectName, collection: Name, selector: str
     ) -> VersionRecord:
         """``selector`` is an alias or ``vN``; ``ArtifactNotFoundError`` if nothing matches."""
+        ...
+
+    @call("/versions/resolve_as_of", read(Entity("entity")))
+    def resolve_version_as_of(
+        self, entity: Name, project: ProjectName, collection: Name, selector: str, as_of: str
+    ) -> VersionRecord:
+        """The version ``selector`` (an alias, ``latest`` or ``vN``) named at ``as_of`` (an
+        ISO-8601 time; naive means UTC), from the audit trail; ``ArtifactNotFoundError`` when
+        it named none then. The record is the version as it is now."""
+        ...
+
+    @call("/collections/history", read(Entity("entity")))
+    def collection_history(
+        self,
+        entity: Name,
+        project: ProjectName,
+        collection: Name,
+        alias: str | None = None,
+        event_types: Sequence[str] = (),
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[ArtifactEvent]:
+        """The collection's audit trail, newest first: at most ``limit`` events (1..1000)
+        with ids below ``before``, only of ``alias`` and of ``event_types`` when given."""
         ...
 
     @call("/versions/get", read(Version("version_id")))

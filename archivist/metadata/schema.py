@@ -423,3 +423,33 @@ blob_grants = Table(
 """Blobs a user uploaded that no commit of theirs references yet: the user may read them
 and they count against the user's upload quota (``service.blob_access``). ``verified``
 is false while an upload is only planned."""
+
+
+artifact_events = Table(
+    "artifact_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("event_type", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("actor", _name(), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("collection_id", Integer, ForeignKey("collections.id")),
+    Column("alias", _name()),
+    Column("tag", _name()),
+    Column("version_id", Integer),
+    Column("previous_version_id", Integer),
+    Column("note", Text),
+    Index(None, "collection_id", "id"),
+    Index(None, "collection_id", "alias", "id"),
+    Index(None, "collection_id", "alias", "created_at", "id"),
+    Index(None, "project_id", "id"),
+)
+"""The append-only audit trail of versions, links, aliases and tags
+(``service.artifact_events``): one row per change, written in the change's transaction,
+never updated or deleted. ``id`` grows with every row (the automations' outbox may read
+from it). ``version_id`` is the version after the change (for an alias: the version that
+holds it afterwards, None once removed); ``previous_version_id`` the one before (the
+alias's former holder; the version unlinked or deleted). ``collection_id`` is None for a
+registry-wide change (a protected alias declared); ``note`` carries a reason (an override).
+Indexes: a collection's history (by id), an alias's history (by id), an alias's holder at a
+time (by time), and a project's events in order (an outbox reading a registry)."""

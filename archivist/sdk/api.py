@@ -3,6 +3,7 @@ Fetching an artifact here records no lineage edge."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +16,7 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import path_reads
+from archivist.sdk import artifact_history, path_reads
 from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
@@ -61,8 +62,18 @@ class Api:
         return entity or self._ctx.entity, name
 
     # --- artifacts ---------------------------------------------------------------------
-    def artifact(self, name: str, type: str | None = None) -> Artifact:
-        record = path_reads.resolve_path(self._ctx, name, self._ctx.entity, self._ctx.project)
+    def artifact(
+        self, name: str, type: str | None = None, *, as_of: dt.datetime | str | None = None
+    ) -> Artifact:
+        """The version ``name`` names; with ``as_of`` (a datetime, naive meaning UTC, or an
+        ISO-8601 string) the version its alias (or ``latest``, or ``vN``) named at that time,
+        from the audit trail."""
+        if as_of is not None:
+            record = artifact_history.resolve_as_of(
+                self._ctx, name, self._ctx.entity, self._ctx.project, as_of
+            )
+        else:
+            record = path_reads.resolve_path(self._ctx, name, self._ctx.entity, self._ctx.project)
         if type is not None and record.type != type:
             raise InvalidInputError(f"artifact {name!r} has type {record.type!r}, not the requested {type!r}")
         return Artifact.from_record(self._ctx, record)

@@ -10,6 +10,7 @@ from archivist.core.errors import InvalidInputError, NotFoundError
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionQuery
 from archivist.core.names import validate_tags
 from archivist.sdk.artifact import Artifact
+from archivist.sdk.artifact_history import CollectionHistory
 from archivist.sdk.context import Context
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
@@ -69,6 +70,16 @@ class ArtifactCollection:
     def artifacts(self, per_page: int = 50, order: str | None = None) -> Artifacts:
         query = VersionQuery(self.entity, self.project, self._record.name, order=version_order(order))
         return Artifacts([Artifact.from_record(self._ctx, r) for r in self._ctx.backend.list_versions(query)])
+
+    def history(
+        self, alias: str | None = None, event_types: Sequence[str] = (), per_page: int = 50
+    ) -> CollectionHistory:
+        """The collection's audit trail, newest first: every version created, linked,
+        unlinked or deleted, alias added, moved or removed, tag added or removed; only
+        ``alias``'s and only ``event_types`` when given."""
+        return CollectionHistory(
+            self._ctx, self.entity, self.project, self._record.name, alias, event_types, per_page
+        )
 
     def save(self) -> None:
         update = CollectionUpdate(

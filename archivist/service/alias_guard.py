@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, and_, select
 from sqlalchemy.orm import aliased
 
+from archivist.core.artifact_events import EventType
 from archivist.core.errors import (
     InvalidInputError,
     PermissionDeniedError,
@@ -31,6 +32,7 @@ from archivist.core.errors import (
 from archivist.core.models import VersionState
 from archivist.core.promotion_rules import parse_rule
 from archivist.metadata.schema import aliases, collections, protected_aliases, registries, runs, versions
+from archivist.service.artifact_events import record_event
 from archivist.service.promotion_overrides import record_override
 from archivist.service.protected_aliases import protected_of
 from archivist.service.records import versions_by_id
@@ -150,6 +152,15 @@ def check_moves(
             failures=failures,
             reason=reason,
             user=actor.user,
+        )
+        note = f"{reason} (failed: {'; '.join(failures)})"
+        record_event(
+            connection,
+            EventType.OVERRIDE_PROMOTION_RULE,
+            collection_id,
+            version_id=version_id,
+            alias=alias,
+            note=note,
         )
 
 

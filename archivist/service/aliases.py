@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from archivist.core.models import VersionState
 from archivist.core.paths import LATEST
 from archivist.metadata.schema import aliases, versions
+from archivist.service.artifact_events import record_alias_moves, record_alias_removals
 
 
 def aliases_of(connection: Connection, version_id: int) -> list[str]:
@@ -28,13 +29,17 @@ def take_aliases(connection: Connection, collection_id: int, version_id: int, na
     moving = list(dict.fromkeys(names))
     if not moving:
         return
-    connection.execute(
-        delete(aliases).where(aliases.c.collection_id == collection_id, aliases.c.alias.in_(moving))
+    taken = connection.execute(
+        delete(aliases)
+        .where(aliases.c.collection_id == collection_id, aliases.c.alias.in_(moving))
+        .returning(aliases.c.alias, aliases.c.version_id)
     )
+    holders: dict[str, int] = {name: holder for name, holder in taken}
     connection.execute(
         insert(aliases),
         [{"collection_id": collection_id, "version_id": version_id, "alias": name} for name in moving],
     )
+    record_alias_moves(connection, collection_id, version_id, [(name, holders.get(name)) for name in moving])
 
 
 def replace_aliases(
@@ -47,14 +52,26 @@ def replace_aliases(
     names = [name for name in names if name != LATEST]
     dropped = [name for name in aliases_of(connection, version_id) if name not in names and name != LATEST]
     if dropped:
-        connection.execute(
-            delete(aliases).where(aliases.c.version_id == version_id, aliases.c.alias.in_(dropped))
-        )
+        _delete_recorded(connection, (aliases.c.version_id == version_id, aliases.c.alias.in_(dropped)))
     assign_aliases(connection, collection_id, version_id, names)
 
 
 def remove_aliases(connection: Connection, version_id: int) -> None:
-    connection.execute(delete(aliases).where(aliases.c.version_id == version_id))
+    _delete_recorded(connection, (aliases.c.version_id == version_id,))
+
+
+def _delete_recorded(connection: Connection, where: tuple[ColumnElement[bool], ...]) -> None:
+    """Delete alias rows of one version and record a removal for each row really deleted
+    (``RETURNING``: a row another transaction moved meanwhile is not reported as removed)."""
+    deleted = connection.execute(
+        delete(aliases)
+        .where(*where)
+        .returning(aliases.c.id, aliases.c.collection_id, aliases.c.version_id, aliases.c.alias)
+    )
+    rows = sorted(deleted, key=lambda row: row.id)
+    if rows:
+        names = [row.alias for row in rows]
+        record_alias_removals(connection, rows[0].collection_id, rows[0].version_id, names)
 
 
 def point_latest_at_newest(connection: Connection, collection_id: int) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
+from archivist.core.artifact_events import EventType
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError, TypeConflictError
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
 from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
@@ -22,6 +23,7 @@ from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.run_filter_sql import regex_refusals
 from archivist.metadata.schema import LIVE_COLLECTION, aliases, collections, entities, projects, versions
+from archivist.service.artifact_events import record_alias_removals, record_event
 from archivist.service.link_removal import remove_links
 from archivist.service.namespaces import find_project_id
 from archivist.service.records import collection_select, load_collections
@@ -185,12 +187,29 @@ def delete_collection(connection: Connection, entity: str, project: str, name: s
     """Soft-delete the collection and every version in it; the name becomes free."""
     row = require_collection(connection, entity, project, name, lock=True)
     now = utc_now()
+    live = connection.execute(
+        select(versions.c.id, versions.c.source_version_id)
+        .where(versions.c.collection_id == row.id, versions.c.state != VersionState.DELETED.value)
+        .order_by(versions.c.version_index)
+    ).all()
+    held = connection.execute(
+        select(aliases.c.version_id, aliases.c.alias)
+        .where(aliases.c.collection_id == row.id)
+        .order_by(aliases.c.id)
+    ).all()
     connection.execute(delete(aliases).where(aliases.c.collection_id == row.id))
+    for version_id in dict.fromkeys(holder for holder, _ in held):
+        record_alias_removals(
+            connection, row.id, version_id, [name for holder, name in held if holder == version_id]
+        )
     connection.execute(
         update(versions)
         .where(versions.c.collection_id == row.id, versions.c.state != VersionState.DELETED.value)
         .values(state=VersionState.DELETED.value, updated_at=now, deleted_at=now)
     )
+    for version in live:
+        kind = EventType.DELETE_ARTIFACT if version.source_version_id is None else EventType.UNLINK_ARTIFACT
+        record_event(connection, kind, row.id, previous_version_id=version.id)
     connection.execute(
         update(collections).where(collections.c.id == row.id).values(deleted_at=now, updated_at=now)
     )

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
+from archivist.core.artifact_events import EventType
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
@@ -44,6 +45,7 @@ from archivist.metadata.schema import (
 )
 from archivist.service import blob_access
 from archivist.service.aliases import assign_aliases, take_aliases
+from archivist.service.artifact_events import record_event, set_actor
 from archivist.service.authorization import Access
 from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
@@ -96,6 +98,8 @@ def commit_version(
     if manifest is None and not _has_identical(engine, checked):
         manifest = _load_manifest(store, checked)
     with write_transaction(engine) as connection:
+        if access is not None:
+            set_actor(connection, access.user)
         guard_blob_references(connection)
         producer = run_pk(connection, checked.run) if checked.run is not None else None
         project_id = ensure_project(connection, checked.entity, checked.project)
@@ -309,6 +313,7 @@ def _insert(
     version_id: int = inserted[0]
     insert_values(connection, version_blobs, ("version_id", version_id), "digest", rows.rows)
     add_tags(connection, version_id, checked.tags)
+    record_event(connection, EventType.CREATE_ARTIFACT, collection.id, version_id=version_id)
     take_aliases(connection, collection.id, version_id, checked.aliases)
     if producer is not None:
         record_logged(connection, producer, version_id)

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select, update
 
+from archivist.core.artifact_events import EventType
 from archivist.core.models import VersionState
 from archivist.core.paths import LATEST
 from archivist.metadata.schema import versions
 from archivist.service.aliases import aliases_of, point_latest_at_newest, remove_aliases
+from archivist.service.artifact_events import record_event
 from archivist.service.timestamps import utc_now
 
 _DELETED = VersionState.DELETED.value
@@ -36,5 +38,6 @@ def remove_links(connection: Connection, source_ids: Iterable[int] | Select[Any]
             .where(versions.c.id == link_id)
             .values(state=_DELETED, updated_at=now, deleted_at=now)
         )
+        record_event(connection, EventType.UNLINK_ARTIFACT, collection_id, previous_version_id=link_id)
     for collection_id in moved_latest:
         point_latest_at_newest(connection, collection_id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from archivist.core.artifact_events import EventType
 from archivist.core.errors import ArtifactNotFoundError, TypeConflictError
 from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.models import VersionRecord, VersionState
@@ -22,6 +23,7 @@ from archivist.core.paths import LATEST
 from archivist.core.registries import registry_project, validate_registry_collection
 from archivist.metadata.schema import LIVE_COLLECTION, collections, versions
 from archivist.service.aliases import assign_aliases
+from archivist.service.artifact_events import record_event
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
 from archivist.service.records import load_versions, version_select, versions_by_id
 from archivist.service.registries import accepted_types, find_registry, require_registry
@@ -130,6 +132,7 @@ def link_version(
         assert inserted is not None
         found = inserted[0]
         add_tags(connection, int(found), tuple(source_record.tags))
+        record_event(connection, EventType.LINK_ARTIFACT, target.id, version_id=int(found))
         wanted = (LATEST, *wanted)
     assign_aliases(connection, target.id, int(found), wanted)
     return versions_by_id(connection, [int(found)])[0]

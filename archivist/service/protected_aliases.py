@@ -13,6 +13,7 @@ from archivist.core.errors import NotFoundError
 from archivist.core.promotion_rules import parse_rule
 from archivist.core.registries import ProtectedAlias, validate_protected_alias
 from archivist.metadata.schema import protected_aliases
+from archivist.service.artifact_events import record_protection_change
 from archivist.service.timestamps import utc_now
 
 
@@ -46,6 +47,7 @@ def protect_alias(connection: Connection, row: Row[Any], alias: str, rule: str |
         )
     else:
         connection.execute(update(protected_aliases).where(key).values(rule=text, updated_at=now))
+    record_protection_change(connection, row.project_id, name, protected=True, note=text)
 
 
 def unprotect_alias(connection: Connection, row: Row[Any], alias: str) -> None:
@@ -57,6 +59,7 @@ def unprotect_alias(connection: Connection, row: Row[Any], alias: str) -> None:
         raise NotFoundError(
             f"alias {alias!r} is not protected in registry {row.name!r}; its protected aliases are {held}"
         )
+    record_protection_change(connection, row.project_id, alias, protected=False)
 
 
 def forget_registry(connection: Connection, registry_id: int) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from archivist.core.accounts import ADMIN
+from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
 from archivist.core.manifest import ManifestSummary
@@ -59,6 +61,7 @@ from archivist.service import (
     collections,
     commits,
     gc,
+    history,
     legacy_links,
     lineage,
     links,
@@ -75,6 +78,7 @@ from archivist.service import (
     transfers,
     versions,
 )
+from archivist.service.artifact_events import set_actor
 from archivist.service.authorization import Access
 from archivist.service.blobs import ProgressCallback
 from archivist.service.noted_manifests import NotedManifests
@@ -111,17 +115,24 @@ class Service:
         scoped._default_entity = access.user
         return scoped
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction whose audit-trail events name this service's user."""
+        with write_transaction(self.engine) as connection:
+            set_actor(connection, DEFAULT_ENTITY if self.access is None else self.access.user)
+            yield connection
+
     # --- identity -------------------------------------------------------------------------
     def default_entity(self) -> str:
         return self._default_entity
 
     # --- runs -----------------------------------------------------------------------------
     def upsert_run(self, spec: RunSpec) -> RunRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return runs.upsert_run(connection, spec)
 
     def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return runs.update_run(connection, ref, update)
 
     def get_run(self, ref: RunRef) -> RunRecord:
@@ -134,11 +145,11 @@ class Service:
         return run_queries.query_runs(self.engine, query)
 
     def delete_run(self, ref: RunRef) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             run_queries.delete_run(connection, ref)
 
     def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             run_data.append_history(connection, runs.run_pk(connection, ref), rows)
 
     def read_history(
@@ -148,7 +159,7 @@ class Service:
             return run_data.read_history(connection, runs.run_pk(connection, ref), min_step, max_step, limit)
 
     def add_run_files(self, ref: RunRef, files: Sequence[RunFile]) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             run_data.add_run_files(connection, self.store, runs.run_pk(connection, ref), files, self.access)
 
     def list_run_files(self, ref: RunRef) -> list[RunFile]:
@@ -176,14 +187,14 @@ class Service:
     def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
         """Count planned uploads (digest -> bytes) against the user's upload quota."""
         if not blob_access.sees_every_blob(self.access) and sizes:
-            with write_transaction(self.engine) as connection:
+            with self._writing() as connection:
                 blob_access.reserve(connection, self.access, sizes, self.upload_quota)
 
     def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
         """The server verified these uploaded bytes: the user may read them until a commit
         references them (``blob_access``)."""
         if not blob_access.sees_every_blob(self.access) and sizes:
-            with write_transaction(self.engine) as connection:
+            with self._writing() as connection:
                 blob_access.confirm(connection, self.access, sizes)
 
     def upload_plan(self, requests: Sequence[UploadRequest], policy: TransferPolicy) -> list[UploadTarget]:
@@ -274,6 +285,29 @@ class Service:
                 raise missing
             raise ArtifactNotFoundError(f"{missing}: {nearby}") from None
 
+    def resolve_version_as_of(
+        self, entity: str, project: str, collection: str, selector: str, as_of: str
+    ) -> VersionRecord:
+        with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
+            return history.resolve_version_as_of(connection, entity, project, collection, selector, as_of)
+
+    def collection_history(
+        self,
+        entity: str,
+        project: str,
+        collection: str,
+        alias: str | None = None,
+        event_types: Sequence[str] = (),
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[ArtifactEvent]:
+        with read_transaction(self.engine) as connection:
+            project = registries.canonical_project(connection, entity, project)
+            return history.collection_history(
+                connection, entity, project, collection, alias, event_types, before, limit
+            )
+
     def _may_read_registry(self, name: str) -> bool:
         return self.access is None or self.access.registry_role(name) is not None
 
@@ -290,7 +324,7 @@ class Service:
         self, version_id: str, update: VersionUpdate, override_reason: str | None = None
     ) -> VersionRecord:
         """Protected aliases the update gives or takes are checked after it, in its transaction."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             collection_id = versions.require_version_row(connection, version_id).collection_id
             collections.lock_collection_by_id(connection, collection_id)
             before = alias_guard.holders(connection, collection_id)
@@ -299,7 +333,7 @@ class Service:
             return updated
 
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = versions.require_version_row(connection, version_id)
             alias_guard.check_deletion(connection, self._actor(), [row.id])
             versions.delete_version(connection, version_id, delete_aliases)
@@ -352,12 +386,12 @@ class Service:
     def update_collection(
         self, entity: str, project: str, name: str, update: CollectionUpdate
     ) -> CollectionRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             project = registries.canonical_project(connection, entity, project)
             return collections.update_collection(connection, entity, project, name, update)
 
     def delete_collection(self, entity: str, project: str, name: str) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             project = registries.canonical_project(connection, entity, project)
             row = collections.require_collection(connection, entity, project, name, lock=True)
             alias_guard.check_deletion(connection, self._actor(), alias_guard.live_versions(row.id))
@@ -366,12 +400,12 @@ class Service:
     # --- lineage --------------------------------------------------------------------------
     def record_use(self, ref: RunRef, version_id: str) -> None:
         """Using a link records the edge to its source (the graph shows who made it)."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             version = versions.require_version_row(connection, version_id)
             lineage.record_use(connection, runs.run_pk(connection, ref), links.content_version_id(version))
 
     def record_output(self, ref: RunRef, version_id: str) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             version = versions.require_version_row(connection, version_id)
             run = runs.require_run(connection, ref)
             if collections.project_id_of(connection, version.collection_id) != run.project_id:
@@ -422,7 +456,7 @@ class Service:
         allow_all_artifact_types: bool = False,
     ) -> RegistryRecord:
         """Its creator (a user of a server) becomes its admin."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             created = registries.create_registry(
                 connection, name, visibility, description, artifact_types, allow_all_artifact_types
             )
@@ -450,11 +484,11 @@ class Service:
             return versions.list_registry_versions(connection, project, filter, offset, limit)
 
     def update_registry(self, name: str, update: RegistryUpdate) -> RegistryRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registries.update_registry(connection, name, update)
 
     def delete_registry(self, name: str) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             registries.delete_registry(connection, name)
 
     def link_version(
@@ -466,7 +500,7 @@ class Service:
         origin: LinkOrigin | None = None,
         override_reason: str | None = None,
     ) -> VersionRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = versions.require_version_row(connection, version_id)
             existing = links.existing_collection(connection, registry, collection)
             if existing is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
+from archivist.core.artifact_events import EventType
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import ArtifactNotFoundError, ConflictError
 from archivist.core.ids import parse_version_id
@@ -34,6 +35,7 @@ from archivist.metadata.schema import (
     versions,
 )
 from archivist.service.aliases import aliases_of, point_latest_at_newest, remove_aliases, replace_aliases
+from archivist.service.artifact_events import record_event, record_tag_changes
 from archivist.service.collections import lock_collection_by_id
 from archivist.service.link_removal import remove_links
 from archivist.service.records import load_versions, version_select, versions_by_id
@@ -183,7 +185,7 @@ def update_version(connection: Connection, version_id: object, change: VersionUp
     if change.aliases is not UNSET:
         replace_aliases(connection, row.collection_id, row.id, validate_aliases(change.aliases))
     if change.tags is not UNSET:
-        set_tags(connection, row.id, validate_tags(change.tags))
+        set_tags(connection, row.collection_id, row.id, validate_tags(change.tags))
     connection.execute(update(versions).where(versions.c.id == row.id).values(**values))
     return version_record(connection, row.id)
 
@@ -193,9 +195,15 @@ def expiry(created_at: dt.datetime, ttl_seconds: int | None) -> dt.datetime | No
     return None if ttl_seconds is None else created_at + dt.timedelta(seconds=ttl_seconds)
 
 
-def set_tags(connection: Connection, version_id: int, tags: tuple[str, ...]) -> None:
+def set_tags(connection: Connection, collection_id: int, version_id: int, tags: tuple[str, ...]) -> None:
+    before = list(
+        connection.execute(
+            select(version_tags.c.tag).where(version_tags.c.version_id == version_id)
+        ).scalars()
+    )
     connection.execute(delete(version_tags).where(version_tags.c.version_id == version_id))
     add_tags(connection, version_id, tags)
+    record_tag_changes(connection, collection_id, version_id, before, tags)
 
 
 def add_tags(connection: Connection, version_id: int, tags: tuple[str, ...]) -> None:
@@ -222,6 +230,8 @@ def delete_version(connection: Connection, version_id: object, delete_aliases: b
     connection.execute(
         update(versions).where(versions.c.id == row.id).values(state=_DELETED, updated_at=now, deleted_at=now)
     )
+    kind = EventType.DELETE_ARTIFACT if row.source_version_id is None else EventType.UNLINK_ARTIFACT
+    record_event(connection, kind, row.collection_id, previous_version_id=row.id)
     if LATEST in held:
         point_latest_at_newest(connection, row.collection_id)
     remove_links(connection, [row.id])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
+from tests.client.contract_history import HistoryContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
@@ -24,6 +25,7 @@ from tests.client.contract_versions import VersionContract
 
 class BackendContract(
     CommitContract,
+    HistoryContract,
     VersionContract,
     CollectionContract,
     RunContract,

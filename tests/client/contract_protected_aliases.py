@@ -170,6 +170,30 @@ class ProtectedAliasContract:
         assert [o.reason for o in backend.list_promotion_overrides(other.id)] == ["rollback test"]
         assert backend.get_version(link.id).aliases == ()
 
+    def test_protection_changes_and_overrides_are_in_the_collection_history(self, backend: Backend) -> None:
+        backend.protect_alias("model", "production", RULE)
+        weak = backend.link_version(_trained(backend, "weak", 0.9), "model", "clf")
+        backend.update_version(weak.id, VersionUpdate(aliases=["production"]), override_reason="hotfix 12")
+        backend.unprotect_alias("model", "production")
+        events = backend.collection_history(ORGANIZATION, MODELS, "clf")
+        kinds = [(e.event_type, e.alias) for e in events]
+        assert kinds[:4] == [
+            ("REMOVE_PROTECTED_ALIAS", "production"),
+            ("OVERRIDE_PROMOTION_RULE", "production"),
+            ("ADD_ARTIFACT_ALIAS", "production"),
+            ("ADD_ARTIFACT_ALIAS", "latest"),
+        ] or kinds[:4] == [
+            ("REMOVE_PROTECTED_ALIAS", "production"),
+            ("ADD_ARTIFACT_ALIAS", "production"),
+            ("OVERRIDE_PROMOTION_RULE", "production"),
+            ("ADD_ARTIFACT_ALIAS", "latest"),
+        ]
+        override = next(e for e in events if e.event_type == "OVERRIDE_PROMOTION_RULE")
+        assert override.note is not None and override.note.startswith("hotfix 12 (failed: summary.accuracy")
+        protected = next(e for e in events if e.event_type == "ADD_PROTECTED_ALIAS")
+        assert (protected.alias, protected.note) == ("production", RULE)
+        assert all(e.actor == backend.default_entity() for e in events)
+
     @pytest.mark.parametrize("reason", ["", "   ", 5])
     def test_an_empty_override_reason_is_refused(self, backend: Backend, reason: object) -> None:
         backend.protect_alias("model", "production", RULE)

@@ -257,6 +257,11 @@ def _upload_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert answer.json()["rejected"] == [] and len(answer.json()["stored"]) == 1
 
 
+def _history_check(world: World, caller: str, answer: httpx.Response) -> None:
+    kinds = [event["event_type"] for event in answer.json()]
+    assert kinds[-2:] == ["ADD_ARTIFACT_ALIAS", "CREATE_ARTIFACT"], kinds
+
+
 def _registries_check(world: World, caller: str, answer: httpx.Response) -> None:
     names = {registry["name"] for registry in answer.json()}
     assert {"model", "dataset"} <= names
@@ -382,6 +387,27 @@ CASES: list[Case] = [
         lambda w, c: {
             "json": {"entity": w.team, "project": "proj", "collection": "data", "selector": "latest"}
         },
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/resolve_as_of",
+        READERS,
+        lambda w, c: {
+            "json": {
+                "entity": w.team,
+                "project": "proj",
+                "collection": "data",
+                "selector": "latest",
+                "as_of": "2999-01-01T00:00:00+00:00",
+            }
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/collections/history",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj", "collection": "data"}},
+        check=_history_check,
     ),
     Case(
         "POST",

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from archivist.core.models import CollectionRecord, VersionQuery
 from archivist.core.names import validate_tag
 from archivist.server.ui import urls
+from archivist.server.ui.history_view import EVENT_LABELS, history_section
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.search import search_project
 from archivist.server.ui.state import PageNumber, UiState, route_class
@@ -78,10 +79,16 @@ def browse_routes(ui: UiState) -> APIRouter:
         name: str,
         tag: str = "",
         q: str = "",
+        as_of: str = "",
+        history_alias: str = "",
+        history_before: str = "",
         page_number: PageNumber = 1,
     ) -> Response:
         page = ui.page(request)
         record = page.backend.get_collection(entity, project, name)
+        if q.strip() and as_of.strip():  # the version the alias named then
+            version = page.backend.resolve_version_as_of(entity, project, name, q.strip(), as_of.strip())
+            return RedirectResponse(urls.version_url(version), status_code=303)
         if q.strip():  # a version number or an alias: go straight to it
             version = page.backend.resolve_version(entity, project, name, q.strip())
             return RedirectResponse(urls.version_url(version), status_code=303)
@@ -100,6 +107,8 @@ def browse_routes(ui: UiState) -> APIRouter:
             paging=paging,
             tag=tag.strip(),
             can_write=ui.can_write(page, entity, project),
+            history=history_section(page, entity, project, name, history_alias, history_before),
+            event_labels=EVENT_LABELS,
         )
 
     return router
