@@ -522,13 +522,13 @@ class Service:
             return linked
 
     def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = registries.require_registry(connection, registry, lock=True)
             protected_aliases.protect_alias(connection, row, alias, rule)
             return registries.registry_record(connection, row.name)
 
     def unprotect_alias(self, registry: str, alias: str) -> RegistryRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = registries.require_registry(connection, registry, lock=True)
             protected_aliases.unprotect_alias(connection, row, alias)
             return registries.registry_record(connection, row.name)
@@ -555,15 +555,15 @@ class Service:
     def add_registry_members(
         self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE
     ) -> list[RegistryMember]:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.add_members(connection, name, members, role)
 
     def update_registry_member(self, name: str, member: str, role: str) -> RegistryMember:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.update_member(connection, name, member, role)
 
     def remove_registry_members(self, name: str, members: Sequence[str]) -> list[RegistryMember]:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.remove_members(connection, name, members)
 
     def check_download(self, version_id: str) -> None:
