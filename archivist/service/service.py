@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
+from archivist.core.lifecycle import SweepReport, parse_as_of
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -32,6 +33,7 @@ from archivist.core.models import (
     VersionUpdate,
 )
 from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
+from archivist.core.names import validate_entity
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -48,6 +50,7 @@ from archivist.service import (
     blobs,
     collections,
     commits,
+    expiry_sweep,
     gc,
     legacy_links,
     lineage,
@@ -56,10 +59,12 @@ from archivist.service import (
     namespaces,
     records,
     registries,
+    restoring,
     run_data,
     run_queries,
     runs,
     transfers,
+    ttl,
     versions,
 )
 from archivist.service.authorization import Access
@@ -280,6 +285,31 @@ class Service:
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
         with write_transaction(self.engine) as connection:
             versions.delete_version(connection, version_id, delete_aliases)
+
+    def restore_version(self, entity: str, project: str, collection: str, version_index: int) -> VersionRecord:
+        with write_transaction(self.engine) as connection:
+            return restoring.restore_version(connection, entity, project, collection, version_index)
+
+    def list_deleted_versions(self, entity: str, project: str, collection: str | None = None) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            return restoring.list_deleted_versions(connection, entity, project, collection)
+
+    # --- lifecycle: team default TTL, the sweep, deleting projects ------------------------
+    def set_default_ttl(self, entity: str, ttl_seconds: int | None) -> None:
+        with write_transaction(self.engine) as connection:
+            ttl.set_default_ttl(connection, entity, ttl_seconds)
+
+    def get_default_ttl(self, entity: str) -> int | None:
+        with read_transaction(self.engine) as connection:
+            return ttl.get_default_ttl(connection, entity)
+
+    def sweep(self, entity: str, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
+        """Each deletion is a transaction of its own (``service.expiry_sweep``)."""
+        return expiry_sweep.sweep(self.engine, parse_as_of(as_of), validate_entity(entity), dry_run)
+
+    def delete_project(self, entity: str, project: str) -> None:
+        with write_transaction(self.engine) as connection:
+            restoring.delete_project(connection, entity, project)
 
     # --- collections and types ------------------------------------------------------------
     def list_projects(self, entity: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
+from tests.client.contract_lifecycle import LifecycleContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_registries import RegistryContract
 from tests.client.contract_registry_filters import RegistryFilterContract
@@ -26,6 +27,7 @@ class BackendContract(
     CollectionContract,
     RunContract,
     LineageContract,
+    LifecycleContract,
     RegistryContract,
     RegistryFilterContract,
     RunQueryContract,
