@@ -135,7 +135,7 @@ class LifecycleContract:
             with pytest.raises(InvalidInputError, match="ttl"):
                 backend.update_version(version.id, VersionUpdate(ttl_seconds=bad))
         for bad_default in (0, -1, True):
-            with pytest.raises(InvalidInputError, match="default TTL"):
+            with pytest.raises(InvalidInputError, match="(?i)ttl"):
                 backend.set_default_ttl(ENTITY, bad_default)  # type: ignore[arg-type]
 
     def test_generated_types_take_no_ttl(self, backend: Backend) -> None:
