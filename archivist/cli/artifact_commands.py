@@ -13,6 +13,7 @@ import click
 from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
 from archivist.cli.label_commands import alias_group, tag_group
+from archivist.cli.lifecycle_commands import ARTIFACT_COMMANDS
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
 from archivist.cli.put import PutRequest, parse_metadata, put, put_report
@@ -28,7 +29,15 @@ def artifact_group() -> None:
 
 
 artifact_group.add_command(cache_group)
-for subcommand in (verify_command, versions_command, show_command, diff_command, alias_group, tag_group):
+for subcommand in (
+    verify_command,
+    versions_command,
+    show_command,
+    diff_command,
+    alias_group,
+    tag_group,
+    *ARTIFACT_COMMANDS,
+):
     artifact_group.add_command(subcommand)
 
 

@@ -119,7 +119,9 @@ class RetentionRule:
         for name in ("keep_last", "max_age_seconds"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-                raise InvalidInputError(f"invalid retention {name} {value!r}: use None or a positive whole number")
+                raise InvalidInputError(
+                    f"invalid retention {name} {value!r}: use None or a positive whole number"
+                )
 
     @property
     def is_empty(self) -> bool:

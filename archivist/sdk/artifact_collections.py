@@ -88,7 +88,9 @@ class ArtifactCollection:
 
     def _retention_rule(self) -> RetentionRule | None:
         if self.retention is not None and not isinstance(self.retention, Retention):
-            raise InvalidInputError(f"retention must be an archivist.Retention or None, got {self.retention!r}")
+            raise InvalidInputError(
+                f"retention must be an archivist.Retention or None, got {self.retention!r}"
+            )
         return None if self.retention is None else self.retention.rule()
 
     def delete(self) -> None:

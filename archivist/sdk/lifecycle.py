@@ -86,7 +86,9 @@ class LifecycleCalls:
         seconds = self._ctx.backend.get_default_ttl(entity or self._ctx.entity)
         return None if seconds is None else dt.timedelta(seconds=seconds)
 
-    def sweep(self, entity: str | None = None, dry_run: bool = False, as_of: dt.datetime | None = None) -> SweepReport:
+    def sweep(
+        self, entity: str | None = None, dry_run: bool = False, as_of: dt.datetime | None = None
+    ) -> SweepReport:
         """Soft-delete the entity's expired versions and those retention rules let go (the
         collector does this on its own; entity admins)."""
         moment = None if as_of is None else as_of.isoformat()

@@ -199,7 +199,9 @@ def _names(connection: Connection, ids: Iterable[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for chunk in chunked(list(ids)):
         statement = _joined(
-            select(versions.c.id, entities.c.name, projects.c.name, collections.c.name, versions.c.version_index)
+            select(
+                versions.c.id, entities.c.name, projects.c.name, collections.c.name, versions.c.version_index
+            )
         ).where(versions.c.id.in_(chunk))
         for version_id, entity, project, collection, index in connection.execute(statement):
             names[version_id] = f"{entity}/{project}/{collection}:v{index}"

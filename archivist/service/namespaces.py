@@ -49,7 +49,9 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
 def _revive(connection: Connection, project_id: int) -> None:
     """Storing something in a deleted project shows it again (empty: its collections stay deleted)."""
     connection.execute(
-        update(projects).where(projects.c.id == project_id, projects.c.deleted_at.is_not(None)).values(deleted_at=None)
+        update(projects)
+        .where(projects.c.id == project_id, projects.c.deleted_at.is_not(None))
+        .values(deleted_at=None)
     )
 
 

@@ -151,7 +151,9 @@ def _version_record(row: Row[Any], alias_list: Iterable[str], tag_list: Iterable
             row.source_collection,
             row.source_index,
         )
-    ttl = None if row.source_version_id is not None else effective_ttl(row.ttl_seconds, row.entity_default_ttl)
+    ttl = (
+        None if row.source_version_id is not None else effective_ttl(row.ttl_seconds, row.entity_default_ttl)
+    )
     return VersionRecord(
         id=str(row.id),
         entity=row.entity_name,

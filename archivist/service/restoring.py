@@ -48,7 +48,9 @@ def restore_version(
     return versions_by_id(connection, [row.id])[0]
 
 
-def _deleted_version(connection: Connection, entity: str, project: str, collection: str, index: int) -> Row[Any]:
+def _deleted_version(
+    connection: Connection, entity: str, project: str, collection: str, index: int
+) -> Row[Any]:
     """The deleted version, in the live collection of that name first, else in the
     collection of that name deleted last."""
     statement = (

@@ -32,8 +32,8 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
 from archivist.core.names import validate_entity
+from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -286,11 +286,15 @@ class Service:
         with write_transaction(self.engine) as connection:
             versions.delete_version(connection, version_id, delete_aliases)
 
-    def restore_version(self, entity: str, project: str, collection: str, version_index: int) -> VersionRecord:
+    def restore_version(
+        self, entity: str, project: str, collection: str, version_index: int
+    ) -> VersionRecord:
         with write_transaction(self.engine) as connection:
             return restoring.restore_version(connection, entity, project, collection, version_index)
 
-    def list_deleted_versions(self, entity: str, project: str, collection: str | None = None) -> list[VersionRecord]:
+    def list_deleted_versions(
+        self, entity: str, project: str, collection: str | None = None
+    ) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:
             return restoring.list_deleted_versions(connection, entity, project, collection)
 

@@ -191,7 +191,9 @@ class LifecycleContract:
         log_text(backend, "clf", "weights 2", type_name="model")
         log_text(backend, "clf", "weights 3", type_name="model")
         for name in ("raw", "clf"):
-            backend.update_collection(ENTITY, PROJECT, name, CollectionUpdate(retention=RetentionRule(keep_last=1)))
+            backend.update_collection(
+                ENTITY, PROJECT, name, CollectionUpdate(retention=RetentionRule(keep_last=1))
+            )
         assert _swept(backend, 0) == ["clf:v1", "raw:v0", "raw:v2"]
         assert _indexes(backend, "raw") == [1, 3] and _indexes(backend, "clf") == [0, 2]
 

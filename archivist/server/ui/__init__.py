@@ -37,6 +37,7 @@ from archivist.server.ui.routes_auth import auth_routes
 from archivist.server.ui.routes_browse import browse_routes
 from archivist.server.ui.routes_compare import compare_routes
 from archivist.server.ui.routes_files import files_routes
+from archivist.server.ui.routes_lifecycle import lifecycle_routes
 from archivist.server.ui.routes_lineage import lineage_routes
 from archivist.server.ui.routes_runs import runs_routes
 from archivist.server.ui.routes_version import version_routes
@@ -63,6 +64,7 @@ def mount_ui(
         auth_routes,
         browse_routes,
         compare_routes,
+        lifecycle_routes,
         version_routes,
         files_routes,
         lineage_routes,

@@ -20,6 +20,10 @@ COLLECTIONS_PER_PAGE = 100
 VERSIONS_PER_PAGE = 50
 
 
+DELETED_SHOWN = 50
+"""Deleted versions listed on a collection's page (most recently deleted first)."""
+
+
 def browse_routes(ui: UiState) -> APIRouter:
     router = APIRouter(route_class=route_class(ui))
 
@@ -100,6 +104,7 @@ def browse_routes(ui: UiState) -> APIRouter:
             paging=paging,
             tag=tag.strip(),
             can_write=ui.can_write(page, entity),
+            deleted=page.backend.list_deleted_versions(entity, project, name)[:DELETED_SHOWN],
         )
 
     return router
