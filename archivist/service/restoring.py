@@ -54,7 +54,7 @@ def _deleted_version(
     """The deleted version, in the live collection of that name first, else in the
     collection of that name deleted last."""
     statement = (
-        select(versions.c.id, versions.c.collection_id, versions.c.source_version_id)
+        select(versions)
         .join(collections, collections.c.id == versions.c.collection_id)
         .join(projects, projects.c.id == collections.c.project_id)
         .join(entities, entities.c.id == projects.c.entity_id)
