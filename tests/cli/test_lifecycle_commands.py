@@ -86,9 +86,10 @@ def test_rm_a_collection_and_a_project(run_script, cli_env, default_entity):
     _log("data", 2)
     _log("other", 1)
     assert "Deleted" in _ok(run_script("artifact", "rm", "proj/other", "--yes"))
-    assert {d["collection"] for d in json.loads(_ok(run_script("artifact", "deleted", "--json")))} == {
-        "other"
-    }
+    assert {
+        d["collection"]
+        for d in json.loads(_ok(run_script("artifact", "deleted", "--project", "proj", "--json")))
+    } == {"other"}
     assert "Deleted project" in _ok(run_script("project", "rm", "proj", "--yes"))
     projects = json.loads(_ok(run_script("project", "ls", "--json")))
     assert "proj" not in [p["name"] for p in projects]
@@ -102,7 +103,7 @@ def test_ttl_retention_default_ttl_and_sweep(run_script, cli_env, default_entity
     assert shown["name"].endswith("data:v0")
     assert "no TTL" in _ok(run_script("artifact", "ttl", "proj/data:v1", "none"))
     bad_ttl = run_script("artifact", "ttl", "proj/data:v1", "soon")
-    assert bad_ttl.returncode == 1 and "invalid duration 'soon'" in bad_ttl.stderr
+    assert bad_ttl.returncode == 2 and "invalid duration 'soon'" in bad_ttl.stderr
     assert "keep the last 3" in _ok(run_script("artifact", "retention", "proj/data", "--keep-last", "3"))
     rule = json.loads(_ok(run_script("artifact", "retention", "proj/data", "--json")))
     assert rule["retention"] == {"keep_last": 3, "max_age_seconds": None}
