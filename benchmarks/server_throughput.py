@@ -23,9 +23,9 @@ deleting) what the step before it left. A log runs once (a second log of the sam
 would find them stored); as a commit is durable when it returns, a log is also shown beside
 ``cp`` followed by ``sync -f``.
 
-``--paths`` also measures what the two extra byte paths earn: the 1 GiB file logged with
-the blob listener off (``--blob-port off``: every byte through the API) and downloaded
-with httpx's response stream instead of ``streaming_get``.
+``--paths`` also measures what the extra byte paths earn: the 1 GiB file logged and
+downloaded with the blob listener off (``--blob-port off``: every byte through the API,
+read by ``streaming_get``), and downloaded from the API with httpx's response stream.
 """
 
 from __future__ import annotations
@@ -302,8 +302,9 @@ def report_paths(big: Workload, served: dict, api_only: dict, httpx_download: di
     rows = [
         ("log, blob listener", served[(big.name, "log")]),
         ("log, API only (--blob-port off)", api_only[(big.name, "log")]),
-        ("download, streaming_get", served[(big.name, "download")]),
-        ("download, httpx stream", httpx_download[(big.name, "download")]),
+        ("download, blob listener (sendfile)", served[(big.name, "download")]),
+        ("download, API only, streaming_get", api_only[(big.name, "download")]),
+        ("download, API only, httpx stream", httpx_download[(big.name, "download")]),
     ]
     for label, measured in rows:
         print(f"  {label:<34} {measured.seconds:6.2f}s  {measured.seconds / measured.cp_seconds:5.2f}x cp")
@@ -343,18 +344,17 @@ def main() -> None:
         with server(os.path.join(scratch, "server"), args.db, args.store) as target:
             print(f"server at {target[0]} ...", flush=True)
             served = measure(workloads, os.path.join(scratch, "server"), target, args.repeat)
-            if args.paths:
-                print("the same server, downloads through httpx alone ...", flush=True)
-                httpx_download = measure(
-                    workloads[:1], os.path.join(scratch, "server"), target, args.repeat,
-                    {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",),
-                )  # fmt: skip
             server_rss = peak_rss(target[3])
         if args.paths:
             api_state = os.path.join(scratch, "api-only")
             with server(api_state, None, None, blob_port="off") as target:
                 print(f"a server with no blob listener at {target[0]} ...", flush=True)
-                api_only = measure(workloads[:1], api_state, target, args.repeat, operations=("log",))
+                api_only = measure(workloads[:1], api_state, target, args.repeat)
+                print("the same server, downloads through httpx alone ...", flush=True)
+                httpx_download = measure(
+                    workloads[:1], api_state, target, args.repeat,
+                    {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",),
+                )  # fmt: skip
         report(workloads, embedded, served)
         report_beside_cp(workloads, served)
         if args.paths:

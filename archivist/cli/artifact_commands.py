@@ -1,5 +1,6 @@
 """``archivist artifact put|get|ls|lineage|verify|cache``: the W&B-style artifact commands,
-and ``versions|show|diff|alias|tag`` (``version_commands``, ``label_commands``).
+``versions|show|diff|alias|tag`` (``version_commands``, ``label_commands``) and
+``link|unlink`` (``link_commands``).
 
 The commands parse options and print; the work lives in ``put``, ``listing``,
 ``lineage_view`` and ``cache_commands``. The SDK is imported inside the
@@ -15,6 +16,7 @@ from archivist.cli.console import output_console
 from archivist.cli.label_commands import alias_group, tag_group
 from archivist.cli.lifecycle_commands import ARTIFACT_COMMANDS
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
+from archivist.cli.link_commands import link_command, unlink_command
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
 from archivist.cli.put import PutRequest, parse_metadata, put, put_report
 from archivist.cli.table_output import print_json
@@ -36,6 +38,8 @@ for subcommand in (
     diff_command,
     alias_group,
     tag_group,
+    link_command,
+    unlink_command,
     *ARTIFACT_COMMANDS,
 ):
     artifact_group.add_command(subcommand)

@@ -1,5 +1,6 @@
-"""The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|lineage|cache
-cleanup``, ``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
+"""The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|link|unlink|
+lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions``,
+``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
 commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
@@ -22,6 +23,7 @@ from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
 from archivist.cli.project_commands import project_group
+from archivist.cli.registry_commands import registry_group
 from archivist.cli.server_commands import db_group, server_command
 from archivist.cli.session_commands import logout_command, status_command, whoami_command
 from archivist.cli.store_commands import fsck_command, gc_command
@@ -80,6 +82,7 @@ def cli() -> None:
 
 cli.add_command(artifact_group)
 cli.add_command(project_group)
+cli.add_command(registry_group)
 cli.add_command(demo_command)
 for server_side_command in (
     server_command, db_group, login_command, logout_command, whoami_command, status_command,

@@ -38,7 +38,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate
+from archivist.core.registries import LinkOrigin, PromotionOverride, RegistryRecord, RegistryUpdate
 
 
 @runtime_checkable
@@ -126,13 +126,19 @@ class Backend(Protocol):
         ...
 
     @call("/versions/update", write(Version("version_id")))
-    def update_version(self, version_id: VersionId, update: VersionUpdate) -> VersionRecord:
-        """Change the fields the update sets; ``aliases`` and ``tags`` are full replacements."""
+    def update_version(
+        self, version_id: VersionId, update: VersionUpdate, override_reason: str | None = None
+    ) -> VersionRecord:
+        """Change the fields the update sets; ``aliases`` and ``tags`` are full replacements.
+        Giving or taking a registry's protected alias needs its admin; ``override_reason``:
+        an admin's reason to give one to a version failing its promotion rule (recorded)."""
         ...
 
     @call("/versions/delete", write(Version("version_id")), idempotent=False)
     def delete_version(self, version_id: VersionId, delete_aliases: bool = False) -> None:
-        """Delete the version (its aliases too when ``delete_aliases``, else it must have none)."""
+        """Delete the version (its aliases too when ``delete_aliases``, else it must have none).
+        One holding a protected alias is deleted (unlinked) by a registry admin only; the
+        source of a link holding one by nobody (``ProtectedAliasError``)."""
         ...
 
     @call("/versions/restore", write(Entity("entity")), idempotent=False)
@@ -311,12 +317,31 @@ class Backend(Protocol):
         collection: str,
         aliases: Sequence[str] = (),
         origin: LinkOrigin | None = None,
+        override_reason: str | None = None,
     ) -> VersionRecord:
         """Link the version (a link's source, for a link) into the registry's collection,
         created with the version's type on first use; linking it again returns the existing
         link with the aliases applied. Reading the version and member of the registry.
         ``origin``: the project a bare target was given in (W&B's old model registry), whose
-        paths then read the link (a member of that project)."""
+        paths then read the link (a member of that project). A protected alias among
+        ``aliases`` needs the registry's admin (and ``override_reason`` to pass a version
+        failing its promotion rule)."""
+        ...
+
+    @call("/registries/protected-aliases/set", manage(Registry("registry")), idempotent=True)
+    def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
+        """Protect ``alias`` in the registry (again: replace its rule); ``rule``: the promotion
+        rule a version must pass to get it (``core.promotion_rules``), None for none."""
+        ...
+
+    @call("/registries/protected-aliases/remove", manage(Registry("registry")), idempotent=False)
+    def unprotect_alias(self, registry: str, alias: str) -> RegistryRecord:
+        """Stop protecting ``alias``; versions holding it keep it as an ordinary alias."""
+        ...
+
+    @call("/registries/promotion-overrides", read(Version("version_id")))
+    def list_promotion_overrides(self, version_id: VersionId) -> list[PromotionOverride]:
+        """The overrides of promotion rules recorded for a version, oldest first."""
         ...
 
     @call("/links/list", read(Version("version_id")))

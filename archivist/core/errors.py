@@ -12,7 +12,9 @@ class also subclasses the builtin exception W&B raises in that situation, so
     │       └── UploadQuotaError                  upload_quota       413
     ├── ConflictError (ValueError)                conflict           409
     │   ├── TypeConflictError                     type_conflict      409
-    │   └── AliasInUseError                       alias_in_use       409
+    │   ├── AliasInUseError                       alias_in_use       409
+    │   ├── ProtectedAliasError                   protected_alias    409
+    │   └── PromotionRuleError                    promotion_rule     409
     ├── NotFoundError (CommError, LookupError,    not_found          404
     │   │              ValueError)
     │   ├── ArtifactNotFoundError                 artifact_not_found 404
@@ -89,6 +91,20 @@ class TypeConflictError(ConflictError):
 
 class AliasInUseError(ConflictError):
     code = "alias_in_use"
+
+
+class ProtectedAliasError(ConflictError):
+    """A version is held by a registry's protected alias: its source cannot be deleted until
+    the alias is removed (the message names the alias and the link)."""
+
+    code = "protected_alias"
+
+
+class PromotionRuleError(ConflictError):
+    """A version fails the promotion rule of the protected alias it was to get (the message
+    names each failing comparison and the actual values)."""
+
+    code = "promotion_rule"
 
 
 class CommError(ArchivistError):

@@ -21,7 +21,13 @@ from typing import Any
 from archivist.core.errors import InvalidInputError
 from archivist.core.ids import Name, ProjectName
 from archivist.core.models import settable
-from archivist.core.names import MAX_NAME_LENGTH, validate_entity, validate_project, validate_type
+from archivist.core.names import (
+    MAX_NAME_LENGTH,
+    validate_alias,
+    validate_entity,
+    validate_project,
+    validate_type,
+)
 
 REGISTRY_PREFIX = "wandb-registry-"
 ORGANIZATION = "organization"
@@ -177,6 +183,28 @@ def validate_artifact_types(types: object) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class ProtectedAlias:
+    """An alias of a registry that only its admins add to or remove from versions; a version
+    holding it is unlinked or deleted only by an admin, and its source not at all. ``rule``:
+    the promotion rule (``core.promotion_rules``) a version must pass to get it, or None."""
+
+    alias: str
+    rule: str | None = None
+
+
+def validate_protected_alias(alias: object) -> str:
+    """An alias a registry may protect: any custom alias (not ``latest`` nor ``vN``, which the
+    store assigns)."""
+    name = validate_alias(alias)  # refuses 'vN'
+    if name == "latest":
+        raise InvalidInputError(
+            f"alias {name!r} cannot be protected: 'latest' and 'vN' are assigned by the store; "
+            "protect a custom alias such as 'production' or 'staging'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
 class RegistryRecord:
     name: str
     entity: str
@@ -187,6 +215,8 @@ class RegistryRecord:
     allow_all_artifact_types: bool
     created_at: str
     updated_at: str
+    protected_aliases: tuple[ProtectedAlias, ...] = ()
+    """By alias name."""
 
     @property
     def is_core(self) -> bool:
@@ -201,3 +231,20 @@ class RegistryUpdate:
     visibility: Any = settable(Visibility)
     artifact_types: Any = settable(list[str])
     allow_all_artifact_types: Any = settable(bool)
+
+
+@dataclass(frozen=True)
+class PromotionOverride:
+    """A registry admin gave a protected alias to a version that failed its promotion rule."""
+
+    version_id: str
+    registry: str
+    collection: str
+    version_index: int
+    alias: str
+    rule: str
+    failures: tuple[str, ...]
+    """The comparisons that failed, with the actual values, as the refusal named them."""
+    reason: str
+    user: str
+    created_at: str

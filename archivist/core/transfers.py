@@ -46,6 +46,11 @@ UPLOAD_ID_PATTERN = re.compile(r"[0-9a-f]{8,12}-[0-9a-f]{32}")
 """``<creation time, hex unix seconds>-<128 random bits>``: unguessable, and its age is readable."""
 
 
+LISTENER_ASK_HEADER = "X-Archivist-Listener"
+"""Sent (``1``) with ``GET /blobs/{digest}`` by a client that follows a redirect (307) to the
+server's blob listener, which sends a blob of ``STREAM_MIN_BYTES`` or more with ``sendfile``."""
+
+
 class TransferMode(str, enum.Enum):
     STORED = "stored"
     """The store already holds the blob; nothing to send."""

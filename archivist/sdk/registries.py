@@ -93,6 +93,23 @@ class Registry:
     def delete(self) -> None:
         self._ctx.backend.delete_registry(self.name)
 
+    @property
+    def protected_aliases(self) -> dict[str, str | None]:
+        """The registry's protected aliases, each with its promotion rule (None: no rule).
+        Only registry admins give them to versions or take them away; a version holding one
+        is unlinked only by an admin, and its source is deleted by nobody."""
+        return {protected.alias: protected.rule for protected in self._record.protected_aliases}
+
+    def protect_alias(self, alias: str, rule: str | None = None) -> None:
+        """Protect ``alias`` now (a registry admin), with an optional promotion rule such as
+        ``"summary.accuracy >= 0.92 and metadata.framework == 'torch'"``; protecting it again
+        replaces the rule."""
+        self._record = self._ctx.backend.protect_alias(self.name, alias, rule)
+
+    def unprotect_alias(self, alias: str) -> None:
+        """Stop protecting ``alias`` now (a registry admin); versions holding it keep it."""
+        self._record = self._ctx.backend.unprotect_alias(self.name, alias)
+
     def collections(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Collections:
         """The registry's collections, by name; ``filter`` (run by the database) on name,
         description, tag, type, created_at; fetched ``per_page`` at a time."""

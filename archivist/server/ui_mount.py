@@ -1,7 +1,8 @@
 """The web UI on the API server: an API key, kept in an HttpOnly cookie, logs a user
 in; every call a page makes goes through the same checks as an API call
 (``archivist.service.authorized``): any role reads, member or admin writes, and
-records of entities the user cannot read are left out or shown as placeholders."""
+records of entities the user cannot read are left out or shown as placeholders. The
+role in a registry, which decides the registry pages' controls, is the API's too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI, Request
 
 from archivist.core.accounts import WRITE_ROLES
 from archivist.core.errors import AuthenticationError
+from archivist.core.registries import ORGANIZATION
 from archivist.server.state import ServerState
 from archivist.service.accounts import Principal, authenticate, principal_named, role_in
 from archivist.service.authorization import Access
@@ -41,6 +43,14 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
     def can_write(user: UiUser, entity: str) -> bool:
         return role(user, entity) in WRITE_ROLES
 
+    def registry_role(user: UiUser, registry: str | None) -> str | None:
+        """As the API decides it (``Access``); None: the role creating a registry needs."""
+        found = principal(user)
+        if found is None:
+            return None
+        access = Access(state.engine, found)
+        return access.role(ORGANIZATION) if registry is None else access.registry_role(registry)
+
     def backend_for_request(request: Request, user: UiUser) -> UiBackend:
         """Every call of a page is checked and redacted for its user, as an API call is."""
         found = principal(user)
@@ -48,5 +58,6 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
             raise AuthenticationError(f"user {user.name!r} no longer exists on this server; log in again")
         return AuthorizedService(state.service, Access(state.engine, found))
 
-    mount_ui(app, backend_for_request, KeyUiAuth(resolve_key, can_write), state.public_message)
+    auth = KeyUiAuth(resolve_key, can_write, registry_role=registry_role)
+    mount_ui(app, backend_for_request, auth, state.public_message)
     return True

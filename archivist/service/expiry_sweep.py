@@ -3,9 +3,9 @@ retention rule lets go (``core.lifecycle``), as ``artifact.delete(delete_aliases
 would, so they stay restorable until the collector purges them.
 
 ``sweep(engine, now)`` decides from one read snapshot, then deletes each version in a
-transaction of its own through ``versions.delete_version`` (the one delete path, with its
-guards: a version a guard refuses, e.g. one holding a protected alias, is skipped and
-reported). A version deleted or changed meanwhile is skipped the same way; the next sweep
+transaction of its own through ``versions.delete_version`` after the protected aliases'
+guard (``alias_guard.check_deletion``, as no registry admin): a version the guard refuses
+is skipped and reported. A version deleted or changed meanwhile is skipped the same way; the next sweep
 sees the new state. Time is an argument, so tests move it instead of sleeping.
 
 Retention keeps, whatever the rule says: versions holding an alias other than ``latest``,
@@ -36,11 +36,14 @@ from archivist.metadata.schema import (
     used_edges,
     versions,
 )
+from archivist.service.alias_guard import Actor, check_deletion
 from archivist.service.records import chunked
 from archivist.service.timestamps import utc_now
 from archivist.service.versions import delete_version
 
 _COMMITTED = VersionState.COMMITTED.value
+SWEEPER = Actor("(sweep)", lambda registry: False)
+"""The sweep is no registry admin: a version holding a protected alias is never swept."""
 EXPIRED = "expired"
 RETENTION = "retention"
 
@@ -64,6 +67,7 @@ def sweep(
     for version_id, why in due.items():
         try:
             with write_transaction(engine) as connection:
+                check_deletion(connection, SWEEPER, [version_id])
                 delete_version(connection, str(version_id), delete_aliases=True)
         except ArchivistError as error:
             skipped.append(f"{names[version_id]}: {error}")

@@ -35,6 +35,7 @@ from archivist.metadata.run_filter_sql import regex_refusals
 from archivist.metadata.schema import LIVE_COLLECTION, collections, registries, registry_types
 from archivist.service.collections import delete_collection
 from archivist.service.namespaces import ensure_project
+from archivist.service.protected_aliases import forget_registry, protected_of
 from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.validation import validate_count
 
@@ -175,6 +176,7 @@ def list_registries(
 
 def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryRecord]:
     types: defaultdict[int, list[str]] = defaultdict(list)
+    protected = protected_of(connection, [row.id for row in rows])
     if rows:
         statement = (
             select(registry_types.c.registry_id, registry_types.c.type)
@@ -194,6 +196,7 @@ def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryR
             allow_all_artifact_types=bool(row.allow_all_types),
             created_at=to_iso(row.created_at),
             updated_at=to_iso(row.updated_at),
+            protected_aliases=tuple(protected[row.id]),
         )
         for row in rows
     ]
@@ -251,4 +254,5 @@ def delete_registry(connection: Connection, name: str) -> None:
     for collection in list(names):
         delete_collection(connection, ORGANIZATION, project, collection)
     connection.execute(delete(registry_types).where(registry_types.c.registry_id == row.id))
+    forget_registry(connection, row.id)
     connection.execute(delete(registries).where(registries.c.id == row.id))

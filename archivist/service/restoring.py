@@ -113,6 +113,13 @@ def list_deleted_versions(
     return load_versions(connection, statement)
 
 
+def live_collection_ids(connection: Connection, entity: str, project: str) -> list[int]:
+    """The project's live collections (what deleting it deletes); none for an unknown project."""
+    project_id = find_project_id(connection, entity, project)
+    statement = select(collections.c.id).where(collections.c.project_id == project_id, LIVE_COLLECTION)
+    return list(connection.execute(statement).scalars())
+
+
 def delete_project(connection: Connection, entity: str, project: str) -> int:
     """Soft-delete every collection of the project and hide the project; returns how many
     collections were deleted. Its versions stay restorable until purged."""

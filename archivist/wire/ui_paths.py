@@ -63,6 +63,18 @@ def version_url(version: VersionRecord, tab: str = "") -> str:
     return f"{base}/{tab}" if tab else base
 
 
+def registries_url() -> str:
+    return _join("registries")
+
+
+def registry_url(registry: str) -> str:
+    return _join("registries", registry)
+
+
+def registry_collection_url(registry: str, collection: str) -> str:
+    return _join("registries", registry, collection)
+
+
 def runs_url(entity: str, project: str) -> str:
     return _join("runs", entity, project)
 

@@ -14,6 +14,7 @@ from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lifecycle import LifecycleContract
 from tests.client.contract_lineage import LineageContract
+from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
 from tests.client.contract_registry_filters import RegistryFilterContract
 from tests.client.contract_run_queries import RunQueryContract
@@ -29,6 +30,7 @@ class BackendContract(
     LineageContract,
     LifecycleContract,
     RegistryContract,
+    ProtectedAliasContract,
     RegistryFilterContract,
     RunQueryContract,
 ):

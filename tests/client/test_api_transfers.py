@@ -20,6 +20,7 @@ from archivist.client.http import HttpBackend
 from archivist.client.transfer import api_downloads, streaming_get
 from archivist.core.errors import BlobNotFoundError, CommError, IntegrityError
 from archivist.core.manifest import hash_bytes
+from archivist.core.transfers import STREAM_MIN_BYTES
 from tests.client.artifact_logging import blobs_of
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 
@@ -187,7 +188,7 @@ def test_download_to_refuses_an_existing_path_and_leaves_nothing(
 
 def test_a_cut_single_download_starts_over(server: ServerProcess, tmp_path: Path) -> None:
     direct = HttpBackend(server.url, ADMIN_KEY)
-    data = os.urandom(8 << 20)
+    data = os.urandom(STREAM_MIN_BYTES - 1)  # larger would be fetched from the blob listener
     (digest,) = _store(direct, tmp_path, [data])
     direct.close()
     proxy = CuttingProxy(server.url, f"GET /api/v1/blobs/{digest} ".encode(), cuts=1, keep=3 << 20)

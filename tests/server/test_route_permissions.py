@@ -68,6 +68,12 @@ class World:
         self.owner.create_registry(name, "organization", artifact_types=["dataset"])
         return name
 
+    def fresh_protected_registry(self) -> str:
+        """A registry protecting the alias ``production``."""
+        name = self.fresh_registry()
+        self.owner.protect_alias(name, "production")
+        return name
+
     def fresh_member(self) -> str:
         """A new user with a role in the team, for a call that takes it away."""
         user = self.fresh_user()
@@ -600,6 +606,27 @@ CASES: list[Case] = [
         lambda w, c: {"json": {"version_id": w.version_id}},
         refused_elsewhere=404,
     ),
+    Case(
+        "POST",
+        f"{API}/registries/protected-aliases/set",
+        MANAGERS,
+        lambda w, c: {
+            "json": {"registry": w.fresh_registry(), "alias": "production", "rule": "summary.acc >= 0.9"}
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/protected-aliases/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"registry": w.fresh_protected_registry(), "alias": "production"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/promotion-overrides",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
 ]
 
 
@@ -679,6 +706,7 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
     ("/links/create", lambda w, v: {"version_id": v, "registry": w.registry, "collection": "data"}),
     ("/links/list", lambda w, v: {"version_id": v}),
+    ("/registries/promotion-overrides", lambda w, v: {"version_id": v}),
     (
         "/versions/commit",
         lambda w, v: {"request": {**_commit_body(w, SERVER_ADMIN)["json"]["request"], "base_version_id": v}},

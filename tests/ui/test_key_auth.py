@@ -124,3 +124,31 @@ def test_a_revoked_key_ends_the_session(browser: httpx.Client, key_ui: KeyServer
 def test_login_never_redirects_out_of_the_ui(browser: httpx.Client, target: str) -> None:
     response = log_in(browser, WRITER_KEY, next_url=target)
     assert response.status_code == 303 and response.headers["location"] == "/ui/"
+
+
+def test_registry_controls_follow_the_organization_without_a_registry_role_callable(
+    key_ui: KeyServer,
+) -> None:
+    """KeyUiAuth built on two callables: admins create registries, writers of the organization
+    link, everyone else only reads the registry pages."""
+    controls = {
+        ADMIN_KEY: ('id="create-registry"', "Unlink"),
+        WRITER_KEY: (),
+        VIEWER_KEY: (),
+    }
+    for key, shown in controls.items():
+        with httpx.Client(base_url=key_ui.url, timeout=30) as http:
+            assert log_in(http, key, "/ui/registries").status_code == 303
+            registries = get_ok(http, "/ui/registries")
+            served = get_ok(http, "/ui/registries/model/Vision Classifier")
+            assert ('id="create-registry"' in registries) == ('id="create-registry"' in shown)
+            assert ("Unlink" in served) == ("Unlink" in shown)
+            assert "production" in served
+    key_ui.writers.setdefault("wendy", set()).add("organization")
+    try:
+        with httpx.Client(base_url=key_ui.url, timeout=30) as http:
+            log_in(http, WRITER_KEY, "/ui/registries")
+            assert "Unlink" in get_ok(http, "/ui/registries/model/Vision Classifier")
+            assert 'id="create-registry"' not in get_ok(http, "/ui/registries")
+    finally:
+        key_ui.writers["wendy"].discard("organization")

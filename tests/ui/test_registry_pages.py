@@ -34,3 +34,9 @@ def test_a_source_page_lists_its_links_and_no_source(client: httpx.Client) -> No
     assert f'href="{LINK}/v0"' in page
     assert f"wandb-registry-model/{REGISTERED_MODEL}:v0" in page
     assert 'id="registry-links"' not in get_ok(client, f"/ui/artifacts/{ENTITY}/{PROJECT}/images/v0")
+
+
+def test_a_registry_collections_page_points_to_its_registry_view(client: httpx.Client) -> None:
+    page = get_ok(client, LINK)
+    assert f'id="registry-view" href="/ui/registries/model/{quote(REGISTERED_MODEL)}"' in page
+    assert 'id="registry-view"' not in get_ok(client, f"/ui/artifacts/{ENTITY}/{PROJECT}/classifier")

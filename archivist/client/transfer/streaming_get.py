@@ -6,10 +6,15 @@ slower than the loopback link. Here each ``readinto`` fills up to ``BUFFER_BYTES
 buffer that the caller hashes and writes, so a large download costs a few hundred calls.
 
 It is used only where httpx would connect straight to the server (no proxy configured
-for it). Error answers are raised by the session's own ``raise_for_error`` (the same
-classes, the same retries); a connection that fails or an answer that ends early is
-raised as ``IncompleteAnswer`` (after a connection was made) or ``httpx.ConnectError``
-(before), so ``ApiSession.with_retries`` treats them as it treats httpx's.
+for it). It asks for the server's blob listener (``LISTENER_ASK_HEADER``): a server that
+runs one redirects a large blob there (307 to a signed, expiring URL), and the bytes come
+from a second plain connection to it, without the API key, sent by the kernel
+(``sendfile``) instead of through the API's event loop.
+
+Error answers are raised by the session's own ``raise_for_error`` (the same classes, the
+same retries); a connection that fails or an answer that ends early is raised as
+``IncompleteAnswer`` (after a connection was made) or ``httpx.ConnectError`` (before), so
+``ApiSession.with_retries`` treats them as it treats httpx's.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import httpx
 
 from archivist.client.http_session import API_PREFIX, ApiSession, IncompleteAnswer, tls_context
 from archivist.core.errors import CommError
+from archivist.core.transfers import LISTENER_ASK_HEADER
 
 BUFFER_BYTES = 4 << 20
 """Bytes asked of the socket per read (what the caller hashes and writes at once)."""
@@ -49,30 +55,47 @@ def get_pieces(session: ApiSession, path: str, buffers: int = 1) -> Iterator[Ite
     starts; one call, no retries (use it inside ``session.with_retries``).
     """
     parts = urllib.parse.urlsplit(session.base_url)
-    timeout = session.client.timeout.read
-    port = parts.port
-    if parts.scheme == "https":
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            parts.hostname or "", port, timeout=timeout, context=tls_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname or "", port, timeout=timeout)
     headers = dict(session.client.headers)
     headers.pop("accept-encoding", None)  # the blob's own bytes, never re-encoded
+    headers[LISTENER_ASK_HEADER] = "1"
+    connection, response = _get(session, parts, f"{parts.path}{API_PREFIX}{path}", headers)
     try:
-        try:
-            connection.request("GET", f"{parts.path}{API_PREFIX}{path}", headers=headers)
-        except OSError as error:
-            raise httpx.ConnectError(f"cannot connect to {session.base_url}: {error}") from None
-        try:
-            response = connection.getresponse()
-        except (OSError, http.client.HTTPException) as error:
-            raise IncompleteAnswer(f"no answer to GET {path}: {error}") from None
+        if response.status == 307 and response.getheader("location"):
+            location = urllib.parse.urlsplit(response.getheader("location", ""))
+            connection.close()
+            target = f"{location.path}?{location.query}"
+            connection, response = _get(session, location, target, {"Accept": "application/octet-stream"})
         if response.status != 200:
             _raise_answer(session, response)
         yield _pieces(response, path, buffers)
     finally:
         connection.close()
+
+
+def _get(
+    session: ApiSession, parts: urllib.parse.SplitResult, target: str, headers: dict[str, str]
+) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """A GET of ``target`` on the host of ``parts`` and its answer's head."""
+    timeout = session.client.timeout.read
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout, context=tls_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    address = f"{parts.scheme}://{parts.netloc}"
+    try:
+        try:
+            connection.request("GET", target, headers=headers)
+        except OSError as error:
+            raise httpx.ConnectError(f"cannot connect to {address}: {error}") from None
+        try:
+            return connection, connection.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            raise IncompleteAnswer(f"no answer to GET {target.partition('?')[0]}: {error}") from None
+    except BaseException:
+        connection.close()
+        raise
 
 
 def _pieces(response: http.client.HTTPResponse, path: str, buffers: int) -> Iterator[memoryview]:

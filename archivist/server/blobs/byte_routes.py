@@ -12,14 +12,16 @@ import contextlib
 from typing import Annotated, Any, Protocol
 
 from fastapi import Path, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
-from archivist.server.auth import Who
+from archivist.core.transfers import LISTENER_ASK_HEADER, STREAM_MIN_BYTES
+from archivist.server.auth import Caller, Who
 from archivist.server.blobs import download_sender, upload_receiver
+from archivist.server.blobs.listener_urls import listener_address, ticket_url
 from archivist.server.errors import error_response
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody
@@ -152,11 +154,17 @@ async def upload_blob(digest: DigestParam, request: Request, who: Who) -> JSONRe
 
 
 @router.get("/blobs/{digest}", responses=_BINARY_ANSWER, response_class=StreamingResponse)
-def download_blob(digest: DigestParam, who: Who) -> StreamingResponse:
-    """The blob's bytes, streamed; 404 for a blob the caller may not read, as for an absent one."""
+def download_blob(digest: DigestParam, request: Request, who: Who) -> Response:
+    """The blob's bytes, streamed; 404 for a blob the caller may not read, as for an absent one.
+    A client that sends ``X-Archivist-Listener: 1`` is redirected (307) for a large blob to
+    the blob listener, which hands the file to the kernel (``sendfile``)."""
     who.require("download_blob")
     who.service.require_readable([validate_digest(digest)])
     handle, size = download_sender.open_blob(who.state.store, digest)
+    redirect = _listener_redirect(request, who, digest, size)
+    if redirect is not None:
+        handle.close()
+        return redirect
     return StreamingResponse(
         download_sender.blob_chunks(handle), media_type=OCTET_STREAM, headers={"Content-Length": str(size)}
     )
@@ -173,6 +181,20 @@ def download_blobs(body: DigestsBody, who: Who) -> StreamingResponse:
     who.service.require_readable(digests)
     frames = download_sender.framed_blobs(who.state.store, digests)
     return StreamingResponse(frames, media_type=OCTET_STREAM)
+
+
+def _listener_redirect(request: Request, who: Caller, digest: str, size: int) -> Response | None:
+    """A redirect to a GET ticket of the blob listener, for a client that asks for one and a
+    blob large enough to be worth the second connection; else None."""
+    listener = who.state.blob_listener
+    if size < STREAM_MIN_BYTES or request.headers.get(LISTENER_ASK_HEADER) != "1":
+        return None
+    address = listener_address(request, listener)
+    if listener is None or address is None:
+        return None
+    lifetime = who.state.config.transfer_policy.url_expiry_seconds
+    url = ticket_url(address, listener, digest, size, lifetime, who.principal.name, "GET")
+    return RedirectResponse(url, status_code=307)
 
 
 def _content_length(request: Request) -> int:

@@ -1,15 +1,18 @@
-"""The server's blob listener: large blob uploads on a plain socket of its own.
+"""The server's blob listener: large blobs sent and fetched on a plain socket of its own.
 
 Why: the API's ASGI stack hands a request body to the app in 64-256 KiB pieces, each
 a trip through the event loop, which a large upload keeps busy for about as long again
-as hashing and writing take (figures: benchmarks/PROFILE.md). Here a thread per upload
-takes the body (``listener_upload``), as a presigning object store would.
+as hashing and writing take (figures: benchmarks/PROFILE.md); an answer goes out the same
+way. Here a thread per transfer takes the body (``listener_upload``) or hands the blob's
+file to the kernel (``listener_download``), as a presigning object store would.
 
 One request per connection: ``PUT /blobs/<digest>?size=..&expires=..&signature=..``
-with a ``Content-Length`` body, the URL being a ticket of the upload plan
-(``archivist.server.blobs.tickets``; no API key here). Answers are JSON: ``200
-{"stored": digest}`` or ``{"error": {"code", "message"}}`` with the API's error codes
-(422 ``integrity`` when the bytes do not match).
+with a ``Content-Length`` body, the URL being a ticket of the upload plan, or ``GET`` of
+the same form, the URL being a ticket the API's ``GET /blobs/{digest}`` redirected to
+(``archivist.server.blobs.tickets``; no API key here). Error answers are JSON
+``{"error": {"code", "message"}}`` with the API's error codes (422 ``integrity`` when
+uploaded bytes do not match); a stored upload answers ``200 {"stored": digest}``, a
+download ``200`` with the blob's bytes.
 
 What a connection may hold (``ListenerLimits``), so that nobody can take the listener
 from others by connecting and sending slowly: until its request head has arrived it is
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 
 from archivist.core.errors import ArchivistError, InvalidInputError
 from archivist.server.blobs.listener_door import Door, answer_and_close, log_listener_request
+from archivist.server.blobs.listener_download import send_blob
 from archivist.server.blobs.listener_upload import receive_body
 from archivist.server.blobs.tickets import BlobTickets, Ticket, TicketRefused
 from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
@@ -58,8 +62,8 @@ class _Answer(Exception):
 
 
 @dataclass(eq=False)
-class _Upload:
-    """A request with a valid ticket, holding a slot while its body arrives."""
+class _Transfer:
+    """A request with a valid ticket, holding a slot while its body arrives or its blob is sent."""
 
     connection: socket.socket
     head: Head
@@ -91,7 +95,7 @@ class BlobListener:
         self.limits = limits or ListenerLimits()
         self.splice = splice and CAN_SPLICE
         self._lock = threading.Lock()
-        self._uploads: set[_Upload] = set()
+        self._uploads: set[_Transfer] = set()
         self._per_user: Counter[str] = Counter()
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -146,7 +150,7 @@ class BlobListener:
             log_listener_request(head, 400, started)
             return
         deadline = time.perf_counter() + self.limits.upload_seconds(ticket.size)
-        upload = _Upload(connection, head, ticket, started, deadline)
+        upload = _Transfer(connection, head, ticket, started, deadline)
         if not self._take_slot(upload):
             answer_and_close(connection, 503, "busy", "too many uploads at once: try again")
             log_listener_request(head, 503, started, ticket.user)
@@ -179,16 +183,21 @@ class BlobListener:
         path, _, query = target.partition("?")
         matched = _PATH.fullmatch(path)
         if matched is None:
-            raise _Answer(404, "not_found", f"no such path {path[:80]!r}: uploads go to /blobs/<digest>")
-        if method != "PUT":
-            raise _Answer(405, InvalidInputError.code, f"{method} is not allowed here: send PUT")
+            raise _Answer(404, "not_found", f"no such path {path[:80]!r}: blobs are at /blobs/<digest>")
+        if method not in ("PUT", "GET"):
+            raise _Answer(405, InvalidInputError.code, f"{method} is not allowed here: send PUT or GET")
         length = head.content_length()
-        if "transfer-encoding" in head.headers or length is None:
+        if method == "GET":
+            if "transfer-encoding" in head.headers or length not in (None, 0):
+                raise _Answer(400, InvalidInputError.code, "a GET of a blob has no body")
+        elif "transfer-encoding" in head.headers or length is None:
             raise _Answer(411, InvalidInputError.code, "send the blob with a Content-Length header")
         try:
-            ticket = self.tickets.check(matched.group(1), query)
+            ticket = self.tickets.check(matched.group(1), query, method=method)
         except TicketRefused as refused:
             raise _Answer(403, "permission_denied", str(refused)) from None
+        if method == "GET":
+            return ticket
         if length != ticket.size or ticket.size > MAX_BLOB_SIZE:
             raise _Answer(
                 400,
@@ -199,7 +208,7 @@ class BlobListener:
 
     # --- uploads: requests with a valid ticket ---------------------------------------------
 
-    def _take_slot(self, upload: _Upload) -> bool:
+    def _take_slot(self, upload: _Transfer) -> bool:
         user = upload.ticket.user
         with self._lock:
             if (
@@ -211,7 +220,7 @@ class BlobListener:
             self._per_user[user] += 1
             return True
 
-    def _release_slot(self, upload: _Upload) -> None:
+    def _release_slot(self, upload: _Transfer) -> None:
         with self._lock:  # under the lock: the door never shuts a socket closed here
             self._uploads.discard(upload)
             self._per_user[upload.ticket.user] -= 1
@@ -219,12 +228,18 @@ class BlobListener:
                 del self._per_user[upload.ticket.user]
             upload.connection.close()
 
-    def _serve(self, upload: _Upload) -> None:
+    def _serve(self, upload: _Transfer) -> None:
         connection, head, ticket = upload.connection, upload.head, upload.ticket
         status, received = 400, 0
         try:
             connection.setblocking(True)
             connection.settimeout(self.limits.idle_seconds)
+            if ticket.method == "GET":
+                try:
+                    received, status = send_blob(connection, self.store, ticket.digest, ticket.size), 200
+                except (ArchivistError, LookupError) as error:
+                    raise _Answer(404, "not_found", self.public_message(str(error))) from None
+                return
             if head.headers.get("expect", "").lower() == "100-continue":
                 connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             ledger = self.ledger_for(ticket.user)

@@ -182,5 +182,6 @@ def log_listener_request(
 ) -> None:
     """The request-log line of one connection (``started``: its ``time.perf_counter()``)."""
     parts = head.start_line.split(" ") if head is not None else []
+    method = parts[0] if parts and parts[0] in ("PUT", "GET") else "PUT"
     path = parts[1].split("?", 1)[0] if len(parts) > 1 else "-"
-    log_request("PUT", path, status, started, user or None, received, listener="blob")
+    log_request(method, path, status, started, user or None, received, listener="blob")

@@ -24,7 +24,8 @@ from archivist.core.transfer_json import (
 )
 from archivist.core.transfers import STREAM_MIN_BYTES, TransferMode, UploadTarget
 from archivist.server.auth import Who
-from archivist.server.blobs.tickets import BlobTickets
+from archivist.server.blobs.listener import BlobListener
+from archivist.server.blobs.listener_urls import listener_address, ticket_url
 from archivist.server.replies import api_router, reply
 from archivist.server.schemas import DigestsBody, UploadCompleteBody, UploadPlanBody
 
@@ -51,31 +52,23 @@ def upload_plan(body: UploadPlanBody, request: Request, who: Who) -> JSONRespons
     policy = state.config.transfer_policy
     targets = who.call("upload_plan", requests, policy)
     listener = state.blob_listener
-    port = listener.port if listener is not None and body.stream else None
-    if listener is not None and port is not None:
-        address = f"http://{_host_for_url(request)}:{port}"
+    address = listener_address(request, listener) if body.stream else None
+    if listener is not None and address is not None:
         targets = [
-            _streamed(target, address, listener.tickets, policy.url_expiry_seconds, who.principal.name)
+            _streamed(target, address, listener, policy.url_expiry_seconds, who.principal.name)
             for target in targets
         ]
     return reply({"targets": [upload_target_to_json(target) for target in targets]})
 
 
 def _streamed(
-    target: UploadTarget, address: str, tickets: BlobTickets, lifetime: int, user: str
+    target: UploadTarget, address: str, listener: BlobListener, lifetime: int, user: str
 ) -> UploadTarget:
     """A large ``via_server`` target as a ``stream`` one to the blob listener at ``address``."""
     if target.mode is not TransferMode.VIA_SERVER or target.size < STREAM_MIN_BYTES:
         return target
-    query = tickets.issue(target.digest, target.size, lifetime, user)
-    url = f"{address}/blobs/{target.digest}?{query}"
+    url = ticket_url(address, listener, target.digest, target.size, lifetime, user, "PUT")
     return replace(target, mode=TransferMode.STREAM, url=url, expires_in=lifetime)
-
-
-def _host_for_url(request: Request) -> str:
-    """The host name the client reached the API by (the listener listens beside it)."""
-    host = request.url.hostname or "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
 
 
 @router.post("/blobs/upload-complete", response_model=dict[str, list[str]])

@@ -17,7 +17,10 @@ Mount it on any FastAPI app::
     request with the key kept in the HttpOnly, SameSite=Strict cookie
     ``archivist_ui_key`` (path ``/ui``), so a revoked key logs the browser out;
   - ``can_write(user: UiUser, entity) -> bool``: False for viewers, who then see
-    no edit controls and whose edits are refused with 403.
+    no edit controls and whose edits are refused with 403;
+  - optionally ``registry_role(user, registry) -> role | None``, the role that decides
+    the registry pages' controls (by default it follows ``can_write`` on the
+    organization).
 
 Pages live under ``/ui`` (``/ui/`` redirects to the default entity's projects),
 static files under ``/ui/static``. Every page is sent with a Content-Security-Policy
@@ -39,6 +42,7 @@ from archivist.server.ui.routes_compare import compare_routes
 from archivist.server.ui.routes_files import files_routes
 from archivist.server.ui.routes_lifecycle import lifecycle_routes
 from archivist.server.ui.routes_lineage import lineage_routes
+from archivist.server.ui.routes_registry import registry_routes
 from archivist.server.ui.routes_runs import runs_routes
 from archivist.server.ui.routes_version import version_routes
 from archivist.server.ui.state import BackendForRequest, UiState
@@ -59,12 +63,14 @@ def mount_ui(
     if public_message is not None:
         ui.public_message = public_message
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
-    # compare before the version routes: '/compare' would otherwise read as a version selector
+    # compare before the version routes: '/compare' would otherwise read as a version selector;
+    # registries before them too: a version's '/link' action is not one of its edited fields
     for routes in (
         auth_routes,
         browse_routes,
         compare_routes,
         lifecycle_routes,
+        registry_routes,
         version_routes,
         files_routes,
         lineage_routes,

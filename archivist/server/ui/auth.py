@@ -1,9 +1,10 @@
 """Who is looking at the web UI, and what they may change.
 
-The UI asks a :class:`UiAuth` three things: the current user (``None`` sends the
+The UI asks a :class:`UiAuth` four things: the current user (``None`` sends the
 browser to the login page), whether that user may write to an entity (viewers
-see no edit controls and their edits are refused with 403), and how to log in
-with an API key and out again.
+see no edit controls and their edits are refused with 403), the user's role in a
+registry (which registry controls to show), and how to log in with an API key and
+out again.
 
 - :class:`LocalUiAuth` is for ``archivist ui`` over the embedded store on
   loopback: there is no key, everyone is the local user and may write.
@@ -21,6 +22,8 @@ from typing import Protocol, runtime_checkable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from archivist.core.accounts import ADMIN, MEMBER, VIEWER
+from archivist.core.registries import ORGANIZATION
 from archivist.core.settings import DEFAULT_ENTITY
 
 KEY_COOKIE = "archivist_ui_key"
@@ -47,6 +50,12 @@ class UiAuth(Protocol):
         """Whether ``user`` may edit aliases, tags and descriptions in ``entity``."""
         ...
 
+    def registry_role(self, user: UiUser, registry: str | None) -> str | None:
+        """``user``'s role in ``registry`` (admin, member, viewer, ... or None: no access), as
+        the API decides it; ``registry`` None asks for the role that creating one needs
+        (the role in the organization)."""
+        ...
+
     def log_in(self, request: Request, response: Response, api_key: str) -> UiUser | None:
         """Check ``api_key``; when valid, remember it on ``response`` and return the user."""
         ...
@@ -68,6 +77,9 @@ class LocalUiAuth:
     def can_write(self, user: UiUser, entity: str) -> bool:
         return True
 
+    def registry_role(self, user: UiUser, registry: str | None) -> str | None:
+        return ADMIN  # the local user is admin of every registry of the embedded store
+
     def log_in(self, request: Request, response: Response, api_key: str) -> UiUser | None:
         return self.user
 
@@ -81,6 +93,9 @@ ResolveKey = Callable[[str], "tuple[str, bool] | None"]
 CanWrite = Callable[[UiUser, str], bool]
 """``can_write(user, entity) -> bool``: True for admins and members of the entity."""
 
+RegistryRole = Callable[[UiUser, "str | None"], "str | None"]
+"""``registry_role(user, registry) -> role | None`` (see ``UiAuth.registry_role``)."""
+
 
 class KeyUiAuth:
     """API-key login for the server. The key itself is the session: it lives in an
@@ -91,12 +106,19 @@ class KeyUiAuth:
     uses_login = True
 
     def __init__(
-        self, resolve_key: ResolveKey, can_write: CanWrite, secure_cookie: bool | None = None
+        self,
+        resolve_key: ResolveKey,
+        can_write: CanWrite,
+        secure_cookie: bool | None = None,
+        registry_role: RegistryRole | None = None,
     ) -> None:
-        """``secure_cookie`` None marks the cookie Secure when the request came over https."""
+        """``secure_cookie`` None marks the cookie Secure when the request came over https.
+        Without ``registry_role`` the role in every registry follows ``can_write`` on the
+        organization: admin for server admins, member for its writers, else viewer."""
         self._resolve_key = resolve_key
         self._can_write = can_write
         self._secure_cookie = secure_cookie
+        self._registry_role = registry_role
 
     def current_user(self, request: Request) -> UiUser | None:
         key = request.cookies.get(KEY_COOKIE)
@@ -104,6 +126,13 @@ class KeyUiAuth:
 
     def can_write(self, user: UiUser, entity: str) -> bool:
         return bool(self._can_write(user, entity))
+
+    def registry_role(self, user: UiUser, registry: str | None) -> str | None:
+        if self._registry_role is not None:
+            return self._registry_role(user, registry)
+        if user.is_admin:
+            return ADMIN
+        return MEMBER if self._can_write(user, ORGANIZATION) else VIEWER
 
     def log_in(self, request: Request, response: Response, api_key: str) -> UiUser | None:
         key = api_key.strip()

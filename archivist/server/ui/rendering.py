@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from archivist.core.registries import registry_of_project
 from archivist.core.sizes import format_size
 from archivist.server.ui import urls
 from archivist.server.ui.markdown import SafeMarkdown
@@ -102,6 +103,6 @@ def build_environment() -> Environment:
         json_scalar=json_scalar,
         markdown=markdown.render_markup,
     )
-    env.globals.update(expiry_time=expiry_time, urls=urls)
+    env.globals.update(expiry_time=expiry_time, urls=urls, registry_of=registry_of_project)
     env.globals["m"] = env.get_template("macros.html").module
     return env

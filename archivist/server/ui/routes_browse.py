@@ -103,7 +103,7 @@ def browse_routes(ui: UiState) -> APIRouter:
             versions=versions[: paging.size],
             paging=paging,
             tag=tag.strip(),
-            can_write=ui.can_write(page, entity),
+            can_write=ui.can_write(page, entity, project),
             deleted=page.backend.list_deleted_versions(entity, project, name)[:DELETED_SHOWN],
         )
 

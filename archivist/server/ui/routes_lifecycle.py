@@ -54,7 +54,7 @@ def lifecycle_routes(ui: UiState) -> APIRouter:
     @router.post(COLLECTION_PATH + "/restore")
     def restore(request: Request, entity: str, project: str, name: str, fields: FormFields) -> Response:
         page = ui.page(request)
-        ui.require_write(page, entity)
+        ui.require_write(page, entity, project)
         index = fields.get("version_index", "")
         if not index.isdigit():
             raise InvalidInputError(f"invalid version number {index!r} to restore")
@@ -64,7 +64,7 @@ def lifecycle_routes(ui: UiState) -> APIRouter:
     @router.post(COLLECTION_PATH + "/retention")
     def retention(request: Request, entity: str, project: str, name: str, fields: FormFields) -> Response:
         page = ui.page(request)
-        ui.require_write(page, entity)
+        ui.require_write(page, entity, project)
         change = CollectionUpdate(retention=_retention(fields))
         page.backend.update_collection(entity, project, name, change)
         return RedirectResponse(urls.collection_url(entity, project, name), status_code=303)

@@ -17,6 +17,7 @@ from archivist.core.lifecycle import ttl_refusal
 from archivist.core.models import RunRecord, VersionRecord, VersionUpdate
 from archivist.core.paths import LATEST
 from archivist.server.ui import urls
+from archivist.server.ui.registry_views import link_choices
 from archivist.server.ui.routes_lifecycle import ttl_update
 from archivist.server.ui.state import FormFields, Page, UiState, route_class
 
@@ -80,9 +81,10 @@ def version_routes(ui: UiState) -> APIRouter:
             consumer_count=len(consumers),
             snippet=usage_snippet(version),
             latest=LATEST,
-            can_write=ui.can_write(page, version.entity),
+            can_write=ui.can_write(page, version.entity, version.project),
             links=page.backend.list_links(version.id) if version.source is None else [],
             ttl_editable=ttl_refusal(version.type, version.source is not None) is None,
+            link_targets=link_choices(ui, page, version),
         )
 
     @router.post(VERSION_PATH + "/{field}")
@@ -96,7 +98,7 @@ def version_routes(ui: UiState) -> APIRouter:
         fields: FormFields,
     ) -> Response:
         page = ui.page(request)
-        ui.require_write(page, entity)
+        ui.require_write(page, entity, project)
         version = find_version(page, entity, project, name, selector)
         action, value = fields.get("action", ""), fields.get("value", "")
         if field is EditableField.ALIASES:

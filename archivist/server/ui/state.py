@@ -16,7 +16,9 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from archivist.core.accounts import ADMIN, WRITE_ROLES
 from archivist.core.errors import ArchivistError, InvalidInputError, PermissionDeniedError
+from archivist.core.registries import ORGANIZATION, registry_of_project
 from archivist.server.ui import csrf, urls
 from archivist.server.ui.auth import UiAuth, UiUser
 from archivist.server.ui.manifests import ManifestCache
@@ -89,14 +91,29 @@ class UiState:
         request.state.ui_user = user
         return Page(request, user, self.backend_for_request(request, user))
 
-    def can_write(self, page: Page, entity: str) -> bool:
+    def can_write(self, page: Page, entity: str, project: str | None = None) -> bool:
+        """Whether the user may edit in ``entity`` (in a registry's project: in the registry)."""
+        registry = registry_of_project(project) if entity == ORGANIZATION else None
+        if registry is not None:
+            return self.can_write_registry(page, registry)
         return self.auth.can_write(page.user, entity)
 
-    def require_write(self, page: Page, entity: str) -> None:
-        if not self.can_write(page, entity):
+    def require_write(self, page: Page, entity: str, project: str | None = None) -> None:
+        if not self.can_write(page, entity, project):
             raise PermissionDeniedError(
                 f"user {page.user.name!r} may not change entity {entity!r}: viewers can only read"
             )
+
+    def registry_role(self, page: Page, registry: str | None) -> str | None:
+        """The user's role in ``registry`` (None: in a registry about to be created)."""
+        return self.auth.registry_role(page.user, registry)
+
+    def can_write_registry(self, page: Page, registry: str) -> bool:
+        """Link, unlink and move aliases (member or admin of the registry)."""
+        return self.registry_role(page, registry) in WRITE_ROLES
+
+    def can_create_registry(self, page: Page) -> bool:
+        return self.registry_role(page, None) == ADMIN
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         user = getattr(request.state, "ui_user", None)

@@ -129,7 +129,9 @@ def test_refusals_name_the_problem(listener: BlobListener, store: LocalBlobStore
     assert httpx.put(forged, content=data).status_code == 403
     assert "signature" in httpx.put(forged, content=data).json()["error"]["message"]
     assert httpx.put(_url(listener, digest, 999), content=data).status_code == 400  # size differs
-    assert httpx.get(url).status_code == 405
+    assert httpx.get(url).status_code == 403  # an upload ticket fetches nothing
+    assert "not for GET" in httpx.get(url).json()["error"]["message"]
+    assert httpx.delete(url).status_code == 405
     wrong_path = url.replace(f"/blobs/{digest}", "/other")
     assert httpx.put(wrong_path, content=data).status_code == 404
 

@@ -7,7 +7,7 @@ until something is stored in it again. Versions logged before keep a NULL TTL po
 which reads as inherit (``TTL_INHERIT``): without a team default that is no TTL, as before.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
