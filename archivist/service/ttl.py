@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select, update
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.lifecycle import TTL_DISABLED, ttl_refusal, validate_default_ttl, validate_ttl_policy
+from archivist.core.models import VersionState
 from archivist.core.names import validate_entity
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import entities, versions
@@ -28,6 +29,27 @@ def checked_policy(value: object, type_name: str, is_link: bool) -> int:
         return policy
     if policy > 0:
         raise InvalidInputError(f"{refusal}: ttl_seconds {value!r}; such versions take no TTL")
+    return TTL_DISABLED
+
+
+def policy_if_linked(connection: Connection, version_id: int, policy: int) -> int:
+    """A version linked to a registry takes no TTL (linking cleared it): a TTL of its own is
+    refused, inheriting the team default keeps none (a save of an object read before the
+    link sends that)."""
+    if policy == TTL_DISABLED:
+        return policy
+    linked = connection.execute(
+        select(versions.c.id).where(
+            versions.c.source_version_id == version_id, versions.c.state == VersionState.COMMITTED.value
+        )
+    ).first()
+    if linked is None:
+        return policy
+    if policy > 0:
+        raise InvalidInputError(
+            "Cannot set TTL for an artifact linked to a registry: linking deactivated it; "
+            "unlink it first to set one"
+        )
     return TTL_DISABLED
 
 

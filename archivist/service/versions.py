@@ -178,6 +178,7 @@ def update_version(connection: Connection, version_id: object, change: VersionUp
             select(collections.c.type).where(collections.c.id == row.collection_id)
         ).scalar_one()
         policy = ttl.checked_policy(change.ttl_seconds, type_name, row.source_version_id is not None)
+        policy = ttl.policy_if_linked(connection, row.id, policy)
         values["ttl_seconds"] = policy
         values["expires_at"] = ttl.expiry(row.created_at, policy)
     if change.aliases is not UNSET:

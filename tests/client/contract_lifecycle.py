@@ -153,6 +153,10 @@ class LifecycleContract:
         with pytest.raises(InvalidInputError, match="Cannot set TTL for link artifact"):
             backend.update_version(link.id, VersionUpdate(ttl_seconds=DAY))
         backend.update_version(link.id, VersionUpdate(aliases=["staging"], ttl_seconds=None))
+        with pytest.raises(InvalidInputError, match="linked to a registry"):
+            backend.update_version(version.id, VersionUpdate(ttl_seconds=DAY))
+        kept = backend.update_version(version.id, VersionUpdate(ttl_seconds=TTL_INHERIT))
+        assert kept.ttl_seconds is None and not kept.ttl_inherited
         backend.delete_version(link.id, delete_aliases=True)  # unlinking does not restore it
         assert backend.get_version(version.id).ttl_seconds is None
         assert _swept(backend, 5) == []
