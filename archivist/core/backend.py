@@ -20,6 +20,7 @@ from archivist.core.access import ANYONE, Entity, Node, Registry, Version, downl
 from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.calls import call
 from archivist.core.ids import Name, NodeId, ProjectName, VersionId
+from archivist.core.lifecycle import SweepReport
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -170,6 +171,47 @@ class Backend(Protocol):
         """Delete the version (its aliases too when ``delete_aliases``, else it must have none).
         One holding a protected alias is deleted (unlinked) by a registry admin only; the
         source of a link holding one by nobody (``ProtectedAliasError``)."""
+        ...
+
+    @call("/versions/restore", write(Entity("entity")), idempotent=False)
+    def restore_version(
+        self, entity: Name, project: ProjectName, collection: Name, version_index: int
+    ) -> VersionRecord:
+        """Restore the soft-deleted ``collection:v<version_index>`` (not purged yet) under its
+        number, reviving its collection and project; its old aliases stay removed."""
+        ...
+
+    @call("/versions/deleted", read(Entity("entity")))
+    def list_deleted_versions(
+        self, entity: Name, project: ProjectName, collection: Name | None = None
+    ) -> list[VersionRecord]:
+        """The project's soft-deleted versions not purged yet (of collections of that name
+        when given), most recently deleted first."""
+        ...
+
+    # --- lifecycle: team default TTL, the sweep, deleting projects ------------------------
+    @call("/entities/default-ttl/set", manage(Entity("entity")), idempotent=False)
+    def set_default_ttl(self, entity: Name, ttl_seconds: int | None) -> None:
+        """The team default TTL (None: none), for versions whose policy is to inherit it,
+        counted from their creation; entity admins."""
+        ...
+
+    @call("/entities/default-ttl/get", read(Entity("entity")))
+    def get_default_ttl(self, entity: Name) -> int | None:
+        """The entity's default TTL in seconds (None: none)."""
+        ...
+
+    @call("/lifecycle/sweep", manage(Entity("entity")), idempotent=False)
+    def sweep(self, entity: Name, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
+        """Soft-delete the entity's versions whose TTL ran out and those retention rules let
+        go, as of ``as_of`` (an ISO time; default now); entity admins. ``dry_run`` deletes
+        nothing and reports the same plan."""
+        ...
+
+    @call("/projects/delete", manage(Entity("entity")), idempotent=False)
+    def delete_project(self, entity: Name, project: ProjectName) -> None:
+        """Soft-delete every collection of the project and hide it (restorable version by
+        version until purged); entity admins."""
         ...
 
     # --- collections and types ------------------------------------------------------------

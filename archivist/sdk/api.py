@@ -21,14 +21,16 @@ from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
 from archivist.sdk.context import get_context
+from archivist.sdk.lifecycle import LifecycleCalls
 from archivist.sdk.projects import Project
 from archivist.sdk.public_runs import PublicRun, get_public_run
 from archivist.sdk.registries import Registries, Registry
 from archivist.sdk.run_listing import DEFAULT_ORDER, Runs
 
 
-class Api:
-    """Queries over artifacts, collections, types, runs and lineage."""
+class Api(LifecycleCalls):
+    """Queries over artifacts, collections, types, runs and lineage; restoring and expiring
+    (``sdk.lifecycle``)."""
 
     def __init__(
         self,

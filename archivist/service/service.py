@@ -15,6 +15,7 @@ from archivist.core.accounts import ADMIN
 from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
+from archivist.core.lifecycle import SweepReport, parse_as_of
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -34,6 +35,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
+from archivist.core.names import validate_entity
 from archivist.core.registries import (
     DEFAULT_MEMBER_ROLE,
     LinkOrigin,
@@ -60,6 +62,7 @@ from archivist.service import (
     blobs,
     collections,
     commits,
+    expiry_sweep,
     gc,
     history,
     legacy_links,
@@ -72,10 +75,12 @@ from archivist.service import (
     records,
     registries,
     registry_roles,
+    restoring,
     run_data,
     run_queries,
     runs,
     transfers,
+    ttl,
     versions,
 )
 from archivist.service.artifact_events import set_actor
@@ -337,6 +342,39 @@ class Service:
             row = versions.require_version_row(connection, version_id)
             alias_guard.check_deletion(connection, self._actor(), [row.id])
             versions.delete_version(connection, version_id, delete_aliases)
+
+    def restore_version(
+        self, entity: str, project: str, collection: str, version_index: int
+    ) -> VersionRecord:
+        with self._writing() as connection:
+            return restoring.restore_version(connection, entity, project, collection, version_index)
+
+    def list_deleted_versions(
+        self, entity: str, project: str, collection: str | None = None
+    ) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            return restoring.list_deleted_versions(connection, entity, project, collection)
+
+    # --- lifecycle: team default TTL, the sweep, deleting projects ------------------------
+    def set_default_ttl(self, entity: str, ttl_seconds: int | None) -> None:
+        with self._writing() as connection:
+            ttl.set_default_ttl(connection, entity, ttl_seconds)
+
+    def get_default_ttl(self, entity: str) -> int | None:
+        with read_transaction(self.engine) as connection:
+            return ttl.get_default_ttl(connection, entity)
+
+    def sweep(self, entity: str, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
+        """Each deletion is a transaction of its own (``service.expiry_sweep``)."""
+        return expiry_sweep.sweep(self.engine, parse_as_of(as_of), validate_entity(entity), dry_run)
+
+    def delete_project(self, entity: str, project: str) -> None:
+        with self._writing() as connection:
+            for collection_id in restoring.live_collection_ids(connection, entity, project):
+                alias_guard.check_deletion(
+                    connection, self._actor(), alias_guard.live_versions(collection_id)
+                )
+            restoring.delete_project(connection, entity, project)
 
     def _actor(self) -> alias_guard.Actor:
         """Who calls, for the protected aliases: a server's user with their registry roles,

@@ -13,6 +13,7 @@ from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_history import HistoryContract
+from tests.client.contract_lifecycle import LifecycleContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
@@ -30,6 +31,7 @@ class BackendContract(
     CollectionContract,
     RunContract,
     LineageContract,
+    LifecycleContract,
     RegistryContract,
     ProtectedAliasContract,
     RegistryFilterContract,

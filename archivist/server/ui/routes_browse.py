@@ -21,6 +21,10 @@ COLLECTIONS_PER_PAGE = 100
 VERSIONS_PER_PAGE = 50
 
 
+DELETED_SHOWN = 50
+"""Deleted versions listed on a collection's page (most recently deleted first)."""
+
+
 def browse_routes(ui: UiState) -> APIRouter:
     router = APIRouter(route_class=route_class(ui))
 
@@ -109,6 +113,7 @@ def browse_routes(ui: UiState) -> APIRouter:
             can_write=ui.can_write(page, entity, project),
             history=history_section(page, entity, project, name, history_alias, history_before),
             event_labels=EVENT_LABELS,
+            deleted=page.backend.list_deleted_versions(entity, project, name)[:DELETED_SHOWN],
         )
 
     return router
