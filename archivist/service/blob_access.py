@@ -80,17 +80,7 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
         return set(wanted)
     assert access is not None
     user_id = access.principal.user_id
-    their_projects = select(projects.c.id).where(
-        projects.c.entity_id.in_(
-            select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
-        )
-    )
-    open_registries = select(registries.c.project_id).where(
-        registries.c.visibility == Visibility.ORGANIZATION.value
-    )
-    their_collections = select(collections.c.id).where(
-        or_(collections.c.project_id.in_(their_projects), collections.c.project_id.in_(open_registries))
-    )
+    their_projects, their_collections = readable_scopes(user_id)
     through_links = _linked_chain(their_collections)
     found: set[str] = set()
     for start in range(0, len(wanted), STATEMENT_DIGESTS):
@@ -121,6 +111,23 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
         statement = select(digest).select_from(asked).where(or_(uploaded, named, linked, manifest, saved))
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def readable_scopes(user_id: int) -> tuple[Select[Any], Select[Any]]:
+    """The ids of the projects whose runs, and of the collections whose versions, the user
+    may read: those of the entities they have a role in, and open registries' collections."""
+    their_projects = select(projects.c.id).where(
+        projects.c.entity_id.in_(
+            select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
+        )
+    )
+    open_registries = select(registries.c.project_id).where(
+        registries.c.visibility == Visibility.ORGANIZATION.value
+    )
+    their_collections = select(collections.c.id).where(
+        or_(collections.c.project_id.in_(their_projects), collections.c.project_id.in_(open_registries))
+    )
+    return their_projects, their_collections
 
 
 def _linked_chain(readable_collections: Select[Any]) -> Any:
