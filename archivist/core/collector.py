@@ -83,8 +83,6 @@ class BlobHolders:
     """``entity/project/run_id:path`` of run files pointing at it."""
     upload_grants: int
     """Uploads not yet committed that hold it."""
-    paths: tuple[str, ...]
-    """A manifest path naming it, when the request was a path."""
 
     @property
     def kept(self) -> bool:
