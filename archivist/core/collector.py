@@ -35,7 +35,11 @@ def parse_duration(text: str) -> float:
 
 
 def validate_grace(grace_seconds: object) -> float:
-    if isinstance(grace_seconds, bool) or not isinstance(grace_seconds, (int, float)) or grace_seconds < 0:
+    if (
+        isinstance(grace_seconds, bool)
+        or not isinstance(grace_seconds, (int, float))
+        or not grace_seconds >= 0  # NaN too
+    ):
         raise InvalidInputError(f"invalid grace period {grace_seconds!r}: use a number of seconds >= 0")
     return float(grace_seconds)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
+from tests.client.contract_collector import CollectorContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_registries import RegistryContract
@@ -24,6 +25,7 @@ class BackendContract(
     CommitContract,
     VersionContract,
     CollectionContract,
+    CollectorContract,
     RunContract,
     LineageContract,
     RegistryContract,
