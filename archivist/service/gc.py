@@ -84,12 +84,15 @@ def run_collection(
     sweep: SweepStep | None = None,
     now: dt.datetime | None = None,
     batch_size: int = BATCH_SIZE,
+    blob_grace_seconds: float | None = None,
 ) -> GcReport:
-    """One run of the collector (see the module docstring); ``dry_run`` changes nothing."""
+    """One run of the collector (see the module docstring); ``dry_run`` changes nothing.
+    ``blob_grace_seconds``: the age below which an unreferenced blob is kept (default
+    ``min(grace, 1h)``)."""
     grace = validate_grace(grace_seconds)
     now = now or utc_now()
     cutoff = now - dt.timedelta(seconds=grace)
-    blob_grace = min(grace, BLOB_GRACE_SECONDS)
+    blob_grace = min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
     if dry_run:
         purged, kept_deleted = purge.plan(engine, cutoff)
         removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=purge.purgeable(cutoff))

@@ -76,8 +76,10 @@ def plan(engine: Engine, cutoff: dt.datetime) -> tuple[list[str], int]:
         return version_names(connection, ids), int(deleted) - len(ids)
 
 
-def purge(engine: Engine, cutoff: dt.datetime, batch_size: int = BATCH_SIZE) -> list[str]:
-    """Purge every purgeable version, a batch per transaction; returns their names."""
+def purge(engine: Engine, cutoff: dt.datetime, batch_size: int | None = None) -> list[str]:
+    """Purge every purgeable version, ``batch_size`` (``BATCH_SIZE``) per transaction;
+    returns their names."""
+    batch_size = batch_size or BATCH_SIZE
     purged: list[str] = []
     while True:
         with write_transaction(engine) as connection:
