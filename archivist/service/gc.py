@@ -75,6 +75,40 @@ class _Removed:
     bytes: int = 0
 
 
+def _run(
+    engine: Engine,
+    store: BlobStore,
+    grace_seconds: float,
+    dry_run: bool,
+    sweep: SweepStep | None,
+    now: dt.datetime | None,
+    batch_size: int,
+    blob_grace_seconds: float | None,
+    lease_wait: bool,
+) -> GcReport | None:
+    grace = validate_grace(grace_seconds)
+    now = now or utc_now()
+    cutoff = now - dt.timedelta(seconds=grace)
+    blob_grace = min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
+    if dry_run:
+        purged, kept_deleted = purge.plan(engine, cutoff)
+        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=purge.purgeable(cutoff))
+        return GcReport(True, grace, 0, tuple(purged), removed.blobs, removed.bytes, 0, 0, 0, kept_deleted)
+    with one_collector(engine, wait=lease_wait) as held:
+        if not held:
+            return None
+        swept = 0 if sweep is None else sweep(engine, now)
+        purged = purge.purge(engine, cutoff)
+        kept_deleted = purge.plan(engine, cutoff)[1]
+        with write_transaction(engine) as connection:
+            blob_access.drop_expired_grants(connection)
+        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=None, delete=True)
+        compacted, dropped, leftovers = _upkeep(store, grace)
+    return GcReport(
+        False, grace, swept, tuple(purged), removed.blobs, removed.bytes, compacted, dropped, leftovers, kept_deleted
+    )
+
+
 def run_collection(
     engine: Engine,
     store: BlobStore,
@@ -88,26 +122,17 @@ def run_collection(
 ) -> GcReport:
     """One run of the collector (see the module docstring); ``dry_run`` changes nothing.
     ``blob_grace_seconds``: the age below which an unreferenced blob is kept (default
-    ``min(grace, 1h)``)."""
-    grace = validate_grace(grace_seconds)
-    now = now or utc_now()
-    cutoff = now - dt.timedelta(seconds=grace)
-    blob_grace = min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
-    if dry_run:
-        purged, kept_deleted = purge.plan(engine, cutoff)
-        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=purge.purgeable(cutoff))
-        return GcReport(True, grace, 0, tuple(purged), removed.blobs, removed.bytes, 0, 0, 0, kept_deleted)
-    with one_collector(engine):
-        swept = 0 if sweep is None else sweep(engine, now)
-        purged = purge.purge(engine, cutoff)
-        kept_deleted = purge.plan(engine, cutoff)[1]
-        with write_transaction(engine) as connection:
-            blob_access.drop_expired_grants(connection)
-        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=None, delete=True)
-        compacted, dropped, leftovers = _upkeep(store, grace)
-    return GcReport(
-        False, grace, swept, tuple(purged), removed.blobs, removed.bytes, compacted, dropped, leftovers, kept_deleted
-    )
+    ``min(grace, 1h)``). A run waits for another process's run to end (one at a time)."""
+    report = _run(engine, store, grace_seconds, dry_run, sweep, now, batch_size, blob_grace_seconds, True)
+    assert report is not None
+    return report
+
+
+def run_if_idle(
+    engine: Engine, store: BlobStore, grace_seconds: float, sweep: SweepStep | None = None
+) -> GcReport | None:
+    """A run, unless another process (another replica of the server) is running one: None."""
+    return _run(engine, store, grace_seconds, False, sweep, None, BATCH_SIZE, None, False)
 
 
 def collect_garbage(
