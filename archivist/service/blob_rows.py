@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import Connection, select
 
 from archivist.core.models import VersionState
 from archivist.metadata.dialects import first_column
@@ -73,26 +73,12 @@ def _chain(connection: Connection, version_id: int) -> list[int]:
     return list(connection.execute(select(up.c.id)).scalars())
 
 
-def referenced(
-    connection: Connection, digests: Sequence[str], gone: ColumnElement[bool] | None = None
-) -> set[str]:
+def referenced(connection: Connection, digests: Sequence[str], dead: Set[int] = frozenset()) -> set[str]:
     """The blobs of ``digests`` that a version keeps. Every version row keeps the blobs its
     rows name (soft-deleted ones too: they may be restored; a purge hands a version's rows
-    down to the versions built on it, see ``purge``). With ``gone`` (a condition on
-    ``versions``: the versions a purge would remove), the answer is the one after that purge:
-    a blob is kept while a row names it in a version that stays *or that is up the base
-    chain of one that stays*."""
-    if gone is None:
-        statement = select(version_blobs.c.digest).where(version_blobs.c.digest.in_(digests)).distinct()
-        return set(connection.execute(statement).scalars())
-    named = select(version_blobs.c.version_id).where(version_blobs.c.digest.in_(digests)).subquery("named")
-    # Every version below those that name a blob, each with the one it is below ("top").
-    below = select(named.c.version_id.label("id"), named.c.version_id.label("top")).cte(
-        "below", recursive=True
+    down to the versions built on it, see ``purge``). ``dead``: versions whose rows a purge
+    would remove without handing them down (a dry run asks what stays held after it)."""
+    rows = connection.execute(
+        select(version_blobs.c.digest, version_blobs.c.version_id).where(version_blobs.c.digest.in_(digests))
     )
-    below = below.union(select(versions.c.id, below.c.top).where(versions.c.base_version_id == below.c.id))
-    kept = select(below.c.top).join(versions, versions.c.id == below.c.id).where(~gone)
-    statement = select(version_blobs.c.digest).where(
-        version_blobs.c.digest.in_(digests), version_blobs.c.version_id.in_(kept)
-    )
-    return set(connection.execute(statement).scalars())
+    return {digest for digest, version_id in rows if version_id not in dead}

@@ -33,8 +33,9 @@ restored (and kept, with its rows) or purged (and the restore finds nothing). Do
 blobs of live versions only, which nothing deletes.
 
 The dry run reads the same things without writing: the purge plan is the purgeable
-versions, and the blob step asks what would be held once they are gone (``blob_rows``'s
-``gone``), so on an unchanged store the plan equals the real run's result.
+versions (``purge.plan``: which go, and which of them hand their blob rows down), and the
+blob step asks what would be held once they are gone, so on an unchanged store the plan
+equals the real run's result.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select, union
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from archivist.core.collector import (
     BLOB_GRACE_SECONDS,
@@ -91,18 +92,21 @@ def _run(
     cutoff = now - dt.timedelta(seconds=grace)
     blob_grace = min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
     if dry_run:
-        purged, kept_deleted = purge.plan(engine, cutoff)
-        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=purge.purgeable(cutoff))
-        return GcReport(True, grace, 0, tuple(purged), removed.blobs, removed.bytes, 0, 0, 0, kept_deleted)
+        with read_transaction(engine) as connection:
+            planned = purge.plan(connection, cutoff)
+        removed = _collect_blobs(engine, store, blob_grace, batch_size, planned, delete=False)
+        return GcReport(
+            True, grace, 0, planned.names, removed.blobs, removed.bytes, 0, 0, 0, planned.kept_deleted
+        )
     with one_collector(engine, wait=lease_wait) as held:
         if not held:
             return None
         swept = 0 if sweep is None else sweep(engine, now)
         purged = purge.purge(engine, cutoff)
-        kept_deleted = purge.plan(engine, cutoff)[1]
         with write_transaction(engine) as connection:
             blob_access.drop_expired_grants(connection)
-        removed = _collect_blobs(engine, store, blob_grace, batch_size, gone=None, delete=True)
+            kept_deleted = purge.plan(connection, cutoff).kept_deleted
+        removed = _collect_blobs(engine, store, blob_grace, batch_size, purge.NOTHING, delete=True)
         compacted, dropped, leftovers = _upkeep(store, grace)
     return GcReport(
         False, grace, swept, tuple(purged), removed.blobs, removed.bytes, compacted, dropped, leftovers, kept_deleted
@@ -147,8 +151,8 @@ def _collect_blobs(
     store: BlobStore,
     blob_grace: float,
     batch_size: int,
-    gone: ColumnElement[bool] | None,
-    delete: bool = False,
+    gone: purge.Plan,
+    delete: bool,
 ) -> _Removed:
     total = _Removed()
     batch: list[str] = []
@@ -171,7 +175,7 @@ def _batch(
     store: BlobStore,
     batch: Sequence[str],
     blob_grace: float,
-    gone: ColumnElement[bool] | None,
+    gone: purge.Plan,
     delete_them: bool,
 ) -> _Removed:
     now = utc_now()
@@ -201,12 +205,14 @@ def _batch(
     return _Removed(len(due), size)
 
 
-def _referenced(connection: Connection, batch: Sequence[str], gone: ColumnElement[bool] | None) -> set[str]:
-    manifests = select(versions.c.manifest_digest).where(versions.c.manifest_digest.in_(batch))
-    if gone is not None:
-        manifests = manifests.where(~gone)
-    statement = union(manifests, select(run_files.c.digest).where(run_files.c.digest.in_(batch)))
-    named = set(connection.execute(statement).scalars()) | blob_rows.referenced(connection, batch, gone)
+def _referenced(connection: Connection, batch: Sequence[str], gone: purge.Plan) -> set[str]:
+    """The blobs of ``batch`` something holds once the planned purge ``gone`` is done."""
+    manifests = connection.execute(
+        select(versions.c.manifest_digest, versions.c.id).where(versions.c.manifest_digest.in_(batch))
+    )
+    named = {digest for digest, version_id in manifests if version_id not in gone.ids}
+    named.update(connection.execute(select(run_files.c.digest).where(run_files.c.digest.in_(batch))).scalars())
+    named |= blob_rows.referenced(connection, batch, gone.dead)
     return named | blob_access.granted_blobs(connection, batch)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -39,7 +40,7 @@ from sqlalchemy import (
 )
 
 from archivist.core.models import VersionState
-from archivist.metadata.engine import is_postgresql, read_transaction, write_transaction
+from archivist.metadata.engine import is_postgresql, write_transaction
 from archivist.metadata.schema import (
     aliases,
     collections,
@@ -65,15 +66,40 @@ def purgeable(cutoff: dt.datetime) -> ColumnElement[bool]:
     return and_(versions.c.state == _DELETED, deleted_at <= cutoff, ~live_link)
 
 
-def plan(engine: Engine, cutoff: dt.datetime) -> tuple[list[str], int]:
-    """The names of the versions a purge at ``cutoff`` removes, and how many soft-deleted
-    versions it keeps (still in their grace period, or named by a live link)."""
-    with read_transaction(engine) as connection:
-        ids = list(connection.execute(select(versions.c.id).where(purgeable(cutoff))).scalars())
-        deleted = connection.execute(
-            select(func.count()).select_from(versions).where(versions.c.state == _DELETED)
-        ).scalar_one()
-        return version_names(connection, ids), int(deleted) - len(ids)
+@dataclass(frozen=True)
+class Plan:
+    """What a purge at a cutoff removes."""
+
+    ids: frozenset[int]
+    """The purgeable versions: their rows, aliases, edges and manifests go."""
+    dead: frozenset[int]
+    """Those whose blob rows go too: no version that stays is built on them (directly or
+    through other purged ones); the others' rows are handed down."""
+    names: tuple[str, ...]
+    kept_deleted: int
+    """Soft-deleted versions it keeps (in their grace period, or named by a live link)."""
+
+
+def plan(connection: Connection, cutoff: dt.datetime) -> Plan:
+    """The purge at ``cutoff``, computed without changing anything."""
+    ids = list(connection.execute(select(versions.c.id).where(purgeable(cutoff)).order_by(versions.c.id)).scalars())
+    deleted = connection.execute(
+        select(func.count()).select_from(versions).where(versions.c.state == _DELETED)
+    ).scalar_one()
+    gone = frozenset(ids)
+    children: dict[int, list[int]] = {}
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        for child, base in connection.execute(
+            select(versions.c.id, versions.c.base_version_id).where(versions.c.base_version_id.in_(part))
+        ):
+            children.setdefault(base, []).append(child)
+    handed_down: set[int] = set()
+    for version_id in reversed(ids):  # what is built on a version has a larger id
+        if any(c not in gone or c in handed_down for c in children.get(version_id, ())):
+            handed_down.add(version_id)
+    names = tuple(version_names(connection, ids))
+    return Plan(gone, gone - frozenset(handed_down), names, int(deleted) - len(ids))
 
 
 def purge(engine: Engine, cutoff: dt.datetime, batch_size: int | None = None) -> list[str]:
@@ -141,3 +167,7 @@ def version_names(connection: Connection, ids: Sequence[int]) -> list[str]:
         )
         names.extend(f"{e}/{p}/{c}:v{n}" for e, p, c, n in rows)
     return names
+
+
+NOTHING = Plan(frozenset(), frozenset(), (), 0)
+"""No purge planned: every version row holds its blobs (the real run, after purging)."""

@@ -333,3 +333,28 @@ def test_uploads_no_commit_references_are_kept_until_they_expire(sqlite_service:
     assert hash_bytes(data) not in _stored(service)
     with read_transaction(service.engine) as connection:
         assert connection.execute(select(blob_grants)).first() is None
+
+
+def test_the_dry_run_plans_exactly_what_the_run_does_down_base_chains(service: Service) -> None:
+    """Purged bases hand their rows down: the plan must count only what truly goes."""
+    first = log_files(service, "cats", {"a": b"only in the first", "b": b"both", "c": b"c1"}).version
+    second = log_files(service, "cats", {"b": b"both", "c": b"c2"}).version
+    third = log_files(service, "cats", {"b": b"both", "c": b"c3"}).version
+    solo = log_files(service, "dogs", {"d": b"a dog alone"}).version
+    for version in (first, second, solo):
+        service.delete_version(version.id, delete_aliases=True)
+    plan = service.collect_garbage(0, dry_run=True)
+    done = service.collect_garbage(0)
+    assert (plan.purged_versions, plan.removed_blobs, plan.removed_bytes) == (
+        done.purged_versions,
+        done.removed_blobs,
+        done.removed_bytes,
+    )
+    # the manifests of the three purged versions and the dog's file go; the first's own
+    # file stays (the third is built on it through the second), as do c2 and c3's
+    assert done.removed_blobs == 4
+    assert _readable(service, {"a": b"only in the first", "b": b"both", "c": b"c3"})
+    assert service.read_bytes(third.manifest_digest)
+    service.delete_version(third.id, delete_aliases=True)
+    # then the rest: a, b, c1, c2, c3 and its manifest
+    assert service.collect_garbage(0, dry_run=True).removed_blobs == service.collect_garbage(0).removed_blobs == 6
