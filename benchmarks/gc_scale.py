@@ -36,11 +36,11 @@ import blake3
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert
 
-from archivist.metadata.migrate import open_engine  # noqa: E402
-from archivist.metadata.schema import collections, entities, projects, version_blobs, versions  # noqa: E402
-from archivist.storage.local import LocalBlobStore  # noqa: E402
+from archivist.metadata.migrate import open_engine
+from archivist.metadata.schema import collections, entities, projects, version_blobs, versions
+from archivist.storage.local import LocalBlobStore
 
 CHUNK = 20_000
 COLLECTIONS = 100
@@ -74,7 +74,9 @@ def build(root: str, version_count: int, blob_count: int) -> None:
     long_ago, yesterday = now - dt.timedelta(days=30), now - dt.timedelta(days=1)
     started = time.perf_counter()
     with engine.begin() as connection:
-        entity = connection.execute(insert(entities).values(name="bench", created_at=now)).inserted_primary_key[0]
+        entity = connection.execute(
+            insert(entities).values(name="bench", created_at=now)
+        ).inserted_primary_key[0]
         project = connection.execute(
             insert(projects).values(entity_id=entity, name="gc", created_at=now)
         ).inserted_primary_key[0]
@@ -127,8 +129,13 @@ def count_by_hand(root: str) -> tuple[int, int]:
     cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7)).isoformat()
     meta = sqlite3.connect(os.path.join(root, "meta.sqlite"))
     kept = "SELECT id FROM versions WHERE NOT (state = 'DELETED' AND deleted_at <= ?)"
-    held = {d for (d,) in meta.execute(f"SELECT digest FROM version_blobs WHERE version_id IN ({kept})", (cutoff,))}
-    held |= {d for (d,) in meta.execute(f"SELECT manifest_digest FROM versions WHERE id IN ({kept})", (cutoff,))}
+    held = {
+        d
+        for (d,) in meta.execute(f"SELECT digest FROM version_blobs WHERE version_id IN ({kept})", (cutoff,))
+    }
+    held |= {
+        d for (d,) in meta.execute(f"SELECT manifest_digest FROM versions WHERE id IN ({kept})", (cutoff,))
+    }
     store = LocalBlobStore(os.path.join(root, "blobs"))
     index = sqlite3.connect(store.index.path)
     columns = [row[1] for row in index.execute("PRAGMA table_info(blobs)")]
@@ -188,8 +195,10 @@ def main() -> None:
     print(f"dry run after: {after}")
     plan, real = results["dry"], results["real"]
     same = all(plan[k] == real[k] for k in ("purged_versions", "removed_blobs", "removed_bytes"))
-    print(f"plan == result: {same}; reclaimed {real['removed_bytes']} bytes, by hand {total} "
-          f"({'equal' if real['removed_bytes'] == total else 'DIFFERENT'})")
+    print(
+        f"plan == result: {same}; reclaimed {real['removed_bytes']} bytes, by hand {total} "
+        f"({'equal' if real['removed_bytes'] == total else 'DIFFERENT'})"
+    )
 
 
 if __name__ == "__main__":

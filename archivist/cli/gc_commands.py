@@ -24,7 +24,7 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _LISTED = 20
 
 
-class _Duration(click.ParamType):
+class _Duration(click.ParamType):  # type: ignore[type-arg]
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
@@ -121,7 +121,11 @@ def _print_holders(holders: BlobHolders, path: str | None) -> None:
     size = f", {format_size(holders.size)}" if holders.size is not None else ""
     click.echo(f"{named}: {'in the store' if holders.stored else 'not in the store'}{size}.")
     if not holders.kept:
-        gone = "the next collection deletes it (once past the blob grace)" if holders.stored else "nothing to keep"
+        gone = (
+            "the next collection deletes it (once past the blob grace)"
+            if holders.stored
+            else "nothing to keep"
+        )
         click.echo(f"Nothing holds it: {gone}.")
         return
     click.echo("Kept because:")
@@ -144,9 +148,8 @@ def _print_report(report: GcReport, where: str) -> None:
     if len(purged) > _LISTED:
         click.echo(f"  ... and {len(purged) - _LISTED} more")
     removed = "Would remove" if report.dry_run else "Removed"
-    click.echo(
-        f"{removed} {plural(report.removed_blobs, 'unreferenced blob')} ({format_size(report.removed_bytes)})."
-    )
+    blobs = plural(report.removed_blobs, "unreferenced blob")
+    click.echo(f"{removed} {blobs} ({format_size(report.removed_bytes)}).")
     if not report.dry_run:
         click.echo(
             f"Compacted packs ({format_size(report.compacted_bytes)}); dropped "

@@ -21,10 +21,10 @@ from archivist.cli.account_commands import key_group, login_command, team_group,
 from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
+from archivist.cli.gc_commands import du_command, gc_command
 from archivist.cli.project_commands import project_group
 from archivist.cli.server_commands import db_group, server_command
 from archivist.cli.session_commands import logout_command, status_command, whoami_command
-from archivist.cli.gc_commands import du_command, gc_command
 from archivist.cli.store_commands import fsck_command
 from archivist.cli.ui_command import ui_command
 

@@ -314,7 +314,9 @@ class Backend(Protocol):
 
     # --- the collector and storage accounting (``service.gc``) ------------------------------
     @call("/admin/gc", manage(SERVER), idempotent=False)
-    def collect_garbage(self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False) -> GcReport:
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
         """Purge versions soft-deleted more than ``grace_seconds`` ago, delete the blobs
         nothing holds, and tidy the store; ``dry_run`` changes nothing and reports the plan."""
         ...

@@ -21,9 +21,9 @@ from archivist.metadata.migrate import open_engine
 from archivist.server.blobs import byte_routes, transfer_routes
 from archivist.server.blobs.listener import BlobListener
 from archivist.server.blobs.tickets import BlobTickets
-from archivist.server.collector_loop import CollectorLoop
 from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
 from archivist.server.calls import call_routes
+from archivist.server.collector_loop import CollectorLoop
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.public_messages import PathScrubber
@@ -62,7 +62,9 @@ def create_app(config: ServerConfig) -> FastAPI:
         )
     _clean_up_abandoned_uploads(store)
     service = Service(engine, store, upload_quota=config.upload_quota)
-    collector = None if config.gc_interval is None else CollectorLoop(service, config.gc_interval, config.gc_grace)
+    collector = (
+        None if config.gc_interval is None else CollectorLoop(service, config.gc_interval, config.gc_grace)
+    )
 
     def ledger_for(user: str) -> UploadLedger:
         principal = principal_named(engine, user)

@@ -97,7 +97,9 @@ class ServerConfig:
             max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             blob_limits=listener_limits_from_env(env),
             space_reserve=_size_variable(env, "ARCHIVIST_SPACE_RESERVE", DEFAULT_SPACE_RESERVE_BYTES),
-            gc_interval=gc_interval_from_text(env.get("ARCHIVIST_GC_INTERVAL") or "1h", "ARCHIVIST_GC_INTERVAL"),
+            gc_interval=gc_interval_from_text(
+                env.get("ARCHIVIST_GC_INTERVAL") or "1h", "ARCHIVIST_GC_INTERVAL"
+            ),
             gc_grace=gc_grace_from_text(env.get("ARCHIVIST_GC_GRACE") or "7d", "ARCHIVIST_GC_GRACE"),
         )
 
@@ -189,7 +191,6 @@ def shown_db_url(db_url: str) -> str:
         return make_url(db_url).render_as_string(hide_password=True)
     except Exception:
         return "(an unparsable database URL)"
-
 
 
 def gc_interval_from_text(text: str, where: str) -> float | None:

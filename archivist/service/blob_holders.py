@@ -40,7 +40,9 @@ def explain_blob(connection: Connection, store: BlobStore, digest: str) -> BlobH
             .where(
                 or_(
                     versions.c.manifest_digest == digest,
-                    versions.c.id.in_(select(version_blobs.c.version_id).where(version_blobs.c.digest == digest)),
+                    versions.c.id.in_(
+                        select(version_blobs.c.version_id).where(version_blobs.c.digest == digest)
+                    ),
                 )
             )
             .order_by(versions.c.id)
@@ -67,11 +69,13 @@ def _live_grants(connection: Connection, digest: str) -> int:
 def _marked(connection: Connection, ids: list[int]) -> list[str]:
     deleted = set(
         connection.execute(
-            select(versions.c.id).where(versions.c.id.in_(ids), versions.c.state == VersionState.DELETED.value)
+            select(versions.c.id).where(
+                versions.c.id.in_(ids), versions.c.state == VersionState.DELETED.value
+            )
         ).scalars()
     )
     names = version_names(connection, sorted(ids))
-    return [f"{name} (deleted)" if i in deleted else name for i, name in zip(sorted(ids), names)]
+    return [f"{name} (deleted)" if i in deleted else name for i, name in zip(sorted(ids), names, strict=True)]
 
 
 def _chains(connection: Connection, direct: list[int]) -> tuple[str, ...]:
@@ -91,8 +95,20 @@ def _chains(connection: Connection, direct: list[int]) -> tuple[str, ...]:
         if i not in direct
     ]
     shown = pairs[:_LISTED]
-    names = dict(zip(sorted({i for i, _ in shown}), version_names(connection, sorted({i for i, _ in shown}))))
-    tops = dict(zip(sorted({t for _, t in shown}), version_names(connection, sorted({t for _, t in shown}))))
+    names = dict(
+        zip(
+            sorted({i for i, _ in shown}),
+            version_names(connection, sorted({i for i, _ in shown})),
+            strict=True,
+        )
+    )
+    tops = dict(
+        zip(
+            sorted({t for _, t in shown}),
+            version_names(connection, sorted({t for _, t in shown})),
+            strict=True,
+        )
+    )
     return tuple(f"{names[i]} via {tops[t].rpartition(':')[2]}" for i, t in shown) + _more(len(pairs))
 
 

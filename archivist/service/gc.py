@@ -90,7 +90,9 @@ def _run(
     grace = validate_grace(grace_seconds)
     now = now or utc_now()
     cutoff = now - dt.timedelta(seconds=grace)
-    blob_grace = min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
+    blob_grace = (
+        min(grace, BLOB_GRACE_SECONDS) if blob_grace_seconds is None else validate_grace(blob_grace_seconds)
+    )
     if dry_run:
         with read_transaction(engine) as connection:
             planned = purge.plan(connection, cutoff)
@@ -109,7 +111,16 @@ def _run(
         removed = _collect_blobs(engine, store, blob_grace, batch_size, purge.NOTHING, delete=True)
         compacted, dropped, leftovers = _upkeep(store, grace)
     return GcReport(
-        False, grace, swept, tuple(purged), removed.blobs, removed.bytes, compacted, dropped, leftovers, kept_deleted
+        False,
+        grace,
+        swept,
+        tuple(purged),
+        removed.blobs,
+        removed.bytes,
+        compacted,
+        dropped,
+        leftovers,
+        kept_deleted,
     )
 
 
@@ -140,7 +151,10 @@ def run_if_idle(
 
 
 def collect_garbage(
-    engine: Engine, store: BlobStore, grace_seconds: float = DEFAULT_GRACE_SECONDS, batch_size: int = BATCH_SIZE
+    engine: Engine,
+    store: BlobStore,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
     """A real run; returns how many blobs were deleted."""
     return run_collection(engine, store, grace_seconds, batch_size=batch_size).removed_blobs
@@ -211,7 +225,9 @@ def _referenced(connection: Connection, batch: Sequence[str], gone: purge.Plan) 
         select(versions.c.manifest_digest, versions.c.id).where(versions.c.manifest_digest.in_(batch))
     )
     named = {digest for digest, version_id in manifests if version_id not in gone.ids}
-    named.update(connection.execute(select(run_files.c.digest).where(run_files.c.digest.in_(batch))).scalars())
+    named.update(
+        connection.execute(select(run_files.c.digest).where(run_files.c.digest.in_(batch))).scalars()
+    )
     named |= blob_rows.referenced(connection, batch, gone.dead)
     return named | blob_access.granted_blobs(connection, batch)
 

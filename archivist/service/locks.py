@@ -46,7 +46,9 @@ def one_collector(engine: Engine, wait: bool = True) -> Iterator[bool]:
     with engine.connect() as connection:
         if wait:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _COLLECTOR_KEY})
-        elif not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _COLLECTOR_KEY}).scalar():
+        elif not connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": _COLLECTOR_KEY}
+        ).scalar():
             connection.rollback()
             yield False
             return

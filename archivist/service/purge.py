@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -82,7 +83,9 @@ class Plan:
 
 def plan(connection: Connection, cutoff: dt.datetime) -> Plan:
     """The purge at ``cutoff``, computed without changing anything."""
-    ids = list(connection.execute(select(versions.c.id).where(purgeable(cutoff)).order_by(versions.c.id)).scalars())
+    ids = list(
+        connection.execute(select(versions.c.id).where(purgeable(cutoff)).order_by(versions.c.id)).scalars()
+    )
     deleted = connection.execute(
         select(func.count()).select_from(versions).where(versions.c.state == _DELETED)
     ).scalar_one()
@@ -110,7 +113,9 @@ def purge(engine: Engine, cutoff: dt.datetime, batch_size: int | None = None) ->
     while True:
         with write_transaction(engine) as connection:
             exclude_blob_referencing(connection)
-            candidates = select(versions.c.id).where(purgeable(cutoff)).order_by(versions.c.id).limit(batch_size)
+            candidates = (
+                select(versions.c.id).where(purgeable(cutoff)).order_by(versions.c.id).limit(batch_size)
+            )
             if is_postgresql(connection):  # a restore racing us waits, then finds nothing
                 candidates = candidates.with_for_update(of=versions)
             ids = list(connection.execute(candidates).scalars())

@@ -454,7 +454,9 @@ class Service:
             return links.links_of(connection, links.content_version_id(row))
 
     # --- the collector and storage accounting ---------------------------------------------
-    def collect_garbage(self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False) -> GcReport:
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
         """One run of the collector (``service.gc``); each step runs its own transactions."""
         return gc.run_collection(self.engine, self.store, grace_seconds, dry_run=dry_run, sweep=self.sweep)
 
@@ -466,7 +468,9 @@ class Service:
         self, entity: str, project: str | None = None, collection: str | None = None
     ) -> StorageUsage:
         with read_transaction(self.engine) as connection:
-            return storage_usage.storage_usage(connection, self.store, self.access, entity, project, collection)
+            return storage_usage.storage_usage(
+                connection, self.store, self.access, entity, project, collection
+            )
 
     def close(self) -> None:
         self.engine.dispose()

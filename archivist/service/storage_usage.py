@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Connection, Select, exists, func, or_, select, union
 
 from archivist.core.collector import StorageUsage
 from archivist.core.errors import NotFoundError
@@ -66,7 +66,9 @@ def storage_usage(
     )
     borrowed = set(
         connection.execute(
-            select(version_blobs.c.digest).where(version_blobs.c.version_id.in_(_linked_chains(scope_collections)))
+            select(version_blobs.c.digest).where(
+                version_blobs.c.version_id.in_(_linked_chains(scope_collections))
+            )
         ).scalars()
     )
     digests = sorted(held | borrowed)
@@ -88,16 +90,28 @@ def _scope(
             raise NotFoundError(f"a collection needs its project: '{entity}/?/{collection}'")
         row = require_collection(connection, entity, project, collection)
         none = select(projects.c.id).where(projects.c.id.is_(None))
-        return f"{entity}/{project}/{collection}", none, select(collections.c.id).where(collections.c.id == row.id)
+        return (
+            f"{entity}/{project}/{collection}",
+            none,
+            select(collections.c.id).where(collections.c.id == row.id),
+        )
     if project is not None:
         project_id = find_project_id(connection, entity, project)
         if project_id is None:
             raise NotFoundError(f"project '{entity}/{project}' not found")
         chosen = select(projects.c.id).where(projects.c.id == project_id)
-        return f"{entity}/{project}", chosen, select(collections.c.id).where(collections.c.project_id == project_id)
+        return (
+            f"{entity}/{project}",
+            chosen,
+            select(collections.c.id).where(collections.c.project_id == project_id),
+        )
     if connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar() is None:
         raise NotFoundError(f"entity {entity!r} not found")
-    chosen = select(projects.c.id).join(entities, entities.c.id == projects.c.entity_id).where(entities.c.name == entity)
+    chosen = (
+        select(projects.c.id)
+        .join(entities, entities.c.id == projects.c.entity_id)
+        .where(entities.c.name == entity)
+    )
     return entity, chosen, select(collections.c.id).where(collections.c.project_id.in_(chosen))
 
 
@@ -108,11 +122,15 @@ def _linked_chains(scope_collections: Select[Any]) -> Any:
         versions.c.source_version_id.is_not(None),
         versions.c.state != VersionState.DELETED.value,
     )
-    chain = select(versions.c.id, versions.c.base_version_id).where(versions.c.id.in_(sources)).cte(
-        "usage_chain", recursive=True
+    chain = (
+        select(versions.c.id, versions.c.base_version_id)
+        .where(versions.c.id.in_(sources))
+        .cte("usage_chain", recursive=True)
     )
     base = versions.alias("usage_base")
-    chain = chain.union_all(select(base.c.id, base.c.base_version_id).where(base.c.id == chain.c.base_version_id))
+    chain = chain.union_all(
+        select(base.c.id, base.c.base_version_id).where(base.c.id == chain.c.base_version_id)
+    )
     return select(chain.c.id)
 
 
@@ -136,14 +154,14 @@ def _held_outside(
     for start in range(0, len(wanted), _CHUNK):
         asked = value_set(connection, wanted[start : start + _CHUNK])
         digest = asked.c.value
-        other = versions.c.collection_id.not_in(scope_collections)
+        other: ColumnElement[bool] = versions.c.collection_id.not_in(scope_collections)
         if visible_collections is not None:
             other = other & versions.c.collection_id.in_(visible_collections)
         named = exists().where(
             version_blobs.c.digest == digest, versions.c.id == version_blobs.c.version_id, other
         )
         manifest = exists().where(versions.c.manifest_digest == digest, other)
-        run_elsewhere = runs.c.project_id.not_in(scope_projects)
+        run_elsewhere: ColumnElement[bool] = runs.c.project_id.not_in(scope_projects)
         if visible_projects is not None:
             run_elsewhere = run_elsewhere & runs.c.project_id.in_(visible_projects)
         saved = exists().where(run_files.c.digest == digest, runs.c.id == run_files.c.run_pk, run_elsewhere)

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import archivist as wandb
+from archivist.cli.main import cli
 from archivist.core.manifest import hash_bytes
 from archivist.core.transfers import new_upload_id
-from archivist.cli.main import cli
 from archivist.sdk.context import reset_contexts
 from tests.cli.conftest import Invoke
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
@@ -78,7 +78,9 @@ def test_gc_and_du_in_words(invoke: Invoke, tmp_path: Path) -> None:
     explain = invoke("gc", "--explain", "gc/words:v0/a.txt")
     assert explain.exit_code == 0 and f"version {logged.entity}/gc/words:v0 names it" in explain.stdout
     dry = invoke("gc", "--dry-run")
-    assert dry.exit_code == 0 and "Would purge" in dry.stdout and "Dry run: nothing was changed." in dry.stdout
+    assert (
+        dry.exit_code == 0 and "Would purge" in dry.stdout and "Dry run: nothing was changed." in dry.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -97,7 +99,10 @@ def test_usage_mistakes_exit_2_in_one_line(invoke: Invoke, args: tuple[str, ...]
 
 
 def test_gc_drops_stale_staged_uploads_in_an_object_store(
-    sdk_server_pg_s3: ServerProcess, sdk_s3_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sdk_server_pg_s3: ServerProcess,
+    sdk_s3_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in {
         **sdk_s3_env,

@@ -35,7 +35,9 @@ class CollectorContract:
 
     def test_the_dry_run_changes_nothing_and_plans_what_the_run_does(self, backend: Backend) -> None:
         log_files(backend, "gc-keep", {"shared": SHARED, "k": b"kept"})
-        doomed = [log_files(backend, "gc-drop", {"shared": SHARED, "d": b"d%d" % i * 300}).version for i in range(3)]
+        doomed = [
+            log_files(backend, "gc-drop", {"shared": SHARED, "d": b"d%d" % i * 300}).version for i in range(3)
+        ]
         for version in doomed[:2]:
             backend.delete_version(version.id, delete_aliases=True)
         plan = backend.collect_garbage(0, dry_run=True)
@@ -87,11 +89,16 @@ class CollectorContract:
         assert a.exclusive_bytes > len(BIG)  # its own file and its manifest
         project = backend.storage_usage(ENTITY, PROJECT)
         assert project.versions == 2 and project.shared_bytes == 0
-        assert project.total_bytes == a.total_bytes + backend.storage_usage(ENTITY, PROJECT, "use-b").exclusive_bytes
+        assert (
+            project.total_bytes
+            == a.total_bytes + backend.storage_usage(ENTITY, PROJECT, "use-b").exclusive_bytes
+        )
         whole = backend.storage_usage(ENTITY)
-        assert whole.versions == 3 and whole.total_bytes == project.total_bytes + backend.storage_usage(
-            ENTITY, "elsewhere"
-        ).total_bytes
+        assert (
+            whole.versions == 3
+            and whole.total_bytes
+            == project.total_bytes + backend.storage_usage(ENTITY, "elsewhere").total_bytes
+        )
 
     def test_deleted_versions_count_until_purged(self, backend: Backend) -> None:
         version = log_files(backend, "use-del", {"own": BIG}).version

@@ -62,23 +62,33 @@ def _log(home: str, name: str, seconds: float, out: Path, go: str, stop: str) ->
             try:
                 logged = run.log_artifact(artifact)
                 logged.wait()
-            except Exception as error:  # noqa: BLE001 - recorded, the test decides
-                events.write(json.dumps({"event": "failed", "error": f"{type(error).__name__}: {error}"}) + "\n")
+            except Exception as error:
+                events.write(
+                    json.dumps({"event": "failed", "error": f"{type(error).__name__}: {error}"}) + "\n"
+                )
                 events.flush()
                 continue
-            record = {"event": "logged", "collection": collection, "version": logged.version, "files": numbers}
+            record = {
+                "event": "logged",
+                "collection": collection,
+                "version": logged.version,
+                "files": numbers,
+            }
             events.write(json.dumps(record) + "\n")
             if churn:
                 if churn_previous is not None and churn_previous != logged.version:
                     wandb.Api().artifact(f"stress/{collection}:{churn_previous}").delete(delete_aliases=True)
-                    events.write(json.dumps({"event": "deleted", "collection": collection, "version": churn_previous}) + "\n")
+                    events.write(
+                        json.dumps({"event": "deleted", "collection": collection, "version": churn_previous})
+                        + "\n"
+                    )
                 churn_previous = logged.version
             events.flush()
 
 
 def _download(home: str, name: str, seconds: float, out: Path, go: str, stop: str) -> None:
     import archivist as wandb
-    import archivist.sdk.materialize  # noqa: F401 - warm: imported before the race begins
+    import archivist.sdk.materialize
 
     wandb.Api()
     _wait(go)
@@ -88,17 +98,22 @@ def _download(home: str, name: str, seconds: float, out: Path, go: str, stop: st
             for collection in SHARED:
                 try:
                     artifact = wandb.Api().artifact(f"stress/{collection}:latest")
-                except Exception as error:  # noqa: BLE001 - nothing logged yet
-                    events.write(json.dumps({"event": "unresolved", "error": f"{type(error).__name__}: {error}"}) + "\n")
+                except Exception as error:
+                    events.write(
+                        json.dumps({"event": "unresolved", "error": f"{type(error).__name__}: {error}"})
+                        + "\n"
+                    )
                     time.sleep(0.1)
                     continue
                 try:
                     root = artifact.download(root=os.path.join(home, "down", name, str(count)))
                     wrong = [p.name for p in Path(root).iterdir() if p.read_bytes() != pool(p.name)]
-                except Exception as error:  # noqa: BLE001 - recorded, the test decides
+                except Exception as error:
                     wrong = [f"{type(error).__name__}: {error}"]
                 count += 1
-                events.write(json.dumps({"event": "downloaded", "version": artifact.version, "wrong": wrong}) + "\n")
+                events.write(
+                    json.dumps({"event": "downloaded", "version": artifact.version, "wrong": wrong}) + "\n"
+                )
                 events.flush()
 
 

@@ -96,7 +96,11 @@ def test_collector_in_a_loop_beside_loggers_and_downloaders_loses_nothing(tmp_pa
         Path(go).touch()
         while any(worker.poll() is None for worker in workers[:4]):
             report = gc.run_collection(backend.engine, backend.store, 0, blob_grace_seconds=1.0)
-            runs, purged, removed = runs + 1, purged + len(report.purged_versions), removed + report.removed_blobs
+            runs, purged, removed = (
+                runs + 1,
+                purged + len(report.purged_versions),
+                removed + report.removed_blobs,
+            )
             time.sleep(0.2)  # a collector in a loop, not a lock held forever (SQLite is not fair)
         Path(stop).touch()
     finally:
@@ -113,8 +117,10 @@ def test_collector_in_a_loop_beside_loggers_and_downloaders_loses_nothing(tmp_pa
     logged = [e for e in events if e["event"] == "logged"]
     downloads = [e for e in events if e["event"] == "downloaded"]
     failed = [e for e in events if e["event"] == "failed"]
-    print(f"collector runs {runs}, purged {purged}, removed {removed} blobs; {len(logged)} logged, "
-          f"{len(failed)} refused, {len(downloads)} downloads")
+    print(
+        f"collector runs {runs}, purged {purged}, removed {removed} blobs; {len(logged)} logged, "
+        f"{len(failed)} refused, {len(downloads)} downloads"
+    )
     assert runs >= 5 and purged >= 5 and len(logged) >= 40 and len(downloads) >= 20
     assert [e for e in downloads if e["wrong"]] == []
     # a log may be refused only cleanly, when the collector took a blob it had found held
@@ -139,7 +145,9 @@ def _download(home: Path, root: Path, path: str) -> str:
         f"print(wandb.Api().artifact({path!r}).download(root={str(root)!r}, skip_cache=True))"
     )
     env = {**_environment(home), "ARCHIVIST_CACHE_DIR": str(root.parent / "cold-cache")}
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -170,14 +178,20 @@ def test_a_collector_killed_mid_purge_leaves_a_consistent_store_and_the_next_run
     home = tmp_path / "store"
     backend = LocalBackend(Settings(home=str(home), cache_dir=str(home / "cache")))
     kept = [log_files(backend, "kept", {"f": b"kept %d" % i, "s": b"shared"}).version for i in range(5)]
-    doomed = [log_files(backend, "doomed", {"f": b"doomed %d" % i * 50, "s": b"shared"}).version for i in range(40)]
+    doomed = [
+        log_files(backend, "doomed", {"f": b"doomed %d" % i * 50, "s": b"shared"}).version for i in range(40)
+    ]
     for version in doomed:
         backend.delete_version(version.id, delete_aliases=True)
     plan = backend.collect_garbage(0, dry_run=True)
     script = tmp_path / "killable.py"
     script.write_text(KILLABLE)
     process = subprocess.Popen(
-        [sys.executable, str(script), str(home)], cwd=REPO_ROOT, env=_environment(home), stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), str(home)],
+        cwd=REPO_ROOT,
+        env=_environment(home),
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "batch"
@@ -218,6 +232,15 @@ def _restore(service: Service, version_id: str) -> bool:
         return done.rowcount == 1
 
 
+def _restore_at(
+    service: Service, version_id: str, start: threading.Barrier, order: int, out: list[bool]
+) -> None:
+    start.wait()
+    if order == 1:
+        time.sleep(0.3)  # after the collector: it has purged
+    out.append(_restore(service, version_id))
+
+
 def test_a_restore_racing_the_purge_either_wins_whole_or_finds_nothing(service: Service) -> None:
     outcomes = set()
     for round_number in range(12):
@@ -227,13 +250,9 @@ def test_a_restore_racing_the_purge_either_wins_whole_or_finds_nothing(service: 
         restored: list[bool] = []
         start = threading.Barrier(2)
 
-        def restore(version_id: str = version.id, order: int = round_number % 3) -> None:
-            start.wait()
-            if order == 1:
-                time.sleep(0.3)  # after the collector: it has purged
-            restored.append(_restore(service, version_id))
-
-        restorer = threading.Thread(target=restore)
+        restorer = threading.Thread(
+            target=_restore_at, args=(service, version.id, start, round_number % 3, restored)
+        )
         restorer.start()
         if round_number % 3 == 0:
             start.wait()

@@ -357,4 +357,8 @@ def test_the_dry_run_plans_exactly_what_the_run_does_down_base_chains(service: S
     assert service.read_bytes(third.manifest_digest)
     service.delete_version(third.id, delete_aliases=True)
     # then the rest: a, b, c1, c2, c3 and its manifest
-    assert service.collect_garbage(0, dry_run=True).removed_blobs == service.collect_garbage(0).removed_blobs == 6
+    assert (
+        service.collect_garbage(0, dry_run=True).removed_blobs
+        == service.collect_garbage(0).removed_blobs
+        == 6
+    )
