@@ -362,3 +362,21 @@ def test_the_dry_run_plans_exactly_what_the_run_does_down_base_chains(service: S
         == service.collect_garbage(0).removed_blobs
         == 6
     )
+
+
+def test_explain_names_run_files_and_uploads_in_progress(sqlite_service: Service) -> None:
+    service = sqlite_service
+    ref = RunRef(ENTITY, PROJECT, "r1")
+    service.upsert_run(RunSpec(ref=ref))
+    service.upload_bytes(hash_bytes(b"log"), b"log")
+    service.add_run_files(ref, [RunFile("output.log", hash_bytes(b"log"), 3)])
+    assert service.explain_blob(hash_bytes(b"log")).run_files == (f"{ENTITY}/{PROJECT}/r1:output.log",)
+    with write_transaction(service.engine) as connection:
+        connection.execute(insert(users).values(id=9, name="up", is_admin=False, created_at=utc_now()))
+    uploader = service.for_user(Access(service.engine, Principal(9, "up", False)))
+    data = b"uploading, not committed"
+    uploader.reserve_uploads({hash_bytes(data): len(data)})
+    service.store.put_bytes(hash_bytes(data), data)
+    holders = service.explain_blob(hash_bytes(data))
+    assert holders.upload_grants == 1 and holders.kept and holders.versions == ()
+    assert service.collect_garbage(0).removed_blobs == 0  # what explain says holds it, holds it
