@@ -17,6 +17,15 @@ The dry run and the real run each run in a child process, timed from inside, wit
 peak memory (``resource.getrusage``: ``ru_maxrss``). The bytes reclaimed are compared with
 a count by hand: every blob in the store minus the blobs that a version the purge keeps
 names (its rows or its manifest), summed from the pack index's sizes.
+
+Measured 2026-12-07 on the shared 2-core dev machine (other jobs running, so times are upper
+bounds), SQLite + a folder store, 100,000 versions, 1,000,000 blobs (building: 323 s for the
+blobs, 131 s for the rows): 10,214 versions to purge, 176,631 blobs (47,769,864 bytes) named
+by nothing that stays. Dry run 121 s; real run 351 s (purge, 176,631 blobs deleted, packs
+compacted: 18,407,688 bytes more); a dry run afterwards 93 s and finds nothing. Peak RSS 337
+MiB in each child (62 MiB for 10,000 blobs: the digests are walked 500 at a time; the rest
+is SQLite's page caches, 32 MiB per metadata connection, and the pack index's). Bytes
+reclaimed = the count by hand, exactly; the plan = the result.
 """
 
 from __future__ import annotations
