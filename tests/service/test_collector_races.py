@@ -29,7 +29,6 @@ from archivist.service.timestamps import utc_now
 from tests.client.artifact_logging import ENTITY, PROJECT, log_files
 from tests.service.collector_stress_worker import SHARED, pool
 
-pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STRESS_SECONDS = 20.0
 
@@ -77,6 +76,7 @@ def _all_versions(backend: Service) -> list:  # type: ignore[type-arg]
     return found
 
 
+@pytest.mark.slow
 def test_collector_in_a_loop_beside_loggers_and_downloaders_loses_nothing(tmp_path: Path) -> None:
     home = tmp_path / "store"
     backend = LocalBackend(Settings(home=str(home), cache_dir=str(home / "cache")))  # created once
@@ -172,6 +172,7 @@ gc.run_collection(backend.engine, backend.store, 0)
 """
 
 
+@pytest.mark.slow
 def test_a_collector_killed_mid_purge_leaves_a_consistent_store_and_the_next_run_finishes(
     tmp_path: Path,
 ) -> None:
