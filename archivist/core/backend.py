@@ -16,10 +16,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from archivist.core.access import ANYONE, Entity, Node, Registry, Version, download, manage, read, write
+from archivist.core.access import (
+    ANYONE,
+    SERVER,
+    Entity,
+    Node,
+    Registry,
+    Version,
+    download,
+    manage,
+    read,
+    write,
+)
 from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.calls import call
-from archivist.core.ids import Name, NodeId, ProjectName, VersionId
+from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
+from archivist.core.ids import Digest, Name, NodeId, ProjectName, VersionId
 from archivist.core.lifecycle import SweepReport
 from archivist.core.models import (
     CollectionRecord,
@@ -447,4 +459,26 @@ class Backend(Protocol):
     @call("/projects/records", read(Entity("entity")))
     def list_project_records(self, entity: Name) -> list[ProjectRecord]:
         """The entity's projects with when they were made and what they hold, by name."""
+        ...
+
+    # --- the collector and storage accounting (``service.gc``) ------------------------------
+    @call("/admin/gc", manage(SERVER), idempotent=False)
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
+        """Purge versions soft-deleted more than ``grace_seconds`` ago, delete the blobs
+        nothing holds, and tidy the store; ``dry_run`` changes nothing and reports the plan."""
+        ...
+
+    @call("/admin/gc/explain", manage(SERVER))
+    def explain_blob(self, digest: Digest) -> BlobHolders:
+        """What holds the blob (versions, base chains, run files, uploads), or that nothing does."""
+        ...
+
+    @call("/storage/usage", read(Entity("entity")))
+    def storage_usage(
+        self, entity: Name, project: ProjectName | None = None, collection: Name | None = None
+    ) -> StorageUsage:
+        """Bytes the entity, project or collection holds, split into bytes only it holds
+        (what deleting it would free) and bytes shared with others the caller may read."""
         ...

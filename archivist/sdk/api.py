@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from archivist.core.collector import StorageUsage
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import (
     Direction,
@@ -148,6 +149,19 @@ class Api(LifecycleCalls):
         path_entity, project = parse_project_path(name)
         owner = validate_entity(entity or path_entity or self._ctx.entity)
         return Project(self._ctx, self._ctx.backend.get_project(owner, project))
+
+    def storage_usage(self, path: str | None = None) -> StorageUsage:
+        """Bytes stored for ``entity``, ``entity/project`` or ``entity/project/collection``
+        (the default entity without a path): ``total_bytes``, ``exclusive_bytes`` (only this
+        scope holds them: what deleting it and collecting would free) and ``shared_bytes``
+        (held elsewhere too). Soft-deleted versions count until the collector purges them."""
+        parts = (path or self._ctx.entity).strip("/").split("/")
+        if len(parts) > 3 or not all(parts):
+            raise InvalidInputError(
+                f"invalid storage path {path!r}: use entity, entity/project or entity/project/collection"
+            )
+        entity = validate_entity(parts[0])
+        return self._ctx.backend.storage_usage(entity, *parts[1:])
 
     # --- registries -------------------------------------------------------------------
     def create_registry(

@@ -38,11 +38,13 @@ def restore_version(
     if owner.deleted_at is not None:
         _revive_collection(connection, owner, f"{entity}/{project}/{collection}:v{index}")
     now = utc_now()
-    connection.execute(
+    restored = connection.execute(
         update(versions)
         .where(versions.c.id == row.id, versions.c.state == _DELETED)
         .values(state=VersionState.COMMITTED.value, deleted_at=None, updated_at=now)
     )
+    if restored.rowcount != 1:  # the collector purged it meanwhile
+        raise ArtifactNotFoundError(f"deleted version '{entity}/{project}/{collection}:v{index}' not found")
     connection.execute(update(projects).where(projects.c.id == owner.project_id).values(deleted_at=None))
     point_latest_at_newest(connection, row.collection_id)
     return versions_by_id(connection, [row.id])[0]

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 
 from archivist.core.accounts import ADMIN
 from archivist.core.artifact_events import ArtifactEvent
+from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
 from archivist.core.lifecycle import SweepReport, parse_as_of
@@ -59,6 +60,7 @@ from archivist.metadata.schema import logged_edges, used_edges
 from archivist.service import (
     alias_guard,
     blob_access,
+    blob_holders,
     blobs,
     collections,
     commits,
@@ -79,6 +81,7 @@ from archivist.service import (
     run_data,
     run_queries,
     runs,
+    storage_usage,
     transfers,
     ttl,
     versions,
@@ -111,6 +114,8 @@ class Service:
         self.access: Access | None = None
         """The user whose calls these are (a server's request), or None: every right (the
         embedded store's own user, maintenance)."""
+        self.sweep: gc.SweepStep | None = gc.expiry_step
+        """The collector's first step: soft-deleting what expired (TTLs, retention rules)."""
 
     def for_user(self, access: Access) -> Service:
         """This service as one user of a server uses it: blob presence and reads are scoped
@@ -614,10 +619,24 @@ class Service:
             row = versions.require_version_row(connection, version_id)
             return links.links_of(connection, links.content_version_id(row))
 
-    # --- maintenance (not part of the Backend protocol) -----------------------------------
-    def collect_garbage(self, grace_seconds: float = gc.DEFAULT_GRACE_SECONDS) -> int:
-        """Delete blobs nothing references that are older than ``grace_seconds``; returns the count."""
-        return gc.collect_garbage(self.engine, self.store, grace_seconds)
+    # --- the collector and storage accounting ---------------------------------------------
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
+        """One run of the collector (``service.gc``); each step runs its own transactions."""
+        return gc.run_collection(self.engine, self.store, grace_seconds, dry_run=dry_run, sweep=self.sweep)
+
+    def explain_blob(self, digest: str) -> BlobHolders:
+        with read_transaction(self.engine) as connection:
+            return blob_holders.explain_blob(connection, self.store, digest)
+
+    def storage_usage(
+        self, entity: str, project: str | None = None, collection: str | None = None
+    ) -> StorageUsage:
+        with read_transaction(self.engine) as connection:
+            return storage_usage.storage_usage(
+                connection, self.store, self.access, entity, project, collection
+            )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
+from tests.client.contract_collector import CollectorContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_history import HistoryContract
 from tests.client.contract_lifecycle import LifecycleContract
@@ -29,6 +30,7 @@ class BackendContract(
     HistoryContract,
     VersionContract,
     CollectionContract,
+    CollectorContract,
     RunContract,
     LineageContract,
     LifecycleContract,

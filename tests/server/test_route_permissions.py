@@ -392,6 +392,13 @@ CASES: list[Case] = [
         "POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
     ),
     Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
+    Case(
+        "POST", f"{API}/storage/usage", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
+    ),
+    Case("POST", f"{API}/admin/gc", ONLY_SERVER_ADMIN, lambda w, c: {"json": {"dry_run": True}}),
+    Case(
+        "POST", f"{API}/admin/gc/explain", ONLY_SERVER_ADMIN, lambda w, c: {"json": {"digest": w.file_digest}}
+    ),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
         "POST",

@@ -47,9 +47,11 @@ def browse_routes(ui: UiState) -> APIRouter:
         for collection in collections:
             by_type[collection.type].append(collection)
         results = search_project(page.backend, entity, project, q) if q.strip() else None
+        usage = page.backend.storage_usage(entity, project) if collections else None
         return ui.render(
             request,
             "project.html",
+            usage=usage,
             entity=entity,
             project=project,
             types=sorted(by_type.items()),
@@ -107,6 +109,7 @@ def browse_routes(ui: UiState) -> APIRouter:
             request,
             "collection.html",
             collection=record,
+            usage=page.backend.storage_usage(entity, project, name),
             versions=versions[: paging.size],
             paging=paging,
             tag=tag.strip(),
