@@ -53,6 +53,10 @@ class HttpBackend:
     # The metadata calls (runs, versions, collections, lineage) are derived from their
     # declarations in ``archivist.core.backend`` by ``install_remote_calls`` below.
 
+    def wait_for_deliveries(self, timeout: float) -> int:
+        """The server's dispatchers deliver what this process's changes wrote."""
+        return 0
+
     def close(self) -> None:
         self.transfers.close()
         self.session.close()

@@ -138,6 +138,13 @@ def metric_names(tree: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def without_metrics(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """The filter's run filters alone (cheap to check before reading a run's history)."""
+    if "and" in tree:
+        return {"and": [without_metrics(part) for part in tree["and"]]}
+    return {} if "metric" in tree or "metric_change" in tree else dict(tree)
+
+
 def values_needed(tree: Mapping[str, Any]) -> int:
     """How many of a metric's latest values the filter reads."""
     if "and" in tree:

@@ -32,6 +32,10 @@ RECORD_WRITE_SECONDS = 1.0
 """Config and summary changes reach the store at most this often (and at finish)."""
 
 
+DELIVERY_WAIT_SECONDS = 10.0
+"""How long finishing a run on the embedded store waits for its automations' deliveries."""
+
+
 class Run(RunIdentity):
     """A live run. ``with archivist.init(...) as run:`` finishes it on exit; an
     exception inside the block marks it failed and is re-raised."""
@@ -273,6 +277,9 @@ class Run(RunIdentity):
                 state = RunState.FAILED
         self._ctx.backend.update_run(self._ref, RunUpdate(state=state))
         self._state = state
+        left = self._ctx.backend.wait_for_deliveries(DELIVERY_WAIT_SECONDS)
+        if left:
+            termwarn(f"{left} automation deliveries are still waiting; the next dispatcher sends them")
         if first_error is not None:
             raise first_error
 

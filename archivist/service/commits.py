@@ -33,6 +33,7 @@ from archivist.core.names import (
 from archivist.core.paths import LATEST
 from archivist.core.registries import is_registry_project
 from archivist.metadata.dialects import insert_values
+from archivist.core.automation_events import version_events
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -44,6 +45,7 @@ from archivist.metadata.schema import (
 )
 from archivist.service import blob_access
 from archivist.service.aliases import assign_aliases, take_aliases
+from archivist.service.event_outbox import Outbox
 from archivist.service.authorization import Access
 from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
@@ -82,11 +84,13 @@ def commit_version(
     request: CommitRequest,
     noted: ManifestSummary | None = None,
     access: Access | None = None,
+    outbox: Outbox | None = None,
 ) -> CommitResult:
     """``noted``: the summary of the manifest as the caller in this process built it (see
     ``noted_manifests``); the manifest is then not read back, only its presence checked.
     ``access``: the user committing on a server; the manifest may name only blobs they may
-    read or uploaded themselves (``blob_access``), so a crafted manifest grants nothing."""
+    read or uploaded themselves (``blob_access``), so a crafted manifest grants nothing.
+    ``outbox``: takes the events of the commit (a new version, aliases and tags added)."""
     checked = _check(request)
     if noted is not None and noted.digest != checked.digest:
         raise _digest_mismatch(checked, noted)
@@ -106,8 +110,12 @@ def commit_version(
             _IDENTICAL, {"collection_id": collection.id, "digest": checked.digest}
         ).scalar()
         if identical is not None:
+            before = version_record(connection, identical) if outbox is not None else None
             _reuse(connection, collection.id, identical, checked, producer)
-            return CommitResult(version_record(connection, identical), created=False)
+            found = version_record(connection, identical)
+            if outbox is not None and before is not None:
+                outbox.emit(connection, version_events(before, found, outbox.author))
+            return CommitResult(found, created=False)
         if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
             manifest = _load_manifest(store, checked)
         rows = plan_rows(connection, collection.id, manifest.blob_digests())
@@ -115,7 +123,10 @@ def commit_version(
         _require_blobs(store, manifest, checked, named, blob_access.readable(connection, access, named))
         version_id = _insert(connection, collection, manifest, checked, producer, rows)
         blob_access.release(connection, access, named)
-        return CommitResult(version_record(connection, version_id), created=True)
+        committed = version_record(connection, version_id)
+        if outbox is not None:
+            outbox.emit(connection, version_events(None, committed, outbox.author))
+        return CommitResult(committed, created=True)
 
 
 def _has_identical(engine: Engine, checked: CommitRequest) -> bool:

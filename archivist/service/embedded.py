@@ -10,8 +10,10 @@ from archivist.core.errors import InvalidInputError
 from archivist.core.models import CommitRequest, CommitResult
 from archivist.core.settings import DEFAULT_ENTITY, Settings
 from archivist.metadata.migrate import open_engine
+from archivist.service.dispatcher import Dispatcher
 from archivist.service.embedded_transfer import EmbeddedTransfer
 from archivist.service.service import Service
+from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.syncing import make_folders
 from archivist.wire.cyclic_gc_pause import paused_gc
@@ -39,7 +41,14 @@ class LocalBackend(Service):
             label=f"the embedded store ({settings.home})",
             reserve_bytes=settings.space_reserve,
         )
-        super().__init__(engine, self.folder_store, default_entity=settings.entity or DEFAULT_ENTITY)
+        super().__init__(
+            engine,
+            self.folder_store,
+            default_entity=settings.entity or DEFAULT_ENTITY,
+            urls=UrlPolicy.everywhere(),  # the embedded store's user sends where they like
+        )
+        self.dispatcher = Dispatcher(engine, self.urls, self.delivery_policy)
+        """Started by the first change of this process that writes deliveries."""
         self.settings = settings
 
     def __repr__(self) -> str:
@@ -50,6 +59,11 @@ class LocalBackend(Service):
         collector passes over its objects."""
         with paused_gc():
             return super().commit_version(request)
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        super().close()
 
     def blob_transfer(self) -> EmbeddedTransfer:
         """The BlobTransfer over this store (bytes go straight to and from its folder)."""

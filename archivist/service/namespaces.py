@@ -29,11 +29,9 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
     project_id = find_project_id(connection, entity, project)
     if project_id is not None:
         return project_id
-    validate_entity(entity)
     validate_project(project)
     now = utc_now()
-    insert_ignoring_conflict(connection, entities, {"name": entity, "created_at": now}, ["name"])
-    entity_id = connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar_one()
+    entity_id = ensure_entity(connection, entity)
     insert_ignoring_conflict(
         connection,
         projects,
@@ -43,6 +41,16 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
     project_id = find_project_id(connection, entity, project)
     assert project_id is not None
     return project_id
+
+
+def ensure_entity(connection: Connection, entity: str) -> int:
+    """The id of ``entity``, creating it if needed."""
+    found = connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar()
+    if found is not None:
+        return int(found)
+    validate_entity(entity)
+    insert_ignoring_conflict(connection, entities, {"name": entity, "created_at": utc_now()}, ["name"])
+    return int(connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar_one())
 
 
 def list_projects(connection: Connection, entity: str) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from archivist.core.automation_events import run_metric_event, run_state_event, unlink_event, version_events
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
 from archivist.core.manifest import ManifestSummary
@@ -63,12 +64,16 @@ from archivist.service import (
     versions,
 )
 from archivist.service.authorization import Access
+from archivist.service.automation_calls import AutomationCalls
+from archivist.service.dispatch import DeliveryPolicy
+from archivist.service.dispatcher import Dispatcher
 from archivist.service.blobs import ProgressCallback
 from archivist.service.noted_manifests import NotedManifests
+from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage.base import BlobStore
 
 
-class Service:
+class Service(AutomationCalls):
     """Implements ``archivist.core.backend.Backend`` in-process, and the blob calls a server's
     routes, its UI and the embedded store's BlobTransfer make of the store."""
 
@@ -78,14 +83,22 @@ class Service:
         store: BlobStore,
         default_entity: str = DEFAULT_ENTITY,
         upload_quota: int | None = None,
+        urls: UrlPolicy | None = None,
+        delivery_policy: DeliveryPolicy | None = None,
     ) -> None:
         """``upload_quota``: the bytes each user of a server may have uploaded that no commit
-        references yet (None: no bound)."""
+        references yet (None: no bound). ``urls``: where webhooks may send (a server's
+        default: public addresses only)."""
         self.engine = engine
         self.store = store
         self.upload_quota = upload_quota
         self._default_entity = default_entity
         self._noted_manifests = NotedManifests()
+        self.urls = urls or UrlPolicy()
+        self.delivery_policy = delivery_policy or DeliveryPolicy()
+        self.dispatcher: Dispatcher | None = None
+        """Delivers the outbox in this process (a server's, or the embedded store's, started
+        when this process's changes wrote deliveries); None: other processes deliver."""
         self.access: Access | None = None
         """The user whose calls these are (a server's request), or None: every right (the
         embedded store's own user, maintenance)."""
@@ -102,14 +115,23 @@ class Service:
     def default_entity(self) -> str:
         return self._default_entity
 
+    def event_author(self) -> str:
+        return self.access.user if self.access is not None else self._default_entity
+
     # --- runs -----------------------------------------------------------------------------
     def upsert_run(self, spec: RunSpec) -> RunRecord:
         with write_transaction(self.engine) as connection:
             return runs.upsert_run(connection, spec)
 
     def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
+        outbox = self.outbox()
         with write_transaction(self.engine) as connection:
-            return runs.update_run(connection, ref, update)
+            row = runs.require_run(connection, ref)
+            before = records.run_record(row)
+            after = runs.update_run(connection, ref, update)
+            outbox.emit(connection, run_state_event(before, after, outbox.author, row.id))
+        self.delivered_soon(outbox)
+        return after
 
     def get_run(self, ref: RunRef) -> RunRecord:
         return runs.get_run(self.engine, ref)
@@ -125,8 +147,13 @@ class Service:
             run_queries.delete_run(connection, ref)
 
     def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
+        outbox = self.outbox()
         with write_transaction(self.engine) as connection:
-            run_data.append_history(connection, runs.run_pk(connection, ref), rows)
+            row = runs.require_run(connection, ref)
+            run_data.append_history(connection, row.id, rows)
+            metrics = tuple(sorted({key for r in rows if isinstance(r, Mapping) for key in r if not key.startswith("_")}))
+            outbox.emit(connection, run_metric_event(records.run_record(row), outbox.author, row.id, metrics))
+        self.delivered_soon(outbox)
 
     def read_history(
         self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
@@ -238,7 +265,10 @@ class Service:
     # --- versions -------------------------------------------------------------------------
     def commit_version(self, request: CommitRequest) -> CommitResult:
         noted = self._noted_manifests.take(request.manifest_digest)
-        return commits.commit_version(self.engine, self.store, request, noted, self.access)
+        outbox = self.outbox()
+        result = commits.commit_version(self.engine, self.store, request, noted, self.access, outbox)
+        self.delivered_soon(outbox)
+        return result
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
@@ -274,12 +304,22 @@ class Service:
             return versions.list_versions(connection, dataclasses.replace(query, project=project))
 
     def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
+        outbox = self.outbox()
         with write_transaction(self.engine) as connection:
-            return versions.update_version(connection, version_id, update)
+            before = versions.get_version(connection, version_id)
+            after = versions.update_version(connection, version_id, update)
+            outbox.emit(connection, version_events(before, after, outbox.author))
+        self.delivered_soon(outbox)
+        return after
 
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
+        outbox = self.outbox()
         with write_transaction(self.engine) as connection:
+            before = versions.get_version(connection, version_id)
             versions.delete_version(connection, version_id, delete_aliases)
+            if before.source is not None:
+                outbox.emit(connection, unlink_event(before, outbox.author))
+        self.delivered_soon(outbox)
 
     # --- collections and types ------------------------------------------------------------
     def list_projects(self, entity: str) -> list[str]:
@@ -428,9 +468,11 @@ class Service:
         aliases: Sequence[str] = (),
         origin: LinkOrigin | None = None,
     ) -> VersionRecord:
+        outbox = self.outbox()
         with write_transaction(self.engine) as connection:
             row = versions.require_version_row(connection, version_id)
-            linked = links.link_version(connection, row, registry, collection, aliases)
+            before, linked = links.link_version(connection, row, registry, collection, aliases)
+            outbox.emit(connection, version_events(before, linked, outbox.author, linked=True))
             if origin is not None:
                 if linked.project != legacy_links.MODEL_REGISTRY_PROJECT:
                     raise InvalidInputError(
@@ -441,7 +483,8 @@ class Service:
                     connection, linked.entity, linked.project, linked.collection
                 )
                 legacy_links.remember_origin(connection, target.id, validate_link_origin(origin))
-            return linked
+        self.delivered_soon(outbox)
+        return linked
 
     def list_links(self, version_id: str) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:
