@@ -36,6 +36,13 @@ from archivist.core.errors import UsageError
     help="Bytes each user may have uploaded that no commit references yet "
     "[default: ARCHIVIST_UPLOAD_QUOTA, else 100GiB; off: no bound].",
 )
+@click.option(
+    "--allow-private-webhooks",
+    is_flag=True,
+    help="Let webhooks send to loopback, link-local and private addresses "
+    "[default: ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS, else public addresses only; ARCHIVIST_WEBHOOK_ALLOW "
+    "names hosts and networks allowed one by one].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
 def server_command(
     host: str,
@@ -44,6 +51,7 @@ def server_command(
     store_url: str,
     blob_port: str | None,
     upload_quota: str | None,
+    allow_private_webhooks: bool,
     no_request_log: bool,
 ) -> None:
     """Serve a shared store to a team over HTTP.
@@ -67,6 +75,8 @@ def server_command(
         config = replace(config, blob_port=blob_port_from_text(blob_port, "--blob-port"))
     if upload_quota is not None:
         config = replace(config, upload_quota=quota_from_text(upload_quota, "--upload-quota"))
+    if allow_private_webhooks:
+        config = replace(config, allow_private_webhooks=True)
     serve(config, host, port, log_requests=not no_request_log)
 
 

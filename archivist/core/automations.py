@@ -8,7 +8,6 @@ it), and the webhook and delivery records. Secrets never appear in a record read
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import re
 from collections.abc import Mapping
@@ -102,9 +101,9 @@ class AutomationRecord:
     filter: Mapping[str, Any]
     description: str | None
     enabled: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    last_delivery_at: dt.datetime | None = None
+    created_at: str
+    updated_at: str
+    last_delivery_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,14 +114,14 @@ class WebhookRecord:
     url: str
     has_access_token: bool
     secret_names: tuple[str, ...]
-    created_at: dt.datetime
+    created_at: str
     signing_secret: str | None = None
     """Only in the answer of ``create_webhook`` when the store generated it; never after."""
 
 
 @dataclass(frozen=True)
 class AttemptRecord:
-    attempted_at: dt.datetime
+    attempted_at: str
     status_code: int | None
     duration_ms: int
     response_start: str | None
@@ -140,8 +139,8 @@ class DeliveryRecord:
     automation: str
     event_type: EventType
     status: DeliveryStatus
-    created_at: dt.datetime
-    next_attempt_at: dt.datetime | None
+    created_at: str
+    next_attempt_at: str | None
     event: Mapping[str, Any]
     """The event's variables (``core.payload_templates``)."""
     attempts: tuple[AttemptRecord, ...] = ()

@@ -27,7 +27,7 @@ from archivist.service.validation import parse_enum
 from archivist.core.payload_templates import validate_template
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, entities
 from archivist.service.namespaces import ensure_entity
-from archivist.service.timestamps import utc_now
+from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhooks import require_webhook_row, webhook_row_by_id
 
 _LAST = (
@@ -53,9 +53,9 @@ def _record(connection: Connection, row: Row[Any]) -> AutomationRecord:
         filter=row.filter or {},
         description=row.description,
         enabled=row.enabled,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_delivery_at=row.last_delivery_at,
+        created_at=to_iso(row.created_at),
+        updated_at=to_iso(row.updated_at),
+        last_delivery_at=_iso(row.last_delivery_at),
     )
 
 
@@ -92,6 +92,14 @@ def _values(connection: Connection, new: NewAutomation) -> dict[str, Any]:
         "webhook_id": webhook_id,
         "payload": action.payload if kind is ActionType.GENERIC_WEBHOOK else None,
     }
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):  # a max() over SQLite answers the stored text
+        return moment
+    return to_iso(moment)
 
 
 def find_automation(connection: Connection, entity: str, name: object) -> Row[Any] | None:
@@ -180,7 +188,7 @@ def delivery_records(connection: Connection, rows: list[Row[Any]], automation: s
         ):
             attempts[attempt.delivery_id].append(
                 AttemptRecord(
-                    attempted_at=attempt.attempted_at,
+                    attempted_at=to_iso(attempt.attempted_at),
                     status_code=attempt.status_code,
                     duration_ms=attempt.duration_ms,
                     response_start=attempt.response_start,
@@ -193,8 +201,8 @@ def delivery_records(connection: Connection, rows: list[Row[Any]], automation: s
             automation=automation,
             event_type=EventType(row.event_type),
             status=DeliveryStatus(row.status),
-            created_at=row.created_at,
-            next_attempt_at=row.next_attempt_at,
+            created_at=to_iso(row.created_at),
+            next_attempt_at=_iso(row.next_attempt_at),
             event=row.event,
             attempts=tuple(attempts[row.id]),
         )

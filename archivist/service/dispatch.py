@@ -27,7 +27,7 @@ from archivist.core.payload_templates import render
 from archivist.core.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, webhooks
-from archivist.service.timestamps import utc_now
+from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhook_urls import UrlPolicy, check_url
 from archivist.service.webhooks import secrets_of
 
@@ -110,7 +110,7 @@ def request_of(
 def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], urls: UrlPolicy) -> Outcome:
     """One attempt: POST the body; whether to try again."""
     started = time.monotonic()
-    at = utc_now()
+    at = to_iso(utc_now())
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
@@ -137,7 +137,7 @@ def deliver(engine: Engine, client: httpx.Client, delivery_pk: int, owner: str, 
     if delivery.lease_owner != owner or delivery.status != DeliveryStatus.PENDING.value:
         return None
     if automation.action_type != ActionType.GENERIC_WEBHOOK.value or webhook is None:
-        outcome = Outcome(AttemptRecord(utc_now(), None, 0, None, None), retry=False)
+        outcome = Outcome(AttemptRecord(to_iso(utc_now()), None, 0, None, None), retry=False)
     else:
         body, headers = request_of(delivery.public_id, dict(delivery.event), automation.payload, webhook, time.time())
         outcome = send(client, webhook.url, body, headers, urls)
@@ -156,7 +156,7 @@ def _record(engine: Engine, delivery_pk: int, attempts: int, outcome: Outcome, p
         connection.execute(
             insert(delivery_attempts).values(
                 delivery_id=delivery_pk,
-                attempted_at=attempt.attempted_at,
+                attempted_at=dt.datetime.fromisoformat(attempt.attempted_at),
                 status_code=attempt.status_code,
                 duration_ms=attempt.duration_ms,
                 response_start=attempt.response_start,

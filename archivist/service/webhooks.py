@@ -12,7 +12,7 @@ from archivist.core.automations import WebhookRecord, validate_automation_name, 
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
 from archivist.metadata.schema import automations, entities, webhooks
 from archivist.service.namespaces import ensure_entity
-from archivist.service.timestamps import utc_now
+from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhook_urls import UrlPolicy, check_url, validate_url
 
 _SELECT = select(webhooks, entities.c.name.label("entity")).join(entities, entities.c.id == webhooks.c.entity_id)
@@ -26,7 +26,7 @@ def _record(row: Row[Any], signing_secret: str | None = None) -> WebhookRecord:
         url=row.url,
         has_access_token=row.access_token is not None,
         secret_names=tuple(sorted(row.secrets or {})),
-        created_at=row.created_at,
+        created_at=to_iso(row.created_at),
         signing_secret=signing_secret,
     )
 
