@@ -10,6 +10,7 @@ The bytes themselves have their own suite (``contract_blobs.BlobTransferContract
 from __future__ import annotations
 
 from archivist.core.backend import Backend
+from tests.client.contract_automations import AutomationContract
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
@@ -21,6 +22,7 @@ from tests.client.contract_versions import VersionContract
 
 
 class BackendContract(
+    AutomationContract,
     CommitContract,
     VersionContract,
     CollectionContract,
