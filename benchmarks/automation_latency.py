@@ -61,7 +61,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 at = time.perf_counter()
                 stamp = self.headers["X-Archivist-Timestamp"]
@@ -114,8 +114,20 @@ def servers(db_url: str, count: int, folder: str) -> Iterator[list[str]]:
     processes, urls = [], []
     for number in range(count):
         port = free_port()
-        command = [sys.executable, "-m", "archivist", "server", "--port", str(port), "--db", db_url,
-                   "--store", os.path.join(folder, "blobs"), "--allow-private-webhooks", "--no-request-log"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "archivist",
+            "server",
+            "--port",
+            str(port),
+            "--db",
+            db_url,
+            "--store",
+            os.path.join(folder, "blobs"),
+            "--allow-private-webhooks",
+            "--no-request-log",
+        ]
         log = open(os.path.join(folder, f"server-{number}.log"), "wb")  # noqa: SIM115
         processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         urls.append(f"http://127.0.0.1:{port}")
@@ -153,19 +165,31 @@ def commit(backend: HttpBackend, name: str) -> float:
     transfer.upload_bytes(hash_bytes(manifest_bytes), manifest_bytes)
     started = time.perf_counter()
     backend.commit_version(
-        CommitRequest(entity=ENTITY, project=PROJECT, name=name, type="dataset", digest=manifest.digest(),
-                      manifest_digest=hash_bytes(manifest_bytes))  # fmt: skip
+        CommitRequest(
+            entity=ENTITY,
+            project=PROJECT,
+            name=name,
+            type="dataset",
+            digest=manifest.digest(),
+            manifest_digest=hash_bytes(manifest_bytes),
+        )
     )
     return started
 
 
 def scenario(admin_url: str, replicas: int, events: int, burst: int, threads: int) -> dict[str, float]:
     receiver = Receiver()
-    with database(admin_url) as db_url, tempfile.TemporaryDirectory() as folder, servers(db_url, replicas, folder) as urls:
+    with (
+        database(admin_url) as db_url,
+        tempfile.TemporaryDirectory() as folder,
+        servers(db_url, replicas, folder) as urls,
+    ):
         clients = [HttpBackend(url, KEY) for url in urls]
         clients[0].create_webhook(ENTITY, "hook", receiver.url, signing_secret=SECRET)
         action = Action(ActionType.GENERIC_WEBHOOK, "hook", {"name": "${artifact_collection_name}"})
-        clients[0].create_automation(NewAutomation("each", scope_for(ENTITY, PROJECT), EventType.CREATE_ARTIFACT, action))
+        clients[0].create_automation(
+            NewAutomation("each", scope_for(ENTITY, PROJECT), EventType.CREATE_ARTIFACT, action)
+        )
         for warm in range(20):
             commit(clients[warm % replicas], f"warm-{warm}")
         receiver.wait(20)
@@ -225,8 +249,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    results = {replicas: scenario(args.postgres, replicas, args.events, args.burst, args.threads) for replicas in (1, 2)}
-    print(f"{args.events} paced events, a burst of {args.burst} from {args.threads} clients, PostgreSQL on loopback")
+    results = {
+        replicas: scenario(args.postgres, replicas, args.events, args.burst, args.threads)
+        for replicas in (1, 2)
+    }
+    print(
+        f"{args.events} paced events, a burst of {args.burst} from {args.threads} clients, "
+        "PostgreSQL on loopback"
+    )
     print(f"{'':28}{'one server':>14}{'two replicas':>14}{'ratio':>8}")
     for key in results[1]:
         one, two = results[1][key], results[2][key]

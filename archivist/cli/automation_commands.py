@@ -37,14 +37,21 @@ def webhook_group() -> None:
 @click.argument("name")
 @click.argument("url")
 @click.option("--entity", help="The entity (default: yours).")
-@click.option("--signing-secret", help="The HMAC secret requests are signed with (default: a new one, shown once).")
+@click.option(
+    "--signing-secret", help="The HMAC secret requests are signed with (default: a new one, shown once)."
+)
 @click.option("--access-token", help="Sent as 'Authorization: Bearer ...' and usable as ${ACCESS_TOKEN}.")
 @click.option("--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="A secret usable as ${NAME}.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def webhook_create_command(
-    name: str, url: str, entity: str | None, signing_secret: str | None, access_token: str | None,
-    secrets: tuple[str, ...], as_json: bool,
-) -> None:  # fmt: skip
+    name: str,
+    url: str,
+    entity: str | None,
+    signing_secret: str | None,
+    access_token: str | None,
+    secrets: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Save webhook NAME that POSTs to URL."""
     named = {}
     for item in secrets:
@@ -116,37 +123,74 @@ def parse_scope(text: str) -> Any:
         return scope_for(ORGANIZATION, REGISTRY_PREFIX + text.split(":", 1)[1])
     parts = text.split("/")
     if not 1 <= len(parts) <= 3 or not all(parts):
-        raise click.UsageError(f"--scope {text!r}: use ENTITY, ENTITY/PROJECT, ENTITY/PROJECT/COLLECTION or registry:NAME")
+        raise click.UsageError(
+            f"--scope {text!r}: use ENTITY, ENTITY/PROJECT, ENTITY/PROJECT/COLLECTION or registry:NAME"
+        )
     return scope_for(*parts)
 
 
 EVENT_NAMES = (
-    "CREATE_ARTIFACT", "LINK_ARTIFACT", "UNLINK_ARTIFACT", "ADD_ARTIFACT_ALIAS", "REMOVE_ARTIFACT_ALIAS",
-    "ADD_ARTIFACT_TAG", "REMOVE_ARTIFACT_TAG", "RUN_STATE", "RUN_METRIC", "RUN_METRIC_CHANGE",
-)  # fmt: skip
+    "CREATE_ARTIFACT",
+    "LINK_ARTIFACT",
+    "UNLINK_ARTIFACT",
+    "ADD_ARTIFACT_ALIAS",
+    "REMOVE_ARTIFACT_ALIAS",
+    "ADD_ARTIFACT_TAG",
+    "REMOVE_ARTIFACT_TAG",
+    "RUN_STATE",
+    "RUN_METRIC",
+    "RUN_METRIC_CHANGE",
+)
 
 
 @automation_group.command("create")
 @click.argument("name")
-@click.option("--event", required=True, type=click.Choice(EVENT_NAMES, case_sensitive=False), help="What triggers it.")
-@click.option("--scope", "scope_text", required=True, help="ENTITY, ENTITY/PROJECT, ENTITY/PROJECT/COLLECTION or registry:NAME.")
+@click.option(
+    "--event", required=True, type=click.Choice(EVENT_NAMES, case_sensitive=False), help="What triggers it."
+)
+@click.option(
+    "--scope",
+    "scope_text",
+    required=True,
+    help="ENTITY, ENTITY/PROJECT, ENTITY/PROJECT/COLLECTION or registry:NAME.",
+)
 @click.option("--webhook", help="The webhook to POST to (of the scope's entity); without it: no-op.")
 @click.option("--payload", help="A JSON payload template (${artifact_version_string}, ...).")
-@click.option("--filter", "filter_text", help='A JSON filter, e.g. {"field": "alias", "op": "eq", "value": "prod"}.')
+@click.option(
+    "--filter", "filter_text", help='A JSON filter, e.g. {"field": "alias", "op": "eq", "value": "prod"}.'
+)
 @click.option("--description", help="What it is for.")
 @click.option("--disabled", is_flag=True, help="Save it disabled.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def automation_create_command(
-    name: str, event: str, scope_text: str, webhook: str | None, payload: str | None, filter_text: str | None,
-    description: str | None, disabled: bool, as_json: bool,
-) -> None:  # fmt: skip
+    name: str,
+    event: str,
+    scope_text: str,
+    webhook: str | None,
+    payload: str | None,
+    filter_text: str | None,
+    description: str | None,
+    disabled: bool,
+    as_json: bool,
+) -> None:
     """Save automation NAME."""
     from archivist.core.automations import Action, ActionType, EventType, NewAutomation
 
     scope = parse_scope(scope_text)
-    action = Action(ActionType.GENERIC_WEBHOOK, webhook, _json(payload, "--payload")) if webhook else Action(ActionType.NO_OP)
-    new = NewAutomation(name, scope, EventType(event.upper()), action, _json(filter_text, "--filter") or {},
-                        description, not disabled)  # fmt: skip
+    action = (
+        Action(ActionType.GENERIC_WEBHOOK, webhook, _json(payload, "--payload"))
+        if webhook
+        else Action(ActionType.NO_OP)
+    )
+    new = NewAutomation(
+        name,
+        scope,
+        EventType(event.upper()),
+        action,
+        _json(filter_text, "--filter") or {},
+        description,
+        not disabled,
+    )
     backend, _ = _backend_and_entity(scope.entity)
     made = backend.create_automation(new)
     if as_json:
@@ -179,11 +223,19 @@ def automation_ls_command(entity: str | None, project: str | None, as_json: bool
         click.echo(f"No automations in entity {entity}.")
         return
     rows = [
-        (a.name, a.event_type.value, a.scope.label, a.action.webhook or "(no-op)", "yes" if a.enabled else "no",
-         a.last_delivery_at or "-")
+        (
+            a.name,
+            a.event_type.value,
+            a.scope.label,
+            a.action.webhook or "(no-op)",
+            "yes" if a.enabled else "no",
+            a.last_delivery_at or "-",
+        )
         for a in found
-    ]  # fmt: skip
-    render_table(("AUTOMATION", "EVENT", "SCOPE", "WEBHOOK", "ENABLED", "LAST"), rows, entity, output_console())
+    ]
+    render_table(
+        ("AUTOMATION", "EVENT", "SCOPE", "WEBHOOK", "ENABLED", "LAST"), rows, entity, output_console()
+    )
 
 
 @automation_group.command("history")
@@ -204,9 +256,15 @@ def automation_history_command(name: str, entity: str | None, limit: int, as_jso
     rows = []
     for d in history:
         last = d.attempts[-1] if d.attempts else None
-        answer = "-" if last is None else (str(last.status_code) if last.status_code else (last.error or "")[:40])
-        rows.append((d.id, d.created_at[:19], d.event_type.value, d.status.value, str(len(d.attempts)), answer))
-    render_table(("DELIVERY", "CREATED", "EVENT", "STATUS", "ATTEMPTS", "LAST ANSWER"), rows, name, output_console())
+        answer = (
+            "-" if last is None else (str(last.status_code) if last.status_code else (last.error or "")[:40])
+        )
+        rows.append(
+            (d.id, d.created_at[:19], d.event_type.value, d.status.value, str(len(d.attempts)), answer)
+        )
+    render_table(
+        ("DELIVERY", "CREATED", "EVENT", "STATUS", "ATTEMPTS", "LAST ANSWER"), rows, name, output_console()
+    )
 
 
 @automation_group.command("redeliver")
@@ -228,8 +286,9 @@ def _set_enabled(name: str, entity: str | None, enabled: bool) -> None:
     if not found:
         raise InvalidInputError(f"automation {name!r} of entity {entity!r} not found")
     a = found[0]
-    backend.update_automation(entity, name, NewAutomation(a.name, a.scope, a.event_type, a.action, a.filter,
-                                                          a.description, enabled))  # fmt: skip
+    backend.update_automation(
+        entity, name, NewAutomation(a.name, a.scope, a.event_type, a.action, a.filter, a.description, enabled)
+    )
     click.echo(f"{'Enabled' if enabled else 'Disabled'} automation {name}")
 
 

@@ -108,4 +108,6 @@ def run_state_event(before: RunRecord, after: RunRecord, author: str, run_pk: in
 def run_metric_event(run: RunRecord, author: str, run_pk: int, metrics: tuple[str, ...]) -> ChangeEvent:
     """New values of the run's metrics arrived; which automation fires is its filter's call."""
     variables = run_variables(run, EventType.RUN_METRIC, author)
-    return ChangeEvent(EventType.RUN_METRIC, run.ref.entity, run.ref.project, None, variables, run_pk, metrics)
+    return ChangeEvent(
+        EventType.RUN_METRIC, run.ref.entity, run.ref.project, None, variables, run_pk, metrics
+    )

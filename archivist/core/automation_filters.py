@@ -50,13 +50,17 @@ def validate_filter(tree: object) -> dict[str, Any]:
         return {"metric": _validate_metric(tree["metric"], change=False)}
     if set(tree) == {"metric_change"}:
         return {"metric_change": _validate_metric(tree["metric_change"], change=True)}
-    raise InvalidInputError(f"unknown automation filter {tree!r}: use 'and', 'field', 'metric' or 'metric_change'")
+    raise InvalidInputError(
+        f"unknown automation filter {tree!r}: use 'and', 'field', 'metric' or 'metric_change'"
+    )
 
 
 def _validate_field(tree: Mapping[str, Any]) -> dict[str, Any]:
     name, op, value = tree.get("field"), tree.get("op"), tree.get("value")
     if set(tree) != {"field", "op", "value"} or name not in FIELDS or op not in OPS:
-        raise InvalidInputError(f"invalid field filter {dict(tree)!r}: fields {FIELDS}, ops {OPS}, and a value")
+        raise InvalidInputError(
+            f"invalid field filter {dict(tree)!r}: fields {FIELDS}, ops {OPS}, and a value"
+        )
     if op == "in":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InvalidInputError(f"'in' takes a list of strings, not {value!r}")
@@ -79,7 +83,9 @@ def _validate_metric(spec: object, *, change: bool) -> dict[str, Any]:
     agg = spec.get("agg") or ("AVERAGE" if spec.get("window", 1) != 1 else "MAX")
     window = spec.get("window", 1)
     if agg not in AGGS or not isinstance(window, int) or not 1 <= window <= MAX_WINDOW:
-        raise InvalidInputError(f"metric {name!r}: agg is one of {AGGS} over a window of 1 to {MAX_WINDOW} values")
+        raise InvalidInputError(
+            f"metric {name!r}: agg is one of {AGGS} over a window of 1 to {MAX_WINDOW} values"
+        )
     threshold = spec.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise InvalidInputError(f"metric {name!r} needs a numeric threshold, not {threshold!r}")
@@ -92,7 +98,9 @@ def _validate_metric(spec: object, *, change: bool) -> dict[str, Any]:
     prior = spec.get("prior_window", window)
     kind, direction = spec.get("change_type", "ABSOLUTE"), spec.get("change_dir", "ANY")
     if not isinstance(prior, int) or not 1 <= prior <= MAX_WINDOW or kind not in CHANGE_TYPES:
-        raise InvalidInputError(f"metric {name!r}: prior_window 1 to {MAX_WINDOW}, change_type one of {CHANGE_TYPES}")
+        raise InvalidInputError(
+            f"metric {name!r}: prior_window 1 to {MAX_WINDOW}, change_type one of {CHANGE_TYPES}"
+        )
     if direction not in CHANGE_DIRS or threshold <= 0:
         raise InvalidInputError(f"metric {name!r}: change_dir one of {CHANGE_DIRS} and a positive threshold")
     checked.update(prior_window=prior, change_type=kind, change_dir=direction)

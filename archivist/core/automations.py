@@ -152,7 +152,12 @@ _NAME = re.compile(r"[A-Za-z0-9_\-. ]+")
 
 
 def validate_automation_name(name: object, what: str = "automation name") -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
+    if (
+        not isinstance(name, str)
+        or not name.strip()
+        or len(name) > MAX_NAME_LENGTH
+        or not _NAME.fullmatch(name)
+    ):
         raise InvalidInputError(
             f"invalid {what} {name!r}: use 1 to {MAX_NAME_LENGTH} letters, digits, spaces, '_', '-' or '.'"
         )
@@ -195,8 +200,11 @@ def validate_scope(scope: Scope) -> Scope:
     if (scope.project is not None, scope.collection is not None) != wanted:
         raise InvalidInputError(
             f"a {scope.scope_type.value} scope names "
-            + {(True, True): "a project and a collection", (True, False): "a project and no collection",
-               (False, False): "only an entity"}[wanted]
+            + {
+                (True, True): "a project and a collection",
+                (True, False): "a project and no collection",
+                (False, False): "only an entity",
+            }[wanted]
             + f"; got {scope.label!r}"
         )
     return scope

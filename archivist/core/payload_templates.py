@@ -64,7 +64,9 @@ def validate_template(template: Any, secret_names: tuple[str, ...] | None = None
     try:
         json.dumps(template, allow_nan=False)
     except (TypeError, ValueError) as error:
-        raise InvalidInputError(f"a payload template is JSON (objects, lists, strings, numbers): {error}") from None
+        raise InvalidInputError(
+            f"a payload template is JSON (objects, lists, strings, numbers): {error}"
+        ) from None
     for name in references(template):
         if name in VARIABLES or (name.startswith(METADATA_PREFIX) and len(name) > len(METADATA_PREFIX)):
             continue
@@ -111,5 +113,7 @@ def render(template: Any, variables: Mapping[str, Any], secrets: Mapping[str, st
 
     rendered = walk(template)
     if isinstance(rendered, Mapping):  # a key that rendered to a non-string is made text
-        rendered = {key if isinstance(key, str) else json.dumps(key): value for key, value in rendered.items()}
+        rendered = {
+            key if isinstance(key, str) else json.dumps(key): value for key, value in rendered.items()
+        }
     return rendered

@@ -15,9 +15,8 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import path_reads
+from archivist.sdk import automation_objects, path_reads
 from archivist.sdk import registries as registry_calls
-from archivist.sdk import automation_objects
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
 from archivist.sdk.automation_objects import Automation, Webhook
@@ -172,7 +171,9 @@ class Api:
     ) -> Automation:
         """Save ``event >> action``; ``ValueError`` (ConflictError) when one of that name exists,
         unless ``fetch_existing``, which returns it."""
-        return automation_objects.create_automation(self._ctx, obj, name, description, enabled, fetch_existing)
+        return automation_objects.create_automation(
+            self._ctx, obj, name, description, enabled, fetch_existing
+        )
 
     def automations(self, entity: str | None = None, *, name: str | None = None) -> list[Automation]:
         records = self._ctx.backend.list_automations(validate_entity(entity or self._ctx.entity))

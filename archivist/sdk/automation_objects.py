@@ -120,7 +120,9 @@ def create_automation(
 def update_automation(ctx: Context, automation: Automation, **changes: Any) -> Automation:
     for key, value in changes.items():
         if key not in ("name", "description", "enabled", "filter", "action"):
-            raise TypeError(f"update_automation cannot change {key!r}: name, description, enabled, filter, action")
+            raise TypeError(
+                f"update_automation cannot change {key!r}: name, description, enabled, filter, action"
+            )
         setattr(automation, key, value)
     record = ctx.backend.update_automation(automation.entity, automation._saved_name, automation.to_new())
     automation._load(record)
@@ -132,4 +134,3 @@ def find_automation(ctx: Context, entity: str, name: str) -> Automation:
         if record.name == name:
             return Automation(ctx, record)
     raise NotFoundError(f"automation {name!r} of entity {entity!r} not found")
-

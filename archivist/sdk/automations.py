@@ -66,7 +66,9 @@ class _Field:
         return Filter({"field": self.name, "op": "contains", "value": text})
 
     def in_(self, values: list[str]) -> Filter:
-        return Filter({"field": self.name, "op": "in", "value": [str(getattr(v, "value", v)) for v in values]})
+        return Filter(
+            {"field": self.name, "op": "in", "value": [str(getattr(v, "value", v)) for v in values]}
+        )
 
     __eq__ = eq  # type: ignore[assignment]  # W&B's ``ArtifactEvent.alias == "prod"``
     __hash__ = object.__hash__
@@ -121,7 +123,9 @@ class MetricFilter(Filter):
     __lt__ = lt  # type: ignore[assignment]
     __le__ = lte  # type: ignore[assignment]
 
-    def _change(self, direction: str, diff: float | None, frac: float | None, prior_window: int | None) -> Filter:
+    def _change(
+        self, direction: str, diff: float | None, frac: float | None, prior_window: int | None
+    ) -> Filter:
         if (diff is None) == (frac is None):
             raise ValueError("give exactly one of diff= (an absolute change) or frac= (a relative one)")
         spec = {
@@ -135,13 +139,19 @@ class MetricFilter(Filter):
         }
         return Filter({"metric_change": spec})
 
-    def changes_by(self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None) -> Filter:
+    def changes_by(
+        self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None
+    ) -> Filter:
         return self._change("ANY", diff, frac, prior_window)
 
-    def increases_by(self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None) -> Filter:
+    def increases_by(
+        self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None
+    ) -> Filter:
         return self._change("INCREASE", diff, frac, prior_window)
 
-    def decreases_by(self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None) -> Filter:
+    def decreases_by(
+        self, *, diff: float | None = None, frac: float | None = None, prior_window: int | None = None
+    ) -> Filter:
         return self._change("DECREASE", diff, frac, prior_window)
 
 
@@ -213,7 +223,11 @@ class PreparedAutomation:
     action: _Action
 
     def to_new(self, name: str, description: str | None, enabled: bool) -> NewAutomation:
-        filter_tree = dict(self.event.filter.tree) if isinstance(self.event.filter, Filter) else dict(self.event.filter or {})
+        filter_tree = (
+            dict(self.event.filter.tree)
+            if isinstance(self.event.filter, Filter)
+            else dict(self.event.filter or {})
+        )
         return NewAutomation(
             name=name,
             scope=scope_of(self.event.scope),
@@ -299,8 +313,10 @@ class _ChangeEvent(_Event):
 
 
 __all__ = [
-    "ArtifactEvent",
     "DELIVERY_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "ArtifactEvent",
     "DoNothing",
     "Filter",
     "MetricFilter",
@@ -315,10 +331,8 @@ __all__ = [
     "OnUnlinkArtifact",
     "PreparedAutomation",
     "RunEvent",
-    "SIGNATURE_HEADER",
     "ScopeType",
     "SendWebhook",
-    "TIMESTAMP_HEADER",
     "signature",
     "verify_signature",
 ]

@@ -99,8 +99,11 @@ class ServerConfig:
             max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             blob_limits=listener_limits_from_env(env),
             space_reserve=_size_variable(env, "ARCHIVIST_SPACE_RESERVE", DEFAULT_SPACE_RESERVE_BYTES),
-            allow_private_webhooks=(env.get("ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS") or "").lower() in ("1", "true", "yes"),
-            webhook_allow=tuple(p.strip() for p in (env.get("ARCHIVIST_WEBHOOK_ALLOW") or "").split(",") if p.strip()),
+            allow_private_webhooks=(env.get("ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS") or "").lower()
+            in ("1", "true", "yes"),
+            webhook_allow=tuple(
+                p.strip() for p in (env.get("ARCHIVIST_WEBHOOK_ALLOW") or "").split(",") if p.strip()
+            ),
             delivery_backoff_seconds=_seconds(env, "ARCHIVIST_DELIVERY_BACKOFF", 1.0),
             delivery_lease_seconds=_seconds(env, "ARCHIVIST_DELIVERY_LEASE", 60.0),
         )

@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from archivist.core.automations import AttemptRecord, AutomationRecord, DeliveryRecord, NewAutomation, WebhookRecord
+from archivist.core.automations import (
+    AttemptRecord,
+    AutomationRecord,
+    DeliveryRecord,
+    NewAutomation,
+    WebhookRecord,
+)
 from archivist.core.payload_templates import validate_template
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.service import automation_store, webhooks

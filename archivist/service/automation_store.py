@@ -23,11 +23,11 @@ from archivist.core.automations import (
     validate_scope,
 )
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
-from archivist.service.validation import parse_enum
 from archivist.core.payload_templates import validate_template
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, entities
 from archivist.service.namespaces import ensure_entity
 from archivist.service.timestamps import to_iso, utc_now
+from archivist.service.validation import parse_enum
 from archivist.service.webhooks import require_webhook_row, webhook_row_by_id
 
 _LAST = (
@@ -39,7 +39,9 @@ _LAST = (
 _SELECT = select(automations, entities.c.name.label("entity"), _LAST).join(
     entities, entities.c.id == automations.c.entity_id
 )
-_RUN_EVENTS_ONLY = "run events (RUN_STATE, RUN_METRIC, RUN_METRIC_CHANGE) are scoped to a project or an entity"
+_RUN_EVENTS_ONLY = (
+    "run events (RUN_STATE, RUN_METRIC, RUN_METRIC_CHANGE) are scoped to a project or an entity"
+)
 
 
 def _record(connection: Connection, row: Row[Any]) -> AutomationRecord:
@@ -122,7 +124,9 @@ def create_automation(connection: Connection, new: NewAutomation) -> AutomationR
         raise ConflictError(f"automation {values['name']!r} of {entity!r} already exists")
     now = utc_now()
     connection.execute(
-        insert(automations).values(entity_id=ensure_entity(connection, entity), created_at=now, updated_at=now, **values)
+        insert(automations).values(
+            entity_id=ensure_entity(connection, entity), created_at=now, updated_at=now, **values
+        )
     )
     return _record(connection, require_automation(connection, entity, values["name"]))
 
@@ -136,7 +140,9 @@ def update_automation(connection: Connection, entity: str, name: str, new: NewAu
     clash = find_automation(connection, entity, values["name"])
     if clash is not None and clash.id != row.id:
         raise ConflictError(f"automation {values['name']!r} of {entity!r} already exists")
-    connection.execute(update(automations).where(automations.c.id == row.id).values(updated_at=utc_now(), **values))
+    connection.execute(
+        update(automations).where(automations.c.id == row.id).values(updated_at=utc_now(), **values)
+    )
     return _record(connection, require_automation(connection, entity, values["name"]))
 
 
@@ -173,7 +179,10 @@ def history(connection: Connection, entity: str, name: str, limit: int = 100) ->
         raise InvalidInputError(f"invalid limit {limit!r}: use 1 to 10000")
     row = require_automation(connection, entity, name)
     found = connection.execute(
-        select(deliveries).where(deliveries.c.automation_id == row.id).order_by(deliveries.c.id.desc()).limit(limit)
+        select(deliveries)
+        .where(deliveries.c.automation_id == row.id)
+        .order_by(deliveries.c.id.desc())
+        .limit(limit)
     ).all()
     return delivery_records(connection, found, row.name)
 
@@ -223,8 +232,14 @@ def redeliver(connection: Connection, entity: str, delivery_id: object) -> Deliv
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == row.id)
-        .values(status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=utc_now(), lease_owner=None,
-                lease_expires_at=None, finished_at=None)
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=utc_now(),
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=None,
+        )
     )
     fresh = connection.execute(select(deliveries).where(deliveries.c.id == row.id)).one()
     return delivery_records(connection, [fresh], row.automation)[0]

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
+from archivist.core.automation_events import version_events
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
@@ -33,7 +34,6 @@ from archivist.core.names import (
 from archivist.core.paths import LATEST
 from archivist.core.registries import is_registry_project
 from archivist.metadata.dialects import insert_values
-from archivist.core.automation_events import version_events
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import (
     LIVE_COLLECTION,
@@ -45,10 +45,10 @@ from archivist.metadata.schema import (
 )
 from archivist.service import blob_access
 from archivist.service.aliases import assign_aliases, take_aliases
-from archivist.service.event_outbox import Outbox
 from archivist.service.authorization import Access
 from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
+from archivist.service.event_outbox import Outbox
 from archivist.service.lineage import record_logged
 from archivist.service.locks import guard_blob_references
 from archivist.service.namespaces import ensure_project

@@ -57,17 +57,21 @@ def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
     """Lease up to ``policy.batch`` due deliveries to ``owner``; their ids."""
     now = utc_now()
     with write_transaction(engine) as connection:
-        due = connection.execute(
-            select(deliveries.c.id)
-            .where(
-                deliveries.c.status == DeliveryStatus.PENDING.value,
-                deliveries.c.next_attempt_at <= now,
-                deliveries.c.lease_expires_at.is_(None) | (deliveries.c.lease_expires_at < now),
+        due = (
+            connection.execute(
+                select(deliveries.c.id)
+                .where(
+                    deliveries.c.status == DeliveryStatus.PENDING.value,
+                    deliveries.c.next_attempt_at <= now,
+                    deliveries.c.lease_expires_at.is_(None) | (deliveries.c.lease_expires_at < now),
+                )
+                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+                .limit(policy.batch)
+                .with_for_update(skip_locked=True)
             )
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            .limit(policy.batch)
-            .with_for_update(skip_locked=True)
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if due:
             connection.execute(
                 update(deliveries)
@@ -79,7 +83,9 @@ def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
 
 def _load(connection: Connection, delivery_id: int) -> tuple[Row[Any], Row[Any], Row[Any] | None]:
     delivery = connection.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one()
-    automation = connection.execute(select(automations).where(automations.c.id == delivery.automation_id)).one()
+    automation = connection.execute(
+        select(automations).where(automations.c.id == delivery.automation_id)
+    ).one()
     webhook = None
     if automation.webhook_id is not None:
         webhook = connection.execute(select(webhooks).where(webhooks.c.id == automation.webhook_id)).one()
@@ -129,8 +135,14 @@ def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], u
     return Outcome(AttemptRecord(at, code, took(), start, failed), retry=retry)
 
 
-def deliver(engine: Engine, client: httpx.Client, delivery_pk: int, owner: str, policy: DeliveryPolicy,
-            urls: UrlPolicy) -> AttemptRecord | None:
+def deliver(
+    engine: Engine,
+    client: httpx.Client,
+    delivery_pk: int,
+    owner: str,
+    policy: DeliveryPolicy,
+    urls: UrlPolicy,
+) -> AttemptRecord | None:
     """Attempt one claimed delivery and record what happened."""
     with write_transaction(engine) as connection:
         delivery, automation, webhook = _load(connection, delivery_pk)
@@ -139,13 +151,17 @@ def deliver(engine: Engine, client: httpx.Client, delivery_pk: int, owner: str, 
     if automation.action_type != ActionType.GENERIC_WEBHOOK.value or webhook is None:
         outcome = Outcome(AttemptRecord(to_iso(utc_now()), None, 0, None, None), retry=False)
     else:
-        body, headers = request_of(delivery.public_id, dict(delivery.event), automation.payload, webhook, time.time())
+        body, headers = request_of(
+            delivery.public_id, dict(delivery.event), automation.payload, webhook, time.time()
+        )
         outcome = send(client, webhook.url, body, headers, urls)
     _record(engine, delivery_pk, delivery.attempts + 1, outcome, policy)
     return outcome.attempt
 
 
-def _record(engine: Engine, delivery_pk: int, attempts: int, outcome: Outcome, policy: DeliveryPolicy) -> None:
+def _record(
+    engine: Engine, delivery_pk: int, attempts: int, outcome: Outcome, policy: DeliveryPolicy
+) -> None:
     attempt = outcome.attempt
     ok = attempt.error is None
     again = not ok and outcome.retry and attempts < policy.max_attempts
@@ -175,4 +191,3 @@ def _record(engine: Engine, delivery_pk: int, attempts: int, outcome: Outcome, p
                 finished_at=None if again else now,
             )
         )
-

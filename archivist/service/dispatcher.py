@@ -107,6 +107,9 @@ def pending_due(engine: Engine) -> int:
             connection.execute(
                 select(func.count())
                 .select_from(deliveries)
-                .where(deliveries.c.status == DeliveryStatus.PENDING.value, deliveries.c.next_attempt_at <= utc_now())
+                .where(
+                    deliveries.c.status == DeliveryStatus.PENDING.value,
+                    deliveries.c.next_attempt_at <= utc_now(),
+                )
             ).scalar_one()
         )

@@ -111,7 +111,9 @@ def _values(connection: Connection, run_pk: int, metric: str, needed: int) -> li
     return values[::-1]
 
 
-def _insert(connection: Connection, automation: Row[Any], variables: dict[str, Any], run_pk: int | None) -> None:
+def _insert(
+    connection: Connection, automation: Row[Any], variables: dict[str, Any], run_pk: int | None
+) -> None:
     now = utc_now()
     done = automation.action_type == ActionType.NO_OP.value
     connection.execute(

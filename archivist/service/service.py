@@ -65,9 +65,9 @@ from archivist.service import (
 )
 from archivist.service.authorization import Access
 from archivist.service.automation_calls import AutomationCalls
+from archivist.service.blobs import ProgressCallback
 from archivist.service.dispatch import DeliveryPolicy
 from archivist.service.dispatcher import Dispatcher
-from archivist.service.blobs import ProgressCallback
 from archivist.service.noted_manifests import NotedManifests
 from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage.base import BlobStore
@@ -151,7 +151,9 @@ class Service(AutomationCalls):
         with write_transaction(self.engine) as connection:
             row = runs.require_run(connection, ref)
             run_data.append_history(connection, row.id, rows)
-            metrics = tuple(sorted({key for r in rows if isinstance(r, Mapping) for key in r if not key.startswith("_")}))
+            metrics = tuple(
+                sorted({key for r in rows if isinstance(r, Mapping) for key in r if not key.startswith("_")})
+            )
             outbox.emit(connection, run_metric_event(records.run_record(row), outbox.author, row.id, metrics))
         self.delivered_soon(outbox)
 

@@ -37,7 +37,9 @@ def validate_url(url: object) -> str:
         raise InvalidInputError(f"invalid webhook URL {url!r}: use an http:// or https:// URL")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise InvalidInputError(f"invalid webhook URL {url!r}: use an http:// or https:// URL without credentials")
+        raise InvalidInputError(
+            f"invalid webhook URL {url!r}: use an http:// or https:// URL without credentials"
+        )
     return url
 
 

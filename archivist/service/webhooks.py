@@ -15,7 +15,9 @@ from archivist.service.namespaces import ensure_entity
 from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhook_urls import UrlPolicy, check_url, validate_url
 
-_SELECT = select(webhooks, entities.c.name.label("entity")).join(entities, entities.c.id == webhooks.c.entity_id)
+_SELECT = select(webhooks, entities.c.name.label("entity")).join(
+    entities, entities.c.id == webhooks.c.entity_id
+)
 
 
 def _record(row: Row[Any], signing_secret: str | None = None) -> WebhookRecord:
@@ -50,7 +52,9 @@ def create_webhook(
             raise InvalidInputError(f"a webhook's {what} is a non-empty string, not {value!r}")
     entity_id = ensure_entity(connection, entity)
     if find_webhook(connection, entity, name) is not None:
-        raise ConflictError(f"webhook {name!r} of {entity!r} already exists; delete it first or use another name")
+        raise ConflictError(
+            f"webhook {name!r} of {entity!r} already exists; delete it first or use another name"
+        )
     made = random_secrets.token_hex(32) if signing_secret is None else None
     connection.execute(
         insert(webhooks).values(
@@ -88,9 +92,13 @@ def list_webhooks(connection: Connection, entity: str) -> list[WebhookRecord]:
 
 def delete_webhook(connection: Connection, entity: str, name: str) -> None:
     row = require_webhook_row(connection, entity, name)
-    users = list(connection.execute(select(automations.c.name).where(automations.c.webhook_id == row.id)).scalars())
+    users = list(
+        connection.execute(select(automations.c.name).where(automations.c.webhook_id == row.id)).scalars()
+    )
     if users:
-        raise ConflictError(f"webhook {name!r} is used by the automations {users}; delete or change them first")
+        raise ConflictError(
+            f"webhook {name!r} is used by the automations {users}; delete or change them first"
+        )
     connection.execute(delete(webhooks).where(webhooks.c.id == row.id))
 
 

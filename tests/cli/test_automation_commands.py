@@ -32,12 +32,39 @@ def _ok(invoke: Invoke, *args: str) -> str:
 def test_a_cli_made_automation_delivers_and_shows_its_history(
     invoke: Invoke, receiver: Receiver, tmp_path: Path
 ) -> None:
-    entity = json.loads(_ok(invoke, "webhook", "create", "hook", receiver.url, "--signing-secret", SECRET,
-                            "--secret", "TEAM=ml", "--json"))["entity"]  # fmt: skip
-    assert "cli-secret" not in _ok(invoke, "webhook", "ls", "--json") and "TEAM" in _ok(invoke, "webhook", "ls")
-    _ok(invoke, "automation", "create", "ship", "--event", "add_artifact_alias", "--scope", f"{entity}/proj",
-        "--webhook", "hook", "--filter", '{"field": "alias", "op": "eq", "value": "gold"}',
-        "--payload", '{"version": "${artifact_version_string}", "team": "$TEAM"}')  # fmt: skip
+    entity = json.loads(
+        _ok(
+            invoke,
+            "webhook",
+            "create",
+            "hook",
+            receiver.url,
+            "--signing-secret",
+            SECRET,
+            "--secret",
+            "TEAM=ml",
+            "--json",
+        )
+    )["entity"]
+    assert "cli-secret" not in _ok(invoke, "webhook", "ls", "--json") and "TEAM" in _ok(
+        invoke, "webhook", "ls"
+    )
+    _ok(
+        invoke,
+        "automation",
+        "create",
+        "ship",
+        "--event",
+        "add_artifact_alias",
+        "--scope",
+        f"{entity}/proj",
+        "--webhook",
+        "hook",
+        "--filter",
+        '{"field": "alias", "op": "eq", "value": "gold"}',
+        "--payload",
+        '{"version": "${artifact_version_string}", "team": "$TEAM"}',
+    )
     listed = _ok(invoke, "automation", "ls")
     assert "ship" in listed and "ADD_ARTIFACT_ALIAS" in listed and "hook" in listed
     data = tmp_path / "data.txt"

@@ -34,15 +34,22 @@ def _no_op(name: str, event: EventType, scope: Scope | None = None, **fields: ob
 
 
 def _history(backend: Backend, name: str) -> list[str]:
-    return [d.event["event_type"] + ":" + str(d.event.get("alias") or d.event.get("tag") or "") for d in
-            backend.automation_history(ENTITY, name)]
+    return [
+        d.event["event_type"] + ":" + str(d.event.get("alias") or d.event.get("tag") or "")
+        for d in backend.automation_history(ENTITY, name)
+    ]
 
 
 class AutomationContract:
     def test_a_webhook_is_saved_without_showing_its_secrets(self, backend: Backend) -> None:
         made = backend.create_webhook(ENTITY, "deploy", URL, access_token="TOKEN", secrets={"API_KEY": "k"})
         assert made.signing_secret and len(made.signing_secret) == 64  # generated: shown this once
-        assert (made.name, made.url, made.has_access_token, made.secret_names) == ("deploy", URL, True, ("API_KEY",))
+        assert (made.name, made.url, made.has_access_token, made.secret_names) == (
+            "deploy",
+            URL,
+            True,
+            ("API_KEY",),
+        )
         listed = backend.list_webhooks(ENTITY)
         assert [hook.name for hook in listed] == ["deploy"] and listed[0].signing_secret is None
         assert "TOKEN" not in repr(listed) and "'k'" not in repr(listed)
@@ -63,7 +70,9 @@ class AutomationContract:
             (URL, {"EMPTY": ""}, "'EMPTY'"),
         ],
     )
-    def test_bad_webhooks_are_named(self, backend: Backend, url: str, secrets: dict[str, str] | None, message: str) -> None:
+    def test_bad_webhooks_are_named(
+        self, backend: Backend, url: str, secrets: dict[str, str] | None, message: str
+    ) -> None:
         with pytest.raises(InvalidInputError, match=message):
             backend.create_webhook(ENTITY, "bad", url, secrets=secrets)
         assert backend.list_webhooks(ENTITY) == []
@@ -87,7 +96,9 @@ class AutomationContract:
         assert backend.list_automations(ENTITY, PROJECT) == []  # collection scopes are the collection's
         with pytest.raises(ConflictError, match="'deploy'"):
             backend.create_automation(new)
-        changed = backend.update_automation(ENTITY, "deploy", NewAutomation(**{**new.__dict__, "enabled": False}))
+        changed = backend.update_automation(
+            ENTITY, "deploy", NewAutomation(**{**new.__dict__, "enabled": False})
+        )
         assert not changed.enabled and changed.id == made.id
         with pytest.raises(ConflictError, match="'hook' is used by the automations \\['deploy'\\]"):
             backend.delete_webhook(ENTITY, "hook")
@@ -102,7 +113,10 @@ class AutomationContract:
             ({"filter": {"field": "alias", "op": "regex", "value": "("}}, "invalid regex"),
             ({"filter": {"field": "colour", "op": "eq", "value": "x"}}, "fields"),
             ({"action": Action(ActionType.GENERIC_WEBHOOK, "absent")}, "webhook 'absent'"),
-            ({"action": Action(ActionType.GENERIC_WEBHOOK, "hook", {"x": "${nope}"})}, "unknown payload variable 'nope'"),
+            (
+                {"action": Action(ActionType.GENERIC_WEBHOOK, "hook", {"x": "${nope}"})},
+                "unknown payload variable 'nope'",
+            ),
             ({"action": Action(ActionType.GENERIC_WEBHOOK, "hook", {"x": "$OTHER"})}, "'OTHER'"),
             ({"name": "a/b"}, "automation name 'a/b'"),
             ({"event_type": "SOMETHING"}, "'SOMETHING'"),
@@ -110,7 +124,9 @@ class AutomationContract:
             ({"event_type": EventType.RUN_STATE, "scope": scope_for(ENTITY, PROJECT, "c")}, "run events"),
         ],
     )
-    def test_bad_automations_are_named(self, backend: Backend, change: dict[str, object], message: str) -> None:
+    def test_bad_automations_are_named(
+        self, backend: Backend, change: dict[str, object], message: str
+    ) -> None:
         backend.create_webhook(ENTITY, "hook", URL, signing_secret="s")
         fields = {**_no_op("auto", EventType.CREATE_ARTIFACT).__dict__, **change}
         with pytest.raises((InvalidInputError, NotFoundError), match=message):
@@ -119,11 +135,19 @@ class AutomationContract:
 
     def test_events_write_deliveries_for_the_matching_automations_only(self, backend: Backend) -> None:
         backend.create_automation(_no_op("created", EventType.CREATE_ARTIFACT))
-        backend.create_automation(_no_op("created-here", EventType.CREATE_ARTIFACT, scope_for(ENTITY, PROJECT, "ds")))
-        backend.create_automation(_no_op("created-elsewhere", EventType.CREATE_ARTIFACT, scope_for(ENTITY, "other")))
+        backend.create_automation(
+            _no_op("created-here", EventType.CREATE_ARTIFACT, scope_for(ENTITY, PROJECT, "ds"))
+        )
+        backend.create_automation(
+            _no_op("created-elsewhere", EventType.CREATE_ARTIFACT, scope_for(ENTITY, "other"))
+        )
         backend.create_automation(_no_op("anywhere", EventType.ADD_ARTIFACT_TAG, scope_for(ENTITY)))
         backend.create_automation(
-            _no_op("prod", EventType.ADD_ARTIFACT_ALIAS, filter={"field": "alias", "op": "regex", "value": "^prod"})
+            _no_op(
+                "prod",
+                EventType.ADD_ARTIFACT_ALIAS,
+                filter={"field": "alias", "op": "regex", "value": "^prod"},
+            )
         )
         backend.create_automation(_no_op("removed", EventType.REMOVE_ARTIFACT_ALIAS))
         backend.create_automation(_no_op("off", EventType.CREATE_ARTIFACT, enabled=False))
@@ -134,7 +158,10 @@ class AutomationContract:
         assert _history(backend, "created-here") == ["CREATE_ARTIFACT:"]
         assert _history(backend, "created-elsewhere") == [] and _history(backend, "off") == []
         assert _history(backend, "anywhere") == ["ADD_ARTIFACT_TAG:gold"]
-        assert sorted(_history(backend, "prod")) == ["ADD_ARTIFACT_ALIAS:prod-eu", "ADD_ARTIFACT_ALIAS:production"]
+        assert sorted(_history(backend, "prod")) == [
+            "ADD_ARTIFACT_ALIAS:prod-eu",
+            "ADD_ARTIFACT_ALIAS:production",
+        ]
         assert _history(backend, "removed") == ["REMOVE_ARTIFACT_ALIAS:staging"]
         done = backend.automation_history(ENTITY, "created")
         assert {d.status for d in done} == {DeliveryStatus.FINISHED} and all(len(d.id) == 32 for d in done)

@@ -33,7 +33,6 @@ from tests.fixtures.archivist_server import (
 from tests.fixtures.servers import free_port
 from tests.metadata.postgres import temporary_database
 
-
 WEBHOOKS_ALLOWED = {"ARCHIVIST_WEBHOOK_ALLOW": "127.0.0.9"}
 """The address the automation contract's webhooks name (``contract_automations``)."""
 

@@ -42,7 +42,9 @@ def _log(project: str, name: str, aliases: list[str] | None = None, **init: obje
     return run
 
 
-def test_wandb_shaped_automations_deliver(archivist_env: Path, receiver: Receiver, request: pytest.FixtureRequest) -> None:
+def test_wandb_shaped_automations_deliver(
+    archivist_env: Path, receiver: Receiver, request: pytest.FixtureRequest
+) -> None:
     embedded = request.node.callspec.params["archivist_env"] == "embedded"
     Path("weights.txt").write_text("w")
     api = archivist.Api()
@@ -59,22 +61,33 @@ def test_wandb_shaped_automations_deliver(archivist_env: Path, receiver: Receive
     )
     assert on_prod.scope.scope_type is ScopeType.ARTIFACT_COLLECTION and on_prod.enabled
     project = api.project("zoo")
-    api.create_automation(OnRunState(scope=project, filter=RunEvent.state.in_(["failed"])) >> SendWebhook.from_integration(hook), name="failed")
     api.create_automation(
-        OnRunMetric(scope=project, filter=RunEvent.metric("loss").gt(1.0)) >> SendWebhook.from_integration(hook),
+        OnRunState(scope=project, filter=RunEvent.state.in_(["failed"]))
+        >> SendWebhook.from_integration(hook),
+        name="failed",
+    )
+    api.create_automation(
+        OnRunMetric(scope=project, filter=RunEvent.metric("loss").gt(1.0))
+        >> SendWebhook.from_integration(hook),
         name="loss",
     )
     api.create_automation(OnCreateArtifact(scope=project) >> DoNothing(), name="noted")
     with pytest.raises(ValueError, match="'noted'"):
         api.create_automation(OnCreateArtifact(scope=project) >> DoNothing(), name="noted")
-    again = api.create_automation(OnCreateArtifact(scope=project) >> DoNothing(), name="noted", fetch_existing=True)
+    again = api.create_automation(
+        OnCreateArtifact(scope=project) >> DoNothing(), name="noted", fetch_existing=True
+    )
     assert again.name == "noted"
 
     _log("zoo", "seed", aliases=["production"])  # identical content: the alias moves, the event fires
     if embedded:  # the run's finish waited for its deliveries
         assert len(receiver.received) == 1
     [got] = receiver.wait_for(1)
-    assert got.signed and got.body == {"v": f"{archivist.Api().default_entity}/zoo/seed:production", "acc": 0.9, "team": "ml"}
+    assert got.signed and got.body == {
+        "v": f"{archivist.Api().default_entity}/zoo/seed:production",
+        "acc": 0.9,
+        "team": "ml",
+    }
     [delivery] = on_prod.history()
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
 
@@ -108,6 +121,9 @@ def test_scopes_are_the_objects_wandb_uses(archivist_env: Path) -> None:
     _log("zoo", "seed")
     api.artifact(f"{api.default_entity}/zoo/seed:latest").link("wandb-registry-model/best")
     [delivery] = made.history()
-    assert delivery.event["artifact_collection_name"] == "best" and delivery.event["event_type"] == "LINK_ARTIFACT"
+    assert (
+        delivery.event["artifact_collection_name"] == "best"
+        and delivery.event["event_type"] == "LINK_ARTIFACT"
+    )
     with pytest.raises(TypeError, match="scope is a collection"):
         api.create_automation(OnCreateArtifact(scope=3.5) >> DoNothing(), name="bad")

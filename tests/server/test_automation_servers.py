@@ -20,7 +20,6 @@ from archivist.core.errors import PermissionDeniedError
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 from tests.fixtures.archivist_server import (
     ADMIN_KEY,
-    ServerProcess,
     launch_server,
     stop_server,
     wait_until_healthy,
@@ -30,7 +29,11 @@ from tests.metadata.postgres import temporary_database
 from tests.server.conftest import WEBHOOK_HOST
 
 SECRET = "replica-secret"
-ENV = {"ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS": "1", "ARCHIVIST_DELIVERY_BACKOFF": "0.1", "ARCHIVIST_DELIVERY_LEASE": "3"}
+ENV = {
+    "ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS": "1",
+    "ARCHIVIST_DELIVERY_BACKOFF": "0.1",
+    "ARCHIVIST_DELIVERY_LEASE": "3",
+}
 
 
 @pytest.fixture
@@ -42,10 +45,14 @@ def database() -> Iterator[str]:
 def _automate(backend: HttpBackend, url: str) -> None:
     backend.create_webhook(ENTITY, "hook", url, signing_secret=SECRET)
     action = Action(ActionType.GENERIC_WEBHOOK, "hook", {"version": "${artifact_version_string}"})
-    backend.create_automation(NewAutomation("each", scope_for(ENTITY, PROJECT), EventType.CREATE_ARTIFACT, action))
+    backend.create_automation(
+        NewAutomation("each", scope_for(ENTITY, PROJECT), EventType.CREATE_ARTIFACT, action)
+    )
 
 
-def test_a_delivery_committed_before_a_sigkill_is_sent_after_the_restart(database: str, tmp_path: Path) -> None:
+def test_a_delivery_committed_before_a_sigkill_is_sent_after_the_restart(
+    database: str, tmp_path: Path
+) -> None:
     receiver = Receiver(SECRET).start()
     receiver.stop()  # down: the first server cannot deliver before it dies
     first = wait_until_healthy(launch_server(database, tmp_path / "blobs", tmp_path / "first.log", env=ENV))
@@ -62,11 +69,15 @@ def test_a_delivery_committed_before_a_sigkill_is_sent_after_the_restart(databas
         assert got.signed and got.body == {"version": f"{ENTITY}/{PROJECT}/ds:v0"}
         backend = HttpBackend(second.url, ADMIN_KEY)
         deadline = time.monotonic() + 10
-        while (history := backend.automation_history(ENTITY, "each"))[0].status is not DeliveryStatus.FINISHED:
+        while (history := backend.automation_history(ENTITY, "each"))[
+            0
+        ].status is not DeliveryStatus.FINISHED:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert history[0].id == got.delivery and history[0].attempts[-1].status_code == 200
-        assert all(a.status_code is None for a in history[0].attempts[:-1])  # the first server's refused tries
+        assert all(
+            a.status_code is None for a in history[0].attempts[:-1]
+        )  # the first server's refused tries
     finally:
         stop_server(second)
         receiver.stop()
@@ -76,7 +87,9 @@ EVENTS = 200
 
 
 def test_two_replicas_deliver_each_event_once(database: str, tmp_path: Path) -> None:
-    servers = [launch_server(database, tmp_path / "blobs", tmp_path / f"replica-{i}.log", env=ENV) for i in range(2)]
+    servers = [
+        launch_server(database, tmp_path / "blobs", tmp_path / f"replica-{i}.log", env=ENV) for i in range(2)
+    ]
     receiver = Receiver(SECRET).start()
     try:
         for server in servers:
@@ -124,5 +137,9 @@ def test_a_server_refuses_webhooks_of_private_addresses(admin_backend: HttpBacke
     with pytest.raises(PermissionDeniedError, match="non-public address"):
         admin_backend.create_webhook(ENTITY, "internal", url)
     assert "internal" not in [hook.name for hook in admin_backend.list_webhooks(ENTITY)]
-    allowed = admin_backend.create_webhook(ENTITY, f"allowed-{abs(hash(url))}", f"http://{WEBHOOK_HOST}:9/hook")
-    assert allowed.url.startswith(f"http://{WEBHOOK_HOST}")  # the operator's allow-list (ARCHIVIST_WEBHOOK_ALLOW)
+    allowed = admin_backend.create_webhook(
+        ENTITY, f"allowed-{abs(hash(url))}", f"http://{WEBHOOK_HOST}:9/hook"
+    )
+    assert allowed.url.startswith(
+        f"http://{WEBHOOK_HOST}"
+    )  # the operator's allow-list (ARCHIVIST_WEBHOOK_ALLOW)

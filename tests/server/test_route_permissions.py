@@ -99,7 +99,9 @@ class World:
 
     def fresh_webhook(self) -> str:
         name = _name("hook")
-        self.owner.create_webhook(self.team, name, PUBLIC_URL, signing_secret="s", access_token="TOKEN-SECRET")
+        self.owner.create_webhook(
+            self.team, name, PUBLIC_URL, signing_secret="s", access_token="TOKEN-SECRET"
+        )
         return name
 
     def fresh_automation(self) -> str:
@@ -607,25 +609,61 @@ CASES: list[Case] = [
         "POST",
         f"{API}/webhooks/create",
         MANAGERS,
-        lambda w, c: {"json": {"entity": w.team, "name": _name("hook"), "url": PUBLIC_URL, "secrets": {"K": "v"}}},
+        lambda w, c: {
+            "json": {"entity": w.team, "name": _name("hook"), "url": PUBLIC_URL, "secrets": {"K": "v"}}
+        },
     ),
-    Case("POST", f"{API}/webhooks/list", WRITERS, lambda w, c: {"json": {"entity": w.team}}, check=_no_secrets_check),
-    Case("POST", f"{API}/webhooks/delete", MANAGERS, lambda w, c: {"json": {"entity": w.team, "name": w.fresh_webhook()}}),
+    Case(
+        "POST",
+        f"{API}/webhooks/list",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team}},
+        check=_no_secrets_check,
+    ),
+    Case(
+        "POST",
+        f"{API}/webhooks/delete",
+        MANAGERS,
+        lambda w, c: {"json": {"entity": w.team, "name": w.fresh_webhook()}},
+    ),
     Case("POST", f"{API}/webhooks/test", MANAGERS, lambda w, c: {"json": {"entity": w.team, "name": "hook"}}),
-    Case("POST", f"{API}/automations/create", WRITERS, lambda w, c: {"json": _automation_json(w, _name("auto"))}),
-    Case("POST", f"{API}/automations/list", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),
+    Case(
+        "POST",
+        f"{API}/automations/create",
+        WRITERS,
+        lambda w, c: {"json": _automation_json(w, _name("auto"))},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/list",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj"}},
+    ),
     Case(
         "POST",
         f"{API}/automations/update",
         WRITERS,
-        lambda w, c: {"json": {"entity": w.team, "name": (n := w.fresh_automation()), **_automation_json(w, n)}},
+        lambda w, c: {
+            "json": {"entity": w.team, "name": (n := w.fresh_automation()), **_automation_json(w, n)}
+        },
     ),
     Case(
-        "POST", f"{API}/automations/delete", WRITERS, lambda w, c: {"json": {"entity": w.team, "name": w.fresh_automation()}}
+        "POST",
+        f"{API}/automations/delete",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team, "name": w.fresh_automation()}},
     ),
-    Case("POST", f"{API}/automations/history", READERS, lambda w, c: {"json": {"entity": w.team, "name": "on-create"}}),
     Case(
-        "POST", f"{API}/automations/redeliver", WRITERS, lambda w, c: {"json": {"entity": w.team, "delivery_id": w.delivery_id()}}
+        "POST",
+        f"{API}/automations/history",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "name": "on-create"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/redeliver",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team, "delivery_id": w.delivery_id()}},
     ),
 ]
 

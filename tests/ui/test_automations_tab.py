@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -46,7 +45,9 @@ def automation_ui(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) 
         yield f"http://127.0.0.1:{port}"
 
 
-def test_create_an_automation_and_read_its_history(page: Page, automation_ui: str, receiver: Receiver) -> None:
+def test_create_an_automation_and_read_its_history(
+    page: Page, automation_ui: str, receiver: Receiver
+) -> None:
     page.goto(f"{automation_ui}/ui/projects/local/{PROJECT}")
     page.locator("#automations-tab").click()
     expect(page.locator("h1")).to_have_text("Automations")
@@ -57,7 +58,9 @@ def test_create_an_automation_and_read_its_history(page: Page, automation_ui: st
     form.locator("select[name=filter_op]").select_option("eq")
     form.locator("input[name=filter_value]").fill("production")
     form.locator("select[name=webhook]").select_option("deploy")
-    form.locator("textarea[name=payload]").fill('{"model": "${artifact_version_string}", "acc": "${artifact_metadata.acc}"}')
+    form.locator("textarea[name=payload]").fill(
+        '{"model": "${artifact_version_string}", "acc": "${artifact_metadata.acc}"}'
+    )
     form.get_by_role("button", name="Create").click()
     expect(page.locator("#automations")).to_contain_text("ship-production")
     expect(page.locator("#automations")).to_contain_text("ADD_ARTIFACT_ALIAS")
@@ -86,11 +89,20 @@ def test_a_bad_form_is_answered_with_its_message(automation_ui: str) -> None:
         page = client.get(f"/ui/automations/local/{PROJECT}").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token is not None
-        fields = {"csrf_token": token.group(1), "name": "broken", "event": "ADD_ARTIFACT_ALIAS",
-                  "filter_field": "alias", "filter_op": "regex", "filter_value": "(", "webhook": ""}  # fmt: skip
+        fields = {
+            "csrf_token": token.group(1),
+            "name": "broken",
+            "event": "ADD_ARTIFACT_ALIAS",
+            "filter_field": "alias",
+            "filter_op": "regex",
+            "filter_value": "(",
+            "webhook": "",
+        }
         answer = client.post(f"/ui/automations/local/{PROJECT}", data=fields)
         assert answer.status_code == 400 and "invalid regex" in answer.text
-        answer = client.post(f"/ui/automations/local/{PROJECT}", data={**fields, "event": "NOPE", "filter_value": ""})
+        answer = client.post(
+            f"/ui/automations/local/{PROJECT}", data={**fields, "event": "NOPE", "filter_value": ""}
+        )
         assert answer.status_code == 400 and "unknown event &#39;NOPE&#39;" in answer.text
         assert "broken" not in client.get(f"/ui/automations/local/{PROJECT}").text
         assert client.get(f"/ui/automations/local/{PROJECT}/history/absent").status_code == 404

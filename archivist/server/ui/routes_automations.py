@@ -63,7 +63,9 @@ def automation_routes(ui: UiState) -> APIRouter:
         )
 
     @router.post("/automations/{entity}/{project}")
-    def create(request: Request, entity: str, project: str, fields: FormFields, collection: str = "") -> Response:
+    def create(
+        request: Request, entity: str, project: str, fields: FormFields, collection: str = ""
+    ) -> Response:
         page = ui.page(request)
         ui.require_write(page, entity)
         webhook = fields.get("webhook", "")
@@ -105,4 +107,6 @@ def _event_of(text: str) -> EventType:
     try:
         return EventType(text)
     except ValueError:
-        raise InvalidInputError(f"unknown event {text!r}: use one of {[e.value for e in EventType]}") from None
+        raise InvalidInputError(
+            f"unknown event {text!r}: use one of {[e.value for e in EventType]}"
+        ) from None
