@@ -66,7 +66,7 @@ def _validate_field(tree: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInputError(f"'in' takes a list of strings, not {value!r}")
     elif not isinstance(value, str):
         raise InvalidInputError(f"{op!r} takes a string, not {value!r}")
-    if op == "regex":
+    if op == "regex" and isinstance(value, str):
         try:
             re.compile(value)
         except re.error as error:

@@ -118,10 +118,10 @@ class MetricFilter(Filter):
     def lte(self, threshold: float) -> Filter:
         return self._cmp("<=", threshold)
 
-    __gt__ = gt  # type: ignore[assignment]
-    __ge__ = gte  # type: ignore[assignment]
-    __lt__ = lt  # type: ignore[assignment]
-    __le__ = lte  # type: ignore[assignment]
+    __gt__ = gt
+    __ge__ = gte
+    __lt__ = lt
+    __le__ = lte
 
     def _change(
         self, direction: str, diff: float | None, frac: float | None, prior_window: int | None
