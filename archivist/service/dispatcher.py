@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from archivist.core.automations import DeliveryStatus
+from archivist.metadata.engine import read_transaction
 from archivist.metadata.schema import deliveries
 from archivist.service.dispatch import DeliveryPolicy, claim, deliver
 from archivist.service.timestamps import utc_now
@@ -65,8 +66,11 @@ class Dispatcher:
             self._thread.join(timeout)
 
     def run_once(self, client: httpx.Client) -> int:
-        """Claim and attempt what is due now; the number of attempts made."""
+        """Claim and attempt what is due now; the number of attempts made. A read looks
+        first, so an idle dispatcher never takes SQLite's write lock."""
         made = 0
+        if pending_due(self.engine) == 0:
+            return 0
         while not self._stop.is_set():
             claimed = claim(self.engine, self.owner, self.policy)
             if not claimed:
@@ -102,7 +106,7 @@ class Dispatcher:
 
 def pending_due(engine: Engine) -> int:
     """Deliveries waiting whose attempt is due now (retries scheduled later do not count)."""
-    with engine.connect() as connection:
+    with read_transaction(engine) as connection:
         return int(
             connection.execute(
                 select(func.count())

@@ -5,6 +5,7 @@ sends to a real receiver)."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -22,8 +23,9 @@ from archivist.core.automations import (
 )
 from archivist.core.backend import Backend
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
-from archivist.core.models import VersionUpdate
+from archivist.core.models import RunRef, RunSpec, RunState, VersionUpdate
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
+from tests.client.contract_runs import _dead_pid
 
 URL = "http://127.0.0.9:9/hook"
 """A loopback address the test servers allow (and no one listens on)."""
@@ -182,3 +184,16 @@ class AutomationContract:
                 backend.redeliver(ENTITY, bad)
         with pytest.raises(NotFoundError, match="delivery"):
             backend.redeliver("someone-else", delivery.id)
+
+    def test_a_run_found_crashed_fires_run_state(self, backend: Backend) -> None:
+        backend.create_automation(
+            _no_op(
+                "crashed", EventType.RUN_STATE, filter={"field": "run_state", "op": "eq", "value": "crashed"}
+            )
+        )
+        ref = RunRef(ENTITY, PROJECT, "gone")
+        backend.upsert_run(RunSpec(ref=ref, name="gone", host=socket.gethostname(), pid=_dead_pid()))
+        assert backend.get_run(ref).state is RunState.CRASHED
+        assert backend.get_run(ref).state is RunState.CRASHED  # settled once: one event
+        [delivery] = backend.automation_history(ENTITY, "crashed")
+        assert delivery.event["run_state"] == "crashed" and delivery.event["event_author"] == "archivist"
