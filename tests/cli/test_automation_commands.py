@@ -92,3 +92,27 @@ def test_bad_automation_options_are_usage_errors(invoke: Invoke) -> None:
     assert result.exit_code == 2 and "a//b" in result.output + result.stderr
     result = invoke("automation", "history", "absent")
     assert result.exit_code != 0 and "'absent'" in result.output + result.stderr
+
+
+@pytest.mark.embedded_only("the worker without --db serves the embedded store; servers deliver their own")
+def test_the_worker_delivers_what_a_process_left(
+    cli_env: dict[str, str], invoke: Invoke, receiver: Receiver
+) -> None:
+    from archivist.core.automations import Action, ActionType, EventType, NewAutomation, scope_for
+    from archivist.core.settings import Settings
+    from archivist.service.embedded import LocalBackend
+    from tests.client.artifact_logging import log_text
+
+    backend = LocalBackend(Settings.from_env(cli_env))
+    backend.dispatcher = None  # a process that died before it delivered
+    backend.create_webhook("local", "hook", receiver.url, signing_secret=SECRET)
+    action = Action(ActionType.GENERIC_WEBHOOK, "hook")
+    backend.create_automation(
+        NewAutomation("each", scope_for("local", "proj"), EventType.CREATE_ARTIFACT, action)
+    )
+    log_text(backend, "left", "x", entity="local", project="proj")
+    backend.close()
+    assert receiver.received == []
+    assert "Made 1 delivery attempts" in _ok(invoke, "automation", "worker", "--once")
+    [got] = receiver.wait_for(1)
+    assert got.signed and got.body["artifact_collection_name"] == "left"
