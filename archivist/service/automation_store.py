@@ -188,7 +188,9 @@ def history(connection: Connection, entity: str, name: str, limit: int = 100) ->
     return delivery_records(connection, found, row.name)
 
 
-def delivery_records(connection: Connection, rows: Sequence[Row[Any]], automation: str) -> list[DeliveryRecord]:
+def delivery_records(
+    connection: Connection, rows: Sequence[Row[Any]], automation: str
+) -> list[DeliveryRecord]:
     attempts: dict[int, list[AttemptRecord]] = {row.id: [] for row in rows}
     if rows:
         for attempt in connection.execute(
