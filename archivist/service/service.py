@@ -318,9 +318,10 @@ class Service(AutomationCalls):
         outbox = self.outbox()
         with write_transaction(self.engine) as connection:
             before = versions.get_version(connection, version_id)
+            # a link is unlinked; a source takes its links with it
+            unlinked = [before] if before.source is not None else links.links_of(connection, int(before.id))
             versions.delete_version(connection, version_id, delete_aliases)
-            if before.source is not None:
-                outbox.emit(connection, unlink_event(before, outbox.author))
+            outbox.emit(connection, [unlink_event(link, outbox.author) for link in unlinked])
         self.delivered_soon(outbox)
 
     # --- collections and types ------------------------------------------------------------

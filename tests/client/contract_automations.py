@@ -24,6 +24,7 @@ from archivist.core.automations import (
 from archivist.core.backend import Backend
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError
 from archivist.core.models import RunRef, RunSpec, RunState, VersionUpdate
+from archivist.core.registries import ORGANIZATION
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 from tests.client.contract_runs import _dead_pid
 
@@ -167,6 +168,22 @@ class AutomationContract:
         assert _history(backend, "removed") == ["REMOVE_ARTIFACT_ALIAS:staging"]
         done = backend.automation_history(ENTITY, "created")
         assert {d.status for d in done} == {DeliveryStatus.FINISHED} and all(len(d.id) == 32 for d in done)
+
+    def test_unlinking_and_deleting_a_source_fire_unlink(self, backend: Backend) -> None:
+        backend.create_automation(_no_op("unlinked", EventType.UNLINK_ARTIFACT, scope_for(ORGANIZATION)))
+        first = log_text(backend, "m1", "one", type_name="model").version
+        second = log_text(backend, "m2", "two", type_name="model").version
+        link = backend.link_version(first.id, "model", "best")
+        backend.link_version(second.id, "model", "best")
+        backend.delete_version(link.id, delete_aliases=True)  # unlink
+        backend.delete_version(second.id, delete_aliases=True)  # its link goes with it
+        shown = [
+            d.event["artifact_version_string"] for d in backend.automation_history(ORGANIZATION, "unlinked")
+        ]
+        assert shown == [
+            f"{ORGANIZATION}/wandb-registry-model/best:v1",
+            f"{ORGANIZATION}/wandb-registry-model/best:v0",
+        ]
 
     def test_a_no_op_delivery_can_be_redelivered(self, backend: Backend) -> None:
         backend.create_automation(_no_op("created", EventType.CREATE_ARTIFACT))
