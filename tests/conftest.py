@@ -26,6 +26,8 @@ from tests.fixtures.servers import S3_TEST_ENV, moto_s3
 from tests.metadata.postgres import temporary_database
 
 BACKENDS = ("embedded", "server", "server-pg-s3")
+WEBHOOKS_ON_LOOPBACK = {"ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS": "1", "ARCHIVIST_DELIVERY_BACKOFF": "0.1"}
+"""The SDK tests' servers send webhooks to receivers on loopback (an operator's choice)."""
 SERVER_FIXTURES = {"server": "sdk_server", "server-pg-s3": "sdk_server_pg_s3"}
 
 
@@ -70,7 +72,9 @@ def pytest_collection_modifyitems(
 def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One ``archivist server`` (SQLite + folder) for every SDK test of the session."""
     root = tmp_path_factory.mktemp("sdk-server")
-    with archivist_server(f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log") as server:
+    with archivist_server(
+        f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log", env=WEBHOOKS_ON_LOOPBACK
+    ) as server:
         yield server
 
 
@@ -91,7 +95,9 @@ def sdk_server_pg_s3(
     root = tmp_path_factory.mktemp("sdk-server-pg-s3")
     with (
         temporary_database() as db_url,
-        archivist_server(db_url, f"s3://{BUCKET}/sdk", root / "server.log", env=sdk_s3_env) as server,
+        archivist_server(
+            db_url, f"s3://{BUCKET}/sdk", root / "server.log", env={**sdk_s3_env, **WEBHOOKS_ON_LOOPBACK}
+        ) as server,
     ):
         yield server
 

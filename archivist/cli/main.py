@@ -20,6 +20,7 @@ import click
 
 from archivist.cli.account_commands import key_group, login_command, team_group, user_group
 from archivist.cli.artifact_commands import artifact_group
+from archivist.cli.automation_commands import automation_group, webhook_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
 from archivist.cli.gc_commands import du_command, gc_command
@@ -91,6 +92,8 @@ for server_side_command in (
 ):  # fmt: skip
     cli.add_command(server_side_command)
 cli.add_command(ui_command)
+cli.add_command(webhook_group)
+cli.add_command(automation_group)
 cli.add_command(fsck_command)
 cli.add_command(gc_command)
 cli.add_command(du_command)

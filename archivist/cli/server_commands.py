@@ -50,6 +50,13 @@ from archivist.core.errors import UsageError
     help="How long a deleted version stays restorable before the collector purges it "
     "[default: ARCHIVIST_GC_GRACE, else 7d].",
 )
+@click.option(
+    "--allow-private-webhooks",
+    is_flag=True,
+    help="Let webhooks send to loopback, link-local and private addresses "
+    "[default: ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS, else public addresses only; ARCHIVIST_WEBHOOK_ALLOW "
+    "names hosts and networks allowed one by one].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
 def server_command(
     host: str,
@@ -60,6 +67,7 @@ def server_command(
     upload_quota: str | None,
     gc_interval: str | None,
     gc_grace: str | None,
+    allow_private_webhooks: bool,
     no_request_log: bool,
 ) -> None:
     """Serve a shared store to a team over HTTP.
@@ -93,6 +101,8 @@ def server_command(
         config = replace(config, gc_interval=gc_interval_from_text(gc_interval, "--gc-interval"))
     if gc_grace is not None:
         config = replace(config, gc_grace=gc_grace_from_text(gc_grace, "--gc-grace"))
+    if allow_private_webhooks:
+        config = replace(config, allow_private_webhooks=True)
     serve(config, host, port, log_requests=not no_request_log)
 
 

@@ -68,7 +68,10 @@ def ui_command(host: str, port: int, allow_remote: bool) -> None:
     from archivist.service.embedded import LocalBackend
 
     settings = Settings.from_env()
-    app = create_local_ui_app(LocalBackend(settings))
+    backend = LocalBackend(settings)
+    assert backend.dispatcher is not None
+    backend.dispatcher.start()  # the UI delivers the embedded store's automations while it runs
+    app = create_local_ui_app(backend)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Archivist UI for {settings.home} on http://{shown}:{port}/ui/ (Ctrl-C to stop)")
     if not is_loopback(host):

@@ -29,6 +29,13 @@ from archivist.core.access import (
     write,
 )
 from archivist.core.artifact_events import ArtifactEvent
+from archivist.core.automations import (
+    AttemptRecord,
+    AutomationRecord,
+    DeliveryRecord,
+    NewAutomation,
+    WebhookRecord,
+)
 from archivist.core.calls import call
 from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
 from archivist.core.ids import Digest, Name, NodeId, ProjectName, VersionId
@@ -481,4 +488,68 @@ class Backend(Protocol):
     ) -> StorageUsage:
         """Bytes the entity, project or collection holds, split into bytes only it holds
         (what deleting it would free) and bytes shared with others the caller may read."""
+        ...
+
+    # --- automations and webhooks (``archivist.core.automations``, SPEC §8) ------------------
+    @call("/webhooks/create", manage(Entity("entity")), idempotent=False)
+    def create_webhook(
+        self,
+        entity: Name,
+        name: str,
+        url: str,
+        signing_secret: str | None = None,
+        access_token: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> WebhookRecord:
+        """Save a webhook of the entity (its admins); its secrets are never returned, the
+        signing secret only here when the store generated it. A server refuses a URL of a
+        private address unless its operator allows it."""
+        ...
+
+    @call("/webhooks/list", write(Entity("entity")))
+    def list_webhooks(self, entity: Name) -> list[WebhookRecord]:
+        """The entity's webhooks, without their secrets."""
+        ...
+
+    @call("/webhooks/delete", manage(Entity("entity")), idempotent=False)
+    def delete_webhook(self, entity: Name, name: str) -> None:
+        """Delete a webhook no automation uses."""
+        ...
+
+    @call("/webhooks/test", manage(Entity("entity")), idempotent=False)
+    def test_webhook(self, entity: Name, name: str, payload: Any = None) -> AttemptRecord:
+        """Send a signed sample request now and answer what the receiver said."""
+        ...
+
+    @call("/automations/create", write(Entity("automation.scope.entity")), idempotent=False)
+    def create_automation(self, automation: NewAutomation) -> AutomationRecord:
+        """Save an automation (member or admin of its scope); ``ConflictError`` when the
+        entity has one of that name."""
+        ...
+
+    @call("/automations/list", read(Entity("entity")))
+    def list_automations(
+        self, entity: Name, project: str | None = None, collection: str | None = None
+    ) -> list[AutomationRecord]:
+        """The entity's automations, or those whose scope holds the project (collection)."""
+        ...
+
+    @call("/automations/update", write(Entity("entity")), idempotent=False)
+    def update_automation(self, entity: Name, name: str, automation: NewAutomation) -> AutomationRecord:
+        """Replace the automation's fields (enable, disable, retarget, rename)."""
+        ...
+
+    @call("/automations/delete", write(Entity("entity")), idempotent=False)
+    def delete_automation(self, entity: Name, name: str) -> None:
+        """Delete the automation and its history."""
+        ...
+
+    @call("/automations/history", read(Entity("entity")))
+    def automation_history(self, entity: Name, name: str, limit: int = 100) -> list[DeliveryRecord]:
+        """The automation's deliveries, newest first, with every attempt."""
+        ...
+
+    @call("/automations/redeliver", write(Entity("entity")), idempotent=False)
+    def redeliver(self, entity: Name, delivery_id: str) -> DeliveryRecord:
+        """Send a delivery again (same delivery id) with a fresh budget of attempts."""
         ...

@@ -462,3 +462,80 @@ alias's former holder; the version unlinked or deleted). ``collection_id`` is No
 registry-wide change (a protected alias declared); ``note`` carries a reason (an override).
 Indexes: a collection's history (by id), an alias's history (by id), an alias's holder at a
 time (by time), and a project's events in order (an outbox reading a registry)."""
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("name", _name(), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("signing_secret", Text, nullable=False),
+    Column("access_token", Text),
+    Column("secrets", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("entity_id", "name"),
+)
+"""An entity's webhook integrations. The secrets are kept to sign and send requests and are
+never returned by a call (``service.webhooks``)."""
+
+automations = Table(
+    "automations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("name", _name(), nullable=False),
+    Column("description", Text),
+    Column("enabled", Boolean, nullable=False),
+    Column("scope_type", String(32), nullable=False),
+    Column("scope_project", _name()),
+    Column("scope_collection", _name()),
+    Column("event_type", String(32), nullable=False),
+    Column("filter", JSON, nullable=False),
+    Column("action_type", String(32), nullable=False),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id")),
+    Column("payload", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("entity_id", "name"),
+    Index(None, "entity_id", "event_type"),
+)
+"""Automations: an event in a scope of the entity (the entity, one of its projects or
+registries, or one collection), a filter, and an action."""
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("public_id", String(32), nullable=False),
+    Column("automation_id", Integer, ForeignKey("automations.id"), nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("run_pk", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("public_id"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "automation_id", "run_pk"),
+)
+"""The outbox: one row per (event, automation), written in the transaction of the change
+that caused the event; dispatchers claim due rows with a lease (``service.dispatch``)."""
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("duration_ms", Integer, nullable=False),
+    Column("response_start", Text),
+    Column("error", Text),
+    Index(None, "delivery_id"),
+)
+"""Every attempt of a delivery: when, the answer's status and first bytes, or the error."""

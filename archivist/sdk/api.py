@@ -17,10 +17,12 @@ from archivist.core.models import (
 from archivist.core.names import validate_entity, validate_tags
 from archivist.core.paths import ArtifactPath, parse_artifact_path, parse_project_path
 from archivist.core.settings import Settings
-from archivist.sdk import artifact_history, path_reads
+from archivist.sdk import artifact_history, automation_objects, path_reads
 from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
+from archivist.sdk.automation_objects import Automation, Webhook
+from archivist.sdk.automations import PreparedAutomation
 from archivist.sdk.context import get_context
 from archivist.sdk.lifecycle import LifecycleCalls
 from archivist.sdk.projects import Project
@@ -183,6 +185,59 @@ class Api(LifecycleCalls):
 
     def registry(self, name: str, organization: str | None = None) -> Registry:
         return registry_calls.get_registry(self._ctx, name)
+
+    # --- automations and webhooks (``archivist.automations``) ------------------------
+    def create_automation(
+        self,
+        obj: PreparedAutomation,
+        *,
+        name: str,
+        description: str | None = None,
+        enabled: bool = True,
+        fetch_existing: bool = False,
+    ) -> Automation:
+        """Save ``event >> action``; ``ValueError`` (ConflictError) when one of that name exists,
+        unless ``fetch_existing``, which returns it."""
+        return automation_objects.create_automation(
+            self._ctx, obj, name, description, enabled, fetch_existing
+        )
+
+    def automations(self, entity: str | None = None, *, name: str | None = None) -> list[Automation]:
+        records = self._ctx.backend.list_automations(validate_entity(entity or self._ctx.entity))
+        return [Automation(self._ctx, r) for r in records if name is None or r.name == name]
+
+    def automation(self, name: str, *, entity: str | None = None) -> Automation:
+        return automation_objects.find_automation(self._ctx, entity or self._ctx.entity, name)
+
+    def update_automation(self, obj: Automation, **changes: Any) -> Automation:
+        """Save the automation's edited fields (or those given here: ``enabled=False`` ...)."""
+        return automation_objects.update_automation(self._ctx, obj, **changes)
+
+    def delete_automation(self, obj: Automation | str, *, entity: str | None = None) -> None:
+        if isinstance(obj, Automation):
+            self._ctx.backend.delete_automation(obj.entity, obj._saved_name)
+        else:
+            self._ctx.backend.delete_automation(entity or self._ctx.entity, obj)
+
+    def create_webhook(
+        self,
+        name: str,
+        url: str,
+        entity: str | None = None,
+        signing_secret: str | None = None,
+        access_token: str | None = None,
+        secrets: dict[str, str] | None = None,
+    ) -> Webhook:
+        """A webhook of the entity (its admins'); without ``signing_secret`` the store makes one,
+        readable once from the returned object's ``signing_secret``."""
+        record = self._ctx.backend.create_webhook(
+            validate_entity(entity or self._ctx.entity), name, url, signing_secret, access_token, secrets
+        )
+        return Webhook(self._ctx, record)
+
+    def webhook_integrations(self, entity: str | None = None) -> list[Webhook]:
+        records = self._ctx.backend.list_webhooks(validate_entity(entity or self._ctx.entity))
+        return [Webhook(self._ctx, record) for record in records]
 
     # --- runs ---------------------------------------------------------------------
     def run(self, path: str) -> PublicRun:

@@ -32,6 +32,9 @@ RECORD_WRITE_SECONDS = 1.0
 """Config and summary changes reach the store at most this often (and at finish)."""
 
 
+"""How long finishing a run on the embedded store waits for its automations' deliveries."""
+
+
 class Run(RunIdentity):
     """A live run. ``with archivist.init(...) as run:`` finishes it on exit; an
     exception inside the block marks it failed and is re-raised."""

@@ -33,8 +33,11 @@ from archivist.server.state import ServerState
 from archivist.server.ui_mount import mount_server_ui
 from archivist.service.accounts import ensure_admin, principal_named
 from archivist.service.authorization import Access
+from archivist.service.dispatch import DeliveryPolicy
+from archivist.service.dispatcher import Dispatcher
 from archivist.service.service import Service
 from archivist.service.transfers import cleanup_stale_uploads
+from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage import open_store
 from archivist.storage.base import BlobStore
 
@@ -61,7 +64,12 @@ def create_app(config: ServerConfig) -> FastAPI:
             "theirs; manage keys with 'archivist key create/revoke'"
         )
     _clean_up_abandoned_uploads(store)
-    service = Service(engine, store, upload_quota=config.upload_quota)
+    urls = UrlPolicy(allow_private=config.allow_private_webhooks, allowed=config.webhook_allow)
+    delivery = DeliveryPolicy(
+        backoff_seconds=config.delivery_backoff_seconds, lease_seconds=config.delivery_lease_seconds
+    )
+    service = Service(engine, store, upload_quota=config.upload_quota, urls=urls, delivery_policy=delivery)
+    service.dispatcher = Dispatcher(engine, urls, delivery)
     collector = (
         None if config.gc_interval is None else CollectorLoop(service, config.gc_interval, config.gc_grace)
     )
@@ -89,6 +97,8 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if listener is not None and config.blob_port is not None:
             _start_listener(listener, config.blob_host, config.blob_port)
+        assert service.dispatcher is not None
+        service.dispatcher.start()  # every server process delivers the outbox
         if collector is not None:
             collector.start()
         try:
@@ -96,6 +106,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         finally:
             if collector is not None:
                 collector.stop()
+            service.dispatcher.stop()
             if listener is not None:
                 listener.close()
             engine.dispose()

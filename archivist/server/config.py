@@ -83,6 +83,16 @@ class ServerConfig:
     """ARCHIVIST_GC_INTERVAL: seconds between the collector's runs (``1h``, ``off``: None)."""
     gc_grace: float = DEFAULT_GRACE_SECONDS
     """ARCHIVIST_GC_GRACE: how long a deleted version stays restorable before it is purged."""
+    allow_private_webhooks: bool = False
+    """``--allow-private-webhooks`` (ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS=1): webhooks may send to
+    loopback, link-local and private addresses (by default only public ones)."""
+    webhook_allow: tuple[str, ...] = ()
+    """ARCHIVIST_WEBHOOK_ALLOW: host names and networks (``10.1.0.0/16``) webhooks may send to
+    although they are private."""
+    delivery_backoff_seconds: float = 1.0
+    """ARCHIVIST_DELIVERY_BACKOFF: the first retry's wait (it doubles with each attempt)."""
+    delivery_lease_seconds: float = 60.0
+    """ARCHIVIST_DELIVERY_LEASE: how long a claimed delivery is this process's alone."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -101,7 +111,27 @@ class ServerConfig:
                 env.get("ARCHIVIST_GC_INTERVAL") or "1h", "ARCHIVIST_GC_INTERVAL"
             ),
             gc_grace=gc_grace_from_text(env.get("ARCHIVIST_GC_GRACE") or "7d", "ARCHIVIST_GC_GRACE"),
+            allow_private_webhooks=(env.get("ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS") or "").lower()
+            in ("1", "true", "yes"),
+            webhook_allow=tuple(
+                p.strip() for p in (env.get("ARCHIVIST_WEBHOOK_ALLOW") or "").split(",") if p.strip()
+            ),
+            delivery_backoff_seconds=_seconds(env, "ARCHIVIST_DELIVERY_BACKOFF", 1.0),
+            delivery_lease_seconds=_seconds(env, "ARCHIVIST_DELIVERY_LEASE", 60.0),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.01 <= value <= 86400:
+        raise InvalidInputError(f"invalid {name} {raw!r}: use a number of seconds from 0.01 to 86400")
+    return value
 
 
 def quota_from_text(raw: str | None, name: str) -> int | None:

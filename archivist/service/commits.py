@@ -17,6 +17,7 @@ import blake3
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
 from archivist.core.artifact_events import EventType
+from archivist.core.automation_events import version_events
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
@@ -49,6 +50,7 @@ from archivist.service.artifact_events import record_event, set_actor
 from archivist.service.authorization import Access
 from archivist.service.blob_rows import BlobRows, plan_rows
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
+from archivist.service.event_outbox import Outbox
 from archivist.service.lineage import record_logged
 from archivist.service.locks import guard_blob_references
 from archivist.service.namespaces import ensure_project
@@ -83,11 +85,13 @@ def commit_version(
     request: CommitRequest,
     noted: ManifestSummary | None = None,
     access: Access | None = None,
+    outbox: Outbox | None = None,
 ) -> CommitResult:
     """``noted``: the summary of the manifest as the caller in this process built it (see
     ``noted_manifests``); the manifest is then not read back, only its presence checked.
     ``access``: the user committing on a server; the manifest may name only blobs they may
-    read or uploaded themselves (``blob_access``), so a crafted manifest grants nothing."""
+    read or uploaded themselves (``blob_access``), so a crafted manifest grants nothing.
+    ``outbox``: takes the events of the commit (a new version, aliases and tags added)."""
     checked = _check(request)
     if noted is not None and noted.digest != checked.digest:
         raise _digest_mismatch(checked, noted)
@@ -109,8 +113,12 @@ def commit_version(
             _IDENTICAL, {"collection_id": collection.id, "digest": checked.digest}
         ).scalar()
         if identical is not None:
+            before = version_record(connection, identical) if outbox is not None else None
             _reuse(connection, collection.id, identical, checked, producer)
-            return CommitResult(version_record(connection, identical), created=False)
+            found = version_record(connection, identical)
+            if outbox is not None and before is not None:
+                outbox.emit(connection, version_events(before, found, outbox.author))
+            return CommitResult(found, created=False)
         if manifest is None:  # the identical version was deleted meanwhile: a rare slow path
             manifest = _load_manifest(store, checked)
         rows = plan_rows(connection, collection.id, manifest.blob_digests())
@@ -118,7 +126,10 @@ def commit_version(
         _require_blobs(store, manifest, checked, named, blob_access.readable(connection, access, named))
         version_id = _insert(connection, collection, manifest, checked, producer, rows)
         blob_access.release(connection, access, named)
-        return CommitResult(version_record(connection, version_id), created=True)
+        committed = version_record(connection, version_id)
+        if outbox is not None:
+            outbox.emit(connection, version_events(None, committed, outbox.author))
+        return CommitResult(committed, created=True)
 
 
 def _has_identical(engine: Engine, checked: CommitRequest) -> bool:

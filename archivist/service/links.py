@@ -72,9 +72,10 @@ def existing_collection(connection: Connection, registry: str, collection: objec
 
 def link_version(
     connection: Connection, source_row: Row[Any], registry: str, collection: str, aliases: Sequence[str]
-) -> VersionRecord:
+) -> tuple[VersionRecord | None, VersionRecord]:
     """Link ``source_row`` (a link's source, when it is a link) into ``registry``'s
-    ``collection``, creating the collection with the source's type on first use."""
+    ``collection``, creating the collection with the source's type on first use. Answers
+    the link as it was before (None when it is new) and as it is now."""
     source = _live_version(connection, content_version_id(source_row), source_row.id)
     name = validate_registry_collection(collection)
     wanted = validate_aliases(aliases)
@@ -106,6 +107,7 @@ def link_version(
             versions.c.state == _COMMITTED,
         )
     ).scalar()
+    before = None if found is None else versions_by_id(connection, [int(found)])[0]
     if found is None:
         now = utc_now()
         index = allocate_version_index(connection, target, now)
@@ -137,7 +139,7 @@ def link_version(
         wanted = (LATEST, *wanted)
     assign_aliases(connection, target.id, int(found), wanted)
     clear_ttl(connection, source.id)
-    return versions_by_id(connection, [int(found)])[0]
+    return before, versions_by_id(connection, [int(found)])[0]
 
 
 def links_of(connection: Connection, version_id: int) -> list[VersionRecord]:

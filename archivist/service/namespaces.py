@@ -30,11 +30,9 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
     if project_id is not None:
         _revive(connection, project_id)
         return project_id
-    validate_entity(entity)
     validate_project(project)
     now = utc_now()
-    insert_ignoring_conflict(connection, entities, {"name": entity, "created_at": now}, ["name"])
-    entity_id = connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar_one()
+    entity_id = ensure_entity(connection, entity)
     insert_ignoring_conflict(
         connection,
         projects,
@@ -53,6 +51,16 @@ def _revive(connection: Connection, project_id: int) -> None:
         .where(projects.c.id == project_id, projects.c.deleted_at.is_not(None))
         .values(deleted_at=None)
     )
+
+
+def ensure_entity(connection: Connection, entity: str) -> int:
+    """The id of ``entity``, creating it if needed."""
+    found = connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar()
+    if found is not None:
+        return int(found)
+    validate_entity(entity)
+    insert_ignoring_conflict(connection, entities, {"name": entity, "created_at": utc_now()}, ["name"])
+    return int(connection.execute(select(entities.c.id).where(entities.c.name == entity)).scalar_one())
 
 
 def list_projects(connection: Connection, entity: str) -> list[str]:

@@ -6,16 +6,19 @@ crashed, and the first read that notices stores it so.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, insert, update
 
+from archivist.core.automation_events import run_state_event
 from archivist.core.errors import InvalidInputError, RunNotFoundError
 from archivist.core.models import UNSET, RunRecord, RunRef, RunSpec, RunState, RunUpdate
 from archivist.core.names import validate_run_id
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.metadata.schema import entities, projects, runs
+from archivist.service.event_outbox import Outbox
 from archivist.service.namespaces import ensure_project
 from archivist.service.records import run_record, run_select
 from archivist.service.timestamps import utc_now
@@ -120,6 +123,10 @@ def list_runs(engine: Engine, entity: str, project: str) -> list[RunRecord]:
     return settle_crashed(engine, rows)
 
 
+CRASH_AUTHOR = "archivist"
+"""The author of the events of runs the store found crashed (their process died)."""
+
+
 def settle_crashed(engine: Engine, rows: Sequence[Row[Any]]) -> list[RunRecord]:
     """Records of the rows; runs found crashed are stored as crashed."""
     records = [run_record(row) for row in rows]
@@ -129,13 +136,18 @@ def settle_crashed(engine: Engine, rows: Sequence[Row[Any]]) -> list[RunRecord]:
         if record.state is RunState.CRASHED and row.state == RunState.RUNNING.value
     ]
     if crashed:
+        outbox = Outbox(CRASH_AUTHOR)
         with write_transaction(engine) as connection:
             for row in crashed:  # only if nobody resumed the run meanwhile
-                connection.execute(
+                settled = connection.execute(
                     update(runs)
                     .where(runs.c.id == row.id, runs.c.state == RunState.RUNNING.value, runs.c.pid == row.pid)
                     .values(state=RunState.CRASHED.value)
                 )
+                if settled.rowcount == 1:
+                    running = dataclasses.replace(run_record(row), state=RunState.RUNNING)
+                    after = dataclasses.replace(running, state=RunState.CRASHED)
+                    outbox.emit(connection, run_state_event(running, after, CRASH_AUTHOR, row.id))
     return records
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 
 from archivist.core.accounts import ADMIN
 from archivist.core.artifact_events import ArtifactEvent
+from archivist.core.automation_events import run_metric_event, run_state_event, unlink_event, version_events
 from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
@@ -88,12 +89,16 @@ from archivist.service import (
 )
 from archivist.service.artifact_events import set_actor
 from archivist.service.authorization import Access
+from archivist.service.automation_calls import AutomationCalls
 from archivist.service.blobs import ProgressCallback
+from archivist.service.dispatch import DeliveryPolicy
+from archivist.service.dispatcher import Dispatcher
 from archivist.service.noted_manifests import NotedManifests
+from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage.base import BlobStore
 
 
-class Service:
+class Service(AutomationCalls):
     """Implements ``archivist.core.backend.Backend`` in-process, and the blob calls a server's
     routes, its UI and the embedded store's BlobTransfer make of the store."""
 
@@ -103,14 +108,22 @@ class Service:
         store: BlobStore,
         default_entity: str = DEFAULT_ENTITY,
         upload_quota: int | None = None,
+        urls: UrlPolicy | None = None,
+        delivery_policy: DeliveryPolicy | None = None,
     ) -> None:
         """``upload_quota``: the bytes each user of a server may have uploaded that no commit
-        references yet (None: no bound)."""
+        references yet (None: no bound). ``urls``: where webhooks may send (a server's
+        default: public addresses only)."""
         self.engine = engine
         self.store = store
         self.upload_quota = upload_quota
         self._default_entity = default_entity
         self._noted_manifests = NotedManifests()
+        self.urls = urls or UrlPolicy()
+        self.delivery_policy = delivery_policy or DeliveryPolicy()
+        self.dispatcher: Dispatcher | None = None
+        """Delivers the outbox in this process (a server's, or the embedded store's, started
+        when this process's changes wrote deliveries); None: other processes deliver."""
         self.access: Access | None = None
         """The user whose calls these are (a server's request), or None: every right (the
         embedded store's own user, maintenance)."""
@@ -136,14 +149,23 @@ class Service:
     def default_entity(self) -> str:
         return self._default_entity
 
+    def event_author(self) -> str:
+        return self.access.user if self.access is not None else self._default_entity
+
     # --- runs -----------------------------------------------------------------------------
     def upsert_run(self, spec: RunSpec) -> RunRecord:
         with self._writing() as connection:
             return runs.upsert_run(connection, spec)
 
     def update_run(self, ref: RunRef, update: RunUpdate) -> RunRecord:
+        outbox = self.outbox()
         with self._writing() as connection:
-            return runs.update_run(connection, ref, update)
+            row = runs.require_run(connection, ref)
+            before = records.run_record(row)
+            after = runs.update_run(connection, ref, update)
+            outbox.emit(connection, run_state_event(before, after, outbox.author, row.id))
+        self.delivered_soon(outbox)
+        return after
 
     def get_run(self, ref: RunRef) -> RunRecord:
         return runs.get_run(self.engine, ref)
@@ -159,8 +181,15 @@ class Service:
             run_queries.delete_run(connection, ref)
 
     def append_history(self, ref: RunRef, rows: Sequence[Mapping[str, Any]]) -> None:
+        outbox = self.outbox()
         with self._writing() as connection:
-            run_data.append_history(connection, runs.run_pk(connection, ref), rows)
+            row = runs.require_run(connection, ref)
+            run_data.append_history(connection, row.id, rows)
+            metrics = tuple(
+                sorted({key for r in rows if isinstance(r, Mapping) for key in r if not key.startswith("_")})
+            )
+            outbox.emit(connection, run_metric_event(records.run_record(row), outbox.author, row.id, metrics))
+        self.delivered_soon(outbox)
 
     def read_history(
         self, ref: RunRef, min_step: int = 0, max_step: int | None = None, limit: int = 1000
@@ -272,7 +301,10 @@ class Service:
     # --- versions -------------------------------------------------------------------------
     def commit_version(self, request: CommitRequest) -> CommitResult:
         noted = self._noted_manifests.take(request.manifest_digest)
-        return commits.commit_version(self.engine, self.store, request, noted, self.access)
+        outbox = self.outbox()
+        result = commits.commit_version(self.engine, self.store, request, noted, self.access, outbox)
+        self.delivered_soon(outbox)
+        return result
 
     def resolve_version(self, entity: str, project: str, collection: str, selector: str) -> VersionRecord:
         with read_transaction(self.engine) as connection:
@@ -334,19 +366,29 @@ class Service:
         self, version_id: str, update: VersionUpdate, override_reason: str | None = None
     ) -> VersionRecord:
         """Protected aliases the update gives or takes are checked after it, in its transaction."""
+        outbox = self.outbox()
         with self._writing() as connection:
+            previous = versions.get_version(connection, version_id)
             collection_id = versions.require_version_row(connection, version_id).collection_id
             collections.lock_collection_by_id(connection, collection_id)
             before = alias_guard.holders(connection, collection_id)
             updated = versions.update_version(connection, version_id, update)
             alias_guard.check_moves(connection, self._actor(), collection_id, before, override_reason)
-            return updated
+            outbox.emit(connection, version_events(previous, updated, outbox.author))
+        self.delivered_soon(outbox)
+        return updated
 
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
+        outbox = self.outbox()
         with self._writing() as connection:
             row = versions.require_version_row(connection, version_id)
             alias_guard.check_deletion(connection, self._actor(), [row.id])
+            before = versions.get_version(connection, version_id)
+            # a link is unlinked; a source takes its links with it
+            unlinked = [before] if before.source is not None else links.links_of(connection, int(before.id))
             versions.delete_version(connection, version_id, delete_aliases)
+            outbox.emit(connection, [unlink_event(link, outbox.author) for link in unlinked])
+        self.delivered_soon(outbox)
 
     def restore_version(
         self, entity: str, project: str, collection: str, version_index: int
@@ -543,15 +585,17 @@ class Service:
         origin: LinkOrigin | None = None,
         override_reason: str | None = None,
     ) -> VersionRecord:
+        outbox = self.outbox()
         with self._writing() as connection:
             row = versions.require_version_row(connection, version_id)
             existing = links.existing_collection(connection, registry, collection)
             if existing is not None:
                 collections.lock_collection_by_id(connection, existing)
             before = alias_guard.holders(connection, existing)
-            linked = links.link_version(connection, row, registry, collection, aliases)
+            previous, linked = links.link_version(connection, row, registry, collection, aliases)
             target = versions.require_version_row(connection, linked.id).collection_id
             alias_guard.check_moves(connection, self._actor(), target, before, override_reason)
+            outbox.emit(connection, version_events(previous, linked, outbox.author, linked=True))
             if origin is not None:
                 if linked.project != legacy_links.MODEL_REGISTRY_PROJECT:
                     raise InvalidInputError(
@@ -562,7 +606,8 @@ class Service:
                     connection, linked.entity, linked.project, linked.collection
                 )
                 legacy_links.remember_origin(connection, target.id, validate_link_origin(origin))
-            return linked
+        self.delivered_soon(outbox)
+        return linked
 
     def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
         with self._writing() as connection:

@@ -44,6 +44,15 @@ def project_url(entity: str, project: str) -> str:
     return _join("projects", entity, project)
 
 
+def automations_url(entity: str, project: str, collection: str | None = None) -> str:
+    """The Automations tab of a project (a registry's project) or of one of its collections."""
+    return with_query(_join("automations", entity, project), collection=collection)
+
+
+def automation_history_url(entity: str, project: str, name: str) -> str:
+    return _join("automations", entity, project, "history", name)
+
+
 def type_url(entity: str, project: str, type_name: str) -> str:
     return _join("projects", entity, project, "types", type_name)
 

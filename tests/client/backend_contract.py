@@ -10,6 +10,7 @@ The bytes themselves have their own suite (``contract_blobs.BlobTransferContract
 from __future__ import annotations
 
 from archivist.core.backend import Backend
+from tests.client.contract_automations import AutomationContract
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_collector import CollectorContract
 from tests.client.contract_commits import CommitContract
@@ -26,6 +27,7 @@ from tests.client.contract_versions import VersionContract
 
 
 class BackendContract(
+    AutomationContract,
     CommitContract,
     HistoryContract,
     VersionContract,

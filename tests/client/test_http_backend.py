@@ -33,6 +33,9 @@ from tests.fixtures.archivist_server import (
 from tests.fixtures.servers import free_port
 from tests.metadata.postgres import temporary_database
 
+WEBHOOKS_ALLOWED = {"ARCHIVIST_WEBHOOK_ALLOW": "127.0.0.9"}
+"""The address the automation contract's webhooks name (``contract_automations``)."""
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(
@@ -41,13 +44,13 @@ def server(
     root = tmp_path_factory.mktemp(f"server-{request.param}")
     if request.param == "sqlite":
         with archivist_server(
-            f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log"
+            f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log", env=WEBHOOKS_ALLOWED
         ) as running:
             yield running
     else:
         with (
             temporary_database() as url,
-            archivist_server(url, root / "blobs", root / "server.log") as running,
+            archivist_server(url, root / "blobs", root / "server.log", env=WEBHOOKS_ALLOWED) as running,
         ):
             yield running
 

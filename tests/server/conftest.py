@@ -12,11 +12,18 @@ from archivist.client.admin import AdminClient
 from archivist.client.http import HttpBackend
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess, archivist_server
 
+WEBHOOK_HOST = "127.0.0.9"
+"""The one private address the test server's webhooks may name (other loopback addresses
+are refused, as on any server)."""
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     root = tmp_path_factory.mktemp("server")
-    with archivist_server(f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log") as running:
+    allowed = {"ARCHIVIST_WEBHOOK_ALLOW": WEBHOOK_HOST}  # a loopback address no one listens on
+    with archivist_server(
+        f"sqlite:///{root}/meta.sqlite", root / "blobs", root / "server.log", env=allowed
+    ) as running:
         yield running
 
 

@@ -26,7 +26,7 @@ from archivist.core.registries import ORGANIZATION
 from archivist.wire.blob_frames import encode_header
 from tests.client.artifact_logging import log_files
 from tests.fixtures.archivist_server import ADMIN_KEY, ServerProcess
-from tests.server.conftest import _name
+from tests.server.conftest import WEBHOOK_HOST, _name
 
 API = "/api/v1"
 ANONYMOUS, REVOKED, NONE, OTHER = "anonymous", "revoked", "none", "other-team"
@@ -109,6 +109,21 @@ class World:
         self.owner.upsert_run(_run_spec(run))
         return run
 
+    def fresh_webhook(self) -> str:
+        name = _name("hook")
+        self.owner.create_webhook(
+            self.team, name, PUBLIC_URL, signing_secret="s", access_token="TOKEN-SECRET"
+        )
+        return name
+
+    def fresh_automation(self) -> str:
+        name = _name("auto")
+        self.owner.create_automation(_no_op(self.team, name))
+        return name
+
+    def delivery_id(self) -> str:
+        return self.owner.automation_history(self.team, "on-create")[0].id
+
     def fresh_collection(self) -> str:
         name = _name("coll")
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
@@ -160,8 +175,32 @@ def world(server: ServerProcess, admin: AdminClient) -> Iterator[World]:
     found.file_digest = hash_bytes(data)
     found.registry = _name("private")
     owner.create_registry(found.registry, "restricted", artifact_types=["dataset"])
+    owner.create_webhook(team, "hook", PUBLIC_URL, signing_secret="s", access_token="TOKEN-SECRET")
+    owner.create_automation(_no_op(team, "on-create"))
+    log_files(owner, "data", {"more.txt": b"another version"}, entity=team)
     yield found
     owner.close()
+
+
+PUBLIC_URL = f"http://{WEBHOOK_HOST}:9/hook"
+"""Allowed by the test server, and no one listens: webhooks/test answers the connection error."""
+
+
+def _no_op(team: str, name: str) -> Any:
+    from archivist.core.automations import Action, ActionType, EventType, NewAutomation, scope_for
+
+    return NewAutomation(name, scope_for(team, "proj"), EventType.CREATE_ARTIFACT, Action(ActionType.NO_OP))
+
+
+def _automation_json(world: World, name: str) -> dict[str, Any]:
+    from archivist.core.models import to_dict
+
+    return {"automation": to_dict(_no_op(world.team, name))}
+
+
+def _no_secrets_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert "TOKEN-SECRET" not in answer.text and '"s"' not in answer.text
+    assert answer.json() and all(hook["signing_secret"] is None for hook in answer.json())
 
 
 def _run_ref(run: dict[str, str]) -> Any:
@@ -698,6 +737,68 @@ CASES: list[Case] = [
         READERS,
         lambda w, c: {"json": {"version_id": w.version_id}},
         refused_elsewhere=404,
+    ),
+    # automations: webhooks are the team admins' (their secrets are never answered);
+    # automations are its members'; viewers read them and their history
+    Case(
+        "POST",
+        f"{API}/webhooks/create",
+        MANAGERS,
+        lambda w, c: {
+            "json": {"entity": w.team, "name": _name("hook"), "url": PUBLIC_URL, "secrets": {"K": "v"}}
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/webhooks/list",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team}},
+        check=_no_secrets_check,
+    ),
+    Case(
+        "POST",
+        f"{API}/webhooks/delete",
+        MANAGERS,
+        lambda w, c: {"json": {"entity": w.team, "name": w.fresh_webhook()}},
+    ),
+    Case("POST", f"{API}/webhooks/test", MANAGERS, lambda w, c: {"json": {"entity": w.team, "name": "hook"}}),
+    Case(
+        "POST",
+        f"{API}/automations/create",
+        WRITERS,
+        lambda w, c: {"json": _automation_json(w, _name("auto"))},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/list",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/update",
+        WRITERS,
+        lambda w, c: {
+            "json": {"entity": w.team, "name": (n := w.fresh_automation()), **_automation_json(w, n)}
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/delete",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team, "name": w.fresh_automation()}},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/history",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "name": "on-create"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/automations/redeliver",
+        WRITERS,
+        lambda w, c: {"json": {"entity": w.team, "delivery_id": w.delivery_id()}},
     ),
 ]
 

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import Engine
 
 from archivist.metadata.migrate import open_engine
+from archivist.service.dispatcher import Dispatcher
 from archivist.service.registries import ensure_core_registries
 from archivist.service.service import Service
+from archivist.service.webhook_urls import UrlPolicy
 from archivist.storage.local import LocalBlobStore
 from tests.metadata.postgres import temporary_database, truncate_all
 
@@ -24,20 +26,31 @@ def postgres_engine() -> Iterator[Engine]:
         engine.dispose()
 
 
+CONTRACT_WEBHOOKS = UrlPolicy(allowed=("127.0.0.9",))
+"""Like the test servers: the automation contract's webhook address is allowed."""
+
+
 @pytest.fixture
-def postgres_service(postgres_engine: Engine, tmp_path: Path) -> Service:
+def postgres_service(postgres_engine: Engine, tmp_path: Path) -> Iterator[Service]:
     truncate_all(postgres_engine)
     with postgres_engine.begin() as connection:  # every store has them (migration 0008)
         ensure_core_registries(connection)
-    return Service(postgres_engine, LocalBlobStore(str(tmp_path / "blobs")))
+    service = Service(postgres_engine, LocalBlobStore(str(tmp_path / "blobs")), urls=CONTRACT_WEBHOOKS)
+    service.dispatcher = Dispatcher(postgres_engine, CONTRACT_WEBHOOKS)  # as a server process has
+    yield service
+    service.dispatcher.stop()
 
 
 @pytest.fixture
 def sqlite_service(tmp_path: Path) -> Iterator[Service]:
     service = Service(
-        open_engine(f"sqlite:///{tmp_path}/meta.sqlite"), LocalBlobStore(str(tmp_path / "blobs"))
+        open_engine(f"sqlite:///{tmp_path}/meta.sqlite"),
+        LocalBlobStore(str(tmp_path / "blobs")),
+        urls=CONTRACT_WEBHOOKS,
     )
+    service.dispatcher = Dispatcher(service.engine, CONTRACT_WEBHOOKS)
     yield service
+    service.dispatcher.stop()
     service.close()
 
 

@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from archivist.server.ui.auth import KeyUiAuth, LocalUiAuth, UiAuth, UiUser
 from archivist.server.ui.rendering import STATIC_DIR
 from archivist.server.ui.routes_auth import auth_routes
+from archivist.server.ui.routes_automations import automation_routes
 from archivist.server.ui.routes_browse import browse_routes
 from archivist.server.ui.routes_compare import compare_routes
 from archivist.server.ui.routes_files import files_routes
@@ -75,5 +76,6 @@ def mount_ui(
         files_routes,
         lineage_routes,
         runs_routes,
+        automation_routes,
     ):
         app.include_router(routes(ui), prefix=PREFIX, include_in_schema=False)
