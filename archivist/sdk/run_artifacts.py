@@ -159,7 +159,7 @@ def use_artifact(
         )
     if type is not None and art.type != type:
         raise InvalidInputError(
-            f"artifact {art.qualified_name}:{art.version} has type {art.type!r}, not {type!r}"
+            f"artifact {art.qualified_name} has type {art.type!r}, not {type!r}"
         )
     ctx.backend.record_use(run.ref, art.id or "")
     return art
