@@ -22,10 +22,14 @@ def insert_ignoring_conflict(
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement: Any = postgresql_insert(table)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).on_conflict_do_nothing(
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_nothing(
         index_elements=list(conflict_columns) or None, index_where=conflict_where
     )
     connection.execute(statement, rows)
