@@ -48,9 +48,16 @@ def _report(record: VersionRecord, message: str, as_json: bool) -> None:
 @alias_group.command("add")
 @_path
 @click.argument("alias")
+@click.option(
+    "--override-reason",
+    metavar="TEXT",
+    help="As a registry admin: why a version failing the promotion rule of the protected alias "
+    "ALIAS gets it anyway (recorded).",
+)
 @_json
-def alias_add_command(path: str, alias: str, as_json: bool) -> None:
-    """Give the version PATH:VERSION the alias ALIAS (moving it from another version if it names one)."""
+def alias_add_command(path: str, alias: str, override_reason: str | None, as_json: bool) -> None:
+    """Give the version PATH:VERSION the alias ALIAS (moving it from another version if it names one).
+    A registry's protected alias is given only by its admins, to versions passing its rule."""
     from archivist.cli.resolving import version_at
     from archivist.cli.version_views import version_name
     from archivist.core.errors import ArtifactNotFoundError
@@ -64,7 +71,9 @@ def alias_add_command(path: str, alias: str, as_json: bool) -> None:
         holder = backend.resolve_version(record.entity, record.project, record.collection, alias)
     except ArtifactNotFoundError:
         holder = None
-    updated = backend.update_version(record.id, VersionUpdate(aliases=[*record.aliases, alias]))
+    updated = backend.update_version(
+        record.id, VersionUpdate(aliases=[*record.aliases, alias]), override_reason
+    )
     moved = f" (moved from {holder.version})" if holder is not None and holder.id != record.id else ""
     _report(updated, f"Alias {alias!r} now names {version_name(updated)}{moved}.", as_json)
 

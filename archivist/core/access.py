@@ -10,9 +10,10 @@ blob calls do so in ``BLOB_CALLS`` below. A ``Need`` names a right
 - ``Version("version_id")``: the entity that really holds the version the id names (read
   from the database after the id was checked to be canonical, never from the request);
 - ``Node("node_id")``: a lineage root, a version id or a run path ``entity/project/run_id``;
-- ``Registry("name")``: the registry an argument names (for now the roles in it are the
-  roles in the organization's entity, plus viewer for every user when the registry's
-  visibility is ``organization``; registry roles come later). An ``Entity`` that is the
+- ``Registry("name")``: the registry an argument names; the role there is the highest of
+  the registry's own roles of the user and of their teams, the role in the organization's
+  entity, and restricted_viewer for every user when the registry's visibility is
+  ``organization`` (``service.registry_roles``). An ``Entity`` that is the
   organization's is decided the same way, for the registry its sibling ``project``
   argument names (``query.entity`` -> ``query.project``); so is a ``Version`` that is a
   link;
@@ -35,7 +36,10 @@ from typing import Any
 
 class Right(str, enum.Enum):
     READ = "read"
-    """Any role: viewer, member or admin."""
+    """Any role: viewer, member or admin (in a registry also restricted_viewer: metadata)."""
+    DOWNLOAD = "download"
+    """A version's files and its use as a run's input: any role of an entity; in a registry,
+    viewer or above (a restricted viewer reads metadata only)."""
     WRITE = "write"
     """member or admin."""
     MANAGE = "manage"
@@ -85,6 +89,10 @@ class Need:
 
 def read(target: Target, *, optional: bool = False) -> Need:
     return Need(Right.READ, target, optional)
+
+
+def download(target: Target, *, optional: bool = False) -> Need:
+    return Need(Right.DOWNLOAD, target, optional)
 
 
 def write(target: Target, *, optional: bool = False) -> Need:

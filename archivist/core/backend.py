@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from archivist.core.access import ANYONE, Entity, Node, Registry, Version, manage, read, write
+from archivist.core.access import ANYONE, Entity, Node, Registry, Version, download, manage, read, write
 from archivist.core.calls import call
 from archivist.core.ids import Name, NodeId, ProjectName, VersionId
 from archivist.core.models import (
@@ -37,7 +37,14 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate
+from archivist.core.registries import (
+    DEFAULT_MEMBER_ROLE,
+    LinkOrigin,
+    PromotionOverride,
+    RegistryMember,
+    RegistryRecord,
+    RegistryUpdate,
+)
 
 
 @runtime_checkable
@@ -125,13 +132,19 @@ class Backend(Protocol):
         ...
 
     @call("/versions/update", write(Version("version_id")))
-    def update_version(self, version_id: VersionId, update: VersionUpdate) -> VersionRecord:
-        """Change the fields the update sets; ``aliases`` and ``tags`` are full replacements."""
+    def update_version(
+        self, version_id: VersionId, update: VersionUpdate, override_reason: str | None = None
+    ) -> VersionRecord:
+        """Change the fields the update sets; ``aliases`` and ``tags`` are full replacements.
+        Giving or taking a registry's protected alias needs its admin; ``override_reason``:
+        an admin's reason to give one to a version failing its promotion rule (recorded)."""
         ...
 
     @call("/versions/delete", write(Version("version_id")), idempotent=False)
     def delete_version(self, version_id: VersionId, delete_aliases: bool = False) -> None:
-        """Delete the version (its aliases too when ``delete_aliases``, else it must have none)."""
+        """Delete the version (its aliases too when ``delete_aliases``, else it must have none).
+        One holding a protected alias is deleted (unlinked) by a registry admin only; the
+        source of a link holding one by nobody (``ProtectedAliasError``)."""
         ...
 
     # --- collections and types ------------------------------------------------------------
@@ -177,9 +190,10 @@ class Backend(Protocol):
         ...
 
     # --- lineage --------------------------------------------------------------------------
-    @call("/lineage/record-use", write(Entity("ref.entity")), read(Version("version_id")))
+    @call("/lineage/record-use", write(Entity("ref.entity")), download(Version("version_id")))
     def record_use(self, ref: RunRef, version_id: VersionId) -> None:
-        """Record that the run used the version (an input edge); idempotent."""
+        """Record that the run used the version (an input edge); idempotent. Using a link
+        needs viewer or above in its registry (a restricted viewer reads metadata only)."""
         ...
 
     @call("/lineage/producer", read(Version("version_id")))
@@ -209,10 +223,10 @@ class Backend(Protocol):
         ...
 
     # --- registries and links (``archivist.core.registries``) ------------------------------
-    # Until registry roles exist, the role in a registry is the role in the organization's
-    # entity (``archivist team add organization USER --role ROLE``), else viewer for every user
-    # when the registry is visible to the organization (``service.authorization``).
-    @call("/registries/create", manage(Registry("name")), idempotent=False)
+    # The role in a registry is the highest of its own role of the user or a team of theirs,
+    # the role in the organization's entity, and restricted_viewer for every user when it is
+    # visible to the organization (``service.registry_roles``, SPEC §7's table).
+    @call("/registries/create", write(Registry("name")), idempotent=False)
     def create_registry(
         self,
         name: str,
@@ -221,8 +235,8 @@ class Backend(Protocol):
         artifact_types: Sequence[str] | None = None,
         allow_all_artifact_types: bool = False,
     ) -> RegistryRecord:
-        """Create a registry (server admin or organization admin); ``ConflictError`` when it
-        exists."""
+        """Create a registry (a member or admin of the organization; its creator becomes its
+        admin); ``ConflictError`` when it exists."""
         ...
 
     @call("/registries/list", *ANYONE)
@@ -258,7 +272,7 @@ class Backend(Protocol):
 
     @call(
         "/links/create",
-        read(Version("version_id")),
+        download(Version("version_id")),
         write(Registry("registry")),
         write(Entity("origin.entity"), optional=True),
     )
@@ -269,12 +283,69 @@ class Backend(Protocol):
         collection: str,
         aliases: Sequence[str] = (),
         origin: LinkOrigin | None = None,
+        override_reason: str | None = None,
     ) -> VersionRecord:
         """Link the version (a link's source, for a link) into the registry's collection,
         created with the version's type on first use; linking it again returns the existing
-        link with the aliases applied. Reading the version and member of the registry.
+        link with the aliases applied. Downloading the version (what a link opens to its
+        readers) and member of the registry.
         ``origin``: the project a bare target was given in (W&B's old model registry), whose
-        paths then read the link (a member of that project)."""
+        paths then read the link (a member of that project). A protected alias among
+        ``aliases`` needs the registry's admin (and ``override_reason`` to pass a version
+        failing its promotion rule)."""
+        ...
+
+    @call("/registries/protected-aliases/set", manage(Registry("registry")), idempotent=True)
+    def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
+        """Protect ``alias`` in the registry (again: replace its rule); ``rule``: the promotion
+        rule a version must pass to get it (``core.promotion_rules``), None for none."""
+        ...
+
+    @call("/registries/protected-aliases/remove", manage(Registry("registry")), idempotent=False)
+    def unprotect_alias(self, registry: str, alias: str) -> RegistryRecord:
+        """Stop protecting ``alias``; versions holding it keep it as an ordinary alias."""
+        ...
+
+    @call("/registries/promotion-overrides", read(Version("version_id")))
+    def list_promotion_overrides(self, version_id: VersionId) -> list[PromotionOverride]:
+        """The overrides of promotion rules recorded for a version, oldest first."""
+        ...
+
+    @call("/registries/members/list", read(Registry("name")))
+    def list_registry_members(self, name: str) -> list[RegistryMember]:
+        """The users and teams holding a role of the registry's own, by name."""
+        ...
+
+    @call("/registries/role", read(Registry("name")))
+    def registry_role(self, name: str) -> str:
+        """The caller's own role in the registry, as every check decides it (``admin`` on the
+        embedded store): what a client may offer them to do."""
+        ...
+
+    @call("/registries/members/add", manage(Registry("name")))
+    def add_registry_members(
+        self, name: str, members: Sequence[Name], role: str = DEFAULT_MEMBER_ROLE
+    ) -> list[RegistryMember]:
+        """Give users or teams (by name) ``role`` in the registry; members already keep their
+        role. Returns the registry's members."""
+        ...
+
+    @call("/registries/members/update", manage(Registry("name")))
+    def update_registry_member(self, name: str, member: Name, role: str) -> RegistryMember:
+        """Change a member's role (restricted_viewer, viewer, member, admin)."""
+        ...
+
+    @call("/registries/members/remove", manage(Registry("name")))
+    def remove_registry_members(self, name: str, members: Sequence[Name]) -> list[RegistryMember]:
+        """Take the registry's role away from users or teams (each must be a member).
+        Returns the registry's members."""
+        ...
+
+    @call("/versions/check-download", download(Version("version_id")))
+    def check_download(self, version_id: VersionId) -> None:
+        """Nothing when the caller may download the version's files and use it;
+        ``PermissionDeniedError`` naming the role needed when not (a link read by a
+        restricted viewer of its registry)."""
         ...
 
     @call("/links/list", read(Version("version_id")))

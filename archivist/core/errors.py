@@ -12,7 +12,9 @@ class also subclasses the builtin exception W&B raises in that situation, so
     │       └── UploadQuotaError                  upload_quota       413
     ├── ConflictError (ValueError)                conflict           409
     │   ├── TypeConflictError                     type_conflict      409
-    │   └── AliasInUseError                       alias_in_use       409
+    │   ├── AliasInUseError                       alias_in_use       409
+    │   ├── ProtectedAliasError                   protected_alias    409
+    │   └── PromotionRuleError                    promotion_rule     409
     ├── NotFoundError (CommError, LookupError,    not_found          404
     │   │              ValueError)
     │   ├── ArtifactNotFoundError                 artifact_not_found 404
@@ -32,6 +34,7 @@ class also subclasses the builtin exception W&B raises in that situation, so
     ├── CommError                                 comm               502
     │   ├── AuthenticationError                   unauthenticated    401
     │   └── PermissionDeniedError                 permission_denied  403
+    │       └── DownloadRefusedError (PermissionError) download_refused 403
     ├── StorageError (OSError)                    storage            500
     │   └── NoSpaceError                          no_space           507
     └── NotSupportedError (NotImplementedError)   not_supported      501
@@ -89,6 +92,20 @@ class TypeConflictError(ConflictError):
 
 class AliasInUseError(ConflictError):
     code = "alias_in_use"
+
+
+class ProtectedAliasError(ConflictError):
+    """A version is held by a registry's protected alias: its source cannot be deleted until
+    the alias is removed (the message names the alias and the link)."""
+
+    code = "protected_alias"
+
+
+class PromotionRuleError(ConflictError):
+    """A version fails the promotion rule of the protected alias it was to get (the message
+    names each failing comparison and the actual values)."""
+
+    code = "promotion_rule"
 
 
 class CommError(ArchivistError):
@@ -190,6 +207,15 @@ class AuthenticationError(CommError):
 
 class PermissionDeniedError(CommError):
     code = "permission_denied"
+    status = 403
+
+
+class DownloadRefusedError(PermissionDeniedError, PermissionError):
+    """A version's files (or its use as a run's input) refused to one who may read its
+    metadata: a restricted viewer of the registry it was reached through. W&B raises a
+    permission error there; the message names the role needed."""
+
+    code = "download_refused"
     status = 403
 
 

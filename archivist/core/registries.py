@@ -21,7 +21,13 @@ from typing import Any
 from archivist.core.errors import InvalidInputError
 from archivist.core.ids import Name, ProjectName
 from archivist.core.models import settable
-from archivist.core.names import MAX_NAME_LENGTH, validate_entity, validate_project, validate_type
+from archivist.core.names import (
+    MAX_NAME_LENGTH,
+    validate_alias,
+    validate_entity,
+    validate_project,
+    validate_type,
+)
 
 REGISTRY_PREFIX = "wandb-registry-"
 ORGANIZATION = "organization"
@@ -42,7 +48,47 @@ class Visibility(str, enum.Enum):
     ORGANIZATION = "organization"
     """Every user of the organization may read it."""
     RESTRICTED = "restricted"
-    """Only its members (for now: the organization's members) may read it."""
+    """Only its members (and the organization's) may read it."""
+
+
+RESTRICTED_VIEWER = "restricted_viewer"
+REGISTRY_ROLES = (RESTRICTED_VIEWER, "viewer", "member", "admin")
+"""A registry's roles, lowest first: a restricted viewer reads metadata only (no files, no
+``use_artifact``), a viewer also downloads, a member writes (links, aliases, tags,
+collections), an admin manages settings, protected aliases and members (SPEC §7)."""
+DEFAULT_MEMBER_ROLE = RESTRICTED_VIEWER
+"""The role of a user or team added to a registry without one (W&B server 0.75 and later),
+and every user's role in a registry visible to the whole organization."""
+
+
+def validate_registry_role(role: object) -> str:
+    if role not in REGISTRY_ROLES:
+        raise InvalidInputError(f"invalid registry role {role!r}: use one of {', '.join(REGISTRY_ROLES)}")
+    return str(role)
+
+
+def highest_role(*roles: str | None) -> str | None:
+    """The highest of ``roles`` (None ignored; None when all are)."""
+    held = [role for role in roles if role is not None]
+    return max(held, key=REGISTRY_ROLES.index) if held else None
+
+
+def role_at_least(role: str | None, wanted: str) -> bool:
+    return role is not None and REGISTRY_ROLES.index(role) >= REGISTRY_ROLES.index(wanted)
+
+
+class MemberKind(str, enum.Enum):
+    USER = "user"
+    TEAM = "team"
+
+
+@dataclass(frozen=True)
+class RegistryMember:
+    """A user or team with a role in a registry (its own: not the organization's)."""
+
+    name: str
+    kind: MemberKind
+    role: str
 
 
 def validate_visibility(value: object) -> Visibility:
@@ -177,6 +223,28 @@ def validate_artifact_types(types: object) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class ProtectedAlias:
+    """An alias of a registry that only its admins add to or remove from versions; a version
+    holding it is unlinked or deleted only by an admin, and its source not at all. ``rule``:
+    the promotion rule (``core.promotion_rules``) a version must pass to get it, or None."""
+
+    alias: str
+    rule: str | None = None
+
+
+def validate_protected_alias(alias: object) -> str:
+    """An alias a registry may protect: any custom alias (not ``latest`` nor ``vN``, which the
+    store assigns)."""
+    name = validate_alias(alias)  # refuses 'vN'
+    if name == "latest":
+        raise InvalidInputError(
+            f"alias {name!r} cannot be protected: 'latest' and 'vN' are assigned by the store; "
+            "protect a custom alias such as 'production' or 'staging'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
 class RegistryRecord:
     name: str
     entity: str
@@ -187,6 +255,8 @@ class RegistryRecord:
     allow_all_artifact_types: bool
     created_at: str
     updated_at: str
+    protected_aliases: tuple[ProtectedAlias, ...] = ()
+    """By alias name."""
 
     @property
     def is_core(self) -> bool:
@@ -201,3 +271,20 @@ class RegistryUpdate:
     visibility: Any = settable(Visibility)
     artifact_types: Any = settable(list[str])
     allow_all_artifact_types: Any = settable(bool)
+
+
+@dataclass(frozen=True)
+class PromotionOverride:
+    """A registry admin gave a protected alias to a version that failed its promotion rule."""
+
+    version_id: str
+    registry: str
+    collection: str
+    version_index: int
+    alias: str
+    rule: str
+    failures: tuple[str, ...]
+    """The comparisons that failed, with the actual values, as the refusal named them."""
+    reason: str
+    user: str
+    created_at: str

@@ -225,6 +225,56 @@ registry_types = Table(
 )
 """The artifact types a registry accepts; rows are added, never removed."""
 
+protected_aliases = Table(
+    "protected_aliases",
+    metadata,
+    Column("registry_id", Integer, ForeignKey("registries.id"), nullable=False),
+    Column("alias", _name(), nullable=False),
+    Column("rule", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("registry_id", "alias"),
+)
+"""The aliases a registry protects: only its admins add them to or remove them from
+versions, and a version holding one is unlinked or deleted only by an admin (its source not
+at all). ``rule``: the promotion rule a version must pass to get the alias
+(``core.promotion_rules``), or NULL."""
+
+promotion_overrides = Table(
+    "promotion_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, nullable=False),
+    Column("registry", _name(), nullable=False),
+    Column("collection", _name(), nullable=False),
+    Column("version_index", Integer, nullable=False),
+    Column("alias", _name(), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("failures", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("user_name", _name(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "version_id"),
+)
+"""Append-only: each time a registry admin gave a protected alias to a version that failed its
+promotion rule, with their reason and the comparisons that failed
+(``service.promotion_overrides.record_override``). The names are kept as they were, and
+``version_id`` has no foreign key, so the record outlives the link it speaks of."""
+
+registry_members = Table(
+    "registry_members",
+    metadata,
+    Column("registry_id", Integer, ForeignKey("registries.id"), nullable=False),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("registry_id", "entity_id"),
+    Index(None, "entity_id"),
+)
+"""Who holds which role in a registry (``restricted_viewer``, ``viewer``, ``member``,
+``admin``): a user (their personal entity) or a team, whose every member then holds the
+role (``service.registry_roles``)."""
+
 legacy_link_origins = Table(
     "legacy_link_origins",
     metadata,

@@ -484,9 +484,13 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         """``wait()`` already raised this artifact's failure to someone."""
         return self._failure_reported
 
-    def save(self, project: str | None = None, settings: Any = None) -> None:
+    def save(
+        self, project: str | None = None, settings: Any = None, *, override_reason: str | None = None
+    ) -> None:
         """A draft is logged (in a new run of type 'auto' when none is active); a logged
-        version gets its edited description, metadata, aliases, tags and ttl saved."""
+        version gets its edited description, metadata, aliases, tags and ttl saved.
+        ``override_reason``: a registry admin's reason to give a protected alias to a version
+        failing its promotion rule (recorded)."""
         if self._record is None:
             upward_calls.save_draft(self, project)
             return
@@ -498,7 +502,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
             tags=tuple(validate_tags(self._tags)),
             ttl_seconds=self._ttl_seconds(),
         )
-        self._set_record(self._context().backend.update_version(record.id, update))
+        self._set_record(self._context().backend.update_version(record.id, update, override_reason))
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version (and its links); for a link, remove only the link."""
@@ -535,12 +539,15 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         ctx = self._context()
         return [upward_calls.public_run(ctx, r) for r in ctx.backend.version_consumers(self._logged().id)]
 
-    def link(self, target_path: str, aliases: list[str] | None = None) -> Artifact:
+    def link(
+        self, target_path: str, aliases: list[str] | None = None, *, override_reason: str | None = None
+    ) -> Artifact:
         """Link this version into a registry collection
         (``[org/]wandb-registry-<registry>/<collection>``; an old model-registry target lands
         in the ``model`` registry); in the active run a draft is logged first. Returns the
-        link."""
-        return upward_calls.link(self, target_path, aliases)
+        link. ``override_reason``: a registry admin's reason to give a protected alias to a
+        version failing its promotion rule (recorded)."""
+        return upward_calls.link(self, target_path, aliases, override_reason)
 
     def unlink(self) -> None:
         """Remove this link from its registry collection (the source version stays)."""

@@ -60,7 +60,7 @@ class ArtifactFile(ArtifactManifestEntry):
         from archivist.sdk.materialize import fetch_replacing
 
         artifact = self.parent_artifact()
-        artifact._logged()
+        artifact._require_download()
         ctx = artifact._context()
 
         def fetch(path: str) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from archivist.core.errors import DamagedBlobError, EntryNotFoundError, InvalidInputError
 from archivist.core.manifest import Manifest
 from archivist.core.models import VersionRecord
+from archivist.core.registries import is_registry_project
 from archivist.sdk.artifact_files import ArtifactFiles
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.context import Context
@@ -50,6 +51,14 @@ class ReadingMixin:
         @property
         def manifest(self) -> Any: ...
 
+    def _require_download(self) -> None:
+        """A version reached through a registry where the caller is a restricted viewer
+        reads as metadata only: its files are refused with ``DownloadRefusedError`` (a
+        ``PermissionError``) naming the role needed. Anywhere else every reader downloads."""
+        record = self._logged()
+        if is_registry_project(record.project):
+            self._context().backend.check_download(record.id)
+
     def default_root(self) -> str:
         """Where ``download()`` puts the version without a ``root``: ``<artifact dir>/<name>-v<n>``."""
         record = self._logged()
@@ -88,6 +97,7 @@ class ReadingMixin:
         """
         from archivist.sdk.materialize import destination, download_entries
 
+        self._require_download()
         record = self._logged()
         version = f"{record.qualified_collection}:{record.version}"
         root = root or self.default_root()
@@ -125,6 +135,7 @@ class ReadingMixin:
         verify_root(self._context(), self._current_manifest(), root or self.default_root())
 
     def file(self, root: str | None = None) -> str:
+        self._require_download()
         manifest = self._current_manifest()
         if len(manifest) != 1:
             raise InvalidInputError(
@@ -141,4 +152,5 @@ class ReadingMixin:
         in that order, when given). ``path_prefix`` (an Archivist extension) keeps paths
         starting with that plain string, as for ``download``; a prefix of a huge version
         is listed without reading the rest of its manifest."""
+        self._require_download()
         return ArtifactFiles(self, names, per_page, path_prefix)

@@ -19,6 +19,17 @@ from archivist.core.registries import (
 from archivist.core.registry_filters import parse_registry_filter, validate_page
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts
+from archivist.sdk.registry_members import (
+    Member,
+    MemberOrName,
+    MemberRole,
+    TeamMember,
+    UserMember,
+    member_name,
+    member_names,
+    member_of,
+    role_value,
+)
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
@@ -93,6 +104,23 @@ class Registry:
     def delete(self) -> None:
         self._ctx.backend.delete_registry(self.name)
 
+    @property
+    def protected_aliases(self) -> dict[str, str | None]:
+        """The registry's protected aliases, each with its promotion rule (None: no rule).
+        Only registry admins give them to versions or take them away; a version holding one
+        is unlinked only by an admin, and its source is deleted by nobody."""
+        return {protected.alias: protected.rule for protected in self._record.protected_aliases}
+
+    def protect_alias(self, alias: str, rule: str | None = None) -> None:
+        """Protect ``alias`` now (a registry admin), with an optional promotion rule such as
+        ``"summary.accuracy >= 0.92 and metadata.framework == 'torch'"``; protecting it again
+        replaces the rule."""
+        self._record = self._ctx.backend.protect_alias(self.name, alias, rule)
+
+    def unprotect_alias(self, alias: str) -> None:
+        """Stop protecting ``alias`` now (a registry admin); versions holding it keep it."""
+        self._record = self._ctx.backend.unprotect_alias(self.name, alias)
+
     def collections(self, filter: dict[str, Any] | None = None, per_page: int = 100) -> Collections:
         """The registry's collections, by name; ``filter`` (run by the database) on name,
         description, tag, type, created_at; fetched ``per_page`` at a time."""
@@ -119,6 +147,32 @@ class Registry:
             validate_page(per_page),
         )
         return Artifacts([Artifact.from_record(ctx, record) for record in records])
+
+    # --- members and roles (``sdk.registry_members``; managing them needs admin) ----------
+    def members(self) -> list[Member]:
+        """The users and teams holding a role of the registry's own (not the organization's)."""
+        return [member_of(record) for record in self._ctx.backend.list_registry_members(self.name)]
+
+    def user_members(self) -> list[UserMember]:
+        return [member for member in self.members() if isinstance(member, UserMember)]
+
+    def team_members(self) -> list[TeamMember]:
+        return [member for member in self.members() if isinstance(member, TeamMember)]
+
+    def add_members(self, *members: MemberOrName) -> Registry:
+        """Give users or teams the default role (restricted_viewer); change it with
+        ``update_member``. Members already there keep their role."""
+        self._ctx.backend.add_registry_members(self.name, member_names(members))
+        return self
+
+    def remove_members(self, *members: MemberOrName) -> Registry:
+        self._ctx.backend.remove_registry_members(self.name, member_names(members))
+        return self
+
+    def update_member(self, member: MemberOrName, role: MemberRole | str) -> Registry:
+        """Set a member's role: ``admin``, ``member``, ``viewer`` or ``restricted_viewer``."""
+        self._ctx.backend.update_registry_member(self.name, member_name(member), role_value(role))
+        return self
 
     def __repr__(self) -> str:
         return f"<Registry {self.name} visibility={self.visibility}>"

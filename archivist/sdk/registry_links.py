@@ -30,6 +30,7 @@ def link(
     target_path: str,
     aliases: Sequence[str] | None,
     origin: LinkOrigin,
+    override_reason: str | None = None,
 ) -> VersionRecord:
     """Link the logged version ``version_id`` to ``target_path``; a legacy model-registry
     target lands in the ``model`` registry with a notice, and a bare one is readable from
@@ -42,7 +43,12 @@ def link(
             f"registry as '{registry_project(LEGACY_REGISTRY)}/{target.collection}'"
         )
     return ctx.backend.link_version(
-        version_id, target.registry, target.collection, wanted, origin if target.bare else None
+        version_id,
+        target.registry,
+        target.collection,
+        wanted,
+        origin if target.bare else None,
+        override_reason,
     )
 
 

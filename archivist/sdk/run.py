@@ -180,12 +180,20 @@ class Run(RunIdentity):
         self._require_active("use_artifact")
         return run_artifacts.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
-    def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
+    def link_artifact(
+        self,
+        artifact: Any,
+        target_path: str,
+        aliases: Sequence[str] | None = None,
+        *,
+        override_reason: str | None = None,
+    ) -> Any:
         """Link ``artifact`` (logged first if a draft) into a registry collection
         (``[org/]wandb-registry-<registry>/<collection>``; ``model-registry/<name>`` or a bare
-        name lands in the ``model`` registry with a notice)."""
+        name lands in the ``model`` registry with a notice). ``override_reason``: a registry
+        admin's reason to give a protected alias to a version failing its promotion rule."""
         self._require_active("link_artifact")
-        return run_artifacts.link_artifact(self, artifact, target_path, aliases)
+        return run_artifacts.link_artifact(self, artifact, target_path, aliases, override_reason)
 
     def link_model(
         self,

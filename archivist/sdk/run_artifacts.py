@@ -208,16 +208,20 @@ def used_artifacts(ctx: Context, ref: RunRef) -> list[Artifact]:
     return [Artifact.from_record(ctx, r) for r in ctx.backend.run_inputs(ref)]
 
 
-def link_artifact(run: Run, artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
+def link_artifact(
+    run: Run, artifact: Artifact, target_path: str, aliases: Any = None, override_reason: str | None = None
+) -> Artifact:
     """Link ``artifact`` into a registry collection; a draft is logged by the run first."""
     _require_artifact(artifact)
     parse_link_target(target_path)  # a bad target fails before anything is logged
     if artifact.is_draft():
         artifact = log_artifact(run, artifact)
-    return _link_logged(artifact, target_path, aliases, LinkOrigin(run.entity, run.project))
+    return _link_logged(artifact, target_path, aliases, LinkOrigin(run.entity, run.project), override_reason)
 
 
-def link_outside_run(artifact: Artifact, target_path: str, aliases: Any = None) -> Artifact:
+def link_outside_run(
+    artifact: Artifact, target_path: str, aliases: Any = None, override_reason: str | None = None
+) -> Artifact:
     """``Artifact.link()`` with no active run: the version must be logged already."""
     _require_artifact(artifact)
     parse_link_target(target_path)
@@ -225,7 +229,7 @@ def link_outside_run(artifact: Artifact, target_path: str, aliases: Any = None) 
         raise InvalidInputError(
             f"artifact {artifact.name!r} is a draft: log it (or link it in a run) before linking it"
         )
-    return _link_logged(artifact, target_path, aliases, None)
+    return _link_logged(artifact, target_path, aliases, None, override_reason)
 
 
 def _require_artifact(artifact: object) -> None:
@@ -233,7 +237,13 @@ def _require_artifact(artifact: object) -> None:
         raise InvalidInputError(f"link_artifact takes an Artifact, got {artifact.__class__.__name__}")
 
 
-def _link_logged(artifact: Artifact, target_path: str, aliases: Any, origin: LinkOrigin | None) -> Artifact:
+def _link_logged(
+    artifact: Artifact,
+    target_path: str,
+    aliases: Any,
+    origin: LinkOrigin | None,
+    override_reason: str | None = None,
+) -> Artifact:
     """Link the logged ``artifact``; a bare target is remembered in ``origin`` (the run's
     project, else the artifact's own), where W&B keeps it."""
     source = artifact.wait()
@@ -244,7 +254,8 @@ def _link_logged(artifact: Artifact, target_path: str, aliases: Any, origin: Lin
     if origin is None:
         entity, project, _, _ = registry_links.source_parts(source._logged())
         origin = LinkOrigin(entity, project)
-    return Artifact.from_record(ctx, registry_links.link(ctx, version_id, target_path, aliases, origin))
+    linked = registry_links.link(ctx, version_id, target_path, aliases, origin, override_reason)
+    return Artifact.from_record(ctx, linked)
 
 
 def link_model(

@@ -219,16 +219,26 @@ def save_draft(art: Artifact, project: str | None) -> None:
             art.wait()
 
 
-def link_artifact(artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
-    return _require_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
+def link_artifact(
+    artifact: Any,
+    target_path: str,
+    aliases: Sequence[str] | None = None,
+    *,
+    override_reason: str | None = None,
+) -> Any:
+    return _require_run("link_artifact").link_artifact(
+        artifact, target_path, aliases=aliases, override_reason=override_reason
+    )
 
 
-def link_existing(art: Artifact, target_path: str, aliases: Sequence[str] | None) -> Artifact:
+def link_existing(
+    art: Artifact, target_path: str, aliases: Sequence[str] | None, override_reason: str | None = None
+) -> Artifact:
     """``Artifact.link()``: in the active run if there is one (a draft is logged in it)."""
     run = current_run()
     if run is not None and not isinstance(run, DisabledRun):
-        return run_artifacts.link_artifact(run, art, target_path, aliases)
-    return run_artifacts.link_outside_run(art, target_path, aliases)
+        return run_artifacts.link_artifact(run, art, target_path, aliases, override_reason)
+    return run_artifacts.link_outside_run(art, target_path, aliases, override_reason)
 
 
 def log_model(path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> None:

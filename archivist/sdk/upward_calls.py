@@ -30,7 +30,7 @@ public_run: Callable[[Context, RunRecord], PublicRun]
 save_draft: Callable[[Artifact, str | None], None]
 """``Artifact.save()`` of a draft: log it in the active run, else in a new 'auto' run."""
 
-link: Callable[[Artifact, str, list[str] | None], Artifact]
+link: Callable[[Artifact, str, list[str] | None, str | None], Artifact]
 """``Artifact.link()``: link a version into a registry collection (in the active run, if any)."""
 
 fetch_entry: Callable[[Context, Entry, str, bool], None]

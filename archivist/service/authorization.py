@@ -8,8 +8,11 @@ an entity named in a request that the caller has no role in is refused with
 ``PermissionDeniedError``.
 
 Inside the organization's entity each project is a registry, and the role there is the
-registry's (``registry_role``): for now the role in the organization's entity, else
-viewer when the registry is visible to the whole organization.
+registry's (``registry_role``): the highest of the registry's own role of the user or of a
+team of theirs, the role in the organization's entity, and restricted_viewer for every
+user when the registry is visible to the whole organization (``service.registry_roles``).
+A restricted viewer reads metadata only: the ``download`` right (files, use as a run's
+input) needs viewer or above there, while in any other entity every role holds it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from archivist.core.access import (
     ANY_USER,
@@ -33,15 +36,27 @@ from archivist.core.access import (
 )
 from archivist.core.accounts import ADMIN, VIEWER, WRITE_ROLES
 from archivist.core.api import needs_of as declared_needs
-from archivist.core.errors import ArtifactNotFoundError, PermissionDeniedError
+from archivist.core.errors import ArtifactNotFoundError, DownloadRefusedError, PermissionDeniedError
 from archivist.core.ids import parse_version_id, split_run_path
 from archivist.core.models import VersionState
-from archivist.core.registries import ORGANIZATION, Visibility, registry_of_project
+from archivist.core.registries import ORGANIZATION, REGISTRY_ROLES, RESTRICTED_VIEWER, registry_of_project
 from archivist.metadata.engine import read_transaction
-from archivist.metadata.schema import collections, entities, entity_members, projects, registries, versions
+from archivist.metadata.schema import collections, entities, entity_members, projects, versions
 from archivist.service.accounts import Principal
+from archivist.service.registry_roles import RegistryRole, roles_of_user
 
 _NEEDED = {Right.READ: "reading needs any role", Right.WRITE: "writing needs member or admin"}
+_LEAST_REGISTRY_ROLE = {
+    Right.READ: RESTRICTED_VIEWER,
+    Right.DOWNLOAD: VIEWER,
+    Right.WRITE: "member",
+    Right.MANAGE: ADMIN,
+}
+_REGISTRY_NEEDED = {
+    Right.DOWNLOAD: "downloading or using its versions needs viewer, member or admin",
+    Right.WRITE: "this needs member or admin",
+    Right.MANAGE: "this needs admin",
+}
 
 
 class Access:
@@ -51,7 +66,7 @@ class Access:
         self.engine = engine
         self.principal = principal
         self._roles: dict[str, str] | None = None
-        self._visibility: dict[str, str | None] = {}
+        self._registry_roles: dict[str, RegistryRole] | None = None
 
     @property
     def user(self) -> str:
@@ -86,22 +101,29 @@ class Access:
 
     def registry_role(self, registry: str) -> str | None:
         """The role in a registry (see the module docstring); for a registry that does not
-        exist, the role in the organization."""
+        exist, the role in the organization (who may create it)."""
         if self.sees_everything:
             return ADMIN
-        role = self.roles().get(ORGANIZATION)
-        if role is not None:
-            return role
-        return VIEWER if self._registry_visibility(registry) == Visibility.ORGANIZATION.value else None
+        found = self.registry_roles().get(registry.lower())
+        return self.roles().get(ORGANIZATION) if found is None else found.role
 
-    def _registry_visibility(self, registry: str) -> str | None:
-        if registry not in self._visibility:
-            statement = select(registries.c.visibility).where(
-                func.lower(registries.c.name) == registry.lower()
-            )
+    def registry_roles(self) -> dict[str, RegistryRole]:
+        """The principal's role in every registry, by folded name (read once per ``Access``)."""
+        if self._registry_roles is None:
             with read_transaction(self.engine) as connection:
-                self._visibility[registry] = connection.execute(statement).scalar()
-        return self._visibility[registry]
+                self._registry_roles = roles_of_user(
+                    connection, self.principal.user_id, self.user, self.roles().get(ORGANIZATION)
+                )
+        return self._registry_roles
+
+    def registry_projects(self, least: str) -> list[int]:
+        """The projects of the registries where the principal holds ``least`` or a higher role."""
+        rank = REGISTRY_ROLES.index(least)
+        return [
+            found.project_id
+            for found in self.registry_roles().values()
+            if found.role is not None and REGISTRY_ROLES.index(found.role) >= rank
+        ]
 
     def can_read(self, entity: str, project: str | None = None) -> bool:
         return self.role(entity, project) is not None
@@ -149,15 +171,14 @@ class Access:
         role = self.registry_role(registry) if isinstance(registry, str) else None
         if role is None:
             raise PermissionDeniedError(
-                f"user {self.user!r} has no role in registry {registry!r}; an admin can add them "
-                f"to the organization with 'archivist team add {ORGANIZATION} USER --role ROLE'"
+                f"user {self.user!r} has no role in registry {registry!r}; a registry admin can add "
+                "them, or a team of theirs, with Registry.add_members"
             )
-        if right is Right.READ or (right is Right.WRITE and role in WRITE_ROLES) or role == ADMIN:
+        least = _LEAST_REGISTRY_ROLE[right]
+        if REGISTRY_ROLES.index(role) >= REGISTRY_ROLES.index(least):
             return
-        needed = {Right.WRITE: "this needs member or admin"}.get(right, "this needs admin")
-        raise PermissionDeniedError(
-            f"user {self.user!r} is a {role} of registry {registry!r} (through the organization); {needed}"
-        )
+        refused = DownloadRefusedError if right is Right.DOWNLOAD else PermissionDeniedError
+        raise refused(f"user {self.user!r} is a {role} of registry {registry!r}; {_REGISTRY_NEEDED[right]}")
 
     def require_entity(self, right: Right, entity: object, project: object = None) -> None:
         registry = registry_of_project(project)
@@ -170,7 +191,9 @@ class Access:
                 f"user {self.user!r} has no role in entity {entity!r}; "
                 "an admin can add them with 'archivist team add'"
             )
-        if right is Right.READ or (right is Right.WRITE and role in WRITE_ROLES) or role == ADMIN:
+        if right in (Right.READ, Right.DOWNLOAD) or (right is Right.WRITE and role in WRITE_ROLES):
+            return
+        if role == ADMIN:
             return
         needed = _NEEDED.get(right, "managing it needs admin")
         raise PermissionDeniedError(f"user {self.user!r} is a {role} of entity {entity!r}; {needed}")

@@ -1,7 +1,8 @@
 """Which blobs a user of a server may read, and the uploads they hold.
 
-(A link in a registry the user may read counts as a version they may read: its source's
-blobs are readable through it.)
+(A link in a registry where the user is a viewer or above counts as a version they may
+read: its source's blobs are readable through it. A restricted viewer of the registry
+reads the link's manifest, its metadata, but none of its files.)
 
 Blobs are stored once per store, but a blob belongs to whoever can read it: a user reads
 a blob when a version of an entity they have a role in names it (a manifest entry or the
@@ -42,9 +43,10 @@ from sqlalchemy import (
     update,
 )
 
+from archivist.core.accounts import VIEWER
 from archivist.core.errors import BlobNotFoundError, InvalidInputError, UploadQuotaError
 from archivist.core.models import VersionState
-from archivist.core.registries import Visibility
+from archivist.core.registries import RESTRICTED_VIEWER
 from archivist.core.sizes import format_size
 from archivist.metadata.dialects import value_set
 from archivist.metadata.schema import (
@@ -52,7 +54,6 @@ from archivist.metadata.schema import (
     collections,
     entity_members,
     projects,
-    registries,
     run_files,
     runs,
     version_blobs,
@@ -85,13 +86,17 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
             select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
         )
     )
-    open_registries = select(registries.c.project_id).where(
-        registries.c.visibility == Visibility.ORGANIZATION.value
+    their_collections = select(collections.c.id).where(collections.c.project_id.in_(their_projects))
+    listed = select(collections.c.id).where(
+        or_(
+            collections.c.project_id.in_(their_projects),
+            collections.c.project_id.in_(access.registry_projects(RESTRICTED_VIEWER)),
+        )
     )
-    their_collections = select(collections.c.id).where(
-        or_(collections.c.project_id.in_(their_projects), collections.c.project_id.in_(open_registries))
+    downloadable_links = select(collections.c.id).where(
+        collections.c.project_id.in_(access.registry_projects(VIEWER))
     )
-    through_links = _linked_chain(their_collections)
+    through_links = _linked_chain(downloadable_links)
     found: set[str] = set()
     for start in range(0, len(wanted), STATEMENT_DIGESTS):
         asked = value_set(connection, wanted[start : start + STATEMENT_DIGESTS])
@@ -110,9 +115,7 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
         linked = exists().where(
             version_blobs.c.digest == digest, version_blobs.c.version_id.in_(select(through_links.c.id))
         )
-        manifest = exists().where(
-            versions.c.manifest_digest == digest, versions.c.collection_id.in_(their_collections)
-        )
+        manifest = exists().where(versions.c.manifest_digest == digest, versions.c.collection_id.in_(listed))
         saved = exists().where(
             run_files.c.digest == digest,
             runs.c.id == run_files.c.run_pk,

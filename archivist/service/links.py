@@ -24,7 +24,7 @@ from archivist.metadata.schema import LIVE_COLLECTION, collections, versions
 from archivist.service.aliases import assign_aliases
 from archivist.service.collections import allocate_version_index, lock_or_create_collection
 from archivist.service.records import load_versions, version_select, versions_by_id
-from archivist.service.registries import accepted_types, require_registry
+from archivist.service.registries import accepted_types, find_registry, require_registry
 from archivist.service.timestamps import utc_now
 from archivist.service.versions import add_tags
 
@@ -54,6 +54,17 @@ def linked_node(connection: Connection, node_id: str) -> str:
         select(versions.c.source_version_id).where(versions.c.id == parse_version_id(node_id))
     ).scalar()
     return node_id if source is None else str(source)
+
+
+def existing_collection(connection: Connection, registry: str, collection: object) -> int | None:
+    """The live collection of that name in the registry, if there is one (before a link)."""
+    found = find_registry(connection, registry)
+    if found is None or not isinstance(collection, str):
+        return None
+    statement = select(collections.c.id).where(
+        collections.c.project_id == found.project_id, collections.c.name == collection, LIVE_COLLECTION
+    )
+    return connection.execute(statement).scalar()
 
 
 def link_version(

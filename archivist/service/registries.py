@@ -2,7 +2,8 @@
 
 A registry is a row of settings beside its project ``wandb-registry-<name>`` in the
 organization's entity; its accepted types are rows that are added, never removed.
-Deleting a registry deletes its collections (their links) and frees its name.
+Deleting a registry deletes its collections (their links) and members, and frees its name.
+Who holds which role in it is ``service.registry_roles``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.registry_filter_sql import registry_filter_clause
 from archivist.metadata.run_filter_sql import regex_refusals
-from archivist.metadata.schema import LIVE_COLLECTION, collections, registries, registry_types
+from archivist.metadata.schema import (
+    LIVE_COLLECTION,
+    collections,
+    registries,
+    registry_members,
+    registry_types,
+)
 from archivist.service.collections import delete_collection
 from archivist.service.namespaces import ensure_project
+from archivist.service.protected_aliases import forget_registry, protected_of
 from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.validation import validate_count
 
@@ -175,6 +183,7 @@ def list_registries(
 
 def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryRecord]:
     types: defaultdict[int, list[str]] = defaultdict(list)
+    protected = protected_of(connection, [row.id for row in rows])
     if rows:
         statement = (
             select(registry_types.c.registry_id, registry_types.c.type)
@@ -194,6 +203,7 @@ def _records(connection: Connection, rows: Sequence[Row[Any]]) -> list[RegistryR
             allow_all_artifact_types=bool(row.allow_all_types),
             created_at=to_iso(row.created_at),
             updated_at=to_iso(row.updated_at),
+            protected_aliases=tuple(protected[row.id]),
         )
         for row in rows
     ]
@@ -251,4 +261,6 @@ def delete_registry(connection: Connection, name: str) -> None:
     for collection in list(names):
         delete_collection(connection, ORGANIZATION, project, collection)
     connection.execute(delete(registry_types).where(registry_types.c.registry_id == row.id))
+    forget_registry(connection, row.id)
+    connection.execute(delete(registry_members).where(registry_members.c.registry_id == row.id))
     connection.execute(delete(registries).where(registries.c.id == row.id))

@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from archivist.core.accounts import ADMIN
 from archivist.core.digest_checks import validate_digest, validate_digests
-from archivist.core.errors import ArtifactNotFoundError, InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -31,7 +32,15 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
-from archivist.core.registries import LinkOrigin, RegistryRecord, RegistryUpdate, validate_link_origin
+from archivist.core.registries import (
+    DEFAULT_MEMBER_ROLE,
+    LinkOrigin,
+    PromotionOverride,
+    RegistryMember,
+    RegistryRecord,
+    RegistryUpdate,
+    validate_link_origin,
+)
 from archivist.core.settings import DEFAULT_ENTITY
 from archivist.core.transfers import (
     DownloadTarget,
@@ -44,6 +53,7 @@ from archivist.core.transfers import (
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.metadata.schema import logged_edges, used_edges
 from archivist.service import (
+    alias_guard,
     blob_access,
     blobs,
     collections,
@@ -54,8 +64,11 @@ from archivist.service import (
     links,
     lookup_hints,
     namespaces,
+    promotion_overrides,
+    protected_aliases,
     records,
     registries,
+    registry_roles,
     run_data,
     run_queries,
     runs,
@@ -276,13 +289,31 @@ class Service:
             project = registries.canonical_project(connection, query.entity, query.project)
             return versions.list_versions(connection, dataclasses.replace(query, project=project))
 
-    def update_version(self, version_id: str, update: VersionUpdate) -> VersionRecord:
+    def update_version(
+        self, version_id: str, update: VersionUpdate, override_reason: str | None = None
+    ) -> VersionRecord:
+        """Protected aliases the update gives or takes are checked after it, in its transaction."""
         with write_transaction(self.engine) as connection:
-            return versions.update_version(connection, version_id, update)
+            collection_id = versions.require_version_row(connection, version_id).collection_id
+            collections.lock_collection_by_id(connection, collection_id)
+            before = alias_guard.holders(connection, collection_id)
+            updated = versions.update_version(connection, version_id, update)
+            alias_guard.check_moves(connection, self._actor(), collection_id, before, override_reason)
+            return updated
 
     def delete_version(self, version_id: str, delete_aliases: bool = False) -> None:
         with write_transaction(self.engine) as connection:
+            row = versions.require_version_row(connection, version_id)
+            alias_guard.check_deletion(connection, self._actor(), [row.id])
             versions.delete_version(connection, version_id, delete_aliases)
+
+    def _actor(self) -> alias_guard.Actor:
+        """Who calls, for the protected aliases: a server's user with their registry roles,
+        or the embedded store's own user, admin of every registry."""
+        access = self.access
+        if access is None:
+            return alias_guard.Actor(self._default_entity, lambda registry: True)
+        return alias_guard.Actor(access.user, lambda registry: access.registry_role(registry) == ADMIN)
 
     # --- collections and types ------------------------------------------------------------
     def list_projects(self, entity: str) -> list[str]:
@@ -331,6 +362,8 @@ class Service:
     def delete_collection(self, entity: str, project: str, name: str) -> None:
         with write_transaction(self.engine) as connection:
             project = registries.canonical_project(connection, entity, project)
+            row = collections.require_collection(connection, entity, project, name, lock=True)
+            alias_guard.check_deletion(connection, self._actor(), alias_guard.live_versions(row.id))
             collections.delete_collection(connection, entity, project, name)
 
     # --- lineage --------------------------------------------------------------------------
@@ -391,10 +424,14 @@ class Service:
         artifact_types: Sequence[str] | None = None,
         allow_all_artifact_types: bool = False,
     ) -> RegistryRecord:
+        """Its creator (a user of a server) becomes its admin."""
         with write_transaction(self.engine) as connection:
-            return registries.create_registry(
+            created = registries.create_registry(
                 connection, name, visibility, description, artifact_types, allow_all_artifact_types
             )
+            if self.access is not None:
+                registry_roles.make_admin(connection, created.name, self.access.user)
+            return created
 
     def list_registries(
         self, filter: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = None
@@ -430,10 +467,17 @@ class Service:
         collection: str,
         aliases: Sequence[str] = (),
         origin: LinkOrigin | None = None,
+        override_reason: str | None = None,
     ) -> VersionRecord:
         with write_transaction(self.engine) as connection:
             row = versions.require_version_row(connection, version_id)
+            existing = links.existing_collection(connection, registry, collection)
+            if existing is not None:
+                collections.lock_collection_by_id(connection, existing)
+            before = alias_guard.holders(connection, existing)
             linked = links.link_version(connection, row, registry, collection, aliases)
+            target = versions.require_version_row(connection, linked.id).collection_id
+            alias_guard.check_moves(connection, self._actor(), target, before, override_reason)
             if origin is not None:
                 if linked.project != legacy_links.MODEL_REGISTRY_PROJECT:
                     raise InvalidInputError(
@@ -445,6 +489,56 @@ class Service:
                 )
                 legacy_links.remember_origin(connection, target.id, validate_link_origin(origin))
             return linked
+
+    def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
+        with write_transaction(self.engine) as connection:
+            row = registries.require_registry(connection, registry, lock=True)
+            protected_aliases.protect_alias(connection, row, alias, rule)
+            return registries.registry_record(connection, row.name)
+
+    def unprotect_alias(self, registry: str, alias: str) -> RegistryRecord:
+        with write_transaction(self.engine) as connection:
+            row = registries.require_registry(connection, registry, lock=True)
+            protected_aliases.unprotect_alias(connection, row, alias)
+            return registries.registry_record(connection, row.name)
+
+    def list_promotion_overrides(self, version_id: str) -> list[PromotionOverride]:
+        with read_transaction(self.engine) as connection:
+            row = versions.require_version_row(connection, version_id)
+            return promotion_overrides.overrides_of(connection, row.id)
+
+    def list_registry_members(self, name: str) -> list[RegistryMember]:
+        with read_transaction(self.engine) as connection:
+            return registry_roles.list_members(connection, name)
+
+    def registry_role(self, name: str) -> str:
+        with read_transaction(self.engine) as connection:
+            row = registries.require_registry(connection, name)
+        if self.access is None:  # the embedded store's user
+            return "admin"
+        role = self.access.registry_role(row.name)
+        if role is None:  # the declared check refused it already; here for a direct caller
+            raise PermissionDeniedError(f"user {self.access.user!r} has no role in registry {row.name!r}")
+        return role
+
+    def add_registry_members(
+        self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE
+    ) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.add_members(connection, name, members, role)
+
+    def update_registry_member(self, name: str, member: str, role: str) -> RegistryMember:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.update_member(connection, name, member, role)
+
+    def remove_registry_members(self, name: str, members: Sequence[str]) -> list[RegistryMember]:
+        with write_transaction(self.engine) as connection:
+            return registry_roles.remove_members(connection, name, members)
+
+    def check_download(self, version_id: str) -> None:
+        """The right is checked where the call is declared; here the version must exist."""
+        with read_transaction(self.engine) as connection:
+            versions.require_version_row(connection, version_id)
 
     def list_links(self, version_id: str) -> list[VersionRecord]:
         with read_transaction(self.engine) as connection:

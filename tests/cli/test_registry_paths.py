@@ -57,3 +57,24 @@ def test_get_reads_a_bare_targets_link_from_the_project_it_was_made_in(
     assert "reading the link a bare link target (W&B's old model registry) made from there" in got.stderr
     missing = run_script("artifact", "get", f"elsewhere/{name}:staging")
     assert missing.returncode != 0 and "not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_alias_add_refuses_a_promotion_rule_and_takes_an_override_reason(run_script: RunScript) -> None:
+    registry = f"serving-{uuid.uuid4().hex[:8]}"
+    api = archivist.Api()
+    api.create_registry(registry, "organization", artifact_types=["model"])
+    api.registry(registry).protect_alias("production", rule="metadata.framework == 'torch'")
+    with archivist.init(project="train") as run:
+        art = archivist.Artifact("clf", type="model", metadata={"framework": "jax"})
+        with art.new_file("weights.txt", mode="w") as f:
+            f.write("jax weights")
+        run.log_artifact(art).wait()
+        run.link_artifact(art, f"wandb-registry-{registry}/clf")
+    path = f"wandb-registry-{registry}/clf:v0"
+    refused = run_script("artifact", "alias", "add", path, "production")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert 'metadata.framework == "torch" failed: metadata.framework is "jax"' in refused.stderr
+    done = run_script("artifact", "alias", "add", path, "production", "--override-reason", "jax is fine here")
+    assert done.returncode == 0, done.stderr
+    assert "Alias 'production' now names" in done.stdout
+    assert "production" in api.artifact(path).aliases

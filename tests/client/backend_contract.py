@@ -13,8 +13,10 @@ from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_lineage import LineageContract
+from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
 from tests.client.contract_registry_filters import RegistryFilterContract
+from tests.client.contract_registry_members import RegistryMemberContract
 from tests.client.contract_run_queries import RunQueryContract
 from tests.client.contract_runs import RunContract
 from tests.client.contract_versions import VersionContract
@@ -27,7 +29,9 @@ class BackendContract(
     RunContract,
     LineageContract,
     RegistryContract,
+    ProtectedAliasContract,
     RegistryFilterContract,
+    RegistryMemberContract,
     RunQueryContract,
 ):
     def test_is_a_backend(self, backend: Backend) -> None:

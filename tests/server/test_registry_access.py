@@ -3,10 +3,11 @@ revoked key, a user with no role, a member of another team, the organization's v
 member and admin, and the server administrator; in a registry visible to the whole
 organization and in a restricted one.
 
-Until registry roles exist, the role in a registry is the role in the organization's
-entity; every user is a viewer of a registry visible to the organization. A link counts as
-a version the caller may read: the source's blobs are readable through it, and only its
-blobs (not those of the source's other versions).
+Here the callers' roles come from the organization's entity (the registry's own roles,
+given to users and teams, are tests/server/test_registry_roles.py); every user is a
+restricted viewer of a registry visible to the organization: they read its metadata, not
+its files. A link counts as a version a viewer (or above) may read: the source's blobs are
+readable through it, and only its blobs (not those of the source's other versions).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from archivist.client.http import HttpBackend
 from archivist.core.errors import (
     ArtifactNotFoundError,
     AuthenticationError,
+    DownloadRefusedError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -93,6 +95,13 @@ def _blob_status(org: Org, caller: str, data: bytes) -> int:
     return httpx.get(f"{org.server.url}/api/v1/blobs/{hash_bytes(data)}", headers=headers).status_code
 
 
+def _user(org: Org, caller: str) -> str:
+    answer = httpx.get(
+        f"{org.server.url}/api/v1/identity", headers={"Authorization": f"Bearer {org.keys[caller]}"}
+    )
+    return str(answer.json()["user"])
+
+
 def _project(registry: str) -> str:
     return f"wandb-registry-{registry}"
 
@@ -108,8 +117,12 @@ def test_reading_a_registry_visible_to_the_organization(org: Org, caller: str) -
     link = backend.resolve_version(ORGANIZATION, _project(org.open_registry), "clf", "production")
     assert link.source is not None and link.source.id == org.source.id  # type: ignore[union-attr]
     assert org.open_registry in [r.name for r in backend.list_registries()]
-    # the linked version's bytes are readable through the link; its sibling's are not
-    assert _blob_status(org, caller, org.secret("linked")) == 200
+    # the linked version's bytes are readable through the link by viewers; its sibling's are not
+    viewers = (VIEWER, MEMBER, ADMIN, SERVER_ADMIN)
+    assert _blob_status(org, caller, org.secret("linked")) == (200 if caller in viewers else 404)
+    if caller not in viewers:  # restricted viewers: the link's metadata, not its files
+        with pytest.raises(DownloadRefusedError, match="is a restricted_viewer of registry .*needs viewer"):
+            backend.check_download(link.id)
     sibling = 200 if caller in (VIEWER, MEMBER, ADMIN, SERVER_ADMIN) else 404  # team viewers read it anyway
     assert _blob_status(org, caller, org.secret("sibling")) == sibling
 
@@ -173,7 +186,9 @@ def test_another_team_links_its_own_version_only_as_a_member_of_the_organization
     version = log_files(
         linker, "mine", {"m.bin": b"mine " + own_team.encode()}, "model", entity=own_team
     ).version
-    with pytest.raises(PermissionDeniedError, match="is a viewer of registry"):
+    with pytest.raises(
+        PermissionDeniedError, match="is a restricted_viewer of registry .*needs member or admin"
+    ):
         linker.link_version(version.id, org.open_registry, "mine")
     org.admin.set_member(ORGANIZATION, user.user.name, "member")
     assert linker.link_version(version.id, org.open_registry, "mine").source.id == version.id  # type: ignore[union-attr]
@@ -182,15 +197,23 @@ def test_another_team_links_its_own_version_only_as_a_member_of_the_organization
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_creating_changing_and_deleting_registries_needs_admin(org: Org, caller: str) -> None:
+def test_creating_registries_needs_member_and_changing_and_deleting_them_admin(org: Org, caller: str) -> None:
     backend = org.backends[caller]
     name = _name("made")
     if caller == REVOKED:
         with pytest.raises(AuthenticationError):
             backend.create_registry(name, "organization")
         return
+    if caller == MEMBER:  # the organization's member creates it and is its admin from then on
+        backend.create_registry(name, "restricted")
+        assert backend.update_registry(name, RegistryUpdate(description="d")).description == "d"
+        assert [(m.name, m.role) for m in backend.list_registry_members(name)] == [
+            (_user(org, MEMBER), "admin")
+        ]
+        backend.delete_registry(name)
+        return
     if caller not in (ADMIN, SERVER_ADMIN):
-        with pytest.raises(PermissionDeniedError, match="needs admin|no role in registry"):
+        with pytest.raises(PermissionDeniedError, match="needs member or admin|no role in registry"):
             backend.create_registry(name, "organization")
         with pytest.raises(PermissionDeniedError, match="needs admin|no role in registry"):
             backend.update_registry(org.open_registry, RegistryUpdate(description="mine"))

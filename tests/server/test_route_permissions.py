@@ -68,6 +68,18 @@ class World:
         self.owner.create_registry(name, "organization", artifact_types=["dataset"])
         return name
 
+    def fresh_protected_registry(self) -> str:
+        """A registry protecting the alias ``production``."""
+        name = self.fresh_registry()
+        self.owner.protect_alias(name, "production")
+        return name
+
+    def fresh_registry_with_member(self) -> str:
+        """A registry (visible to the organization) whose member is the team."""
+        name = self.fresh_registry()
+        self.owner.add_registry_members(name, [self.team])
+        return name
+
     def fresh_member(self) -> str:
         """A new user with a role in the team, for a call that takes it away."""
         user = self.fresh_user()
@@ -536,11 +548,12 @@ CASES: list[Case] = [
         check=_graph_check,
     ),
     # registries: the roles are the organization's (the team's callers hold the same role
-    # there); every user is a viewer of a registry visible to the organization
+    # there); every user is a restricted viewer of a registry visible to the organization
+    # (tests/server/test_registry_roles.py holds the registry's own roles)
     Case(
         "POST",
         f"{API}/registries/create",
-        MANAGERS,
+        WRITERS,
         lambda w, c: {"json": {"name": _name("reg"), "visibility": "restricted"}},
     ),
     Case("POST", f"{API}/registries/list", AUTHENTICATED, lambda w, c: {}, check=_registries_check),
@@ -572,7 +585,60 @@ CASES: list[Case] = [
     ),
     Case(
         "POST",
+        f"{API}/registries/members/list",
+        AUTHENTICATED,
+        lambda w, c: {"json": {"name": "model"}},
+    ),
+    Case("POST", f"{API}/registries/role", AUTHENTICATED, lambda w, c: {"json": {"name": "model"}}),
+    Case(
+        "POST",
+        f"{API}/registries/members/add",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry(), "members": [w.team]}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/members/update",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry_with_member(), "member": w.team, "role": "viewer"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/members/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"name": w.fresh_registry_with_member(), "members": [w.team]}},
+    ),
+    Case(
+        "POST",
+        f"{API}/versions/check-download",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
         f"{API}/links/list",
+        READERS,
+        lambda w, c: {"json": {"version_id": w.version_id}},
+        refused_elsewhere=404,
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/protected-aliases/set",
+        MANAGERS,
+        lambda w, c: {
+            "json": {"registry": w.fresh_registry(), "alias": "production", "rule": "summary.acc >= 0.9"}
+        },
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/protected-aliases/remove",
+        MANAGERS,
+        lambda w, c: {"json": {"registry": w.fresh_protected_registry(), "alias": "production"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/registries/promotion-overrides",
         READERS,
         lambda w, c: {"json": {"version_id": w.version_id}},
         refused_elsewhere=404,
@@ -656,6 +722,8 @@ ID_ROUTES: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
     ("/lineage/graph", lambda w, v: {"node_id": v, "direction": "both", "depth": 1}),
     ("/links/create", lambda w, v: {"version_id": v, "registry": w.registry, "collection": "data"}),
     ("/links/list", lambda w, v: {"version_id": v}),
+    ("/registries/promotion-overrides", lambda w, v: {"version_id": v}),
+    ("/versions/check-download", lambda w, v: {"version_id": v}),
     (
         "/versions/commit",
         lambda w, v: {"request": {**_commit_body(w, SERVER_ADMIN)["json"]["request"], "base_version_id": v}},
