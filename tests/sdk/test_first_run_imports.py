@@ -13,6 +13,7 @@ NOT_NEEDED_TO_LOG = [
     "sqlalchemy.dialects.postgresql",  # the embedded store is SQLite
     "psycopg",
     "alembic",  # a new store is created at its head revision
+    "sqlalchemy.orm",  # the service is SQLAlchemy Core
     "archivist.server",
     "fastapi",
     "uvicorn",
