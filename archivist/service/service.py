@@ -154,6 +154,9 @@ class Service:
     def query_runs(self, query: RunQuery) -> list[RunRecord]:
         return run_queries.query_runs(self.engine, query)
 
+    def count_runs(self, query: RunQuery) -> int:
+        return run_queries.count_runs(self.engine, query)
+
     def delete_run(self, ref: RunRef) -> None:
         with self._writing() as connection:
             run_queries.delete_run(connection, ref)
