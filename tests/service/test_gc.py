@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from archivist.core.errors import BlobNotFoundError, InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import Entry, Manifest, hash_bytes
-from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery
+from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery, VersionUpdate
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.metadata.schema import blob_grants, gc_marks, users, version_blobs, versions
 from archivist.service import blob_access, blob_rows, gc
@@ -380,3 +380,21 @@ def test_explain_names_run_files_and_uploads_in_progress(sqlite_service: Service
     holders = service.explain_blob(hash_bytes(data))
     assert holders.upload_grants == 1 and holders.kept and holders.versions == ()
     assert service.collect_garbage(0).removed_blobs == 0  # what explain says holds it, holds it
+
+
+def test_the_collector_sweeps_expired_versions_first_and_its_dry_run_previews_it(service: Service) -> None:
+    short = log_files(service, "short-lived", {"a.txt": b"expires soon"}).version
+    kept = log_files(service, "long-lived", {"b.txt": b"no ttl"}).version
+    service.update_version(short.id, VersionUpdate(ttl_seconds=60))
+    later = utc_now() + dt.timedelta(hours=1)
+    assert service.sweep_step is gc.expiry_step  # every service's collector sweeps first
+    plan = gc.run_collection(
+        service.engine, service.store, 0, dry_run=True, sweep=service.sweep_step, now=later
+    )
+    assert plan.swept_versions == 1
+    assert service.get_version(short.id).version_index == 0  # the dry run deleted nothing
+    done = gc.run_collection(service.engine, service.store, 0, sweep=service.sweep_step, now=later)
+    assert done.swept_versions == 1
+    with pytest.raises(ArtifactNotFoundError):
+        service.get_version(short.id)
+    assert service.get_version(kept.id).version_index == 0
