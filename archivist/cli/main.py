@@ -23,6 +23,7 @@ from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
 from archivist.cli.project_commands import project_group
+from archivist.cli.registry_access_commands import REGISTRY_ACCESS_COMMANDS
 from archivist.cli.registry_commands import registry_group
 from archivist.cli.server_commands import db_group, server_command
 from archivist.cli.session_commands import logout_command, status_command, whoami_command
@@ -82,6 +83,8 @@ def cli() -> None:
 
 cli.add_command(artifact_group)
 cli.add_command(project_group)
+for registry_command in REGISTRY_ACCESS_COMMANDS:
+    registry_group.add_command(registry_command)
 cli.add_command(registry_group)
 cli.add_command(demo_command)
 for server_side_command in (
