@@ -110,7 +110,10 @@ def member_add_command(name: str, members: tuple[str, ...], role: str, as_json: 
     registry = given_registry(name)
     listed = context_backend().add_registry_members(registry, list(members), role)
     if not as_json:
-        click.echo(f"Gave {', '.join(members)} the role {role} in registry {registry!r}.")
+        click.echo(
+            f"Added {', '.join(members)} to registry {registry!r} "
+            f"(new members get {role}; members keep theirs)."
+        )
     _print_members(registry, listed, as_json)
 
 

@@ -167,7 +167,9 @@ def test_members_and_roles(run_script: RunScript, script_env: dict[str, str]) ->
     )
     assert {"name": user.user.name, "kind": "user", "role": "member"} in added and creator in added
     said = _ok(run_script("registry", "member", "add", name, team))
-    assert f"Gave {team} the role restricted_viewer in registry '{name}'." in said
+    assert (
+        f"Added {team} to registry '{name}' (new members get restricted_viewer; members keep theirs)." in said
+    )
     _ok(run_script("registry", "protect", name, "production", "--rule", RULE))
 
     key = user.key.key

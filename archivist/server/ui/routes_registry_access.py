@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from archivist.core.errors import PermissionDeniedError
 from archivist.core.accounts import ADMIN
+from archivist.core.errors import PermissionDeniedError
 from archivist.server.ui import urls
 from archivist.server.ui.registry_views import split_aliases
 from archivist.server.ui.state import FormFields, Page, UiState, route_class
