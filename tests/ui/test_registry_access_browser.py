@@ -143,6 +143,18 @@ def test_protect_refuse_override_and_travel_back(refusing_page: Page, embedded_u
     page.get_by_role("button", name="Go", exact=True).click()
     expect(page.locator("h1")).to_have_text(f"{ORGANIZATION}/wandb-registry-gated/clf:v1")
 
+    page.goto(f"{embedded_ui}/ui/registries/gated/clf")  # the version page's alias form too
+    _set_alias(page, "v1", "production")
+    page.locator("#links").get_by_role("link", name="v0", exact=True).click()
+    page.get_by_label("New alias").fill("production")
+    page.get_by_role("button", name="Add alias").click()
+    expect(page.locator("#promotion-refused .message")).to_contain_text("metadata.accuracy is 0.8")
+    expect(page.locator("#aliases")).not_to_contain_text("production")
+    page.get_by_label("Override reason").fill("roll back")
+    page.get_by_role("button", name="Override the rule: give v0 production").click()
+    expect(page.locator("#promotion-refused")).to_have_count(0)
+    expect(page.locator("#aliases")).to_contain_text("production")
+
     page.goto(f"{embedded_ui}/ui/registries/gated")
     page.get_by_role("button", name="Unprotect production").click()
     expect(page.locator("#protected-table")).to_contain_text("No protected aliases")
