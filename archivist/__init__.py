@@ -24,6 +24,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ArtifactType": ("archivist.sdk.artifact_collections", "ArtifactType"),
     "Artifact": ("archivist.sdk.artifact", "Artifact"),
     "ArtifactTTL": ("archivist.sdk.artifact", "ArtifactTTL"),
+    "Retention": ("archivist.sdk.lifecycle", "Retention"),
     "ArtifactManifest": ("archivist.sdk.artifact_manifest", "ArtifactManifest"),
     "ArtifactManifestEntry": ("archivist.sdk.artifact_manifest", "ArtifactManifestEntry"),
     "Run": ("archivist.sdk.run", "Run"),

@@ -26,6 +26,7 @@ EXPECTED = {
     "JoinedTable",
     "Molecule",
     "Object3D",
+    "Retention",
     "Run",
     "Settings",
     "Table",

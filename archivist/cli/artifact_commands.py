@@ -15,6 +15,7 @@ from archivist.cli.cache_commands import cache_group
 from archivist.cli.console import output_console
 from archivist.cli.history_commands import as_of_option, history_command
 from archivist.cli.label_commands import alias_group, tag_group
+from archivist.cli.lifecycle_commands import ARTIFACT_COMMANDS
 from archivist.cli.lineage_view import DEFAULT_DEPTH, DIRECTIONS, print_lineage
 from archivist.cli.link_commands import link_command, unlink_command
 from archivist.cli.listing import empty_message, listing_rows, render_rows, require_project
@@ -32,9 +33,16 @@ def artifact_group() -> None:
 
 artifact_group.add_command(cache_group)
 for subcommand in (
-    verify_command, versions_command, show_command, diff_command, alias_group, tag_group,
-    link_command, unlink_command,
-):  # fmt: skip
+    verify_command,
+    versions_command,
+    show_command,
+    diff_command,
+    alias_group,
+    tag_group,
+    link_command,
+    unlink_command,
+    *ARTIFACT_COMMANDS,
+):
     artifact_group.add_command(subcommand)
 artifact_group.add_command(history_command)
 

@@ -22,12 +22,13 @@ from archivist.cli.account_commands import key_group, login_command, team_group,
 from archivist.cli.artifact_commands import artifact_group
 from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
+from archivist.cli.gc_commands import du_command, gc_command
 from archivist.cli.project_commands import project_group
 from archivist.cli.registry_access_commands import REGISTRY_ACCESS_COMMANDS
 from archivist.cli.registry_commands import registry_group
 from archivist.cli.server_commands import db_group, server_command
 from archivist.cli.session_commands import logout_command, status_command, whoami_command
-from archivist.cli.store_commands import fsck_command, gc_command
+from archivist.cli.store_commands import fsck_command
 from archivist.cli.ui_command import ui_command
 
 PROG_NAME = "archivist"
@@ -95,6 +96,7 @@ for server_side_command in (
 cli.add_command(ui_command)
 cli.add_command(fsck_command)
 cli.add_command(gc_command)
+cli.add_command(du_command)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

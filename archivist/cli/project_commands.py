@@ -5,12 +5,16 @@ from __future__ import annotations
 import click
 
 from archivist.cli.console import output_console
+from archivist.cli.lifecycle_commands import project_rm_command
 from archivist.cli.table_output import print_json, render_table
 
 
 @click.group("project")
 def project_group() -> None:
     """The projects of an entity (a user or a team)."""
+
+
+project_group.add_command(project_rm_command)
 
 
 @project_group.command("ls")

@@ -36,6 +36,20 @@ from archivist.core.errors import UsageError
     help="Bytes each user may have uploaded that no commit references yet "
     "[default: ARCHIVIST_UPLOAD_QUOTA, else 100GiB; off: no bound].",
 )
+@click.option(
+    "--gc-interval",
+    default=None,
+    metavar="DURATION|off",
+    help="How often the collector runs (sweep, purge, blobs; one replica at a time) "
+    "[default: ARCHIVIST_GC_INTERVAL, else 1h; off: never].",
+)
+@click.option(
+    "--gc-grace",
+    default=None,
+    metavar="DURATION",
+    help="How long a deleted version stays restorable before the collector purges it "
+    "[default: ARCHIVIST_GC_GRACE, else 7d].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
 def server_command(
     host: str,
@@ -44,6 +58,8 @@ def server_command(
     store_url: str,
     blob_port: str | None,
     upload_quota: str | None,
+    gc_interval: str | None,
+    gc_grace: str | None,
     no_request_log: bool,
 ) -> None:
     """Serve a shared store to a team over HTTP.
@@ -54,7 +70,13 @@ def server_command(
     """
     from dataclasses import replace
 
-    from archivist.server.config import ServerConfig, blob_port_from_text, quota_from_text
+    from archivist.server.config import (
+        ServerConfig,
+        blob_port_from_text,
+        gc_grace_from_text,
+        gc_interval_from_text,
+        quota_from_text,
+    )
 
     try:
         from archivist.server.run import serve
@@ -67,6 +89,10 @@ def server_command(
         config = replace(config, blob_port=blob_port_from_text(blob_port, "--blob-port"))
     if upload_quota is not None:
         config = replace(config, upload_quota=quota_from_text(upload_quota, "--upload-quota"))
+    if gc_interval is not None:
+        config = replace(config, gc_interval=gc_interval_from_text(gc_interval, "--gc-interval"))
+    if gc_grace is not None:
+        config = replace(config, gc_grace=gc_grace_from_text(gc_grace, "--gc-grace"))
     serve(config, host, port, log_requests=not no_request_log)
 
 

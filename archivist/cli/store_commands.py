@@ -1,6 +1,6 @@
-"""``archivist fsck`` and ``archivist gc``: checking, repairing and freeing a store.
+"""``archivist fsck``: checking and repairing a store (``gc_commands``: freeing it).
 
-Both work on the embedded store (ARCHIVIST_DIR), or on a server's database and blob
+Both (fsck and gc) work on the embedded store (ARCHIVIST_DIR), or on a server's database and blob
 store when given ``--db URL --store PATH-or-URL`` (for an administrator on the server
 machine; the server may keep running). Both work on a full disk (see ``storage.space``).
 """
@@ -23,12 +23,12 @@ from archivist.core.sizes import format_size
 
 _FAILED = 1
 
-_db_option = click.option(
+db_option = click.option(
     "--db",
     "db_url",
     help="A server's metadata database (sqlite:///path or postgresql://...); with --store.",
 )
-_store_option = click.option(
+store_option = click.option(
     "--store", "store_url", help="A server's blob store (a folder, or s3://bucket/prefix ...); with --db."
 )
 
@@ -41,7 +41,7 @@ class _Opened:
 
 
 @contextmanager
-def _open(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
+def open_store_at(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
     """The embedded store, or the server database and store the options name."""
     from archivist.metadata.engine import create_metadata_engine
     from archivist.storage import open_store
@@ -76,8 +76,8 @@ def _open(db_url: str | None, store_url: str | None) -> Iterator[_Opened]:
 @click.command("fsck")
 @click.option("--repair", is_flag=True, help="Remove the damaged blobs and bad pack-index entries found.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@_db_option
-@_store_option
+@db_option
+@store_option
 def fsck_command(repair: bool, as_json: bool, db_url: str | None, store_url: str | None) -> None:
     """Check that every committed version's manifest and blobs are in the store, whole (each
     blob is read and hashed), and that the pack index points inside its packs.
@@ -90,7 +90,7 @@ def fsck_command(repair: bool, as_json: bool, db_url: str | None, store_url: str
     from archivist.service import store_check
     from archivist.storage.blob_check import check_blobs
 
-    with _open(db_url, store_url) as opened:
+    with open_store_at(db_url, store_url) as opened:
         versions = store_check.committed_versions(opened.engine)
         with count_progress("Reading manifests", "versions", len(versions)) as advance:
             index = store_check.read_manifests(opened.store, versions, advance)
@@ -136,30 +136,3 @@ def _print_report(found: Any, where: str, repaired: bool) -> None:
         click.echo(
             "Run `archivist fsck --repair` to remove the damaged blobs, then log those files again.", err=True
         )
-
-
-@click.command("gc")
-@click.option(
-    "--grace",
-    "grace_seconds",
-    type=click.FloatRange(min=0),
-    default=3600.0,
-    show_default=True,
-    help="Keep unreferenced blobs written less than this many seconds ago (a log may still be "
-    "uploading them); 0 when nothing is being logged.",
-)
-@_db_option
-@_store_option
-def gc_command(grace_seconds: float, db_url: str | None, store_url: str | None) -> None:
-    """Delete the blobs no version (that is not deleted) and no run file names, to free space.
-
-    Works on a full disk: the store keeps a reserve of free space (ARCHIVIST_SPACE_RESERVE,
-    16MiB by default) that logging never uses, for deleting versions and collecting garbage.
-    """
-    from archivist.service.service import Service
-
-    with _open(db_url, store_url) as opened:
-        deleted = Service(opened.engine, opened.store).collect_garbage(grace_seconds)
-        free_bytes = opened.store.free_bytes()
-        free = "" if free_bytes is None else f"; {format_size(free_bytes)} free on its disk now"
-    click.echo(f"Deleted {plural(deleted, 'unreferenced blob')} from {opened.where}{free}.")

@@ -16,10 +16,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from archivist.core.access import ANYONE, Entity, Node, Registry, Version, download, manage, read, write
+from archivist.core.access import (
+    ANYONE,
+    SERVER,
+    Entity,
+    Node,
+    Registry,
+    Version,
+    download,
+    manage,
+    read,
+    write,
+)
 from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.calls import call
-from archivist.core.ids import Name, NodeId, ProjectName, VersionId
+from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
+from archivist.core.ids import Digest, Name, NodeId, ProjectName, VersionId
+from archivist.core.lifecycle import SweepReport
 from archivist.core.models import (
     CollectionRecord,
     CollectionUpdate,
@@ -170,6 +183,47 @@ class Backend(Protocol):
         """Delete the version (its aliases too when ``delete_aliases``, else it must have none).
         One holding a protected alias is deleted (unlinked) by a registry admin only; the
         source of a link holding one by nobody (``ProtectedAliasError``)."""
+        ...
+
+    @call("/versions/restore", write(Entity("entity")), idempotent=False)
+    def restore_version(
+        self, entity: Name, project: ProjectName, collection: Name, version_index: int
+    ) -> VersionRecord:
+        """Restore the soft-deleted ``collection:v<version_index>`` (not purged yet) under its
+        number, reviving its collection and project; its old aliases stay removed."""
+        ...
+
+    @call("/versions/deleted", read(Entity("entity")))
+    def list_deleted_versions(
+        self, entity: Name, project: ProjectName, collection: Name | None = None
+    ) -> list[VersionRecord]:
+        """The project's soft-deleted versions not purged yet (of collections of that name
+        when given), most recently deleted first."""
+        ...
+
+    # --- lifecycle: team default TTL, the sweep, deleting projects ------------------------
+    @call("/entities/default-ttl/set", manage(Entity("entity")), idempotent=False)
+    def set_default_ttl(self, entity: Name, ttl_seconds: int | None) -> None:
+        """The team default TTL (None: none), for versions whose policy is to inherit it,
+        counted from their creation; entity admins."""
+        ...
+
+    @call("/entities/default-ttl/get", read(Entity("entity")))
+    def get_default_ttl(self, entity: Name) -> int | None:
+        """The entity's default TTL in seconds (None: none)."""
+        ...
+
+    @call("/lifecycle/sweep", manage(Entity("entity")), idempotent=False)
+    def sweep(self, entity: Name, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
+        """Soft-delete the entity's versions whose TTL ran out and those retention rules let
+        go, as of ``as_of`` (an ISO time; default now); entity admins. ``dry_run`` deletes
+        nothing and reports the same plan."""
+        ...
+
+    @call("/projects/delete", manage(Entity("entity")), idempotent=False)
+    def delete_project(self, entity: Name, project: ProjectName) -> None:
+        """Soft-delete every collection of the project and hide it (restorable version by
+        version until purged); entity admins."""
         ...
 
     # --- collections and types ------------------------------------------------------------
@@ -405,4 +459,26 @@ class Backend(Protocol):
     @call("/projects/records", read(Entity("entity")))
     def list_project_records(self, entity: Name) -> list[ProjectRecord]:
         """The entity's projects with when they were made and what they hold, by name."""
+        ...
+
+    # --- the collector and storage accounting (``service.gc``) ------------------------------
+    @call("/admin/gc", manage(SERVER), idempotent=False)
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
+        """Purge versions soft-deleted more than ``grace_seconds`` ago, delete the blobs
+        nothing holds, and tidy the store; ``dry_run`` changes nothing and reports the plan."""
+        ...
+
+    @call("/admin/gc/explain", manage(SERVER))
+    def explain_blob(self, digest: Digest) -> BlobHolders:
+        """What holds the blob (versions, base chains, run files, uploads), or that nothing does."""
+        ...
+
+    @call("/storage/usage", read(Entity("entity")))
+    def storage_usage(
+        self, entity: Name, project: ProjectName | None = None, collection: Name | None = None
+    ) -> StorageUsage:
+        """Bytes the entity, project or collection holds, split into bytes only it holds
+        (what deleting it would free) and bytes shared with others the caller may read."""
         ...

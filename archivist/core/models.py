@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from archivist.core.ids import Digest, Name, ProjectName, RunId, VersionId
+from archivist.core.lifecycle import TTL_INHERIT, RetentionRule
 
 T = TypeVar("T")
 
@@ -139,6 +140,8 @@ class CollectionRecord:
     version_count: int
     created_at: str
     updated_at: str
+    retention: RetentionRule | None = None
+    """The collection's retention rule (``core.lifecycle``), applied by the sweep."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ class CollectionUpdate:
     type: Any = settable(str | None)
     description: Any = settable(str | None)
     tags: Any = settable(list[str] | None)
+    retention: Any = settable(RetentionRule | None)
+    """None removes the rule."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,7 @@ class VersionRecord:
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
     ttl_seconds: int | None
+    """The TTL in effect: the version's own, or the team default it inherits (None: none)."""
     state: VersionState
     created_at: str
     updated_at: str
@@ -190,6 +196,12 @@ class VersionRecord:
     history_step: int | None = None
     source: LinkSource | None = None
     """Set on a link in a registry collection: the version it names."""
+    ttl_inherited: bool = False
+    """The version's policy is to inherit the team default TTL (``core.lifecycle``)."""
+    expires_at: str | None = None
+    """When its TTL runs out (the sweep then soft-deletes it); None: never."""
+    deleted_at: str | None = None
+    """When it was soft-deleted (restorable until the collector purges it)."""
 
     @property
     def version(self) -> str:
@@ -214,7 +226,8 @@ class CommitRequest:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    ttl_seconds: int | None = None
+    ttl_seconds: int | None = TTL_INHERIT
+    """The TTL policy (``core.lifecycle``): seconds, -1 inherit, -2 or None no TTL."""
     run: RunRef | None = None
     history_step: int | None = None
     base_version_id: VersionId | None = None
@@ -235,6 +248,7 @@ class VersionUpdate:
     aliases: Any = settable(list[str] | None)
     tags: Any = settable(list[str] | None)
     ttl_seconds: Any = settable(int | None)
+    """The TTL policy (``core.lifecycle``): seconds, -1 inherit, -2 or None no TTL."""
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ def _convert_record(cls: type, value: object, where: str) -> Any:
     kwargs: dict[str, Any] = {}
     for field in dataclasses.fields(cls):
         if field.name in value:
-            kwargs[field.name] = _convert(hints[field.name], value[field.name], f"{where}.{field.name}")
+            hint = field.metadata.get("wire_type", hints[field.name])  # an update's settable field
+            kwargs[field.name] = _convert(hint, value[field.name], f"{where}.{field.name}")
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise CommError(f"malformed server answer: {where} lacks the field {field.name!r}")
     return cls(**kwargs)

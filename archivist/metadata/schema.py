@@ -87,8 +87,10 @@ entities = Table(
     Column("id", Integer, primary_key=True),
     Column("name", _name(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("default_ttl_seconds", BigInteger),
     UniqueConstraint("name"),
 )
+"""``default_ttl_seconds``: the team default TTL, for versions whose policy is to inherit it."""
 
 projects = Table(
     "projects",
@@ -97,8 +99,11 @@ projects = Table(
     Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
     Column("name", _name(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),
     UniqueConstraint("entity_id", "name"),
 )
+"""``deleted_at``: the project was deleted (its collections with it); it is hidden until
+something is stored in it again."""
 
 collections = Table(
     "collections",
@@ -113,6 +118,8 @@ collections = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("deleted_at", UtcDateTime),
+    Column("retention_keep_last", Integer),
+    Column("retention_max_age_seconds", BigInteger),
     Index(None, "project_id", "type"),
 )
 
@@ -185,7 +192,9 @@ holds only the blobs none of its base chain's rows name; see ``service.blob_rows
 ``source_version_id``: set on a link in a registry collection, the version it names (its
 digest, manifest and size are copied from it; its blobs are the source's).
 ``deleted_at``: when the version was soft-deleted (state ``DELETED``); the collector purges
-it once its grace period has passed."""
+it once its grace period has passed.
+``ttl_seconds``: the version's TTL policy (``core.lifecycle``): positive seconds, -1 or NULL
+to inherit the team default, -2 for none; ``expires_at`` is set for a positive one."""
 
 registries = Table(
     "registries",

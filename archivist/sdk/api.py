@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from archivist.core.collector import StorageUsage
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, NotFoundError
 from archivist.core.models import (
     Direction,
@@ -21,14 +22,16 @@ from archivist.sdk import registries as registry_calls
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_collections import ArtifactCollection, Artifacts, ArtifactType, version_order
 from archivist.sdk.context import get_context
+from archivist.sdk.lifecycle import LifecycleCalls
 from archivist.sdk.projects import Project
 from archivist.sdk.public_runs import PublicRun, get_public_run
 from archivist.sdk.registries import Registries, Registry
 from archivist.sdk.run_listing import DEFAULT_ORDER, Runs
 
 
-class Api:
-    """Queries over artifacts, collections, types, runs and lineage."""
+class Api(LifecycleCalls):
+    """Queries over artifacts, collections, types, runs and lineage; restoring and expiring
+    (``sdk.lifecycle``)."""
 
     def __init__(
         self,
@@ -146,6 +149,19 @@ class Api:
         path_entity, project = parse_project_path(name)
         owner = validate_entity(entity or path_entity or self._ctx.entity)
         return Project(self._ctx, self._ctx.backend.get_project(owner, project))
+
+    def storage_usage(self, path: str | None = None) -> StorageUsage:
+        """Bytes stored for ``entity``, ``entity/project`` or ``entity/project/collection``
+        (the default entity without a path): ``total_bytes``, ``exclusive_bytes`` (only this
+        scope holds them: what deleting it and collecting would free) and ``shared_bytes``
+        (held elsewhere too). Soft-deleted versions count until the collector purges them."""
+        parts = (path or self._ctx.entity).strip("/").split("/")
+        if len(parts) > 3 or not all(parts):
+            raise InvalidInputError(
+                f"invalid storage path {path!r}: use entity, entity/project or entity/project/collection"
+            )
+        entity = validate_entity(parts[0])
+        return self._ctx.backend.storage_usage(entity, *parts[1:])
 
     # --- registries -------------------------------------------------------------------
     def create_registry(

@@ -22,8 +22,10 @@ from archivist.core.errors import (
     InvalidInputError,
     WaitTimeoutError,
 )
+from archivist.core.lifecycle import TTL_DISABLED, TTL_INHERIT, ttl_refusal
 from archivist.core.manifest import Manifest
 from archivist.core.models import (
+    UNSET,
     CommitRequest,
     CommitResult,
     RunRef,
@@ -130,7 +132,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         self._metadata = dict(record.metadata)
         self._aliases = [a for a in record.aliases]
         self._tags = list(record.tags)
-        self._ttl = None if record.ttl_seconds is None else dt.timedelta(seconds=record.ttl_seconds)
+        self._ttl = ArtifactTTL.INHERIT if record.ttl_inherited else _timedelta(record.ttl_seconds)
 
     # --- helpers ---------------------------------------------------------------------
     def _context(self) -> Context:
@@ -376,13 +378,18 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         if self._ttl is ArtifactTTL.INHERIT:
             if self._record is None:
                 raise ArtifactNotLoggedError(
-                    "this draft inherits its TTL from the project default, known once it is logged"
+                    "this draft inherits its TTL from the team default, known once it is logged"
                 )
-            return None
+            return _timedelta(self._record.ttl_seconds)  # the team default in effect
         return self._ttl
 
     @ttl.setter
     def ttl(self, value: dt.timedelta | ArtifactTTL | None) -> None:
+        if self.is_link:
+            raise InvalidInputError("Cannot set TTL for link artifact")
+        refusal = ttl_refusal(self._type, False)
+        if refusal is not None and isinstance(value, dt.timedelta):
+            raise InvalidInputError(refusal)
         if value is None or value is ArtifactTTL.INHERIT:
             self._ttl = value
             return
@@ -392,10 +399,11 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
             )
         self._ttl = value
 
-    def _ttl_seconds(self) -> int | None:
+    def _ttl_seconds(self) -> int:
+        """The TTL policy on the wire (``core.lifecycle``)."""
         if isinstance(self._ttl, dt.timedelta):
             return int(self._ttl.total_seconds())
-        return None
+        return TTL_INHERIT if self._ttl is ArtifactTTL.INHERIT else TTL_DISABLED
 
     # --- lifecycle ---------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Artifact:
@@ -499,7 +507,7 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
             metadata=self._metadata,
             aliases=tuple(validate_aliases(self._aliases)),
             tags=tuple(validate_tags(self._tags)),
-            ttl_seconds=self._ttl_seconds(),
+            ttl_seconds=UNSET if record.source is not None else self._ttl_seconds(),
         )
         self._set_record(self._context().backend.update_version(record.id, update, override_reason))
 
@@ -511,6 +519,16 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
             return
         self._context().backend.delete_version(record.id, delete_aliases=delete_aliases)
         self._record = _with_state(record, VersionState.DELETED)
+
+    def restore(self) -> Artifact:
+        """Restore this deleted version (until the collector purges it): committed again under
+        its number; its old aliases stay removed."""
+        record = self._logged()
+        restored = self._context().backend.restore_version(
+            record.entity, record.project, record.collection, record.version_index
+        )
+        self._set_record(restored)
+        return self
 
     def build_on(self, base: Artifact | None) -> None:
         """An incremental draft becomes ``base`` (its collection's latest version; None for
@@ -567,6 +585,10 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
 
     def __repr__(self) -> str:
         return f"<Artifact {self.name} type={self._type}>"
+
+
+def _timedelta(seconds: int | None) -> dt.timedelta | None:
+    return None if seconds is None else dt.timedelta(seconds=seconds)
 
 
 def _check_description(value: object) -> str | None:

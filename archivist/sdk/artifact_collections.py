@@ -7,11 +7,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from archivist.core.errors import InvalidInputError, NotFoundError
+from archivist.core.lifecycle import RetentionRule
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionQuery
 from archivist.core.names import validate_tags
 from archivist.sdk.artifact import Artifact
 from archivist.sdk.artifact_history import CollectionHistory
 from archivist.sdk.context import Context
+from archivist.sdk.lifecycle import Retention
 
 _ORDER_FIELDS = {"version", "created_at", "size", "createdAt"}
 
@@ -42,6 +44,8 @@ class ArtifactCollection:
         self.description = record.description
         self.tags = list(record.tags)
         self._type = record.type
+        self.retention = Retention.from_rule(record.retention)
+        """The retention rule (``archivist.Retention`` or None), saved with ``save()``."""
 
     id = property(lambda self: self._record.id)
     entity = property(lambda self: self._record.entity)
@@ -87,12 +91,21 @@ class ArtifactCollection:
             type=self._type if self._type != self._record.type else UNSET,
             description=self.description,
             tags=tuple(validate_tags(self.tags)),
+            retention=self._retention_rule(),
         )
         self._record = self._ctx.backend.update_collection(
             self.entity, self.project, self._record.name, update
         )
 
+    def _retention_rule(self) -> RetentionRule | None:
+        if self.retention is not None and not isinstance(self.retention, Retention):
+            raise InvalidInputError(
+                f"retention must be an archivist.Retention or None, got {self.retention!r}"
+            )
+        return None if self.retention is None else self.retention.rule()
+
     def delete(self) -> None:
+        """Soft-delete the collection and all its versions (restorable until purged)."""
         self._ctx.backend.delete_collection(self.entity, self.project, self._record.name)
 
     def __repr__(self) -> str:

@@ -55,6 +55,10 @@ class Project:
 
     artifact_types = artifacts_types
 
+    def delete(self) -> None:
+        """Soft-delete the project's collections and hide it (``Api.delete_project``)."""
+        self._ctx.backend.delete_project(self.entity, self.name)
+
     def collections(self, type_name: str | None = None, per_page: int = 50) -> list[ArtifactCollection]:
         records = self._ctx.backend.list_collections(self.entity, self.name, type_name)
         return [ArtifactCollection(self._ctx, record) for record in records]

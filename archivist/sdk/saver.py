@@ -193,7 +193,23 @@ def save_manifest(
                 "its bytes as they were when added"
             ) from error
     control.begin_commit()
-    return backend.commit_version(CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest}))
+    final = CommitRequest(**{**request.__dict__, "manifest_digest": manifest_digest})
+    for _attempt in range(COMMIT_ATTEMPTS - 1):
+        try:
+            return backend.commit_version(final)
+        except BlobNotFoundError:
+            # The collector deleted a blob the store held when it was checked above (nothing
+            # referenced it then: the content of a purged version): store what is gone again.
+            store_manifest(transfer, manifest, request.digest)
+            gone = transfer.blobs_to_send(manifest.blob_digests(), sources.keys(), set())
+            if any(digest not in sources for digest in gone):
+                raise
+            transfer.upload_files([(digest, sources[digest]) for digest in gone], None, held=held)
+    return backend.commit_version(final)
+
+
+COMMIT_ATTEMPTS = 3
+"""A commit refused because the collector took a blob it named is retried after storing it again."""
 
 
 def _wait_for(sinks: Sequence[BlobSink]) -> set[str]:

@@ -23,6 +23,7 @@ from archivist.server.blobs.listener import BlobListener
 from archivist.server.blobs.tickets import BlobTickets
 from archivist.server.blobs.upload_ledger import UNACCOUNTED, UploadLedger
 from archivist.server.calls import call_routes
+from archivist.server.collector_loop import CollectorLoop
 from archivist.server.config import ServerConfig
 from archivist.server.errors import install_error_handlers
 from archivist.server.public_messages import PathScrubber
@@ -61,6 +62,9 @@ def create_app(config: ServerConfig) -> FastAPI:
         )
     _clean_up_abandoned_uploads(store)
     service = Service(engine, store, upload_quota=config.upload_quota)
+    collector = (
+        None if config.gc_interval is None else CollectorLoop(service, config.gc_interval, config.gc_grace)
+    )
 
     def ledger_for(user: str) -> UploadLedger:
         principal = principal_named(engine, user)
@@ -85,9 +89,13 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if listener is not None and config.blob_port is not None:
             _start_listener(listener, config.blob_host, config.blob_port)
+        if collector is not None:
+            collector.start()
         try:
             yield
         finally:
+            if collector is not None:
+                collector.stop()
             if listener is not None:
                 listener.close()
             engine.dispose()

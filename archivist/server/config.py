@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from archivist.core.collector import DEFAULT_GRACE_SECONDS, parse_duration
 from archivist.core.errors import InvalidInputError
 from archivist.core.settings import DEFAULT_SPACE_RESERVE_BYTES
 from archivist.core.sizes import parse_size
@@ -17,6 +18,9 @@ log at once)."""
 DEFAULT_MAX_REQUEST_BYTES = 64 << 20
 """A JSON request body larger than this is refused with 413 (a commit names its files in
 a manifest blob, so even a commit of millions of files stays small)."""
+
+
+DEFAULT_GC_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,10 @@ class ServerConfig:
     (the slowest average upload rate allowed, a size such as ``64KiB``, per second)."""
     space_reserve: int = DEFAULT_SPACE_RESERVE_BYTES
     """Bytes a folder store keeps free for freeing space (ARCHIVIST_SPACE_RESERVE)."""
+    gc_interval: float | None = DEFAULT_GC_INTERVAL_SECONDS
+    """ARCHIVIST_GC_INTERVAL: seconds between the collector's runs (``1h``, ``off``: None)."""
+    gc_grace: float = DEFAULT_GRACE_SECONDS
+    """ARCHIVIST_GC_GRACE: how long a deleted version stays restorable before it is purged."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -89,6 +97,10 @@ class ServerConfig:
             max_request_bytes=_size_variable(env, "ARCHIVIST_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             blob_limits=listener_limits_from_env(env),
             space_reserve=_size_variable(env, "ARCHIVIST_SPACE_RESERVE", DEFAULT_SPACE_RESERVE_BYTES),
+            gc_interval=gc_interval_from_text(
+                env.get("ARCHIVIST_GC_INTERVAL") or "1h", "ARCHIVIST_GC_INTERVAL"
+            ),
+            gc_grace=gc_grace_from_text(env.get("ARCHIVIST_GC_GRACE") or "7d", "ARCHIVIST_GC_GRACE"),
         )
 
 
@@ -179,3 +191,24 @@ def shown_db_url(db_url: str) -> str:
         return make_url(db_url).render_as_string(hide_password=True)
     except Exception:
         return "(an unparsable database URL)"
+
+
+def gc_interval_from_text(text: str, where: str) -> float | None:
+    """A duration (``1h``, ``30m``) or ``off`` (None: the server runs no collector)."""
+    if text.strip().lower() == "off":
+        return None
+    seconds = _duration(text, where)
+    if seconds <= 0:
+        raise InvalidInputError(f"invalid {where} {text!r}: use a duration above 0 such as '1h', or 'off'")
+    return seconds
+
+
+def gc_grace_from_text(text: str, where: str) -> float:
+    return _duration(text, where)
+
+
+def _duration(text: str, where: str) -> float:
+    try:
+        return parse_duration(text)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{where}: {error.message}") from None

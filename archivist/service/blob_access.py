@@ -81,18 +81,8 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
         return set(wanted)
     assert access is not None
     user_id = access.principal.user_id
-    their_projects = select(projects.c.id).where(
-        projects.c.entity_id.in_(
-            select(entity_members.c.entity_id).where(entity_members.c.user_id == user_id)
-        )
-    )
+    their_projects, listed = readable_scopes(access)
     their_collections = select(collections.c.id).where(collections.c.project_id.in_(their_projects))
-    listed = select(collections.c.id).where(
-        or_(
-            collections.c.project_id.in_(their_projects),
-            collections.c.project_id.in_(access.registry_projects(RESTRICTED_VIEWER)),
-        )
-    )
     downloadable_links = select(collections.c.id).where(
         collections.c.project_id.in_(access.registry_projects(VIEWER))
     )
@@ -124,6 +114,24 @@ def readable(connection: Connection, access: Access | None, digests: Iterable[st
         statement = select(digest).select_from(asked).where(or_(uploaded, named, linked, manifest, saved))
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def readable_scopes(access: Access) -> tuple[Select[Any], Select[Any]]:
+    """The ids of the projects whose runs, and of the collections whose versions, the user
+    may see: those of the entities they have a role in, and the collections of the
+    registries they have a role in (``restricted_viewer`` included: metadata only)."""
+    their_projects = select(projects.c.id).where(
+        projects.c.entity_id.in_(
+            select(entity_members.c.entity_id).where(entity_members.c.user_id == access.principal.user_id)
+        )
+    )
+    listed = select(collections.c.id).where(
+        or_(
+            collections.c.project_id.in_(their_projects),
+            collections.c.project_id.in_(access.registry_projects(RESTRICTED_VIEWER)),
+        )
+    )
+    return their_projects, listed
 
 
 def _linked_chain(readable_collections: Select[Any]) -> Any:

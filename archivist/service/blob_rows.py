@@ -7,11 +7,11 @@ version writes a few hundred rows instead of 20,000, and the digest index, whose
 inserts land at random places, grows by the change only.
 
 The rule that keeps blobs safe: every blob of a version is named by a row of that version
-or of a version up its base chain. Hence the collector (``referenced``) keeps a blob
-while a row names it in a version that is not deleted *or that is the base, directly or
-further up, of one that is not*. A blob that a later version dropped is therefore kept
-while an earlier version of the chain is needed by a live one (at most ``MAX_CHAIN``
-versions), which errs on the side of keeping bytes.
+or of a version up its base chain. A version's rows stay until the collector purges the
+version, and a purge first copies them to the versions built on it (``purge``). Hence the
+collector (``referenced``) keeps a blob while any version row names it. A blob that a later
+version dropped is therefore kept while an earlier version of the chain (or one built on
+it) remains (at most ``MAX_CHAIN`` versions), which errs on the side of keeping bytes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from archivist.metadata.schema import version_blobs, versions
 MAX_CHAIN = 16
 """A version whose base chain is this long gets rows for all its blobs (a new chain)."""
 _COMMITTED = VersionState.COMMITTED.value
-_DELETED = VersionState.DELETED.value
 
 
 @dataclass(frozen=True)
@@ -74,17 +73,12 @@ def _chain(connection: Connection, version_id: int) -> list[int]:
     return list(connection.execute(select(up.c.id)).scalars())
 
 
-def referenced(connection: Connection, digests: Sequence[str]) -> set[str]:
-    """The blobs of ``digests`` that a version keeps (see the module docstring): named by a
-    row of a version that is not deleted or is up the base chain of one that is not."""
-    named = select(version_blobs.c.version_id).where(version_blobs.c.digest.in_(digests)).subquery("named")
-    # Every version below those that name a blob, each with the one it is below ("top").
-    below = select(named.c.version_id.label("id"), named.c.version_id.label("top")).cte(
-        "below", recursive=True
+def referenced(connection: Connection, digests: Sequence[str], dead: Set[int] = frozenset()) -> set[str]:
+    """The blobs of ``digests`` that a version keeps. Every version row keeps the blobs its
+    rows name (soft-deleted ones too: they may be restored; a purge hands a version's rows
+    down to the versions built on it, see ``purge``). ``dead``: versions whose rows a purge
+    would remove without handing them down (a dry run asks what stays held after it)."""
+    rows = connection.execute(
+        select(version_blobs.c.digest, version_blobs.c.version_id).where(version_blobs.c.digest.in_(digests))
     )
-    below = below.union(select(versions.c.id, below.c.top).where(versions.c.base_version_id == below.c.id))
-    kept = select(below.c.top).join(versions, versions.c.id == below.c.id).where(versions.c.state != _DELETED)
-    statement = select(version_blobs.c.digest).where(
-        version_blobs.c.digest.in_(digests), version_blobs.c.version_id.in_(kept)
-    )
-    return set(connection.execute(statement).scalars())
+    return {digest for digest, version_id in rows if version_id not in dead}

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from archivist.core.artifact_events import EventType
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError, TypeConflictError
+from archivist.core.lifecycle import RetentionRule
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
 from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
 from archivist.core.registries import is_registry_project, validate_registry_collection
@@ -179,8 +180,22 @@ def update_collection(
         values["description"] = validate_description(change.description, "collection description")
     if change.tags is not UNSET:
         values["tags"] = list(validate_tags(change.tags))
+    if change.retention is not UNSET:
+        values.update(_retention_values(change.retention, row.name, in_registry))
     connection.execute(update(collections).where(collections.c.id == row.id).values(**values))
     return collection_record(connection, row.id)
+
+
+def _retention_values(rule: object, name: str, in_registry: bool) -> dict[str, Any]:
+    if rule is not None and not isinstance(rule, RetentionRule):
+        raise InvalidInputError(f"retention of {name!r} must be a RetentionRule or None, got {rule!r}")
+    if rule is not None and in_registry:
+        raise InvalidInputError(
+            f"collection {name!r} is in a registry, whose versions are links; set a retention rule on "
+            "the source collection instead"
+        )
+    rule = rule or RetentionRule()
+    return {"retention_keep_last": rule.keep_last, "retention_max_age_seconds": rule.max_age_seconds}
 
 
 def delete_collection(connection: Connection, entity: str, project: str, name: str) -> None:

@@ -54,11 +54,10 @@ from archivist.service.locks import guard_blob_references
 from archivist.service.namespaces import ensure_project
 from archivist.service.runs import run_pk
 from archivist.service.timestamps import utc_now
-from archivist.service.validation import (
-    validate_count,
-    validate_ttl,
-)
-from archivist.service.versions import add_tags, expiry, version_record
+from archivist.service.ttl import checked_policy
+from archivist.service.ttl import expiry as ttl_expiry
+from archivist.service.validation import validate_count
+from archivist.service.versions import add_tags, version_record
 from archivist.storage.base import BlobStore
 
 _IDENTICAL = (
@@ -164,7 +163,7 @@ def _check(request: CommitRequest) -> CommitRequest:
         metadata=validate_metadata(request.metadata),
         aliases=validate_aliases([*validate_aliases(request.aliases), LATEST]),
         tags=validate_tags(request.tags),
-        ttl_seconds=validate_ttl(request.ttl_seconds),
+        ttl_seconds=checked_policy(request.ttl_seconds, request.type, is_link=False),
         run=request.run,
         history_step=validate_count(request.history_step, "history_step", optional=True),
     )
@@ -299,7 +298,7 @@ def _insert(
             description=checked.description,
             metadata_json=checked.metadata,
             ttl_seconds=checked.ttl_seconds,
-            expires_at=expiry(now, checked.ttl_seconds),
+            expires_at=ttl_expiry(now, checked.ttl_seconds),
             state=VersionState.COMMITTED.value,
             producer_run_id=producer,
             history_step=checked.history_step,

@@ -28,6 +28,7 @@ from archivist.service.collections import allocate_version_index, lock_or_create
 from archivist.service.records import load_versions, version_select, versions_by_id
 from archivist.service.registries import accepted_types, find_registry, require_registry
 from archivist.service.timestamps import utc_now
+from archivist.service.ttl import clear_ttl
 from archivist.service.versions import add_tags
 
 _COMMITTED = VersionState.COMMITTED.value
@@ -135,6 +136,7 @@ def link_version(
         record_event(connection, EventType.LINK_ARTIFACT, target.id, version_id=int(found))
         wanted = (LATEST, *wanted)
     assign_aliases(connection, target.id, int(found), wanted)
+    clear_ttl(connection, source.id)
     return versions_by_id(connection, [int(found)])[0]
 
 

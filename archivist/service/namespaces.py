@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from archivist.core.errors import NotFoundError
 from archivist.core.models import ProjectRecord
@@ -28,6 +28,7 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
     """The id of ``entity/project``, creating the entity and the project if needed."""
     project_id = find_project_id(connection, entity, project)
     if project_id is not None:
+        _revive(connection, project_id)
         return project_id
     validate_entity(entity)
     validate_project(project)
@@ -45,11 +46,20 @@ def ensure_project(connection: Connection, entity: str, project: str) -> int:
     return project_id
 
 
+def _revive(connection: Connection, project_id: int) -> None:
+    """Storing something in a deleted project shows it again (empty: its collections stay deleted)."""
+    connection.execute(
+        update(projects)
+        .where(projects.c.id == project_id, projects.c.deleted_at.is_not(None))
+        .values(deleted_at=None)
+    )
+
+
 def list_projects(connection: Connection, entity: str) -> list[str]:
     statement = (
         select(projects.c.name)
         .join(entities, entities.c.id == projects.c.entity_id)
-        .where(entities.c.name == entity)
+        .where(entities.c.name == entity, projects.c.deleted_at.is_(None))
         .order_by(projects.c.name)
     )
     return list(connection.execute(statement).scalars())
@@ -65,7 +75,7 @@ def _project_records(connection: Connection, entity: str, project: str | None) -
     statement: Any = (
         select(projects.c.name, projects.c.created_at, run_count, collection_count)
         .join(entities, entities.c.id == projects.c.entity_id)
-        .where(entities.c.name == entity)
+        .where(entities.c.name == entity, projects.c.deleted_at.is_(None))
         .order_by(projects.c.name)
     )
     if project is not None:

@@ -7,6 +7,7 @@ statements, not N.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from archivist.core.lifecycle import TTL_INHERIT, RetentionRule, effective_ttl
 from archivist.core.models import (
     CollectionRecord,
     LinkSource,
@@ -71,6 +73,7 @@ _VERSION_SELECT = select(
     collections.c.type.label("collection_type"),
     projects.c.name.label("project_name"),
     entities.c.name.label("entity_name"),
+    entities.c.default_ttl_seconds.label("entity_default_ttl"),
     _producer.c.run_id.label("producer_run"),
     _producer_project.c.name.label("producer_project"),
     _producer_entity.c.name.label("producer_entity"),
@@ -148,6 +151,9 @@ def _version_record(row: Row[Any], alias_list: Iterable[str], tag_list: Iterable
             row.source_collection,
             row.source_index,
         )
+    ttl = (
+        None if row.source_version_id is not None else effective_ttl(row.ttl_seconds, row.entity_default_ttl)
+    )
     return VersionRecord(
         id=str(row.id),
         entity=row.entity_name,
@@ -163,13 +169,16 @@ def _version_record(row: Row[Any], alias_list: Iterable[str], tag_list: Iterable
         metadata=row.metadata_json,
         aliases=tuple(alias_list),
         tags=tuple(tag_list),
-        ttl_seconds=row.ttl_seconds,
+        ttl_seconds=ttl,
         state=VersionState(row.state),
         created_at=to_iso(row.created_at),
         updated_at=to_iso(row.updated_at),
         producer=producer,
         history_step=row.history_step,
         source=source,
+        ttl_inherited=row.source_version_id is None and row.ttl_seconds in (None, TTL_INHERIT),
+        expires_at=None if ttl is None else to_iso(row.created_at + dt.timedelta(seconds=ttl)),
+        deleted_at=None if row.deleted_at is None else to_iso(row.deleted_at),
     )
 
 
@@ -279,6 +288,12 @@ def load_collections(connection: Connection, statement: Select[Any]) -> list[Col
             version_count=row.version_count,
             created_at=to_iso(row.created_at),
             updated_at=to_iso(row.updated_at),
+            retention=_retention(row),
         )
         for row in rows
     ]
+
+
+def _retention(row: Row[Any]) -> RetentionRule | None:
+    rule = RetentionRule(row.retention_keep_last, row.retention_max_age_seconds)
+    return None if rule.is_empty else rule

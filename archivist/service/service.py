@@ -13,8 +13,10 @@ from sqlalchemy import Connection, Engine
 
 from archivist.core.accounts import ADMIN
 from archivist.core.artifact_events import ArtifactEvent
+from archivist.core.collector import DEFAULT_GRACE_SECONDS, BlobHolders, GcReport, StorageUsage
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import ArtifactNotFoundError, InvalidInputError, PermissionDeniedError
+from archivist.core.lifecycle import SweepReport, parse_as_of
 from archivist.core.manifest import ManifestSummary
 from archivist.core.models import (
     CollectionRecord,
@@ -34,6 +36,7 @@ from archivist.core.models import (
     VersionRecord,
     VersionUpdate,
 )
+from archivist.core.names import validate_entity
 from archivist.core.registries import (
     DEFAULT_MEMBER_ROLE,
     LinkOrigin,
@@ -57,9 +60,11 @@ from archivist.metadata.schema import logged_edges, used_edges
 from archivist.service import (
     alias_guard,
     blob_access,
+    blob_holders,
     blobs,
     collections,
     commits,
+    expiry_sweep,
     gc,
     history,
     legacy_links,
@@ -72,10 +77,13 @@ from archivist.service import (
     records,
     registries,
     registry_roles,
+    restoring,
     run_data,
     run_queries,
     runs,
+    storage_usage,
     transfers,
+    ttl,
     versions,
 )
 from archivist.service.artifact_events import set_actor
@@ -106,6 +114,8 @@ class Service:
         self.access: Access | None = None
         """The user whose calls these are (a server's request), or None: every right (the
         embedded store's own user, maintenance)."""
+        self.sweep: gc.SweepStep | None = gc.expiry_step
+        """The collector's first step: soft-deleting what expired (TTLs, retention rules)."""
 
     def for_user(self, access: Access) -> Service:
         """This service as one user of a server uses it: blob presence and reads are scoped
@@ -338,6 +348,39 @@ class Service:
             alias_guard.check_deletion(connection, self._actor(), [row.id])
             versions.delete_version(connection, version_id, delete_aliases)
 
+    def restore_version(
+        self, entity: str, project: str, collection: str, version_index: int
+    ) -> VersionRecord:
+        with self._writing() as connection:
+            return restoring.restore_version(connection, entity, project, collection, version_index)
+
+    def list_deleted_versions(
+        self, entity: str, project: str, collection: str | None = None
+    ) -> list[VersionRecord]:
+        with read_transaction(self.engine) as connection:
+            return restoring.list_deleted_versions(connection, entity, project, collection)
+
+    # --- lifecycle: team default TTL, the sweep, deleting projects ------------------------
+    def set_default_ttl(self, entity: str, ttl_seconds: int | None) -> None:
+        with self._writing() as connection:
+            ttl.set_default_ttl(connection, entity, ttl_seconds)
+
+    def get_default_ttl(self, entity: str) -> int | None:
+        with read_transaction(self.engine) as connection:
+            return ttl.get_default_ttl(connection, entity)
+
+    def sweep(self, entity: str, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
+        """Each deletion is a transaction of its own (``service.expiry_sweep``)."""
+        return expiry_sweep.sweep(self.engine, parse_as_of(as_of), validate_entity(entity), dry_run)
+
+    def delete_project(self, entity: str, project: str) -> None:
+        with self._writing() as connection:
+            for collection_id in restoring.live_collection_ids(connection, entity, project):
+                alias_guard.check_deletion(
+                    connection, self._actor(), alias_guard.live_versions(collection_id)
+                )
+            restoring.delete_project(connection, entity, project)
+
     def _actor(self) -> alias_guard.Actor:
         """Who calls, for the protected aliases: a server's user with their registry roles,
         or the embedded store's own user, admin of every registry."""
@@ -522,13 +565,13 @@ class Service:
             return linked
 
     def protect_alias(self, registry: str, alias: str, rule: str | None = None) -> RegistryRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = registries.require_registry(connection, registry, lock=True)
             protected_aliases.protect_alias(connection, row, alias, rule)
             return registries.registry_record(connection, row.name)
 
     def unprotect_alias(self, registry: str, alias: str) -> RegistryRecord:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             row = registries.require_registry(connection, registry, lock=True)
             protected_aliases.unprotect_alias(connection, row, alias)
             return registries.registry_record(connection, row.name)
@@ -555,15 +598,15 @@ class Service:
     def add_registry_members(
         self, name: str, members: Sequence[str], role: str = DEFAULT_MEMBER_ROLE
     ) -> list[RegistryMember]:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.add_members(connection, name, members, role)
 
     def update_registry_member(self, name: str, member: str, role: str) -> RegistryMember:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.update_member(connection, name, member, role)
 
     def remove_registry_members(self, name: str, members: Sequence[str]) -> list[RegistryMember]:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             return registry_roles.remove_members(connection, name, members)
 
     def check_download(self, version_id: str) -> None:
@@ -576,10 +619,24 @@ class Service:
             row = versions.require_version_row(connection, version_id)
             return links.links_of(connection, links.content_version_id(row))
 
-    # --- maintenance (not part of the Backend protocol) -----------------------------------
-    def collect_garbage(self, grace_seconds: float = gc.DEFAULT_GRACE_SECONDS) -> int:
-        """Delete blobs nothing references that are older than ``grace_seconds``; returns the count."""
-        return gc.collect_garbage(self.engine, self.store, grace_seconds)
+    # --- the collector and storage accounting ---------------------------------------------
+    def collect_garbage(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
+    ) -> GcReport:
+        """One run of the collector (``service.gc``); each step runs its own transactions."""
+        return gc.run_collection(self.engine, self.store, grace_seconds, dry_run=dry_run, sweep=self.sweep)
+
+    def explain_blob(self, digest: str) -> BlobHolders:
+        with read_transaction(self.engine) as connection:
+            return blob_holders.explain_blob(connection, self.store, digest)
+
+    def storage_usage(
+        self, entity: str, project: str | None = None, collection: str | None = None
+    ) -> StorageUsage:
+        with read_transaction(self.engine) as connection:
+            return storage_usage.storage_usage(
+                connection, self.store, self.access, entity, project, collection
+            )
 
     def close(self) -> None:
         self.engine.dispose()

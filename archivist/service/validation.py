@@ -16,17 +16,6 @@ VERSION_ORDER_KEYS = ("version", "created_at", "size")
 E = TypeVar("E", bound=enum.Enum)
 
 
-def validate_ttl(value: object) -> int | None:
-    """None (no TTL) or a positive whole number of seconds."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInputError(
-            f"invalid ttl_seconds {value!r}: use None or a positive whole number of seconds"
-        )
-    return value
-
-
 def validate_optional_text(value: object, what: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidInputError(f"{what} must be a string or None, got {type(value).__name__}: {value!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,17 +33,14 @@ from archivist.metadata.schema import (
     version_tags,
     versions,
 )
+from archivist.service import ttl
 from archivist.service.aliases import aliases_of, point_latest_at_newest, remove_aliases, replace_aliases
 from archivist.service.artifact_events import record_event, record_tag_changes
 from archivist.service.collections import lock_collection_by_id
 from archivist.service.link_removal import remove_links
 from archivist.service.records import load_versions, version_select, versions_by_id
 from archivist.service.timestamps import utc_now
-from archivist.service.validation import (
-    parse_version_order,
-    validate_count,
-    validate_ttl,
-)
+from archivist.service.validation import parse_version_order, validate_count
 
 _COMMITTED = VersionState.COMMITTED.value
 _DELETED = VersionState.DELETED.value
@@ -180,19 +176,19 @@ def update_version(connection: Connection, version_id: object, change: VersionUp
     if change.metadata is not UNSET:
         values["metadata_json"] = validate_metadata(change.metadata)
     if change.ttl_seconds is not UNSET:
-        values["ttl_seconds"] = validate_ttl(change.ttl_seconds)
-        values["expires_at"] = expiry(row.created_at, values["ttl_seconds"])
+        type_name = connection.execute(
+            select(collections.c.type).where(collections.c.id == row.collection_id)
+        ).scalar_one()
+        policy = ttl.checked_policy(change.ttl_seconds, type_name, row.source_version_id is not None)
+        policy = ttl.policy_if_linked(connection, row.id, policy)
+        values["ttl_seconds"] = policy
+        values["expires_at"] = ttl.expiry(row.created_at, policy)
     if change.aliases is not UNSET:
         replace_aliases(connection, row.collection_id, row.id, validate_aliases(change.aliases))
     if change.tags is not UNSET:
         set_tags(connection, row.collection_id, row.id, validate_tags(change.tags))
     connection.execute(update(versions).where(versions.c.id == row.id).values(**values))
     return version_record(connection, row.id)
-
-
-def expiry(created_at: dt.datetime, ttl_seconds: int | None) -> dt.datetime | None:
-    """TTL counts from creation; changing it later does not reset the clock."""
-    return None if ttl_seconds is None else created_at + dt.timedelta(seconds=ttl_seconds)
 
 
 def set_tags(connection: Connection, collection_id: int, version_id: int, tags: tuple[str, ...]) -> None:

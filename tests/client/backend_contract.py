@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from archivist.core.backend import Backend
 from tests.client.contract_collections import CollectionContract
+from tests.client.contract_collector import CollectorContract
 from tests.client.contract_commits import CommitContract
 from tests.client.contract_history import HistoryContract
+from tests.client.contract_lifecycle import LifecycleContract
 from tests.client.contract_lineage import LineageContract
 from tests.client.contract_protected_aliases import ProtectedAliasContract
 from tests.client.contract_registries import RegistryContract
@@ -28,8 +30,10 @@ class BackendContract(
     HistoryContract,
     VersionContract,
     CollectionContract,
+    CollectorContract,
     RunContract,
     LineageContract,
+    LifecycleContract,
     RegistryContract,
     ProtectedAliasContract,
     RegistryFilterContract,

@@ -114,6 +114,19 @@ class World:
         log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team)
         return name
 
+    def fresh_deleted(self) -> dict[str, Any]:
+        """A deleted version of a collection of its own, for a call that restores it."""
+        name = _name("gone")
+        version = log_files(self.owner, name, {"f.txt": name.encode()}, entity=self.team).version
+        self.owner.delete_version(version.id, delete_aliases=True)
+        return {"entity": self.team, "project": "proj", "collection": name, "version_index": 0}
+
+    def fresh_project(self) -> str:
+        """A project of its own, for a call that deletes it."""
+        project = _name("proj")
+        log_files(self.owner, "data", {"f.txt": project.encode()}, entity=self.team, project=project)
+        return project
+
 
 @pytest.fixture(scope="module")
 def world(server: ServerProcess, admin: AdminClient) -> Iterator[World]:
@@ -379,6 +392,13 @@ CASES: list[Case] = [
         "POST", f"{API}/projects/get", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
     ),
     Case("POST", f"{API}/projects/records", READERS, lambda w, c: {"json": {"entity": w.team}}),
+    Case(
+        "POST", f"{API}/storage/usage", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}
+    ),
+    Case("POST", f"{API}/admin/gc", ONLY_SERVER_ADMIN, lambda w, c: {"json": {"dry_run": True}}),
+    Case(
+        "POST", f"{API}/admin/gc/explain", ONLY_SERVER_ADMIN, lambda w, c: {"json": {"digest": w.file_digest}}
+    ),
     Case("POST", f"{API}/versions/commit", WRITERS, _commit_body),
     Case(
         "POST",
@@ -435,6 +455,29 @@ CASES: list[Case] = [
         WRITERS,
         lambda w, c: {"json": {"version_id": w.fresh_version(), "delete_aliases": True}},
         refused_elsewhere=404,
+    ),
+    Case("POST", f"{API}/versions/restore", WRITERS, lambda w, c: {"json": w.fresh_deleted()}),
+    Case(
+        "POST",
+        f"{API}/versions/deleted",
+        READERS,
+        lambda w, c: {"json": {"entity": w.team, "project": "proj"}},
+    ),
+    Case(
+        "POST",
+        f"{API}/entities/default-ttl/set",
+        MANAGERS,
+        lambda w, c: {"json": {"entity": w.team, "ttl_seconds": None}},
+    ),
+    Case("POST", f"{API}/entities/default-ttl/get", READERS, lambda w, c: {"json": {"entity": w.team}}),
+    Case(
+        "POST", f"{API}/lifecycle/sweep", MANAGERS, lambda w, c: {"json": {"entity": w.team, "dry_run": True}}
+    ),
+    Case(
+        "POST",
+        f"{API}/projects/delete",
+        MANAGERS,
+        lambda w, c: {"json": {"entity": w.team, "project": w.fresh_project()}},
     ),
     Case("POST", f"{API}/projects/list", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case("POST", f"{API}/types/list", READERS, lambda w, c: {"json": {"entity": w.team, "project": "proj"}}),

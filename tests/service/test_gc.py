@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from archivist.core.errors import BlobNotFoundError, InvalidInputError
+from archivist.core.errors import ArtifactNotFoundError, BlobNotFoundError, InvalidInputError
 from archivist.core.manifest import Entry, Manifest, hash_bytes
-from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery
+from archivist.core.models import RunFile, RunRef, RunSpec, VersionQuery, VersionUpdate
 from archivist.metadata.engine import read_transaction, write_transaction
 from archivist.metadata.schema import blob_grants, gc_marks, users, version_blobs, versions
 from archivist.service import blob_access, blob_rows, gc
@@ -45,7 +45,7 @@ def test_live_versions_keep_their_blobs_and_manifests(service: Service) -> None:
     version = log_files(service, "cats", {"a": b"aaa", "b": b"bbb"}).version
     before = _stored(service)
     assert len(before) == 3
-    assert service.collect_garbage(grace_seconds=0) == 0
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 0
     assert _stored(service) == before
     assert service.read_bytes(version.manifest_digest)
 
@@ -54,7 +54,7 @@ def test_blobs_of_deleted_versions_go_unless_shared(service: Service) -> None:
     kept = log_files(service, "cats", {"shared": b"same", "own": b"kept only"}).version
     doomed = log_files(service, "dogs", {"shared": b"same", "own": b"deleted only"}).version
     service.delete_version(doomed.id, delete_aliases=True)
-    assert service.collect_garbage(grace_seconds=0) == 2  # its own file and its manifest
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 2  # its own file and its manifest
     stored = _stored(service)
     assert hash_bytes(b"deleted only") not in stored and doomed.manifest_digest not in stored
     assert {hash_bytes(b"same"), hash_bytes(b"kept only"), kept.manifest_digest} <= stored
@@ -64,7 +64,7 @@ def test_deleting_a_collection_frees_its_blobs(service: Service) -> None:
     log_files(service, "cats", {"a": b"a1"})
     log_files(service, "cats", {"a": b"a2"})
     service.delete_collection(ENTITY, PROJECT, "cats")
-    assert service.collect_garbage(grace_seconds=0) == 4
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 4
     assert _stored(service) == set()
 
 
@@ -73,14 +73,14 @@ def test_run_files_keep_their_blobs(service: Service) -> None:
     service.upsert_run(RunSpec(ref=ref))
     service.upload_bytes(hash_bytes(b"log"), b"log")
     service.add_run_files(ref, [RunFile("output.log", hash_bytes(b"log"), 3)])
-    assert service.collect_garbage(grace_seconds=0) == 0
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 0
     assert _stored(service) == {hash_bytes(b"log")}
 
 
 def test_recent_unreferenced_blobs_survive_the_grace_period(service: Service) -> None:
     manifest = store_files(service, {"a": b"uploading", "b": b"old orphan"})
     _age(service, hash_bytes(b"old orphan"), 7200)
-    assert service.collect_garbage() == 1
+    assert service.collect_garbage().removed_blobs == 1
     assert _stored(service) == {hash_bytes(b"uploading")}
     # the log in flight can still commit: its blob is there
     assert commit_manifest(service, "cats", Manifest([manifest.get("a")])).created  # type: ignore[list-item]
@@ -107,12 +107,12 @@ def test_without_file_times_age_counts_from_the_first_sweep(service: Service, tm
     remote = Service(service.engine, _RemoteLikeStore(str(tmp_path / "remote")))
     remote.upload_bytes(hash_bytes(b"orphan"), b"orphan")
     remote.upload_bytes(hash_bytes(b"reused"), b"reused")
-    assert remote.collect_garbage(grace_seconds=0.5) == 0  # first seen unreferenced now
+    assert remote.collect_garbage(grace_seconds=0.5).removed_blobs == 0  # first seen unreferenced now
     with read_transaction(service.engine) as connection:
         assert len(connection.execute(select(gc_marks.c.digest)).all()) == 2
     log_files(remote, "cats", {"r": b"reused"})  # referenced again: its mark is dropped
     time.sleep(0.6)
-    assert remote.collect_garbage(grace_seconds=0.5) == 1
+    assert remote.collect_garbage(grace_seconds=0.5).removed_blobs == 1
     assert hash_bytes(b"reused") in set(remote.store.iter_digests())
     with read_transaction(service.engine) as connection:
         assert connection.execute(select(gc_marks.c.digest)).all() == []
@@ -138,7 +138,7 @@ def test_collection_racing_commits_never_leaves_a_version_without_blobs(service:
 
     def collect_until_stopped() -> None:
         while not stop.is_set():
-            collected.append(service.collect_garbage(grace_seconds=0))
+            collected.append(service.collect_garbage(grace_seconds=0).removed_blobs)
             time.sleep(0.002)
 
     collector = threading.Thread(target=collect_until_stopped)
@@ -201,7 +201,7 @@ def test_packed_blobs_of_a_deleted_version_are_collected_with_their_pack(
     commit_manifest(service, "cats", kept)
     version = commit_manifest(service, "dogs", doomed).version
     service.delete_version(version.id, delete_aliases=True)
-    assert service.collect_garbage(grace_seconds=0) == 31  # 30 packed blobs and the manifest
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 31  # 30 packed blobs and the manifest
     assert len(_packs(service)) == 1
     assert service.missing_blobs(sorted(doomed.blob_digests())) == sorted(doomed.blob_digests())
     assert all(service.read_bytes(entry.digest) == b"kept %d" % i for i, entry in enumerate(kept))
@@ -214,7 +214,7 @@ def test_collection_compacts_a_pack_whose_blobs_mostly_went(service: Service, tm
     old_size = old_pack.stat().st_size
     survivors = Manifest([entry for entry in manifest if entry.path < "f10"])
     commit_manifest(service, "cats", survivors)
-    assert service.collect_garbage(grace_seconds=0) == 30
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 30
     [new_pack] = _packs(service)
     assert new_pack != old_pack and new_pack.stat().st_size == old_size // 4
     assert all(service.read_bytes(entry.digest) == files[entry.path] for entry in survivors)
@@ -224,7 +224,7 @@ def test_recent_packed_blobs_survive_the_grace_period(service: Service, tmp_path
     old = _upload_packed(service, tmp_path / "old", {"a": b"old orphan", "b": b"another"})
     _age_packs(service, 7200)
     recent = _upload_packed(service, tmp_path / "new", {"a": b"uploading"})
-    assert service.collect_garbage() == 2
+    assert service.collect_garbage().removed_blobs == 2
     assert _stored(service) == recent.blob_digests()
     assert service.missing_blobs(sorted(old.blob_digests())) == sorted(old.blob_digests())
 
@@ -324,12 +324,75 @@ def test_uploads_no_commit_references_are_kept_until_they_expire(sqlite_service:
     uploader.reserve_uploads({hash_bytes(data): len(data)})
     service.store.put_bytes(hash_bytes(data), data)
     uploader.confirm_uploads({hash_bytes(data): len(data)})
-    assert service.collect_garbage(grace_seconds=0) == 0
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 0
     assert uploader.read_bytes(hash_bytes(data)) == data
     expired = utc_now() - dt.timedelta(seconds=blob_access.GRANT_LIFETIME_SECONDS + 1)
     with write_transaction(service.engine) as connection:
         connection.execute(update(blob_grants).values(created_at=expired))
-    assert service.collect_garbage(grace_seconds=0) == 1
+    assert service.collect_garbage(grace_seconds=0).removed_blobs == 1
     assert hash_bytes(data) not in _stored(service)
     with read_transaction(service.engine) as connection:
         assert connection.execute(select(blob_grants)).first() is None
+
+
+def test_the_dry_run_plans_exactly_what_the_run_does_down_base_chains(service: Service) -> None:
+    """Purged bases hand their rows down: the plan must count only what truly goes."""
+    first = log_files(service, "cats", {"a": b"only in the first", "b": b"both", "c": b"c1"}).version
+    second = log_files(service, "cats", {"b": b"both", "c": b"c2"}).version
+    third = log_files(service, "cats", {"b": b"both", "c": b"c3"}).version
+    solo = log_files(service, "dogs", {"d": b"a dog alone"}).version
+    for version in (first, second, solo):
+        service.delete_version(version.id, delete_aliases=True)
+    plan = service.collect_garbage(0, dry_run=True)
+    done = service.collect_garbage(0)
+    assert (plan.purged_versions, plan.removed_blobs, plan.removed_bytes) == (
+        done.purged_versions,
+        done.removed_blobs,
+        done.removed_bytes,
+    )
+    # the manifests of the three purged versions and the dog's file go; the first's own
+    # file stays (the third is built on it through the second), as do c2 and c3's
+    assert done.removed_blobs == 4
+    assert _readable(service, {"a": b"only in the first", "b": b"both", "c": b"c3"})
+    assert service.read_bytes(third.manifest_digest)
+    service.delete_version(third.id, delete_aliases=True)
+    # then the rest: a, b, c1, c2, c3 and its manifest
+    assert (
+        service.collect_garbage(0, dry_run=True).removed_blobs
+        == service.collect_garbage(0).removed_blobs
+        == 6
+    )
+
+
+def test_explain_names_run_files_and_uploads_in_progress(sqlite_service: Service) -> None:
+    service = sqlite_service
+    ref = RunRef(ENTITY, PROJECT, "r1")
+    service.upsert_run(RunSpec(ref=ref))
+    service.upload_bytes(hash_bytes(b"log"), b"log")
+    service.add_run_files(ref, [RunFile("output.log", hash_bytes(b"log"), 3)])
+    assert service.explain_blob(hash_bytes(b"log")).run_files == (f"{ENTITY}/{PROJECT}/r1:output.log",)
+    with write_transaction(service.engine) as connection:
+        connection.execute(insert(users).values(id=9, name="up", is_admin=False, created_at=utc_now()))
+    uploader = service.for_user(Access(service.engine, Principal(9, "up", False)))
+    data = b"uploading, not committed"
+    uploader.reserve_uploads({hash_bytes(data): len(data)})
+    service.store.put_bytes(hash_bytes(data), data)
+    holders = service.explain_blob(hash_bytes(data))
+    assert holders.upload_grants == 1 and holders.kept and holders.versions == ()
+    assert service.collect_garbage(0).removed_blobs == 0  # what explain says holds it, holds it
+
+
+def test_the_collector_sweeps_expired_versions_first_and_its_dry_run_previews_it(service: Service) -> None:
+    short = log_files(service, "short-lived", {"a.txt": b"expires soon"}).version
+    kept = log_files(service, "long-lived", {"b.txt": b"no ttl"}).version
+    service.update_version(short.id, VersionUpdate(ttl_seconds=60))
+    later = utc_now() + dt.timedelta(hours=1)
+    assert service.sweep is gc.expiry_step  # every service's collector sweeps first
+    plan = gc.run_collection(service.engine, service.store, 0, dry_run=True, sweep=service.sweep, now=later)
+    assert plan.swept_versions == 1
+    assert service.get_version(short.id).version_index == 0  # the dry run deleted nothing
+    done = gc.run_collection(service.engine, service.store, 0, sweep=service.sweep, now=later)
+    assert done.swept_versions == 1
+    with pytest.raises(ArtifactNotFoundError):
+        service.get_version(short.id)
+    assert service.get_version(kept.id).version_index == 0

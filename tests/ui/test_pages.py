@@ -87,7 +87,7 @@ def test_version_page_shows_every_fact(client: httpx.Client, sample: SampleStore
     assert re.search(r'<code class="digest"[^>]*>[0-9a-f]{64}</code>', page)
     assert "<dt>Files</dt><dd>7</dd>" in page
     assert f'href="/ui/runs/local/{PROJECT}/{sample.ingest_run_id}"' in page
-    assert "<dt>TTL</dt><dd>none" in page
+    assert '<dt>TTL</dt><dd id="ttl">none' in page
     assert re.search(r"<dt>Created</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>", page)
     for key in ("rows", "split", "train", "classes"):
         assert f'<span class="jt-key">{key}</span>' in page

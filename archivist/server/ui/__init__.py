@@ -40,6 +40,7 @@ from archivist.server.ui.routes_auth import auth_routes
 from archivist.server.ui.routes_browse import browse_routes
 from archivist.server.ui.routes_compare import compare_routes
 from archivist.server.ui.routes_files import files_routes
+from archivist.server.ui.routes_lifecycle import lifecycle_routes
 from archivist.server.ui.routes_lineage import lineage_routes
 from archivist.server.ui.routes_registry import registry_routes
 from archivist.server.ui.routes_runs import runs_routes
@@ -68,6 +69,7 @@ def mount_ui(
         auth_routes,
         browse_routes,
         compare_routes,
+        lifecycle_routes,
         registry_routes,
         version_routes,
         files_routes,

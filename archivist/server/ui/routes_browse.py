@@ -21,6 +21,10 @@ COLLECTIONS_PER_PAGE = 100
 VERSIONS_PER_PAGE = 50
 
 
+DELETED_SHOWN = 50
+"""Deleted versions listed on a collection's page (most recently deleted first)."""
+
+
 def browse_routes(ui: UiState) -> APIRouter:
     router = APIRouter(route_class=route_class(ui))
 
@@ -43,9 +47,11 @@ def browse_routes(ui: UiState) -> APIRouter:
         for collection in collections:
             by_type[collection.type].append(collection)
         results = search_project(page.backend, entity, project, q) if q.strip() else None
+        usage = page.backend.storage_usage(entity, project) if collections else None
         return ui.render(
             request,
             "project.html",
+            usage=usage,
             entity=entity,
             project=project,
             types=sorted(by_type.items()),
@@ -100,12 +106,14 @@ def browse_routes(ui: UiState) -> APIRouter:
             request,
             "collection.html",
             collection=record,
+            usage=page.backend.storage_usage(entity, project, name),
             versions=versions[: paging.size],
             paging=paging,
             tag=tag.strip(),
             can_write=ui.can_write(page, entity, project),
             history=history_section(page, entity, project, name, history_alias, history_before),
             event_labels=EVENT_LABELS,
+            deleted=page.backend.list_deleted_versions(entity, project, name)[:DELETED_SHOWN],
         )
 
     return router

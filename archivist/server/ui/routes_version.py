@@ -1,4 +1,4 @@
-"""The version page (overview) and its edits: aliases, tags and description.
+"""The version page (overview) and its edits: aliases, tags, description and TTL.
 
 Edits are POST forms carrying the CSRF token; they are refused with 403 for
 users who may not write to the version's entity, and answered with a redirect
@@ -14,11 +14,13 @@ from starlette.responses import RedirectResponse, Response
 
 from archivist.core.accounts import ADMIN
 from archivist.core.errors import InvalidInputError, PromotionRuleError, RunNotFoundError
+from archivist.core.lifecycle import ttl_refusal
 from archivist.core.models import RunRecord, VersionRecord, VersionUpdate
 from archivist.core.paths import LATEST
 from archivist.core.registries import registry_of_project
 from archivist.server.ui import urls
 from archivist.server.ui.registry_views import link_choices
+from archivist.server.ui.routes_lifecycle import ttl_update
 from archivist.server.ui.state import FormFields, Page, UiState, route_class
 
 MAX_CONSUMERS_SHOWN = 50
@@ -29,6 +31,7 @@ class EditableField(str, enum.Enum):
     ALIASES = "aliases"
     TAGS = "tags"
     DESCRIPTION = "description"
+    TTL = "ttl"
 
 
 def usage_snippet(version: VersionRecord) -> str:
@@ -89,6 +92,7 @@ def version_routes(ui: UiState) -> APIRouter:
             latest=LATEST,
             can_write=ui.can_write(page, version.entity, version.project),
             links=page.backend.list_links(version.id) if version.source is None else [],
+            ttl_editable=ttl_refusal(version.type, version.source is not None) is None,
             link_targets=link_choices(ui, page, version),
             refusal=None if refused is None else ui.public_message(refused.message),
             refused_alias=refused_alias,
@@ -118,6 +122,8 @@ def version_routes(ui: UiState) -> APIRouter:
             change = VersionUpdate(aliases=edited_list(version.aliases, action, value))
         elif field is EditableField.TAGS:
             change = VersionUpdate(tags=edited_list(version.tags, action, value))
+        elif field is EditableField.TTL:
+            change = ttl_update(fields)
         else:
             description = fields.get("description", "").replace("\r\n", "\n")
             change = VersionUpdate(description=description or None)
