@@ -1,7 +1,7 @@
 """The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|link|unlink|
-lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions``,
-``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
-commands.
+lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions|protect|
+unprotect|members|member|history``, ``project ls``, ``whoami``/``status``, ``demo``, ``ui``,
+``fsck`` and the server's commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
 failure is one ``archivist: error: ...`` line on stderr, also under click's test
