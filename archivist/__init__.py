@@ -28,7 +28,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ArtifactManifest": ("archivist.sdk.artifact_manifest", "ArtifactManifest"),
     "ArtifactManifestEntry": ("archivist.sdk.artifact_manifest", "ArtifactManifestEntry"),
     "Run": ("archivist.sdk.run", "Run"),
-    "Settings": ("archivist.core.settings", "Settings"),
+    "Settings": ("archivist.sdk.wandb_settings", "Settings"),
     "init": ("archivist.sdk.session", "init"),
     "finish": ("archivist.sdk.session", "finish"),
     "log": ("archivist.sdk.session", "log"),

@@ -25,6 +25,6 @@ def test_wandb_style_example_runs(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "local/mnist/mnist-pre v0 ['candidate', 'latest'] ['v2-pipeline']"
+    assert lines[0] == "local/mnist/mnist-pre:v0 v0 ['candidate', 'latest'] ['v2-pipeline']"
     assert lines[1] == "made by preprocess from ['mnist-raw:v0']"
     assert len(os.listdir(tmp_path / "artifacts" / "mnist-raw-v0")) == 10

@@ -49,7 +49,7 @@ def metadata_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dic
 
 
 def _name(artifact: Artifact) -> str:
-    return f"{artifact.qualified_name}:{artifact.version}"
+    return f"{artifact.qualified_name}"
 
 
 def diff_json(before: Artifact, after: Artifact, changes: ArtifactDiff) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def put(request: PutRequest) -> Artifact:
 
 def put_report(logged: Artifact, as_json: bool = False) -> str:
     """What ``put`` prints: the version, whether it is new, and how to use it (or JSON)."""
-    full_name = f"{logged.qualified_name}:{logged.version}"
+    full_name = f"{logged.qualified_name}"
     if as_json:
         return json.dumps(
             {
@@ -167,5 +167,5 @@ def _cancel(run: Run) -> str:
     committed = run._kill()
     if not committed:
         return f"nothing was logged; run {run.path} is marked killed"
-    names = ", ".join(f"{art.qualified_name}:{art.version}" for art in committed)
+    names = ", ".join(f"{art.qualified_name}" for art in committed)
     return f"too late to cancel {names}: its commit had begun; run {run.path} is marked killed"

@@ -30,7 +30,7 @@ def verify_command(path: str, type_name: str | None, workers: int | None) -> Non
     from archivist.sdk.references.checking import DEFAULT_WORKERS, check_version_references
 
     artifact = archivist.Api().artifact(str(parse_artifact_path(path)), type=type_name)
-    full_name = f"{artifact.qualified_name}:{artifact.version}"
+    full_name = f"{artifact.qualified_name}"
     report = check_version_references(artifact, workers or DEFAULT_WORKERS)
     for entry, reason in report.problems:
         click.echo(f"{entry.path} ({entry.ref}): {reason}")

@@ -439,6 +439,12 @@ class Backend(Protocol):
         database; an ``InvalidInputError`` names a bad field, operator or value."""
         ...
 
+    @call("/runs/count", read(Entity("query.entity")))
+    def count_runs(self, query: RunQuery) -> int:
+        """How many runs ``query``'s filters select (its order, offset and limit aside):
+        ``len(Api().runs(...))`` in one query."""
+        ...
+
     @call("/runs/delete", write(Entity("ref.entity")), idempotent=False)
     def delete_run(self, ref: RunRef) -> None:
         """Delete the run with its history, files and lineage edges; versions it logged stay,

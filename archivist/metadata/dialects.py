@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, String, Table, bindparam, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 
@@ -22,8 +21,15 @@ def insert_ignoring_conflict(
     (a partial unique index needs its ``conflict_where``; none: on any unique key)."""
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing(
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement: Any = postgresql_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_nothing(
         index_elements=list(conflict_columns) or None, index_where=conflict_where
     )
     connection.execute(statement, rows)
@@ -74,6 +80,8 @@ def value_set(connection: Connection, values: Sequence[str]) -> TableValuedAlias
     database expands itself (SQLite ``json_each``, PostgreSQL ``unnest``): a set of tens of
     thousands of digests to join against, without an ``IN (...)`` list per 900 of them."""
     if connection.dialect.name == "postgresql":
-        param = bindparam(None, list(values), type_=postgresql.ARRAY(String))
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        param = bindparam(None, list(values), type_=ARRAY(String))
         return func.unnest(param).table_valued("value").render_derived()
     return func.json_each(json.dumps(list(values))).table_valued("value")

@@ -85,10 +85,13 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 
 
 def _postgresql_engine(url: str) -> Engine:
+    from archivist.metadata.schema import add_postgresql_options
+
     if importlib.util.find_spec("psycopg") is None:
         raise InvalidInputError(
             "a PostgreSQL database needs the psycopg package: pip install 'psycopg[binary]'"
         )
+    add_postgresql_options()
     engine = create_engine(
         url, pool_size=10, max_overflow=20, pool_recycle=1800, json_serializer=json_values.dumps
     )

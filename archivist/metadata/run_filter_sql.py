@@ -35,7 +35,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import KeyedColumnElement
 
@@ -75,6 +74,8 @@ def json_array_elements(array: Any) -> Elements:
 
     def elements(dialect: str) -> tuple[Any, Any]:
         if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
             tag = func.jsonb_array_elements_text(cast(array, JSONB)).table_valued("value").alias("tag")
         else:
             tag = func.json_each(array).table_valued("value").alias("tag")
@@ -91,9 +92,6 @@ def row_elements(column: Any, owner: Any, owner_key: Any) -> Elements:
 RUN_COLUMNS = FilterColumns(_PLAIN_COLUMNS, _JSON_COLUMNS, {"tags": json_array_elements(runs.c.tags)})
 
 
-_TEXT_ARRAY = ARRAY(String)
-
-
 class JsonValue:
     """One key path inside a JSON column, seen as each kind of value it may hold (an
     expression that is NULL when the value is of another kind or absent)."""
@@ -104,10 +102,12 @@ class JsonValue:
 
     def __init__(self, dialect: str, column: Any, path: tuple[str, ...]) -> None:
         if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
             document = cast(column, JSONB)
-            element = document.op("#>")(literal(list(path), type_=_TEXT_ARRAY))
+            element = document.op("#>")(literal(list(path), type_=ARRAY(String)))
             self.kind = func.jsonb_typeof(element)
-            self._text = document.op("#>>")(literal(list(path), type_=_TEXT_ARRAY))
+            self._text = document.op("#>>")(literal(list(path), type_=ARRAY(String)))
             self._kinds = {"number": ("number",), "string": ("string",), "boolean": ("boolean",)}
             self._null = "null"
             self.boolean = case((self.kind == "boolean", self._text == "true"))

@@ -126,14 +126,21 @@ collections = Table(
 LIVE_COLLECTION = collections.c.deleted_at.is_(None)
 """Deleted collections keep their rows; names are unique among the live ones only."""
 
-Index(
+LIVE_NAME_INDEX = Index(
     "uq_collections_live_name",
     collections.c.project_id,
     collections.c.name,
     unique=True,
     sqlite_where=LIVE_COLLECTION,
-    postgresql_where=LIVE_COLLECTION,
 )
+
+
+def add_postgresql_options() -> None:
+    """Give the partial unique index its PostgreSQL WHERE too. A ``postgresql_*`` option
+    loads SQLAlchemy's PostgreSQL dialect, so it is added by the first PostgreSQL engine
+    (``engine.py``), not here, where a SQLite store would pay that import."""
+    LIVE_NAME_INDEX.dialect_kwargs["postgresql_where"] = LIVE_COLLECTION
+
 
 runs = Table(
     "runs",

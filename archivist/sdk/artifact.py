@@ -205,8 +205,9 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
 
     @property
     def qualified_name(self) -> str:
+        """``entity/project/name:vN`` (W&B's; for a link, the registry's entity and project)."""
         record = self._logged()
-        return f"{record.entity}/{record.project}/{record.collection}"
+        return f"{record.entity}/{record.project}/{record.collection}:v{record.version_index}"
 
     @property
     def version(self) -> str:
@@ -234,8 +235,8 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
 
     @property
     def source_qualified_name(self) -> str:
-        entity, project, collection, _ = registry_links.source_parts(self._logged())
-        return f"{entity}/{project}/{collection}"
+        entity, project, collection, index = registry_links.source_parts(self._logged())
+        return f"{entity}/{project}/{collection}:v{index}"
 
     @property
     def source_name(self) -> str:

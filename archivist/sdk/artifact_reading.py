@@ -38,6 +38,7 @@ class ReadingMixin:
     _contents: DraftContents
 
     if TYPE_CHECKING:
+        _record: VersionRecord | None
 
         @property
         def name(self) -> str: ...
@@ -54,9 +55,10 @@ class ReadingMixin:
     def _require_download(self) -> None:
         """A version reached through a registry where the caller is a restricted viewer
         reads as metadata only: its files are refused with ``DownloadRefusedError`` (a
-        ``PermissionError``) naming the role needed. Anywhere else every reader downloads."""
-        record = self._logged()
-        if is_registry_project(record.project):
+        ``PermissionError``) naming the role needed. Anywhere else every reader downloads,
+        and a draft reads its own files."""
+        record = self._record
+        if record is not None and is_registry_project(record.project):
             self._context().backend.check_download(record.id)
 
     def default_root(self) -> str:

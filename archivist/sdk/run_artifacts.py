@@ -158,9 +158,7 @@ def use_artifact(
             f"use_artifact takes an Artifact or a path, got {artifact_or_name.__class__.__name__}"
         )
     if type is not None and art.type != type:
-        raise InvalidInputError(
-            f"artifact {art.qualified_name}:{art.version} has type {art.type!r}, not {type!r}"
-        )
+        raise InvalidInputError(f"artifact {art.qualified_name} has type {art.type!r}, not {type!r}")
     ctx.backend.record_use(run.ref, art.id or "")
     return art
 

@@ -23,8 +23,8 @@ DEFAULT_ORDER = "-created_at"
 
 
 class Runs:
-    """The runs a query selects, fetched ``per_page`` at a time; ``len()`` and indexing
-    read as many pages as they need."""
+    """The runs a query selects, fetched ``per_page`` at a time; indexing reads as many
+    pages as it needs, ``len()`` asks the store to count them."""
 
     def __init__(
         self,
@@ -49,18 +49,19 @@ class Runs:
         self.per_page = per_page
         self._loaded: list[PublicRun] = []
         self._exhausted = False
+        self._length: int | None = None
 
     def _load_page(self) -> bool:
         """Fetch the next page; False when there is none."""
         if self._exhausted:
             return False
-        query = RunQuery(
-            self.entity, self.project, self.filters, self.order, offset=len(self._loaded), limit=self.per_page
-        )
-        records = self._ctx.backend.query_runs(query)
+        records = self._ctx.backend.query_runs(self._query(offset=len(self._loaded), limit=self.per_page))
         self._loaded.extend(PublicRun(self._ctx, record) for record in records)
         self._exhausted = len(records) < self.per_page
         return bool(records)
+
+    def _query(self, offset: int = 0, limit: int | None = None) -> RunQuery:
+        return RunQuery(self.entity, self.project, self.filters, self.order, offset=offset, limit=limit)
 
     def __iter__(self) -> Iterator[PublicRun]:
         index = 0
@@ -72,9 +73,16 @@ class Runs:
                 return
 
     def __len__(self) -> int:
+        """How many runs the query selects: one count by the store, kept (as W&B keeps it)."""
+        if self._length is None:
+            self._length = (
+                len(self._loaded) if self._exhausted else self._ctx.backend.count_runs(self._query())
+            )
+        return self._length
+
+    def _load_all(self) -> None:
         while self._load_page():
             pass
-        return len(self._loaded)
 
     @overload
     def __getitem__(self, index: int) -> PublicRun: ...
@@ -84,7 +92,7 @@ class Runs:
 
     def __getitem__(self, index: int | slice) -> PublicRun | list[PublicRun]:
         if isinstance(index, slice) or index < 0:
-            len(self)
+            self._load_all()
             return self._loaded[index]
         while index >= len(self._loaded) and self._load_page():
             pass

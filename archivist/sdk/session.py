@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from types import TracebackType
 from typing import Any, NoReturn
 
@@ -44,6 +43,7 @@ from archivist.sdk.run import DisabledRun, Run
 from archivist.sdk.run_config import config_mapping, filter_keys
 from archivist.sdk.run_names import generate_run_name
 from archivist.sdk.termlog import termwarn
+from archivist.sdk.wandb_settings import Settings as WandbSettings
 
 MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
 REINIT_POLICIES = ("default", "finish_previous", "return_previous", "create_new")
@@ -80,7 +80,7 @@ def init(
     resume: bool | str | None = None,
     reinit: bool | str | None = None,
     mode: str | None = None,
-    settings: Settings | Mapping[str, Any] | None = None,
+    settings: Settings | WandbSettings | Mapping[str, Any] | None = None,
     config_exclude_keys: Sequence[str] | None = None,
     config_include_keys: Sequence[str] | None = None,
     allow_val_change: bool | None = None,
@@ -405,14 +405,15 @@ def _apply_to_resumed(
     return ctx.backend.update_run(record.ref, RunUpdate(**changes)) if changes else record
 
 
-def _settings(settings: Settings | Mapping[str, Any] | None) -> Settings:
+def _settings(settings: Settings | WandbSettings | Mapping[str, Any] | None) -> Settings:
     if settings is None or isinstance(settings, Settings):
         return settings or Settings.from_env()
     if isinstance(settings, Mapping):
-        known = {f.name for f in fields(Settings)}
-        return Settings.from_env().evolve(**{k: v for k, v in settings.items() if k in known})
+        settings = WandbSettings(**settings)
+    if isinstance(settings, WandbSettings):
+        return settings.applied_to(Settings.from_env())
     raise InvalidInputError(
-        f"settings must be an archivist Settings or a dict, got {type(settings).__name__}: {settings!r}"
+        f"settings must be an archivist.Settings or a dict, got {type(settings).__name__}: {settings!r}"
     )
 
 

@@ -40,7 +40,7 @@ class CollectorLoop:
     def run_once(self) -> GcReport | None:
         service = self.service
         try:
-            report = gc.run_if_idle(service.engine, service.store, self.grace, service.sweep)
+            report = gc.run_if_idle(service.engine, service.store, self.grace, service.sweep_step)
         except (ArchivistError, OSError) as error:
             _log.warning("collector: the run failed (the next one retries): %s", error)
             return None

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, select
-from sqlalchemy.orm import aliased
 
 from archivist.core.artifact_events import EventType
 from archivist.core.errors import (
@@ -195,7 +194,7 @@ def check_deletion(connection: Connection, actor: Actor, version_ids: Iterable[i
                 f"the protected alias {alias!r} of registry {registry!r}, and only a registry admin may "
                 "unlink or delete it; ask a registry admin"
             )
-    link = aliased(versions)
+    link = versions.alias()
     linked = (
         select(aliases.c.alias, link.c.id, link.c.source_version_id, registries.c.name)
         .select_from(link)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, delete, update
+from sqlalchemy import Connection, Engine, Select, delete, func, select, update
 
 from archivist.core.errors import InvalidInputError
 from archivist.core.models import RunQuery, RunRecord, RunRef, RunState
@@ -33,19 +33,11 @@ from archivist.service.validation import validate_count
 
 
 def query_runs(engine: Engine, query: RunQuery) -> list[RunRecord]:
-    if not isinstance(query, RunQuery):
-        raise InvalidInputError(f"expected a RunQuery, got {type(query).__name__}: {query!r}")
-    tree = parse_run_filters(query.filters)
+    statement, tree = _selected_runs(engine, query)
     order_field, descending = parse_run_order(query.order)
     offset = _bounded(validate_count(query.offset, "offset"), "offset")
     limit = _bounded(validate_count(query.limit, "limit", optional=True), "limit")
     dialect = engine.dialect.name
-    in_project = (entities.c.name == query.entity, projects.c.name == query.project)
-    if tree is not None and mentions(tree, lambda c: c.field.column == "state"):
-        _settle_running(engine, in_project)
-    statement = run_select().where(*in_project)
-    if tree is not None:
-        statement = statement.where(run_filter_clause(dialect, tree))
     keys = run_order_key(dialect, order_field)
     for key in keys if isinstance(keys, tuple) else (keys,):
         statement = statement.order_by(key.desc().nulls_last() if descending else key.asc().nulls_last())
@@ -56,6 +48,28 @@ def query_runs(engine: Engine, query: RunQuery) -> list[RunRecord]:
     with regex_refusals(tree, "run"), read_transaction(engine) as connection:
         rows = connection.execute(statement).all()
     return settle_crashed(engine, rows)
+
+
+def count_runs(engine: Engine, query: RunQuery) -> int:
+    statement, tree = _selected_runs(engine, query)
+    parse_run_order(query.order)
+    counted = select(func.count()).select_from(statement.with_only_columns(runs.c.id).subquery())
+    with regex_refusals(tree, "run"), read_transaction(engine) as connection:
+        return int(connection.execute(counted).scalar_one())
+
+
+def _selected_runs(engine: Engine, query: RunQuery) -> tuple[Select[Any], Any]:
+    """The runs ``query``'s filters select (unordered), and the parsed filter."""
+    if not isinstance(query, RunQuery):
+        raise InvalidInputError(f"expected a RunQuery, got {type(query).__name__}: {query!r}")
+    tree = parse_run_filters(query.filters)
+    in_project = (entities.c.name == query.entity, projects.c.name == query.project)
+    if tree is not None and mentions(tree, lambda c: c.field.column == "state"):
+        _settle_running(engine, in_project)
+    statement = run_select().where(*in_project)
+    if tree is not None:
+        statement = statement.where(run_filter_clause(engine.dialect.name, tree))
+    return statement, tree
 
 
 def delete_run(connection: Connection, ref: RunRef) -> None:

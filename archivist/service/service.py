@@ -114,7 +114,7 @@ class Service:
         self.access: Access | None = None
         """The user whose calls these are (a server's request), or None: every right (the
         embedded store's own user, maintenance)."""
-        self.sweep: gc.SweepStep | None = gc.expiry_step
+        self.sweep_step: gc.SweepStep | None = gc.expiry_step
         """The collector's first step: soft-deleting what expired (TTLs, retention rules)."""
 
     def for_user(self, access: Access) -> Service:
@@ -153,6 +153,9 @@ class Service:
 
     def query_runs(self, query: RunQuery) -> list[RunRecord]:
         return run_queries.query_runs(self.engine, query)
+
+    def count_runs(self, query: RunQuery) -> int:
+        return run_queries.count_runs(self.engine, query)
 
     def delete_run(self, ref: RunRef) -> None:
         with self._writing() as connection:
@@ -624,7 +627,9 @@ class Service:
         self, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False
     ) -> GcReport:
         """One run of the collector (``service.gc``); each step runs its own transactions."""
-        return gc.run_collection(self.engine, self.store, grace_seconds, dry_run=dry_run, sweep=self.sweep)
+        return gc.run_collection(
+            self.engine, self.store, grace_seconds, dry_run=dry_run, sweep=self.sweep_step
+        )
 
     def explain_blob(self, digest: str) -> BlobHolders:
         with read_transaction(self.engine) as connection:

@@ -7,10 +7,12 @@ blob whose name does not match its content.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import BinaryIO, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
 from archivist.core.transfers import CleanupReport
-from archivist.storage.presigned import PresignedAccess
+
+if TYPE_CHECKING:
+    from archivist.storage.presigned import PresignedAccess
 
 
 class UploadSink(Protocol):

@@ -41,7 +41,7 @@ def _log(tree: Path) -> str:
         art.add_dir(str(tree))
         logged = run.log_artifact(art).wait()
     reset_contexts()
-    return f"{logged.qualified_name}:{logged.version}"
+    return f"{logged.qualified_name}"
 
 
 def _tree(root: Path) -> Path:

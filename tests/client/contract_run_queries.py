@@ -112,6 +112,25 @@ class RunQueryContract:
         assert _ids(backend, order="display_name") == ["r1", "r2", "r4", "r3"]
         assert _ids(backend, order="+created_at", offset=1, limit=2) == ["r2", "r3"]
 
+    def test_count_is_the_number_of_runs_the_filters_select(self, backend: Backend) -> None:
+        _make_runs(backend)
+
+        def count(filters: dict[str, object] | None = None, **kw: int) -> int:
+            return backend.count_runs(RunQuery(ENTITY, PROJECT, filters or {}, "-config.lr", **kw))
+
+        assert count() == 4
+        assert count(offset=1, limit=2) == 4  # the page is not counted, the selection is
+        assert count({"config.lr": {"$gt": 0.005}}) == 2
+        assert count({"$or": [{"tags": "best"}, {"state": "failed"}]}) == 2
+        assert count({"config.arch": {"$regex": "^c"}}) == 2
+        assert backend.count_runs(RunQuery(ENTITY, "no-such-project")) == 0
+        with pytest.raises(InvalidInputError, match=r"'\$gtx'.*\$gt"):
+            count({"config.lr": {"$gtx": 1}})
+        with pytest.raises(InvalidInputError, match=r"\$regex"):
+            count({"config.arch": {"$regex": "("}})
+        with pytest.raises(InvalidInputError, match="invalid run order"):
+            backend.count_runs(RunQuery(ENTITY, PROJECT, {}, "-host"))
+
     def test_bad_filters_name_what_is_allowed(self, backend: Backend) -> None:
         _make_runs(backend)
         with pytest.raises(InvalidInputError, match=r"'\$gtx'.*\$gt"):
@@ -138,6 +157,7 @@ class RunQueryContract:
         ref = RunRef(ENTITY, PROJECT, "dead")
         backend.upsert_run(RunSpec(ref=ref, host=socket.gethostname(), pid=child.pid))
         assert _ids(backend, {"state": "crashed"}) == ["dead"]
+        assert backend.count_runs(RunQuery(ENTITY, PROJECT, {"state": "crashed"})) == 1
         assert _ids(backend, {"state": "running"}) == []
 
     def test_delete_run_keeps_its_versions(self, backend: Backend) -> None:

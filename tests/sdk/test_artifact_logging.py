@@ -41,7 +41,7 @@ def test_versions_are_dense_and_latest_moves(tmp_path: Path, default_entity: str
     assert api.artifact("p/d").version == "v2"
     assert api.artifact("p/d:best").version == "v1"
     assert sorted(api.artifact("p/d:v1").aliases) == ["best"]
-    assert v2.name == "d:v2" and v2.qualified_name == f"{default_entity}/p/d"
+    assert v2.name == "d:v2" and v2.qualified_name == f"{default_entity}/p/d:v2"
     assert v2.entity == default_entity and v2.project == "p" and v2.type == "dataset"
     assert v2.state == "COMMITTED" and v2.file_count == 1 and v2.size == 1
     assert v2.created_at and v2.updated_at and v2.id

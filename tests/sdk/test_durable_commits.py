@@ -56,7 +56,7 @@ def _log(tree: Path) -> archivist.Artifact:
 
 
 def _stored_digests(logged: archivist.Artifact) -> set[str]:
-    manifest = archivist.Api().artifact(f"{logged.qualified_name}:{logged.version}").manifest
+    manifest = archivist.Api().artifact(f"{logged.qualified_name}").manifest
     return {entry.digest for entry in manifest.entries.values()} | {logged._logged().manifest_digest}
 
 

@@ -159,6 +159,8 @@ def test_runs_by_wandb_filters() -> None:
 
 def test_runs_come_in_pages() -> None:
     _runs()
+    counted = archivist.Api().runs("runs", per_page=2, filters={"jobType": "train"})
+    assert len(counted) == 3 and [r.name for r in counted] == ["delta", "beta", "alpha"]
     runs = archivist.Api().runs("runs", per_page=2, order="+created_at")
     assert runs[0].name == "alpha" and runs[3].name == "delta"
     assert len(runs) == 5 and [r.name for r in runs[-2:]] == ["delta", "eps"]

@@ -52,9 +52,9 @@ def test_the_registry_notebook_flow(default_entity: str) -> None:
         run_path = run.path
     assert link.is_link and not trained.is_link
     assert (link.name, link.version, link.collection.name) == ("classifier:v0", "v0", "classifier")
-    assert link.qualified_name == f"organization/wandb-registry-{name}/classifier"
+    assert link.qualified_name == f"organization/wandb-registry-{name}/classifier:v0"
     assert (link.source_name, link.source_version) == ("clf:v0", "v0")
-    assert link.source_qualified_name == f"{default_entity}/train/clf"
+    assert link.source_qualified_name == f"{default_entity}/train/clf:v0"
     assert (link.source_entity, link.source_project) == (default_entity, "train")
     assert link.source_collection.name == "clf" and link.source_collection.project == "train"
     assert link.source_artifact.id == trained.id and link.source_artifact.is_link is False
@@ -128,7 +128,7 @@ def test_legacy_targets_land_in_the_model_registry_with_a_notice(capsys: pytest.
         legacy = run.link_artifact(art, f"model-registry/{spaced}")
         plain = art.link(bare)
     assert (legacy.project, legacy.collection.name) == ("wandb-registry-model", spaced)
-    assert plain.qualified_name == f"organization/wandb-registry-model/{bare}"
+    assert plain.qualified_name == f"organization/wandb-registry-model/{bare}:v0"
     err = capsys.readouterr().err
     assert f"'model-registry/{spaced}' names W&B's old model registry" in err
     assert f"as 'wandb-registry-model/{spaced}'" in err

@@ -90,8 +90,10 @@ def test_settings_choose_the_embedded_store_folder(archivist_env: Path) -> None:
     with session.init(settings=settings) as run2:
         assert run2.project == "explicit"
     assert (other_home / "meta.sqlite").exists()
-    with session.init(settings={"project": "from-dict", "unknown_wandb_setting": 1}) as run3:
+    with session.init(settings={"project": "from-dict", "start_method": "thread"}) as run3:
         assert run3.project == "from-dict"
+    with pytest.raises(ValueError, match="Settings has no field 'unknown_wandb_setting'"):
+        session.init(settings={"project": "from-dict", "unknown_wandb_setting": 1})
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_log_model_use_model_and_link_model_at_module_level(
     archivist.finish()
     source = archivist.Api().artifact("train/mnist:candidate")
     assert source.type == "model" and source.version == "v0"  # link_model reused the logged version
-    assert linked.qualified_name == f"organization/wandb-registry-model/{registered}"
+    assert linked.qualified_name == f"organization/wandb-registry-model/{registered}:v0"
     assert linked.is_link and linked.source_artifact.id == source.id
     assert linked.version == "v0"
     assert linked.digest == source.digest and linked.type == "model"
@@ -146,7 +146,7 @@ def test_link_artifact_and_artifact_link_in_and_outside_a_run(
             "wandb-registry-dataset",
             f"{golden}:v0",
         )
-        assert linked.type == "dataset" and linked.source_qualified_name == f"{default_entity}/prep/raw"
+        assert linked.type == "dataset" and linked.source_qualified_name == f"{default_entity}/prep/raw:v0"
         same = draft.link(target)  # Artifact.link, in the active run
         assert same.id == linked.id
         with pytest.raises(ValueError, match="'curated' is not a registry"):

@@ -231,6 +231,10 @@ def _query_check(world: World, caller: str, answer: httpx.Response) -> None:
     assert "run-1" in {run["ref"]["run_id"] for run in answer.json()}
 
 
+def _count_check(world: World, caller: str, answer: httpx.Response) -> None:
+    assert answer.json() >= 1  # run-1 at least
+
+
 def _graph_check(world: World, caller: str, answer: httpx.Response) -> None:
     nodes = answer.json()["nodes"]
     assert {node["id"] for node in nodes} >= {world.version_id}
@@ -386,6 +390,15 @@ CASES: list[Case] = [
             "json": {"query": {"entity": w.team, "project": "proj", "filters": {"state": {"$ne": "x"}}}}
         },
         check=_query_check,
+    ),
+    Case(
+        "POST",
+        f"{API}/runs/count",
+        READERS,
+        lambda w, c: {
+            "json": {"query": {"entity": w.team, "project": "proj", "filters": {"state": {"$ne": "x"}}}}
+        },
+        check=_count_check,
     ),
     Case("POST", f"{API}/runs/delete", WRITERS, lambda w, c: {"json": {"ref": w.fresh_run()}}),
     Case(

@@ -387,11 +387,13 @@ def test_the_collector_sweeps_expired_versions_first_and_its_dry_run_previews_it
     kept = log_files(service, "long-lived", {"b.txt": b"no ttl"}).version
     service.update_version(short.id, VersionUpdate(ttl_seconds=60))
     later = utc_now() + dt.timedelta(hours=1)
-    assert service.sweep is gc.expiry_step  # every service's collector sweeps first
-    plan = gc.run_collection(service.engine, service.store, 0, dry_run=True, sweep=service.sweep, now=later)
+    assert service.sweep_step is gc.expiry_step  # every service's collector sweeps first
+    plan = gc.run_collection(
+        service.engine, service.store, 0, dry_run=True, sweep=service.sweep_step, now=later
+    )
     assert plan.swept_versions == 1
     assert service.get_version(short.id).version_index == 0  # the dry run deleted nothing
-    done = gc.run_collection(service.engine, service.store, 0, sweep=service.sweep, now=later)
+    done = gc.run_collection(service.engine, service.store, 0, sweep=service.sweep_step, now=later)
     assert done.swept_versions == 1
     with pytest.raises(ArtifactNotFoundError):
         service.get_version(short.id)

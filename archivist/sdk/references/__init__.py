@@ -13,35 +13,22 @@ bytes and checks they still match, ``check`` compares without fetching.
     wandb-artifact://<version id>/<path>      artifact.py the target entry's digest
     anything else (with name=)                untracked.py  the URI, never downloadable
 
-Provider packages are imported only when their scheme is used.
+Handlers and provider packages are imported only when their scheme is used.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from archivist.core.errors import InvalidInputError, NotSupportedError
 from archivist.sdk.references.artifact import DRAFT_SCHEME, ArtifactReferenceHandler
 from archivist.sdk.references.artifact import SCHEME as ARTIFACT_SCHEME
-from archivist.sdk.references.azure import AZURE_HANDLER, is_azure_url
 from archivist.sdk.references.base import DEFAULT_MAX_OBJECTS, ReferenceHandler
-from archivist.sdk.references.file import FileReferenceHandler
-from archivist.sdk.references.gcs import GCS_HANDLER
-from archivist.sdk.references.http import HttpReferenceHandler
-from archivist.sdk.references.s3 import S3_HANDLER
-from archivist.sdk.references.untracked import UntrackedReferenceHandler
 
 if TYPE_CHECKING:
     from archivist.sdk.context import Context
 
-HANDLERS: dict[str, ReferenceHandler] = {
-    "file": FileReferenceHandler(),
-    "s3": S3_HANDLER,
-    "gs": GCS_HANDLER,
-    "http": HttpReferenceHandler("http"),
-    "https": HttpReferenceHandler("https"),
-}
-_UNTRACKED = UntrackedReferenceHandler()
 _AZURE_SHORTHANDS = ("abfs", "abfss", "wasb", "wasbs")
 
 
@@ -59,8 +46,11 @@ def scheme_of(uri: str) -> str:
 def handler_for(uri: str, ctx: Context | None = None) -> ReferenceHandler:
     """The handler reading ``uri``; ``ctx`` resolves references to other artifacts."""
     scheme = scheme_of(uri)
-    if scheme in ("https", "az") and is_azure_url(uri):
-        return AZURE_HANDLER
+    if scheme in ("https", "az"):
+        from archivist.sdk.references.azure import AZURE_HANDLER, is_azure_url
+
+        if is_azure_url(uri):
+            return AZURE_HANDLER
     if scheme == ARTIFACT_SCHEME:
         if ctx is None:
             from archivist.sdk.context import get_context
@@ -77,12 +67,35 @@ def handler_for(uri: str, ctx: Context | None = None) -> ReferenceHandler:
             f"reference {uri!r}: write Azure blob references as "
             "https://<account>.blob.core.windows.net/<container>/<blob or prefix>"
         )
-    return HANDLERS.get(scheme, _UNTRACKED)
+    return _scheme_handler(scheme)
+
+
+@functools.cache
+def _scheme_handler(scheme: str) -> ReferenceHandler:
+    """The handler of a plain scheme, its module imported at its first reference."""
+    if scheme == "file":
+        from archivist.sdk.references.file import FileReferenceHandler
+
+        return FileReferenceHandler()
+    if scheme == "s3":
+        from archivist.sdk.references.s3 import S3_HANDLER
+
+        return S3_HANDLER
+    if scheme == "gs":
+        from archivist.sdk.references.gcs import GCS_HANDLER
+
+        return GCS_HANDLER
+    if scheme in ("http", "https"):
+        from archivist.sdk.references.http import HttpReferenceHandler
+
+        return HttpReferenceHandler(scheme)
+    from archivist.sdk.references.untracked import UntrackedReferenceHandler
+
+    return UntrackedReferenceHandler()
 
 
 __all__ = [
     "DEFAULT_MAX_OBJECTS",
-    "HANDLERS",
     "ReferenceHandler",
     "handler_for",
     "scheme_of",
