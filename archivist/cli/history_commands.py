@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archivist.cli.console import output_console
 from archivist.cli.table_output import print_json, render_table
 
-HISTORY_HEADERS = ("ID", "WHEN", "EVENT", "ALIAS/TAG", "VERSION", "BEFORE", "BY")
+if TYPE_CHECKING:
+    from archivist.cli.resolving import Collection
+
+HISTORY_HEADERS = ("ID", "WHEN", "EVENT", "ALIAS/TAG", "VERSION", "BEFORE", "BY", "NOTE")
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -51,14 +54,23 @@ def _event_row(event: Any) -> list[str]:
         event.version or "",
         event.previous_version or "",
         event.actor,
+        event.note or "",
     ]
+
+
+limit_option = click.option(
+    "--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="Events to show."
+)
+before_option = click.option(
+    "--before", type=click.IntRange(1), help="Continue a listing: events older than this id."
+)
 
 
 @click.command("history")
 @click.argument("path", metavar="[ENTITY/][PROJECT/]NAME")
 @click.option("--alias", help="Only the events of this alias (its moves and removals).")
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="Events to show.")
-@click.option("--before", type=click.IntRange(1), help="Continue a listing: events older than this id.")
+@limit_option
+@before_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def history_command(path: str, alias: str | None, limit: int, before: int | None, as_json: bool) -> None:
     """A collection's audit trail, newest first: versions created, linked, unlinked and
@@ -66,6 +78,13 @@ def history_command(path: str, alias: str | None, limit: int, before: int | None
     from archivist.cli.resolving import collection_at
 
     collection = collection_at(path)
+    show_history(collection, alias, limit, before, as_json)
+
+
+def show_history(
+    collection: Collection, alias: str | None, limit: int, before: int | None, as_json: bool
+) -> None:
+    """Print a page of ``collection``'s (a ``resolving.Collection``) audit trail, newest first."""
     events = collection.backend.collection_history(
         collection.entity, collection.project, collection.name, alias=alias, before=before, limit=limit
     )

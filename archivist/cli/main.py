@@ -1,7 +1,7 @@
 """The ``archivist`` command: ``artifact put|get|ls|versions|show|diff|alias|tag|link|unlink|
-lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions``,
-``project ls``, ``whoami``/``status``, ``demo``, ``ui``, ``fsck`` and the server's
-commands.
+lineage|cache cleanup``, ``registry create|ls|show|delete|collections|versions|protect|
+unprotect|members|member|history``, ``project ls``, ``whoami``/``status``, ``demo``, ``ui``,
+``fsck`` and the server's commands.
 
 Every invocation goes through :func:`archivist.cli.errors.run_guarded`, so a
 failure is one ``archivist: error: ...`` line on stderr, also under click's test
@@ -25,6 +25,7 @@ from archivist.cli.demo import demo_command
 from archivist.cli.errors import Interrupted, run_guarded
 from archivist.cli.gc_commands import du_command, gc_command
 from archivist.cli.project_commands import project_group
+from archivist.cli.registry_access_commands import REGISTRY_ACCESS_COMMANDS
 from archivist.cli.registry_commands import registry_group
 from archivist.cli.server_commands import db_group, server_command
 from archivist.cli.session_commands import logout_command, status_command, whoami_command
@@ -84,6 +85,8 @@ def cli() -> None:
 
 cli.add_command(artifact_group)
 cli.add_command(project_group)
+for registry_command in REGISTRY_ACCESS_COMMANDS:
+    registry_group.add_command(registry_command)
 cli.add_command(registry_group)
 cli.add_command(demo_command)
 for server_side_command in (

@@ -67,13 +67,13 @@ def paged(fetch: Callable[[int, int], list[_Record]], limit: int | None) -> Iter
         offset += size
 
 
-def _backend() -> Backend:
+def context_backend() -> Backend:
     from archivist.sdk.context import get_context
 
     return get_context().backend
 
 
-def _registry(name: str) -> str:
+def given_registry(name: str) -> str:
     """A registry name given bare or as ``wandb-registry-<name>`` (a bad one exits 2)."""
     from archivist.sdk.registries import registry_name
 
@@ -110,9 +110,9 @@ def create_command(
     from archivist.cli.registry_views import accepted_types, registry_json
     from archivist.core.registries import validate_artifact_types
 
-    registry = _registry(name)
+    registry = given_registry(name)
     accepted = list(validate_artifact_types(list(types)))
-    record = _backend().create_registry(
+    record = context_backend().create_registry(
         registry, visibility, description, accepted, allow_all_artifact_types=not accepted
     )
     if as_json:
@@ -132,7 +132,7 @@ def ls_command(filter_json: str | None, as_json: bool) -> None:
     from archivist.cli.registry_views import REGISTRY_HEADERS, registry_json, registry_row
 
     wanted = parse_filter(filter_json)
-    backend = _backend()
+    backend = context_backend()
     records = list(paged(lambda offset, size: backend.list_registries(wanted, offset, size), None))
     if as_json:
         print_json([registry_json(record) for record in records])
@@ -182,8 +182,8 @@ def show_command(name: str, as_json: bool) -> None:
     """Show a registry: visibility, accepted types, description and its collections."""
     from archivist.cli.registry_views import collection_json, registry_json, registry_lines
 
-    backend = _backend()
-    record = backend.get_registry(_registry(name))
+    backend = context_backend()
+    record = backend.get_registry(given_registry(name))
     collections = _collections(backend, record.project, None, None)
     latest = _latest_links(backend, record.name)
     if as_json:
@@ -207,8 +207,8 @@ def collections_command(name: str, filter_json: str | None, limit: int | None, a
     from archivist.cli.registry_views import collection_json
 
     wanted = parse_filter(filter_json)
-    backend = _backend()
-    record = backend.get_registry(_registry(name))
+    backend = context_backend()
+    record = backend.get_registry(given_registry(name))
     collections = _collections(backend, record.project, wanted, limit)
     latest = _latest_links(backend, record.name)
     if as_json:
@@ -234,8 +234,8 @@ def versions_command(path: str, filter_json: str | None, limit: int | None, as_j
 
     wanted = parse_filter(filter_json)
     name, _, collection = path.partition("/")
-    backend = _backend()
-    record = backend.get_registry(_registry(name))
+    backend = context_backend()
+    record = backend.get_registry(given_registry(name))
     if collection:
         collection = validate_registry_collection(collection)
         backend.get_collection(ORGANIZATION, record.project, collection)  # not found: says so
@@ -268,8 +268,8 @@ def versions_command(path: str, filter_json: str | None, limit: int | None, as_j
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 def delete_command(name: str, yes: bool) -> None:
     """Delete the custom registry NAME and its links (the linked versions stay in their projects)."""
-    backend = _backend()
-    record = backend.get_registry(_registry(name))
+    backend = context_backend()
+    record = backend.get_registry(given_registry(name))
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"deleting registry {record.name!r} needs confirmation: pass --yes")

@@ -8,11 +8,12 @@ from typing import Any
 from archivist.cli.listing import aliases_in_order, format_time
 from archivist.cli.version_views import version_json
 from archivist.core.models import CollectionRecord, VersionRecord
-from archivist.core.registries import RegistryRecord, Visibility
+from archivist.core.registries import MemberKind, RegistryMember, RegistryRecord, Visibility
 
 REGISTRY_HEADERS = ("NAME", "VISIBILITY", "TYPES", "UPDATED", "DESCRIPTION")
 COLLECTION_HEADERS = ("COLLECTION", "TYPE", "VERSIONS", "LATEST", "ALIASES")
 LINK_HEADERS = ("VERSION", "ALIASES", "SOURCE", "CREATED")
+MEMBER_HEADERS = ("MEMBER", "KIND", "ROLE")
 ALL_TYPES = "all types"
 
 
@@ -33,6 +34,7 @@ def registry_json(record: RegistryRecord) -> dict[str, Any]:
         "core": record.is_core,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
+        "protected_aliases": [{"alias": p.alias, "rule": p.rule} for p in record.protected_aliases],
     }
 
 
@@ -101,7 +103,18 @@ def registry_lines(record: RegistryRecord, collection_count: int) -> list[str]:
         f"  updated:    {format_time(record.updated_at)}",
         f"  collections: {collection_count}",
     ]
+    if record.protected_aliases:
+        lines.append("  protected aliases:")
+        lines.extend(f"    {p.alias}: {p.rule or 'no rule'}" for p in record.protected_aliases)
     if record.description:
         lines.append("  description:")
         lines.extend("    " + line for line in record.description.splitlines())
     return lines
+
+
+def member_json(member: RegistryMember) -> dict[str, Any]:
+    return {"name": member.name, "kind": MemberKind(member.kind).value, "role": member.role}
+
+
+def member_row(member: RegistryMember) -> tuple[str, ...]:
+    return (member.name, MemberKind(member.kind).value, member.role)

@@ -146,7 +146,7 @@ def test_link_promote_and_unlink_through_the_pages(page: Page, embedded_ui: str)
     page.get_by_role("button", name="Unlink v0").click()
     expect(page.locator("#links tbody tr")).to_have_count(1)
     expect(page.locator("#links")).not_to_contain_text("staging")
-    page.get_by_role("link", name="v1", exact=True).click()
+    page.locator("#links").get_by_role("link", name="v1", exact=True).click()
     expect(page.locator("#link-source")).to_have_text(f"local/{PROJECT}/clf:v1")
 
 
@@ -206,7 +206,7 @@ def test_on_the_server_a_viewer_sees_no_registry_edit_controls(page: Page, on_se
     expect(page.locator("#links")).to_contain_text("production")
     for control in ("form.unlink", "#link-new-version"):
         expect(page.locator(control)).to_have_count(0)
-    page.get_by_role("link", name="v0", exact=True).click()
+    page.locator("#links").get_by_role("link", name="v0", exact=True).click()
     expect(page.locator("#link-source")).to_have_text(f"{on_server.team}/{PROJECT}/clf:v0")
     for control in ("#add-alias", "button.remove", "#edit-description"):
         expect(page.locator(control)).to_have_count(0)

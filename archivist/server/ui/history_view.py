@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.responses import RedirectResponse
+
 from archivist.core.artifact_events import ArtifactEvent
 from archivist.core.errors import InvalidInputError
+from archivist.server.ui import urls
 from archivist.server.ui.state import Page
 
 EVENTS_PER_PAGE = 20
@@ -46,3 +49,17 @@ def history_section(
     )
     older = events[EVENTS_PER_PAGE - 1].id if len(events) > EVENTS_PER_PAGE else None
     return HistorySection(events[:EVENTS_PER_PAGE], alias.strip(), older)
+
+
+def go_to_version(
+    page: Page, entity: str, project: str, name: str, q: str, as_of: str
+) -> RedirectResponse | None:
+    """The go-to form's answer: the page of the version ``q`` (an alias or ``vN``) names, or
+    named at ``as_of`` when given; None when ``q`` is empty (no lookup asked)."""
+    if not q.strip():
+        return None
+    if as_of.strip():
+        version = page.backend.resolve_version_as_of(entity, project, name, q.strip(), as_of.strip())
+    else:
+        version = page.backend.resolve_version(entity, project, name, q.strip())
+    return RedirectResponse(urls.version_url(version), status_code=303)

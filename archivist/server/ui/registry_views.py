@@ -1,9 +1,8 @@
 """What the registry pages show, read through the UiBackend: a registry's collections with
 their latest links, a collection's links, and the registries a version may be linked into.
 
-These are the seams later registry features fill: a link row's ``protected`` aliases are
-marked with a lock by the templates (empty until protected aliases exist), and a
-collection view is where its history and members will be added.
+A collection view's ``protected`` aliases (the registry's) are marked with a lock by the
+templates.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 
 from archivist.core.models import CollectionRecord, VersionQuery, VersionRecord
 from archivist.core.paths import LATEST
-from archivist.core.registries import ORGANIZATION, RegistryRecord, Visibility
+from archivist.core.registries import ORGANIZATION, MemberKind, RegistryMember, RegistryRecord, Visibility
 from archivist.server.ui.state import Page, UiState
 from archivist.server.ui.ui_backend import UiBackend
 
@@ -30,7 +29,7 @@ class CollectionView:
     collection: CollectionRecord
     links: Sequence[VersionRecord]
     protected: frozenset[str] = field(default_factory=frozenset)
-    """Aliases the registry protects (shown with a lock); none until they exist."""
+    """Aliases the registry protects (shown with a lock)."""
 
 
 def accepts(registry: RegistryRecord, type_name: str) -> bool:
@@ -39,6 +38,10 @@ def accepts(registry: RegistryRecord, type_name: str) -> bool:
 
 def visibility_name(registry: RegistryRecord) -> str:
     return Visibility(registry.visibility).value
+
+
+def member_kind(member: RegistryMember) -> str:
+    return MemberKind(member.kind).value
 
 
 def accepted_types(registry: RegistryRecord) -> str:
@@ -67,7 +70,8 @@ def collection_view(
     links = backend.list_versions(
         VersionQuery(ORGANIZATION, registry.project, collection.name, offset=offset, limit=limit)
     )
-    return CollectionView(registry, collection, links)
+    protected = frozenset(p.alias for p in registry.protected_aliases)
+    return CollectionView(registry, collection, links, protected)
 
 
 def link_choices(ui: UiState, page: Page, version: VersionRecord) -> list[RegistryRecord]:

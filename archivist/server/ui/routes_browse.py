@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from archivist.core.models import CollectionRecord, VersionQuery
 from archivist.core.names import validate_tag
 from archivist.server.ui import urls
-from archivist.server.ui.history_view import EVENT_LABELS, history_section
+from archivist.server.ui.history_view import EVENT_LABELS, go_to_version, history_section
 from archivist.server.ui.paging import Paging
 from archivist.server.ui.search import search_project
 from archivist.server.ui.state import PageNumber, UiState, route_class
@@ -92,12 +92,9 @@ def browse_routes(ui: UiState) -> APIRouter:
     ) -> Response:
         page = ui.page(request)
         record = page.backend.get_collection(entity, project, name)
-        if q.strip() and as_of.strip():  # the version the alias named then
-            version = page.backend.resolve_version_as_of(entity, project, name, q.strip(), as_of.strip())
-            return RedirectResponse(urls.version_url(version), status_code=303)
-        if q.strip():  # a version number or an alias: go straight to it
-            version = page.backend.resolve_version(entity, project, name, q.strip())
-            return RedirectResponse(urls.version_url(version), status_code=303)
+        found = go_to_version(page, entity, project, name, q, as_of)  # a version: go straight to it
+        if found is not None:
+            return found
         tags = (validate_tag(tag.strip()),) if tag.strip() else ()
         paging = Paging(page_number, VERSIONS_PER_PAGE, record.version_count)
         versions = page.backend.list_versions(

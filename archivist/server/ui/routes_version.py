@@ -12,10 +12,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from archivist.core.errors import InvalidInputError, RunNotFoundError
+from archivist.core.accounts import ADMIN
+from archivist.core.errors import InvalidInputError, PromotionRuleError, RunNotFoundError
 from archivist.core.lifecycle import ttl_refusal
 from archivist.core.models import RunRecord, VersionRecord, VersionUpdate
 from archivist.core.paths import LATEST
+from archivist.core.registries import registry_of_project
 from archivist.server.ui import urls
 from archivist.server.ui.registry_views import link_choices
 from archivist.server.ui.routes_lifecycle import ttl_update
@@ -66,14 +68,21 @@ def edited_list(current: tuple[str, ...], action: str, value: str) -> list[str]:
 def version_routes(ui: UiState) -> APIRouter:
     router = APIRouter(route_class=route_class(ui))
 
-    @router.get(VERSION_PATH)
-    def overview(request: Request, entity: str, project: str, name: str, selector: str) -> Response:
-        page = ui.page(request)
-        version = find_version(page, entity, project, name, selector)
+    def overview_page(
+        request: Request,
+        page: Page,
+        version: VersionRecord,
+        refused: PromotionRuleError | None = None,
+        refused_alias: str = "",
+    ) -> Response:
+        """The overview; ``refused``: a promotion the alias's rule refused, shown above the
+        aliases with an override form for the registry's admins."""
         consumers = page.backend.version_consumers(version.id)
+        registry = registry_of_project(version.project) if version.source is not None else None
         return ui.render(
             request,
             "version.html",
+            status=409 if refused else 200,
             version=version,
             tab="overview",
             producer=producer_of(page, version),
@@ -85,7 +94,15 @@ def version_routes(ui: UiState) -> APIRouter:
             links=page.backend.list_links(version.id) if version.source is None else [],
             ttl_editable=ttl_refusal(version.type, version.source is not None) is None,
             link_targets=link_choices(ui, page, version),
+            refusal=None if refused is None else ui.public_message(refused.message),
+            refused_alias=refused_alias,
+            can_override=registry is not None and ui.registry_role(page, registry) == ADMIN,
         )
+
+    @router.get(VERSION_PATH)
+    def overview(request: Request, entity: str, project: str, name: str, selector: str) -> Response:
+        page = ui.page(request)
+        return overview_page(request, page, find_version(page, entity, project, name, selector))
 
     @router.post(VERSION_PATH + "/{field}")
     def edit(
@@ -110,7 +127,12 @@ def version_routes(ui: UiState) -> APIRouter:
         else:
             description = fields.get("description", "").replace("\r\n", "\n")
             change = VersionUpdate(description=description or None)
-        updated = page.backend.update_version(version.id, change)
+        try:
+            updated = page.backend.update_version(
+                version.id, change, fields.get("override_reason", "").strip() or None
+            )
+        except PromotionRuleError as error:
+            return overview_page(request, page, version, error, value.strip())
         return RedirectResponse(urls.version_url(updated), status_code=303)
 
     return router
