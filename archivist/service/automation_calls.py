@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import Engine
 
 from archivist.core.automations import (
@@ -24,6 +23,9 @@ from archivist.service.dispatch import DeliveryPolicy, request_of, send
 from archivist.service.dispatcher import Dispatcher
 from archivist.service.event_outbox import Outbox
 from archivist.service.webhook_urls import UrlPolicy
+
+if TYPE_CHECKING:
+    pass
 
 
 class AutomationCalls:
@@ -71,6 +73,8 @@ class AutomationCalls:
         variables = {"event_type": "TEST", "event_author": self.event_author(), "entity_name": entity}
         template = None if payload is None else validate_template(payload, tuple(row.secrets or {}))
         body, headers = request_of("test", variables, template, row, time.time())
+        import httpx  # here: a process that tests no webhook never needs it
+
         with httpx.Client(timeout=self.delivery_policy.timeout_seconds, follow_redirects=False) as client:
             return send(client, row.url, body, headers, self.urls).attempt
 

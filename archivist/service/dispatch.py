@@ -16,9 +16,8 @@ import datetime as dt
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from archivist.core.automations import ActionType, AttemptRecord, DeliveryStatus
@@ -30,6 +29,9 @@ from archivist.metadata.schema import automations, deliveries, delivery_attempts
 from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhook_urls import UrlPolicy, check_url
 from archivist.service.webhooks import secrets_of
+
+if TYPE_CHECKING:
+    import httpx
 
 RESPONSE_START = 1024
 """How much of a receiver's answer an attempt keeps."""
@@ -115,6 +117,8 @@ def request_of(
 
 def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], urls: UrlPolicy) -> Outcome:
     """One attempt: POST the body; whether to try again."""
+    import httpx  # here: a process that writes no delivery never needs it
+
     started = time.monotonic()
     at = to_iso(utc_now())
 

@@ -15,8 +15,8 @@ import socket
 import threading
 import time
 import uuid
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Engine, func, select
 
 from archivist.core.automations import DeliveryStatus
@@ -25,6 +25,9 @@ from archivist.metadata.schema import deliveries
 from archivist.service.dispatch import DeliveryPolicy, claim, deliver
 from archivist.service.timestamps import utc_now
 from archivist.service.webhook_urls import UrlPolicy
+
+if TYPE_CHECKING:
+    import httpx
 
 _log = logging.getLogger("archivist.automations")
 
@@ -81,6 +84,8 @@ class Dispatcher:
         return made
 
     def _loop(self) -> None:
+        import httpx  # here: a process that writes no delivery never needs it
+
         with httpx.Client(timeout=self.policy.timeout_seconds, follow_redirects=False) as client:
             while not self._stop.is_set():
                 self._wake.clear()

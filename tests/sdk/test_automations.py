@@ -4,6 +4,7 @@ embedded store a run's ``finish`` waits for the deliveries its changes made."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,6 +89,9 @@ def test_wandb_shaped_automations_deliver(
         "acc": 0.9,
         "team": "ml",
     }
+    deadline = time.monotonic() + 10  # a server records the answer just after the receiver saw it
+    while on_prod.history()[0].status is not DeliveryStatus.FINISHED and time.monotonic() < deadline:
+        time.sleep(0.05)
     [delivery] = on_prod.history()
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
 
