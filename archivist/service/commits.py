@@ -20,6 +20,7 @@ from archivist.core.artifact_events import EventType
 from archivist.core.automation_events import version_events
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
+from archivist.core.lifecycle import TTL_INHERIT
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
@@ -56,7 +57,6 @@ from archivist.service.locks import guard_blob_references
 from archivist.service.namespaces import ensure_project
 from archivist.service.runs import run_pk
 from archivist.service.timestamps import utc_now
-from archivist.core.lifecycle import TTL_INHERIT
 from archivist.service.ttl import checked_policy, may_set_ttl
 from archivist.service.ttl import expiry as ttl_expiry
 from archivist.service.validation import validate_count

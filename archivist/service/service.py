@@ -36,7 +36,6 @@ from archivist.core.models import (
     VersionQuery,
     VersionRecord,
     VersionUpdate,
-    UNSET,
 )
 from archivist.core.names import validate_entity
 from archivist.core.registries import (
@@ -377,8 +376,7 @@ class Service(AutomationCalls):
             collection_id = row.collection_id
             collections.lock_collection_by_id(connection, collection_id)
             before = alias_guard.holders(connection, collection_id)
-            if update.ttl_seconds is not UNSET and not ttl.may_set_version_ttl(connection, self.access, row.id):
-                update = dataclasses.replace(update, ttl_seconds=UNSET)  # SPEC §6: silently not applied
+            update = ttl.allowed_update(connection, self.access, row.id, update)
             updated = versions.update_version(connection, version_id, update)
             alias_guard.check_moves(connection, self._actor(), collection_id, before, override_reason)
             outbox.emit(connection, version_events(previous, updated, outbox.author))

@@ -7,6 +7,7 @@ from the version's creation, so changing the default applies to existing version
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import Connection, select, update
@@ -21,7 +22,7 @@ from archivist.core.lifecycle import (
     validate_ttl_editors,
     validate_ttl_policy,
 )
-from archivist.core.models import VersionState
+from archivist.core.models import UNSET, VersionState, VersionUpdate
 from archivist.core.names import validate_entity
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.schema import collections, entities, projects, versions
@@ -109,7 +110,9 @@ def get_ttl_editors(connection: Connection, entity: str) -> str:
     return DEFAULT_TTL_EDITORS if row is None or row[0] is None else str(row[0])
 
 
-def may_set_ttl(connection: Connection, access: Access | None, entity: str, project: str | None = None) -> bool:
+def may_set_ttl(
+    connection: Connection, access: Access | None, entity: str, project: str | None = None
+) -> bool:
     """Whether the caller may set TTLs in ``entity`` (SPEC §6: the team setting; the
     embedded store's user, with no ``access``, is its admin)."""
     if access is None or get_ttl_editors(connection, entity) != "admins":
@@ -117,8 +120,17 @@ def may_set_ttl(connection: Connection, access: Access | None, entity: str, proj
     return access.role(entity, project) == ADMIN
 
 
-def may_set_version_ttl(connection: Connection, access: Access | None, version_pk: int) -> bool:
-    """``may_set_ttl`` in the entity that holds the version."""
+def allowed_update(
+    connection: Connection, access: Access | None, version_pk: int, change: VersionUpdate
+) -> VersionUpdate:
+    """``change`` without its TTL when the caller may not set TTLs where the version is:
+    that TTL silently does not apply, the rest of the change does (SPEC §6)."""
+    if change.ttl_seconds is UNSET or _may_set_version_ttl(connection, access, version_pk):
+        return change
+    return dataclasses.replace(change, ttl_seconds=UNSET)
+
+
+def _may_set_version_ttl(connection: Connection, access: Access | None, version_pk: int) -> bool:
     if access is None:
         return True
     row = connection.execute(

@@ -30,7 +30,9 @@ def _user_key(admin: AdminClient, team: str, role: str, revoked: bool = False) -
     return created.key.key
 
 
-def test_only_the_teams_admins_change_the_setting(team: Team, admin: AdminClient, server: ServerProcess) -> None:
+def test_only_the_teams_admins_change_the_setting(
+    team: Team, admin: AdminClient, server: ServerProcess
+) -> None:
     viewer, member, team_admin = (team.backends[role] for role in ("viewer", "member", "admin"))
     for reader in (viewer, member, team_admin):
         assert reader.get_ttl_editors(team.name) == "members"
@@ -78,7 +80,9 @@ def test_a_members_ttl_applies_unless_admins_only(team: Team) -> None:
 
 
 @pytest.fixture
-def sdk_as_member(team: Team, server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def sdk_as_member(
+    team: Team, server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     from archivist.sdk import session
     from archivist.sdk.context import reset_contexts
 
@@ -109,7 +113,9 @@ def test_the_sdk_says_when_a_ttl_was_not_applied(
     with archivist.init(project="p") as run:
         run.log_artifact(artifact).wait()
     notices = [line for line in capsys.readouterr().err.splitlines() if "TTL" in line]
-    assert len(notices) == 1 and "notes:v0" in notices[0] and f"only admins of team {team.name!r}" in notices[0]
+    assert (
+        len(notices) == 1 and "notes:v0" in notices[0] and f"only admins of team {team.name!r}" in notices[0]
+    )
     assert artifact.ttl is None  # inherited: the team has no default TTL
     logged = archivist.Api().artifact(f"{team.name}/p/notes:v0")
     logged.description = "edited"

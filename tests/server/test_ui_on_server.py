@@ -98,9 +98,10 @@ def test_a_runs_saved_file_is_served_to_readers_only(server: ServerProcess, team
 def test_the_ttl_control_follows_who_may_set_ttls(server: ServerProcess, team: Team) -> None:
     page = _logged(team.backends["member"], team.name)
     version_id = team.backends["member"].resolve_version(team.name, "proj", "faces", "latest").id
-    with closing(_browser(server, team.keys["member"])) as member, closing(
-        _browser(server, team.keys["admin"])
-    ) as team_admin:
+    with (
+        closing(_browser(server, team.keys["member"])) as member,
+        closing(_browser(server, team.keys["admin"])) as team_admin,
+    ):
         assert 'id="edit-ttl"' in member.get(page).text  # the default: members set TTLs
         team.backends["admin"].set_ttl_editors(team.name, "admins")
         shown = member.get(page)

@@ -103,7 +103,9 @@ class UiState:
         lets admins only (SPEC §6; the service ignores a TTL from anyone else)."""
         if not self.can_write(page, entity, project):
             return False
-        return self.auth.is_entity_admin(page.user, entity) or page.backend.get_ttl_editors(entity) == "members"
+        return (
+            self.auth.is_entity_admin(page.user, entity) or page.backend.get_ttl_editors(entity) == "members"
+        )
 
     def require_write(self, page: Page, entity: str, project: str | None = None) -> None:
         if not self.can_write(page, entity, project):
