@@ -279,8 +279,14 @@ def _age_text(seconds: int | None) -> str:
 @click.command("default-ttl")
 @click.argument("entity", required=False)
 @click.argument("value", metavar="[DURATION|none]", required=False)
-def default_ttl_command(entity: str | None, value: str | None) -> None:
-    """Show or set (team admins) the default TTL of ENTITY's versions that inherit it."""
+@click.option(
+    "--editors",
+    type=click.Choice(["admins", "members"]),
+    help="Who may set TTLs of ENTITY's versions (a TTL set by anyone else does not apply).",
+)
+def default_ttl_command(entity: str | None, value: str | None, editors: str | None) -> None:
+    """Show or set (team admins) the default TTL of ENTITY's versions that inherit it, and
+    who may set TTLs."""
     from archivist.core.lifecycle import parse_duration
     from archivist.sdk.context import get_context
 
@@ -288,8 +294,12 @@ def default_ttl_command(entity: str | None, value: str | None) -> None:
     entity = entity or context.entity
     if value is not None:
         context.backend.set_default_ttl(entity, None if value.lower() == "none" else parse_duration(value))
+    if editors is not None:
+        context.backend.set_ttl_editors(entity, editors)
     seconds = context.backend.get_default_ttl(entity)
-    click.echo(f"{entity}: " + ("no default TTL." if seconds is None else f"default TTL {seconds} s."))
+    who = "admins only" if context.backend.get_ttl_editors(entity) == "admins" else "admins and members"
+    default = "no default TTL" if seconds is None else f"default TTL {seconds} s"
+    click.echo(f"{entity}: {default}; TTLs set by {who}.")
 
 
 @click.command("sweep")

@@ -220,6 +220,18 @@ class Backend(Protocol):
         """The entity's default TTL in seconds (None: none)."""
         ...
 
+    @call("/entities/ttl-editors/set", manage(Entity("entity")), idempotent=False)
+    def set_ttl_editors(self, entity: Name, editors: str) -> None:
+        """Who may set TTLs of the entity's versions: ``admins`` or ``members`` (admins and
+        members, the default); entity admins. A TTL given by someone who may not set it
+        does not apply (the rest of the commit or update does)."""
+        ...
+
+    @call("/entities/ttl-editors/get", read(Entity("entity")))
+    def get_ttl_editors(self, entity: Name) -> str:
+        """Who may set TTLs of the entity's versions: ``admins`` or ``members``."""
+        ...
+
     @call("/lifecycle/sweep", manage(Entity("entity")), idempotent=False)
     def sweep(self, entity: Name, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
         """Soft-delete the entity's versions whose TTL ran out and those retention rules let

@@ -43,6 +43,18 @@ def validate_ttl_policy(value: object) -> int:
 _POLICIES = (TTL_INHERIT, TTL_DISABLED)
 
 
+TTL_EDITORS = ("admins", "members")
+"""Who may set TTLs in a team (SPEC §6): its admins only, or admins and members (the
+default). A TTL a caller may not set does not apply; the rest of their change does."""
+DEFAULT_TTL_EDITORS = "members"
+
+
+def validate_ttl_editors(value: object) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in TTL_EDITORS:
+        raise InvalidInputError(f"invalid TTL editors {value!r}: use one of {', '.join(TTL_EDITORS)}")
+    return value.strip().lower()
+
+
 def effective_ttl(policy: int | None, entity_default: int | None) -> int | None:
     """The TTL in seconds a version with ``policy`` has (None: it never expires). A stored
     NULL policy is an inherited one (versions logged before policies were told apart)."""

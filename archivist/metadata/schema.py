@@ -88,9 +88,11 @@ entities = Table(
     Column("name", _name(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("default_ttl_seconds", BigInteger),
+    Column("ttl_editors", String(16)),
     UniqueConstraint("name"),
 )
-"""``default_ttl_seconds``: the team default TTL, for versions whose policy is to inherit it."""
+"""``default_ttl_seconds``: the team default TTL, for versions whose policy is to inherit it.
+``ttl_editors``: who may set TTLs, ``admins`` or ``members`` (NULL: members)."""
 
 projects = Table(
     "projects",

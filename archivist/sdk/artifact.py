@@ -51,6 +51,7 @@ from archivist.sdk.draft_contents import DraftContents
 from archivist.sdk.draft_editing import DraftEditingMixin
 from archivist.sdk.manifest_io import load_manifest
 from archivist.sdk.termlog import DEDUP_NOTICE, termlog_throttled
+from archivist.sdk.ttl_notice import policy_of, warn_if_ttl_ignored
 from archivist.wire.ui_paths import absolute, version_url
 
 if TYPE_CHECKING:
@@ -431,11 +432,14 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
         if self._record is not None:
             return
         manifest = self._contents.manifest
+        asked_ttl = self._ttl_seconds()
         self._set_record(result.version)
         self._manifest = manifest
         self._future = None
         self._deduplicated = not result.created
-        if not result.created:
+        if result.created:
+            warn_if_ttl_ignored(asked_ttl, TTL_INHERIT, result.version)
+        else:
             termlog_throttled(
                 f"{DEDUP_NOTICE}{result.version.qualified_collection}",
                 f"artifact {result.version.collection!r} is identical to {result.version.version}; "
@@ -510,7 +514,10 @@ class Artifact(DraftEditingMixin, ReadingMixin, StreamingMixin, MediaMixin):
             tags=tuple(validate_tags(self._tags)),
             ttl_seconds=UNSET if record.source is not None else self._ttl_seconds(),
         )
-        self._set_record(self._context().backend.update_version(record.id, update, override_reason))
+        updated = self._context().backend.update_version(record.id, update, override_reason)
+        if update.ttl_seconds is not UNSET:
+            warn_if_ttl_ignored(update.ttl_seconds, policy_of(record), updated)
+        self._set_record(updated)
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version (and its links); for a link, remove only the link."""

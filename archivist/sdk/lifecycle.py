@@ -1,6 +1,6 @@
 """Deleting, restoring and expiring from the SDK: ``Api`` calls (restore a deleted version,
-list deleted ones, delete a project, the team default TTL, the sweep) and ``Retention``,
-a collection's retention rule (``collection.retention = Retention(keep_last=5)``)."""
+list deleted ones, delete a project, the team default TTL and who may set TTLs, the sweep)
+and ``Retention``, a collection's retention rule (``collection.retention = Retention(keep_last=5)``)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,15 @@ class LifecycleCalls:
     def default_ttl(self, entity: str | None = None) -> dt.timedelta | None:
         seconds = self._ctx.backend.get_default_ttl(entity or self._ctx.entity)
         return None if seconds is None else dt.timedelta(seconds=seconds)
+
+    def set_ttl_editors(self, editors: str, entity: str | None = None) -> None:
+        """Who may set TTLs of the team's versions: ``"admins"`` or ``"members"`` (admins and
+        members, the default); entity admins. A TTL someone else sets does not apply."""
+        self._ctx.backend.set_ttl_editors(entity or self._ctx.entity, editors)
+
+    def ttl_editors(self, entity: str | None = None) -> str:
+        """``"admins"`` or ``"members"``: who may set TTLs of the team's versions."""
+        return self._ctx.backend.get_ttl_editors(entity or self._ctx.entity)
 
     def sweep(
         self, entity: str | None = None, dry_run: bool = False, as_of: dt.datetime | None = None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 
-from archivist.core.accounts import WRITE_ROLES
+from archivist.core.accounts import ADMIN, WRITE_ROLES
 from archivist.core.errors import AuthenticationError
 from archivist.core.registries import ORGANIZATION
 from archivist.server.state import ServerState
@@ -43,6 +43,9 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
     def can_write(user: UiUser, entity: str) -> bool:
         return role(user, entity) in WRITE_ROLES
 
+    def is_entity_admin(user: UiUser, entity: str) -> bool:
+        return user.is_admin or role(user, entity) == ADMIN
+
     def registry_role(user: UiUser, registry: str | None) -> str | None:
         """As the API decides it (``Access``); None: the role creating a registry needs."""
         found = principal(user)
@@ -58,6 +61,6 @@ def mount_server_ui(app: FastAPI, state: ServerState) -> bool:
             raise AuthenticationError(f"user {user.name!r} no longer exists on this server; log in again")
         return AuthorizedService(state.service, Access(state.engine, found))
 
-    auth = KeyUiAuth(resolve_key, can_write, registry_role=registry_role)
+    auth = KeyUiAuth(resolve_key, can_write, registry_role=registry_role, is_entity_admin=is_entity_admin)
     mount_ui(app, backend_for_request, auth, state.public_message)
     return True

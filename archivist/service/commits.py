@@ -20,6 +20,7 @@ from archivist.core.artifact_events import EventType
 from archivist.core.automation_events import version_events
 from archivist.core.digest_checks import validate_digest
 from archivist.core.errors import BlobNotFoundError, IntegrityError, InvalidInputError
+from archivist.core.lifecycle import TTL_INHERIT
 from archivist.core.manifest import ManifestSummary, iter_manifest_entries, summarise_manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionState
 from archivist.core.names import (
@@ -56,7 +57,7 @@ from archivist.service.locks import guard_blob_references
 from archivist.service.namespaces import ensure_project
 from archivist.service.runs import run_pk
 from archivist.service.timestamps import utc_now
-from archivist.service.ttl import checked_policy
+from archivist.service.ttl import checked_policy, may_set_ttl
 from archivist.service.ttl import expiry as ttl_expiry
 from archivist.service.validation import validate_count
 from archivist.service.versions import add_tags, version_record
@@ -106,6 +107,7 @@ def commit_version(
         guard_blob_references(connection)
         producer = run_pk(connection, checked.run) if checked.run is not None else None
         project_id = ensure_project(connection, checked.entity, checked.project)
+        checked = _ttl_allowed(connection, access, checked)
         collection = lock_or_create_collection(
             connection, project_id, checked.project, checked.name, checked.type
         )
@@ -178,6 +180,15 @@ def _check(request: CommitRequest) -> CommitRequest:
         run=request.run,
         history_step=validate_count(request.history_step, "history_step", optional=True),
     )
+
+
+def _ttl_allowed(connection: Connection, access: Access | None, checked: CommitRequest) -> CommitRequest:
+    """A TTL the committer may not set (the team lets admins only) does not apply: the
+    version inherits the team default, as when none was given (SPEC §6)."""
+    unset = checked_policy(TTL_INHERIT, checked.type, is_link=False)
+    if checked.ttl_seconds == unset or may_set_ttl(connection, access, checked.entity, checked.project):
+        return checked
+    return dataclasses.replace(checked, ttl_seconds=unset)
 
 
 _MANIFEST_BLOCK_BYTES = 1 << 22

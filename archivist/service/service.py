@@ -372,9 +372,11 @@ class Service(AutomationCalls):
         outbox = self.outbox()
         with self._writing() as connection:
             previous = versions.get_version(connection, version_id)
-            collection_id = versions.require_version_row(connection, version_id).collection_id
+            row = versions.require_version_row(connection, version_id)
+            collection_id = row.collection_id
             collections.lock_collection_by_id(connection, collection_id)
             before = alias_guard.holders(connection, collection_id)
+            update = ttl.allowed_update(connection, self.access, row.id, update)
             updated = versions.update_version(connection, version_id, update)
             alias_guard.check_moves(connection, self._actor(), collection_id, before, override_reason)
             outbox.emit(connection, version_events(previous, updated, outbox.author))
@@ -413,6 +415,14 @@ class Service(AutomationCalls):
     def get_default_ttl(self, entity: str) -> int | None:
         with read_transaction(self.engine) as connection:
             return ttl.get_default_ttl(connection, entity)
+
+    def set_ttl_editors(self, entity: str, editors: str) -> None:
+        with self._writing() as connection:
+            ttl.set_ttl_editors(connection, entity, editors)
+
+    def get_ttl_editors(self, entity: str) -> str:
+        with read_transaction(self.engine) as connection:
+            return ttl.get_ttl_editors(connection, entity)
 
     def sweep(self, entity: str, dry_run: bool = False, as_of: str | None = None) -> SweepReport:
         """Each deletion is a transaction of its own (``service.expiry_sweep``)."""

@@ -7,16 +7,26 @@ from the version's creation, so changing the default applies to existing version
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import Connection, select, update
 
+from archivist.core.accounts import ADMIN
 from archivist.core.errors import InvalidInputError
-from archivist.core.lifecycle import TTL_DISABLED, ttl_refusal, validate_default_ttl, validate_ttl_policy
-from archivist.core.models import VersionState
+from archivist.core.lifecycle import (
+    DEFAULT_TTL_EDITORS,
+    TTL_DISABLED,
+    ttl_refusal,
+    validate_default_ttl,
+    validate_ttl_editors,
+    validate_ttl_policy,
+)
+from archivist.core.models import UNSET, VersionState, VersionUpdate
 from archivist.core.names import validate_entity
 from archivist.metadata.dialects import insert_ignoring_conflict
-from archivist.metadata.schema import entities, versions
+from archivist.metadata.schema import collections, entities, projects, versions
+from archivist.service.authorization import Access
 from archivist.service.timestamps import utc_now
 
 
@@ -82,3 +92,53 @@ def get_default_ttl(connection: Connection, entity: str) -> int | None:
         select(entities.c.default_ttl_seconds).where(entities.c.name == validate_entity(entity))
     ).first()
     return None if row is None or row[0] is None else int(row[0])
+
+
+def set_ttl_editors(connection: Connection, entity: str, editors: str) -> None:
+    """Who may set TTLs in the entity (``admins`` or ``members``), creating the entity if
+    nothing is stored in it yet."""
+    value = validate_ttl_editors(editors)
+    name = validate_entity(entity)
+    insert_ignoring_conflict(connection, entities, {"name": name, "created_at": utc_now()}, ["name"])
+    connection.execute(update(entities).where(entities.c.name == name).values(ttl_editors=value))
+
+
+def get_ttl_editors(connection: Connection, entity: str) -> str:
+    row = connection.execute(
+        select(entities.c.ttl_editors).where(entities.c.name == validate_entity(entity))
+    ).first()
+    return DEFAULT_TTL_EDITORS if row is None or row[0] is None else str(row[0])
+
+
+def may_set_ttl(
+    connection: Connection, access: Access | None, entity: str, project: str | None = None
+) -> bool:
+    """Whether the caller may set TTLs in ``entity`` (SPEC §6: the team setting; the
+    embedded store's user, with no ``access``, is its admin)."""
+    if access is None or get_ttl_editors(connection, entity) != "admins":
+        return True
+    return access.role(entity, project) == ADMIN
+
+
+def allowed_update(
+    connection: Connection, access: Access | None, version_pk: int, change: VersionUpdate
+) -> VersionUpdate:
+    """``change`` without its TTL when the caller may not set TTLs where the version is:
+    that TTL silently does not apply, the rest of the change does (SPEC §6)."""
+    if change.ttl_seconds is UNSET or _may_set_version_ttl(connection, access, version_pk):
+        return change
+    return dataclasses.replace(change, ttl_seconds=UNSET)
+
+
+def _may_set_version_ttl(connection: Connection, access: Access | None, version_pk: int) -> bool:
+    if access is None:
+        return True
+    row = connection.execute(
+        select(entities.c.name, projects.c.name)
+        .select_from(versions)
+        .join(collections, collections.c.id == versions.c.collection_id)
+        .join(projects, projects.c.id == collections.c.project_id)
+        .join(entities, entities.c.id == projects.c.entity_id)
+        .where(versions.c.id == version_pk)
+    ).one()
+    return may_set_ttl(connection, access, row[0], row[1])

@@ -108,6 +108,11 @@ def test_ttl_retention_default_ttl_and_sweep(run_script, cli_env, default_entity
     rule = json.loads(_ok(run_script("artifact", "retention", "proj/data", "--json")))
     assert rule["retention"] == {"keep_last": 3, "max_age_seconds": None}
     assert "default TTL 864000 s" in _ok(run_script("artifact", "default-ttl", default_entity, "10d"))
+    assert "TTLs set by admins and members" in _ok(run_script("artifact", "default-ttl"))
+    shown = _ok(run_script("artifact", "default-ttl", default_entity, "--editors", "admins"))
+    assert "default TTL 864000 s; TTLs set by admins only." in shown
+    bad_editors = run_script("artifact", "default-ttl", "--editors", "owners")
+    assert bad_editors.returncode == 2 and "owners" in bad_editors.stderr
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).isoformat()
     plan = json.loads(_ok(run_script("artifact", "sweep", "--dry-run", "--as-of", later, "--json")))
     assert plan["dry_run"] and sorted(

@@ -138,6 +138,19 @@ class LifecycleContract:
             with pytest.raises(InvalidInputError, match="(?i)ttl"):
                 backend.set_default_ttl(ENTITY, bad_default)  # type: ignore[arg-type]
 
+    def test_who_may_set_ttls(self, backend: Backend) -> None:
+        assert backend.get_ttl_editors(ENTITY) == "members"  # the default: nothing changes
+        backend.set_ttl_editors(ENTITY, "admins")
+        assert backend.get_ttl_editors(ENTITY) == "admins"
+        own = log_text(backend, "cats", "one", ttl_seconds=DAY).version  # this caller is an admin
+        assert own.ttl_seconds == DAY and not own.ttl_inherited
+        assert backend.update_version(own.id, VersionUpdate(ttl_seconds=2 * DAY)).ttl_seconds == 2 * DAY
+        for bad in ("owners", "", None, 1):
+            with pytest.raises(InvalidInputError, match="editors"):
+                backend.set_ttl_editors(ENTITY, bad)  # type: ignore[arg-type]
+        backend.set_ttl_editors(ENTITY, "Members")
+        assert backend.get_ttl_editors(ENTITY) == "members"
+
     def test_generated_types_take_no_ttl(self, backend: Backend) -> None:
         with pytest.raises(InvalidInputError, match="generated type 'job'"):
             log_text(backend, "job-x", "j", type_name="job", ttl_seconds=DAY)

@@ -85,6 +85,21 @@ def test_ttl_policies_team_default_and_expiry(default_entity: str) -> None:
     api.set_default_ttl(None)
 
 
+def test_who_may_set_ttls_on_the_embedded_store(capsys: pytest.CaptureFixture[str]) -> None:
+    """The local user is the admin: with admins only, their TTLs still apply, without notice."""
+    api = wandb.Api()
+    assert api.ttl_editors() == "members"
+    api.set_ttl_editors("admins")
+    assert api.ttl_editors() == "admins"
+    with wandb.init(project="ttl") as run:
+        own = _log(run, "own", "a", ttl=dt.timedelta(days=3))
+    assert own.ttl == dt.timedelta(days=3)
+    assert "was not applied" not in capsys.readouterr().err
+    with pytest.raises(ValueError, match="TTL editors"):
+        api.set_ttl_editors("owners")
+    api.set_ttl_editors("members")
+
+
 def test_linking_clears_ttl_and_links_refuse_one(default_entity: str) -> None:
     collection = _unique("classifier")
     with wandb.init(project="ttl-links") as run:

@@ -523,6 +523,13 @@ CASES: list[Case] = [
     ),
     Case("POST", f"{API}/entities/default-ttl/get", READERS, lambda w, c: {"json": {"entity": w.team}}),
     Case(
+        "POST",
+        f"{API}/entities/ttl-editors/set",
+        MANAGERS,
+        lambda w, c: {"json": {"entity": w.team, "editors": "members"}},
+    ),
+    Case("POST", f"{API}/entities/ttl-editors/get", READERS, lambda w, c: {"json": {"entity": w.team}}),
+    Case(
         "POST", f"{API}/lifecycle/sweep", MANAGERS, lambda w, c: {"json": {"entity": w.team, "dry_run": True}}
     ),
     Case(

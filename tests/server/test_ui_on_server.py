@@ -93,3 +93,23 @@ def test_a_runs_saved_file_is_served_to_readers_only(server: ServerProcess, team
     with closing(_browser(server, team.keys["outsider"])) as outsider:
         refused = outsider.get(raw, params={"path": "notes/model.txt"})
         assert refused.status_code == 403 and data.decode() not in refused.text
+
+
+def test_the_ttl_control_follows_who_may_set_ttls(server: ServerProcess, team: Team) -> None:
+    page = _logged(team.backends["member"], team.name)
+    version_id = team.backends["member"].resolve_version(team.name, "proj", "faces", "latest").id
+    with (
+        closing(_browser(server, team.keys["member"])) as member,
+        closing(_browser(server, team.keys["admin"])) as team_admin,
+    ):
+        assert 'id="edit-ttl"' in member.get(page).text  # the default: members set TTLs
+        team.backends["admin"].set_ttl_editors(team.name, "admins")
+        shown = member.get(page)
+        assert shown.status_code == 200 and 'id="edit-ttl"' not in shown.text
+        assert 'id="edit-description"' in shown.text  # other edits stay theirs
+        posted = member.post(
+            f"{page}/ttl", data={"mode": "custom", "days": "3", "csrf_token": csrf_token(shown.text)}
+        )
+        assert posted.status_code in (200, 303)  # not applied, silently (SPEC §6)
+        assert team.backends["admin"].get_version(version_id).ttl_inherited
+        assert 'id="edit-ttl"' in team_admin.get(page).text

@@ -1,10 +1,10 @@
 """Who is looking at the web UI, and what they may change.
 
-The UI asks a :class:`UiAuth` four things: the current user (``None`` sends the
+The UI asks a :class:`UiAuth` five things: the current user (``None`` sends the
 browser to the login page), whether that user may write to an entity (viewers
-see no edit controls and their edits are refused with 403), the user's role in a
-registry (which registry controls to show), and how to log in with an API key and
-out again.
+see no edit controls and their edits are refused with 403), whether they are its
+admin (controls of team settings for admins only), the user's role in a registry
+(which registry controls to show), and how to log in with an API key and out again.
 
 - :class:`LocalUiAuth` is for ``archivist ui`` over the embedded store on
   loopback: there is no key, everyone is the local user and may write.
@@ -50,6 +50,10 @@ class UiAuth(Protocol):
         """Whether ``user`` may edit aliases, tags and descriptions in ``entity``."""
         ...
 
+    def is_entity_admin(self, user: UiUser, entity: str) -> bool:
+        """Whether ``user`` is an admin of ``entity`` (or of the server)."""
+        ...
+
     def registry_role(self, user: UiUser, registry: str | None) -> str | None:
         """``user``'s role in ``registry`` (admin, member, viewer, ... or None: no access), as
         the API decides it; ``registry`` None asks for the role that creating one needs
@@ -77,6 +81,9 @@ class LocalUiAuth:
     def can_write(self, user: UiUser, entity: str) -> bool:
         return True
 
+    def is_entity_admin(self, user: UiUser, entity: str) -> bool:
+        return True
+
     def registry_role(self, user: UiUser, registry: str | None) -> str | None:
         return ADMIN  # the local user is admin of every registry of the embedded store
 
@@ -92,6 +99,9 @@ ResolveKey = Callable[[str], "tuple[str, bool] | None"]
 
 CanWrite = Callable[[UiUser, str], bool]
 """``can_write(user, entity) -> bool``: True for admins and members of the entity."""
+
+IsEntityAdmin = Callable[[UiUser, str], bool]
+"""``is_entity_admin(user, entity) -> bool``: True for admins of the entity and of the server."""
 
 RegistryRole = Callable[[UiUser, "str | None"], "str | None"]
 """``registry_role(user, registry) -> role | None`` (see ``UiAuth.registry_role``)."""
@@ -111,14 +121,17 @@ class KeyUiAuth:
         can_write: CanWrite,
         secure_cookie: bool | None = None,
         registry_role: RegistryRole | None = None,
+        is_entity_admin: IsEntityAdmin | None = None,
     ) -> None:
         """``secure_cookie`` None marks the cookie Secure when the request came over https.
         Without ``registry_role`` the role in every registry follows ``can_write`` on the
-        organization: admin for server admins, member for its writers, else viewer."""
+        organization: admin for server admins, member for its writers, else viewer; without
+        ``is_entity_admin`` only server admins are entity admins."""
         self._resolve_key = resolve_key
         self._can_write = can_write
         self._secure_cookie = secure_cookie
         self._registry_role = registry_role
+        self._is_entity_admin = is_entity_admin
 
     def current_user(self, request: Request) -> UiUser | None:
         key = request.cookies.get(KEY_COOKIE)
@@ -126,6 +139,11 @@ class KeyUiAuth:
 
     def can_write(self, user: UiUser, entity: str) -> bool:
         return bool(self._can_write(user, entity))
+
+    def is_entity_admin(self, user: UiUser, entity: str) -> bool:
+        if self._is_entity_admin is not None:
+            return bool(self._is_entity_admin(user, entity))
+        return user.is_admin
 
     def registry_role(self, user: UiUser, registry: str | None) -> str | None:
         if self._registry_role is not None:

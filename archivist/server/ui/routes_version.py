@@ -92,7 +92,8 @@ def version_routes(ui: UiState) -> APIRouter:
             latest=LATEST,
             can_write=ui.can_write(page, version.entity, version.project),
             links=page.backend.list_links(version.id) if version.source is None else [],
-            ttl_editable=ttl_refusal(version.type, version.source is not None) is None,
+            ttl_editable=ttl_refusal(version.type, version.source is not None) is None
+            and ui.can_set_ttl(page, version.entity, version.project),
             link_targets=link_choices(ui, page, version),
             refusal=None if refused is None else ui.public_message(refused.message),
             refused_alias=refused_alias,

@@ -98,6 +98,15 @@ class UiState:
             return self.can_write_registry(page, registry)
         return self.auth.can_write(page.user, entity)
 
+    def can_set_ttl(self, page: Page, entity: str, project: str | None = None) -> bool:
+        """Whether the user may set TTLs in ``entity``: a writer, and its admin when the team
+        lets admins only (SPEC §6; the service ignores a TTL from anyone else)."""
+        if not self.can_write(page, entity, project):
+            return False
+        return (
+            self.auth.is_entity_admin(page.user, entity) or page.backend.get_ttl_editors(entity) == "members"
+        )
+
     def require_write(self, page: Page, entity: str, project: str | None = None) -> None:
         if not self.can_write(page, entity, project):
             raise PermissionDeniedError(
