@@ -28,7 +28,7 @@ from archivist.core.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TI
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, webhooks
 from archivist.service.timestamps import to_iso, utc_now
-from archivist.service.webhook_urls import UrlPolicy, check_url
+from archivist.service.webhook_urls import Target, UrlPolicy, target_of
 from archivist.service.webhooks import secrets_of
 
 RESPONSE_START = 1024
@@ -122,8 +122,10 @@ def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], u
         return int((time.monotonic() - started) * 1000)
 
     try:
-        check_url(url, urls)
-        answer = client.post(url, content=body, headers=headers)
+        target = target_of(url, urls)
+        answer = client.post(
+            target.url, content=body, headers=_pinned(headers, target), extensions=_tls(target)
+        )
     except ArchivistError as error:
         return Outcome(AttemptRecord(at, None, took(), None, str(error)), retry=False)
     except httpx.TransportError as error:
@@ -133,6 +135,21 @@ def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], u
     retry = code == 429 or code >= 500
     failed = None if 200 <= code < 300 else f"HTTP {code}"
     return Outcome(AttemptRecord(at, code, took(), start, failed), retry=retry)
+
+
+def _pinned(headers: dict[str, str], target: Target) -> dict[str, str]:
+    if target.host_header is None:
+        return headers
+    pinned = {**headers, "Host": target.host_header}
+    if target.server_name is not None:
+        # a pooled TLS connection to this IP may have been verified for another name
+        pinned["Connection"] = "close"
+    return pinned
+
+
+def _tls(target: Target) -> dict[str, Any]:
+    """Verify the certificate for the URL's name although the connection is to its IP."""
+    return {} if target.server_name is None else {"sni_hostname": target.server_name}
 
 
 def deliver(
