@@ -259,6 +259,8 @@ def automation_history_command(name: str, entity: str | None, limit: int, as_jso
         answer = (
             "-" if last is None else (str(last.status_code) if last.status_code else (last.error or "")[:40])
         )
+        if d.hold_reason:
+            answer = d.hold_reason[:60]
         rows.append(
             (d.id, d.created_at[:19], d.event_type.value, d.status.value, str(len(d.attempts)), answer)
         )

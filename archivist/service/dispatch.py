@@ -22,11 +22,13 @@ import httpx
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from archivist.core.automations import ActionType, AttemptRecord, DeliveryStatus
+from archivist.core.delivery_rate import DEFAULT_RATE, DeliveryRate
 from archivist.core.errors import ArchivistError
 from archivist.core.payload_templates import render
 from archivist.core.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, webhooks
+from archivist.service.delivery_rate import within_rate
 from archivist.service.timestamps import to_iso, utc_now
 from archivist.service.webhook_urls import Target, UrlPolicy, target_of
 from archivist.service.webhooks import secrets_of
@@ -45,6 +47,8 @@ class DeliveryPolicy:
     lease_seconds: float = 60.0
     """Longer than a request may take: a row is another dispatcher's only once this passed."""
     batch: int = 16
+    rate: DeliveryRate | None = DEFAULT_RATE
+    """How many attempts one automation may make per window (``None``: no limit)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ class Outcome:
 
 
 def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
-    """Lease up to ``policy.batch`` due deliveries to ``owner``; their ids."""
+    """Lease up to ``policy.batch`` due deliveries to ``owner``; their ids. Those over
+    their automation's rate are held back instead (``delivery_rate``)."""
     now = utc_now()
     with write_transaction(engine) as connection:
         due = (
@@ -72,6 +77,7 @@ def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
             .scalars()
             .all()
         )
+        due = within_rate(connection, due, policy.rate, now)
         if due:
             connection.execute(
                 update(deliveries)
@@ -205,6 +211,7 @@ def _record(
                 next_attempt_at=now + dt.timedelta(seconds=wait) if again else None,
                 lease_owner=None,
                 lease_expires_at=None,
+                hold_reason=None,
                 finished_at=None if again else now,
             )
         )
