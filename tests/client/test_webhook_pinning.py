@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,36 @@ def test_a_named_https_url_keeps_its_name_for_host_and_tls(monkeypatch: pytest.M
     assert target.host_header == NAME and target.server_name == NAME
     with pytest.raises(PermissionDeniedError, match="non-public address 127.0.0.1"):
         target_of(f"http://{NAME.upper()}:8080/hook", UrlPolicy())  # the second lookup: loopback
+
+
+def test_a_redirect_is_not_followed(tmp_path: Path, receiver: Receiver) -> None:
+    """A receiver answering 307 towards another address gets that answer recorded, final."""
+    hosts: list[str] = []
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            hosts.append(self.headers.get("Host", ""))
+            self.send_response(307)
+            self.send_header("Location", receiver.url.replace("127.0.0.1", "localhost"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    local = _store(tmp_path, UrlPolicy(allowed=("127.0.0.0/8",)))  # a network allowed: still pinned
+    try:
+        _automate(local, url)
+        log_text(local, "ds", "x")
+        delivery = _finished(local)
+    finally:
+        local.close()
+        server.shutdown()
+        server.server_close()
+    assert receiver.received == [] and hosts == [f"127.0.0.1:{server.server_address[1]}"]
+    assert delivery.status is DeliveryStatus.FAILED
+    assert [(a.status_code, a.error) for a in delivery.attempts] == [(307, "HTTP 307")]
