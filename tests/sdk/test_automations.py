@@ -4,6 +4,7 @@ embedded store a run's ``finish`` waits for the deliveries its changes made."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,7 +89,11 @@ def test_wandb_shaped_automations_deliver(
         "acc": 0.9,
         "team": "ml",
     }
-    [delivery] = on_prod.history()
+    deadline = time.monotonic() + 10  # the dispatcher records the answer after the receipt
+    while (history := on_prod.history())[0].status is DeliveryStatus.PENDING:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    [delivery] = history
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
 
     try:
