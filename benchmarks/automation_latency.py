@@ -4,7 +4,8 @@ burst, with one `archivist server` and with two replicas over one PostgreSQL dat
     python benchmarks/automation_latency.py [--events 1000] [--burst 1000] [--threads 8]
                                             [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
-Each server runs with ``--allow-private-webhooks`` on a throw-away database; one automation
+Each server runs with ``--allow-private-webhooks`` and ``--automation-rate off`` (the
+dispatch is measured, not the limit) on a throw-away database; one automation
 (``CREATE_ARTIFACT`` on the project) posts to a receiver on loopback that checks every
 signature. Paced: ``--events`` commits one after another from one client (alternating
 between the replicas); the latency of an event is the receipt time minus the moment its
@@ -126,6 +127,8 @@ def servers(db_url: str, count: int, folder: str) -> Iterator[list[str]]:
             "--store",
             os.path.join(folder, "blobs"),
             "--allow-private-webhooks",
+            "--automation-rate",
+            "off",  # the dispatch itself is measured, not the per-automation limit
             "--no-request-log",
         ]
         log = open(os.path.join(folder, f"server-{number}.log"), "wb")  # noqa: SIM115

@@ -259,6 +259,8 @@ def automation_history_command(name: str, entity: str | None, limit: int, as_jso
         answer = (
             "-" if last is None else (str(last.status_code) if last.status_code else (last.error or "")[:40])
         )
+        if d.hold_reason:
+            answer = d.hold_reason[:60]
         rows.append(
             (d.id, d.created_at[:19], d.event_type.value, d.status.value, str(len(d.attempts)), answer)
         )
@@ -310,25 +312,37 @@ def automation_disable_command(name: str, entity: str | None) -> None:
 @automation_group.command("worker")
 @click.option("--db", "db_url", help="A server's database (default: the embedded store in ARCHIVIST_DIR).")
 @click.option("--allow-private-webhooks", is_flag=True, help="With --db: send to private addresses too.")
+@click.option(
+    "--automation-rate",
+    default=None,
+    help="Deliveries one automation may make per window, e.g. 60/min, off "
+    "[default: ARCHIVIST_AUTOMATION_RATE, else 60/min].",
+)
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-def automation_worker_command(db_url: str | None, allow_private_webhooks: bool, once: bool) -> None:
+def automation_worker_command(
+    db_url: str | None, allow_private_webhooks: bool, automation_rate: str | None, once: bool
+) -> None:
     """Deliver automations on its own, beside (or instead of) servers and UIs."""
+    import os
+
     import httpx
 
+    from archivist.core.delivery_rate import rate_from_text
     from archivist.core.settings import Settings
     from archivist.metadata.migrate import open_engine
+    from archivist.service.dispatch import DeliveryPolicy
     from archivist.service.dispatcher import Dispatcher
     from archivist.service.embedded import DATABASE_FILE
     from archivist.service.webhook_urls import UrlPolicy
 
+    rate_text = automation_rate or os.environ.get("ARCHIVIST_AUTOMATION_RATE") or "60/min"
+    rate = rate_from_text(rate_text, "--automation-rate" if automation_rate else "ARCHIVIST_AUTOMATION_RATE")
     if db_url is None:
-        import os
-
         db_url = f"sqlite:///{os.path.join(Settings.from_env().home, DATABASE_FILE)}"
         urls = UrlPolicy.everywhere()
     else:
         urls = UrlPolicy(allow_private=allow_private_webhooks)
-    dispatcher = Dispatcher(open_engine(db_url), urls)
+    dispatcher = Dispatcher(open_engine(db_url), urls, DeliveryPolicy(rate=rate))
     if once:
         with httpx.Client(timeout=dispatcher.policy.timeout_seconds, follow_redirects=False) as client:
             click.echo(f"Made {dispatcher.run_once(client)} delivery attempts")

@@ -57,6 +57,12 @@ from archivist.core.errors import UsageError
     "[default: ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS, else public addresses only; ARCHIVIST_WEBHOOK_ALLOW "
     "names hosts and networks allowed one by one].",
 )
+@click.option(
+    "--automation-rate",
+    default=None,
+    help="How many deliveries one automation may make per window, e.g. 60/min, 1000/h, off; "
+    "those over it wait [default: ARCHIVIST_AUTOMATION_RATE, else 60/min].",
+)
 @click.option("--no-request-log", is_flag=True, help="Do not log one JSON line per request.")
 def server_command(
     host: str,
@@ -68,6 +74,7 @@ def server_command(
     gc_interval: str | None,
     gc_grace: str | None,
     allow_private_webhooks: bool,
+    automation_rate: str | None,
     no_request_log: bool,
 ) -> None:
     """Serve a shared store to a team over HTTP.
@@ -78,6 +85,7 @@ def server_command(
     """
     from dataclasses import replace
 
+    from archivist.core.delivery_rate import rate_from_text
     from archivist.server.config import (
         ServerConfig,
         blob_port_from_text,
@@ -103,6 +111,8 @@ def server_command(
         config = replace(config, gc_grace=gc_grace_from_text(gc_grace, "--gc-grace"))
     if allow_private_webhooks:
         config = replace(config, allow_private_webhooks=True)
+    if automation_rate is not None:
+        config = replace(config, automation_rate=rate_from_text(automation_rate, "--automation-rate"))
     serve(config, host, port, log_requests=not no_request_log)
 
 

@@ -144,6 +144,8 @@ class DeliveryRecord:
     event: Mapping[str, Any]
     """The event's variables (``core.payload_templates``)."""
     attempts: tuple[AttemptRecord, ...] = ()
+    hold_reason: str | None = None
+    """Why a pending delivery waits although no attempt failed (its automation's rate limit)."""
 
 
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")

@@ -39,7 +39,7 @@ from archivist.metadata.engine import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0016"
+HEAD_REVISION = "0017"
 """The newest revision under ``migrations/versions``; a test keeps the two in step."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -528,6 +528,7 @@ deliveries = Table(
     Column("run_pk", Integer),
     Column("created_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
+    Column("hold_reason", Text),
     UniqueConstraint("public_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "automation_id", "run_pk"),

@@ -66,7 +66,9 @@ def create_app(config: ServerConfig) -> FastAPI:
     _clean_up_abandoned_uploads(store)
     urls = UrlPolicy(allow_private=config.allow_private_webhooks, allowed=config.webhook_allow)
     delivery = DeliveryPolicy(
-        backoff_seconds=config.delivery_backoff_seconds, lease_seconds=config.delivery_lease_seconds
+        backoff_seconds=config.delivery_backoff_seconds,
+        lease_seconds=config.delivery_lease_seconds,
+        rate=config.automation_rate,
     )
     service = Service(engine, store, upload_quota=config.upload_quota, urls=urls, delivery_policy=delivery)
     service.dispatcher = Dispatcher(engine, urls, delivery)

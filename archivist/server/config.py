@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archivist.core.collector import DEFAULT_GRACE_SECONDS, parse_duration
+from archivist.core.delivery_rate import DEFAULT_RATE, DeliveryRate, rate_from_text
 from archivist.core.errors import InvalidInputError
 from archivist.core.settings import DEFAULT_SPACE_RESERVE_BYTES
 from archivist.core.sizes import parse_size
@@ -93,6 +94,9 @@ class ServerConfig:
     """ARCHIVIST_DELIVERY_BACKOFF: the first retry's wait (it doubles with each attempt)."""
     delivery_lease_seconds: float = 60.0
     """ARCHIVIST_DELIVERY_LEASE: how long a claimed delivery is this process's alone."""
+    automation_rate: DeliveryRate | None = DEFAULT_RATE
+    """``--automation-rate`` (ARCHIVIST_AUTOMATION_RATE, ``60/min``, ``off``): attempts one
+    automation may make per window; those over it wait."""
 
     @classmethod
     def from_env(cls, db_url: str, store_url: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -118,6 +122,9 @@ class ServerConfig:
             ),
             delivery_backoff_seconds=_seconds(env, "ARCHIVIST_DELIVERY_BACKOFF", 1.0),
             delivery_lease_seconds=_seconds(env, "ARCHIVIST_DELIVERY_LEASE", 60.0),
+            automation_rate=rate_from_text(
+                env.get("ARCHIVIST_AUTOMATION_RATE") or "60/min", "ARCHIVIST_AUTOMATION_RATE"
+            ),
         )
 
 

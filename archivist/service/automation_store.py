@@ -217,6 +217,7 @@ def delivery_records(
             next_attempt_at=_iso(row.next_attempt_at),
             event=row.event,
             attempts=tuple(attempts[row.id]),
+            hold_reason=row.hold_reason,
         )
         for row in rows
     ]

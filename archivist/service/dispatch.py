@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from archivist.core.automations import ActionType, AttemptRecord, DeliveryStatus
+from archivist.core.delivery_rate import DEFAULT_RATE, DeliveryRate
 from archivist.core.errors import ArchivistError
 from archivist.core.payload_templates import render
 from archivist.core.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from archivist.metadata.engine import write_transaction
 from archivist.metadata.schema import automations, deliveries, delivery_attempts, webhooks
+from archivist.service.delivery_rate import within_rate
 from archivist.service.timestamps import to_iso, utc_now
-from archivist.service.webhook_urls import UrlPolicy, check_url
+from archivist.service.webhook_urls import Target, UrlPolicy, target_of
 from archivist.service.webhooks import secrets_of
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class DeliveryPolicy:
     lease_seconds: float = 60.0
     """Longer than a request may take: a row is another dispatcher's only once this passed."""
     batch: int = 16
+    rate: DeliveryRate | None = DEFAULT_RATE
+    """How many attempts one automation may make per window (``None``: no limit)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class Outcome:
 
 
 def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
-    """Lease up to ``policy.batch`` due deliveries to ``owner``; their ids."""
+    """Lease up to ``policy.batch`` due deliveries to ``owner``; their ids. Those over
+    their automation's rate are held back instead (``delivery_rate``)."""
     now = utc_now()
     with write_transaction(engine) as connection:
         due = (
@@ -74,6 +79,7 @@ def claim(engine: Engine, owner: str, policy: DeliveryPolicy) -> list[int]:
             .scalars()
             .all()
         )
+        due = within_rate(connection, due, policy.rate, now)
         if due:
             connection.execute(
                 update(deliveries)
@@ -126,8 +132,10 @@ def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], u
         return int((time.monotonic() - started) * 1000)
 
     try:
-        check_url(url, urls)
-        answer = client.post(url, content=body, headers=headers)
+        target = target_of(url, urls)
+        answer = client.post(
+            target.url, content=body, headers=_pinned(headers, target), extensions=_tls(target)
+        )
     except ArchivistError as error:
         return Outcome(AttemptRecord(at, None, took(), None, str(error)), retry=False)
     except httpx.TransportError as error:
@@ -137,6 +145,21 @@ def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], u
     retry = code == 429 or code >= 500
     failed = None if 200 <= code < 300 else f"HTTP {code}"
     return Outcome(AttemptRecord(at, code, took(), start, failed), retry=retry)
+
+
+def _pinned(headers: dict[str, str], target: Target) -> dict[str, str]:
+    if target.host_header is None:
+        return headers
+    pinned = {**headers, "Host": target.host_header}
+    if target.server_name is not None:
+        # a pooled TLS connection to this IP may have been verified for another name
+        pinned["Connection"] = "close"
+    return pinned
+
+
+def _tls(target: Target) -> dict[str, Any]:
+    """Verify the certificate for the URL's name although the connection is to its IP."""
+    return {} if target.server_name is None else {"sni_hostname": target.server_name}
 
 
 def deliver(
@@ -192,6 +215,7 @@ def _record(
                 next_attempt_at=now + dt.timedelta(seconds=wait) if again else None,
                 lease_owner=None,
                 lease_expires_at=None,
+                hold_reason=None,
                 finished_at=None if again else now,
             )
         )

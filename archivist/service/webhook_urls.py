@@ -5,7 +5,10 @@ or otherwise reserved address (a request from inside the network on behalf of a 
 server-side request forgery) unless its operator allows them (``allow_private``: the
 ``--allow-private-webhooks`` flag, or ``ARCHIVIST_WEBHOOK_ALLOW`` naming hosts or networks).
 The embedded store sends wherever its user says. The check runs when a webhook is saved
-and again before every request (an address may change).
+and again before every request (an address may change). A request goes to the very
+address that was checked (``target_of``): the URL's host is resolved once per attempt and
+the connection made to that IP, with ``Host`` and the TLS server name set to the original
+host, so a name that resolves elsewhere a moment later (DNS rebinding) cannot slip through.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from archivist.core.errors import InvalidInputError, PermissionDeniedError
 
@@ -43,20 +46,39 @@ def validate_url(url: object) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where one request goes: ``url`` (its host an IP when pinned), the ``Host`` header
+    and TLS server name to send (``None``: the URL's own)."""
+
+    url: str
+    host_header: str | None = None
+    server_name: str | None = None
+
+
 def check_url(url: str, policy: UrlPolicy) -> None:
     """``PermissionDeniedError`` when the policy refuses the URL's addresses."""
-    host = urlsplit(validate_url(url)).hostname or ""
+    target_of(url, policy)
+
+
+def target_of(url: str, policy: UrlPolicy) -> Target:
+    """Resolve the URL's host once, check every address, and pin the request to the first
+    (``PermissionDeniedError`` when one is refused). Hosts the policy allows outright are
+    not pinned: nothing about their addresses is checked."""
+    parts = urlsplit(validate_url(url))
+    host = parts.hostname or ""
     if policy.allow_private or host in policy.allowed:
-        return
+        return Target(url)
     try:
-        port = urlsplit(url).port
+        port = parts.port
     except ValueError:
         raise InvalidInputError(f"invalid port in webhook URL {url!r}") from None
+    default = 443 if parts.scheme == "https" else 80
     try:
-        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port or default, proto=socket.IPPROTO_TCP)
     except OSError as error:
         raise InvalidInputError(f"webhook URL {url!r}: cannot resolve {host!r} ({error})") from None
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         if _refused(address) and not _in_allowed(address, policy.allowed):
             raise PermissionDeniedError(
@@ -64,6 +86,16 @@ def check_url(url: str, policy: UrlPolicy) -> None:
                 "webhooks to public addresses only unless its operator allows others "
                 "(archivist server --allow-private-webhooks, or ARCHIVIST_WEBHOOK_ALLOW=host,network)"
             )
+    if not addresses:
+        raise InvalidInputError(f"webhook URL {url!r}: {host!r} has no address")
+    pinned = addresses[0]
+    literal = f"[{pinned}]" if pinned.version == 6 else str(pinned)
+    netloc = f"{literal}:{port}" if port else literal
+    return Target(
+        urlunsplit(parts._replace(netloc=netloc)),
+        host_header=parts.netloc,
+        server_name=host if parts.scheme == "https" else None,
+    )
 
 
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

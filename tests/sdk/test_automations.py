@@ -89,10 +89,11 @@ def test_wandb_shaped_automations_deliver(
         "acc": 0.9,
         "team": "ml",
     }
-    deadline = time.monotonic() + 10  # a server records the answer just after the receiver saw it
-    while on_prod.history()[0].status is not DeliveryStatus.FINISHED and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10  # the dispatcher records the answer after the receipt
+    while (history := on_prod.history())[0].status is DeliveryStatus.PENDING:
+        assert time.monotonic() < deadline
         time.sleep(0.05)
-    [delivery] = on_prod.history()
+    [delivery] = history
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
 
     try:

@@ -33,6 +33,7 @@ ENV = {
     "ARCHIVIST_ALLOW_PRIVATE_WEBHOOKS": "1",
     "ARCHIVIST_DELIVERY_BACKOFF": "0.1",
     "ARCHIVIST_DELIVERY_LEASE": "3",
+    "ARCHIVIST_AUTOMATION_RATE": "off",  # a burst of EVENTS goes out at once
 }
 
 
@@ -117,6 +118,29 @@ def test_two_replicas_deliver_each_event_once(database: str, tmp_path: Path) -> 
     finally:
         for server in servers:
             stop_server(server)
+        receiver.stop()
+
+
+def test_a_server_holds_deliveries_over_its_automation_rate(database: str, tmp_path: Path) -> None:
+    env = {**ENV, "ARCHIVIST_AUTOMATION_RATE": "2/3s"}
+    server = wait_until_healthy(launch_server(database, tmp_path / "blobs", tmp_path / "rate.log", env=env))
+    receiver = Receiver(SECRET).start()
+    try:
+        backend = HttpBackend(server.url, ADMIN_KEY)
+        _automate(backend, receiver.url)
+        for number in range(4):
+            log_text(backend, f"ds-{number}", "x")
+        assert len(receiver.wait_for(2, timeout=10)) == 2
+        time.sleep(0.5)
+        history = backend.automation_history(ENTITY, "each")
+        held = [d for d in history if d.status is DeliveryStatus.PENDING]
+        assert len(receiver.received) == 2 and len(held) == 2
+        assert all(
+            d.hold_reason and "rate limit of this automation (2 per 3s)" in d.hold_reason for d in held
+        )
+        assert len(receiver.wait_for(4, timeout=15)) == 4
+    finally:
+        stop_server(server)
         receiver.stop()
 
 
