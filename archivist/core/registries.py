@@ -24,6 +24,7 @@ from archivist.core.models import settable
 from archivist.core.names import (
     MAX_NAME_LENGTH,
     validate_alias,
+    validate_artifact_name,
     validate_entity,
     validate_project,
     validate_type,
@@ -146,6 +147,13 @@ def registry_of_project(project: object) -> str | None:
 
 def is_registry_project(project: object) -> bool:
     return registry_of_project(project) is not None
+
+
+def validate_collection_name(project: object, name: object) -> str:
+    """A collection name as its project allows: a registry's may hold spaces."""
+    return (
+        validate_registry_collection(name) if is_registry_project(project) else validate_artifact_name(name)
+    )
 
 
 @dataclass(frozen=True)

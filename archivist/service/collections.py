@@ -17,8 +17,8 @@ from archivist.core.artifact_events import EventType
 from archivist.core.errors import ConflictError, InvalidInputError, NotFoundError, TypeConflictError
 from archivist.core.lifecycle import RetentionRule
 from archivist.core.models import UNSET, CollectionRecord, CollectionUpdate, VersionState
-from archivist.core.names import validate_artifact_name, validate_description, validate_tags, validate_type
-from archivist.core.registries import is_registry_project, validate_registry_collection
+from archivist.core.names import validate_description, validate_tags, validate_type
+from archivist.core.registries import is_registry_project, validate_collection_name
 from archivist.core.registry_filters import parse_registry_filter
 from archivist.metadata.dialects import insert_ignoring_conflict
 from archivist.metadata.registry_filter_sql import registry_filter_clause
@@ -160,9 +160,7 @@ def update_collection(
     values: dict[str, Any] = {"updated_at": utc_now()}
     in_registry = is_registry_project(project)
     if change.name is not UNSET and change.name != row.name:
-        new_name = (
-            validate_registry_collection(change.name) if in_registry else validate_artifact_name(change.name)
-        )
+        new_name = validate_collection_name(project, change.name)
         if _live_row(connection, row.project_id, new_name, lock=False) is not None:
             raise ConflictError(
                 f"cannot rename artifact {name!r} to {new_name!r}: an artifact named {new_name!r} "

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Row, select, update
 
 from archivist.core.errors import ArtifactNotFoundError, ConflictError, InvalidInputError, NotFoundError
 from archivist.core.models import VersionRecord, VersionState
-from archivist.core.names import validate_artifact_name, validate_entity, validate_project
-from archivist.core.registries import is_registry_project, registry_of_project, validate_registry_collection
+from archivist.core.names import validate_entity, validate_project
+from archivist.core.registries import is_registry_project, validate_collection_name
 from archivist.metadata.schema import LIVE_COLLECTION, collections, entities, projects, versions
 from archivist.service.aliases import point_latest_at_newest
 from archivist.service.collections import delete_collection, lock_collection_by_id
@@ -63,7 +63,7 @@ def _deleted_version(
         .where(
             entities.c.name == validate_entity(entity),
             projects.c.name == validate_project(project),
-            collections.c.name == _collection_name(project, collection),
+            collections.c.name == validate_collection_name(project, collection),
             versions.c.version_index == index,
             versions.c.state == _DELETED,
         )
@@ -110,7 +110,7 @@ def list_deleted_versions(
         versions.c.source_version_id.is_(None),
     )
     if collection is not None:
-        statement = statement.where(collections.c.name == _collection_name(project, collection))
+        statement = statement.where(collections.c.name == validate_collection_name(project, collection))
     statement = statement.order_by(versions.c.deleted_at.desc(), versions.c.id.desc())
     return load_versions(connection, statement)
 
@@ -140,10 +140,3 @@ def delete_project(connection: Connection, entity: str, project: str) -> int:
         deleted += 1
     connection.execute(update(projects).where(projects.c.id == project_id).values(deleted_at=utc_now()))
     return deleted
-
-
-def _collection_name(project: str, name: object) -> str:
-    """A collection name as its project allows: a registry's may hold spaces."""
-    if registry_of_project(project) is not None:
-        return validate_registry_collection(name)
-    return validate_artifact_name(name)
