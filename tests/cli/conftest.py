@@ -1,5 +1,6 @@
 """Fixtures for the CLI tests: an isolated embedded store per test (the shared
-``archivist_env``), click's in-process runner, and real ``python -m archivist`` processes."""
+``archivist_env``), click's in-process runner, and real ``archivist`` processes: forked
+from one that imported the CLI (``run_script``) or fresh interpreters (``spawn_script``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from archivist.cli.main import cli
 from tests.conftest import write_tree
+from tests.fixtures.cli_processes import run_forked
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +56,18 @@ def script_env(cli_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def run_script(script_env: dict[str, str]) -> RunScript:
-    """Run ``python -m archivist ARGS`` as a real process in the test's store."""
+    """Run ``python -m archivist ARGS`` as a real process in the test's store, forked from a
+    process that imported the CLI once (``tests/fixtures/cli_processes.py``)."""
+
+    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return run_forked(args, script_env, os.getcwd(), timeout)
+
+    return run
+
+
+@pytest.fixture
+def spawn_script(script_env: dict[str, str]) -> RunScript:
+    """Run ``python -m archivist ARGS`` in a fresh interpreter (what the console script does)."""
 
     def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

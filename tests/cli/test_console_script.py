@@ -14,31 +14,31 @@ from tests.conftest import read_tree
 
 
 def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
-    run_script, sample_tree, tmp_path, filled_cache, default_entity
+    spawn_script, sample_tree, tmp_path, filled_cache, default_entity
 ):
-    put = run_script("artifact", "put", str(sample_tree.path), "--name", "proj/sample", "--alias", "gold")
+    put = spawn_script("artifact", "put", str(sample_tree.path), "--name", "proj/sample", "--alias", "gold")
     assert put.returncode == 0, put.stderr
     assert f'run.use_artifact("{default_entity}/proj/sample:v0")' in put.stdout
 
     root = tmp_path / "downloaded"
-    get = run_script("artifact", "get", "proj/sample:gold", "--root", str(root))
+    get = spawn_script("artifact", "get", "proj/sample:gold", "--root", str(root))
     assert get.returncode == 0, get.stderr
     assert get.stdout.strip() == str(root)
     assert read_tree(root) == sample_tree.files
 
-    ls = run_script("artifact", "ls", "proj")
+    ls = spawn_script("artifact", "ls", "proj")
     assert ls.returncode == 0, ls.stderr
     rows = ls.stdout.splitlines()
     assert rows[0].split() == ["TYPE", "UPDATED", "SIZE", "NAME", "ALIASES"]
     assert rows[1].split()[0] == "dataset" and rows[1].split()[-2:] == ["sample:v0", "latest,gold"]
 
-    lineage = run_script("artifact", "lineage", "proj/sample:gold")
+    lineage = spawn_script("artifact", "lineage", "proj/sample:gold")
     assert lineage.returncode == 0, lineage.stderr
     first_line = lineage.stdout.splitlines()[0]
     assert first_line.startswith("dataset sample:v0 [") and "gold" in first_line and "latest" in first_line
     assert "logged by run" in lineage.stdout and "(cli_put, finished)" in lineage.stdout
 
-    cleanup = run_script("artifact", "cache", "cleanup", "0B")
+    cleanup = spawn_script("artifact", "cache", "cleanup", "0B")
     assert cleanup.returncode == 0, cleanup.stderr
     reclaimed = cleanup.stdout.strip().removeprefix("Reclaimed ").removesuffix(" of space")
     # from a server, ``get`` downloads through the client cache, so those files are reclaimed too
@@ -56,8 +56,8 @@ def test_put_get_ls_lineage_and_cache_cleanup_in_separate_processes(
         (["artifact", "cache", "cleanup", "10XB"], 2, "10XB"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_tree, args, code, fragment):
-    result = run_script(*(arg.replace("{sample}", str(sample_tree.path)) for arg in args))
+def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(spawn_script, sample_tree, args, code, fragment):
+    result = spawn_script(*(arg.replace("{sample}", str(sample_tree.path)) for arg in args))
     assert result.returncode == code
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -65,15 +65,15 @@ def test_bad_input_is_one_line_on_stderr_and_a_failure_exit(run_script, sample_t
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_usage_error_exits_2_and_help_and_version_work(run_script):
-    usage = run_script("artifact", "ls")
+def test_usage_error_exits_2_and_help_and_version_work(spawn_script):
+    usage = spawn_script("artifact", "ls")
     assert usage.returncode == 2
     assert usage.stderr.splitlines() == [
         "archivist: error: Missing argument '[ENTITY/]PROJECT'. (see 'archivist artifact ls --help')"
     ]
 
-    assert "Usage: archivist artifact put" in run_script("artifact", "put", "--help").stdout
-    version = run_script("--version")
+    assert "Usage: archivist artifact put" in spawn_script("artifact", "put", "--help").stdout
+    version = spawn_script("--version")
     assert version.returncode == 0 and version.stdout.startswith("archivist, version ")
 
 
