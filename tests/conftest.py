@@ -62,10 +62,38 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Stop at once, with one message, when the machine lacks a part the selected tests need."""
+    """Stop at once, with one message, when the machine lacks a part the selected tests need.
+
+    In an xdist worker (each collects the tests itself) the worker runs nothing and hands
+    the message to the controller, which says it once (``pytest_testnodedown``)."""
     missing = missing_prerequisites(items)
-    if missing is not None:
-        pytest.exit(missing, returncode=pytest.ExitCode.USAGE_ERROR)
+    if missing is None:
+        return
+    if hasattr(config, "workerinput"):
+        config.workeroutput["missing_prerequisites"] = missing  # type: ignore[attr-defined]
+        config.hook.pytest_deselected(items=list(items))
+        items.clear()
+        return
+    pytest.exit(missing, returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+_MISSING_FROM_WORKERS: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the xdist controller: keep what a worker found missing (the same from each)."""
+    missing = getattr(node, "workeroutput", {}).get("missing_prerequisites")
+    if missing and not _MISSING_FROM_WORKERS:
+        _MISSING_FROM_WORKERS.append(missing)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _MISSING_FROM_WORKERS:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(_MISSING_FROM_WORKERS[0], red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 @pytest.fixture(scope="session")
