@@ -19,9 +19,10 @@ the server's times are shown beside it (the goal: at most 3x).
 The machine is shared and its disk's speed drifts, so each download and each ``cp`` runs
 ``--repeat`` times, interleaved (a download, then the ``cp`` of the same workload), and the
 medians are compared; each starts after ``sync``, so that neither pays for writing back (or
-deleting) what the step before it left. A log runs once (a second log of the same bytes
-would find them stored); as a commit is durable when it returns, a log is also shown beside
-``cp`` followed by ``sync -f``.
+deleting) what the step before it left. The log of the large file runs ``--repeat`` times
+too, each time of a copy with other first bytes (a second log of the same bytes would find
+them stored); the folder's log runs once. As a commit is durable when it returns, a log
+is also shown beside ``cp`` followed by ``sync -f`` (medians too).
 
 ``--paths`` also measures what the extra byte paths earn: the 1 GiB file logged and
 downloaded with the blob listener off (``--blob-port off``: every byte through the API,
@@ -197,7 +198,10 @@ def measure(
     repeat: int = 1,
     extra_env: dict[str, str] | None = None,
     operations: tuple[str, ...] = ("log", "download"),
+    first_turn: int = 0,
 ) -> dict:
+    """``first_turn``: the number of logs of these workloads this server has taken already
+    (each log stores a variant of its own)."""
     results: dict[tuple[str, str], Measured] = {}
     warmed = False
     for number, workload in enumerate(workloads):
@@ -217,13 +221,18 @@ def measure(
             if not warmed:
                 subprocess.run([sys.executable, "-c", CHILD, "warm-up", "", "", ""], env=env, check=True)
                 warmed = True
-            runs, cps, rss, requests = [], [], 0, None
-            for _ in range(repeat if operation == "download" else 1):
+            runs, cps, synced_cps, rss, requests = [], [], [], 0, None
+            for turn in range(_turns(workload, operation, repeat)):
                 env["ARCHIVIST_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch, prefix="cache-")
+                source = (
+                    workload.path
+                    if operation == "download"
+                    else _log_source(workload, first_turn + turn, scratch)
+                )
                 before = request_count(server_target[2]) if server_target else None
                 root = tempfile.mkdtemp(dir=scratch, prefix="download-")
                 os.sync()  # start from no dirty pages: what the last step wrote or deleted is not timed here
-                seconds, peak = run_child(env, operation, workload.path, name, root)
+                seconds, peak = run_child(env, operation, source, name, root)
                 after = request_count(server_target[2]) if server_target else None
                 requests = None if before is None or after is None else after - before
                 runs.append(seconds)
@@ -231,12 +240,34 @@ def measure(
                 if operation == "download":
                     shutil.rmtree(root)
                     shutil.rmtree(env["ARCHIVIST_CACHE_DIR"])
+                if source != workload.path:
+                    os.unlink(source)
                 cps.append(copy_seconds(workload, scratch))
-            synced = copy_seconds(workload, scratch, synced=True) if operation == "log" else 0.0
+                if operation == "log":
+                    synced_cps.append(copy_seconds(workload, scratch, synced=True))
+            synced = statistics.median(synced_cps) if synced_cps else 0.0
             results[(workload.name, operation)] = Measured(
                 statistics.median(runs), rss, requests, tuple(runs), statistics.median(cps), synced
             )
     return results
+
+
+def _turns(workload: Workload, operation: str, repeat: int) -> int:
+    """Downloads and logs of the single file run ``repeat`` times; the folder's log once."""
+    return repeat if operation == "download" or workload.files == 1 else 1
+
+
+def _log_source(workload: Workload, turn: int, scratch: str) -> str:
+    """What the log of ``turn`` stores: the workload itself first, then copies with their
+    first bytes changed (made before the clock starts), so that every log uploads every
+    byte instead of finding the blob already stored."""
+    if turn == 0:
+        return workload.path
+    variant = os.path.join(scratch, f"variant-{turn}.bin")
+    shutil.copyfile(workload.path, variant)
+    with open(variant, "r+b") as file:
+        file.write(f"variant {turn}\n".encode())
+    return variant
 
 
 def report(workloads: list[Workload], embedded: dict, served: dict) -> None:
@@ -296,9 +327,49 @@ def report_beside_cp(workloads: list[Workload], served: dict) -> None:
             )
 
 
+def measure_paths(big: Workload, scratch: str, repeat: int) -> tuple[dict, dict, dict]:
+    """The large file through the API alone, through httpx alone and through the blob
+    listener, on two servers running at once, one repeat of each in turn: the machine's
+    disk drifts over minutes, so paths measured one after the other would compare moments
+    rather than paths. Returns (api only, httpx download, listener) results."""
+    api_state, listener_state = os.path.join(scratch, "api-only"), os.path.join(scratch, "paths-listener")
+    os.makedirs(listener_state)
+    runs: dict[str, list[dict]] = {"api": [], "httpx": [], "listener": []}
+    with (
+        server(api_state, None, None, blob_port="off") as api_target,
+        server(listener_state) as listener_target,
+    ):
+        where = f"API only at {api_target[0]}, listener at {listener_target[0]}"
+        print(f"the paths, in turn: {where} ...", flush=True)
+        for turn in range(repeat):
+            runs["listener"].append(measure([big], listener_state, listener_target, 1, first_turn=turn))
+            runs["api"].append(measure([big], api_state, api_target, 1, first_turn=turn))
+            runs["httpx"].append(
+                measure([big], api_state, api_target, 1, {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",))
+            )
+    return _joined(runs["api"]), _joined(runs["httpx"]), _joined(runs["listener"])
+
+
+def _joined(turns: list[dict]) -> dict:
+    """One result per (workload, operation) from several single-run results: medians of all."""
+    joined: dict[tuple[str, str], Measured] = {}
+    for key in turns[0]:
+        parts = [turn[key] for turn in turns]
+        runs = tuple(run for part in parts for run in part.runs)
+        joined[key] = Measured(
+            statistics.median(runs),
+            max(part.peak_rss for part in parts),
+            parts[-1].requests,
+            runs,
+            statistics.median(part.cp_seconds for part in parts),
+            statistics.median(part.synced_cp_seconds for part in parts),
+        )
+    return joined
+
+
 def report_paths(big: Workload, served: dict, api_only: dict, httpx_download: dict) -> None:
     """What the blob listener and ``streaming_get`` earn, beside the API and httpx alone."""
-    print(f"\nthe extra byte paths for {big.name} (medians; each beside cp of the same run):")
+    print(f"\nthe extra byte paths for {big.name}, measured in turn (medians; beside cp of the same run):")
     rows = [
         ("log, blob listener", served[(big.name, "log")]),
         ("log, API only (--blob-port off)", api_only[(big.name, "log")]),
@@ -307,7 +378,11 @@ def report_paths(big: Workload, served: dict, api_only: dict, httpx_download: di
         ("download, API only, httpx stream", httpx_download[(big.name, "download")]),
     ]
     for label, measured in rows:
-        print(f"  {label:<34} {measured.seconds:6.2f}s  {measured.seconds / measured.cp_seconds:5.2f}x cp")
+        runs = " ".join(f"{run:.2f}" for run in measured.runs)
+        print(
+            f"  {label:<34} {measured.seconds:6.2f}s  {measured.seconds / measured.cp_seconds:5.2f}x cp"
+            f"  (runs: {runs})"
+        )
 
 
 def _rate(workload: Workload, measured: Measured) -> str:
@@ -346,19 +421,11 @@ def main() -> None:
             served = measure(workloads, os.path.join(scratch, "server"), target, args.repeat)
             server_rss = peak_rss(target[3])
         if args.paths:
-            api_state = os.path.join(scratch, "api-only")
-            with server(api_state, None, None, blob_port="off") as target:
-                print(f"a server with no blob listener at {target[0]} ...", flush=True)
-                api_only = measure(workloads[:1], api_state, target, args.repeat)
-                print("the same server, downloads through httpx alone ...", flush=True)
-                httpx_download = measure(
-                    workloads[:1], api_state, target, args.repeat,
-                    {"BENCH_HTTPX_DOWNLOAD": "1"}, ("download",),
-                )  # fmt: skip
+            api_only, httpx_download, listener = measure_paths(workloads[0], scratch, args.repeat)
         report(workloads, embedded, served)
         report_beside_cp(workloads, served)
         if args.paths:
-            report_paths(workloads[0], served, api_only, httpx_download)
+            report_paths(workloads[0], listener, api_only, httpx_download)
         print(f"peak RSS of the server process over all operations: {server_rss // MIB} MiB")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
