@@ -5,8 +5,10 @@ disable and enable, redelivery and the worker."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,18 @@ def _ok(invoke: Invoke, *args: str) -> str:
     result = invoke(*args)
     assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
     return result.output
+
+
+def _settled_history(invoke: Invoke, automation: str) -> list[dict[str, Any]]:
+    """``automation history --json`` once no delivery is pending: the dispatcher records the
+    answer just after the receiver has it."""
+    deadline = time.monotonic() + 20
+    while True:
+        history = json.loads(_ok(invoke, "automation", "history", automation, "--json"))
+        if not any(d["status"] == "PENDING" for d in history):
+            return history
+        assert time.monotonic() < deadline, history
+        time.sleep(0.05)
 
 
 def test_a_cli_made_automation_delivers_and_shows_its_history(
@@ -72,7 +86,7 @@ def test_a_cli_made_automation_delivers_and_shows_its_history(
     _ok(invoke, "artifact", "put", str(data), "--name", "proj/ds", "--alias", "gold")
     [got] = receiver.wait_for(1)
     assert got.signed and got.body == {"version": f"{entity}/proj/ds:gold", "team": "ml"}
-    [delivery] = json.loads(_ok(invoke, "automation", "history", "ship", "--json"))
+    [delivery] = _settled_history(invoke, "ship")
     assert delivery["id"] == got.delivery and delivery["status"] == "FINISHED"
     assert got.delivery in _ok(invoke, "automation", "history", "ship")
     _ok(invoke, "automation", "disable", "ship")

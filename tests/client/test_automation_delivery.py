@@ -119,6 +119,18 @@ def _settle(backend: Backend, receiver: Receiver, count: int) -> list[Any]:
     return got
 
 
+def _settled_history(backend: Backend, automation: str) -> list[Any]:
+    """The automation's deliveries once none is pending: the dispatcher records an answer
+    just after the receiver has it."""
+    deadline = time.monotonic() + 20
+    while True:
+        history = backend.automation_history(ENTITY, automation)
+        if not any(d.status is DeliveryStatus.PENDING for d in history):
+            return history
+        assert time.monotonic() < deadline, history
+        time.sleep(0.05)
+
+
 def test_each_event_fires_exactly_the_matching_automations(backend: Backend, receiver: Receiver) -> None:
     _hook(backend, receiver)
     _auto(backend, "new-ds", EventType.CREATE_ARTIFACT, scope_for(ENTITY, PROJECT, "ds"))
@@ -267,7 +279,7 @@ def test_the_payload_renders_every_variable(backend: Backend, receiver: Receiver
     }
     assert got.headers["Authorization"] == "Bearer the-token"
     assert got.headers["X-Archivist-Event"] == "ADD_ARTIFACT_ALIAS"
-    [delivery] = backend.automation_history(ENTITY, "all")
+    [delivery] = _settled_history(backend, "all")
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
 
 
@@ -277,7 +289,7 @@ def test_500_500_200_is_delivered_with_two_recorded_failures(backend: Backend, r
     receiver.answers = [500, 500]
     log_text(backend, "ds", "x")
     [got] = _settle(backend, receiver, 1)
-    [delivery] = backend.automation_history(ENTITY, "flaky")
+    [delivery] = _settled_history(backend, "flaky")
     assert delivery.id == got.delivery and delivery.status is DeliveryStatus.FINISHED
     assert [a.status_code for a in delivery.attempts] == [500, 500, 200]
     assert [a.error for a in delivery.attempts] == ["HTTP 500", "HTTP 500", None]
@@ -305,17 +317,13 @@ def test_a_final_answer_fails_and_can_be_redelivered(backend: Backend, receiver:
     _auto(backend, "once", EventType.CREATE_ARTIFACT)
     receiver.answers = [404]
     log_text(backend, "ds", "x")
-    deadline = time.monotonic() + 20
-    while (history := backend.automation_history(ENTITY, "once"))[0].status is DeliveryStatus.PENDING:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    [failed] = history
+    [failed] = _settled_history(backend, "once")
     assert failed.status is DeliveryStatus.FAILED and [a.status_code for a in failed.attempts] == [404]
     assert receiver.received == []
     backend.redeliver(ENTITY, failed.id)
     [got] = _settle(backend, receiver, 1)
     assert got.delivery == failed.id
-    [done] = backend.automation_history(ENTITY, "once")
+    [done] = _settled_history(backend, "once")
     assert done.status is DeliveryStatus.FINISHED and [a.status_code for a in done.attempts] == [404, 200]
 
 
