@@ -22,15 +22,7 @@ from tests.import_graph import (
     io_in_core,
 )
 
-KNOWN_AGAINST_LAYERS = {
-    # The client cache (a server's blobs kept on this machine) IS a folder blob store: packs,
-    # atomic durable writes and verified reads. It is opened as one, instead of a second
-    # implementation of the same write rules in client/; this one module is the only door.
-    ("archivist.client.transfer.client_cache", "archivist.storage.copying"),
-    ("archivist.client.transfer.client_cache", "archivist.storage.local"),
-    ("archivist.client.transfer.client_cache", "archivist.storage.loose"),
-    ("archivist.client.transfer.client_cache", "archivist.storage.packs"),
-}
+KNOWN_AGAINST_LAYERS: set[tuple[str, str]] = set()
 """(importer, imported) pairs against the layer order."""
 
 KNOWN_IN_CYCLES: set[str] = set()

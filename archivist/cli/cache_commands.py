@@ -25,10 +25,8 @@ def cleanup_command(target_size: str, remove_temp: bool) -> None:
     """Evict least recently used files until the cache holds at most SIZE (e.g. 10GB, 500MB)."""
     target = parse_size(target_size)
     settings = Settings.from_env()
-    from archivist.client.transfer.client_cache import (
-        ClientCache,  # imported late: the SDK is heavy for --help
-    )
+    from archivist.service.cache_opening import open_cache  # imported late: --help stays fast
 
-    cache = ClientCache(settings.cache_dir, settings.cache_limit)
+    cache = open_cache(settings.cache_dir, settings.cache_limit)
     reclaimed = cache.cleanup(target, remove_temp=remove_temp)
     click.echo(f"Reclaimed {format_size(reclaimed)} of space")

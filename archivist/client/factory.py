@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from archivist.core.backend import Backend
+from archivist.core.blob_cache import BlobCacheOpener
 from archivist.core.blob_transfer import BlobTransfer
 from archivist.core.settings import Settings
 
-if TYPE_CHECKING:
-    from archivist.client.transfer.client_cache import ClientCache
-
 
 def open_client(
-    settings: Settings, cache: Callable[[], ClientCache], notice: Callable[[str], None] | None = None
+    settings: Settings, cache: BlobCacheOpener, notice: Callable[[str], None] | None = None
 ) -> tuple[Backend, BlobTransfer]:
     """A server when ARCHIVIST_BASE_URL (or a saved ``archivist login``) names one, its
     downloads going through the client cache ``cache()`` gives; else the embedded store
@@ -36,6 +33,14 @@ def open_client(
         base_url, api_key, journal_dir=os.path.join(settings.cache_dir, "upload-journal"), notice=notice
     )
     return backend, HttpBlobTransfer(backend, cache)
+
+
+def client_cache(settings: Settings) -> BlobCacheOpener:
+    """The client cache the settings name (``cache_dir``, ``cache_limit``), made when first asked for.
+    It is a folder blob store, so the service layer opens it: ``client/`` does not import ``storage/``."""
+    from archivist.service.cache_opening import cache_opener
+
+    return cache_opener(settings.cache_dir, settings.cache_limit)
 
 
 def server_settings(settings: Settings) -> tuple[str | None, str | None]:

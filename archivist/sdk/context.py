@@ -12,8 +12,8 @@ from archivist.core.settings import DEFAULT_PROJECT, Settings
 from archivist.sdk.termlog import apply_settings
 
 if TYPE_CHECKING:
-    from archivist.client.transfer.client_cache import CacheOpener, ClientCache
     from archivist.core.backend import Backend
+    from archivist.core.blob_cache import BlobCache, BlobCacheOpener
     from archivist.core.blob_transfer import BlobTransfer
     from archivist.sdk.stat_cache import StatCache
 
@@ -23,7 +23,7 @@ class Context:
     settings: Settings
     backend: Backend
     transfer: BlobTransfer
-    cache: CacheOpener
+    cache: BlobCacheOpener
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stat_cache: StatCache | None = field(default=None, repr=False)
     _entity: str | None = field(default=None, repr=False)
@@ -50,7 +50,7 @@ class Context:
             return self._stat_cache
 
     @property
-    def client_cache(self) -> ClientCache:
+    def client_cache(self) -> BlobCache:
         return self.cache()
 
     def close(self) -> None:
@@ -64,13 +64,12 @@ class Context:
 def open_context(settings: Settings) -> Context:
     """A new context: the Backend and BlobTransfer the settings name (``open_client``).
     In mode 'disabled' that is a throwaway embedded store (``throwaway_settings``)."""
-    from archivist.client.factory import open_client
-    from archivist.client.transfer.client_cache import CacheOpener
+    from archivist.client.factory import client_cache, open_client
     from archivist.sdk.termlog import termlog
 
     if settings.mode == "disabled":
         settings = throwaway_settings(settings)
-    cache = CacheOpener(settings.cache_dir, settings.cache_limit)
+    cache = client_cache(settings)
     backend, transfer = open_client(settings, cache, notice=None if settings.silent else termlog)
     return Context(settings=settings, backend=backend, transfer=transfer, cache=cache)
 

@@ -113,8 +113,8 @@ def filled_cache(cli_env: dict[str, str], tmp_path: Path) -> int:
     (Downloads from the embedded store copy straight from its blob folder, so
     the cache is filled the way a remote download fills it.)
     """
-    from archivist.client.transfer.client_cache import ClientCache
     from archivist.core.manifest import hash_bytes
+    from archivist.storage.client_cache import ClientCache
 
     cache = ClientCache(cli_env["ARCHIVIST_CACHE_DIR"], None)
     for index in range(3):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import archivist
-from archivist.client.transfer.client_cache import ClientCache
 from archivist.core.sizes import parse_size
+from archivist.storage.client_cache import ClientCache
 
 
 def test_ls_prints_one_aligned_row_per_collection_with_its_latest_version(invoke, sample_tree):

@@ -14,12 +14,12 @@ from sqlalchemy import Engine
 
 from archivist.client.factory import open_client
 from archivist.client.http import HttpBackend
-from archivist.client.transfer.client_cache import CacheOpener
 from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.backend import Backend
 from archivist.core.errors import AuthenticationError, CommError
 from archivist.core.manifest import hash_bytes
 from archivist.core.settings import Settings
+from archivist.storage.client_cache import CacheOpener
 from tests.client.artifact_logging import log_text
 from tests.client.backend_contract import BackendContract
 from tests.client.contract_blobs import BlobTransferContract

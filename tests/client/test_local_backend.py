@@ -11,12 +11,12 @@ import pytest
 
 from archivist.client.factory import open_client
 from archivist.client.http import HttpBackend
-from archivist.client.transfer.client_cache import CacheOpener
 from archivist.client.transfer.http_blob_transfer import HttpBlobTransfer
 from archivist.core.errors import InvalidInputError
 from archivist.core.settings import Settings
 from archivist.service.embedded import DATABASE_FILE, LocalBackend
 from archivist.service.embedded_transfer import EmbeddedTransfer
+from archivist.storage.client_cache import CacheOpener
 from tests.client.artifact_logging import ENTITY, PROJECT, log_text
 from tests.client.backend_contract import BackendContract
 from tests.client.contract_blobs import BlobTransferContract

@@ -8,7 +8,7 @@ written file back:
 - Small blobs (up to ``PREFETCH_MAX_BYTES``) come in batches (``fetch_blobs``: framed
   requests, several at once) and are handed over in memory, from the transfer threads: each
   is hashed, then written to its destinations (new files). With the cache on, in copy mode
-  those up to ``PACKED_MAX_BYTES`` are kept packed (``ClientCache.add_many``, a pack per
+  those up to the cache's ``packed_max_bytes`` are kept packed (``BlobCache.add_many``, a pack per
   ``KEEP_BATCH_BYTES``: no file of their own); the others, and every blob in link mode, are
   written to a read-only file in the cache's temp folder that the cache then adopts. Link
   mode links the destinations to that cached file instead of writing them.
@@ -28,8 +28,8 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from archivist.client.transfer.client_cache import CACHED_BLOB_MODE, PACKED_MAX_BYTES, ClientCache
 from archivist.client.transfer.placing import place_at, write_new
+from archivist.core.blob_cache import CACHED_BLOB_MODE, BlobCache
 from archivist.core.errors import IntegrityError
 from archivist.core.manifest import Entry, hash_bytes
 from archivist.core.progress import Progress
@@ -66,7 +66,7 @@ class RemoteBlobs(Protocol):
 
 def fetch_remote(
     remote: RemoteBlobs,
-    cache: ClientCache | None,
+    cache: BlobCache | None,
     entries: Sequence[Entry],
     dests: Mapping[str, str],
     link: bool,
@@ -94,7 +94,7 @@ def fetch_remote(
 
 
 def _from_cache(
-    cache: ClientCache,
+    cache: BlobCache,
     placer: _Placer,
     groups: Mapping[str, list[Entry]],
     dests: Mapping[str, str],
@@ -134,7 +134,7 @@ class _Placer:
 
     def __init__(
         self,
-        cache: ClientCache | None,
+        cache: BlobCache | None,
         groups: Mapping[str, list[Entry]],
         dests: Mapping[str, str],
         link: bool,
@@ -153,7 +153,7 @@ class _Placer:
         """Write a verified blob to its destinations; keep it in the cache unless it came
         from there (``cached``) packed, or in link mode as the file the links share."""
         group = self.groups[digest]
-        if self.cache is None or (not self.link and (cached or len(data) <= PACKED_MAX_BYTES)):
+        if self.cache is None or (not self.link and (cached or len(data) <= self.cache.packed_max_bytes)):
             for entry in group:
                 _write_at(self.dests[entry.path], data)
                 self.advance(entry.size)
@@ -210,7 +210,7 @@ class _Keeper:
     and synced, unless a batch is waiting already (so memory stays bounded: the batch being
     written, one waiting, one filling, and one per transfer thread handing its batch over)."""
 
-    def __init__(self, cache: ClientCache) -> None:
+    def __init__(self, cache: BlobCache) -> None:
         self._lock = threading.Lock()
         self._pending: list[tuple[str, bytes]] = []
         self._pending_bytes = 0

@@ -30,9 +30,9 @@ from archivist.client.http import HttpBackend
 from archivist.client.transfer import api_downloads, api_uploads
 from archivist.client.transfer.api_uploads import Upload
 from archivist.client.transfer.cached_downloads import fetch_remote
-from archivist.client.transfer.client_cache import ClientCache
 from archivist.client.transfer.hashing import hash_file
 from archivist.client.transfer.progress_once import ProgressOnce
+from archivist.core.blob_cache import BlobCacheOpener
 from archivist.core.blob_transfer import BlobSink
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import BlobNotFoundError, InvalidInputError
@@ -49,7 +49,7 @@ HELD_FILE_MAX_BYTES = 256 << 10
 class HttpBlobTransfer:
     """``archivist.core.blob_transfer.BlobTransfer`` over HTTP (see the module docstring)."""
 
-    def __init__(self, backend: HttpBackend, cache: Callable[[], ClientCache] | None = None) -> None:
+    def __init__(self, backend: HttpBackend, cache: BlobCacheOpener | None = None) -> None:
         """``cache``: gives the client cache downloads go through (None: straight to their
         destinations)."""
         self.session = backend.session
@@ -285,7 +285,7 @@ class HeldSink:
     server holds none of them for sure before (``wait`` answers no digest), so the save
     asks it about every blob."""
 
-    def __init__(self, held: _HeldBytes, cache: Callable[[], ClientCache] | None = None) -> None:
+    def __init__(self, held: _HeldBytes, cache: BlobCacheOpener | None = None) -> None:
         self._held = held
         self._cache = cache
 

@@ -39,6 +39,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 
+from archivist.core.blob_cache import CACHED_BLOB_MODE
 from archivist.core.errors import InvalidInputError, PathNotFoundError, StorageError
 from archivist.core.manifest_entry import hash_bytes
 from archivist.core.sizes import format_size
@@ -50,9 +51,6 @@ from archivist.storage.packs import PACK_MAX_BLOB_BYTES, PACK_SUFFIX, pack_path
 DEFAULT_LIMIT_FRACTION = 0.10
 DEFAULT_LIMIT_CAP_BYTES = 20 * 1000**3
 RESCAN_SECONDS = 60.0
-CACHED_BLOB_MODE = 0o444  # read-only, like the blobs the cache's store writes itself
-PACKED_MAX_BYTES = PACK_MAX_BLOB_BYTES
-"""Blobs up to this size may be kept in the cache's packs (``add_many``) instead of files of their own."""
 _download_counter = itertools.count()
 
 
@@ -66,7 +64,9 @@ def default_limit(root: str) -> int:
 
 
 class ClientCache:
-    """Blobs kept on this machine so that downloads need not fetch them again."""
+    """Blobs kept on this machine so that downloads need not fetch them again (a ``BlobCache``)."""
+
+    packed_max_bytes = PACK_MAX_BLOB_BYTES
 
     def __init__(self, root: str, limit_bytes: int | None) -> None:
         if limit_bytes is not None and limit_bytes < 0:

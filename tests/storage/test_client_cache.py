@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from archivist.client.transfer import client_cache as cache_module
-from archivist.client.transfer.client_cache import ClientCache, default_limit
 from archivist.core.errors import IntegrityError, InvalidInputError, StorageError
 from archivist.core.manifest import hash_bytes
+from archivist.storage import client_cache as cache_module
+from archivist.storage.client_cache import ClientCache, default_limit
 
 _fork = multiprocessing.get_context("fork")
 
