@@ -5,14 +5,15 @@ embedded store, in the same run.
                                            [--db URL --store URL]
 
 Workloads (generated once, deterministically, under --data, default
-/tmp/archivist-server-bench; never inside the repository): one 1 GiB file, and
-20,000 files of 1-8 KiB in 100 folders. Each operation -- log (hash + upload +
-commit) and download (into an empty folder, with an empty client cache) -- runs
-in a fresh child process through the public API; the time excludes interpreter
-start-up and imports. The server runs over SQLite and a folder store on a free
-loopback port (or over ``--db`` and ``--store``, e.g. PostgreSQL and ``s3://``
-with the ``AWS_*`` variables set, where clients move bytes straight to the store);
-the number of HTTP requests it served for each operation is counted from its
+/tmp/archivist-server-bench; never inside the repository): one 1 GiB file, and 20,000
+files of 1-8 KiB in 100 folders. Each operation -- log (hash + upload + commit) and
+download (into an empty folder, with an empty client cache) -- runs in a fresh child
+process through the public API; the time excludes interpreter start-up and imports (the
+child first imports every module a warm-up log and download of a tiny file loaded: the SDK
+imports most of itself lazily, on the first call). The server runs over SQLite and a
+folder store on a free loopback port (or over ``--db`` and ``--store``, e.g. PostgreSQL
+and ``s3://`` with the ``AWS_*`` variables set, where clients move bytes straight to the
+store); the number of HTTP requests it served for each operation is counted from its
 request log. ``cp`` (``cp -r`` for the folder) copies each workload in the same run, and
 the server's times are shown beside it (the goal: at most 3x).
 
@@ -52,13 +53,27 @@ MIB = 1 << 20
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
-import os, sys, time
+import importlib, os, sys, time
 import archivist
 operation, source, name, root = sys.argv[1:5]
-if operation == "warm-up":  # create (and migrate) the store, or reach the server, untimed
-    from archivist.sdk.context import get_context
-    print(get_context().entity)
+modules_file = os.path.join(root, "modules.txt")
+if operation == "warm-up":  # untimed: create (and migrate) the store, or reach the server, and
+    tiny = os.path.join(root, "tiny.txt")  # list the modules a log and a download load
+    with open(tiny, "w") as file:
+        file.write("warm-up")
+    with archivist.init(project="bench-warm-up", job_type="warm-up") as run:
+        artifact = archivist.Artifact("warm-up", type="dataset")
+        artifact.add_file(tiny)
+        run.log_artifact(artifact).wait()
+    archivist.Api().artifact("bench-warm-up/warm-up:latest").download(os.path.join(root, "warm-up"))
+    with open(modules_file, "w") as file:
+        file.write("\n".join(sorted(m for m in sys.modules if m != "__main__")))
     sys.exit(0)
+for module in open(os.environ["BENCH_MODULES"]).read().split():  # imports are not timed
+    try:
+        importlib.import_module(module)
+    except Exception:  # a name only another import can make, e.g. os.path's
+        pass
 if os.environ.get("BENCH_HTTPX_DOWNLOAD"):  # --paths: the download through httpx alone
     from archivist.client.transfer import streaming_get
     streaming_get.usable = lambda session: False
@@ -219,8 +234,13 @@ def measure(
             if server_target is not None:
                 env["ARCHIVIST_BASE_URL"], env["ARCHIVIST_API_KEY"] = server_target[0], server_target[1]
             if not warmed:
-                subprocess.run([sys.executable, "-c", CHILD, "warm-up", "", "", ""], env=env, check=True)
+                warm_up = tempfile.mkdtemp(dir=scratch, prefix="warm-up-")
+                warm_env = {**env, "ARCHIVIST_CACHE_DIR": os.path.join(warm_up, "cache")}
+                warm_command = [sys.executable, "-c", CHILD, "warm-up", "", "", warm_up]
+                subprocess.run(warm_command, env=warm_env, check=True)
+                modules = os.path.join(warm_up, "modules.txt")
                 warmed = True
+            env["BENCH_MODULES"] = modules
             runs, cps, synced_cps, rss, requests = [], [], [], 0, None
             for turn in range(_turns(workload, operation, repeat)):
                 env["ARCHIVIST_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch, prefix="cache-")
