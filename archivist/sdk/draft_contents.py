@@ -136,7 +136,7 @@ class DraftContents:
         name: str | None,
         merge: bool,
         mutable: bool = True,
-        progress: Callable[[int], Callable[[int], None]] | None = None,
+        progress: Callable[[int], Progress] | None = None,
     ) -> int:
         """``progress(total_bytes)`` gives the callback that counts the bytes digested."""
         with paused_gc():  # bulk allocation, no cycles (see cyclic_gc_pause)

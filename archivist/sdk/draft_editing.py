@@ -8,11 +8,12 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any
 
 from archivist.core.errors import ArtifactFinalizedError, InvalidInputError
+from archivist.core.progress import Progress
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.draft_contents import DraftContents, to_logical
 from archivist.sdk.references import DEFAULT_MAX_OBJECTS, handler_for
@@ -75,7 +76,7 @@ class DraftEditingMixin:
         started = time.monotonic()
         with ExitStack() as bars:
 
-            def progress(total_bytes: int) -> Callable[[int], None]:
+            def progress(total_bytes: int) -> Progress:
                 if total_bytes < _BAR_MIN_BYTES:
                     return _ignore
                 label = f"Adding {os.path.basename(os.path.normpath(local_path)) or local_path}"

@@ -17,6 +17,7 @@ from archivist.core.blob_transfer import BlobSink, BlobTransfer
 from archivist.core.errors import BlobNotFoundError, FileChangedError, LogCancelledError
 from archivist.core.manifest import Manifest
 from archivist.core.models import CommitRequest, CommitResult, VersionQuery, VersionRecord
+from archivist.core.progress import Progress
 from archivist.core.sizes import format_size
 from archivist.sdk.manifest_io import store_manifest
 from archivist.sdk.termlog import transfer_progress
@@ -54,7 +55,7 @@ class SaveControl:
             self.check()
             self._committing = True
 
-    def watching(self, progress: Callable[[int], None]) -> Callable[[int], None]:
+    def watching(self, progress: Progress) -> Progress:
         """``progress`` that stops a transfer at its next report once cancelled."""
 
         def report(count: int) -> None:

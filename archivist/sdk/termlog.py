@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from archivist.core.progress import Progress
+
 _PREFIX = "archivist: "
 _silent = False
 _silent_in_code = False
@@ -79,7 +81,7 @@ def _interactive() -> bool:
 
 
 @contextmanager
-def transfer_progress(description: str, total_bytes: int) -> Iterator[Callable[[int], None]]:
+def transfer_progress(description: str, total_bytes: int) -> Iterator[Progress]:
     """Yield a callback advancing a bytes progress bar; a no-op off a terminal."""
     if not _interactive() or total_bytes <= 0:
         yield lambda _n: None

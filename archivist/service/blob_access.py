@@ -19,8 +19,10 @@ run file) that references the blob releases it. Until then grants count against 
 user's upload quota, and they expire after ``GRANT_LIFETIME_SECONDS``: the quota is then
 free again, and the collector may reclaim bytes nothing else references.
 
-``access`` None (the embedded store, maintenance) and server administrators see every
-blob and hold no grants.
+``access`` None (the embedded store, maintenance) sees every blob and holds no grants.
+Server administrators see every blob and have no upload quota, but their uploads hold
+grants too: a grant is also what keeps an upload from the collector until its commit,
+whatever grace the server collects with.
 """
 
 from __future__ import annotations
@@ -165,18 +167,18 @@ def require_readable(connection: Connection, access: Access | None, digests: Col
 def reserve(
     connection: Connection, access: Access | None, sizes: Mapping[str, int], quota: int | None
 ) -> None:
-    """Count the planned uploads ``sizes`` (digest -> bytes) against the user's quota;
-    ``UploadQuotaError`` when they would exceed it (nothing is reserved then)."""
-    if sees_every_blob(access) or not sizes:
+    """Count the planned uploads ``sizes`` (digest -> bytes) against the user's quota (an
+    administrator has none); ``UploadQuotaError`` when they would exceed it (nothing is
+    reserved then)."""
+    if access is None or not sizes:
         return
-    assert access is not None
     user_id = access.principal.user_id
     connection.execute(delete(blob_grants).where(_expired_grants_of(user_id)))
     held = _granted(connection, user_id, sizes)
     new = {digest: size for digest, size in sizes.items() if digest not in held}
     if not new:
         return
-    if quota is not None:
+    if quota is not None and not access.sees_everything:
         used = connection.execute(
             select(func.coalesce(func.sum(blob_grants.c.size), 0)).where(blob_grants.c.user_id == user_id)
         ).scalar_one()
@@ -213,10 +215,10 @@ def require_reserved(connection: Connection, access: Access | None, digests: Ite
 
 
 def confirm(connection: Connection, access: Access | None, sizes: Mapping[str, int]) -> None:
-    """The server hashed these uploaded bytes: the user may read them from now on."""
-    if sees_every_blob(access) or not sizes:
+    """The server hashed these uploaded bytes: the user may read them from now on, and the
+    collector keeps them until a commit references them (or the grant expires)."""
+    if access is None or not sizes:
         return
-    assert access is not None
     user_id = access.principal.user_id
     held = _granted(connection, user_id, sizes)
     now = utc_now()
@@ -237,9 +239,8 @@ def confirm(connection: Connection, access: Access | None, sizes: Mapping[str, i
 
 def release(connection: Connection, access: Access | None, digests: Collection[str]) -> None:
     """A commit of the user references these blobs now: they no longer count as uploads."""
-    if sees_every_blob(access) or not digests:
+    if access is None or not digests:
         return
-    assert access is not None
     user_id = access.principal.user_id
     for part in _parts(sorted(digests)):
         connection.execute(

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.manifest import ManifestSummary
+from archivist.core.progress import Progress
 from archivist.core.transfers import (
     DownloadTarget,
     TransferMode,
@@ -17,7 +18,6 @@ from archivist.core.transfers import (
 )
 from archivist.metadata.engine import read_transaction
 from archivist.service import blob_access, blobs, transfers
-from archivist.service.blobs import ProgressCallback
 from archivist.service.call_base import CallBase
 from archivist.service.noted_manifests import NotedManifests
 
@@ -45,15 +45,16 @@ class BlobCalls(CallBase):
                 blob_access.require_readable(connection, self.access, validate_digests(digests))
 
     def reserve_uploads(self, sizes: Mapping[str, int]) -> None:
-        """Count planned uploads (digest -> bytes) against the user's upload quota."""
-        if not blob_access.sees_every_blob(self.access) and sizes:
+        """Count planned uploads (digest -> bytes) against the user's upload quota; they are
+        held from the collector from now on (an administrator's too)."""
+        if self.access is not None and sizes:
             with self._writing() as connection:
                 blob_access.reserve(connection, self.access, sizes, self.upload_quota)
 
     def confirm_uploads(self, sizes: Mapping[str, int]) -> None:
         """The server verified these uploaded bytes: the user may read them until a commit
         references them (``blob_access``)."""
-        if not blob_access.sees_every_blob(self.access) and sizes:
+        if self.access is not None and sizes:
             with self._writing() as connection:
                 blob_access.confirm(connection, self.access, sizes)
 
@@ -86,7 +87,7 @@ class BlobCalls(CallBase):
     def upload_files(
         self,
         files: Sequence[tuple[str, str]],
-        progress: ProgressCallback | None = None,
+        progress: Progress | None = None,
         held: Mapping[str, bytes] | None = None,
     ) -> None:
         blobs.upload_files(self.store, files, progress, held)
@@ -99,12 +100,12 @@ class BlobCalls(CallBase):
         embedded store's ``upload_manifest``; a server's clients are never taken at their word)."""
         self._noted_manifests.note(manifest_digest, summary)
 
-    def download_blob(self, digest: str, dest_path: str, progress: ProgressCallback | None = None) -> None:
+    def download_blob(self, digest: str, dest_path: str, progress: Progress | None = None) -> None:
         self.require_readable([digest])
         blobs.download_blob(self.store, digest, dest_path, progress)
 
     def download_blobs(
-        self, items: Sequence[tuple[str, str]], progress: ProgressCallback | None = None, link: bool = False
+        self, items: Sequence[tuple[str, str]], progress: Progress | None = None, link: bool = False
     ) -> None:
         self.require_readable([digest for digest, _ in items])
         blobs.download_blobs(self.store, items, progress, link)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.digest_checks import validate_digest, validate_digests
 from archivist.core.errors import InvalidInputError
+from archivist.core.progress import Progress
 from archivist.storage.base import BlobStore
 
-ProgressCallback = Callable[[int], None]
 _temp_counter = itertools.count()
 
 
@@ -39,7 +39,7 @@ def checked_pairs(items: Sequence[tuple[str, str]], second: str) -> list[tuple[s
 def upload_files(
     store: BlobStore,
     files: Sequence[tuple[str, str]],
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     held: Mapping[str, bytes] | None = None,
 ) -> None:
     """Store the files in one batch (a folder store packs the small ones together).
@@ -53,7 +53,7 @@ def upload_files(
 def download_blobs(
     store: BlobStore,
     items: Sequence[tuple[str, str]],
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     link: bool = False,
 ) -> None:
     """Write each blob to its destination, a new file (``FileExistsError`` if it exists)
@@ -62,9 +62,7 @@ def download_blobs(
     store.copy_to(checked_pairs(items, "dest_path"), link=link, progress=progress)
 
 
-def download_blob(
-    store: BlobStore, digest: str, dest_path: str, progress: ProgressCallback | None = None
-) -> None:
+def download_blob(store: BlobStore, digest: str, dest_path: str, progress: Progress | None = None) -> None:
     """Write the blob to ``dest_path``, replacing what is there, verified as it is copied
     where the store verifies (``BlobStore.copy_to``); written to a new name beside it and
     renamed, so ``dest_path`` is whole or as it was."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
+from archivist.core.progress import Progress
 from archivist.core.transfers import CleanupReport
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class BlobStore(Protocol):
     def put_files(
         self,
         items: Sequence[tuple[str, str]],
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
         held: Mapping[str, bytes] | None = None,
     ) -> None:
         """Store many ``(digest, path)`` pairs, skipping blobs already held.
@@ -90,9 +91,7 @@ class BlobStore(Protocol):
         """
         ...
 
-    def put_bytes_many(
-        self, items: Sequence[tuple[str, bytes]], progress: Callable[[int], None] | None = None
-    ) -> None:
+    def put_bytes_many(self, items: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> None:
         """Store many ``(digest, bytes)`` pairs, with the batch semantics of ``put_files``."""
         ...
 
@@ -100,7 +99,7 @@ class BlobStore(Protocol):
         self,
         items: Sequence[tuple[str, str]],
         link: bool = False,
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Write each ``(digest, dest_path)`` blob to ``dest_path``, a new file (``FileExistsError``
         if it exists) in an existing folder, written whole or not at all. Bytes are verified

@@ -13,8 +13,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from archivist.core.errors import ArchivistError, FileChangedError
+from archivist.core.progress import Progress
 from archivist.storage import whole_blobs
-from archivist.storage.batches import BATCH_ERRORS, Progress, raise_first
+from archivist.storage.batches import BATCH_ERRORS, raise_first
 from archivist.storage.folder_store import FolderStore, pack_writer
 from archivist.storage.loose_batch import LooseBatch
 

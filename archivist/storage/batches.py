@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import blake3
@@ -19,12 +19,12 @@ from archivist.core.errors import (
     InvalidInputError,
     PathNotFoundError,
 )
+from archivist.core.progress import Progress
 from archivist.storage.loose import READ_CHUNK_BYTES, require_blob_digest
 
 if TYPE_CHECKING:
     from archivist.storage.base import BlobStore
 
-Progress = Callable[[int], None]
 BATCH_ERRORS = (FileChangedError, PathNotFoundError, IntegrityError)
 """Failures of one blob that do not stop the rest of its batch."""
 

@@ -14,18 +14,18 @@ loose files, the objects), so that the next upload of those bytes stores them an
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import blake3
 
 from archivist.core.errors import BlobNotFoundError, DamagedBlobError
+from archivist.core.progress import Progress
 from archivist.storage import packs, whole_blobs
 from archivist.storage.base import BlobStore
 from archivist.storage.local import LocalBlobStore
 from archivist.storage.object_store import ObjectBlobStore
 
-Advance = Callable[[int], None]
 READ_BYTES = 4 << 20
 
 MISSING = "missing"
@@ -44,7 +44,7 @@ class BlobFault:
     detail: str
 
 
-def check_blobs(store: BlobStore, expected: Mapping[str, int], advance: Advance) -> list[BlobFault]:
+def check_blobs(store: BlobStore, expected: Mapping[str, int], advance: Progress) -> list[BlobFault]:
     """The faults of the blobs of ``expected`` (digest -> size the versions give), and of a
     folder store's pack index; ``advance`` gets the bytes checked as they are."""
     if isinstance(store, LocalBlobStore):
@@ -71,7 +71,7 @@ def remove_faulty(store: BlobStore, digests: Iterable[str]) -> None:
         store.delete(digest)
 
 
-def _check_folder(store: LocalBlobStore, expected: Mapping[str, int], advance: Advance) -> list[BlobFault]:
+def _check_folder(store: LocalBlobStore, expected: Mapping[str, int], advance: Progress) -> list[BlobFault]:
     bad = _bad_pack_entries(store)
     faults = [
         BlobFault(digest, DAMAGED if digest in expected else BAD_PACK_ENTRY, why)
@@ -127,7 +127,7 @@ def _content_faults(digest: str, actual: str, size: int, expected_size: int) -> 
     return []
 
 
-def _stream_faults(store: BlobStore, digest: str, expected_size: int, advance: Advance) -> list[BlobFault]:
+def _stream_faults(store: BlobStore, digest: str, expected_size: int, advance: Progress) -> list[BlobFault]:
     hasher = blake3.blake3()
     size = 0
     try:

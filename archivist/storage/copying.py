@@ -26,8 +26,9 @@ import blake3
 
 from archivist.core.bulk_checks import all_blob_digests
 from archivist.core.errors import BlobNotFoundError, DamagedBlobError
+from archivist.core.progress import Progress
 from archivist.storage import parallel_files
-from archivist.storage.batches import Progress, pairs
+from archivist.storage.batches import pairs
 from archivist.storage.folder_store import FolderStore
 from archivist.storage.hashed_copy import copy_hashed
 from archivist.storage.loose import BLOB_MODE, scandir_or_empty

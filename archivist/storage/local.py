@@ -40,11 +40,11 @@ from archivist.core.errors import (
     FileChangedError,
 )
 from archivist.core.manifest import is_blob_digest
+from archivist.core.progress import Progress
 from archivist.core.transfers import CleanupReport
 from archivist.storage import batch_writes, blob_reads, copying, packs, whole_blobs
 from archivist.storage.base import BlobRead
 from archivist.storage.batches import (
-    Progress,
     check_bytes,
     ignore_progress,
     unique_pairs,

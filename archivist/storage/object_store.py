@@ -40,10 +40,10 @@ from archivist.core.errors import (
     StorageError,
 )
 from archivist.core.manifest import is_blob_digest
+from archivist.core.progress import Progress
 from archivist.core.transfers import MAX_SINGLE_PUT_SIZE, MIN_PART_SIZE, CleanupReport, validate_upload_id
 from archivist.storage import OBJECT_STORE_SCHEMES, batches, blob_reads, staged_uploads
 from archivist.storage.base import BlobRead
-from archivist.storage.batches import Progress
 from archivist.storage.loose import (
     check_read_digest,
     open_for_reading,

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from archivist.core.errors import DamagedBlobError, StorageError
+from archivist.core.progress import Progress
 from archivist.storage.loose import scandir_or_empty
 from archivist.storage.pack_index import Location, PackIndex, known_packs
 from archivist.storage.staged_rows import Row, StagedRows
@@ -107,7 +108,7 @@ class PackWriter:
         nobody changes until the writer is done: they are written later, not copied)."""
         self.add_many([(digest, data)], _ignore)
 
-    def add_many(self, blobs: Sequence[tuple[str, bytes]], report: Callable[[int], None]) -> None:
+    def add_many(self, blobs: Sequence[tuple[str, bytes]], report: Progress) -> None:
         """``add`` for many blobs in one loop; ``report`` gets the bytes added, a flush at a time."""
         start = 0
         while start < len(blobs):

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from archivist.core.progress import Progress
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -78,7 +80,7 @@ def map_batches(
     return results
 
 
-def locked(report: Callable[[int], None]) -> Callable[[int], None]:
+def locked(report: Progress) -> Progress:
     """``report`` made safe to call from several threads."""
     lock = threading.Lock()
 

@@ -313,13 +313,19 @@ def test_a_version_built_on_a_chain_that_lost_a_blob_cannot_commit_without_it(se
         commit_manifest(service, "cats", manifest)
 
 
-def test_uploads_no_commit_references_are_kept_until_they_expire(sqlite_service: Service) -> None:
-    """A user's upload in progress survives a collection; once its grant expired (a day), the
-    collector forgets the grant and reclaims the bytes."""
+@pytest.mark.parametrize("is_admin", [False, True], ids=["member", "admin"])
+def test_uploads_no_commit_references_are_kept_until_they_expire(
+    sqlite_service: Service, is_admin: bool
+) -> None:
+    """A user's upload in progress survives a collection with no grace, an administrator's
+    too (who has no quota, but whose upload a short grace must not reclaim before its commit);
+    once its grant expired (a day), the collector forgets the grant and reclaims the bytes."""
     service = sqlite_service
     with write_transaction(service.engine) as connection:
-        connection.execute(insert(users).values(id=7, name="uploader", is_admin=False, created_at=utc_now()))
-    uploader = service.for_user(Access(service.engine, Principal(7, "uploader", False)))
+        connection.execute(
+            insert(users).values(id=7, name="uploader", is_admin=is_admin, created_at=utc_now())
+        )
+    uploader = service.for_user(Access(service.engine, Principal(7, "uploader", is_admin)))
     data = b"uploaded, not committed"
     uploader.reserve_uploads({hash_bytes(data): len(data)})
     service.store.put_bytes(hash_bytes(data), data)

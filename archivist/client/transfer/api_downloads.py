@@ -288,7 +288,7 @@ class _FileWriter:
     PIECES_HELD = 3
     """A piece handed over must stay valid until this many more were handed over."""
 
-    def __init__(self, fd: int, written: Callable[[int], None] | None, hasher: blake3.blake3) -> None:
+    def __init__(self, fd: int, written: Progress | None, hasher: blake3.blake3) -> None:
         self.fd, self.written, self.hasher = fd, written, hasher
         # one piece queued and one being written while the caller fills a third
         self._worker: BatchWorker[tuple[bytes | memoryview, int]] = BatchWorker(
