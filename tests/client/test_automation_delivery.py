@@ -303,9 +303,13 @@ def test_a_receiver_down_for_a_while_gets_everything_once_back(backend: Backend,
     receiver.stop()
     for number in range(5):
         log_text(backend, f"ds-{number}", "x")
-    time.sleep(1.0)
+    deadline = time.monotonic() + 20  # until each delivery's first attempt is recorded, refused
     history = backend.automation_history(ENTITY, "each")
-    assert len(history) == 5 and all(d.attempts and d.attempts[0].status_code is None for d in history)
+    while len(history) < 5 or not all(d.attempts for d in history):
+        assert time.monotonic() < deadline, history
+        time.sleep(0.05)
+        history = backend.automation_history(ENTITY, "each")
+    assert len(history) == 5 and all(d.attempts[0].status_code is None for d in history)
     assert all("ConnectError" in (d.attempts[0].error or "") for d in history)
     receiver.start()  # the same port
     got = _settle(backend, receiver, 5)
