@@ -11,19 +11,37 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from archivist.core.manifest import Entry
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.public_files import download_to, guess_mimetype
-from archivist.wire.ui_paths import absolute, artifact_file_url
 
 if TYPE_CHECKING:
     from archivist.sdk.artifact import Artifact
 
 
+@dataclass(frozen=True)
+class FileAccess:
+    """What a file of ``files()`` needs of its artifact, handed over by the artifact itself
+    (so that neither reaches into the other's private attributes)."""
+
+    url_of: Callable[[str], str]
+    """The web UI's download of a path of the logged version."""
+    require_download: Callable[[], None]
+    """Raises ``DownloadRefusedError`` for a caller who may read the version's metadata only."""
+    fetch: Callable[[Entry, str, bool], None]
+    """Write an entry's bytes to a path (``skip_cache``)."""
+
+
 class ArtifactFile(ArtifactManifestEntry):
     """An entry of ``artifact.files()``: a manifest entry that is also W&B's public ``File``."""
+
+    def __init__(self, entry: Entry, artifact: Artifact, local_path: str | None, access: FileAccess) -> None:
+        super().__init__(entry, artifact, local_path)
+        self._access = access
 
     @property
     def name(self) -> str:
@@ -32,11 +50,9 @@ class ArtifactFile(ArtifactManifestEntry):
     @property
     def url(self) -> str | None:
         """The web UI's download of this file (None on a draft, or for a reference)."""
-        artifact = self.parent_artifact()
-        if artifact.is_draft() or self.ref is not None:
+        if self.parent_artifact().is_draft() or self.ref is not None:
             return None
-        base_url = artifact._context().settings.base_url
-        return absolute(base_url, artifact_file_url(artifact._logged(), self.path))
+        return self._access.url_of(self.path)
 
     direct_url = url
     """W&B's signed storage URL; here the UI's download (``url``)."""
@@ -57,15 +73,11 @@ class ArtifactFile(ArtifactManifestEntry):
     ) -> IO[str]:
         """Write ``root/<name>`` (root defaults to the working folder, as W&B's ``File``)
         and return it opened; a file already there needs ``replace`` or ``exist_ok``."""
-        from archivist.sdk.materialize import fetch_replacing
-
-        artifact = self.parent_artifact()
-        artifact._require_download()
-        ctx = artifact._context()
+        self._access.require_download()
 
         def fetch(path: str) -> None:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            fetch_replacing(ctx, self._entry, path, bool(skip_cache))
+            self._access.fetch(self._entry, path, bool(skip_cache))
 
         return download_to(self.path, root or ".", replace, exist_ok, fetch)
 
@@ -81,11 +93,13 @@ class ArtifactFiles:
     def __init__(
         self,
         artifact: Artifact,
+        access: FileAccess,
         names: list[str] | None = None,
         per_page: int = 50,
         path_prefix: str | None = None,
     ) -> None:
         self._artifact = artifact
+        self._access = access
         self._names = None if names is None else list(names)
         self._per_page = per_page
         self._path_prefix = path_prefix or None
@@ -96,7 +110,7 @@ class ArtifactFiles:
         if self._names is None:
             with artifact.entries_in_order(self._path_prefix) as entries:
                 for entry in entries:
-                    yield ArtifactFile(entry, artifact, local.get(entry.path))
+                    yield ArtifactFile(entry, artifact, local.get(entry.path), self._access)
             return
         wanted = set(self._names)
         found = {}
@@ -107,7 +121,7 @@ class ArtifactFiles:
         for name in self._names:
             hit = found.get(name)
             if hit is not None:
-                yield ArtifactFile(hit, artifact, local.get(name))
+                yield ArtifactFile(hit, artifact, local.get(name), self._access)
 
     def __getitem__(self, index: int) -> ArtifactFile:
         """The entry at ``index`` in iteration order (reads the manifest up to it)."""

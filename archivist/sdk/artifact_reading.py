@@ -7,14 +7,15 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from archivist.core.errors import DamagedBlobError, EntryNotFoundError, InvalidInputError
-from archivist.core.manifest import Manifest
+from archivist.core.manifest import Entry, Manifest
 from archivist.core.models import VersionRecord
 from archivist.core.registries import is_registry_project
-from archivist.sdk.artifact_files import ArtifactFiles
+from archivist.sdk.artifact_files import ArtifactFiles, FileAccess
 from archivist.sdk.artifact_manifest import ArtifactManifestEntry
 from archivist.sdk.context import Context
 from archivist.sdk.damaged_files import check_linked_sizes, name_damaged_files
 from archivist.sdk.draft_contents import DraftContents
+from archivist.wire.ui_paths import absolute, artifact_file_url
 
 
 def check_root_is_a_folder(root: str) -> None:
@@ -155,4 +156,14 @@ class ReadingMixin:
         starting with that plain string, as for ``download``; a prefix of a huge version
         is listed without reading the rest of its manifest."""
         self._require_download()
-        return ArtifactFiles(self, names, per_page, path_prefix)
+        access = FileAccess(self._file_url, self._require_download, self._fetch_entry)
+        return ArtifactFiles(self, access, names, per_page, path_prefix)
+
+    def _file_url(self, path: str) -> str:
+        """The web UI's download of ``path`` of this logged version."""
+        return absolute(self._context().settings.base_url, artifact_file_url(self._logged(), path))
+
+    def _fetch_entry(self, entry: Entry, path: str, skip_cache: bool) -> None:
+        from archivist.sdk.materialize import fetch_replacing
+
+        fetch_replacing(self._context(), entry, path, skip_cache)
