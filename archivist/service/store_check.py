@@ -18,7 +18,7 @@ same content is found committed already): delete it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -28,7 +28,6 @@ from sqlalchemy import Engine, select
 from archivist.core.errors import BlobNotFoundError, DamagedBlobError, IntegrityError
 from archivist.core.manifest import iter_manifest_entries
 from archivist.core.models import VersionState
-from archivist.core.progress import Progress
 from archivist.metadata.engine import read_transaction
 from archivist.metadata.schema import LIVE_COLLECTION, collections, entities, projects, versions
 from archivist.storage import blob_check
@@ -124,7 +123,9 @@ def committed_versions(engine: Engine) -> list[CheckedVersion]:
     return [CheckedVersion(f"{e}/{p}/{c}:v{index}", manifest) for e, p, c, index, manifest in rows]
 
 
-def read_manifests(store: BlobStore, checked: Sequence[CheckedVersion], advance: Progress) -> ManifestIndex:
+def read_manifests(
+    store: BlobStore, checked: Sequence[CheckedVersion], advance: Callable[[int], None]
+) -> ManifestIndex:
     """Read every version's manifest; ``advance`` gets 1 per version read."""
     index = ManifestIndex()
     failed: dict[str, blob_check.BlobFault] = {}
